@@ -1,0 +1,651 @@
+/*
+ * secrets: single-secret CRUD and the store's seal lifecycle, in the DC/OS
+ * Secrets dialect (/secrets/v1/...) and the path dialect
+ * (/api/v1/secrets/{path}).  A thin router: parse, authorize, call
+ * common/, render.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "acl.h"
+#include "app.h"
+#include "codec.h"
+#include "json.h"
+#include "limits.h"
+#include "secret.h"
+#include "vault.h"
+
+#define DEFAULT_STORE "default"
+
+static const char *const ctypes_json[] = { "application/json", NULL };
+static const char *const ctypes_secret[] = { "application/json",
+	"application/octet-stream", NULL };
+
+/* Only the default store exists, as in DC/OS. */
+static enum cf_status
+store_arg(struct cf_ctx *ctx, const char **store)
+{
+	if (ctx->narg < 1 || strcmp(ctx->arg[0], DEFAULT_STORE) != 0) {
+		ctx->detail = "store not found";
+		return CF_E_NOT_FOUND;
+	}
+	*store = ctx->arg[0];
+	return CF_OK;
+}
+
+static enum cf_status
+rid_for(struct cf_ctx *ctx, const char *kind, const char *store,
+    const char *path, enum acl_action action)
+{
+	char rid[CF_MAX_PATH + 64];
+
+	snprintf(rid, sizeof(rid), "dcos:secrets:%s%s:/%s", kind, store, path);
+	return acl_check(ctx, rid, action);
+}
+
+static enum cf_status
+read_json(struct cf_ctx *ctx, size_t limit, struct json_object **o)
+{
+	enum cf_status st;
+
+	st = http_read_body(ctx->req, ctx->fcgi, limit, ctypes_json, 1);
+	if (st != CF_OK)
+		return st;
+	return cf_json_parse(ctx->req->body, ctx->req->bodylen, o);
+}
+
+/* ---- seal lifecycle ---- */
+
+static void
+render_status(struct cf_ctx *ctx, const struct vault_status *vs)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "sealed", json_object_new_boolean(vs->sealed));
+	json_object_object_add(o, "shares", json_object_new_int(
+	    (int)vs->shares));
+	json_object_object_add(o, "threshold", json_object_new_int(
+	    (int)vs->threshold));
+	json_object_object_add(o, "progress", json_object_new_int(
+	    (int)vs->progress));
+	cf_json_respond(ctx->resp, 200, o);
+	json_object_put(o);
+}
+
+static enum cf_status
+h_ping(struct cf_ctx *ctx)
+{
+	http_resp_body(ctx->resp, "text/plain", "pong", 4);
+	return CF_OK;
+}
+
+static enum cf_status
+h_init_get(struct cf_ctx *ctx)
+{
+	struct vault_status	 vs;
+	struct json_object	*o;
+	const char		*store;
+	enum cf_status		 st;
+
+	if ((st = store_arg(ctx, &store)) != CF_OK ||
+	    (st = vault_status(ctx->app->vault, &vs)) != CF_OK)
+		return st;
+	o = json_object_new_object();
+	json_object_object_add(o, "initialized",
+	    json_object_new_boolean(vs.initialized));
+	cf_json_respond(ctx->resp, 200, o);
+	json_object_put(o);
+	return CF_OK;
+}
+
+static struct json_object *
+string_array(char **v, unsigned n)
+{
+	struct json_object	*a = json_object_new_array();
+	unsigned		 i;
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+static enum cf_status
+h_init_put(struct cf_ctx *ctx)
+{
+	static const char *const fields[] = { "shares", "threshold",
+		"pgp_keys", NULL };
+	struct vault_init_result r;
+	struct json_object	*o = NULL, *out, *pgp;
+	const char		*store;
+	int64_t			 n, t;
+	enum cf_status		 st;
+
+	memset(&r, 0, sizeof(r));
+	if ((st = store_arg(ctx, &store)) != CF_OK ||
+	    (st = read_json(ctx, CF_MAX_BODY_SMALL, &o)) != CF_OK)
+		goto out;
+	if ((st = cf_json_only(o, fields)) != CF_OK ||
+	    (st = cf_json_int(o, "shares", 1, CF_MAX_SHARES, &n)) != CF_OK ||
+	    (st = cf_json_int(o, "threshold", 1, CF_MAX_SHARES, &t)) != CF_OK) {
+		ctx->detail = "shares and threshold (1-255) are required";
+		st = CF_E_BAD_REQUEST;
+		goto out;
+	}
+	st = cf_json_array(o, "pgp_keys", &pgp);
+	if (st == CF_E_BAD_JSON ||
+	    (st == CF_OK && json_object_array_length(pgp) != 0)) {
+		ctx->detail = "pgp_keys are not supported";
+		st = CF_E_BAD_REQUEST;
+		goto out;
+	}
+	if (t > n || (n > 1 && t < 2)) {
+		ctx->detail = "threshold must be at most shares, and at least 2 "
+			      "when shares > 1";
+		st = CF_E_BAD_REQUEST;
+		goto out;
+	}
+	st = vault_init(ctx->app->vault, (unsigned)n, (unsigned)t,
+	    ctx->app->cfg.token_lifetime, &r);
+	if (st == CF_E_ALREADY_INIT)
+		ctx->detail = "the store is already initialized";
+	if (st != CF_OK)
+		goto out;
+	out = json_object_new_object();
+	json_object_object_add(out, "initialized", json_object_new_boolean(1));
+	json_object_object_add(out, "keys", string_array(r.shares_hex,
+	    r.nshares));
+	json_object_object_add(out, "root_token",
+	    json_object_new_string(r.root_token));
+	cf_json_respond(ctx->resp, 200, out);
+	json_object_put(out);
+out:
+	vault_init_result_free(&r);
+	json_object_put(o);
+	return st;
+}
+
+static enum cf_status
+h_seal_status(struct cf_ctx *ctx)
+{
+	struct vault_status	vs;
+	const char		*store;
+	enum cf_status		st;
+
+	if ((st = store_arg(ctx, &store)) != CF_OK ||
+	    (st = vault_status(ctx->app->vault, &vs)) != CF_OK)
+		return st;
+	if (!vs.initialized)
+		return CF_E_NOT_INIT;
+	render_status(ctx, &vs);
+	return CF_OK;
+}
+
+static enum cf_status
+h_unseal(struct cf_ctx *ctx)
+{
+	static const char *const fields[] = { "key", NULL };
+	struct vault_status	 vs;
+	struct json_object	*o = NULL;
+	const char		*store, *key;
+	size_t			 len;
+	enum cf_status		 st;
+
+	if ((st = store_arg(ctx, &store)) != CF_OK ||
+	    (st = read_json(ctx, CF_MAX_BODY_SMALL, &o)) != CF_OK)
+		goto out;
+	if ((st = cf_json_only(o, fields)) != CF_OK ||
+	    (st = cf_json_string(o, "key", &key, &len)) != CF_OK) {
+		ctx->detail = "a key share is required";
+		st = CF_E_BAD_REQUEST;
+		goto out;
+	}
+	st = vault_unseal(ctx->app->vault, key, len, &vs);
+	if (st == CF_E_BAD_REQUEST)
+		ctx->detail = "invalid unseal key share";
+	if (st == CF_OK)
+		render_status(ctx, &vs);
+out:
+	json_object_put(o);
+	return st;
+}
+
+static enum cf_status
+h_seal(struct cf_ctx *ctx)
+{
+	struct vault_status	vs;
+	const char		*store;
+	enum cf_status		st;
+
+	if ((st = store_arg(ctx, &store)) != CF_OK ||
+	    (st = acl_check(ctx, "dcos:superuser", ACL_FULL)) != CF_OK ||
+	    (st = vault_seal(ctx->app->vault)) != CF_OK ||
+	    (st = vault_status(ctx->app->vault, &vs)) != CF_OK)
+		return st;
+	render_status(ctx, &vs);
+	return CF_OK;
+}
+
+/* ---- DC/OS secrets ---- */
+
+static enum cf_status
+secret_path(struct cf_ctx *ctx, size_t first, char **path)
+{
+	enum cf_status st;
+
+	st = secret_path_join(ctx->arg + first, ctx->narg - first, path);
+	if (st == CF_E_BAD_PATH)
+		ctx->detail = "invalid secret path";
+	return st;
+}
+
+static enum cf_status
+dcos_list(struct cf_ctx *ctx, const char *store)
+{
+	struct json_object	*arr = NULL, *o;
+	char			*path = NULL;
+	enum cf_status		 st;
+
+	if (ctx->narg > 1 && (st = secret_path(ctx, 1, &path)) != CF_OK)
+		return st;
+	if ((st = rid_for(ctx, "list:", store, path ? path : "", ACL_READ)) ==
+	    CF_OK &&
+	    (st = secret_list(ctx->app->vault, store, path ? path : "",
+	    &arr)) == CF_OK) {
+		o = json_object_new_object();
+		json_object_object_add(o, "array", arr);
+		cf_json_respond(ctx->resp, 200, o);
+		json_object_put(o);
+	}
+	free(path);
+	return st;
+}
+
+/* The DC/OS view of the map: key "value", or the whole map as JSON text
+ * when the secret was written with other keys (path or Dapr dialects). */
+static struct json_object *
+dcos_value(const struct secret *s)
+{
+	const struct secret_entry	*e = secret_find(s, "value");
+	struct json_object		*m, *v;
+	size_t				 i;
+
+	if (e != NULL)
+		return cf_json_new_string(e->val, e->len);
+	m = json_object_new_object();
+	for (i = 0; i < s->n; i++)
+		json_object_object_add(m, s->e[i].key,
+		    cf_json_new_string(s->e[i].val, s->e[i].len));
+	v = json_object_new_string(json_object_to_json_string_ext(m,
+	    JSON_C_TO_STRING_PLAIN));
+	json_object_put(m);
+	return v;
+}
+
+static enum cf_status
+dcos_render(struct cf_ctx *ctx, const struct secret *s)
+{
+	const struct secret_entry	*e = secret_find(s, "value");
+	struct json_object		*o;
+	int				 json, bin;
+	char				 ts[32];
+
+	json = http_accepts(ctx->req, "application/json");
+	bin = http_accepts(ctx->req, "application/octet-stream");
+	/* Without a preference the secret comes back as it was stored. */
+	if (bin && (!json || s->binary)) {
+		http_resp_body(ctx->resp, "application/octet-stream",
+		    e ? (const void *)e->val : "", e ? e->len : 0);
+		return CF_OK;
+	}
+	if (!json || s->binary || (e && !codec_utf8_valid(e->val, e->len))) {
+		ctx->detail = "Unsupported Accept header";
+		return CF_E_BAD_ACCEPT;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "value", dcos_value(s));
+	if (s->author)
+		json_object_object_add(o, "author",
+		    json_object_new_string(s->author));
+	secret_time(s->created, ts, sizeof(ts));
+	json_object_object_add(o, "created", json_object_new_string(ts));
+	if (s->description)
+		json_object_object_add(o, "description",
+		    json_object_new_string(s->description));
+	if (s->labels)
+		json_object_object_add(o, "labels", json_object_get(s->labels));
+	cf_json_respond(ctx->resp, 200, o);
+	json_object_put(o);
+	return CF_OK;
+}
+
+static enum cf_status
+h_dcos_get(struct cf_ctx *ctx)
+{
+	struct secret	*s = NULL;
+	const char	*store, *list;
+	char		*path = NULL;
+	enum cf_status	 st;
+
+	if ((st = store_arg(ctx, &store)) != CF_OK)
+		return st;
+	list = http_query(ctx->req, "list");
+	if (list != NULL && !strcmp(list, "true"))
+		return dcos_list(ctx, store);
+	if (ctx->narg < 2) {
+		ctx->detail = "secret not found";
+		return CF_E_NOT_FOUND;
+	}
+	if ((st = secret_path(ctx, 1, &path)) != CF_OK ||
+	    (st = rid_for(ctx, "", store, path, ACL_READ)) != CF_OK)
+		goto out;
+	st = secret_get(ctx->app->vault, store, path, 0, &s);
+	if (st == CF_E_NOT_FOUND)
+		ctx->detail = "secret not found";
+	if (st == CF_OK)
+		st = dcos_render(ctx, s);
+out:
+	secret_free(s);
+	free(path);
+	return st;
+}
+
+static int
+labels_valid(struct json_object *a)
+{
+	size_t i, n = json_object_array_length(a);
+
+	for (i = 0; i < n; i++)
+		if (!json_object_is_type(json_object_array_get_idx(a, i),
+		    json_type_string))
+			return 0;
+	return 1;
+}
+
+/* A DC/OS Secret body: "value" is required; the SDK's author and the UI's
+ * path are accepted too. */
+static enum cf_status
+dcos_parse(struct cf_ctx *ctx, struct secret *s)
+{
+	static const char *const fields[] = { "value", "author", "created",
+		"description", "labels", "path", NULL };
+	struct json_object	*o = NULL, *labels;
+	const char		*str;
+	size_t			 len;
+	enum cf_status		 st;
+
+	if (http_ctype_is(ctx->req, "application/octet-stream")) {
+		s->binary = 1;
+		return secret_set(s, "value", ctx->req->body,
+		    ctx->req->bodylen) ? CF_E_INTERNAL : CF_OK;
+	}
+	if ((st = cf_json_parse(ctx->req->body, ctx->req->bodylen, &o)) !=
+	    CF_OK)
+		goto out;
+	st = CF_E_BAD_JSON;
+	if (cf_json_only(o, fields) != CF_OK) {
+		ctx->detail = "unknown field in secret";
+		goto out;
+	}
+	if (cf_json_string(o, "value", &str, &len) != CF_OK) {
+		ctx->detail = "value must be a string";
+		goto out;
+	}
+	if (secret_set(s, "value", str, len) != 0) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	if (cf_json_string(o, "author", &str, &len) == CF_E_BAD_JSON ||
+	    cf_json_string(o, "path", &str, &len) == CF_E_BAD_JSON ||
+	    cf_json_string(o, "created", &str, &len) == CF_E_BAD_JSON) {
+		ctx->detail = "author, path and created must be strings";
+		goto out;
+	}
+	if (cf_json_string(o, "author", &str, &len) == CF_OK &&
+	    (s->author = strndup(str, len)) == NULL)
+		goto out;
+	if ((st = cf_json_string(o, "description", &str, &len)) ==
+	    CF_E_BAD_JSON) {
+		ctx->detail = "description must be a string";
+		goto out;
+	}
+	if (st == CF_OK && (s->description = strndup(str, len)) == NULL)
+		goto out;
+	st = cf_json_array(o, "labels", &labels);
+	if (st == CF_E_BAD_JSON || (st == CF_OK && !labels_valid(labels))) {
+		ctx->detail = "labels must be an array of strings";
+		st = CF_E_BAD_JSON;
+		goto out;
+	}
+	if (st == CF_OK)
+		s->labels = json_object_get(labels);
+	st = CF_OK;
+out:
+	json_object_put(o);
+	return st;
+}
+
+static enum cf_status
+dcos_write(struct cf_ctx *ctx, enum secret_mode mode, enum acl_action action)
+{
+	struct secret	*s = NULL;
+	const char	*store;
+	char		*path = NULL;
+	enum cf_status	 st;
+
+	if ((st = store_arg(ctx, &store)) != CF_OK ||
+	    (st = secret_path(ctx, 1, &path)) != CF_OK ||
+	    (st = rid_for(ctx, "", store, path, action)) != CF_OK ||
+	    (st = app_read_body(ctx, ctypes_secret, 1)) != CF_OK)
+		goto out;
+	if ((s = secret_new()) == NULL) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	s->merge = 1;
+	if ((st = dcos_parse(ctx, s)) != CF_OK)
+		goto out;
+	if (s->author == NULL && (s->author = strdup(ctx->subject.uid)) ==
+	    NULL) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	st = secret_write(ctx->app->vault, store, path, mode, s,
+	    ctx->app->cfg.versions_kept, NULL);
+	if (st == CF_E_CONFLICT)
+		ctx->detail = "Secret already exists.";
+	else if (st == CF_E_NOT_FOUND)
+		ctx->detail = "secret not found";
+	else if (st == CF_OK)
+		http_resp_status(ctx->resp, mode == SECRET_CREATE ? 201 : 204);
+out:
+	secret_free(s);
+	free(path);
+	return st;
+}
+
+static enum cf_status
+h_dcos_put(struct cf_ctx *ctx)
+{
+	return dcos_write(ctx, SECRET_CREATE, ACL_CREATE);
+}
+
+static enum cf_status
+h_dcos_patch(struct cf_ctx *ctx)
+{
+	return dcos_write(ctx, SECRET_UPDATE, ACL_UPDATE);
+}
+
+static enum cf_status
+h_dcos_delete(struct cf_ctx *ctx)
+{
+	const char	*store;
+	char		*path = NULL;
+	enum cf_status	 st;
+
+	if ((st = store_arg(ctx, &store)) != CF_OK ||
+	    (st = secret_path(ctx, 1, &path)) != CF_OK ||
+	    (st = rid_for(ctx, "", store, path, ACL_DELETE)) != CF_OK)
+		goto out;
+	st = secret_delete(ctx->app->vault, store, path,
+	    ctx->app->cfg.versions_kept);
+	if (st == CF_E_NOT_FOUND)
+		ctx->detail = "secret not found";
+	if (st == CF_OK)
+		http_resp_status(ctx->resp, 204);
+out:
+	free(path);
+	return st;
+}
+
+/* ---- the path dialect: {"data": {...}} ---- */
+
+static enum cf_status
+path_render(struct cf_ctx *ctx, const struct secret *s)
+{
+	struct json_object	*o, *d;
+	size_t			 i;
+
+	for (i = 0; i < s->n; i++) {
+		if (!codec_utf8_valid(s->e[i].val, s->e[i].len)) {
+			ctx->detail = "the secret holds binary data";
+			return CF_E_BAD_ACCEPT;
+		}
+	}
+	o = json_object_new_object();
+	d = json_object_new_object();
+	for (i = 0; i < s->n; i++)
+		json_object_object_add(d, s->e[i].key,
+		    cf_json_new_string(s->e[i].val, s->e[i].len));
+	json_object_object_add(o, "data", d);
+	cf_json_respond(ctx->resp, 200, o);
+	json_object_put(o);
+	return CF_OK;
+}
+
+static enum cf_status
+h_path_get(struct cf_ctx *ctx)
+{
+	struct secret	*s = NULL;
+	char		*path = NULL;
+	enum cf_status	 st;
+
+	if ((st = secret_path(ctx, 0, &path)) != CF_OK ||
+	    (st = rid_for(ctx, "", DEFAULT_STORE, path, ACL_READ)) != CF_OK)
+		goto out;
+	if ((st = secret_get(ctx->app->vault, DEFAULT_STORE, path, 0, &s)) ==
+	    CF_OK)
+		st = path_render(ctx, s);
+out:
+	secret_free(s);
+	free(path);
+	return st;
+}
+
+static enum cf_status
+path_parse(struct cf_ctx *ctx, struct secret *s)
+{
+	static const char *const fields[] = { "data", NULL };
+	struct json_object	*o = NULL, *d;
+	enum cf_status		 st;
+
+	if ((st = cf_json_parse(ctx->req->body, ctx->req->bodylen, &o)) !=
+	    CF_OK)
+		goto out;
+	st = CF_E_BAD_JSON;
+	if (cf_json_only(o, fields) != CF_OK ||
+	    cf_json_object(o, "data", &d) != CF_OK) {
+		ctx->detail = "the body must be {\"data\": {...}}";
+		goto out;
+	}
+	json_object_object_foreach(d, key, val)
+	{
+		if (!json_object_is_type(val, json_type_string) ||
+		    *key == '\0') {
+			ctx->detail = "data values must be strings";
+			goto out;
+		}
+		if (secret_set(s, key, json_object_get_string(val),
+		    (size_t)json_object_get_string_len(val)) != 0) {
+			st = CF_E_INTERNAL;
+			goto out;
+		}
+	}
+	st = CF_OK;
+out:
+	json_object_put(o);
+	return st;
+}
+
+static enum cf_status
+h_path_put(struct cf_ctx *ctx)
+{
+	struct secret	*s = NULL, *cur = NULL;
+	char		*path = NULL;
+	enum acl_action	 action = ACL_CREATE;
+	enum cf_status	 st;
+
+	if ((st = secret_path(ctx, 0, &path)) != CF_OK)
+		goto out;
+	st = secret_get(ctx->app->vault, DEFAULT_STORE, path, 0, &cur);
+	if (st != CF_OK && st != CF_E_NOT_FOUND)
+		goto out;
+	if (st == CF_OK)
+		action = ACL_UPDATE;
+	if ((st = rid_for(ctx, "", DEFAULT_STORE, path, action)) != CF_OK ||
+	    (st = app_read_body(ctx, ctypes_json, 1)) != CF_OK)
+		goto out;
+	if ((s = secret_new()) == NULL) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	if ((st = path_parse(ctx, s)) != CF_OK)
+		goto out;
+	if ((s->author = strdup(ctx->subject.uid)) == NULL) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	if ((st = secret_write(ctx->app->vault, DEFAULT_STORE, path,
+	    SECRET_UPSERT, s, ctx->app->cfg.versions_kept, NULL)) == CF_OK)
+		st = path_render(ctx, s);
+out:
+	secret_free(cur);
+	secret_free(s);
+	free(path);
+	return st;
+}
+
+static const struct cf_route routes[] = {
+	{ { "secrets", "v1", "ping", NULL }, 0, 0, HTTP_GET, CF_D_DCOS,
+	    ROUTE_PUBLIC | ROUTE_SEALED_OK, h_ping },
+	{ { "secrets", "v1", "init", NULL }, 1, 1, HTTP_GET, CF_D_DCOS,
+	    ROUTE_PUBLIC | ROUTE_SEALED_OK, h_init_get },
+	{ { "secrets", "v1", "init", NULL }, 1, 1, HTTP_PUT, CF_D_DCOS,
+	    ROUTE_PUBLIC | ROUTE_SEALED_OK, h_init_put },
+	{ { "secrets", "v1", "seal-status", NULL }, 1, 1, HTTP_GET, CF_D_DCOS,
+	    ROUTE_PUBLIC | ROUTE_SEALED_OK, h_seal_status },
+	{ { "secrets", "v1", "unseal", NULL }, 1, 1, HTTP_PUT, CF_D_DCOS,
+	    ROUTE_PUBLIC | ROUTE_SEALED_OK, h_unseal },
+	{ { "secrets", "v1", "seal", NULL }, 1, 1, HTTP_PUT, CF_D_DCOS, 0,
+	    h_seal },
+	{ { "secrets", "v1", "secret", NULL }, 1, 1 + CF_MAX_SEGMENTS,
+	    HTTP_GET, CF_D_DCOS, 0, h_dcos_get },
+	{ { "secrets", "v1", "secret", NULL }, 2, 1 + CF_MAX_SEGMENTS,
+	    HTTP_PUT, CF_D_DCOS, 0, h_dcos_put },
+	{ { "secrets", "v1", "secret", NULL }, 2, 1 + CF_MAX_SEGMENTS,
+	    HTTP_PATCH, CF_D_DCOS, 0, h_dcos_patch },
+	{ { "secrets", "v1", "secret", NULL }, 2, 1 + CF_MAX_SEGMENTS,
+	    HTTP_DELETE, CF_D_DCOS, 0, h_dcos_delete },
+	{ { "api", "v1", "secrets", NULL }, 1, CF_MAX_SEGMENTS, HTTP_GET,
+	    CF_D_PATH, 0, h_path_get },
+	{ { "api", "v1", "secrets", NULL }, 1, CF_MAX_SEGMENTS, HTTP_PUT,
+	    CF_D_PATH, 0, h_path_put },
+};
+
+int
+main(void)
+{
+	return app_main("secrets", routes, sizeof(routes) / sizeof(routes[0]));
+}

@@ -1,0 +1,209 @@
+/* app.c: see app.h. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "app.h"
+#include "audit.h"
+#include "crypto.h"
+#include "log.h"
+#include "token.h"
+#include "vault.h"
+
+#define TOKEN_CACHE_SLOTS 256
+
+static volatile sig_atomic_t app_stop, app_busy;
+
+/* Between requests there is nothing to finish: leave at once (libfcgi
+ * retries its accept on EINTR).  During one, finish it first. */
+static void
+app_on_term(int sig)
+{
+	(void)sig;
+	if (!app_busy)
+		_exit(0);
+	app_stop = 1;
+}
+
+static size_t
+route_prefix_len(const struct cf_route *r)
+{
+	size_t n = 0;
+
+	while (n < ROUTE_MAX_PREFIX && r->prefix[n] != NULL)
+		n++;
+	return n;
+}
+
+/* How many leading segments of req match r's prefix. */
+static size_t
+route_match_len(const struct cf_route *r, const struct cf_req *req)
+{
+	size_t i, n = route_prefix_len(r);
+
+	for (i = 0; i < n && i < req->nseg; i++)
+		if (strcmp(r->prefix[i], req->seg[i]) != 0)
+			break;
+	return i;
+}
+
+/* Find the route for req.  On a miss, *allow collects the methods of the
+ * routes whose shape matched (405), and *dialect the closest one's. */
+static const struct cf_route *
+route_find(const struct cf_route *routes, size_t n, const struct cf_req *req,
+    unsigned *allow, enum cf_dialect *dialect)
+{
+	size_t i, plen, best = 0, m;
+	size_t nargs;
+
+	*allow = 0;
+	*dialect = n ? routes[0].dialect : CF_D_DCOS;
+	for (i = 0; i < n; i++) {
+		plen = route_prefix_len(&routes[i]);
+		m = route_match_len(&routes[i], req);
+		if (m > best) {
+			best = m;
+			*dialect = routes[i].dialect;
+		}
+		if (m != plen || req->nseg < plen)
+			continue;
+		nargs = req->nseg - plen;
+		if (nargs < routes[i].minargs || nargs > routes[i].maxargs)
+			continue;
+		*dialect = routes[i].dialect;
+		if (routes[i].methods & req->method)
+			return &routes[i];
+		*allow |= routes[i].methods;
+	}
+	return NULL;
+}
+
+static int
+app_is_loopback(const char *addr)
+{
+	return addr != NULL &&
+	       (!strncmp(addr, "127.", 4) || !strcmp(addr, "::1") ||
+	           !strncmp(addr, "::ffff:127.", 11));
+}
+
+static enum cf_status
+app_transport(struct cf_ctx *ctx)
+{
+	const char *https = http_param(ctx->req, "HTTPS");
+
+	if (ctx->app->cfg.allow_plain_http)
+		return CF_OK;
+	if (https != NULL && !strcasecmp(https, "on"))
+		return CF_OK;
+	if (app_is_loopback(http_param(ctx->req, "REMOTE_ADDR")))
+		return CF_OK;
+	return CF_E_PLAIN_HTTP;
+}
+
+static enum cf_status
+app_dispatch(struct cf_ctx *ctx, const struct cf_route *routes, size_t n)
+{
+	enum cf_status st;
+	unsigned allow;
+	char buf[128];
+
+	if ((st = http_req_parse(ctx->req, ctx->fcgi->envp)) != CF_OK)
+		return st;
+	/* HEAD is GET without a body; the web server drops the body. */
+	if (ctx->req->method == HTTP_HEAD)
+		ctx->req->method = HTTP_GET;
+	ctx->route = route_find(routes, n, ctx->req, &allow, &ctx->dialect);
+	if (ctx->route == NULL) {
+		if (allow == 0)
+			return CF_E_NOT_FOUND;
+		http_resp_header(ctx->resp, "Allow",
+		    http_method_allow(allow, buf, sizeof(buf)));
+		return CF_E_METHOD;
+	}
+	ctx->arg = ctx->req->seg + route_prefix_len(ctx->route);
+	ctx->narg = ctx->req->nseg - route_prefix_len(ctx->route);
+	if ((st = app_transport(ctx)) != CF_OK)
+		return st;
+	if (!(ctx->route->flags & ROUTE_SEALED_OK) &&
+	    (st = vault_ready(ctx->app->vault)) != CF_OK)
+		return st;
+	if (!(ctx->route->flags & ROUTE_PUBLIC) &&
+	    (st = acl_authenticate(ctx)) != CF_OK)
+		return st;
+	return ctx->route->fn(ctx);
+}
+
+static void
+app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
+    size_t n)
+{
+	struct cf_req req;
+	struct cf_resp resp;
+	struct cf_ctx ctx;
+	enum cf_status st;
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.app = app;
+	ctx.req = &req;
+	ctx.resp = &resp;
+	ctx.fcgi = f;
+	ctx.allowed = -1;
+	ctx.dialect = n ? routes[0].dialect : CF_D_DCOS;
+	if ((st = app_dispatch(&ctx, routes, n)) != CF_OK)
+		errors_render(&resp, ctx.dialect, st, ctx.detail);
+	if (http_resp_send(&resp, f) != 0)
+		lwarnx("request %s: short write to the web server", req.id);
+	audit_request(&ctx, resp.status ? resp.status : 200);
+	http_resp_free(&resp);
+	http_req_free(&req);
+	crypto_wipe(&ctx, sizeof(ctx));
+}
+
+enum cf_status
+app_read_body(struct cf_ctx *ctx, const char *const *ctypes, int allow_missing)
+{
+	return http_read_body(ctx->req, ctx->fcgi, ctx->app->cfg.body_limit,
+	    ctypes, allow_missing);
+}
+
+int
+app_main(const char *program, const struct cf_route *routes, size_t n)
+{
+	struct cf_app app;
+	FCGX_Request f;
+	struct sigaction sa;
+
+	memset(&app, 0, sizeof(app));
+	app.program = program;
+	if (config_load(&app.cfg, NULL) != 0)
+		return 1;
+	if ((app.audit_fd = audit_open(app.cfg.audit_log)) == -1)
+		return 1;
+	if (vault_open(app.cfg.store, &app.vault) != 0) {
+		lwarnx("cannot open the store %s", app.cfg.store);
+		return 1;
+	}
+	if ((app.tokens = token_cache_new(TOKEN_CACHE_SLOTS)) == NULL)
+		return 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = app_on_term;
+	sigaction(SIGTERM, &sa, NULL); /* no SA_RESTART: accept returns */
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&f, 0, 0) != 0)
+		return 1;
+	while (!app_stop && FCGX_Accept_r(&f) >= 0) {
+		app_busy = 1;
+		app_handle(&app, &f, routes, n);
+		FCGX_Finish_r(&f);
+		app_busy = 0;
+	}
+	token_cache_free(app.tokens);
+	vault_close(app.vault);
+	return 0;
+}

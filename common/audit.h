@@ -1,0 +1,19 @@
+/*
+ * audit.h: one JSON line per request, written when the answer is sent.
+ *
+ * The line names the program, request id, method, the route (never the
+ * query or body), the subject, each authorization decision and the status.
+ * It never holds a secret value, a token or a key.  One write(2) on an
+ * O_APPEND descriptor per line keeps lines from several worker processes
+ * whole.
+ */
+#ifndef COFFER_AUDIT_H
+#define COFFER_AUDIT_H
+
+struct cf_ctx;
+
+/* "" or "-" means stderr.  Returns a descriptor, or -1. */
+int audit_open(const char *path);
+void audit_request(const struct cf_ctx *ctx, int status);
+
+#endif

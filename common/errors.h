@@ -1,0 +1,53 @@
+/*
+ * errors.h: one status enum for all of Coffer, one renderer per dialect.
+ *
+ * common/ and handlers return an enum cf_status; only errors_render() turns
+ * it into an HTTP status and a body in the caller's dialect.  The optional
+ * detail is a fixed string of ours, never request bytes, so no error body
+ * can echo a secret, a token or a path.
+ */
+#ifndef COFFER_ERRORS_H
+#define COFFER_ERRORS_H
+
+enum cf_status {
+	CF_OK = 0,
+	CF_E_BAD_REQUEST,  /* 400: malformed input */
+	CF_E_BAD_JSON,     /* 400: body is not the JSON we take */
+	CF_E_BAD_PATH,     /* 400: path segment rules */
+	CF_E_BAD_ACCEPT,   /* 400: DC/OS "Unsupported Accept header" */
+	CF_E_BAD_CTYPE,    /* 400: DC/OS "Unsupported Content-Type header" */
+	CF_E_UNAUTHORIZED, /* 401 */
+	CF_E_FORBIDDEN,    /* 403 */
+	CF_E_NOT_FOUND,    /* 404 */
+	CF_E_METHOD,       /* 405, with Allow */
+	CF_E_CONFLICT,     /* 409 */
+	CF_E_TOO_LARGE,    /* 413 */
+	CF_E_MEDIA_TYPE,   /* 415 */
+	CF_E_TOO_MANY,     /* 429 */
+	CF_E_ALREADY_INIT, /* 400: store already initialized */
+	CF_E_NOT_INIT,     /* 503: store not initialized */
+	CF_E_SEALED,       /* 503 */
+	CF_E_PLAIN_HTTP,   /* 403: not over TLS */
+	CF_E_INTERNAL,     /* 500 */
+	CF_E_CRYPTO,       /* 500: a record failed authentication */
+	CF_STATUS_MAX
+};
+
+enum cf_dialect {
+	CF_D_DCOS,  /* {"title","description","code"} */
+	CF_D_PATH,  /* {"code","message","status"} (CrossID) */
+	CF_D_DAPR,  /* {"errorCode","message"} */
+	CF_D_SENSU, /* {"message","code"} */
+	CF_D_CFSSL, /* CloudFlare envelope */
+	CF_D_PLAIN, /* text/plain */
+};
+
+struct cf_resp;
+
+int errors_http_status(enum cf_status st);
+const char *errors_name(enum cf_status st);
+/* Replace resp's status and body with the error; detail may be NULL. */
+void errors_render(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
+                   const char *detail);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * limits.h: every bound Coffer enforces, named once with its unit.
+ *
+ * Inputs are checked against these before anything is allocated for them.
+ */
+#ifndef COFFER_LIMITS_H
+#define COFFER_LIMITS_H
+
+#define CF_MAX_BODY       1048576 /* 1 MiB: default request body limit */
+#define CF_MAX_BODY_SMALL 8192    /* unauthenticated endpoints (unseal) */
+#define CF_MAX_SECRET     1048576 /* 1 MiB: one secret's value */
+#define CF_MAX_PATH       512     /* bytes in a secret path */
+#define CF_MAX_SEGMENTS   16      /* segments in a secret path */
+#define CF_MAX_URI        8192    /* bytes in REQUEST_URI */
+#define CF_MAX_HEADER     8192    /* bytes in one header we read */
+#define CF_MAX_JSON_DEPTH 16      /* nesting of request JSON */
+#define CF_MAX_STORE_NAME 64      /* bytes in a store name */
+#define CF_MAX_SHARES     255     /* Shamir shares (GF(256)) */
+#define CF_KEY_LEN        32      /* AES-256 key bytes */
+#define CF_NONCE_LEN      12      /* AES-GCM nonce bytes */
+#define CF_TAG_LEN        16      /* AES-GCM tag bytes */
+#define CF_VERSIONS_KEPT  10      /* versions of a secret kept by default */
+#define CF_TOKEN_LIFETIME 432000  /* 5 days, in seconds (DC/OS default) */
+#define CF_MAX_TOKEN      8192    /* bytes in a bearer token */
+
+#endif

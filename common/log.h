@@ -1,0 +1,21 @@
+/*
+ * log.h: operator-facing diagnostics on stderr (the web server's error log).
+ *
+ * Every line carries the level and the function that wrote it.  Log names
+ * (store, path, subject, status), never values: no body, token, key, share
+ * or Authorization header is ever passed to these functions.
+ */
+#ifndef COFFER_LOG_H
+#define COFFER_LOG_H
+
+#include <errno.h>
+
+void log_msg(const char *level, const char *func, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* lwarn appends strerror(errno); lwarnx does not. */
+#define lwarn(...)  log_msg("warn", __func__, errno, __VA_ARGS__)
+#define lwarnx(...) log_msg("warn", __func__, 0, __VA_ARGS__)
+#define linfo(...)  log_msg("info", __func__, 0, __VA_ARGS__)
+
+#endif

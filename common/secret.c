@@ -1,0 +1,673 @@
+/* secret.c: see secret.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "codec.h"
+#include "crypto.h"
+#include "json.h"
+#include "limits.h"
+#include "log.h"
+#include "record.h"
+#include "secret.h"
+#include "vault.h"
+
+#define DIR_SECRET 1
+#define DIR_FOLDER 2
+
+static int
+name_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+static int
+name_valid(const char *s, size_t max)
+{
+	size_t i, len = strlen(s);
+
+	if (len == 0 || len > max || !strcmp(s, ".") || !strcmp(s, ".."))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!name_char((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int
+secret_store_valid(const char *store)
+{
+	return name_valid(store, CF_MAX_STORE_NAME);
+}
+
+enum cf_status
+secret_path_join(char *const *segs, size_t n, char **path)
+{
+	size_t i, len = 0;
+	char *p;
+
+	if (n == 0 || n > CF_MAX_SEGMENTS)
+		return CF_E_BAD_PATH;
+	for (i = 0; i < n; i++) {
+		if (!name_valid(segs[i], CF_MAX_PATH))
+			return CF_E_BAD_PATH;
+		len += strlen(segs[i]) + 1;
+	}
+	if (len - 1 > CF_MAX_PATH)
+		return CF_E_BAD_PATH;
+	if ((p = malloc(len)) == NULL)
+		return CF_E_INTERNAL;
+	p[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(p, "/");
+		strcat(p, segs[i]);
+	}
+	*path = p;
+	return CF_OK;
+}
+
+struct secret *
+secret_new(void)
+{
+	return calloc(1, sizeof(struct secret));
+}
+
+void
+secret_free(struct secret *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++) {
+		free(s->e[i].key);
+		crypto_wipe(s->e[i].val, s->e[i].len);
+		free(s->e[i].val);
+	}
+	free(s->e);
+	free(s->author);
+	free(s->description);
+	json_object_put(s->labels);
+	free(s);
+}
+
+const struct secret_entry *
+secret_find(const struct secret *s, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->e[i].key, key))
+			return &s->e[i];
+	return NULL;
+}
+
+int
+secret_set(struct secret *s, const char *key, const void *val, size_t len)
+{
+	struct secret_entry *e, *ne;
+	uint8_t *copy;
+
+	if ((copy = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(copy, val, len);
+	copy[len] = '\0';
+	if ((e = (struct secret_entry *)secret_find(s, key)) != NULL) {
+		crypto_wipe(e->val, e->len);
+		free(e->val);
+		e->val = copy;
+		e->len = len;
+		return 0;
+	}
+	if ((ne = reallocarray(s->e, s->n + 1, sizeof(*ne))) == NULL)
+		goto fail;
+	s->e = ne;
+	if ((s->e[s->n].key = strdup(key)) == NULL)
+		goto fail;
+	s->e[s->n].val = copy;
+	s->e[s->n].len = len;
+	s->n++;
+	return 0;
+fail:
+	free(copy);
+	return -1;
+}
+
+void
+secret_time(int64_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- record encoding: values are base64 so any bytes survive JSON ---- */
+
+static char *
+secret_encode(const struct secret *s, size_t *len)
+{
+	struct json_object *o, *d;
+	const char *text;
+	char *b64, *out = NULL;
+	size_t i;
+
+	o = json_object_new_object();
+	d = json_object_new_object();
+	json_object_object_add(
+	    o, "version", json_object_new_int64((int64_t)s->version));
+	json_object_object_add(o, "created", json_object_new_int64(s->created));
+	json_object_object_add(o, "updated", json_object_new_int64(s->updated));
+	if (s->author)
+		json_object_object_add(
+		    o, "author", json_object_new_string(s->author));
+	if (s->description)
+		json_object_object_add(
+		    o, "description", json_object_new_string(s->description));
+	if (s->labels)
+		json_object_object_add(o, "labels", json_object_get(s->labels));
+	json_object_object_add(o, "binary", json_object_new_boolean(s->binary));
+	for (i = 0; i < s->n; i++) {
+		if ((b64 = codec_base64_encode(s->e[i].val, s->e[i].len, 0)) ==
+		    NULL)
+			goto out;
+		json_object_object_add(
+		    d, s->e[i].key, json_object_new_string(b64));
+		crypto_wipe(b64, strlen(b64));
+		free(b64);
+	}
+	json_object_object_add(o, "data", d);
+	d = NULL;
+	text =
+	    json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, len);
+	if (text != NULL && (out = malloc(*len + 1)) != NULL)
+		memcpy(out, text, *len + 1);
+	/* json-c keeps its own copy of the text: wipe it before freeing. */
+	if (text != NULL)
+		crypto_wipe((void *)text, *len);
+out:
+	json_object_put(d);
+	json_object_put(o);
+	return out;
+}
+
+static void
+wipe_json_strings(struct json_object *d)
+{
+	json_object_object_foreach(d, k, val)
+	{
+		(void)k;
+		if (json_object_is_type(val, json_type_string))
+			crypto_wipe((void *)json_object_get_string(val),
+			    (size_t)json_object_get_string_len(val));
+	}
+}
+
+static enum cf_status
+secret_decode(const uint8_t *pt, size_t len, struct secret **out)
+{
+	struct json_object *o = NULL, *d = NULL;
+	struct secret *s;
+	const char *str;
+	size_t slen, blen;
+	uint8_t *bytes;
+	int64_t n;
+	int b;
+	enum cf_status st = CF_E_INTERNAL;
+
+	if ((s = secret_new()) == NULL)
+		return CF_E_INTERNAL;
+	if (cf_json_parse(pt, len, &o) != CF_OK ||
+	    cf_json_int(o, "version", 1, INT64_MAX, &n) != CF_OK ||
+	    cf_json_object(o, "data", &d) != CF_OK)
+		goto out;
+	s->version = (uint64_t)n;
+	if (cf_json_int(o, "created", 0, INT64_MAX, &s->created) != CF_OK ||
+	    cf_json_int(o, "updated", 0, INT64_MAX, &s->updated) != CF_OK)
+		goto out;
+	if (cf_json_string(o, "author", &str, &slen) == CF_OK &&
+	    (s->author = strndup(str, slen)) == NULL)
+		goto out;
+	if (cf_json_string(o, "description", &str, &slen) == CF_OK &&
+	    (s->description = strndup(str, slen)) == NULL)
+		goto out;
+	if (cf_json_array(o, "labels", &s->labels) == CF_OK)
+		json_object_get(s->labels);
+	if (cf_json_bool(o, "binary", &b) == CF_OK)
+		s->binary = b;
+	json_object_object_foreach(d, key, val)
+	{
+		str = json_object_get_string(val);
+		slen = (size_t)json_object_get_string_len(val);
+		if (codec_base64_decode(str, slen, 0, &bytes, &blen) != 0)
+			goto out;
+		b = secret_set(s, key, bytes, blen);
+		crypto_wipe(bytes, blen);
+		free(bytes);
+		if (b != 0)
+			goto out;
+	}
+	*out = s;
+	s = NULL;
+	st = CF_OK;
+out:
+	if (st != CF_OK)
+		lwarnx("secret record is malformed");
+	if (d != NULL)
+		wipe_json_strings(d);
+	json_object_put(o);
+	secret_free(s);
+	return st;
+}
+
+/* ---- keys ---- */
+
+static char *
+key_of(char kind, const char *store, const char *path)
+{
+	char *k;
+
+	if (asprintf(&k, "%c:%s:/%s", kind, store, path) == -1)
+		return NULL;
+	return k;
+}
+
+static char *
+key_version(const char *store, const char *path, uint64_t ver)
+{
+	char *k;
+
+	if (asprintf(&k, "v:%s:/%s#%llu", store, path,
+	        (unsigned long long)ver) == -1)
+		return NULL;
+	return k;
+}
+
+/* Read a sealed record as a secret; inside a section. */
+static enum cf_status
+secret_load(struct vault *v, const char *key, struct secret **out)
+{
+	uint8_t *pt = NULL;
+	size_t len = 0;
+	enum cf_status st;
+
+	if ((st = vault_get(v, key, &pt, &len)) != CF_OK)
+		return st;
+	st = secret_decode(pt, len, out);
+	record_free(pt, len);
+	return st;
+}
+
+static enum cf_status
+secret_save(struct vault *v, enum record_kind kind, const char *key,
+    const struct secret *s)
+{
+	char *text;
+	size_t len;
+	enum cf_status st;
+
+	if ((text = secret_encode(s, &len)) == NULL)
+		return CF_E_INTERNAL;
+	st = vault_put(v, kind, key, text, len);
+	record_free((uint8_t *)text, len);
+	return st;
+}
+
+enum cf_status
+secret_get(struct vault *v, const char *store, const char *path,
+    uint64_t version, struct secret **out)
+{
+	struct secret *s = NULL;
+	char *key = NULL;
+	enum cf_status st;
+
+	if ((st = vault_read_begin(v)) != CF_OK)
+		return st;
+	if ((key = key_of('s', store, path)) == NULL) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	if ((st = secret_load(v, key, &s)) != CF_OK)
+		goto out;
+	if (version != 0 && version != s->version) {
+		secret_free(s);
+		s = NULL;
+		free(key);
+		if ((key = key_version(store, path, version)) == NULL) {
+			st = CF_E_INTERNAL;
+			goto out;
+		}
+		if ((st = secret_load(v, key, &s)) != CF_OK)
+			goto out;
+	}
+	*out = s;
+	s = NULL;
+out:
+	vault_read_end(v);
+	secret_free(s);
+	free(key);
+	return st;
+}
+
+/* ---- directory index ---- */
+
+static enum cf_status
+dir_load(struct vault *v, const char *store, const char *dir,
+    struct json_object **out)
+{
+	uint8_t *pt = NULL;
+	size_t len = 0;
+	char *key;
+	enum cf_status st;
+
+	if ((key = key_of('d', store, dir)) == NULL)
+		return CF_E_INTERNAL;
+	st = vault_get(v, key, &pt, &len);
+	free(key);
+	if (st == CF_OK) {
+		st = cf_json_parse(pt, len, out) == CF_OK ? CF_OK
+		                                          : CF_E_INTERNAL;
+		record_free(pt, len);
+	}
+	return st;
+}
+
+static enum cf_status
+dir_save(
+    struct vault *v, const char *store, const char *dir, struct json_object *o)
+{
+	const char *text;
+	size_t len;
+	char *key;
+	enum cf_status st;
+
+	if ((key = key_of('d', store, dir)) == NULL)
+		return CF_E_INTERNAL;
+	if (json_object_object_length(o) == 0)
+		st = vault_del(v, key);
+	else {
+		text = json_object_to_json_string_length(
+		    o, JSON_C_TO_STRING_PLAIN, &len);
+		st = text ? vault_put(v, RECORD_DIR, key, text, len)
+		          : CF_E_INTERNAL;
+	}
+	free(key);
+	return st;
+}
+
+/* Split "a/b/c" into dir "a/b" (malloc'd) and base "c" (points into path). */
+static char *
+dir_split(const char *path, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL) {
+		*base = path;
+		return strdup("");
+	}
+	*base = slash + 1;
+	return strndup(path, (size_t)(slash - path));
+}
+
+static enum cf_status
+dir_mark(struct vault *v, const char *store, const char *path, int flag, int on)
+{
+	struct json_object *o = NULL, *f;
+	const char *base;
+	char *dir;
+	int old = 0, new, existed;
+	enum cf_status st;
+
+	if ((dir = dir_split(path, &base)) == NULL)
+		return CF_E_INTERNAL;
+	st = dir_load(v, store, dir, &o);
+	if (st != CF_OK && st != CF_E_NOT_FOUND)
+		goto out;
+	existed = st == CF_OK;
+	if (!existed)
+		o = json_object_new_object();
+	if (json_object_object_get_ex(o, base, &f))
+		old = json_object_get_int(f);
+	new = on ? old | flag : old & ~flag;
+	st = CF_OK;
+	if (new == old)
+		goto out;
+	if (new == 0)
+		json_object_object_del(o, base);
+	else
+		json_object_object_add(o, base, json_object_new_int(new));
+	if ((st = dir_save(v, store, dir, o)) != CF_OK || *dir == '\0')
+		goto out;
+	/* A directory that appeared or vanished changes its parent too. */
+	if (on && !existed)
+		st = dir_mark(v, store, dir, DIR_FOLDER, 1);
+	else if (!on && json_object_object_length(o) == 0)
+		st = dir_mark(v, store, dir, DIR_FOLDER, 0);
+out:
+	json_object_put(o);
+	free(dir);
+	return st;
+}
+
+static int
+cmp_json_str(const void *a, const void *b)
+{
+	struct json_object *const *x = a, *const *y = b;
+
+	return strcmp(json_object_get_string(*x), json_object_get_string(*y));
+}
+
+static enum cf_status
+list_walk(struct vault *v, const char *store, const char *dir,
+    const char *prefix, struct json_object *arr, int depth)
+{
+	struct json_object *o = NULL;
+	char *rel = NULL, *sub = NULL;
+	enum cf_status st;
+	int flags;
+
+	if (depth > CF_MAX_SEGMENTS)
+		return CF_E_INTERNAL;
+	st = dir_load(v, store, dir, &o);
+	if (st == CF_E_NOT_FOUND)
+		return CF_OK;
+	if (st != CF_OK)
+		return st;
+	json_object_object_foreach(o, name, f)
+	{
+		flags = json_object_get_int(f);
+		free(rel);
+		free(sub);
+		rel = sub = NULL;
+		if (asprintf(&rel, "%s%s%s", prefix, *prefix ? "/" : "",
+		        name) == -1 ||
+		    asprintf(&sub, "%s%s%s", dir, *dir ? "/" : "", name) ==
+		        -1) {
+			rel = sub = NULL;
+			st = CF_E_INTERNAL;
+			break;
+		}
+		if (flags & DIR_SECRET)
+			json_object_array_add(arr, json_object_new_string(rel));
+		if ((flags & DIR_FOLDER) && (st = list_walk(v, store, sub, rel,
+		                                 arr, depth + 1)) != CF_OK)
+			break;
+	}
+	free(rel);
+	free(sub);
+	json_object_put(o);
+	return st;
+}
+
+enum cf_status
+secret_list(struct vault *v, const char *store, const char *path,
+    struct json_object **out)
+{
+	struct json_object *arr;
+	enum cf_status st;
+
+	if ((st = vault_read_begin(v)) != CF_OK)
+		return st;
+	arr = json_object_new_array();
+	st = list_walk(v, store, path, "", arr, 0);
+	vault_read_end(v);
+	if (st != CF_OK) {
+		json_object_put(arr);
+		return st;
+	}
+	/* Byte order, as Go's sort.Strings gives the real service. */
+	json_object_array_sort(arr, cmp_json_str);
+	*out = arr;
+	return CF_OK;
+}
+
+/* ---- writes ---- */
+
+static enum cf_status
+version_rotate(struct vault *v, const char *store, const char *path,
+    const struct secret *old, unsigned kept)
+{
+	char *key;
+	enum cf_status st;
+
+	if (kept > 1) {
+		if ((key = key_version(store, path, old->version)) == NULL)
+			return CF_E_INTERNAL;
+		st = secret_save(v, RECORD_VERSION, key, old);
+		free(key);
+		if (st != CF_OK)
+			return st;
+	}
+	/* After this write the newest `kept` versions are old+1 and the
+	 * kept-1 before it; drop the one that fell out of the window. */
+	if (old->version + 1 < kept + 1 || old->version + 1 - kept < 1)
+		return CF_OK;
+	if ((key = key_version(store, path, old->version + 1 - kept)) == NULL)
+		return CF_E_INTERNAL;
+	st = vault_del(v, key);
+	free(key);
+	return st;
+}
+
+static enum cf_status
+secret_merge(
+    const struct secret *old, const struct secret *in, struct secret *out)
+{
+	size_t i;
+
+	out->binary = in->binary;
+	for (i = 0; in->merge && old != NULL && i < old->n; i++)
+		if (secret_set(
+		        out, old->e[i].key, old->e[i].val, old->e[i].len))
+			return CF_E_INTERNAL;
+	for (i = 0; i < in->n; i++)
+		if (secret_set(out, in->e[i].key, in->e[i].val, in->e[i].len))
+			return CF_E_INTERNAL;
+	if (in->author && (out->author = strdup(in->author)) == NULL)
+		return CF_E_INTERNAL;
+	if (in->description)
+		out->description = strdup(in->description);
+	else if (old && old->description)
+		out->description = strdup(old->description);
+	if (in->labels)
+		out->labels = json_object_get(in->labels);
+	else if (old && old->labels)
+		out->labels = json_object_get(old->labels);
+	out->version = old ? old->version + 1 : 1;
+	out->created = old ? old->created : (int64_t)time(NULL);
+	out->updated = (int64_t)time(NULL);
+	return CF_OK;
+}
+
+enum cf_status
+secret_write(struct vault *v, const char *store, const char *path,
+    enum secret_mode mode, const struct secret *in, unsigned kept,
+    uint64_t *version)
+{
+	struct secret *old = NULL, *s = NULL;
+	char *key = NULL;
+	enum cf_status st;
+
+	if ((st = vault_write_begin(v)) != CF_OK)
+		return st;
+	if ((key = key_of('s', store, path)) == NULL ||
+	    (s = secret_new()) == NULL) {
+		st = CF_E_INTERNAL;
+		goto fail;
+	}
+	st = secret_load(v, key, &old);
+	if (st != CF_OK && st != CF_E_NOT_FOUND)
+		goto fail;
+	if (st == CF_OK && mode == SECRET_CREATE) {
+		st = CF_E_CONFLICT;
+		goto fail;
+	}
+	if (st == CF_E_NOT_FOUND && mode == SECRET_UPDATE)
+		goto fail;
+	if ((st = secret_merge(old, in, s)) != CF_OK)
+		goto fail;
+	if (old != NULL)
+		st = version_rotate(v, store, path, old, kept);
+	else
+		st = dir_mark(v, store, path, DIR_SECRET, 1);
+	if (st != CF_OK ||
+	    (st = secret_save(v, RECORD_SECRET, key, s)) != CF_OK)
+		goto fail;
+	if ((st = vault_commit(v)) == CF_OK && version != NULL)
+		*version = s->version;
+	goto out;
+fail:
+	vault_abort(v);
+out:
+	secret_free(old);
+	secret_free(s);
+	free(key);
+	return st;
+}
+
+enum cf_status
+secret_delete(
+    struct vault *v, const char *store, const char *path, unsigned kept)
+{
+	struct secret *old = NULL;
+	char *key = NULL, *vkey;
+	uint64_t ver;
+	enum cf_status st;
+
+	if ((st = vault_write_begin(v)) != CF_OK)
+		return st;
+	if ((key = key_of('s', store, path)) == NULL) {
+		st = CF_E_INTERNAL;
+		goto fail;
+	}
+	if ((st = secret_load(v, key, &old)) != CF_OK)
+		goto fail;
+	for (ver = old->version > kept ? old->version - kept : 1;
+	     ver < old->version; ver++) {
+		if ((vkey = key_version(store, path, ver)) == NULL) {
+			st = CF_E_INTERNAL;
+			goto fail;
+		}
+		st = vault_del(v, vkey);
+		free(vkey);
+		if (st != CF_OK)
+			goto fail;
+	}
+	if ((st = vault_del(v, key)) != CF_OK ||
+	    (st = dir_mark(v, store, path, DIR_SECRET, 0)) != CF_OK)
+		goto fail;
+	st = vault_commit(v);
+	goto out;
+fail:
+	vault_abort(v);
+out:
+	secret_free(old);
+	free(key);
+	return st;
+}

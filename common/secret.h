@@ -1,0 +1,85 @@
+/*
+ * secret.h: the one secret model every dialect is a view of.
+ *
+ * A secret lives in a store at a path and holds a map of keys to values
+ * (bytes; UTF-8 text unless marked binary), with metadata.  Every write
+ * makes a new version; the current one is record s:<store>:/<path>, older
+ * ones v:<store>:/<path>#<n>, and only the newest versions_kept survive.
+ * Each directory has an index record d:<store>:/<dir> naming its children
+ * (secret, folder or both), updated in the same write as the secret, so
+ * listing reads only the directories listed, never the whole store.
+ *
+ * Paths are checked here (secret_path_valid) and nowhere else: segments
+ * of [A-Za-z0-9._-], no empty, "." or ".." segment, at most CF_MAX_SEGMENTS
+ * segments and CF_MAX_PATH bytes.
+ *
+ * Ownership: a struct secret owns its strings and values; secret_free()
+ * wipes the values and accepts NULL.  The functions below open and close
+ * their own store sections.
+ */
+#ifndef COFFER_SECRET_H
+#define COFFER_SECRET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+
+struct vault;
+struct json_object;
+
+struct secret_entry {
+	char *key;
+	uint8_t *val;
+	size_t len;
+};
+
+struct secret {
+	uint64_t version;
+	int64_t created;
+	int64_t updated;
+	char *author;               /* may be NULL */
+	char *description;          /* NULL: none (or keep, on update) */
+	struct json_object *labels; /* array of strings, or NULL */
+	int binary;
+	int merge; /* write: keep keys not in e */
+	struct secret_entry *e;
+	size_t n;
+};
+
+enum secret_mode {
+	SECRET_CREATE, /* 409 if it exists */
+	SECRET_UPDATE, /* 404 if it does not */
+	SECRET_UPSERT,
+};
+
+int secret_store_valid(const char *store);
+/* Validate segs and join them into "a/b/c" (malloc'd) */
+enum cf_status secret_path_join(char *const *segs, size_t n, char **path);
+
+struct secret *secret_new(void);
+void secret_free(struct secret *s);
+/* Set (replace) key's value; copies. */
+int secret_set(struct secret *s, const char *key, const void *val, size_t len);
+const struct secret_entry *secret_find(const struct secret *s, const char *key);
+
+/* version 0 = current.  CF_E_NOT_FOUND when absent. */
+enum cf_status secret_get(struct vault *v, const char *store, const char *path,
+                          uint64_t version, struct secret **out);
+/* Write s (its map, and description/labels when set) as a new version.
+ * On success *version (may be NULL) is the new version number. */
+enum cf_status secret_write(struct vault *v, const char *store,
+                            const char *path, enum secret_mode mode,
+                            const struct secret *s, unsigned versions_kept,
+                            uint64_t *version);
+enum cf_status secret_delete(struct vault *v, const char *store,
+                             const char *path, unsigned versions_kept);
+/* Recursive, sorted, relative to path ("" = the store's root): a new json
+ * array of strings; empty for a leaf or a missing folder. */
+enum cf_status secret_list(struct vault *v, const char *store, const char *path,
+                           struct json_object **out);
+
+/* RFC 3339 UTC time text into buf (at least 21 bytes). */
+void secret_time(int64_t t, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,2185 @@
+/*
+ * store.c: a gdbm file made crash-safe and multi-process by a redo journal.
+ *
+ * gdbm alone cannot survive kill -9 in the middle of a store that touches
+ * several blocks, and GDBM_SYNC does not sync each store.  So nothing
+ * writes the live gdbm file in place.  A transaction is appended to the
+ * journal as one framed record (magic, length, generation, CRC32C) under
+ * the exclusive lock, published in the shared header, and made durable by
+ * one fdatasync shared between the writers waiting at that moment.  Every
+ * process keeps the journal's effect in an in-memory overlay, consulted
+ * before gdbm.  When the journal grows past a threshold, a checkpoint copies
+ * gdbm to <path>.tmp, applies the overlay, fsyncs, renames it over <path>,
+ * then replaces the journal by an empty one.
+ *
+ * A journal replayed over a gdbm that already holds it changes nothing
+ * (puts and deletes of whole values), so each state a crash can leave, old
+ * gdbm + journal, new gdbm + old journal, new gdbm + new journal, reads the
+ * same.  A multi-step change of the shared header raises its busy flag; the
+ * next process to lock the store and find it raised (or a header from
+ * another boot) rebuilds the header from the journal.
+ */
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+#include <linux/futex.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gdbm.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store.h"
+
+#define SHM_SIZE    4096
+#define SHM_MAGIC   0x4b434f4c52464643ULL /* "CFFRLOCK" */
+#define SHM_VERSION 1
+#define BOOT_ID_LEN 40
+
+/* Bytes of the lock file locked with fcntl; the shared header is not data. */
+#define LK_RW   0 /* shared: read section; exclusive: write section */
+#define LK_SYNC 1 /* held by the one process running fdatasync */
+
+/* A syncer killed inside fdatasync wakes nobody: its waiters look again
+ * after this long. */
+#define SYNC_WAIT_NS 5000000
+
+#define JHDR_SIZE  32
+#define JHDR_MAGIC "CFJOURN1"
+#define JREC_MAGIC 0x524a4643u /* "CFJR" */
+#define JREC_HDR   24          /* magic, length, generation, op count, crc */
+#define JOP_HDR    9           /* type, key length, value length */
+#define OP_PUT     1
+#define OP_DEL     2
+
+#define CKPT_RETRY_SECONDS 10 /* after a failed checkpoint (disk full?) */
+#define MAP_MIN_BUCKETS 64
+#define BUF_KEEP        (8u << 20) /* larger I/O buffers are freed after use */
+#define LOAD_BATCH      (4u << 20) /* bytes per transaction in store_load */
+#define DUMP_LINE_MAX   4096 /* longest dump line we read */
+#define DUMP_LINE_LEN   76   /* base64 characters per dump line, as gdbm */
+#define DUMP_LINE_BYTES 57   /* the bytes they encode */
+
+/*
+ * Mapped from <path>.lock by every process; changed only under LK_RW
+ * exclusive, except synced (under LK_SYNC) and the turnstile.
+ *
+ * fcntl locks are not fair: a steady flow of readers keeps a shared lock
+ * held and a writer waits forever.  So a writer first takes the turnstile,
+ * raises writer_waiting and only then waits for LK_RW; readers that see
+ * the flag pass through the turnstile, so they queue behind that writer.
+ * It is a robust mutex because a killed writer must not wedge it, and it
+ * costs readers nothing while no writer waits.
+ */
+struct store_shm {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t busy;	 /* a multi-step change is under way, or died */
+	uint64_t epoch;	 /* bumped whenever the files are replaced */
+	uint64_t end;	 /* journal end published to readers */
+	uint64_t synced; /* journal durable up to here, in this epoch */
+	char boot_id[BOOT_ID_LEN];
+	uint32_t writer_waiting;
+	uint32_t sync_seq; /* futex: bumped after each sync, to wake waiters */
+	pthread_mutex_t turnstile;
+};
+
+/* One key of the overlay or of a transaction: a value or a tombstone. */
+struct ment {
+	struct ment *next;
+	uint64_t hash;
+	uint32_t klen;
+	uint32_t vlen;
+	int tomb;
+	uint8_t data[]; /* key, then value */
+};
+
+struct map {
+	struct ment **m_b;
+	size_t m_nb; /* buckets, a power of two */
+	size_t m_n;
+};
+
+enum store_mode { MODE_NONE, MODE_READ, MODE_WRITE };
+
+#define SECTION_WRITE  0x1
+#define SECTION_OPEN   0x2 /* the first section of store_open */
+#define SECTION_CREATE 0x4 /* store_open may create the gdbm file */
+
+struct store {
+	char *st_path;
+	char *st_jpath;
+	char *st_lpath;
+	char *st_tmppath;
+	char *st_jtmppath;
+	int st_lfd;
+	int st_jfd;
+	int st_dfd;
+	struct store_shm *st_shm;
+	GDBM_FILE st_db;
+	pid_t st_pid;
+	enum store_mode st_mode;
+	uint64_t st_epoch; /* of the view: st_db, st_jfd, st_overlay */
+	uint64_t st_jgen;  /* generation in st_jfd's header */
+	uint64_t st_jend;  /* st_overlay holds the journal up to here */
+	struct map st_overlay;
+	struct map st_txn;
+	size_t st_txn_bytes; /* encoded ops of st_txn */
+	size_t st_ckpt_bytes;
+	time_t st_ckpt_retry; /* no automatic checkpoint before this */
+	uint8_t *st_buf;
+	size_t st_bufsz;
+	uint64_t st_sipkey[2];
+	uint32_t st_crc[256];
+	char st_boot[BOOT_ID_LEN];
+};
+
+static void store_log(const char *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+store_log(const char *func, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	fprintf(stderr, "coffer: store: %s: ", func);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	errno = saved;
+}
+
+/* The files are read back only on this host, but a fixed byte order costs
+ * nothing and keeps a copied store readable. */
+static void
+put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t
+get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static void
+put_u64(uint8_t *p, uint64_t v)
+{
+	put_u32(p, (uint32_t)v);
+	put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t
+get_u64(const uint8_t *p)
+{
+	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+/* CRC32C (Castagnoli): better at catching torn writes than CRC32. */
+static void
+crc_init(uint32_t *tab)
+{
+	uint32_t c, i;
+	int k;
+
+	for (i = 0; i < 256; i++) {
+		c = i;
+		for (k = 0; k < 8; k++)
+			c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+		tab[i] = c;
+	}
+}
+
+static uint32_t
+crc_update(const uint32_t *tab, uint32_t crc, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	crc = ~crc;
+	while (len-- > 0)
+		crc = tab[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+/*
+ * SipHash-1-3 with a per-process random key: keys are chosen by clients,
+ * and a guessable hash would let them turn the overlay into one long chain.
+ */
+static void
+sip_round(uint64_t *v)
+{
+#define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+	v[0] += v[1];
+	v[1] = ROTL(v[1], 13) ^ v[0];
+	v[0] = ROTL(v[0], 32);
+	v[2] += v[3];
+	v[3] = ROTL(v[3], 16) ^ v[2];
+	v[0] += v[3];
+	v[3] = ROTL(v[3], 21) ^ v[0];
+	v[2] += v[1];
+	v[1] = ROTL(v[1], 17) ^ v[2];
+	v[2] = ROTL(v[2], 32);
+#undef ROTL
+}
+
+static uint64_t
+sip_hash(const uint64_t *k, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint64_t v[4], m, b = (uint64_t)len << 56;
+	size_t i, left = len & 7;
+
+	v[0] = 0x736f6d6570736575ULL ^ k[0];
+	v[1] = 0x646f72616e646f6dULL ^ k[1];
+	v[2] = 0x6c7967656e657261ULL ^ k[0];
+	v[3] = 0x7465646279746573ULL ^ k[1];
+	for (i = 0; i + 8 <= len; i += 8) {
+		m = get_u64(p + i);
+		v[3] ^= m;
+		sip_round(v);
+		v[0] ^= m;
+	}
+	for (; left > 0; left--)
+		b |= (uint64_t)p[i + left - 1] << (8 * (left - 1));
+	v[3] ^= b;
+	sip_round(v);
+	v[0] ^= b;
+	v[2] ^= 0xff;
+	sip_round(v);
+	sip_round(v);
+	sip_round(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+static uint64_t
+store_hash(const struct store *st, const void *key, size_t klen)
+{
+	return sip_hash(st->st_sipkey, key, klen);
+}
+
+static struct ment *
+ment_new(uint64_t hash, const void *key, size_t klen, const void *val,
+    size_t vlen, int tomb)
+{
+	struct ment *e;
+
+	if ((e = malloc(sizeof(*e) + klen + vlen)) == NULL)
+		return NULL;
+	e->next = NULL;
+	e->hash = hash;
+	e->klen = (uint32_t)klen;
+	e->vlen = (uint32_t)vlen;
+	e->tomb = tomb;
+	memcpy(e->data, key, klen);
+	if (vlen > 0)
+		memcpy(e->data + klen, val, vlen);
+	return e;
+}
+
+/* The link that points at key's entry, or at the NULL ending its chain. */
+static struct ment **
+map_link(const struct map *m, uint64_t hash, const void *key, size_t klen)
+{
+	struct ment **pp;
+
+	pp = &m->m_b[hash & (m->m_nb - 1)];
+	for (; *pp != NULL; pp = &(*pp)->next) {
+		if ((*pp)->hash == hash && (*pp)->klen == klen &&
+		    memcmp((*pp)->data, key, klen) == 0)
+			break;
+	}
+	return pp;
+}
+
+static struct ment *
+map_get(const struct map *m, uint64_t hash, const void *key, size_t klen)
+{
+	if (m->m_n == 0)
+		return NULL;
+	return *map_link(m, hash, key, klen);
+}
+
+/* Room for n entries, so that the map_insert calls that follow cannot fail. */
+static int
+map_reserve(struct map *m, size_t n)
+{
+	struct ment **b, *e, *next;
+	size_t i, nb;
+
+	if (n <= m->m_nb)
+		return 0;
+	nb = m->m_nb > 0 ? m->m_nb : MAP_MIN_BUCKETS;
+	while (nb < n)
+		nb *= 2;
+	if ((b = calloc(nb, sizeof(*b))) == NULL)
+		return -1;
+	for (i = 0; i < m->m_nb; i++) {
+		for (e = m->m_b[i]; e != NULL; e = next) {
+			next = e->next;
+			e->next = b[e->hash & (nb - 1)];
+			b[e->hash & (nb - 1)] = e;
+		}
+	}
+	free(m->m_b);
+	m->m_b = b;
+	m->m_nb = nb;
+	return 0;
+}
+
+/* Takes e, after map_reserve.  Returns the entry it replaced, for the caller
+ * to free. */
+static struct ment *
+map_insert(struct map *m, struct ment *e)
+{
+	struct ment **pp, *old;
+
+	pp = map_link(m, e->hash, e->data, e->klen);
+	old = *pp;
+	e->next = old != NULL ? old->next : NULL;
+	*pp = e;
+	if (old == NULL)
+		m->m_n++;
+	return old;
+}
+
+static int
+map_set(struct map *m, struct ment *e)
+{
+	if (map_reserve(m, m->m_n + 1) == -1) {
+		free(e);
+		return -1;
+	}
+	free(map_insert(m, e));
+	return 0;
+}
+
+static void
+map_clear(struct map *m)
+{
+	struct ment *e, *next;
+	size_t i;
+
+	for (i = 0; i < m->m_nb && m->m_n > 0; i++) {
+		for (e = m->m_b[i]; e != NULL; e = next) {
+			next = e->next;
+			free(e);
+			m->m_n--;
+		}
+		m->m_b[i] = NULL;
+	}
+}
+
+static void
+map_free(struct map *m)
+{
+	map_clear(m);
+	free(m->m_b);
+	m->m_b = NULL;
+	m->m_nb = 0;
+}
+
+/* Move every entry of src into dst, after map_reserve(dst, both). */
+static void
+map_move(struct map *dst, struct map *src)
+{
+	struct ment *e, *next;
+	size_t i;
+
+	for (i = 0; i < src->m_nb; i++) {
+		for (e = src->m_b[i]; e != NULL; e = next) {
+			next = e->next;
+			free(map_insert(dst, e));
+		}
+		src->m_b[i] = NULL;
+	}
+	src->m_n = 0;
+}
+
+static int
+buf_reserve(struct store *st, size_t n)
+{
+	uint8_t *p;
+
+	if (n <= st->st_bufsz)
+		return 0;
+	if ((p = realloc(st->st_buf, n)) == NULL) {
+		store_log(__func__, "%zu bytes: %s", n, strerror(errno));
+		return -1;
+	}
+	st->st_buf = p;
+	st->st_bufsz = n;
+	return 0;
+}
+
+/* A worker keeps its buffer between requests, but not a huge one. */
+static void
+buf_trim(struct store *st)
+{
+	if (st->st_bufsz <= BUF_KEEP)
+		return;
+	free(st->st_buf);
+	st->st_buf = NULL;
+	st->st_bufsz = 0;
+}
+
+static int
+read_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	uint8_t *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = pread(fd, p, len, (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO; /* shorter than it must be */
+			return -1;
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+write_full(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = pwrite(fd, p, len, (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+unlink_stale(const char *path)
+{
+	if (unlink(path) == -1 && errno != ENOENT) {
+		store_log(__func__, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A rename is durable only once its directory is synced. */
+static int
+sync_dir(struct store *st)
+{
+	if (fsync(st->st_dfd) == -1) {
+		store_log(__func__, "directory of %s: %s", st->st_path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+rename_durable(struct store *st, const char *from, const char *to)
+{
+	if (rename(from, to) == -1) {
+		store_log(__func__, "%s: %s", to, strerror(errno));
+		return -1;
+	}
+	return sync_dir(st);
+}
+
+/*
+ * Open file description locks, not classic fcntl locks: they belong to this
+ * handle rather than to the process, so two handles in one process exclude
+ * each other, and closing some other descriptor of the file drops nothing.
+ */
+static int
+lock_byte(struct store *st, short type, off_t byte)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = byte;
+	fl.l_len = 1;
+	while (fcntl(st->st_lfd, F_OFD_SETLKW, &fl) == -1) {
+		if (errno != EINTR) {
+			store_log(
+			    __func__, "%s: %s", st->st_lpath, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* 1 if we got it, 0 if another handle holds it, -1. */
+static int
+lock_try(struct store *st, short type, off_t byte)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = byte;
+	fl.l_len = 1;
+	if (fcntl(st->st_lfd, F_OFD_SETLK, &fl) == 0)
+		return 1;
+	if (errno == EAGAIN || errno == EACCES || errno == EINTR)
+		return 0;
+	store_log(__func__, "%s: %s", st->st_lpath, strerror(errno));
+	return -1;
+}
+
+/* Sleep until the sync sequence moves from seq, or SYNC_WAIT_NS. */
+static void
+sync_wait(struct store *st, uint32_t seq)
+{
+	struct timespec ts = { 0, SYNC_WAIT_NS };
+
+	syscall(SYS_futex, &st->st_shm->sync_seq, FUTEX_WAIT, seq, &ts, NULL,
+	    0);
+}
+
+static void
+sync_wake(struct store *st)
+{
+	__atomic_add_fetch(&st->st_shm->sync_seq, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &st->st_shm->sync_seq, FUTEX_WAKE, INT32_MAX, NULL,
+	    NULL, 0);
+}
+
+static uint64_t
+shm_load(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void
+shm_store(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static void
+shm_set_busy(struct store *st, uint32_t busy)
+{
+	__atomic_store_n(&st->st_shm->busy, busy, __ATOMIC_SEQ_CST);
+}
+
+static uint64_t
+shm_next_epoch(const struct store *st)
+{
+	uint64_t e = shm_load(&st->st_shm->epoch) + 1;
+
+	return e == 0 ? 1 : e; /* 0 is the epoch of no view */
+}
+
+static int
+shm_stale(const struct store *st, int opening)
+{
+	const struct store_shm *h = st->st_shm;
+
+	if (h->magic != SHM_MAGIC || h->version != SHM_VERSION ||
+	    __atomic_load_n(&h->busy, __ATOMIC_ACQUIRE) != 0)
+		return 1;
+	/* The header is not synced: after a reboot it may claim journal
+	 * bytes that never reached the disk. */
+	return opening && memcmp(h->boot_id, st->st_boot, BOOT_ID_LEN) != 0;
+}
+
+static void
+jhdr_encode(const struct store *st, uint8_t *h, uint64_t gen)
+{
+	memset(h, 0, JHDR_SIZE);
+	memcpy(h, JHDR_MAGIC, 8);
+	put_u32(h + 8, 1);
+	put_u64(h + 16, gen);
+	put_u32(h + 24, crc_update(st->st_crc, 0, h, 24));
+}
+
+static int
+jhdr_decode(const struct store *st, const uint8_t *h, uint64_t *gen)
+{
+	if (memcmp(h, JHDR_MAGIC, 8) != 0 || get_u32(h + 8) != 1 ||
+	    get_u32(h + 24) != crc_update(st->st_crc, 0, h, 24))
+		return -1;
+	*gen = get_u64(h + 16);
+	return 0;
+}
+
+/* A new journal appears whole (written, synced, renamed), so a journal
+ * with a bad header is corruption, never a crash. */
+static int
+journal_create(struct store *st, uint64_t gen)
+{
+	uint8_t h[JHDR_SIZE];
+	int fd = -1, rc = -1;
+
+	fd = open(
+	    st->st_jtmppath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		store_log(__func__, "%s: %s", st->st_jtmppath, strerror(errno));
+		goto out;
+	}
+	jhdr_encode(st, h, gen);
+	if (write_full(fd, h, sizeof(h), 0) == -1 || fsync(fd) == -1) {
+		store_log(__func__, "%s: %s", st->st_jtmppath, strerror(errno));
+		goto out;
+	}
+	rc = rename_durable(st, st->st_jtmppath, st->st_jpath);
+out:
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+/*
+ * Walk the ops of a record that passed jrec_check.  With m, apply them to
+ * m; without, only check their framing.  0, or -1 (bad framing, no memory).
+ */
+static int
+jrec_walk(struct store *st, const uint8_t *rec, size_t reclen, struct map *m)
+{
+	const uint8_t *p = rec + JREC_HDR, *end = rec + reclen;
+	uint32_t i, nops = get_u32(rec + 16), klen, vlen;
+	struct ment *e;
+	int type;
+
+	for (i = 0; i < nops; i++) {
+		if ((size_t)(end - p) < JOP_HDR)
+			return -1;
+		type = p[0];
+		klen = get_u32(p + 1);
+		vlen = get_u32(p + 5);
+		p += JOP_HDR;
+		if ((type != OP_PUT && type != OP_DEL) || klen == 0 ||
+		    klen > STORE_MAX_KEY || vlen > STORE_MAX_VALUE ||
+		    (size_t)(end - p) < (size_t)klen + vlen)
+			return -1;
+		if (m != NULL) {
+			e = ment_new(store_hash(st, p, klen), p, klen, p + klen,
+			    vlen, type == OP_DEL);
+			if (e == NULL || map_set(m, e) == -1)
+				return -1;
+		}
+		p += (size_t)klen + vlen;
+	}
+	return p == end ? 0 : -1;
+}
+
+/* The length of the whole, valid record at buf, or 0. */
+static size_t
+jrec_check(const struct store *st, const uint8_t *buf, size_t avail)
+{
+	uint32_t len, crc;
+
+	if (avail < JREC_HDR || get_u32(buf) != JREC_MAGIC)
+		return 0;
+	len = get_u32(buf + 4);
+	if (len > STORE_MAX_TXN || avail - JREC_HDR < len)
+		return 0;
+	/* A record of an older journal, left where a truncation was lost. */
+	if (get_u64(buf + 8) != st->st_jgen)
+		return 0;
+	crc = crc_update(st->st_crc, 0, buf, 20);
+	crc = crc_update(st->st_crc, crc, buf + JREC_HDR, len);
+	if (crc != get_u32(buf + 20))
+		return 0;
+	return JREC_HDR + (size_t)len;
+}
+
+/*
+ * Recovery: read the header and every record that checks, truncate what
+ * follows the last one (a torn append), and sync.  Sets st_jgen; *endp is
+ * the valid end.
+ */
+static int
+journal_scan(struct store *st, uint64_t *endp)
+{
+	struct stat sb;
+	size_t off = JHDR_SIZE, n, size;
+	int fd = -1, rc = -1;
+
+	if ((fd = open(st->st_jpath, O_RDWR | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1) {
+		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+		goto out;
+	}
+	size = (size_t)sb.st_size;
+	if (size < JHDR_SIZE || buf_reserve(st, size) == -1 ||
+	    read_full(fd, st->st_buf, size, 0) == -1 ||
+	    jhdr_decode(st, st->st_buf, &st->st_jgen) == -1) {
+		store_log(__func__, "%s: bad journal header", st->st_jpath);
+		goto out;
+	}
+	while ((n = jrec_check(st, st->st_buf + off, size - off)) > 0) {
+		if (jrec_walk(st, st->st_buf + off, n, NULL) == -1)
+			break;
+		off += n;
+	}
+	if (off < size) {
+		store_log(__func__, "%s: dropping %zu bytes of torn tail",
+		    st->st_jpath, size - off);
+		if (ftruncate(fd, (off_t)off) == -1) {
+			store_log(
+			    __func__, "%s: %s", st->st_jpath, strerror(errno));
+			goto out;
+		}
+	}
+	/* Records no process synced yet are published now: make them
+	 * durable first, as a group commit would. */
+	if (fdatasync(fd) == -1) {
+		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+		goto out;
+	}
+	*endp = off;
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	buf_trim(st);
+	return rc;
+}
+
+/* The gdbm file appears whole too: built aside, synced, renamed. */
+static int
+gdbm_create(struct store *st)
+{
+	GDBM_FILE db;
+	int rc = -1;
+
+	db = gdbm_open(st->st_tmppath, 0,
+	    GDBM_NEWDB | GDBM_NOLOCK | GDBM_CLOEXEC, 0600, NULL);
+	if (db == NULL) {
+		store_log(__func__, "%s: %s", st->st_tmppath,
+		    gdbm_strerror(gdbm_errno));
+		return -1;
+	}
+	if (gdbm_sync(db) != 0 || fsync(gdbm_fdesc(db)) == -1) {
+		store_log(__func__, "%s: %s", st->st_tmppath, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (gdbm_close(db) != 0 && rc == 0) {
+		store_log(__func__, "%s: %s", st->st_tmppath,
+		    gdbm_strerror(gdbm_errno));
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = rename_durable(st, st->st_tmppath, st->st_path);
+	return rc;
+}
+
+static int
+turnstile_lock(struct store *st)
+{
+	int rc = pthread_mutex_lock(&st->st_shm->turnstile);
+
+	/* Its owner was a writer killed while it waited for LK_RW: there
+	 * is nothing to repair. */
+	if (rc == EOWNERDEAD)
+		rc = pthread_mutex_consistent(&st->st_shm->turnstile);
+	if (rc != 0) {
+		store_log(__func__, "%s: %s", st->st_lpath, strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+turnstile_unlock(struct store *st)
+{
+	pthread_mutex_unlock(&st->st_shm->turnstile);
+}
+
+static void
+writer_waiting_set(struct store *st, uint32_t v)
+{
+	__atomic_store_n(&st->st_shm->writer_waiting, v, __ATOMIC_SEQ_CST);
+}
+
+/* LK_RW, behind any writer already waiting for it. */
+static int
+section_lock(struct store *st, int write)
+{
+	int rc;
+
+	if (!write) {
+		if (__atomic_load_n(&st->st_shm->writer_waiting,
+			__ATOMIC_SEQ_CST) != 0) {
+			if (turnstile_lock(st) == -1)
+				return -1;
+			/* Holding it, we know no writer is waiting in it
+			 * (this heals the flag of a killed writer). */
+			writer_waiting_set(st, 0);
+			turnstile_unlock(st);
+		}
+		return lock_byte(st, F_RDLCK, LK_RW);
+	}
+	if (turnstile_lock(st) == -1)
+		return -1;
+	writer_waiting_set(st, 1);
+	rc = lock_byte(st, F_WRLCK, LK_RW);
+	writer_waiting_set(st, 0);
+	turnstile_unlock(st);
+	return rc;
+}
+
+/* Only for a header no live process uses: a fresh lock file, or one left
+ * by the previous boot (whose mutex may name a dead owner). */
+static int
+turnstile_init(struct store *st)
+{
+	pthread_mutexattr_t attr;
+	int rc;
+
+	if ((rc = pthread_mutexattr_init(&attr)) != 0)
+		goto out;
+	if ((rc = pthread_mutexattr_setpshared(&attr,
+		 PTHREAD_PROCESS_SHARED)) == 0 &&
+	    (rc = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)) ==
+		0)
+		rc = pthread_mutex_init(&st->st_shm->turnstile, &attr);
+	pthread_mutexattr_destroy(&attr);
+out:
+	if (rc != 0)
+		store_log(__func__, "%s: %s", st->st_lpath, strerror(rc));
+	st->st_shm->writer_waiting = 0;
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * Rebuild the shared header from the files, holding LK_RW exclusive:
+ * after a reboot, or when a process died in a checkpoint or a recovery.
+ * LK_SYNC too, because the epoch and the synced end move together.
+ */
+static int
+store_recover(struct store *st, int create)
+{
+	struct store_shm *h = st->st_shm;
+	uint64_t end;
+	int rc = -1, fresh;
+
+	if (access(st->st_path, F_OK) == -1 && (errno != ENOENT || !create)) {
+		store_log(__func__, "%s: %s", st->st_path, strerror(errno));
+		return -1;
+	}
+	if (lock_byte(st, F_WRLCK, LK_SYNC) == -1)
+		return -1;
+	fresh = h->magic != SHM_MAGIC || h->version != SHM_VERSION ||
+	    memcmp(h->boot_id, st->st_boot, BOOT_ID_LEN) != 0;
+	/* A new lock file is no news; the rest is worth an operator's eye. */
+	if (h->magic == SHM_MAGIC)
+		store_log(__func__, "%s: rebuilding the shared header (%s)",
+		    st->st_lpath, fresh ? "first use since boot"
+					: "a process died in a checkpoint");
+	if (fresh && turnstile_init(st) == -1)
+		goto out;
+	shm_set_busy(st, 1);
+	if (unlink_stale(st->st_tmppath) == -1 ||
+	    unlink_stale(st->st_jtmppath) == -1)
+		goto out;
+	if (access(st->st_path, F_OK) == -1 && gdbm_create(st) == -1)
+		goto out;
+	if (access(st->st_jpath, F_OK) == -1 && journal_create(st, 1) == -1)
+		goto out;
+	if (journal_scan(st, &end) == -1)
+		goto out;
+	h->magic = SHM_MAGIC;
+	h->version = SHM_VERSION;
+	memcpy(h->boot_id, st->st_boot, BOOT_ID_LEN);
+	shm_store(&h->end, end);
+	shm_store(&h->synced, end);
+	shm_store(&h->epoch, shm_next_epoch(st));
+	shm_set_busy(st, 0);
+	rc = 0;
+out:
+	lock_byte(st, F_UNLCK, LK_SYNC);
+	sync_wake(st);
+	return rc;
+}
+
+static void
+view_close(struct store *st)
+{
+	if (st->st_db != NULL)
+		gdbm_close(st->st_db);
+	st->st_db = NULL;
+	if (st->st_jfd != -1)
+		close(st->st_jfd);
+	st->st_jfd = -1;
+	map_clear(&st->st_overlay);
+	st->st_epoch = 0;
+	st->st_jend = JHDR_SIZE;
+}
+
+/* The files were replaced: drop the old ones (other processes may still
+ * read them) and start over from the new. */
+static int
+view_reopen(struct store *st, uint64_t epoch)
+{
+	uint8_t h[JHDR_SIZE];
+
+	view_close(st);
+	st->st_db = gdbm_open(
+	    st->st_path, 0, GDBM_READER | GDBM_NOLOCK | GDBM_CLOEXEC, 0, NULL);
+	if (st->st_db == NULL) {
+		store_log(
+		    __func__, "%s: %s", st->st_path, gdbm_strerror(gdbm_errno));
+		return -1;
+	}
+	if ((st->st_jfd = open(st->st_jpath, O_RDWR | O_CLOEXEC)) == -1 ||
+	    read_full(st->st_jfd, h, sizeof(h), 0) == -1) {
+		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+		view_close(st);
+		return -1;
+	}
+	if (jhdr_decode(st, h, &st->st_jgen) == -1) {
+		store_log(__func__, "%s: bad journal header", st->st_jpath);
+		view_close(st);
+		return -1;
+	}
+	st->st_epoch = epoch;
+	return 0;
+}
+
+/* Apply the published journal records [st_jend, end) to the overlay. */
+static int
+view_read_journal(struct store *st, uint64_t end)
+{
+	size_t len = (size_t)(end - st->st_jend), off = 0, n;
+	int rc = -1;
+
+	if (buf_reserve(st, len) == -1)
+		goto out;
+	if (read_full(st->st_jfd, st->st_buf, len, st->st_jend) == -1) {
+		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		n = jrec_check(st, st->st_buf + off, len - off);
+		if (n == 0 ||
+		    jrec_walk(st, st->st_buf + off, n, &st->st_overlay) == -1) {
+			store_log(__func__, "%s: bad record at %llu",
+			    st->st_jpath,
+			    (unsigned long long)(st->st_jend + off));
+			goto out;
+		}
+		off += n;
+	}
+	st->st_jend = end;
+	rc = 0;
+out:
+	buf_trim(st);
+	return rc;
+}
+
+static int
+view_refresh(struct store *st)
+{
+	uint64_t epoch = shm_load(&st->st_shm->epoch);
+	uint64_t end = shm_load(&st->st_shm->end);
+
+	if (epoch != st->st_epoch && view_reopen(st, epoch) == -1)
+		return -1;
+	if (end == st->st_jend)
+		return 0;
+	if (end < st->st_jend || view_read_journal(st, end) == -1) {
+		if (end < st->st_jend)
+			store_log(
+			    __func__, "%s: journal went back", st->st_jpath);
+		/* A half-applied overlay is harmless (the ops are
+		 * idempotent), but start over next time. */
+		view_close(st);
+		return -1;
+	}
+	return 0;
+}
+
+/* Under LK_RW exclusive: bytes past the published end are an append
+ * whose writer died before publishing it. */
+static int
+journal_repair_tail(struct store *st)
+{
+	struct stat sb;
+
+	if (fstat(st->st_jfd, &sb) == -1) {
+		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+		return -1;
+	}
+	if ((uint64_t)sb.st_size == st->st_jend)
+		return 0;
+	if ((uint64_t)sb.st_size < st->st_jend) {
+		store_log(__func__, "%s: shorter than its published end",
+		    st->st_jpath);
+		return -1;
+	}
+	store_log(__func__, "%s: dropping %llu bytes of torn tail",
+	    st->st_jpath,
+	    (unsigned long long)((uint64_t)sb.st_size - st->st_jend));
+	if (ftruncate(st->st_jfd, (off_t)st->st_jend) == -1) {
+		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The child shares its parent's lock file description: locking through it
+ * would merge the two processes' locks. */
+static int
+store_after_fork(struct store *st)
+{
+	close(st->st_lfd);
+	if ((st->st_lfd = open(st->st_lpath, O_RDWR | O_CLOEXEC)) == -1) {
+		store_log(__func__, "%s: %s", st->st_lpath, strerror(errno));
+		return -1;
+	}
+	view_close(st);
+	map_clear(&st->st_txn);
+	st->st_txn_bytes = 0;
+	st->st_mode = MODE_NONE;
+	st->st_pid = getpid();
+	return 0;
+}
+
+/* Under LK_RW (shared or exclusive): make the header sound again. */
+static int
+section_recover(struct store *st, int flags)
+{
+	/* Upgrading in place would deadlock two readers that both try. */
+	if (!(flags & SECTION_WRITE) &&
+	    (lock_byte(st, F_UNLCK, LK_RW) == -1 ||
+	        lock_byte(st, F_WRLCK, LK_RW) == -1))
+		return -1;
+	if (shm_stale(st, flags & SECTION_OPEN) &&
+	    store_recover(st, flags & SECTION_CREATE) == -1)
+		return -1;
+	/* A write lock turns into a read lock atomically. */
+	if (!(flags & SECTION_WRITE) && lock_byte(st, F_RDLCK, LK_RW) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+section_enter(struct store *st, int flags)
+{
+	int write = flags & SECTION_WRITE, rc;
+
+	if (st->st_pid != getpid() && store_after_fork(st) == -1)
+		return -1;
+	if (st->st_mode != MODE_NONE) {
+		store_log(__func__, "already in a section");
+		return -1;
+	}
+	/* At open the header, turnstile included, may be garbage. */
+	if (flags & SECTION_OPEN)
+		rc = lock_byte(st, F_RDLCK, LK_RW);
+	else
+		rc = section_lock(st, write);
+	if (rc == -1)
+		return -1;
+	if (shm_stale(st, flags & SECTION_OPEN) &&
+	    section_recover(st, flags) == -1)
+		goto fail;
+	if (view_refresh(st) == -1)
+		goto fail;
+	if (write && journal_repair_tail(st) == -1)
+		goto fail;
+	st->st_mode = write ? MODE_WRITE : MODE_READ;
+	return 0;
+fail:
+	lock_byte(st, F_UNLCK, LK_RW);
+	return -1;
+}
+
+static void
+section_leave(struct store *st)
+{
+	map_clear(&st->st_txn);
+	st->st_txn_bytes = 0;
+	if (st->st_mode != MODE_NONE)
+		lock_byte(st, F_UNLCK, LK_RW);
+	st->st_mode = MODE_NONE;
+}
+
+static int
+copy_fd(int src, int dst)
+{
+	char buf[65536];
+	ssize_t n;
+	off_t off;
+
+	do {
+		n = copy_file_range(src, NULL, dst, NULL, 1 << 30, 0);
+	} while (n > 0 || (n == -1 && errno == EINTR));
+	if (n == 0)
+		return 0;
+	if (errno != EXDEV && errno != ENOSYS && errno != EINVAL &&
+	    errno != EOPNOTSUPP)
+		return -1;
+	/* Not offered here: copy by hand from where the kernel stopped. */
+	if ((off = lseek(dst, 0, SEEK_CUR)) == -1)
+		return -1;
+	while ((n = read(src, buf, sizeof(buf))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 ||
+		    write_full(dst, buf, (size_t)n, (uint64_t)off) == -1)
+			return -1;
+		off += n;
+	}
+	return 0;
+}
+
+static int
+checkpoint_apply_one(GDBM_FILE db, const struct ment *e)
+{
+	datum k, v;
+
+	k.dptr = (char *)e->data;
+	k.dsize = (int)e->klen;
+	v.dptr = (char *)e->data + e->klen;
+	v.dsize = (int)e->vlen;
+	if (!e->tomb)
+		return gdbm_store(db, k, v, GDBM_REPLACE);
+	if (gdbm_delete(db, k) != 0 && gdbm_errno != GDBM_ITEM_NOT_FOUND)
+		return -1;
+	return 0;
+}
+
+static int
+checkpoint_apply(struct store *st, GDBM_FILE db)
+{
+	const struct ment *e;
+	size_t i;
+
+	for (i = 0; i < st->st_overlay.m_nb; i++) {
+		for (e = st->st_overlay.m_b[i]; e != NULL; e = e->next) {
+			if (checkpoint_apply_one(db, e) != 0) {
+				store_log(__func__, "%s: %s", st->st_tmppath,
+				    gdbm_strerror(gdbm_errno));
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* <path>.tmp = <path> + the overlay, on disk. */
+static int
+checkpoint_build(struct store *st)
+{
+	GDBM_FILE db = NULL;
+	int src = -1, dst = -1, rc = -1;
+
+	src = open(st->st_path, O_RDONLY | O_CLOEXEC);
+	dst =
+	    open(st->st_tmppath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* gdbm reads its header from the current offset. */
+	if (src == -1 || dst == -1 || copy_fd(src, dst) == -1 ||
+	    lseek(dst, 0, SEEK_SET) == -1) {
+		store_log(__func__, "%s: %s", st->st_tmppath, strerror(errno));
+		goto out;
+	}
+	db = gdbm_fd_open(dst, st->st_tmppath, 0,
+	    GDBM_WRITER | GDBM_NOLOCK | GDBM_CLOERROR, NULL);
+	dst = -1; /* gdbm owns it now, or closed it */
+	if (db == NULL) {
+		store_log(__func__, "%s: %s", st->st_tmppath,
+		    gdbm_strerror(gdbm_errno));
+		goto out;
+	}
+	if (checkpoint_apply(st, db) == -1)
+		goto out;
+	/* gdbm_sync only msyncs a mapped file; fsync covers the rest. */
+	if (gdbm_sync(db) != 0 || fsync(gdbm_fdesc(db)) == -1) {
+		store_log(__func__, "%s: %s", st->st_tmppath, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (db != NULL && gdbm_close(db) != 0 && rc == 0) {
+		store_log(__func__, "%s: %s", st->st_tmppath,
+		    gdbm_strerror(gdbm_errno));
+		rc = -1;
+	}
+	if (src != -1)
+		close(src);
+	if (dst != -1)
+		close(dst);
+	return rc;
+}
+
+/*
+ * In a write section with a fresh view: fold the journal into gdbm.
+ * Writers still waiting for their fdatasync see the epoch move and return:
+ * their records are in the new gdbm, synced before the epoch moved.
+ */
+static int
+checkpoint_locked(struct store *st)
+{
+	struct store_shm *h = st->st_shm;
+	int replaced = 0, rc = -1;
+
+	shm_set_busy(st, 1);
+	if (checkpoint_build(st) == -1)
+		goto out;
+	replaced = 1; /* from here a crash leaves the new gdbm */
+	if (rename_durable(st, st->st_tmppath, st->st_path) == -1 ||
+	    journal_create(st, st->st_jgen + 1) == -1)
+		goto out;
+	if (lock_byte(st, F_WRLCK, LK_SYNC) == -1)
+		goto out;
+	shm_store(&h->end, JHDR_SIZE);
+	shm_store(&h->synced, JHDR_SIZE);
+	shm_store(&h->epoch, shm_next_epoch(st));
+	shm_set_busy(st, 0);
+	lock_byte(st, F_UNLCK, LK_SYNC);
+	sync_wake(st);
+	view_close(st); /* free the overlay now, not at the next section */
+	rc = 0;
+out:
+	if (rc == -1) {
+		unlink_stale(st->st_tmppath);
+		/* Before the rename nothing changed; after it, let the next
+		 * locker rebuild the header from the files. */
+		if (!replaced)
+			shm_set_busy(st, 0);
+	}
+	return rc;
+}
+
+static int
+journal_covered(const struct store *st, uint64_t epoch, uint64_t end)
+{
+	/* A new epoch means a checkpoint or a recovery ran after our record
+	 * was published, and both make the journal durable first. */
+	return shm_load(&st->st_shm->epoch) != epoch ||
+	       shm_load(&st->st_shm->synced) >= end;
+}
+
+/* Holding LK_SYNC: sync everything published so far. */
+static int
+journal_sync_lead(struct store *st, uint64_t epoch, uint64_t end)
+{
+	uint64_t target;
+	int rc = -1;
+
+	if (journal_covered(st, epoch, end)) {
+		rc = 0;
+		goto out;
+	}
+	/* The epoch cannot move while we hold LK_SYNC, so st_jfd is
+	 * still the live journal. */
+	target = shm_load(&st->st_shm->end);
+	if (fdatasync(st->st_jfd) == -1) {
+		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+		goto out;
+	}
+	if (target > shm_load(&st->st_shm->synced))
+		shm_store(&st->st_shm->synced, target);
+	rc = 0;
+out:
+	lock_byte(st, F_UNLCK, LK_SYNC);
+	sync_wake(st);
+	return rc;
+}
+
+/*
+ * Group commit: make the journal durable up to end.  One writer at a time
+ * (LK_SYNC) syncs everything published so far; the others sleep on a
+ * futex and are woken together, so those it covered return at once.
+ * A queue on the fcntl lock would instead hand it over one waiter after
+ * another, and cost a wake-up per commit.
+ */
+static int
+journal_sync(struct store *st, uint64_t epoch, uint64_t end)
+{
+	uint32_t seq;
+	int r;
+
+	for (;;) {
+		seq = __atomic_load_n(&st->st_shm->sync_seq, __ATOMIC_SEQ_CST);
+		if (journal_covered(st, epoch, end))
+			return 0;
+		if ((r = lock_try(st, F_WRLCK, LK_SYNC)) == -1)
+			return -1;
+		if (r == 1)
+			return journal_sync_lead(st, epoch, end);
+		sync_wait(st, seq);
+	}
+}
+
+static int
+txn_encode(struct store *st, size_t *lenp)
+{
+	size_t len = JREC_HDR + st->st_txn_bytes, i;
+	uint8_t *p;
+	struct ment *e;
+	uint32_t crc;
+
+	if (buf_reserve(st, len) == -1)
+		return -1;
+	p = st->st_buf + JREC_HDR;
+	for (i = 0; i < st->st_txn.m_nb; i++) {
+		for (e = st->st_txn.m_b[i]; e != NULL; e = e->next) {
+			p[0] = e->tomb ? OP_DEL : OP_PUT;
+			put_u32(p + 1, e->klen);
+			put_u32(p + 5, e->vlen);
+			memcpy(p + JOP_HDR, e->data, (size_t)e->klen + e->vlen);
+			p += JOP_HDR + (size_t)e->klen + e->vlen;
+		}
+	}
+	p = st->st_buf;
+	put_u32(p, JREC_MAGIC);
+	put_u32(p + 4, (uint32_t)st->st_txn_bytes);
+	put_u64(p + 8, st->st_jgen);
+	put_u32(p + 16, (uint32_t)st->st_txn.m_n);
+	crc = crc_update(st->st_crc, 0, p, 20);
+	crc = crc_update(st->st_crc, crc, p + JREC_HDR, st->st_txn_bytes);
+	put_u32(p + 20, crc);
+	*lenp = len;
+	return 0;
+}
+
+static int
+txn_add(struct store *st, const void *key, size_t klen, const void *val,
+    size_t vlen, int tomb)
+{
+	struct ment *e, *old;
+	size_t cost = JOP_HDR + klen + vlen;
+
+	if (st->st_mode != MODE_WRITE || klen == 0 || klen > STORE_MAX_KEY ||
+	    vlen > STORE_MAX_VALUE || st->st_txn_bytes + cost > STORE_MAX_TXN) {
+		store_log(__func__, "%s",
+		    st->st_mode != MODE_WRITE
+		        ? "not in a write section"
+		        : "key, value or transaction too large");
+		return -1;
+	}
+	e = ment_new(store_hash(st, key, klen), key, klen, val, vlen, tomb);
+	if (e == NULL || map_reserve(&st->st_txn, st->st_txn.m_n + 1) == -1) {
+		store_log(__func__, "%s", strerror(errno));
+		free(e);
+		return -1;
+	}
+	if ((old = map_insert(&st->st_txn, e)) != NULL)
+		st->st_txn_bytes -= JOP_HDR + (size_t)old->klen + old->vlen;
+	free(old);
+	st->st_txn_bytes += cost;
+	return 0;
+}
+
+static time_t
+monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * Commits run the checkpoint once their own write is durable, in a new
+ * write section: another writer may have run it meanwhile.  After a
+ * failure, wait before copying the whole gdbm file again.
+ */
+static void
+checkpoint_if_due(struct store *st)
+{
+	if (monotonic_seconds() < st->st_ckpt_retry ||
+	    section_enter(st, SECTION_WRITE) == -1)
+		return;
+	if (st->st_jend - JHDR_SIZE >= st->st_ckpt_bytes &&
+	    checkpoint_locked(st) == -1)
+		st->st_ckpt_retry = monotonic_seconds() + CKPT_RETRY_SECONDS;
+	section_leave(st);
+}
+
+static int
+read_boot_id(char *boot)
+{
+	FILE *fp;
+
+	memset(boot, 0, BOOT_ID_LEN);
+	if ((fp = fopen("/proc/sys/kernel/random/boot_id", "re")) == NULL) {
+		store_log(__func__, "boot_id: %s", strerror(errno));
+		return -1;
+	}
+	if (fgets(boot, BOOT_ID_LEN, fp) == NULL) {
+		store_log(__func__, "boot_id: unreadable");
+		fclose(fp);
+		return -1;
+	}
+	fclose(fp);
+	return 0;
+}
+
+static int
+open_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	if (slash == NULL)
+		return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if ((dir = strndup(path, slash == path ? 1 : (size_t)(slash - path))) ==
+	    NULL)
+		return -1;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	return fd;
+}
+
+/* Lock file and shared header; the header's contents are checked later,
+ * under the lock. */
+static int
+open_lock_file(struct store *st)
+{
+	struct stat sb;
+	void *p;
+
+	st->st_lfd = open(st->st_lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (st->st_lfd == -1 || fstat(st->st_lfd, &sb) == -1) {
+		store_log(__func__, "%s: %s", st->st_lpath, strerror(errno));
+		return -1;
+	}
+	/* Only ever grown, so two first openers cannot wipe a header. */
+	if (sb.st_size < SHM_SIZE && ftruncate(st->st_lfd, SHM_SIZE) == -1) {
+		store_log(__func__, "%s: %s", st->st_lpath, strerror(errno));
+		return -1;
+	}
+	p = mmap(
+	    NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, st->st_lfd, 0);
+	if (p == MAP_FAILED) {
+		store_log(__func__, "%s: %s", st->st_lpath, strerror(errno));
+		return -1;
+	}
+	st->st_shm = p;
+	return 0;
+}
+
+static int
+store_paths(struct store *st, const char *path)
+{
+	if ((st->st_path = strdup(path)) == NULL ||
+	    asprintf(&st->st_jpath, "%s.journal", path) == -1 ||
+	    asprintf(&st->st_lpath, "%s.lock", path) == -1 ||
+	    asprintf(&st->st_tmppath, "%s.tmp", path) == -1 ||
+	    asprintf(&st->st_jtmppath, "%s.journal.tmp", path) == -1) {
+		/* asprintf leaves its pointer undefined on failure. */
+		st->st_jpath = st->st_lpath = st->st_tmppath = NULL;
+		st->st_jtmppath = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, int create, struct store **out)
+{
+	struct store *st = NULL;
+	int rc = -1, flags = SECTION_OPEN;
+
+	if (!create && access(path, F_OK) == -1) {
+		store_log(__func__, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		goto fail;
+	st->st_lfd = st->st_jfd = st->st_dfd = -1;
+	st->st_jend = JHDR_SIZE;
+	st->st_ckpt_bytes = STORE_CHECKPOINT_BYTES;
+	st->st_pid = getpid();
+	crc_init(st->st_crc);
+	if (store_paths(st, path) == -1 ||
+	    getrandom(st->st_sipkey, sizeof(st->st_sipkey), 0) == -1)
+		goto fail;
+	if ((st->st_dfd = open_dir(path)) == -1)
+		goto fail;
+	/* Without a boot id (no /proc), a header left by the previous boot
+	 * is trusted; a journal that lost its unsynced tail then fails
+	 * to read instead of being repaired. */
+	read_boot_id(st->st_boot);
+	if (open_lock_file(st) == -1)
+		goto out;
+	if (create)
+		flags |= SECTION_CREATE;
+	if (section_enter(st, flags) == -1)
+		goto out;
+	section_leave(st);
+	*out = st;
+	st = NULL;
+	rc = 0;
+	goto out;
+fail:
+	store_log(__func__, "%s: %s", path, strerror(errno));
+out:
+	store_close(st);
+	return rc;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->st_pid == getpid())
+		section_leave(st);
+	view_close(st);
+	map_free(&st->st_overlay);
+	map_free(&st->st_txn);
+	if (st->st_shm != NULL)
+		munmap(st->st_shm, SHM_SIZE);
+	if (st->st_lfd != -1)
+		close(st->st_lfd);
+	if (st->st_dfd != -1)
+		close(st->st_dfd);
+	free(st->st_buf);
+	free(st->st_path);
+	free(st->st_jpath);
+	free(st->st_lpath);
+	free(st->st_tmppath);
+	free(st->st_jtmppath);
+	free(st);
+}
+
+void
+store_set_checkpoint_bytes(struct store *st, size_t bytes)
+{
+	st->st_ckpt_bytes = bytes;
+}
+
+int
+store_begin_read(struct store *st)
+{
+	return section_enter(st, 0);
+}
+
+void
+store_end_read(struct store *st)
+{
+	section_leave(st);
+}
+
+int
+store_begin_write(struct store *st)
+{
+	return section_enter(st, SECTION_WRITE);
+}
+
+int
+store_put(struct store *st, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	return txn_add(st, key, klen, val, vlen, 0);
+}
+
+int
+store_delete(struct store *st, const void *key, size_t klen)
+{
+	return txn_add(st, key, klen, NULL, 0, 1);
+}
+
+int
+store_commit(struct store *st)
+{
+	uint64_t off = st->st_jend, end, epoch = st->st_epoch;
+	size_t len;
+
+	if (st->st_mode != MODE_WRITE) {
+		store_log(__func__, "not in a write section");
+		return -1;
+	}
+	if (st->st_txn.m_n == 0) {
+		section_leave(st);
+		return 0;
+	}
+	/* Reserve first: once the record is written, the overlay must take
+	 * it without failing. */
+	if (txn_encode(st, &len) == -1 ||
+	    map_reserve(&st->st_overlay, st->st_overlay.m_n + st->st_txn.m_n) ==
+	        -1)
+		goto fail;
+	if (write_full(st->st_jfd, st->st_buf, len, off) == -1) {
+		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+		if (ftruncate(st->st_jfd, (off_t)off) == -1)
+			store_log(
+			    __func__, "%s: %s", st->st_jpath, strerror(errno));
+		goto fail;
+	}
+	end = off + len;
+	map_move(&st->st_overlay, &st->st_txn);
+	st->st_jend = end;
+	shm_store(&st->st_shm->end, end);
+	section_leave(st);
+	buf_trim(st);
+	if (journal_sync(st, epoch, end) == -1)
+		return -1;
+	if (end - JHDR_SIZE >= st->st_ckpt_bytes)
+		checkpoint_if_due(st);
+	return 0;
+fail:
+	section_leave(st);
+	buf_trim(st);
+	return -1;
+}
+
+void
+store_abort(struct store *st)
+{
+	if (st->st_mode == MODE_WRITE)
+		section_leave(st);
+}
+
+static int
+ment_copy(const struct ment *e, uint8_t **val, size_t *vlen)
+{
+	uint8_t *p;
+
+	if (e->tomb)
+		return STORE_NOTFOUND;
+	if ((p = malloc(e->vlen > 0 ? e->vlen : 1)) == NULL) {
+		store_log(__func__, "%s", strerror(errno));
+		return -1;
+	}
+	memcpy(p, e->data + e->klen, e->vlen);
+	*val = p;
+	*vlen = e->vlen;
+	return 0;
+}
+
+static int
+gdbm_get(
+    struct store *st, const void *key, size_t klen, uint8_t **val, size_t *vlen)
+{
+	datum k, v;
+
+	k.dptr = (char *)key;
+	k.dsize = (int)klen;
+	v = gdbm_fetch(st->st_db, k);
+	if (v.dptr == NULL) {
+		if (gdbm_errno == GDBM_ITEM_NOT_FOUND)
+			return STORE_NOTFOUND;
+		store_log(
+		    __func__, "%s: %s", st->st_path, gdbm_strerror(gdbm_errno));
+		return -1;
+	}
+	*val = (uint8_t *)v.dptr;
+	*vlen = (size_t)v.dsize;
+	return 0;
+}
+
+int
+store_get(
+    struct store *st, const void *key, size_t klen, uint8_t **val, size_t *vlen)
+{
+	const struct ment *e = NULL;
+	uint64_t hash;
+
+	if (st->st_mode == MODE_NONE || klen == 0 || klen > STORE_MAX_KEY) {
+		store_log(__func__, "%s",
+		    st->st_mode == MODE_NONE ? "not in a section"
+		                             : "bad key length");
+		return -1;
+	}
+	hash = store_hash(st, key, klen);
+	if (st->st_mode == MODE_WRITE)
+		e = map_get(&st->st_txn, hash, key, klen);
+	if (e == NULL)
+		e = map_get(&st->st_overlay, hash, key, klen);
+	if (e != NULL)
+		return ment_copy(e, val, vlen);
+	return gdbm_get(st, key, klen, val, vlen);
+}
+
+struct iter {
+	struct store *st;
+	const void *prefix;
+	size_t plen;
+	int (*cb)(void *, const void *, size_t, const void *, size_t);
+	void *arg;
+};
+
+static int
+iter_match(const struct iter *it, const void *key, size_t klen)
+{
+	return klen >= it->plen && memcmp(key, it->prefix, it->plen) == 0;
+}
+
+/* Where iterate found a key; a newer layer holds the key's truth. */
+enum iter_layer { LAYER_GDBM, LAYER_OVERLAY, LAYER_TXN };
+
+static int
+iter_shadowed(const struct iter *it, const void *key, size_t klen,
+    enum iter_layer layer)
+{
+	const struct store *st = it->st;
+	uint64_t hash;
+
+	if (layer == LAYER_TXN)
+		return 0;
+	hash = store_hash(st, key, klen);
+	if (st->st_mode == MODE_WRITE &&
+	    map_get(&st->st_txn, hash, key, klen) != NULL)
+		return 1;
+	return layer == LAYER_GDBM &&
+	    map_get(&st->st_overlay, hash, key, klen) != NULL;
+}
+
+static int
+iter_gdbm_one(const struct iter *it, datum k)
+{
+	datum v;
+	int rc;
+
+	if (!iter_match(it, k.dptr, (size_t)k.dsize) ||
+	    iter_shadowed(it, k.dptr, (size_t)k.dsize, LAYER_GDBM))
+		return 0;
+	if ((v = gdbm_fetch(it->st->st_db, k)).dptr == NULL) {
+		store_log(__func__, "%s: %s", it->st->st_path,
+		    gdbm_strerror(gdbm_errno));
+		return -1;
+	}
+	rc = it->cb(it->arg, k.dptr, (size_t)k.dsize, v.dptr, (size_t)v.dsize);
+	free(v.dptr);
+	return rc;
+}
+
+static int
+iter_gdbm(const struct iter *it)
+{
+	datum k, next;
+	int rc;
+
+	for (k = gdbm_firstkey(it->st->st_db); k.dptr != NULL; k = next) {
+		if ((rc = iter_gdbm_one(it, k)) != 0) {
+			free(k.dptr);
+			return rc;
+		}
+		next = gdbm_nextkey(it->st->st_db, k);
+		free(k.dptr);
+	}
+	if (gdbm_errno != GDBM_ITEM_NOT_FOUND) {
+		store_log(__func__, "%s: %s", it->st->st_path,
+		    gdbm_strerror(gdbm_errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+iter_map(const struct iter *it, const struct map *m, enum iter_layer layer)
+{
+	const struct ment *e;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < m->m_nb; i++) {
+		for (e = m->m_b[i]; e != NULL; e = e->next) {
+			if (e->tomb || !iter_match(it, e->data, e->klen) ||
+			    iter_shadowed(it, e->data, e->klen, layer))
+				continue;
+			rc = it->cb(it->arg, e->data, e->klen,
+			    e->data + e->klen, e->vlen);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int
+store_iterate(struct store *st, const void *prefix, size_t plen,
+    int (*cb)(
+        void *arg, const void *key, size_t klen, const void *val, size_t vlen),
+    void *arg)
+{
+	struct iter it;
+	int rc;
+
+	if (st->st_mode == MODE_NONE) {
+		store_log(__func__, "not in a section");
+		return -1;
+	}
+	it.st = st;
+	it.prefix = plen > 0 ? prefix : "";
+	it.plen = plen;
+	it.cb = cb;
+	it.arg = arg;
+	if ((rc = iter_gdbm(&it)) != 0 ||
+	    (rc = iter_map(&it, &st->st_overlay, LAYER_OVERLAY)) != 0)
+		return rc;
+	if (st->st_mode == MODE_WRITE)
+		rc = iter_map(&it, &st->st_txn, LAYER_TXN);
+	return rc;
+}
+
+int
+store_checkpoint(struct store *st)
+{
+	int rc = 0;
+
+	if (section_enter(st, SECTION_WRITE) == -1)
+		return -1;
+	if (st->st_jend > JHDR_SIZE)
+		rc = checkpoint_locked(st);
+	section_leave(st);
+	return rc;
+}
+
+/*
+ * Dumps use gdbm_dump's ASCII format, the portable one (gdbm's binary
+ * format writes lengths in the host's long and cannot hold an empty value):
+ * '#' header lines, then per datum "#:len=N" and its base64 in lines of 76
+ * characters, then "#:count=N".  gdbm_load and gdbmtool read it.
+ */
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int
+dump_datum(FILE *fp, const uint8_t *p, size_t len)
+{
+	char line[DUMP_LINE_LEN + 2];
+	size_t i, n, o;
+	uint32_t w;
+
+	if (fprintf(fp, "#:len=%zu\n", len) < 0)
+		return -1;
+	while (len > 0) {
+		n = len < DUMP_LINE_BYTES ? len : DUMP_LINE_BYTES;
+		for (i = 0, o = 0; i < n; i += 3) {
+			w = (uint32_t)p[i] << 16;
+			if (i + 1 < n)
+				w |= (uint32_t)p[i + 1] << 8;
+			if (i + 2 < n)
+				w |= p[i + 2];
+			line[o++] = b64_alphabet[w >> 18 & 63];
+			line[o++] = b64_alphabet[w >> 12 & 63];
+			line[o++] = i + 1 < n ? b64_alphabet[w >> 6 & 63] : '=';
+			line[o++] = i + 2 < n ? b64_alphabet[w & 63] : '=';
+		}
+		line[o++] = '\n';
+		if (fwrite(line, 1, o, fp) != o)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+struct dump {
+	FILE *fp;
+	size_t count;
+};
+
+static int
+dump_one(void *arg, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	struct dump *d = arg;
+
+	if (dump_datum(d->fp, key, klen) == -1 ||
+	    dump_datum(d->fp, val, vlen) == -1)
+		return -1;
+	d->count++;
+	return 0;
+}
+
+static FILE *
+dup_stream(int fd, const char *mode)
+{
+	FILE *fp;
+	int nfd;
+
+	if ((nfd = dup(fd)) == -1)
+		return NULL;
+	if ((fp = fdopen(nfd, mode)) == NULL)
+		close(nfd);
+	return fp;
+}
+
+int
+store_dump(struct store *st, int fd)
+{
+	struct dump d = { NULL, 0 };
+	int own = st->st_mode == MODE_NONE, rc = -1;
+
+	if (own && store_begin_read(st) == -1)
+		return -1;
+	if ((d.fp = dup_stream(fd, "w")) == NULL)
+		goto out;
+	/* No #:file line: gdbm_load would create that file by itself. */
+	if (fprintf(d.fp,
+		"# GDBM dump file created by %s (Coffer store)\n"
+		"#:version=1.1\n#:format=standard\n# End of header\n",
+		gdbm_version) < 0)
+		goto out;
+	if (store_iterate(st, "", 0, dump_one, &d) != 0)
+		goto out;
+	if (fprintf(d.fp, "#:count=%zu\n# End of data\n", d.count) < 0)
+		goto out;
+	rc = fflush(d.fp) == 0 ? 0 : -1;
+out:
+	if (d.fp != NULL && fclose(d.fp) != 0)
+		rc = -1;
+	if (rc == -1)
+		store_log(__func__, "%s", strerror(errno));
+	if (own)
+		store_end_read(st);
+	return rc;
+}
+
+struct load {
+	FILE *fp;
+	char line[DUMP_LINE_MAX];
+	int eof;
+	size_t count;
+};
+
+/* The next line, without its newline, into ld->line.  0, or -1 for a
+ * line too long to be ours or gdbm's. */
+static int
+load_line(struct load *ld)
+{
+	size_t n;
+
+	if (fgets(ld->line, sizeof(ld->line), ld->fp) == NULL) {
+		ld->line[0] = '\0';
+		ld->eof = 1;
+		return ferror(ld->fp) ? -1 : 0;
+	}
+	n = strlen(ld->line);
+	if (n == 0 || ld->line[n - 1] != '\n')
+		return feof(ld->fp) ? 0 : -1;
+	ld->line[n - 1] = '\0';
+	return 0;
+}
+
+/* Digits only, at most max: the length is checked before allocating. */
+static int
+load_size(const char *s, size_t max, size_t *n)
+{
+	size_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > max / 10)
+			return -1;
+		v = v * 10 + (size_t)(*s - '0');
+	}
+	if (v > max)
+		return -1;
+	*n = v;
+	return 0;
+}
+
+static int
+b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	return c == '/' ? 63 : -1;
+}
+
+/* Decode one line (a multiple of 4 characters) onto out + *got, within
+ * want bytes. */
+static int
+b64_decode_line(const char *s, uint8_t *out, size_t want, size_t *got)
+{
+	size_t len = strlen(s), i, k, pad;
+	int v[4];
+	uint32_t w;
+
+	if (len % 4 != 0)
+		return -1;
+	for (i = 0; i < len; i += 4) {
+		pad = 0;
+		for (k = 0; k < 4; k++) {
+			v[k] = s[i + k] == '=' && k >= 2 ? 0 : b64_value(s[i + k]);
+			pad += s[i + k] == '=';
+			if (v[k] == -1 || (pad > 0 && s[i + k] != '='))
+				return -1;
+		}
+		if (pad > 0 && i + 4 != len)
+			return -1;
+		if (*got + 3 - pad > want)
+			return -1;
+		w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 |
+		    (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		out[(*got)++] = (uint8_t)(w >> 16);
+		if (pad < 2)
+			out[(*got)++] = (uint8_t)(w >> 8);
+		if (pad < 1)
+			out[(*got)++] = (uint8_t)w;
+	}
+	return 0;
+}
+
+/*
+ * At a "#:len=N" line, read the datum into *out (malloc'd).  Leaves the
+ * line that follows it in ld->line.  1, 0 if ld->line is not a datum, -1.
+ */
+static int
+load_datum(struct load *ld, size_t max, uint8_t **out, size_t *lenp)
+{
+	uint8_t *p = NULL;
+	size_t len, got = 0;
+
+	if (strncmp(ld->line, "#:len=", 6) != 0)
+		return 0;
+	if (load_size(ld->line + 6, max, &len) == -1 ||
+	    (p = malloc(len > 0 ? len : 1)) == NULL)
+		return -1;
+	for (;;) {
+		if (load_line(ld) == -1)
+			goto fail;
+		if (ld->eof || ld->line[0] == '#')
+			break;
+		if (b64_decode_line(ld->line, p, len, &got) == -1)
+			goto fail;
+	}
+	if (got != len)
+		goto fail;
+	*out = p;
+	*lenp = len;
+	return 1;
+fail:
+	free(p);
+	return -1;
+}
+
+/* One record into st's transaction: 1, 0 at the end, or -1. */
+static int
+load_one(struct store *st, struct load *ld)
+{
+	uint8_t *k = NULL, *v = NULL;
+	size_t klen = 0, vlen = 0;
+	int rc = -1, r;
+
+	if ((r = load_datum(ld, STORE_MAX_KEY, &k, &klen)) != 1)
+		return r;
+	if (load_datum(ld, STORE_MAX_VALUE, &v, &vlen) != 1)
+		goto out;
+	if (store_put(st, k, klen, v, vlen) == -1)
+		goto out;
+	ld->count++;
+	rc = 1;
+out:
+	free(k);
+	free(v);
+	return rc;
+}
+
+/* Skip the header up to the first datum; a dump of nothing is fine. */
+static int
+load_header(struct load *ld)
+{
+	if (load_line(ld) == -1 ||
+	    strncmp(ld->line, "# GDBM dump file", 16) != 0)
+		return -1;
+	do {
+		if (load_line(ld) == -1 || ld->eof || ld->line[0] != '#')
+			return -1;
+	} while (strncmp(ld->line, "#:len=", 6) != 0 &&
+	    strncmp(ld->line, "#:count=", 8) != 0);
+	return 0;
+}
+
+/* The count closes the dump: without it, the dump was cut short. */
+static int
+load_trailer(struct load *ld)
+{
+	size_t n;
+
+	if (strncmp(ld->line, "#:count=", 8) != 0 ||
+	    load_size(ld->line + 8, SIZE_MAX, &n) == -1 || n != ld->count)
+		return -1;
+	return 0;
+}
+
+static int
+any_record(void *arg, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	(void)arg;
+	(void)key;
+	(void)klen;
+	(void)val;
+	(void)vlen;
+	return 1;
+}
+
+int
+store_load(struct store *st, int fd)
+{
+	struct load ld;
+	int rc = -1, r;
+
+	if (st->st_mode != MODE_NONE) {
+		store_log(__func__, "called inside a section");
+		return -1;
+	}
+	memset(&ld, 0, sizeof(ld));
+	if ((ld.fp = dup_stream(fd, "r")) == NULL || load_header(&ld) == -1) {
+		store_log(__func__, "not a gdbm ASCII dump");
+		goto out;
+	}
+	if (store_begin_write(st) == -1)
+		goto out;
+	if (store_iterate(st, "", 0, any_record, NULL) != 0) {
+		store_log(__func__, "the store is not empty");
+		goto out;
+	}
+	while ((r = load_one(st, &ld)) == 1) {
+		if (st->st_txn_bytes >= LOAD_BATCH &&
+		    (store_commit(st) == -1 || store_begin_write(st) == -1))
+			goto out;
+	}
+	if (r == -1 || load_trailer(&ld) == -1) {
+		store_log(__func__, "bad or truncated dump after %zu records",
+		    ld.count);
+		goto out;
+	}
+	rc = store_commit(st);
+out:
+	store_abort(st);
+	if (ld.fp != NULL)
+		fclose(ld.fp);
+	return rc;
+}

@@ -1,0 +1,133 @@
+/*
+ * store.h: Coffer's record store: one gdbm file shared by every worker
+ * process, made crash-safe by a redo journal.
+ *
+ * The store deals in raw bytes: values are sealed (AES-GCM) by the caller
+ * before they get here, and it never logs a key or a value.
+ *
+ * Files, all created mode 0600:
+ *   <path>          gdbm, opened without gdbm's locking; only ever replaced
+ *                   whole by a checkpoint (copy, update, fsync, rename)
+ *   <path>.journal  append-only redo journal: one CRC-framed record per
+ *                   committed transaction, folded into <path> by checkpoints
+ *   <path>.lock     fcntl (open file description) locks, and a small shared
+ *                   header mapped by every process: journal end, durable end,
+ *                   checkpoint epoch.  Never delete it while the store is in
+ * use.
+ *
+ * Invariants:
+ *   - A read section (store_begin_read) takes a shared lock, so readers never
+ *     block each other, and sees every write committed before it began, in
+ *     any process.  A write section is exclusive and sees its own pending
+ *     writes.
+ *   - A transaction is applied whole or not at all.
+ *   - store_commit returns 0 only once the transaction is on disk
+ *     (fdatasync, shared between concurrent writers: group commit).  It then
+ *     survives kill -9 of any process at any moment; after a crash the next
+ *     opener or writer repairs what the dead process left.
+ *   - A committed write is visible to readers a little before it is durable
+ *     (between publication and the group's fdatasync), so an operating
+ *     system crash, not a killed process, may lose a write that was seen
+ *     but never acknowledged.
+ *
+ * Process safety: any number of processes may use one store.  A struct store
+ * belongs to one thread; a forked child reopens its descriptors on its first
+ * section, but must not fork inside a section.  A thread must not start a
+ * section on one handle while it holds a section on another handle of the
+ * same store (the second lock would wait for the first forever).
+ */
+#ifndef COFFER_STORE_H
+#define COFFER_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_NOTFOUND 1
+
+#define STORE_MAX_KEY   65536    /* bytes in a key */
+#define STORE_MAX_VALUE 2097152  /* 2 MiB: bytes in a value */
+#define STORE_MAX_TXN   67108864 /* 64 MiB: encoded bytes of one transaction */
+#define STORE_CHECKPOINT_BYTES                                                 \
+	4194304 /* 4 MiB: journal size that triggers a checkpoint */
+
+struct store;
+
+/*
+ * Opens (create=1: creating missing files) the store at path.  Returns 0 and
+ * *out, to be freed with store_close(), or -1.  Repairs what a crashed
+ * process left behind, so it fails only on I/O errors or real corruption.
+ */
+int store_open(const char *path, int create, struct store **out);
+/* Ends any open section (discarding its transaction) and frees st.  NULL-safe.
+ */
+void store_close(struct store *st);
+/* Journal size (bytes of records) after which a commit folds the journal into
+ * gdbm. */
+void store_set_checkpoint_bytes(struct store *st, size_t bytes);
+
+/* Shared lock and a fresh view.  0 or -1.  One section at a time. */
+int store_begin_read(struct store *st);
+void store_end_read(struct store *st);
+/* Exclusive lock, a fresh view, and repair of a journal tail torn by a killed
+ * writer. */
+int store_begin_write(struct store *st);
+
+/*
+ * Buffer a put or a delete in the open write transaction (deleting a missing
+ * key is fine).  Keys are 1..STORE_MAX_KEY bytes, values 0..STORE_MAX_VALUE.
+ * 0, or -1 (outside a write section, bad length, no memory).
+ */
+int store_put(struct store *st, const void *key, size_t klen, const void *val,
+              size_t vlen);
+int store_delete(struct store *st, const void *key, size_t klen);
+
+/*
+ * Append the transaction to the journal, release the lock, and return 0 once
+ * it is durable.  -1: nothing applied, except after a failed fdatasync (a
+ * failing disk), where the write may be visible but is not durable.  Either
+ * way the section is over.  A commit may run a checkpoint after its own
+ * write is durable; that checkpoint's failure is logged, not returned.
+ */
+int store_commit(struct store *st);
+/* Discard the transaction and release the lock. */
+void store_abort(struct store *st);
+
+/*
+ * In a read or write section: 0 and *val (malloc'd, the caller frees it;
+ * never NULL, even for an empty value) and *vlen, or STORE_NOTFOUND, or -1.
+ * The out-parameters are set only on 0.
+ */
+int store_get(struct store *st, const void *key, size_t klen, uint8_t **val,
+              size_t *vlen);
+
+/*
+ * In a read or write section, call cb on every live key that starts with
+ * prefix (plen 0: every key), in no particular order.  key and val are
+ * borrowed for the call only; cb must not put or delete.  cb returns 0 to
+ * go on, non-zero to stop, and that value is returned.  Otherwise 0, or -1.
+ * gdbm has no ordered index, so this reads every gdbm key.
+ */
+int store_iterate(struct store *st, const void *prefix, size_t plen,
+                  int (*cb)(void *arg, const void *key, size_t klen,
+                            const void *val, size_t vlen),
+                  void *arg);
+
+/* Fold the journal into gdbm now, in its own write section.  0 or -1. */
+int store_checkpoint(struct store *st);
+
+/*
+ * Write every live record to fd in gdbm_dump's ASCII format (gdbm_load and
+ * gdbmtool read it; it ends with a record count, so a cut-short dump is
+ * refused on load).  Uses the open section, or its own read section.  The
+ * caller syncs and closes fd.  0 or -1.
+ */
+int store_dump(struct store *st, int fd);
+/*
+ * Load a dump written by store_dump into an empty store (-1 if it holds any
+ * record: restoring over live data would mix two keyrings), outside any
+ * section.  Committed in batches of a few MiB: after a failure the store
+ * holds a prefix of the dump.  0 or -1.
+ */
+int store_load(struct store *st, int fd);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * token.h: credentials on the wire, and the RS256 JWTs Coffer issues.
+ *
+ * Tokens are RS256 JWTs with a "uid" and an integer "exp" (DC/OS style).
+ * The algorithm is fixed: a header naming anything but RS256 ("none",
+ * HS256, ...) is refused before any signature work, so a public key can
+ * never be used as an HMAC secret.  Verification checks the structure, the
+ * signature and the expiry; that the subject still exists is the caller's
+ * check against the store (acl.c), since only the store knows.
+ *
+ * A small per-process cache remembers tokens already verified (keyed by
+ * the SHA-256 of the whole token, valid until the token's exp), so the
+ * RSA verification is paid once per token per worker, not per request.
+ * The cache holds no token bytes, only hashes, and is flushed when the
+ * signing key changes (token_cache_reset).
+ */
+#ifndef COFFER_TOKEN_H
+#define COFFER_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+#include "limits.h"
+
+struct crypto_rsa;
+struct cf_req;
+
+#define TOKEN_MAX_UID 96
+
+struct token_claims {
+	char uid[TOKEN_MAX_UID + 1];
+	int64_t exp;
+};
+
+enum token_kind {
+	TOKEN_NONE = 0,
+	TOKEN_JWT,    /* Authorization: token=<jwt> or Bearer <jwt> */
+	TOKEN_APIKEY, /* Authorization: Key <key> (Sensu) */
+	TOKEN_DAPR,   /* dapr-api-token: <token> */
+};
+
+struct token_cache;
+
+/* Issue a JWT for uid valid for lifetime seconds from now; *jwt malloc'd,
+ * NUL-terminated, caller wipes and frees. */
+enum cf_status token_issue(const struct crypto_rsa *key, const char *uid,
+                           int64_t now, int64_t lifetime, char **jwt);
+
+/* CF_OK with *out filled, or CF_E_UNAUTHORIZED. */
+enum cf_status token_verify(const struct crypto_rsa *pub, const char *jwt,
+                            size_t len, int64_t now, struct token_claims *out);
+
+/* Same, through the cache (cache may be NULL). */
+enum cf_status token_verify_cached(struct token_cache *c,
+                                   const struct crypto_rsa *pub,
+                                   const char *jwt, size_t len, int64_t now,
+                                   struct token_claims *out);
+
+struct token_cache *token_cache_new(size_t slots);
+void token_cache_reset(struct token_cache *c);
+void token_cache_free(struct token_cache *c);
+
+/* Find the request's credential: kind and a pointer into the header value
+ * (borrowed from req).  TOKEN_NONE when there is none; CF_E_UNAUTHORIZED
+ * when a header is present but malformed or over CF_MAX_TOKEN. */
+enum cf_status token_from_request(const struct cf_req *req,
+                                  enum token_kind *kind, const char **cred,
+                                  size_t *len);
+
+/* Bouncer's uid rule: [a-zA-Z0-9-_@.]+, at most 96 bytes. */
+int token_uid_valid(const char *uid, size_t len);
+
+#endif

@@ -1,0 +1,762 @@
+/* vault.c: see vault.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "codec.h"
+#include "crypto.h"
+#include "json.h"
+#include "keyholder.h"
+#include "limits.h"
+#include "log.h"
+#include "shamir.h"
+#include "store.h"
+#include "token.h"
+#include "vault.h"
+
+#define VAULT_ID_BYTES 16
+#define VAULT_RSA_BITS 2048
+#define SHARE_LEN      (CF_KEY_LEN + 1)
+#define PROGRESS_MAX   (1 + CF_MAX_SHARES * SHARE_LEN)
+
+/* Derived key material; lives in one locked page that is never dumped. */
+struct vault_keys {
+	uint8_t root[CF_KEY_LEN];
+	uint8_t dek[CF_KEY_LEN];
+	uint32_t term;
+	int valid;
+};
+
+struct vault {
+	struct store *st;
+	struct keyholder *kh;
+	struct vault_keys *keys;
+	struct crypto_rsa *pub;
+	char id[2 * VAULT_ID_BYTES + 1];
+	int initialized;
+	unsigned shares;
+	unsigned threshold;
+};
+
+static void
+vault_keys_drop(struct vault *v)
+{
+	crypto_wipe(v->keys, sizeof(*v->keys));
+}
+
+static struct vault_keys *
+vault_keys_alloc(void)
+{
+	void *p;
+
+	p = mmap(NULL, sizeof(struct vault_keys), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		lwarn("mmap");
+		return NULL;
+	}
+	/* Keep keys out of swap and core dumps; failing to lock is worth a
+	 * warning, not a refusal to serve. */
+	if (mlock(p, sizeof(struct vault_keys)) == -1)
+		lwarn("mlock");
+	if (madvise(p, sizeof(struct vault_keys), MADV_DONTDUMP) == -1)
+		lwarn("madvise");
+	return p;
+}
+
+/* m:init is clear: it is what tells a sealed store apart from a new one.
+ * Runs inside a store section. */
+static enum cf_status
+vault_meta_read(struct vault *v)
+{
+	struct json_object *o = NULL;
+	uint8_t *raw = NULL;
+	const uint8_t *pt;
+	size_t rawlen, ptlen, idlen;
+	const char *id;
+	int64_t n, t;
+	enum cf_status st = CF_E_NOT_INIT;
+	int rc;
+
+	rc = store_get(v->st, "m:init", 6, &raw, &rawlen);
+	if (rc == STORE_NOTFOUND)
+		goto out;
+	st = CF_E_INTERNAL;
+	if (rc != 0 || record_read_clear(raw, rawlen, &pt, &ptlen) != CF_OK ||
+	    cf_json_parse(pt, ptlen, &o) != CF_OK ||
+	    cf_json_string(o, "id", &id, &idlen) != CF_OK ||
+	    idlen != 2 * VAULT_ID_BYTES ||
+	    cf_json_int(o, "shares", 1, CF_MAX_SHARES, &n) != CF_OK ||
+	    cf_json_int(o, "threshold", 1, CF_MAX_SHARES, &t) != CF_OK) {
+		lwarnx("m:init is unreadable");
+		goto out;
+	}
+	memcpy(v->id, id, idlen + 1);
+	v->shares = (unsigned)n;
+	v->threshold = (unsigned)t;
+	if (keyholder_open(v->id, &v->kh) != 0)
+		goto out;
+	v->initialized = 1;
+	st = CF_OK;
+out:
+	json_object_put(o);
+	free(raw);
+	return st;
+}
+
+static enum cf_status
+vault_load_meta(struct vault *v)
+{
+	enum cf_status st;
+
+	if (store_begin_read(v->st) != 0)
+		return CF_E_INTERNAL;
+	st = vault_meta_read(v);
+	store_end_read(v->st);
+	return st;
+}
+
+int
+vault_open(const char *path, struct vault **out)
+{
+	struct vault *v;
+
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return -1;
+	if ((v->keys = vault_keys_alloc()) == NULL)
+		goto fail;
+	if (crypto_init() != 0 || store_open(path, 1, &v->st) != 0)
+		goto fail;
+	if (vault_load_meta(v) == CF_E_INTERNAL)
+		goto fail;
+	*out = v;
+	return 0;
+fail:
+	vault_close(v);
+	return -1;
+}
+
+void
+vault_close(struct vault *v)
+{
+	if (v == NULL)
+		return;
+	if (v->keys != NULL) {
+		vault_keys_drop(v);
+		munmap(v->keys, sizeof(*v->keys));
+	}
+	crypto_rsa_free(v->pub);
+	keyholder_free(v->kh);
+	store_close(v->st);
+	free(v);
+}
+
+struct store *
+vault_store(struct vault *v)
+{
+	return v->st;
+}
+
+static unsigned
+vault_progress(struct vault *v, uint8_t *buf, size_t *len)
+{
+	if (keyholder_get(v->kh, KEYHOLDER_PROGRESS, buf, PROGRESS_MAX, len) !=
+	        0 ||
+	    *len == 0) {
+		*len = 0;
+		return 0;
+	}
+	return buf[0];
+}
+
+enum cf_status
+vault_status(struct vault *v, struct vault_status *out)
+{
+	uint8_t buf[PROGRESS_MAX];
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	out->sealed = 1;
+	if (!v->initialized && vault_load_meta(v) == CF_E_INTERNAL)
+		return CF_E_INTERNAL;
+	if (!v->initialized)
+		return CF_OK;
+	out->initialized = 1;
+	out->shares = v->shares;
+	out->threshold = v->threshold;
+	out->sealed = vault_ready(v) != CF_OK;
+	if (out->sealed)
+		out->progress = vault_progress(v, buf, &len);
+	crypto_wipe(buf, sizeof(buf));
+	return CF_OK;
+}
+
+/* The keyring: a count, then (term, key) pairs; the last is current.
+ * Runs inside a store section. */
+static enum cf_status
+vault_keyring_read(struct vault *v, const uint8_t *root)
+{
+	uint8_t *raw = NULL, *pt = NULL;
+	size_t rawlen, ptlen = 0;
+	enum cf_status st = CF_E_INTERNAL;
+	size_t off;
+	int rc;
+
+	rc = store_get(v->st, "m:keyring", 9, &raw, &rawlen);
+	if (rc != 0)
+		goto out;
+	if ((st = record_open(
+	         root, "m:keyring", 9, raw, rawlen, &pt, &ptlen)) != CF_OK)
+		goto out;
+	st = CF_E_INTERNAL;
+	if (ptlen < 4 + 4 + CF_KEY_LEN || pt[0] != 0 ||
+	    (ptlen - 4) % (4 + CF_KEY_LEN) != 0)
+		goto out;
+	off = ptlen - (4 + CF_KEY_LEN);
+	v->keys->term = (uint32_t)pt[off] << 24 | (uint32_t)pt[off + 1] << 16 |
+	                (uint32_t)pt[off + 2] << 8 | pt[off + 3];
+	memcpy(v->keys->dek, pt + off + 4, CF_KEY_LEN);
+	memcpy(v->keys->root, root, CF_KEY_LEN);
+	v->keys->valid = 1;
+	st = CF_OK;
+out:
+	record_free(pt, ptlen);
+	free(raw);
+	return st;
+}
+
+static enum cf_status
+vault_derive(struct vault *v, const uint8_t *root)
+{
+	enum cf_status st;
+
+	if (store_begin_read(v->st) != 0)
+		return CF_E_INTERNAL;
+	st = vault_keyring_read(v, root);
+	store_end_read(v->st);
+	return st;
+}
+
+enum cf_status
+vault_ready(struct vault *v)
+{
+	uint8_t root[CF_KEY_LEN];
+	size_t got = 0;
+	enum cf_status st = CF_E_SEALED;
+	int rc;
+
+	if (!v->initialized && vault_load_meta(v) != CF_OK)
+		return CF_E_NOT_INIT;
+	rc = keyholder_get(v->kh, KEYHOLDER_ROOT, root, sizeof(root), &got);
+	if (rc != 0 || got != CF_KEY_LEN) {
+		vault_keys_drop(v);
+		goto out;
+	}
+	if (v->keys->valid && crypto_equal(root, v->keys->root, CF_KEY_LEN)) {
+		st = CF_OK;
+		goto out;
+	}
+	vault_keys_drop(v);
+	if ((st = vault_derive(v, root)) != CF_OK)
+		st = st == CF_E_INTERNAL ? CF_E_INTERNAL : CF_E_SEALED;
+out:
+	crypto_wipe(root, sizeof(root));
+	return st;
+}
+
+const struct crypto_rsa *
+vault_token_key(struct vault *v)
+{
+	uint8_t *raw = NULL;
+	const uint8_t *pt;
+	size_t rawlen, ptlen;
+	int rc;
+
+	if (v->pub != NULL)
+		return v->pub;
+	if (store_begin_read(v->st) != 0)
+		return NULL;
+	rc = store_get(v->st, "m:jwtpub", 8, &raw, &rawlen);
+	store_end_read(v->st);
+	if (rc == 0 && record_read_clear(raw, rawlen, &pt, &ptlen) == CF_OK &&
+	    crypto_rsa_import_public(pt, ptlen, &v->pub) != 0)
+		v->pub = NULL;
+	free(raw);
+	return v->pub;
+}
+
+enum cf_status
+vault_read_begin(struct vault *v)
+{
+	return store_begin_read(v->st) == 0 ? CF_OK : CF_E_INTERNAL;
+}
+
+void
+vault_read_end(struct vault *v)
+{
+	store_end_read(v->st);
+}
+
+enum cf_status
+vault_write_begin(struct vault *v)
+{
+	return store_begin_write(v->st) == 0 ? CF_OK : CF_E_INTERNAL;
+}
+
+enum cf_status
+vault_commit(struct vault *v)
+{
+	return store_commit(v->st) == 0 ? CF_OK : CF_E_INTERNAL;
+}
+
+void
+vault_abort(struct vault *v)
+{
+	store_abort(v->st);
+}
+
+enum cf_status
+vault_get(struct vault *v, const char *key, uint8_t **pt, size_t *len)
+{
+	uint8_t *raw = NULL;
+	size_t rawlen;
+	enum cf_status st;
+	int rc;
+
+	if (!v->keys->valid)
+		return CF_E_SEALED;
+	rc = store_get(v->st, key, strlen(key), &raw, &rawlen);
+	if (rc == STORE_NOTFOUND)
+		return CF_E_NOT_FOUND;
+	if (rc != 0)
+		return CF_E_INTERNAL;
+	/* XXX(rotate): one term for now; rotation keeps older terms here. */
+	if (record_term(raw, rawlen) != (int64_t)v->keys->term) {
+		lwarnx("record %s names an unknown key term", key);
+		st = CF_E_CRYPTO;
+	} else
+		st = record_open(
+		    v->keys->dek, key, strlen(key), raw, rawlen, pt, len);
+	free(raw);
+	return st;
+}
+
+enum cf_status
+vault_put(struct vault *v, enum record_kind kind, const char *key,
+    const void *pt, size_t len)
+{
+	uint8_t *rec = NULL;
+	size_t reclen;
+	enum cf_status st;
+
+	if (!v->keys->valid)
+		return CF_E_SEALED;
+	st = record_seal(v->keys->dek, v->keys->term, kind, key, strlen(key),
+	    pt, len, &rec, &reclen);
+	if (st == CF_OK && store_put(v->st, key, strlen(key), rec, reclen) != 0)
+		st = CF_E_INTERNAL;
+	free(rec);
+	return st;
+}
+
+enum cf_status
+vault_del(struct vault *v, const char *key)
+{
+	return store_delete(v->st, key, strlen(key)) == 0 ? CF_OK
+	                                                  : CF_E_INTERNAL;
+}
+
+/* ---- init ---- */
+
+static enum cf_status
+put_clear(struct store *st, const char *key, enum record_kind kind,
+    const void *pt, size_t len)
+{
+	uint8_t *rec = NULL;
+	size_t reclen;
+	enum cf_status s;
+
+	if ((s = record_clear(kind, pt, len, &rec, &reclen)) != CF_OK)
+		return s;
+	if (store_put(st, key, strlen(key), rec, reclen) != 0)
+		s = CF_E_INTERNAL;
+	free(rec);
+	return s;
+}
+
+static enum cf_status
+put_sealed(struct store *st, const uint8_t *key, uint32_t term,
+    enum record_kind kind, const char *skey, const void *pt, size_t len)
+{
+	uint8_t *rec = NULL;
+	size_t reclen;
+	enum cf_status s;
+
+	s = record_seal(
+	    key, term, kind, skey, strlen(skey), pt, len, &rec, &reclen);
+	if (s == CF_OK && store_put(st, skey, strlen(skey), rec, reclen) != 0)
+		s = CF_E_INTERNAL;
+	free(rec);
+	return s;
+}
+
+static char *
+json_text(struct json_object *o)
+{
+	const char *s;
+
+	s = json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return s ? strdup(s) : NULL;
+}
+
+static enum cf_status
+vault_init_records(struct vault *v, const char *id, unsigned n, unsigned t,
+    const uint8_t *root, const uint8_t *dek, const char *pub, size_t publen,
+    const char *priv, size_t privlen)
+{
+	struct json_object *o = NULL;
+	uint8_t ring[4 + 4 + CF_KEY_LEN];
+	char *text = NULL;
+	enum cf_status st = CF_E_INTERNAL;
+	int64_t now = (int64_t)time(NULL);
+
+	o = json_object_new_object();
+	json_object_object_add(o, "format", json_object_new_int(1));
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "shares", json_object_new_int((int)n));
+	json_object_object_add(o, "threshold", json_object_new_int((int)t));
+	json_object_object_add(o, "created", json_object_new_int64(now));
+	if ((text = json_text(o)) == NULL ||
+	    (st = put_clear(
+	         v->st, "m:init", RECORD_META, text, strlen(text))) != CF_OK)
+		goto out;
+	memset(ring, 0, 4);
+	ring[3] = 1; /* one key */
+	memset(ring + 4, 0, 4);
+	ring[7] = 1; /* term 1 */
+	memcpy(ring + 8, dek, CF_KEY_LEN);
+	if ((st = put_sealed(v->st, root, 0, RECORD_KEYRING, "m:keyring", ring,
+	         sizeof(ring))) != CF_OK ||
+	    (st = put_clear(v->st, "m:jwtpub", RECORD_META, pub, publen)) !=
+	        CF_OK ||
+	    (st = put_sealed(v->st, dek, 1, RECORD_META, "m:jwtkey", priv,
+	         privlen)) != CF_OK)
+		goto out;
+	json_object_put(o);
+	o = json_object_new_object();
+	json_object_object_add(
+	    o, "uid", json_object_new_string(VAULT_SUPERUSER));
+	json_object_object_add(o, "description",
+	    json_object_new_string("superuser created at init"));
+	json_object_object_add(o, "superuser", json_object_new_boolean(1));
+	json_object_object_add(o, "created", json_object_new_int64(now));
+	free(text);
+	if ((text = json_text(o)) == NULL) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	st = put_sealed(v->st, dek, 1, RECORD_USER, "u:" VAULT_SUPERUSER, text,
+	    strlen(text));
+out:
+	crypto_wipe(ring, sizeof(ring));
+	free(text);
+	json_object_put(o);
+	return st;
+}
+
+static enum cf_status
+vault_init_shares(
+    const uint8_t *root, unsigned n, unsigned t, struct vault_init_result *out)
+{
+	uint8_t **sh;
+	enum cf_status st = CF_E_INTERNAL;
+	unsigned i;
+
+	if ((sh = calloc(n, sizeof(*sh))) == NULL)
+		return CF_E_INTERNAL;
+	out->shares_hex = calloc(n, sizeof(char *));
+	out->shares_b64 = calloc(n, sizeof(char *));
+	if (out->shares_hex == NULL || out->shares_b64 == NULL)
+		goto out;
+	out->nshares = n;
+	if (shamir_split(root, CF_KEY_LEN, n, t, sh) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		out->shares_hex[i] = codec_hex_encode(sh[i], SHARE_LEN);
+		out->shares_b64[i] = codec_base64_encode(sh[i], SHARE_LEN, 0);
+		if (out->shares_hex[i] == NULL || out->shares_b64[i] == NULL)
+			goto out;
+	}
+	st = CF_OK;
+out:
+	for (i = 0; i < n; i++) {
+		if (sh[i] != NULL)
+			crypto_wipe(sh[i], SHARE_LEN);
+		free(sh[i]);
+	}
+	free(sh);
+	return st;
+}
+
+enum cf_status
+vault_init(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
+    struct vault_init_result *out)
+{
+	struct crypto_rsa *rsa = NULL;
+	uint8_t idb[VAULT_ID_BYTES], root[CF_KEY_LEN];
+	uint8_t dek[CF_KEY_LEN];
+	char *id = NULL, *pub = NULL, *priv = NULL;
+	size_t publen = 0, privlen = 0;
+	enum cf_status st = CF_E_INTERNAL;
+	int locked = 0;
+
+	memset(out, 0, sizeof(*out));
+	/* Vault's rule: more than one share needs a threshold of two. */
+	if (n < 1 || n > CF_MAX_SHARES || t < 1 || t > n || (n > 1 && t < 2))
+		return CF_E_BAD_REQUEST;
+	/* The slow part (RSA key generation) happens before taking the
+	 * store's write lock. */
+	if (crypto_random(idb, sizeof(idb)) != 0 ||
+	    crypto_random(root, sizeof(root)) != 0 ||
+	    crypto_random(dek, sizeof(dek)) != 0 ||
+	    (id = codec_hex_encode(idb, sizeof(idb))) == NULL ||
+	    crypto_rsa_generate(VAULT_RSA_BITS, &rsa) != 0 ||
+	    crypto_rsa_export_public(rsa, &pub, &publen) != 0 ||
+	    crypto_rsa_export_private(rsa, &priv, &privlen) != 0)
+		goto out;
+	if (store_begin_write(v->st) != 0)
+		goto out;
+	locked = 1;
+	if (!v->initialized && vault_meta_read(v) == CF_E_INTERNAL)
+		goto out;
+	if (v->initialized) {
+		st = CF_E_ALREADY_INIT;
+		goto out;
+	}
+	if ((st = vault_init_records(
+	         v, id, n, t, root, dek, pub, publen, priv, privlen)) != CF_OK)
+		goto out;
+	locked = 0;
+	if (store_commit(v->st) != 0) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	if ((st = vault_load_meta(v)) != CF_OK ||
+	    (st = vault_init_shares(root, n, t, out)) != CF_OK ||
+	    (st = token_issue(rsa, VAULT_SUPERUSER, (int64_t)time(NULL),
+	         lifetime, &out->root_token)) != CF_OK)
+		goto out;
+	linfo("store %s initialized with %u shares, threshold %u", v->id, n, t);
+out:
+	if (locked)
+		store_abort(v->st);
+	if (st != CF_OK)
+		vault_init_result_free(out);
+	crypto_wipe(root, sizeof(root));
+	crypto_wipe(dek, sizeof(dek));
+	if (priv != NULL)
+		crypto_wipe(priv, privlen);
+	free(priv);
+	free(pub);
+	free(id);
+	crypto_rsa_free(rsa);
+	return st;
+}
+
+void
+vault_init_result_free(struct vault_init_result *r)
+{
+	unsigned i;
+
+	for (i = 0; i < r->nshares; i++) {
+		if (r->shares_hex && r->shares_hex[i]) {
+			crypto_wipe(r->shares_hex[i], strlen(r->shares_hex[i]));
+			free(r->shares_hex[i]);
+		}
+		if (r->shares_b64 && r->shares_b64[i]) {
+			crypto_wipe(r->shares_b64[i], strlen(r->shares_b64[i]));
+			free(r->shares_b64[i]);
+		}
+	}
+	free(r->shares_hex);
+	free(r->shares_b64);
+	if (r->root_token != NULL) {
+		crypto_wipe(r->root_token, strlen(r->root_token));
+		free(r->root_token);
+	}
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- unseal ---- */
+
+/* Shares are accepted as hex (as shown) or base64 (keys_base64). */
+static int
+share_decode(const char *s, size_t len, uint8_t *out)
+{
+	uint8_t *b = NULL;
+	size_t blen = 0;
+	int rc = -1;
+
+	if (codec_hex_decode(s, len, &b, &blen) != 0 &&
+	    codec_base64_decode(s, len, 0, &b, &blen) != 0)
+		return -1;
+	if (blen == SHARE_LEN) {
+		memcpy(out, b, SHARE_LEN);
+		rc = 0;
+	}
+	crypto_wipe(b, blen);
+	free(b);
+	return rc;
+}
+
+static enum cf_status
+vault_try_combine(struct vault *v, const uint8_t *prog, unsigned k)
+{
+	uint8_t *ptrs[CF_MAX_SHARES];
+	uint8_t root[CF_KEY_LEN];
+	enum cf_status st = CF_E_BAD_REQUEST;
+	unsigned i;
+
+	for (i = 0; i < k; i++)
+		ptrs[i] = (uint8_t *)prog + 1 + i * SHARE_LEN;
+	if (shamir_combine(ptrs, k, SHARE_LEN, root) != 0)
+		goto out;
+	vault_keys_drop(v);
+	st = vault_keyring_read(v, root);
+	if (st == CF_E_CRYPTO) {
+		lwarnx(
+		    "store %s: unseal shares do not combine to the key", v->id);
+		st = CF_E_BAD_REQUEST;
+		goto out;
+	}
+	if (st != CF_OK)
+		goto out;
+	if (keyholder_set(v->kh, KEYHOLDER_ROOT, root, sizeof(root)) != 0) {
+		vault_keys_drop(v);
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	linfo("store %s unsealed", v->id);
+out:
+	crypto_wipe(root, sizeof(root));
+	return st;
+}
+
+enum cf_status
+vault_unseal(
+    struct vault *v, const char *text, size_t len, struct vault_status *out)
+{
+	uint8_t prog[PROGRESS_MAX], share[SHARE_LEN];
+	size_t plen;
+	unsigned k, i;
+	enum cf_status st;
+
+	if (!v->initialized && vault_load_meta(v) != CF_OK)
+		return CF_E_NOT_INIT;
+	if (vault_ready(v) == CF_OK)
+		return vault_status(v, out);
+	if (share_decode(text, len, share) != 0)
+		return CF_E_BAD_REQUEST;
+	/* The store's write lock serializes unseal calls from every worker
+	 * so two shares cannot overwrite each other's progress. */
+	if (store_begin_write(v->st) != 0) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	k = vault_progress(v, prog, &plen);
+	for (i = 0; i < k; i++)
+		if (prog[1 + i * SHARE_LEN + CF_KEY_LEN] == share[CF_KEY_LEN])
+			break;
+	if (i == k) { /* a share already given does not count */
+		memcpy(prog + 1 + k * SHARE_LEN, share, SHARE_LEN);
+		prog[0] = (uint8_t)++k;
+	}
+	st = CF_OK;
+	if (k >= v->threshold) {
+		st = vault_try_combine(v, prog, k);
+		keyholder_clear(v->kh, KEYHOLDER_PROGRESS);
+	} else if (keyholder_set(
+	               v->kh, KEYHOLDER_PROGRESS, prog, 1 + k * SHARE_LEN) != 0)
+		st = CF_E_INTERNAL;
+	store_abort(v->st);
+	if (st == CF_OK)
+		st = vault_status(v, out);
+out:
+	crypto_wipe(prog, sizeof(prog));
+	crypto_wipe(share, sizeof(share));
+	return st;
+}
+
+enum cf_status
+vault_seal(struct vault *v)
+{
+	enum cf_status st = CF_OK;
+
+	if (!v->initialized)
+		return CF_E_NOT_INIT;
+	if (keyholder_clear(v->kh, KEYHOLDER_ROOT) != 0 ||
+	    keyholder_clear(v->kh, KEYHOLDER_PROGRESS) != 0)
+		st = CF_E_INTERNAL;
+	vault_keys_drop(v);
+	linfo("store %s sealed", v->id);
+	return st;
+}
+
+enum cf_status
+vault_issue_token(
+    struct vault *v, const char *uid, int64_t now, int64_t lifetime, char **jwt)
+{
+	struct crypto_rsa *rsa = NULL;
+	uint8_t *pem = NULL;
+	size_t len = 0;
+	enum cf_status st;
+
+	if ((st = vault_read_begin(v)) != CF_OK)
+		return st;
+	st = vault_get(v, "m:jwtkey", &pem, &len);
+	vault_read_end(v);
+	if (st != CF_OK)
+		goto out;
+	if (crypto_rsa_import_private(pem, len, &rsa) != 0) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	st = token_issue(rsa, uid, now, lifetime, jwt);
+out:
+	crypto_rsa_free(rsa);
+	record_free(pem, len);
+	return st;
+}
+
+enum cf_status
+vault_unlock(struct vault *v, char *const *text, unsigned k)
+{
+	uint8_t prog[PROGRESS_MAX], root[CF_KEY_LEN];
+	uint8_t *ptrs[CF_MAX_SHARES];
+	unsigned i;
+	enum cf_status st = CF_E_BAD_REQUEST;
+
+	if (!v->initialized && vault_load_meta(v) != CF_OK)
+		return CF_E_NOT_INIT;
+	if (k == 0 || k > CF_MAX_SHARES)
+		return CF_E_BAD_REQUEST;
+	for (i = 0; i < k; i++) {
+		ptrs[i] = prog + 1 + i * SHARE_LEN;
+		if (share_decode(text[i], strlen(text[i]), ptrs[i]) != 0)
+			goto out;
+	}
+	if (shamir_combine(ptrs, k, SHARE_LEN, root) != 0)
+		goto out;
+	vault_keys_drop(v);
+	if ((st = vault_derive(v, root)) == CF_E_CRYPTO)
+		st = CF_E_BAD_REQUEST;
+out:
+	crypto_wipe(prog, sizeof(prog));
+	crypto_wipe(root, sizeof(root));
+	return st;
+}

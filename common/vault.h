@@ -1,0 +1,97 @@
+/*
+ * vault.h: the encrypted store: init, seal, unseal, and sealed records.
+ *
+ * A vault is the store (store.h) seen through its keys.  At init it makes
+ * the root key, splits it into Shamir shares that are handed out once and
+ * never kept, and writes the keyring (the data-encryption keys by term)
+ * sealed under the root key.  Unsealing rebuilds the root key from shares
+ * and hands it to the keyholder, where every worker process finds it.
+ * Each process then derives what it needs (the keyring) into one locked,
+ * never-dumped page, and drops it the moment the keyholder no longer has
+ * the same root key: that is how a seal reaches every process at once.
+ *
+ * Records are read and written inside store sections the caller opens
+ * (vault_read_begin ... vault_read_end, vault_write_begin ...
+ * vault_commit or vault_abort), so one request sees one consistent state
+ * and one write is all-or-nothing.
+ *
+ * Clear records (readable while sealed): m:init (format, store id, shares,
+ * threshold), m:jwtpub (the token-verification public key).  Everything
+ * else is sealed (record.h), m:keyring under the root key and the rest
+ * under the current data-encryption key.
+ */
+#ifndef COFFER_VAULT_H
+#define COFFER_VAULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+#include "record.h"
+
+struct vault;
+struct crypto_rsa;
+struct store;
+
+struct vault_status {
+	int initialized;
+	int sealed;
+	unsigned shares;
+	unsigned threshold;
+	unsigned progress;
+};
+
+struct vault_init_result {
+	unsigned nshares;
+	char **shares_hex; /* malloc'd; vault_init_result_free */
+	char **shares_b64;
+	char *root_token; /* JWT of the first superuser */
+};
+
+#define VAULT_SUPERUSER "admin"
+
+int vault_open(const char *path, struct vault **out);
+void vault_close(struct vault *v);
+struct store *vault_store(struct vault *v);
+
+enum cf_status vault_status(struct vault *v, struct vault_status *out);
+enum cf_status vault_init(struct vault *v, unsigned shares, unsigned threshold,
+                          int64_t token_lifetime,
+                          struct vault_init_result *out);
+void vault_init_result_free(struct vault_init_result *r);
+/* One share per call (hex or base64 text); out is the status after it.
+ * A wrong combination resets the progress and answers CF_E_BAD_REQUEST. */
+enum cf_status vault_unseal(struct vault *v, const char *share, size_t len,
+                            struct vault_status *out);
+enum cf_status vault_seal(struct vault *v);
+/* Offline tools: rebuild the key from k shares (text, as vault_unseal
+ * takes them) for this process only; the keyholder is left alone. */
+enum cf_status vault_unlock(struct vault *v, char *const *shares, unsigned k);
+
+/* CF_OK when initialized and unsealed (refreshing this process's keys),
+ * else CF_E_NOT_INIT or CF_E_SEALED.  Call once per request, outside any
+ * store section. */
+enum cf_status vault_ready(struct vault *v);
+
+/* The token-verification key (borrowed; lives as long as v), or NULL when
+ * the store is not initialized. */
+const struct crypto_rsa *vault_token_key(struct vault *v);
+/* Mint a token for uid with the sealed signing key (needs vault_ready). */
+enum cf_status vault_issue_token(struct vault *v, const char *uid,
+    int64_t now, int64_t lifetime, char **jwt);
+
+enum cf_status vault_read_begin(struct vault *v);
+void vault_read_end(struct vault *v);
+enum cf_status vault_write_begin(struct vault *v);
+enum cf_status vault_commit(struct vault *v);
+void vault_abort(struct vault *v);
+
+/* Sealed records, by store key.  vault_get: CF_OK (*pt malloc'd, wipe with
+ * record_free), CF_E_NOT_FOUND, CF_E_CRYPTO, CF_E_INTERNAL. */
+enum cf_status vault_get(struct vault *v, const char *key, uint8_t **pt,
+                         size_t *len);
+enum cf_status vault_put(struct vault *v, enum record_kind kind,
+                         const char *key, const void *pt, size_t len);
+enum cf_status vault_del(struct vault *v, const char *key);
+
+#endif

@@ -1,0 +1,221 @@
+# tests/lib.sh: what every shunit2 suite shares.  bash only.
+#
+# A suite (tests/suites/<resource>_<dialect>_test.sh) looks like:
+#
+#   #!/usr/bin/env bash
+#   . "$(dirname "$0")/../lib.sh"
+#   oneTimeSetUp()    { coffer_server_start && coffer_init_unseal; }
+#   oneTimeTearDown() { coffer_server_stop; }
+#   test_put_then_get_returns_the_value() {
+#           auth_json PUT /secrets/v1/secret/default/a '{"value":"v"}'
+#           assert_status 201
+#           auth_req GET /secrets/v1/secret/default/a
+#           assert_status 200
+#           assert_json_eq .value v
+#           assert_schema dcos-secret.json
+#   }
+#   . /usr/share/shunit2/shunit2
+#
+# Each suite gets its own server and store in a fresh temporary folder, so
+# suites never share state and may run in any order.
+#
+# Environment: COFFER_BUILD (build folder, default "build" in the repo),
+# COFFER_SERVER (lighttpd; apache later), COFFER_KEEP_STATE=1 (keep the
+# state folder for a post-mortem), COFFER_LOG_DIR (set by tests/run-all.sh:
+# the server's error log is copied there when the suite stops).
+#
+# Never `set -e` here or in a suite: shunit2 counts failures itself.
+
+COFFER_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$COFFER_TOP/tools/stack.sh"
+
+COFFER_BUILD=${COFFER_BUILD:-build}
+case "$COFFER_BUILD" in
+/*) ;;
+*) COFFER_BUILD=$COFFER_TOP/$COFFER_BUILD ;;
+esac
+COFFER_SERVER=${COFFER_SERVER:-lighttpd}
+STACK_SERVER=$COFFER_SERVER
+COFFER_SCHEMA_DIR=${COFFER_SCHEMA_DIR:-$COFFER_TOP/schema}
+COFFER_SUITE=$(basename "$0" .sh)
+export COFFER_BUILD COFFER_SERVER
+
+# coffer_server_start [KEY=VALUE...]: a fresh state folder, Coffer config
+# (defaults overridden by KEY=VALUE, e.g. body_limit=1024) and web server on
+# a free loopback port.  Exports COFFER_ADDR, COFFER_STATE, COFFER_CONFIG.
+coffer_server_start() {
+	COFFER_STATE=$(mktemp -d "${TMPDIR:-/tmp}/coffer-test.XXXXXX") || return 1
+	chmod 0700 "$COFFER_STATE"
+	# run-all.sh stops whatever a suite that died left running.
+	[ -n "${COFFER_RUN_STATES:-}" ] &&
+	    echo "$COFFER_STATE" >>"$COFFER_RUN_STATES"
+	COFFER_CONFIG=$COFFER_STATE/coffer.conf
+	export COFFER_STATE COFFER_CONFIG
+	stack_start "$COFFER_STATE" "$COFFER_BUILD" "" "$@" || return 1
+	COFFER_ADDR=$STACK_ADDR
+	export COFFER_ADDR
+}
+
+# coffer_server_restart: restart the web server and programs, keeping the
+# store, the port and the config.
+coffer_server_restart() {
+	stack_restart "$COFFER_STATE"
+}
+
+# coffer_server_stop: stop the server, keep its error log in COFFER_LOG_DIR,
+# and remove the state folder (unless COFFER_KEEP_STATE=1).
+coffer_server_stop() {
+	[ -n "${COFFER_STATE:-}" ] || return 0
+	stack_stop "$COFFER_STATE"
+	if [ -n "${COFFER_LOG_DIR:-}" ] && [ -f "$COFFER_STATE/error.log" ]; then
+		cp "$COFFER_STATE/error.log" \
+		    "$COFFER_LOG_DIR/$COFFER_SUITE.$COFFER_SERVER.server.log"
+	fi
+	if [ "${COFFER_KEEP_STATE:-0}" = 1 ]; then
+		echo "state kept in $COFFER_STATE" >&2
+	else
+		rm -rf "$COFFER_STATE"
+	fi
+	unset COFFER_STATE
+}
+
+# coffer_init_unseal [SHARES [THRESHOLD]]: initialize the store over HTTP
+# (1 share, threshold 1 by default) and unseal it with THRESHOLD shares.
+# Exports COFFER_TOKEN (the superuser's root token) and COFFER_SHARES (hex
+# shares, space-separated); the init answer is kept in $COFFER_STATE/init.json.
+coffer_init_unseal() {
+	local n=${1:-1}
+	local t=${2:-$n}
+	stack_init_unseal "$COFFER_ADDR" "$n" "$t" "$COFFER_STATE/init.json" ||
+	    return 1
+	COFFER_TOKEN=$STACK_TOKEN
+	COFFER_SHARES=$STACK_SHARES
+	export COFFER_TOKEN COFFER_SHARES
+}
+
+# req METHOD PATH [curl args...]: one request to $COFFER_ADDR$PATH (or to
+# PATH if it is a whole URL).  Sets STATUS (000 if no answer), BODY (the
+# body; binary bodies are read from BODY_FILE), HEADERS (the last header
+# block, CR removed) and HEADERS_FILE.  Never fails, so a suite always
+# reaches its assertions.
+req() {
+	local method=$1 path=$2 url dir
+	shift 2
+	url=$path
+	[[ $url == http://* || $url == https://* ]] || url=$COFFER_ADDR$path
+	dir=${COFFER_STATE:-${TMPDIR:-/tmp}}
+	BODY_FILE=$dir/.req.body
+	HEADERS_FILE=$dir/.req.headers
+	LAST_REQ="$method $path"
+	local how=(-X "$method")
+	[ "$method" = HEAD ] && how=(--head)
+	: >"$BODY_FILE"
+	: >"$HEADERS_FILE"
+	STATUS=$(curl -sS --max-time 60 "${how[@]}" -o "$BODY_FILE" \
+	    -D "$HEADERS_FILE" -w '%{http_code}' "$@" "$url" 2>"$dir/.req.err") ||
+	    true
+	STATUS=${STATUS:-000}
+	{ BODY=$(cat "$BODY_FILE"); } 2>/dev/null
+	# A 100 Continue or a redirect adds blocks: keep the last one.
+	HEADERS=$(tr -d '\r' <"$HEADERS_FILE" |
+	    awk '/^HTTP\// { b = "" } { b = b $0 "\n" } END { printf "%s", b }')
+	return 0
+}
+
+# auth_req METHOD PATH [curl args...]: req with the superuser's token, as
+# DC/OS sends it (COFFER_AUTH_HEADER overrides the whole header line).
+auth_req() {
+	local method=$1 path=$2
+	shift 2
+	req "$method" "$path" \
+	    -H "${COFFER_AUTH_HEADER:-Authorization: token=$COFFER_TOKEN}" "$@"
+}
+
+# json_req / auth_json METHOD PATH JSON [curl args...]: send JSON.
+json_req() {
+	local method=$1 path=$2 json=$3
+	shift 3
+	req "$method" "$path" -H 'Content-Type: application/json' \
+	    --data-binary "$json" "$@"
+}
+auth_json() {
+	local method=$1 path=$2 json=$3
+	shift 3
+	auth_req "$method" "$path" -H 'Content-Type: application/json' \
+	    --data-binary "$json" "$@"
+}
+
+# header NAME: the value of response header NAME (case-insensitive), or
+# nothing and non-zero if absent.
+header() {
+	awk -v n="$(echo "$1" | tr '[:upper:]' '[:lower:]')" '
+		{ i = index($0, ":") }
+		i && tolower(substr($0, 1, i - 1)) == n {
+			v = substr($0, i + 1); sub(/^[ \t]+/, "", v)
+			print v; found = 1; exit
+		}
+		END { exit !found }' <<<"$HEADERS"
+}
+
+_coffer_body_excerpt() {
+	printf '%s' "$(head -c 300 "$BODY_FILE" 2>/dev/null | tr -d '\0')"
+}
+
+# assert_status CODE [MESSAGE]: CODE is a status (201) or a class (4xx).
+assert_status() {
+	local want=$1 msg=${2:-$LAST_REQ}
+	if [[ $want =~ ^[1-5]xx$ ]]; then
+		[ "${STATUS:0:1}" = "${want:0:1}" ] && return 0
+		fail "$msg: status $STATUS, expected $want; body: $(_coffer_body_excerpt)"
+		return 1
+	fi
+	assertEquals "$msg: status; body: $(_coffer_body_excerpt)" "$want" "$STATUS"
+}
+
+# assert_json_eq JQ_EXPR EXPECTED [MESSAGE]: jq -r (compact) of the body.
+# Strings compare without quotes: assert_json_eq .sealed false;
+# assert_json_eq '.keys | length' 3; assert_json_eq .labels '{"a":"b"}'.
+assert_json_eq() {
+	local expr=$1 want=$2 msg=${3:-$LAST_REQ} got
+	if ! got=$(jq -c -r "$expr" "$BODY_FILE" 2>&1); then
+		fail "$msg: jq '$expr' failed ($got); body: $(_coffer_body_excerpt)"
+		return 1
+	fi
+	assertEquals "$msg: $expr" "$want" "$got"
+}
+
+# assert_schema FILE[#/pointer] [MESSAGE]: the body validates against
+# schema/FILE (or an absolute path), e.g. assert_schema dcos.json#/$defs/Secret.
+assert_schema() {
+	local schema=$1 msg=${2:-$LAST_REQ} out
+	[[ $schema == /* ]] || schema=$COFFER_SCHEMA_DIR/$schema
+	if ! out=$("$STACK_PYTHON" "$COFFER_TOP/tests/validate.py" \
+	    "$schema" "$BODY_FILE" 2>&1); then
+		fail "$msg: body does not match ${1}: $out; body: $(_coffer_body_excerpt)"
+		return 1
+	fi
+}
+
+# assert_header NAME REGEX [MESSAGE]: the header is present and its value
+# matches the extended regex.
+assert_header() {
+	local name=$1 re=$2 msg=${3:-$LAST_REQ} value
+	if ! value=$(header "$name"); then
+		fail "$msg: no $name header; headers: $(echo "$HEADERS" | tr '\n' '|')"
+		return 1
+	fi
+	if ! [[ $value =~ $re ]]; then
+		fail "$msg: header $name is '$value', expected /$re/"
+		return 1
+	fi
+}
+
+# assert_body_lacks STRING [MESSAGE]: the body does not contain STRING (a
+# secret value or token that must not be echoed).
+assert_body_lacks() {
+	local msg=${2:-$LAST_REQ}
+	if grep -qF -- "$1" "$BODY_FILE"; then
+		fail "$msg: body contains what it must not"
+		return 1
+	fi
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# tests/run-all.sh BUILD_DIR: the whole test suite against one build.
+#
+# 1. every C unit test (tests/unit/test_*.c -> BUILD_DIR/tests/unit/test_*),
+#    which ends with "RESULT <passed> <failed>": each check counts once; a
+#    crash, a missing binary or a missing RESULT line counts as one failure;
+# 2. every shunit2 suite tests/suites/*_test.sh, once per web server in
+#    COFFER_SERVERS (default: lighttpd), each test function counting once.
+#
+# A sanitizer report (ASan, UBSan, LSan) from any process, FastCGI workers
+# included, fails the unit test or suite during which it was written.
+# Logs go to BUILD_DIR/test-logs/; the log of anything that failed is
+# printed.  The last line is exactly "N passed, N failed"; the exit status is
+# non-zero if anything failed.  `make check` runs this script.
+if [ -z "${BASH_VERSION:-}" ]; then
+	exec bash "$0" "$@"
+fi
+set -uo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${1:?usage: tests/run-all.sh BUILD_DIR}
+build=$(cd "$build" && pwd) || exit 2
+logs=$build/test-logs
+rm -rf "$logs"
+mkdir -p "$logs/sanitizer"
+. "$top/tools/stack.sh"
+
+# Sanitizer reports go to files, so a report from a worker spawned by the
+# web server is seen too (its stderr is the server's error log).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-log_path=$logs/sanitizer/report:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-log_path=$logs/sanitizer/report:print_stacktrace=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-log_path=$logs/sanitizer/report}
+
+passed=0
+failed=0
+SHUNIT_COLOR=none
+export SHUNIT_COLOR
+
+report() { # report ok|FAIL NAME DETAIL
+	printf '%-4s  %-44s %s\n' "$1" "$2" "$3"
+}
+
+show_log() { # show_log FILE...: print a failed item's logs, bounded
+	local f
+	for f in "$@"; do
+		[ -s "$f" ] || continue
+		echo "---- ${f#"$build"/} (last 200 lines) ----"
+		tail -n 200 "$f"
+	done
+	echo "----"
+}
+
+# sanitizer_reports NAME: move the reports written since the last call
+# next to NAME's log; true if there were any.
+sanitizer_reports() {
+	local f found=1
+	for f in "$logs"/sanitizer/*.*; do
+		[ -e "$f" ] || continue
+		{
+			echo "==== sanitizer report $(basename "$f")"
+			cat "$f"
+		} >>"$logs/$1.sanitizer.log"
+		rm -f "$f"
+		found=0
+	done
+	return $found
+}
+
+run_unit() { # run_unit NAME
+	local name=$1 bin=$build/tests/unit/$1 log=$logs/unit-$1.log
+	local tmp rc p=0 f=0 result
+	if [ ! -x "$bin" ]; then
+		report FAIL "unit/$name" "not built"
+		failed=$((failed + 1))
+		return
+	fi
+	tmp=$(mktemp -d)
+	# (The braces keep bash's "Aborted" notice out of the summary.)
+	{ (cd "$tmp" && TMPDIR=$tmp timeout -k 10 300 "$bin") >"$log" 2>&1; } \
+	    2>/dev/null
+	rc=$?
+	rm -rf "$tmp"
+	result=$(grep -E '^RESULT [0-9]+ [0-9]+$' "$log" | tail -n 1)
+	if [ -n "$result" ]; then
+		read -r _ p f <<<"$result"
+	fi
+	local why=
+	[ -z "$result" ] && why="no RESULT line (exit $rc)"
+	[ -n "$result" ] && [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] &&
+	    why="exit status $rc after RESULT"
+	sanitizer_reports "unit-$name" && why="${why:+$why; }sanitizer report"
+	[ -n "$why" ] && f=$((f + 1))
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$f" -eq 0 ]; then
+		report ok "unit/$name" "($p checks)"
+	else
+		report FAIL "unit/$name" "($f of $((p + f)) checks failed${why:+; $why})"
+		show_log "$log" "$logs/unit-$name.sanitizer.log"
+	fi
+}
+
+# stop_leftovers: stop servers a dead suite left running.
+stop_leftovers() {
+	local state
+	[ -s "$COFFER_RUN_STATES" ] || return 0
+	while read -r state; do
+		[ -d "$state" ] || continue
+		if stack_pid "$state"; then
+			echo "      (stopping the server the suite left in $state)"
+			stack_stop "$state"
+		fi
+		[ "${COFFER_KEEP_STATE:-0}" = 1 ] || rm -rf "$state"
+	done <"$COFFER_RUN_STATES"
+	: >"$COFFER_RUN_STATES"
+}
+
+# count_shunit LOG: "tests failed reason" from a shunit2 log.  A test starts
+# at its SHUNIT_TEST_PREFIX line and fails if an ASSERT or a shunit2 error
+# follows before the next test.  Tests shunit2 counted but never started
+# (the suite died before them) fail too; a suite that died before any test
+# or without its report fails as one.
+count_shunit() {
+	awk '
+		/^@@ / { n++; cur = n; next }
+		/^ASSERT:/ || /^shunit2:ERROR/ { if (cur) bad[cur] = 1 }
+		/^shunit2:FATAL/ && !why { why = substr($0, 15) }
+		/^Ran [0-9]+ tests?\./ { ran = $2 }
+		/^FAILED \(/ { failedline = 1 }
+		END {
+			for (i in bad) f++
+			if (ran == "") {
+				why = why ? why : "suite died"
+				f++
+			} else if (ran > n) {
+				f += ran - n
+				why = why ? why : (ran - n) " never ran"
+				n = ran
+			}
+			if (failedline && !f) f = 1
+			if (!n && f) n = 1
+			printf "%d %d %s\n", n, f + 0, why
+		}' "$1"
+}
+
+run_suite() { # run_suite FILE SERVER
+	local file=$1 server=$2 name rc log n f why
+	name=$(basename "$file" .sh)
+	log=$logs/$name.$server.log
+	COFFER_BUILD=$build COFFER_SERVER=$server COFFER_LOG_DIR=$logs \
+	    SHUNIT_TEST_PREFIX='@@ ' timeout -k 10 900 bash "$file" >"$log" 2>&1
+	rc=$?
+	stop_leftovers
+	read -r n f why <<<"$(count_shunit "$log")"
+	[ "$rc" -eq 124 ] && why="timed out after 900 s"
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		why="exit status $rc"
+		f=1
+	fi
+	if sanitizer_reports "$name.$server"; then
+		why="${why:+$why; }sanitizer report"
+		f=$((f + 1))
+	fi
+	[ "$f" -gt "$n" ] && n=$f
+	passed=$((passed + n - f))
+	failed=$((failed + f))
+	if [ "$f" -eq 0 ]; then
+		report ok "$name [$server]" "($n tests)"
+	else
+		report FAIL "$name [$server]" "($f of $n tests failed${why:+; $why})"
+		show_log "$log" "$logs/$name.$server.server.log" \
+		    "$logs/$name.$server.sanitizer.log"
+	fi
+}
+
+echo "== tests of ${build}"
+for src in "$top"/tests/unit/test_*.c; do
+	[ -e "$src" ] || continue
+	run_unit "$(basename "$src" .c)"
+done
+
+COFFER_RUN_STATES=$logs/.states
+: >"$COFFER_RUN_STATES"
+export COFFER_RUN_STATES
+for server in ${COFFER_SERVERS:-lighttpd}; do
+	for file in "$top"/tests/suites/*_test.sh; do
+		[ -e "$file" ] || continue
+		run_suite "$file" "$server"
+	done
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# DC/OS Secrets API: seal-status, seal, unseal, ping on an initialized store
+# (reference/dcos.md §1.2-1.4, DESIGN.md §4).
+. "$(dirname "$0")/../lib.sh"
+
+oneTimeSetUp() { coffer_server_start && coffer_init_unseal; }
+oneTimeTearDown() { coffer_server_stop; }
+
+share() { set -- $COFFER_SHARES; echo "$1"; }
+
+seal_store() { auth_req PUT /secrets/v1/seal/default; }
+unseal_store() { json_req PUT /secrets/v1/unseal/default "{\"key\":\"$(share)\"}"; }
+
+test_seal_status_of_unsealed_store() {
+	req GET /secrets/v1/seal-status/default
+	assert_status 200
+	assert_schema dcos-seal-status.json
+	assert_json_eq .sealed false
+	assert_json_eq .shares 1
+	assert_json_eq .threshold 1
+	assert_json_eq .progress 0
+}
+
+test_ping_answers_pong_without_token() {
+	req GET /secrets/v1/ping
+	assert_status 200
+	assertEquals pong "$BODY"
+}
+
+test_init_get_reports_initialized() {
+	req GET /secrets/v1/init/default
+	assert_status 200
+	assert_schema dcos-init-response.json
+	assert_json_eq .initialized true
+}
+
+test_second_init_is_refused_and_shows_no_keys() {
+	json_req PUT /secrets/v1/init/default '{"shares":1,"threshold":1}'
+	assert_status 400
+	assert_schema dcos-error.json
+	assert_json_eq .code ERR_ALREADY_INITIALIZED
+}
+
+test_seal_without_token_answers_401() {
+	req PUT /secrets/v1/seal/default
+	assert_status 401
+	assert_schema dcos-error.json
+	req GET /secrets/v1/seal-status/default
+	assert_json_eq .sealed false
+}
+
+test_sealed_store_answers_503_in_each_dialect_then_unseal_restores_it() {
+	auth_json PUT /secrets/v1/secret/default/seal/kept '{"value":"survives"}'
+	assert_status 201
+	seal_store
+	assert_status 200
+	assert_json_eq .sealed true
+	req GET /secrets/v1/seal-status/default
+	assert_json_eq .sealed true
+	auth_req GET /secrets/v1/secret/default/seal/kept
+	assert_status 503
+	assert_schema dcos-error.json
+	assert_body_lacks survives
+	auth_req GET /api/v1/secrets/seal/kept
+	assert_status 503
+	assert_schema path-error.json
+	# What still answers while sealed.
+	req GET /secrets/v1/ping
+	assert_status 200
+	req GET /secrets/v1/init/default
+	assert_status 200
+	unseal_store
+	assert_status 200
+	assert_schema dcos-seal-status.json
+	assert_json_eq .sealed false
+	auth_req GET /secrets/v1/secret/default/seal/kept
+	assert_status 200
+	assert_json_eq .value survives
+}
+
+test_seal_reaches_every_worker_process() {
+	local i sealed=0
+	seal_store
+	# lighttpd spreads requests over its worker processes: every one of
+	# them must refuse.
+	for i in 1 2 3 4 5 6 7 8; do
+		auth_req GET /secrets/v1/secret/default/seal/kept
+		[ "$STATUS" = 503 ] && sealed=$((sealed + 1))
+	done
+	assertEquals "every request refused while sealed" 8 "$sealed"
+	unseal_store
+	for i in 1 2 3 4 5 6 7 8; do
+		auth_req GET /secrets/v1/secret/default/seal/kept
+		[ "$STATUS" = 200 ] && sealed=$((sealed - 1))
+	done
+	assertEquals "every request served after unseal" 0 "$sealed"
+}
+
+test_unseal_with_wrong_share_answers_400_and_stays_sealed() {
+	seal_store
+	json_req PUT /secrets/v1/unseal/default \
+	    "{\"key\":\"$(head -c 33 /dev/urandom | xxd -p -c 66)\"}"
+	assert_status 400
+	assert_schema dcos-error.json
+	req GET /secrets/v1/seal-status/default
+	assert_json_eq .sealed true
+	assert_json_eq .progress 0
+	unseal_store
+	assert_json_eq .sealed false
+}
+
+test_unseal_bad_bodies_answer_400() {
+	seal_store
+	json_req PUT /secrets/v1/unseal/default '{"key":"zz"}'
+	assert_status 400
+	json_req PUT /secrets/v1/unseal/default '{"key":1}'
+	assert_status 400
+	json_req PUT /secrets/v1/unseal/default '{}'
+	assert_status 400
+	json_req PUT /secrets/v1/unseal/default 'not json'
+	assert_status 400
+	json_req PUT /secrets/v1/unseal/default "{\"key\":\"$(share)\",\"x\":1}"
+	assert_status 400
+	req GET /secrets/v1/seal-status/default
+	assert_json_eq .sealed true
+	unseal_store
+	assert_json_eq .sealed false
+}
+
+test_unseal_accepts_base64_share() {
+	seal_store
+	json_req PUT /secrets/v1/unseal/default \
+	    "{\"key\":\"$(share | xxd -r -p | base64 -w0)\"}"
+	assert_status 200
+	assert_json_eq .sealed false
+}
+
+test_unseal_body_over_small_limit_answers_413() {
+	seal_store
+	json_req PUT /secrets/v1/unseal/default \
+	    "{\"key\":\"$(head -c 9000 /dev/zero | tr '\0' a)\"}"
+	assert_status 413
+	unseal_store
+	assert_json_eq .sealed false
+}
+
+test_unseal_of_unsealed_store_reports_status() {
+	unseal_store
+	assert_status 200
+	assert_json_eq .sealed false
+}
+
+test_unknown_store_in_seal_routes_answers_404() {
+	req GET /secrets/v1/seal-status/elsewhere
+	assert_status 404
+	assert_schema dcos-error.json
+}
+
+test_seal_status_wrong_method_answers_405() {
+	req POST /secrets/v1/seal-status/default --data ""
+	assert_status 405
+	assert_header Allow '^GET$'
+}
+
+. /usr/share/shunit2/shunit2

@@ -1,0 +1,128 @@
+#! /bin/sh
+# store_crash_test.sh: kill -9 store writers at random moments and check
+# that every write they acknowledged is still there, and that the store
+# opens cleanly afterwards.  Runs against the store alone, no web server.
+#
+# The crashwriter binary is $COFFER_BUILD/tests/crashwriter (/tmp for a
+# hand-built one).
+
+CRASHWRITER=${COFFER_BUILD:-/tmp}/tests/crashwriter
+WRITERS=4
+RUN_SECONDS=10
+MAX_KILLS=1000
+
+# A random number in 0..65535 (dash has no $RANDOM).
+rand() {
+	od -An -N2 -tu2 /dev/urandom | tr -d ' '
+}
+
+# sleep 0.01 .. 0.09
+short_nap() {
+	sleep "0.0$(($(rand) % 9 + 1))"
+}
+
+start_writer() { # slot [checkpoint-bytes]
+	"$CRASHWRITER" write "$STORE" "w$1" $2 \
+	    >>"$WORK/acks.$1" 2>>"$WORK/err.$1" &
+	eval "pid_$1=$!"
+}
+
+# Kill a writer; count it as failed if it had already died on its own.
+kill_writer() { # slot
+	eval "_pid=\$pid_$1"
+	kill -9 "$_pid" 2>/dev/null
+	wait "$_pid" 2>/dev/null
+	[ $? -eq 137 ] || failures=$((failures + 1))
+}
+
+oneTimeSetUp() {
+	if [ ! -x "$CRASHWRITER" ]; then
+		echo "no $CRASHWRITER (set COFFER_BUILD)" >&2
+		exit 1
+	fi
+}
+
+setUp() {
+	WORK=$(mktemp -d /tmp/store_crash.XXXXXX)
+	STORE=$WORK/store.db
+	failures=0
+	kills=0
+}
+
+tearDown() {
+	for _s in $(seq 1 $WRITERS); do
+		eval "_pid=\${pid_$_s:-}"
+		[ -n "$_pid" ] && kill -9 "$_pid" 2>/dev/null
+		unset "pid_$_s"
+	done
+	wait 2>/dev/null
+	rm -rf "$WORK"
+}
+
+acked() {
+	cat "$WORK"/acks.* | wc -l
+}
+
+test_killed_writers_lose_no_acknowledged_write() {
+	for s in $(seq 1 $WRITERS); do
+		start_writer "$s"
+	done
+	end=$(($(date +%s) + RUN_SECONDS))
+	while [ "$(date +%s)" -lt $end ] && [ $kills -lt $MAX_KILLS ]; do
+		short_nap
+		s=$(($(rand) % WRITERS + 1))
+		kill_writer "$s"
+		kills=$((kills + 1))
+		start_writer "$s"
+	done
+	for s in $(seq 1 $WRITERS); do
+		kill_writer "$s"
+	done
+
+	assertTrue "writers were killed ($kills)" "[ $kills -gt 20 ]"
+	assertEquals "no writer failed on its own" 0 "$failures"
+	n=$(acked)
+	echo "  $kills kills, $n acknowledged writes," \
+	    "$(cat "$WORK"/err.* | grep -c 'torn tail') torn tails dropped," \
+	    "$(cat "$WORK"/err.* | grep -c 'died in a checkpoint')" \
+	    "checkpoints recovered"
+	assertTrue "writers acknowledged writes ($n)" "[ $n -gt 200 ]"
+	assertTrue "checkpoints folded the journal into gdbm" \
+	    "[ $(stat -c %s "$STORE") -gt 16384 ]"
+	out=$("$CRASHWRITER" verify "$STORE" "$WORK"/acks.*)
+	assertEquals "every acknowledged write is readable: $out" 0 $?
+	assertEquals "verified $n" "$out"
+}
+
+# Checkpoint after every commit, on a store large enough that copying it
+# takes a while, and kill until a kill lands inside a checkpoint: the
+# half-built <store>.tmp is there only between the copy and the rename.
+test_store_opens_cleanly_after_kill_during_checkpoint() {
+	assertTrue "prefill" "\"$CRASHWRITER\" fill \"$STORE\" 4000"
+	caught=0
+	while [ $caught -eq 0 ] && [ $kills -lt 200 ]; do
+		start_writer 1 1
+		short_nap
+		kill_writer 1
+		kills=$((kills + 1))
+		[ -e "$STORE.tmp" ] && caught=1
+	done
+
+	echo "  a kill landed in a checkpoint after $kills kills"
+	assertEquals "a kill landed inside a checkpoint (after $kills)" 1 $caught
+	assertEquals "no writer failed on its own" 0 "$failures"
+	out=$("$CRASHWRITER" verify "$STORE" "$WORK/acks.1")
+	assertEquals "the store opens and holds every write: $out" 0 $?
+	assertEquals "verified $(acked)" "$out"
+	assertFalse "opening removed the half-built copy" "[ -e \"$STORE.tmp\" ]"
+
+	# Writers go on where the dead one stopped.
+	start_writer 1 1
+	sleep 0.3
+	kill_writer 1
+	out=$("$CRASHWRITER" verify "$STORE" "$WORK/acks.1")
+	assertEquals "writes after recovery are kept: $out" 0 $?
+	assertEquals "no writer failed after recovery" 0 "$failures"
+}
+
+. /usr/share/shunit2/shunit2

@@ -1,0 +1,216 @@
+/*
+ * cofferctl: offline administration of a Coffer store, run as the uid the
+ * FastCGI programs run as.
+ *
+ *   cofferctl [-c config] status
+ *   cofferctl [-c config] unseal          shares read from stdin, no echo
+ *   cofferctl [-c config] seal
+ *   cofferctl [-c config] token --share-file FILE [--lifetime SECONDS] UID
+ *                         (a negative lifetime mints an expired token, for tests)
+ *   cofferctl [-c config] backup FILE     sealed records, still ciphertext
+ *   cofferctl [-c config] restore FILE    into an empty store
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "limits.h"
+#include "store.h"
+#include "vault.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: cofferctl [-c config] status | unseal | seal |\n"
+	    "       token --share-file FILE [--lifetime S] UID | backup FILE |\n"
+	    "       restore FILE\n");
+	exit(2);
+}
+
+static int
+cmd_status(struct vault *v)
+{
+	struct vault_status vs;
+
+	if (vault_status(v, &vs) != CF_OK)
+		return 1;
+	printf("initialized: %s\nsealed: %s\nshares: %u\nthreshold: %u\n"
+	       "progress: %u\n", vs.initialized ? "yes" : "no",
+	    vs.sealed ? "yes" : "no", vs.shares, vs.threshold, vs.progress);
+	return 0;
+}
+
+/* One line of text, without echo when stdin is a terminal. */
+static int
+read_secret_line(const char *prompt, char *buf, size_t len)
+{
+	struct termios	old, quiet;
+	int		tty = isatty(STDIN_FILENO);
+	char		*nl;
+
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		tcgetattr(STDIN_FILENO, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	nl = fgets(buf, (int)len, stdin);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	if (nl == NULL)
+		return -1;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+static int
+cmd_unseal(struct vault *v)
+{
+	struct vault_status	vs;
+	char			line[256];
+	enum cf_status		st;
+
+	for (;;) {
+		if (vault_status(v, &vs) != CF_OK)
+			return 1;
+		if (!vs.sealed) {
+			printf("unsealed\n");
+			return 0;
+		}
+		if (read_secret_line("unseal key share: ", line,
+		    sizeof(line)) != 0)
+			return 1;
+		st = vault_unseal(v, line, strlen(line), &vs);
+		crypto_wipe(line, sizeof(line));
+		if (st != CF_OK) {
+			fprintf(stderr, "cofferctl: %s\n", errors_name(st));
+			return 1;
+		}
+		fprintf(stderr, "progress %u of %u\n", vs.progress,
+		    vs.threshold);
+	}
+}
+
+static int
+cmd_token(struct vault *v, const char *file, int64_t lifetime,
+    const char *uid)
+{
+	char		 line[256], *shares[1] = { line }, *jwt = NULL;
+	FILE		*f;
+	int64_t		 now = (int64_t)time(NULL);
+	int		 ok;
+
+	/* An expired token: issued two lifetimes ago. */
+	if (lifetime < 0) {
+		lifetime = -lifetime;
+		now -= 2 * lifetime;
+	}
+
+	if ((f = fopen(file, "r")) == NULL) {
+		perror(file);
+		return 1;
+	}
+	ok = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	if (!ok)
+		return 1;
+	line[strcspn(line, "\r\n")] = '\0';
+	ok = vault_unlock(v, shares, 1) == CF_OK &&
+	    vault_issue_token(v, uid, now, lifetime, &jwt) == CF_OK;
+	crypto_wipe(line, sizeof(line));
+	if (!ok) {
+		fprintf(stderr, "cofferctl: cannot issue a token\n");
+		return 1;
+	}
+	printf("%s\n", jwt);
+	crypto_wipe(jwt, strlen(jwt));
+	free(jwt);
+	return 0;
+}
+
+static int
+cmd_backup(struct vault *v, const char *file, int restore)
+{
+	int fd, rc;
+
+	fd = restore ? open(file, O_RDONLY) :
+	    open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd == -1) {
+		perror(file);
+		return 1;
+	}
+	rc = restore ? store_load(vault_store(v), fd) :
+	    store_dump(vault_store(v), fd);
+	if (!restore && rc == 0 && fsync(fd) == -1)
+		rc = -1;
+	close(fd);
+	return rc == 0 ? 0 : 1;
+}
+
+static int64_t
+lifetime_arg(const char *s)
+{
+	char		*end;
+	long long	 n;
+
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || n == 0 ||
+	    n > 366LL * 86400 || n < -366LL * 86400)
+		usage();
+	return (int64_t)n;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cf_config	 cfg;
+	struct vault		*v = NULL;
+	const char		*conf = NULL;
+	int			 ch, rc = 2;
+
+	while ((ch = getopt(argc, argv, "+c:")) != -1) {
+		if (ch != 'c')
+			usage();
+		conf = optarg;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	if (config_load(&cfg, conf) != 0)
+		return 1;
+	if (vault_open(cfg.store, &v) != 0)
+		return 1;
+	if (!strcmp(argv[0], "status") && argc == 1)
+		rc = cmd_status(v);
+	else if (!strcmp(argv[0], "unseal") && argc == 1)
+		rc = cmd_unseal(v);
+	else if (!strcmp(argv[0], "seal") && argc == 1)
+		rc = vault_seal(v) == CF_OK ? 0 : 1;
+	else if (!strcmp(argv[0], "token") && argc == 4 &&
+	    !strcmp(argv[1], "--share-file"))
+		rc = cmd_token(v, argv[2], CF_TOKEN_LIFETIME, argv[3]);
+	else if (!strcmp(argv[0], "token") && argc == 6 &&
+	    !strcmp(argv[1], "--share-file") && !strcmp(argv[3], "--lifetime"))
+		rc = cmd_token(v, argv[2], lifetime_arg(argv[4]), argv[5]);
+	else if (!strcmp(argv[0], "backup") && argc == 2)
+		rc = cmd_backup(v, argv[1], 0);
+	else if (!strcmp(argv[0], "restore") && argc == 2)
+		rc = cmd_backup(v, argv[1], 1);
+	else
+		usage();
+	vault_close(v);
+	return rc;
+}
