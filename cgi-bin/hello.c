@@ -34,8 +34,8 @@ main(void)
 		return EXIT_FAILURE;
 	while (FCGX_Accept_r(&req) >= 0) {
 		/* A short write means the client went away: nothing to do. */
-		(void)FCGX_PutStr(hello_reply, (int)sizeof(hello_reply) - 1,
-		                  req.out);
+		(void)FCGX_PutStr(
+		    hello_reply, (int)sizeof(hello_reply) - 1, req.out);
 		FCGX_Finish_r(&req);
 	}
 	return EXIT_SUCCESS;

@@ -20,9 +20,9 @@
 
 #define DEFAULT_STORE "default"
 
-static const char *const ctypes_json[] = { "application/json", NULL };
-static const char *const ctypes_secret[] = { "application/json",
-	"application/octet-stream", NULL };
+static const char *const ctypes_json[] = {"application/json", NULL};
+static const char *const ctypes_secret[] = {
+    "application/json", "application/octet-stream", NULL};
 
 /* Only the default store exists, as in DC/OS. */
 static enum cf_status
@@ -64,13 +64,14 @@ render_status(struct cf_ctx *ctx, const struct vault_status *vs)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "sealed", json_object_new_boolean(vs->sealed));
-	json_object_object_add(o, "shares", json_object_new_int(
-	    (int)vs->shares));
-	json_object_object_add(o, "threshold", json_object_new_int(
-	    (int)vs->threshold));
-	json_object_object_add(o, "progress", json_object_new_int(
-	    (int)vs->progress));
+	json_object_object_add(
+	    o, "sealed", json_object_new_boolean(vs->sealed));
+	json_object_object_add(
+	    o, "shares", json_object_new_int((int)vs->shares));
+	json_object_object_add(
+	    o, "threshold", json_object_new_int((int)vs->threshold));
+	json_object_object_add(
+	    o, "progress", json_object_new_int((int)vs->progress));
 	cf_json_respond(ctx->resp, 200, o);
 	json_object_put(o);
 }
@@ -85,17 +86,17 @@ h_ping(struct cf_ctx *ctx)
 static enum cf_status
 h_init_get(struct cf_ctx *ctx)
 {
-	struct vault_status	 vs;
-	struct json_object	*o;
-	const char		*store;
-	enum cf_status		 st;
+	struct vault_status vs;
+	struct json_object *o;
+	const char *store;
+	enum cf_status st;
 
 	if ((st = store_arg(ctx, &store)) != CF_OK ||
 	    (st = vault_status(ctx->app->vault, &vs)) != CF_OK)
 		return st;
 	o = json_object_new_object();
-	json_object_object_add(o, "initialized",
-	    json_object_new_boolean(vs.initialized));
+	json_object_object_add(
+	    o, "initialized", json_object_new_boolean(vs.initialized));
 	cf_json_respond(ctx->resp, 200, o);
 	json_object_put(o);
 	return CF_OK;
@@ -104,8 +105,8 @@ h_init_get(struct cf_ctx *ctx)
 static struct json_object *
 string_array(char **v, unsigned n)
 {
-	struct json_object	*a = json_object_new_array();
-	unsigned		 i;
+	struct json_object *a = json_object_new_array();
+	unsigned i;
 
 	for (i = 0; i < n; i++)
 		json_object_array_add(a, json_object_new_string(v[i]));
@@ -115,13 +116,13 @@ string_array(char **v, unsigned n)
 static enum cf_status
 h_init_put(struct cf_ctx *ctx)
 {
-	static const char *const fields[] = { "shares", "threshold",
-		"pgp_keys", NULL };
+	static const char *const fields[] = {
+	    "shares", "threshold", "pgp_keys", NULL};
 	struct vault_init_result r;
-	struct json_object	*o = NULL, *out, *pgp;
-	const char		*store;
-	int64_t			 n, t;
-	enum cf_status		 st;
+	struct json_object *o = NULL, *out, *pgp;
+	const char *store;
+	int64_t n, t;
+	enum cf_status st;
 
 	memset(&r, 0, sizeof(r));
 	if ((st = store_arg(ctx, &store)) != CF_OK ||
@@ -142,8 +143,9 @@ h_init_put(struct cf_ctx *ctx)
 		goto out;
 	}
 	if (t > n || (n > 1 && t < 2)) {
-		ctx->detail = "threshold must be at most shares, and at least 2 "
-			      "when shares > 1";
+		ctx->detail =
+		    "threshold must be at most shares, and at least 2 "
+		    "when shares > 1";
 		st = CF_E_BAD_REQUEST;
 		goto out;
 	}
@@ -155,10 +157,10 @@ h_init_put(struct cf_ctx *ctx)
 		goto out;
 	out = json_object_new_object();
 	json_object_object_add(out, "initialized", json_object_new_boolean(1));
-	json_object_object_add(out, "keys", string_array(r.shares_hex,
-	    r.nshares));
-	json_object_object_add(out, "root_token",
-	    json_object_new_string(r.root_token));
+	json_object_object_add(
+	    out, "keys", string_array(r.shares_hex, r.nshares));
+	json_object_object_add(
+	    out, "root_token", json_object_new_string(r.root_token));
 	cf_json_respond(ctx->resp, 200, out);
 	json_object_put(out);
 out:
@@ -170,9 +172,9 @@ out:
 static enum cf_status
 h_seal_status(struct cf_ctx *ctx)
 {
-	struct vault_status	vs;
-	const char		*store;
-	enum cf_status		st;
+	struct vault_status vs;
+	const char *store;
+	enum cf_status st;
 
 	if ((st = store_arg(ctx, &store)) != CF_OK ||
 	    (st = vault_status(ctx->app->vault, &vs)) != CF_OK)
@@ -186,12 +188,12 @@ h_seal_status(struct cf_ctx *ctx)
 static enum cf_status
 h_unseal(struct cf_ctx *ctx)
 {
-	static const char *const fields[] = { "key", NULL };
-	struct vault_status	 vs;
-	struct json_object	*o = NULL;
-	const char		*store, *key;
-	size_t			 len;
-	enum cf_status		 st;
+	static const char *const fields[] = {"key", NULL};
+	struct vault_status vs;
+	struct json_object *o = NULL;
+	const char *store, *key;
+	size_t len;
+	enum cf_status st;
 
 	if ((st = store_arg(ctx, &store)) != CF_OK ||
 	    (st = read_json(ctx, CF_MAX_BODY_SMALL, &o)) != CF_OK)
@@ -215,9 +217,9 @@ out:
 static enum cf_status
 h_seal(struct cf_ctx *ctx)
 {
-	struct vault_status	vs;
-	const char		*store;
-	enum cf_status		st;
+	struct vault_status vs;
+	const char *store;
+	enum cf_status st;
 
 	if ((st = store_arg(ctx, &store)) != CF_OK ||
 	    (st = acl_check(ctx, "dcos:superuser", ACL_FULL)) != CF_OK ||
@@ -244,16 +246,16 @@ secret_path(struct cf_ctx *ctx, size_t first, char **path)
 static enum cf_status
 dcos_list(struct cf_ctx *ctx, const char *store)
 {
-	struct json_object	*arr = NULL, *o;
-	char			*path = NULL;
-	enum cf_status		 st;
+	struct json_object *arr = NULL, *o;
+	char *path = NULL;
+	enum cf_status st;
 
 	if (ctx->narg > 1 && (st = secret_path(ctx, 1, &path)) != CF_OK)
 		return st;
 	if ((st = rid_for(ctx, "list:", store, path ? path : "", ACL_READ)) ==
-	    CF_OK &&
-	    (st = secret_list(ctx->app->vault, store, path ? path : "",
-	    &arr)) == CF_OK) {
+	        CF_OK &&
+	    (st = secret_list(
+	         ctx->app->vault, store, path ? path : "", &arr)) == CF_OK) {
 		o = json_object_new_object();
 		json_object_object_add(o, "array", arr);
 		cf_json_respond(ctx->resp, 200, o);
@@ -268,9 +270,9 @@ dcos_list(struct cf_ctx *ctx, const char *store)
 static struct json_object *
 dcos_value(const struct secret *s)
 {
-	const struct secret_entry	*e = secret_find(s, "value");
-	struct json_object		*m, *v;
-	size_t				 i;
+	const struct secret_entry *e = secret_find(s, "value");
+	struct json_object *m, *v;
+	size_t i;
 
 	if (e != NULL)
 		return cf_json_new_string(e->val, e->len);
@@ -278,8 +280,8 @@ dcos_value(const struct secret *s)
 	for (i = 0; i < s->n; i++)
 		json_object_object_add(m, s->e[i].key,
 		    cf_json_new_string(s->e[i].val, s->e[i].len));
-	v = json_object_new_string(json_object_to_json_string_ext(m,
-	    JSON_C_TO_STRING_PLAIN));
+	v = json_object_new_string(
+	    json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN));
 	json_object_put(m);
 	return v;
 }
@@ -287,10 +289,10 @@ dcos_value(const struct secret *s)
 static enum cf_status
 dcos_render(struct cf_ctx *ctx, const struct secret *s)
 {
-	const struct secret_entry	*e = secret_find(s, "value");
-	struct json_object		*o;
-	int				 json, bin;
-	char				 ts[32];
+	const struct secret_entry *e = secret_find(s, "value");
+	struct json_object *o;
+	int json, bin;
+	char ts[32];
 
 	json = http_accepts(ctx->req, "application/json");
 	bin = http_accepts(ctx->req, "application/octet-stream");
@@ -307,13 +309,13 @@ dcos_render(struct cf_ctx *ctx, const struct secret *s)
 	o = json_object_new_object();
 	json_object_object_add(o, "value", dcos_value(s));
 	if (s->author)
-		json_object_object_add(o, "author",
-		    json_object_new_string(s->author));
+		json_object_object_add(
+		    o, "author", json_object_new_string(s->author));
 	secret_time(s->created, ts, sizeof(ts));
 	json_object_object_add(o, "created", json_object_new_string(ts));
 	if (s->description)
-		json_object_object_add(o, "description",
-		    json_object_new_string(s->description));
+		json_object_object_add(
+		    o, "description", json_object_new_string(s->description));
 	if (s->labels)
 		json_object_object_add(o, "labels", json_object_get(s->labels));
 	cf_json_respond(ctx->resp, 200, o);
@@ -324,10 +326,10 @@ dcos_render(struct cf_ctx *ctx, const struct secret *s)
 static enum cf_status
 h_dcos_get(struct cf_ctx *ctx)
 {
-	struct secret	*s = NULL;
-	const char	*store, *list;
-	char		*path = NULL;
-	enum cf_status	 st;
+	struct secret *s = NULL;
+	const char *store, *list;
+	char *path = NULL;
+	enum cf_status st;
 
 	if ((st = store_arg(ctx, &store)) != CF_OK)
 		return st;
@@ -358,8 +360,8 @@ labels_valid(struct json_object *a)
 	size_t i, n = json_object_array_length(a);
 
 	for (i = 0; i < n; i++)
-		if (!json_object_is_type(json_object_array_get_idx(a, i),
-		    json_type_string))
+		if (!json_object_is_type(
+		        json_object_array_get_idx(a, i), json_type_string))
 			return 0;
 	return 1;
 }
@@ -369,17 +371,18 @@ labels_valid(struct json_object *a)
 static enum cf_status
 dcos_parse(struct cf_ctx *ctx, struct secret *s)
 {
-	static const char *const fields[] = { "value", "author", "created",
-		"description", "labels", "path", NULL };
-	struct json_object	*o = NULL, *labels;
-	const char		*str;
-	size_t			 len;
-	enum cf_status		 st;
+	static const char *const fields[] = {"value", "author", "created",
+	    "description", "labels", "path", NULL};
+	struct json_object *o = NULL, *labels;
+	const char *str;
+	size_t len;
+	enum cf_status st;
 
 	if (http_ctype_is(ctx->req, "application/octet-stream")) {
 		s->binary = 1;
-		return secret_set(s, "value", ctx->req->body,
-		    ctx->req->bodylen) ? CF_E_INTERNAL : CF_OK;
+		return secret_set(s, "value", ctx->req->body, ctx->req->bodylen)
+		           ? CF_E_INTERNAL
+		           : CF_OK;
 	}
 	if ((st = cf_json_parse(ctx->req->body, ctx->req->bodylen, &o)) !=
 	    CF_OK)
@@ -430,10 +433,10 @@ out:
 static enum cf_status
 dcos_write(struct cf_ctx *ctx, enum secret_mode mode, enum acl_action action)
 {
-	struct secret	*s = NULL;
-	const char	*store;
-	char		*path = NULL;
-	enum cf_status	 st;
+	struct secret *s = NULL;
+	const char *store;
+	char *path = NULL;
+	enum cf_status st;
 
 	if ((st = store_arg(ctx, &store)) != CF_OK ||
 	    (st = secret_path(ctx, 1, &path)) != CF_OK ||
@@ -447,8 +450,8 @@ dcos_write(struct cf_ctx *ctx, enum secret_mode mode, enum acl_action action)
 	s->merge = 1;
 	if ((st = dcos_parse(ctx, s)) != CF_OK)
 		goto out;
-	if (s->author == NULL && (s->author = strdup(ctx->subject.uid)) ==
-	    NULL) {
+	if (s->author == NULL &&
+	    (s->author = strdup(ctx->subject.uid)) == NULL) {
 		st = CF_E_INTERNAL;
 		goto out;
 	}
@@ -481,16 +484,16 @@ h_dcos_patch(struct cf_ctx *ctx)
 static enum cf_status
 h_dcos_delete(struct cf_ctx *ctx)
 {
-	const char	*store;
-	char		*path = NULL;
-	enum cf_status	 st;
+	const char *store;
+	char *path = NULL;
+	enum cf_status st;
 
 	if ((st = store_arg(ctx, &store)) != CF_OK ||
 	    (st = secret_path(ctx, 1, &path)) != CF_OK ||
 	    (st = rid_for(ctx, "", store, path, ACL_DELETE)) != CF_OK)
 		goto out;
-	st = secret_delete(ctx->app->vault, store, path,
-	    ctx->app->cfg.versions_kept);
+	st = secret_delete(
+	    ctx->app->vault, store, path, ctx->app->cfg.versions_kept);
 	if (st == CF_E_NOT_FOUND)
 		ctx->detail = "secret not found";
 	if (st == CF_OK)
@@ -505,8 +508,8 @@ out:
 static enum cf_status
 path_render(struct cf_ctx *ctx, const struct secret *s)
 {
-	struct json_object	*o, *d;
-	size_t			 i;
+	struct json_object *o, *d;
+	size_t i;
 
 	for (i = 0; i < s->n; i++) {
 		if (!codec_utf8_valid(s->e[i].val, s->e[i].len)) {
@@ -528,9 +531,9 @@ path_render(struct cf_ctx *ctx, const struct secret *s)
 static enum cf_status
 h_path_get(struct cf_ctx *ctx)
 {
-	struct secret	*s = NULL;
-	char		*path = NULL;
-	enum cf_status	 st;
+	struct secret *s = NULL;
+	char *path = NULL;
+	enum cf_status st;
 
 	if ((st = secret_path(ctx, 0, &path)) != CF_OK ||
 	    (st = rid_for(ctx, "", DEFAULT_STORE, path, ACL_READ)) != CF_OK)
@@ -547,9 +550,9 @@ out:
 static enum cf_status
 path_parse(struct cf_ctx *ctx, struct secret *s)
 {
-	static const char *const fields[] = { "data", NULL };
-	struct json_object	*o = NULL, *d;
-	enum cf_status		 st;
+	static const char *const fields[] = {"data", NULL};
+	struct json_object *o = NULL, *d;
+	enum cf_status st;
 
 	if ((st = cf_json_parse(ctx->req->body, ctx->req->bodylen, &o)) !=
 	    CF_OK)
@@ -568,7 +571,7 @@ path_parse(struct cf_ctx *ctx, struct secret *s)
 			goto out;
 		}
 		if (secret_set(s, key, json_object_get_string(val),
-		    (size_t)json_object_get_string_len(val)) != 0) {
+		        (size_t)json_object_get_string_len(val)) != 0) {
 			st = CF_E_INTERNAL;
 			goto out;
 		}
@@ -582,10 +585,10 @@ out:
 static enum cf_status
 h_path_put(struct cf_ctx *ctx)
 {
-	struct secret	*s = NULL, *cur = NULL;
-	char		*path = NULL;
-	enum acl_action	 action = ACL_CREATE;
-	enum cf_status	 st;
+	struct secret *s = NULL, *cur = NULL;
+	char *path = NULL;
+	enum acl_action action = ACL_CREATE;
+	enum cf_status st;
 
 	if ((st = secret_path(ctx, 0, &path)) != CF_OK)
 		goto out;
@@ -608,7 +611,7 @@ h_path_put(struct cf_ctx *ctx)
 		goto out;
 	}
 	if ((st = secret_write(ctx->app->vault, DEFAULT_STORE, path,
-	    SECRET_UPSERT, s, ctx->app->cfg.versions_kept, NULL)) == CF_OK)
+	         SECRET_UPSERT, s, ctx->app->cfg.versions_kept, NULL)) == CF_OK)
 		st = path_render(ctx, s);
 out:
 	secret_free(cur);
@@ -618,30 +621,29 @@ out:
 }
 
 static const struct cf_route routes[] = {
-	{ { "secrets", "v1", "ping", NULL }, 0, 0, HTTP_GET, CF_D_DCOS,
-	    ROUTE_PUBLIC | ROUTE_SEALED_OK, h_ping },
-	{ { "secrets", "v1", "init", NULL }, 1, 1, HTTP_GET, CF_D_DCOS,
-	    ROUTE_PUBLIC | ROUTE_SEALED_OK, h_init_get },
-	{ { "secrets", "v1", "init", NULL }, 1, 1, HTTP_PUT, CF_D_DCOS,
-	    ROUTE_PUBLIC | ROUTE_SEALED_OK, h_init_put },
-	{ { "secrets", "v1", "seal-status", NULL }, 1, 1, HTTP_GET, CF_D_DCOS,
-	    ROUTE_PUBLIC | ROUTE_SEALED_OK, h_seal_status },
-	{ { "secrets", "v1", "unseal", NULL }, 1, 1, HTTP_PUT, CF_D_DCOS,
-	    ROUTE_PUBLIC | ROUTE_SEALED_OK, h_unseal },
-	{ { "secrets", "v1", "seal", NULL }, 1, 1, HTTP_PUT, CF_D_DCOS, 0,
-	    h_seal },
-	{ { "secrets", "v1", "secret", NULL }, 1, 1 + CF_MAX_SEGMENTS,
-	    HTTP_GET, CF_D_DCOS, 0, h_dcos_get },
-	{ { "secrets", "v1", "secret", NULL }, 2, 1 + CF_MAX_SEGMENTS,
-	    HTTP_PUT, CF_D_DCOS, 0, h_dcos_put },
-	{ { "secrets", "v1", "secret", NULL }, 2, 1 + CF_MAX_SEGMENTS,
-	    HTTP_PATCH, CF_D_DCOS, 0, h_dcos_patch },
-	{ { "secrets", "v1", "secret", NULL }, 2, 1 + CF_MAX_SEGMENTS,
-	    HTTP_DELETE, CF_D_DCOS, 0, h_dcos_delete },
-	{ { "api", "v1", "secrets", NULL }, 1, CF_MAX_SEGMENTS, HTTP_GET,
-	    CF_D_PATH, 0, h_path_get },
-	{ { "api", "v1", "secrets", NULL }, 1, CF_MAX_SEGMENTS, HTTP_PUT,
-	    CF_D_PATH, 0, h_path_put },
+    {{"secrets", "v1", "ping", NULL}, 0, 0, HTTP_GET, CF_D_DCOS,
+        ROUTE_PUBLIC | ROUTE_SEALED_OK, h_ping},
+    {{"secrets", "v1", "init", NULL}, 1, 1, HTTP_GET, CF_D_DCOS,
+        ROUTE_PUBLIC | ROUTE_SEALED_OK, h_init_get},
+    {{"secrets", "v1", "init", NULL}, 1, 1, HTTP_PUT, CF_D_DCOS,
+        ROUTE_PUBLIC | ROUTE_SEALED_OK, h_init_put},
+    {{"secrets", "v1", "seal-status", NULL}, 1, 1, HTTP_GET, CF_D_DCOS,
+        ROUTE_PUBLIC | ROUTE_SEALED_OK, h_seal_status},
+    {{"secrets", "v1", "unseal", NULL}, 1, 1, HTTP_PUT, CF_D_DCOS,
+        ROUTE_PUBLIC | ROUTE_SEALED_OK, h_unseal},
+    {{"secrets", "v1", "seal", NULL}, 1, 1, HTTP_PUT, CF_D_DCOS, 0, h_seal},
+    {{"secrets", "v1", "secret", NULL}, 1, 1 + CF_MAX_SEGMENTS, HTTP_GET,
+        CF_D_DCOS, 0, h_dcos_get},
+    {{"secrets", "v1", "secret", NULL}, 2, 1 + CF_MAX_SEGMENTS, HTTP_PUT,
+        CF_D_DCOS, 0, h_dcos_put},
+    {{"secrets", "v1", "secret", NULL}, 2, 1 + CF_MAX_SEGMENTS, HTTP_PATCH,
+        CF_D_DCOS, 0, h_dcos_patch},
+    {{"secrets", "v1", "secret", NULL}, 2, 1 + CF_MAX_SEGMENTS, HTTP_DELETE,
+        CF_D_DCOS, 0, h_dcos_delete},
+    {{"api", "v1", "secrets", NULL}, 1, CF_MAX_SEGMENTS, HTTP_GET, CF_D_PATH, 0,
+        h_path_get},
+    {{"api", "v1", "secrets", NULL}, 1, CF_MAX_SEGMENTS, HTTP_PUT, CF_D_PATH, 0,
+        h_path_put},
 };
 
 int

@@ -35,8 +35,8 @@ struct acl_subject {
 /* CF_OK with ctx->subject set, CF_E_UNAUTHORIZED, or a store error. */
 enum cf_status acl_authenticate(struct cf_ctx *ctx);
 /* CF_OK or CF_E_FORBIDDEN; audited through ctx. */
-enum cf_status acl_check(struct cf_ctx *ctx, const char *rid,
-                         enum acl_action action);
+enum cf_status acl_check(
+    struct cf_ctx *ctx, const char *rid, enum acl_action action);
 /* Does a grant on `grant` cover `rid`? */
 int acl_covers(const char *grant, const char *rid);
 const char *acl_action_name(enum acl_action a);

@@ -70,11 +70,11 @@ struct cf_ctx {
 };
 
 /* Load config, open the store, serve until the web server stops us. */
-int app_main(const char *program, const struct cf_route *routes,
-             size_t nroutes);
+int app_main(
+    const char *program, const struct cf_route *routes, size_t nroutes);
 
 /* Read the body with the app's limit. */
-enum cf_status app_read_body(struct cf_ctx *ctx, const char *const *ctypes,
-                             int allow_missing);
+enum cf_status app_read_body(
+    struct cf_ctx *ctx, const char *const *ctypes, int allow_missing);
 
 #endif

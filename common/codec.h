@@ -29,8 +29,8 @@
  */
 char *codec_base64_encode(const void *in, size_t len, int url);
 /* Decode len characters at in (no NUL needed); see the rules above. */
-int codec_base64_decode(const char *in, size_t len, int url, uint8_t **out,
-                        size_t *outlen);
+int codec_base64_decode(
+    const char *in, size_t len, int url, uint8_t **out, size_t *outlen);
 /* Lowercase, malloc'd, NUL-terminated; NULL if out of memory. */
 char *codec_hex_encode(const void *in, size_t len);
 /* Accepts upper and lower case; odd length or a bad character -> -1. */

@@ -46,27 +46,26 @@ int crypto_nonce(void *buf, size_t len);
  * must not overlap.
  */
 int crypto_aead_seal(const uint8_t *key, const uint8_t *nonce, const void *aad,
-                     size_t aadlen, const void *pt, size_t ptlen, uint8_t *out);
+    size_t aadlen, const void *pt, size_t ptlen, uint8_t *out);
 /*
  * in = ciphertext||tag (inlen >= 16); out receives inlen - 16 bytes;
  * CRYPTO_E_AUTH if the tag does not verify (out is then wiped) or inlen is
  * below 16.  out may equal in.
  */
 int crypto_aead_open(const uint8_t *key, const uint8_t *nonce, const void *aad,
-                     size_t aadlen, const void *in, size_t inlen, uint8_t *out);
+    size_t aadlen, const void *in, size_t inlen, uint8_t *out);
 
 int crypto_sha256(const void *msg, size_t len, uint8_t *out32);
 int crypto_hmac_sha256(const void *key, size_t keylen, const void *msg,
-                       size_t len, uint8_t *out32);
+    size_t len, uint8_t *out32);
 /* RFC 5869; an empty salt means HashLen zero bytes; outlen 1..CRYPTO_MAX_HKDF.
  */
 int crypto_hkdf_sha256(const void *ikm, size_t ikmlen, const void *salt,
-                       size_t saltlen, const void *info, size_t infolen,
-                       uint8_t *out, size_t outlen);
+    size_t saltlen, const void *info, size_t infolen, uint8_t *out,
+    size_t outlen);
 /* RFC 8018 PBKDF2 with HMAC-SHA-256; iterations >= 1. */
 int crypto_pbkdf2_sha256(const void *pw, size_t pwlen, const void *salt,
-                         size_t saltlen, unsigned iterations, uint8_t *out,
-                         size_t outlen);
+    size_t saltlen, unsigned iterations, uint8_t *out, size_t outlen);
 
 /* 1 if the len bytes at a and b are equal, else 0; time depends on len only. */
 int crypto_equal(const void *a, const void *b, size_t len);
@@ -83,37 +82,37 @@ struct crypto_rsa;
 /* bits in CRYPTO_RSA_MIN_BITS..CRYPTO_RSA_MAX_BITS. */
 int crypto_rsa_generate(unsigned bits, struct crypto_rsa **out);
 /* PKCS#8 (unencrypted) or PKCS#1 PEM; a non-RSA key -> CRYPTO_E_KEYTYPE. */
-int crypto_rsa_import_private(const void *pem, size_t len,
-                              struct crypto_rsa **out);
+int crypto_rsa_import_private(
+    const void *pem, size_t len, struct crypto_rsa **out);
 /*
  * "BEGIN PUBLIC KEY" SubjectPublicKeyInfo PEM; a non-RSA key ->
  * CRYPTO_E_KEYTYPE; malformed -> -1.
  */
-int crypto_rsa_import_public(const void *pem, size_t len,
-                             struct crypto_rsa **out);
+int crypto_rsa_import_public(
+    const void *pem, size_t len, struct crypto_rsa **out);
 /*
  * PKCS#8 PEM, NUL-terminated (len excludes the NUL), malloc'd; the caller
  * wipes and frees it.  A public-only key gives CRYPTO_E_KEYTYPE.
  */
-int crypto_rsa_export_private(const struct crypto_rsa *k, char **pem,
-                              size_t *len);
+int crypto_rsa_export_private(
+    const struct crypto_rsa *k, char **pem, size_t *len);
 /* SubjectPublicKeyInfo PEM, NUL-terminated (len excludes the NUL), malloc'd. */
-int crypto_rsa_export_public(const struct crypto_rsa *k, char **pem,
-                             size_t *len);
+int crypto_rsa_export_public(
+    const struct crypto_rsa *k, char **pem, size_t *len);
 /*
  * Big-endian unsigned modulus and exponent without leading zero bytes, each
  * malloc'd (for JWKS); the caller frees both.
  */
 int crypto_rsa_public_numbers(const struct crypto_rsa *k, uint8_t **n,
-                              size_t *nlen, uint8_t **e, size_t *elen);
+    size_t *nlen, uint8_t **e, size_t *elen);
 /* Modulus size in bits, or 0 for NULL; callers use it to refuse weak keys. */
 unsigned crypto_rsa_bits(const struct crypto_rsa *k);
 /* sig (modulus-sized) is malloc'd; the caller frees it. */
 int crypto_rs256_sign(const struct crypto_rsa *k, const void *msg, size_t len,
-                      uint8_t **sig, size_t *siglen);
+    uint8_t **sig, size_t *siglen);
 /* 0 ok, CRYPTO_E_AUTH bad signature (of any length). */
 int crypto_rs256_verify(const struct crypto_rsa *k, const void *msg, size_t len,
-                        const void *sig, size_t siglen);
+    const void *sig, size_t siglen);
 /* NULL-safe. */
 void crypto_rsa_free(struct crypto_rsa *k);
 

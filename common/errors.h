@@ -48,6 +48,6 @@ int errors_http_status(enum cf_status st);
 const char *errors_name(enum cf_status st);
 /* Replace resp's status and body with the error; detail may be NULL. */
 void errors_render(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
-                   const char *detail);
+    const char *detail);
 
 #endif

@@ -89,13 +89,11 @@ const char *http_query(const struct cf_req *req, const char *name);
  * read), or CF_OK with req->body set (an empty body is a 1-byte "\0").
  */
 enum cf_status http_read_body(struct cf_req *req, struct FCGX_Request *f,
-                              size_t limit, const char *const *ctypes,
-                              int allow_missing);
+    size_t limit, const char *const *ctypes, int allow_missing);
 /* Its checks without I/O: the same statuses, or CF_OK and the announced
  * length in *len (an absent or empty CONTENT_LENGTH is 0). */
 enum cf_status http_body_check(const struct cf_req *req, size_t limit,
-                               const char *const *ctypes, int allow_missing,
-                               size_t *len);
+    const char *const *ctypes, int allow_missing, size_t *len);
 
 /* Does the Accept header admit this media type?  No header admits all. */
 int http_accepts(const struct cf_req *req, const char *mtype);
@@ -110,11 +108,11 @@ void buf_adds(struct cf_buf *b, const char *s);
 void buf_free(struct cf_buf *b); /* wipes */
 
 void http_resp_status(struct cf_resp *resp, int status);
-void http_resp_header(struct cf_resp *resp, const char *name,
-                      const char *value);
+void http_resp_header(
+    struct cf_resp *resp, const char *name, const char *value);
 /* Replace the body; ctype is a static string. */
-void http_resp_body(struct cf_resp *resp, const char *ctype, const void *p,
-                    size_t len);
+void http_resp_body(
+    struct cf_resp *resp, const char *ctype, const void *p, size_t len);
 /* Write status line, headers, Content-Length and body to the stream. */
 int http_resp_send(struct cf_resp *resp, struct FCGX_Request *f);
 void http_resp_free(struct cf_resp *resp);

@@ -24,20 +24,20 @@ struct cf_resp;
 
 /* CF_OK, or CF_E_BAD_JSON (syntax, UTF-8, depth, trailing bytes, not an
  * object). */
-enum cf_status cf_json_parse(const void *buf, size_t len,
-                             struct json_object **out);
+enum cf_status cf_json_parse(
+    const void *buf, size_t len, struct json_object **out);
 
 /* Each returns CF_OK, CF_E_NOT_FOUND when the member is absent (or null,
  * if null_is_absent), or CF_E_BAD_JSON when it has the wrong type. */
-enum cf_status cf_json_string(struct json_object *o, const char *key,
-                              const char **s, size_t *len);
+enum cf_status cf_json_string(
+    struct json_object *o, const char *key, const char **s, size_t *len);
 enum cf_status cf_json_int(struct json_object *o, const char *key, int64_t min,
-                           int64_t max, int64_t *out);
+    int64_t max, int64_t *out);
 enum cf_status cf_json_bool(struct json_object *o, const char *key, int *out);
-enum cf_status cf_json_object(struct json_object *o, const char *key,
-                              struct json_object **out);
-enum cf_status cf_json_array(struct json_object *o, const char *key,
-                             struct json_object **out);
+enum cf_status cf_json_object(
+    struct json_object *o, const char *key, struct json_object **out);
+enum cf_status cf_json_array(
+    struct json_object *o, const char *key, struct json_object **out);
 
 /* CF_E_BAD_JSON if o has a member not named in the NULL-terminated list. */
 enum cf_status cf_json_only(struct json_object *o, const char *const *allowed);

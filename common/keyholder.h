@@ -35,12 +35,12 @@ void keyholder_free(struct keyholder *kh);
 /* 0 with *got bytes copied into buf, KEYHOLDER_ABSENT, or -1 (including a
  * payload larger than len). */
 int keyholder_get(struct keyholder *kh, enum keyholder_slot slot, void *buf,
-                  size_t len, size_t *got);
+    size_t len, size_t *got);
 /* The key's current serial (0 if absent): changes at every unseal, so a
  * process can tell whether state it derived from the key is still good. */
 int32_t keyholder_serial(struct keyholder *kh, enum keyholder_slot slot);
 int keyholder_set(struct keyholder *kh, enum keyholder_slot slot,
-                  const void *buf, size_t len);
+    const void *buf, size_t len);
 int keyholder_clear(struct keyholder *kh, enum keyholder_slot slot);
 
 #endif

@@ -9,8 +9,8 @@
 void
 log_msg(const char *level, const char *func, int err, const char *fmt, ...)
 {
-	char	 msg[512];
-	va_list	 ap;
+	char msg[512];
+	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);

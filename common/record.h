@@ -39,20 +39,18 @@ enum record_kind {
 };
 
 enum cf_status record_seal(const uint8_t *key, uint32_t term,
-                           enum record_kind kind, const void *skey,
-                           size_t sklen, const void *pt, size_t ptlen,
-                           uint8_t **out, size_t *outlen);
+    enum record_kind kind, const void *skey, size_t sklen, const void *pt,
+    size_t ptlen, uint8_t **out, size_t *outlen);
 /* CF_E_CRYPTO when the record does not authenticate under this key. */
 enum cf_status record_open(const uint8_t *key, const void *skey, size_t sklen,
-                           const uint8_t *rec, size_t reclen, uint8_t **pt,
-                           size_t *ptlen);
+    const uint8_t *rec, size_t reclen, uint8_t **pt, size_t *ptlen);
 /* The term a sealed record names, or -1 if rec is not a sealed record. */
 int64_t record_term(const uint8_t *rec, size_t reclen);
 
 enum cf_status record_clear(enum record_kind kind, const void *pt, size_t ptlen,
-                            uint8_t **out, size_t *outlen);
-enum cf_status record_read_clear(const uint8_t *rec, size_t reclen,
-                                 const uint8_t **pt, size_t *ptlen);
+    uint8_t **out, size_t *outlen);
+enum cf_status record_read_clear(
+    const uint8_t *rec, size_t reclen, const uint8_t **pt, size_t *ptlen);
 
 void record_free(uint8_t *pt, size_t len);
 

@@ -65,19 +65,18 @@ const struct secret_entry *secret_find(const struct secret *s, const char *key);
 
 /* version 0 = current.  CF_E_NOT_FOUND when absent. */
 enum cf_status secret_get(struct vault *v, const char *store, const char *path,
-                          uint64_t version, struct secret **out);
+    uint64_t version, struct secret **out);
 /* Write s (its map, and description/labels when set) as a new version.
  * On success *version (may be NULL) is the new version number. */
 enum cf_status secret_write(struct vault *v, const char *store,
-                            const char *path, enum secret_mode mode,
-                            const struct secret *s, unsigned versions_kept,
-                            uint64_t *version);
+    const char *path, enum secret_mode mode, const struct secret *s,
+    unsigned versions_kept, uint64_t *version);
 enum cf_status secret_delete(struct vault *v, const char *store,
-                             const char *path, unsigned versions_kept);
+    const char *path, unsigned versions_kept);
 /* Recursive, sorted, relative to path ("" = the store's root): a new json
  * array of strings; empty for a leaf or a missing folder. */
 enum cf_status secret_list(struct vault *v, const char *store, const char *path,
-                           struct json_object **out);
+    struct json_object **out);
 
 /* RFC 3339 UTC time text into buf (at least 21 bytes). */
 void secret_time(int64_t t, char *buf, size_t len);

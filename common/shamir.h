@@ -35,14 +35,14 @@
  * secret (development mode keeps one such share).
  */
 int shamir_split(const uint8_t *secret, size_t len, unsigned n, unsigned t,
-                 uint8_t **shares);
+    uint8_t **shares);
 /*
  * Combine k shares of sharelen bytes each (same layout) into out (sharelen-1
  * bytes).  Rejects k==0, sharelen<2 (or above SHAMIR_MAX_SECRET + 1), x==0,
  * duplicate x.  With fewer than t shares the result is just wrong (callers
  * verify it by decrypting).
  */
-int shamir_combine(uint8_t *const *shares, unsigned k, size_t sharelen,
-                   uint8_t *out);
+int shamir_combine(
+    uint8_t *const *shares, unsigned k, size_t sharelen, uint8_t *out);
 
 #endif

@@ -6,7 +6,8 @@
  * writes the live gdbm file in place.  A transaction is appended to the
  * journal as one framed record (magic, length, generation, CRC32C) under
  * the exclusive lock, published in the shared header, and made durable by
- * one fdatasync shared between the writers waiting at that moment.  Every
+ * one fdatasync shared between the writers waiting at that moment (group
+ * commit; the waiters sleep on a futex in the shared header).  Every
  * process keeps the journal's effect in an in-memory overlay, consulted
  * before gdbm.  When the journal grows past a threshold, a checkpoint copies
  * gdbm to <path>.tmp, applies the overlay, fsyncs, renames it over <path>,
@@ -49,6 +50,7 @@
 /* Bytes of the lock file locked with fcntl; the shared header is not data. */
 #define LK_RW   0 /* shared: read section; exclusive: write section */
 #define LK_SYNC 1 /* held by the one process running fdatasync */
+#define LK_CKPT 2 /* held by the one process running a checkpoint */
 
 /* A syncer killed inside fdatasync wakes nobody: its waiters look again
  * after this long. */
@@ -63,12 +65,12 @@
 #define OP_DEL     2
 
 #define CKPT_RETRY_SECONDS 10 /* after a failed checkpoint (disk full?) */
-#define MAP_MIN_BUCKETS 64
-#define BUF_KEEP        (8u << 20) /* larger I/O buffers are freed after use */
-#define LOAD_BATCH      (4u << 20) /* bytes per transaction in store_load */
-#define DUMP_LINE_MAX   4096 /* longest dump line we read */
-#define DUMP_LINE_LEN   76   /* base64 characters per dump line, as gdbm */
-#define DUMP_LINE_BYTES 57   /* the bytes they encode */
+#define MAP_MIN_BUCKETS    64
+#define BUF_KEEP           (8u << 20) /* larger I/O buffers are freed after use */
+#define LOAD_BATCH         (4u << 20) /* bytes per transaction in store_load */
+#define DUMP_LINE_MAX      4096       /* longest dump line we read */
+#define DUMP_LINE_LEN      76 /* base64 characters per dump line, as gdbm */
+#define DUMP_LINE_BYTES    57 /* the bytes they encode */
 
 /*
  * Mapped from <path>.lock by every process; changed only under LK_RW
@@ -84,9 +86,9 @@
 struct store_shm {
 	uint64_t magic;
 	uint32_t version;
-	uint32_t busy;	 /* a multi-step change is under way, or died */
-	uint64_t epoch;	 /* bumped whenever the files are replaced */
-	uint64_t end;	 /* journal end published to readers */
+	uint32_t busy;   /* a multi-step change is under way, or died */
+	uint64_t epoch;  /* bumped whenever the files are replaced */
+	uint64_t end;    /* journal end published to readers */
 	uint64_t synced; /* journal durable up to here, in this epoch */
 	char boot_id[BOOT_ID_LEN];
 	uint32_t writer_waiting;
@@ -560,10 +562,10 @@ lock_try(struct store *st, short type, off_t byte)
 static void
 sync_wait(struct store *st, uint32_t seq)
 {
-	struct timespec ts = { 0, SYNC_WAIT_NS };
+	struct timespec ts = {0, SYNC_WAIT_NS};
 
-	syscall(SYS_futex, &st->st_shm->sync_seq, FUTEX_WAIT, seq, &ts, NULL,
-	    0);
+	syscall(
+	    SYS_futex, &st->st_shm->sync_seq, FUTEX_WAIT, seq, &ts, NULL, 0);
 }
 
 static void
@@ -636,19 +638,13 @@ jhdr_decode(const struct store *st, const uint8_t *h, uint64_t *gen)
 /* A new journal appears whole (written, synced, renamed), so a journal
  * with a bad header is corruption, never a crash. */
 static int
-journal_create(struct store *st, uint64_t gen)
+journal_replace(struct store *st, const uint8_t *buf, size_t len)
 {
-	uint8_t h[JHDR_SIZE];
 	int fd = -1, rc = -1;
 
 	fd = open(
 	    st->st_jtmppath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		store_log(__func__, "%s: %s", st->st_jtmppath, strerror(errno));
-		goto out;
-	}
-	jhdr_encode(st, h, gen);
-	if (write_full(fd, h, sizeof(h), 0) == -1 || fsync(fd) == -1) {
+	if (fd == -1 || write_full(fd, buf, len, 0) == -1 || fsync(fd) == -1) {
 		store_log(__func__, "%s: %s", st->st_jtmppath, strerror(errno));
 		goto out;
 	}
@@ -657,6 +653,15 @@ out:
 	if (fd != -1)
 		close(fd);
 	return rc;
+}
+
+static int
+journal_create(struct store *st, uint64_t gen)
+{
+	uint8_t h[JHDR_SIZE];
+
+	jhdr_encode(st, h, gen);
+	return journal_replace(st, h, sizeof(h));
 }
 
 /*
@@ -704,7 +709,8 @@ jrec_check(const struct store *st, const uint8_t *buf, size_t avail)
 	len = get_u32(buf + 4);
 	if (len > STORE_MAX_TXN || avail - JREC_HDR < len)
 		return 0;
-	/* A record of an older journal, left where a truncation was lost. */
+	/* The generation ties a record to this journal: bytes from another
+	 * one can never replay here. */
 	if (get_u64(buf + 8) != st->st_jgen)
 		return 0;
 	crc = crc_update(st->st_crc, 0, buf, 20);
@@ -832,8 +838,8 @@ section_lock(struct store *st, int write)
 	int rc;
 
 	if (!write) {
-		if (__atomic_load_n(&st->st_shm->writer_waiting,
-			__ATOMIC_SEQ_CST) != 0) {
+		if (__atomic_load_n(
+		        &st->st_shm->writer_waiting, __ATOMIC_SEQ_CST) != 0) {
 			if (turnstile_lock(st) == -1)
 				return -1;
 			/* Holding it, we know no writer is waiting in it
@@ -862,10 +868,10 @@ turnstile_init(struct store *st)
 
 	if ((rc = pthread_mutexattr_init(&attr)) != 0)
 		goto out;
-	if ((rc = pthread_mutexattr_setpshared(&attr,
-		 PTHREAD_PROCESS_SHARED)) == 0 &&
+	if ((rc = pthread_mutexattr_setpshared(
+	         &attr, PTHREAD_PROCESS_SHARED)) == 0 &&
 	    (rc = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)) ==
-		0)
+	        0)
 		rc = pthread_mutex_init(&st->st_shm->turnstile, &attr);
 	pthread_mutexattr_destroy(&attr);
 out:
@@ -894,17 +900,19 @@ store_recover(struct store *st, int create)
 	if (lock_byte(st, F_WRLCK, LK_SYNC) == -1)
 		return -1;
 	fresh = h->magic != SHM_MAGIC || h->version != SHM_VERSION ||
-	    memcmp(h->boot_id, st->st_boot, BOOT_ID_LEN) != 0;
+	        memcmp(h->boot_id, st->st_boot, BOOT_ID_LEN) != 0;
 	/* A new lock file is no news; the rest is worth an operator's eye. */
 	if (h->magic == SHM_MAGIC)
 		store_log(__func__, "%s: rebuilding the shared header (%s)",
-		    st->st_lpath, fresh ? "first use since boot"
-					: "a process died in a checkpoint");
+		    st->st_lpath,
+		    fresh ? "first use since boot"
+		          : "a process died in a checkpoint");
 	if (fresh && turnstile_init(st) == -1)
 		goto out;
 	shm_set_busy(st, 1);
-	if (unlink_stale(st->st_tmppath) == -1 ||
-	    unlink_stale(st->st_jtmppath) == -1)
+	/* <path>.tmp may be a live checkpoint's copy; store_open removes
+	 * a dead one's. */
+	if (unlink_stale(st->st_jtmppath) == -1)
 		goto out;
 	if (access(st->st_path, F_OK) == -1 && gdbm_create(st) == -1)
 		goto out;
@@ -1238,42 +1246,109 @@ out:
 }
 
 /*
- * In a write section with a fresh view: fold the journal into gdbm.
- * Writers still waiting for their fdatasync see the epoch move and return:
- * their records are in the new gdbm, synced before the epoch moved.
+ * Into st_buf: a journal of generation gen holding the live journal's
+ * records [from, st_jend), re-framed for it.  *lenp is its length.
  */
 static int
-checkpoint_locked(struct store *st)
+journal_carry_tail(struct store *st, uint64_t from, uint64_t gen, size_t *lenp)
+{
+	size_t len = (size_t)(st->st_jend - from), off = 0, n;
+	uint8_t *p;
+	uint32_t crc;
+
+	if (buf_reserve(st, JHDR_SIZE + len) == -1)
+		return -1;
+	if (read_full(st->st_jfd, st->st_buf + JHDR_SIZE, len, from) == -1) {
+		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+		return -1;
+	}
+	for (; off < len; off += n) {
+		p = st->st_buf + JHDR_SIZE + off;
+		if ((n = jrec_check(st, p, len - off)) == 0) {
+			store_log(__func__, "%s: bad record", st->st_jpath);
+			return -1;
+		}
+		put_u64(p + 8, gen);
+		crc = crc_update(st->st_crc, 0, p, 20);
+		crc = crc_update(st->st_crc, crc, p + JREC_HDR, n - JREC_HDR);
+		put_u32(p + 20, crc);
+	}
+	jhdr_encode(st, st->st_buf, gen);
+	*lenp = JHDR_SIZE + len;
+	return 0;
+}
+
+/*
+ * In a write section, with <path>.tmp built from the journal up to from:
+ * put it in place, and carry the records committed since into a new
+ * journal.  Every state a crash leaves reads the same: old gdbm + old
+ * journal, new gdbm + old journal (its first records are already in),
+ * new gdbm + new journal.  Writers still waiting for their fdatasync see
+ * the epoch move and return: their records are in the new gdbm or the
+ * new journal, both synced before the epoch moved.
+ */
+static int
+checkpoint_swap(struct store *st, uint64_t from)
 {
 	struct store_shm *h = st->st_shm;
-	int replaced = 0, rc = -1;
+	uint64_t gen = st->st_jgen + 1;
+	size_t len;
 
+	if (journal_carry_tail(st, from, gen, &len) == -1)
+		return -1;
+	/* Until the epoch moves, a crash leaves files the header does not
+	 * describe: the next locker rebuilds it. */
 	shm_set_busy(st, 1);
-	if (checkpoint_build(st) == -1)
-		goto out;
-	replaced = 1; /* from here a crash leaves the new gdbm */
 	if (rename_durable(st, st->st_tmppath, st->st_path) == -1 ||
-	    journal_create(st, st->st_jgen + 1) == -1)
-		goto out;
-	if (lock_byte(st, F_WRLCK, LK_SYNC) == -1)
-		goto out;
-	shm_store(&h->end, JHDR_SIZE);
-	shm_store(&h->synced, JHDR_SIZE);
+	    journal_replace(st, st->st_buf, len) == -1 ||
+	    lock_byte(st, F_WRLCK, LK_SYNC) == -1) {
+		buf_trim(st);
+		return -1;
+	}
+	shm_store(&h->end, len);
+	shm_store(&h->synced, len);
 	shm_store(&h->epoch, shm_next_epoch(st));
 	shm_set_busy(st, 0);
 	lock_byte(st, F_UNLCK, LK_SYNC);
 	sync_wake(st);
 	view_close(st); /* free the overlay now, not at the next section */
-	rc = 0;
+	buf_trim(st);
+	return 0;
+}
+
+/*
+ * Holding LK_CKPT, outside any section: fold the journal into gdbm.  The
+ * gdbm file changes only by checkpoint, so the long part (copy, apply,
+ * fsync) runs without blocking readers or writers; only the swap takes
+ * the write lock.
+ */
+static int
+checkpoint_run(struct store *st, int forced)
+{
+	uint64_t epoch, from;
+	int rc = -1;
+
+	if (section_enter(st, 0) == -1)
+		return -1;
+	epoch = st->st_epoch;
+	from = st->st_jend;
+	section_leave(st);
+	if (from == JHDR_SIZE ||
+	    (!forced && from - JHDR_SIZE < st->st_ckpt_bytes))
+		return 0; /* another process checkpointed meanwhile */
+	/* The overlay stays at from until our next section. */
+	if (checkpoint_build(st) == -1)
+		goto out;
+	if (section_enter(st, SECTION_WRITE) == -1)
+		goto out;
+	/* A recovery ran meanwhile (1): the copy may not match the files;
+	 * drop it, the next commit tries again. */
+	rc = st->st_epoch == epoch ? checkpoint_swap(st, from) : 1;
+	section_leave(st);
 out:
-	if (rc == -1) {
+	if (rc != 0)
 		unlink_stale(st->st_tmppath);
-		/* Before the rename nothing changed; after it, let the next
-		 * locker rebuild the header from the files. */
-		if (!replaced)
-			shm_set_busy(st, 0);
-	}
-	return rc;
+	return rc == -1 ? -1 : 0;
 }
 
 static int
@@ -1407,20 +1482,19 @@ monotonic_seconds(void)
 }
 
 /*
- * Commits run the checkpoint once their own write is durable, in a new
- * write section: another writer may have run it meanwhile.  After a
- * failure, wait before copying the whole gdbm file again.
+ * Commits run the checkpoint once their own write is durable, unless
+ * another process is running one.  After a failure, wait before copying
+ * the whole gdbm file again.
  */
 static void
 checkpoint_if_due(struct store *st)
 {
 	if (monotonic_seconds() < st->st_ckpt_retry ||
-	    section_enter(st, SECTION_WRITE) == -1)
+	    lock_try(st, F_WRLCK, LK_CKPT) != 1)
 		return;
-	if (st->st_jend - JHDR_SIZE >= st->st_ckpt_bytes &&
-	    checkpoint_locked(st) == -1)
+	if (checkpoint_run(st, 0) == -1)
 		st->st_ckpt_retry = monotonic_seconds() + CKPT_RETRY_SECONDS;
-	section_leave(st);
+	lock_byte(st, F_UNLCK, LK_CKPT);
 }
 
 static int
@@ -1536,6 +1610,11 @@ store_open(const char *path, int create, struct store **out)
 	if (section_enter(st, flags) == -1)
 		goto out;
 	section_leave(st);
+	/* A checkpoint killed while copying leaves its copy behind. */
+	if (lock_try(st, F_WRLCK, LK_CKPT) == 1) {
+		unlink_stale(st->st_tmppath);
+		lock_byte(st, F_UNLCK, LK_CKPT);
+	}
 	*out = st;
 	st = NULL;
 	rc = 0;
@@ -1739,8 +1818,8 @@ iter_match(const struct iter *it, const void *key, size_t klen)
 enum iter_layer { LAYER_GDBM, LAYER_OVERLAY, LAYER_TXN };
 
 static int
-iter_shadowed(const struct iter *it, const void *key, size_t klen,
-    enum iter_layer layer)
+iter_shadowed(
+    const struct iter *it, const void *key, size_t klen, enum iter_layer layer)
 {
 	const struct store *st = it->st;
 	uint64_t hash;
@@ -1752,7 +1831,7 @@ iter_shadowed(const struct iter *it, const void *key, size_t klen,
 	    map_get(&st->st_txn, hash, key, klen) != NULL)
 		return 1;
 	return layer == LAYER_GDBM &&
-	    map_get(&st->st_overlay, hash, key, klen) != NULL;
+	       map_get(&st->st_overlay, hash, key, klen) != NULL;
 }
 
 static int
@@ -1846,13 +1925,16 @@ store_iterate(struct store *st, const void *prefix, size_t plen,
 int
 store_checkpoint(struct store *st)
 {
-	int rc = 0;
+	int rc;
 
-	if (section_enter(st, SECTION_WRITE) == -1)
+	if (st->st_mode != MODE_NONE) {
+		store_log(__func__, "called inside a section");
 		return -1;
-	if (st->st_jend > JHDR_SIZE)
-		rc = checkpoint_locked(st);
-	section_leave(st);
+	}
+	if (lock_byte(st, F_WRLCK, LK_CKPT) == -1)
+		return -1;
+	rc = checkpoint_run(st, 1);
+	lock_byte(st, F_UNLCK, LK_CKPT);
 	return rc;
 }
 
@@ -1902,8 +1984,7 @@ struct dump {
 };
 
 static int
-dump_one(void *arg, const void *key, size_t klen, const void *val,
-    size_t vlen)
+dump_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
 {
 	struct dump *d = arg;
 
@@ -1930,7 +2011,7 @@ dup_stream(int fd, const char *mode)
 int
 store_dump(struct store *st, int fd)
 {
-	struct dump d = { NULL, 0 };
+	struct dump d = {NULL, 0};
 	int own = st->st_mode == MODE_NONE, rc = -1;
 
 	if (own && store_begin_read(st) == -1)
@@ -1939,9 +2020,9 @@ store_dump(struct store *st, int fd)
 		goto out;
 	/* No #:file line: gdbm_load would create that file by itself. */
 	if (fprintf(d.fp,
-		"# GDBM dump file created by %s (Coffer store)\n"
-		"#:version=1.1\n#:format=standard\n# End of header\n",
-		gdbm_version) < 0)
+	        "# GDBM dump file created by %s (Coffer store)\n"
+	        "#:version=1.1\n#:format=standard\n# End of header\n",
+	        gdbm_version) < 0)
 		goto out;
 	if (store_iterate(st, "", 0, dump_one, &d) != 0)
 		goto out;
@@ -2031,7 +2112,8 @@ b64_decode_line(const char *s, uint8_t *out, size_t want, size_t *got)
 	for (i = 0; i < len; i += 4) {
 		pad = 0;
 		for (k = 0; k < 4; k++) {
-			v[k] = s[i + k] == '=' && k >= 2 ? 0 : b64_value(s[i + k]);
+			v[k] =
+			    s[i + k] == '=' && k >= 2 ? 0 : b64_value(s[i + k]);
 			pad += s[i + k] == '=';
 			if (v[k] == -1 || (pad > 0 && s[i + k] != '='))
 				return -1;
@@ -2117,7 +2199,7 @@ load_header(struct load *ld)
 		if (load_line(ld) == -1 || ld->eof || ld->line[0] != '#')
 			return -1;
 	} while (strncmp(ld->line, "#:len=", 6) != 0 &&
-	    strncmp(ld->line, "#:count=", 8) != 0);
+	         strncmp(ld->line, "#:count=", 8) != 0);
 	return 0;
 }
 
@@ -2134,8 +2216,8 @@ load_trailer(struct load *ld)
 }
 
 static int
-any_record(void *arg, const void *key, size_t klen, const void *val,
-    size_t vlen)
+any_record(
+    void *arg, const void *key, size_t klen, const void *val, size_t vlen)
 {
 	(void)arg;
 	(void)key;

@@ -7,13 +7,13 @@
  *
  * Files, all created mode 0600:
  *   <path>          gdbm, opened without gdbm's locking; only ever replaced
- *                   whole by a checkpoint (copy, update, fsync, rename)
+ *                   whole by a checkpoint, which builds <path>.tmp (copy,
+ *                   update, fsync) without blocking anyone, then renames it
  *   <path>.journal  append-only redo journal: one CRC-framed record per
  *                   committed transaction, folded into <path> by checkpoints
- *   <path>.lock     fcntl (open file description) locks, and a small shared
- *                   header mapped by every process: journal end, durable end,
- *                   checkpoint epoch.  Never delete it while the store is in
- * use.
+ *   <path>.lock     fcntl (open file description) locks and a small header
+ *                   shared by every process (journal end, durable end,
+ *                   checkpoint epoch).  Never delete it while in use.
  *
  * Invariants:
  *   - A read section (store_begin_read) takes a shared lock, so readers never
@@ -44,11 +44,10 @@
 
 #define STORE_NOTFOUND 1
 
-#define STORE_MAX_KEY   65536    /* bytes in a key */
-#define STORE_MAX_VALUE 2097152  /* 2 MiB: bytes in a value */
-#define STORE_MAX_TXN   67108864 /* 64 MiB: encoded bytes of one transaction */
-#define STORE_CHECKPOINT_BYTES                                                 \
-	4194304 /* 4 MiB: journal size that triggers a checkpoint */
+#define STORE_MAX_KEY          65536    /* bytes in a key */
+#define STORE_MAX_VALUE        2097152  /* 2 MiB: bytes in a value */
+#define STORE_MAX_TXN          67108864 /* 64 MiB: one encoded transaction */
+#define STORE_CHECKPOINT_BYTES 4194304  /* 4 MiB of journal: checkpoint */
 
 struct store;
 
@@ -78,7 +77,7 @@ int store_begin_write(struct store *st);
  * 0, or -1 (outside a write section, bad length, no memory).
  */
 int store_put(struct store *st, const void *key, size_t klen, const void *val,
-              size_t vlen);
+    size_t vlen);
 int store_delete(struct store *st, const void *key, size_t klen);
 
 /*
@@ -98,7 +97,7 @@ void store_abort(struct store *st);
  * The out-parameters are set only on 0.
  */
 int store_get(struct store *st, const void *key, size_t klen, uint8_t **val,
-              size_t *vlen);
+    size_t *vlen);
 
 /*
  * In a read or write section, call cb on every live key that starts with
@@ -108,11 +107,12 @@ int store_get(struct store *st, const void *key, size_t klen, uint8_t **val,
  * gdbm has no ordered index, so this reads every gdbm key.
  */
 int store_iterate(struct store *st, const void *prefix, size_t plen,
-                  int (*cb)(void *arg, const void *key, size_t klen,
-                            const void *val, size_t vlen),
-                  void *arg);
+    int (*cb)(
+        void *arg, const void *key, size_t klen, const void *val, size_t vlen),
+    void *arg);
 
-/* Fold the journal into gdbm now, in its own write section.  0 or -1. */
+/* Fold the journal into gdbm now, outside any section (waits for a
+ * checkpoint another process is running).  0 or -1. */
 int store_checkpoint(struct store *st);
 
 /*

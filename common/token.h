@@ -45,17 +45,16 @@ struct token_cache;
 /* Issue a JWT for uid valid for lifetime seconds from now; *jwt malloc'd,
  * NUL-terminated, caller wipes and frees. */
 enum cf_status token_issue(const struct crypto_rsa *key, const char *uid,
-                           int64_t now, int64_t lifetime, char **jwt);
+    int64_t now, int64_t lifetime, char **jwt);
 
 /* CF_OK with *out filled, or CF_E_UNAUTHORIZED. */
 enum cf_status token_verify(const struct crypto_rsa *pub, const char *jwt,
-                            size_t len, int64_t now, struct token_claims *out);
+    size_t len, int64_t now, struct token_claims *out);
 
 /* Same, through the cache (cache may be NULL). */
 enum cf_status token_verify_cached(struct token_cache *c,
-                                   const struct crypto_rsa *pub,
-                                   const char *jwt, size_t len, int64_t now,
-                                   struct token_claims *out);
+    const struct crypto_rsa *pub, const char *jwt, size_t len, int64_t now,
+    struct token_claims *out);
 
 struct token_cache *token_cache_new(size_t slots);
 void token_cache_reset(struct token_cache *c);
@@ -65,8 +64,7 @@ void token_cache_free(struct token_cache *c);
  * (borrowed from req).  TOKEN_NONE when there is none; CF_E_UNAUTHORIZED
  * when a header is present but malformed or over CF_MAX_TOKEN. */
 enum cf_status token_from_request(const struct cf_req *req,
-                                  enum token_kind *kind, const char **cred,
-                                  size_t *len);
+    enum token_kind *kind, const char **cred, size_t *len);
 
 /* Bouncer's uid rule: [a-zA-Z0-9-_@.]+, at most 96 bytes. */
 int token_uid_valid(const char *uid, size_t len);

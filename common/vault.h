@@ -56,13 +56,12 @@ struct store *vault_store(struct vault *v);
 
 enum cf_status vault_status(struct vault *v, struct vault_status *out);
 enum cf_status vault_init(struct vault *v, unsigned shares, unsigned threshold,
-                          int64_t token_lifetime,
-                          struct vault_init_result *out);
+    int64_t token_lifetime, struct vault_init_result *out);
 void vault_init_result_free(struct vault_init_result *r);
 /* One share per call (hex or base64 text); out is the status after it.
  * A wrong combination resets the progress and answers CF_E_BAD_REQUEST. */
-enum cf_status vault_unseal(struct vault *v, const char *share, size_t len,
-                            struct vault_status *out);
+enum cf_status vault_unseal(
+    struct vault *v, const char *share, size_t len, struct vault_status *out);
 enum cf_status vault_seal(struct vault *v);
 /* Offline tools: rebuild the key from k shares (text, as vault_unseal
  * takes them) for this process only; the keyholder is left alone. */
@@ -77,8 +76,8 @@ enum cf_status vault_ready(struct vault *v);
  * the store is not initialized. */
 const struct crypto_rsa *vault_token_key(struct vault *v);
 /* Mint a token for uid with the sealed signing key (needs vault_ready). */
-enum cf_status vault_issue_token(struct vault *v, const char *uid,
-    int64_t now, int64_t lifetime, char **jwt);
+enum cf_status vault_issue_token(struct vault *v, const char *uid, int64_t now,
+    int64_t lifetime, char **jwt);
 
 enum cf_status vault_read_begin(struct vault *v);
 void vault_read_end(struct vault *v);
@@ -88,10 +87,10 @@ void vault_abort(struct vault *v);
 
 /* Sealed records, by store key.  vault_get: CF_OK (*pt malloc'd, wipe with
  * record_free), CF_E_NOT_FOUND, CF_E_CRYPTO, CF_E_INTERNAL. */
-enum cf_status vault_get(struct vault *v, const char *key, uint8_t **pt,
-                         size_t *len);
+enum cf_status vault_get(
+    struct vault *v, const char *key, uint8_t **pt, size_t *len);
 enum cf_status vault_put(struct vault *v, enum record_kind kind,
-                         const char *key, const void *pt, size_t len);
+    const char *key, const void *pt, size_t len);
 enum cf_status vault_del(struct vault *v, const char *key);
 
 #endif

@@ -23,9 +23,10 @@
 #include "store.h"
 
 #define CW_DEFAULT_CHECKPOINT 65536 /* bytes: checkpoints come often */
-#define CW_FILL_VALUE	      1024  /* bytes per fill record */
-#define CW_FILL_BATCH	      100   /* fill records per transaction */
-#define CW_MAX_TAG	      64    /* bytes in a tag */
+#define CW_FILL_VALUE         1024  /* bytes per fill record */
+#define CW_FILL_BATCH         100   /* fill records per transaction */
+#define CW_MAX_TAG            64    /* bytes in a tag */
+#define CW_LINE               (CW_MAX_TAG + 64) /* an ack line */
 
 /* "n." repeated, 64 to 263 bytes long: a torn or misplaced value shows. */
 static size_t
@@ -180,7 +181,7 @@ struct verify {
 static void
 verify_line(struct verify *v, char *line)
 {
-	char key[CW_MAX_TAG + 32], last[CW_MAX_TAG + 8], want[300];
+	char key[CW_LINE + 32], last[CW_LINE + 8], want[300];
 	char *colon = strrchr(line, ':');
 	unsigned long n, lastn;
 	uint8_t *got = NULL;
@@ -209,7 +210,7 @@ verify_line(struct verify *v, char *line)
 static int
 verify_file(struct verify *v, const char *name)
 {
-	char line[CW_MAX_TAG + 64];
+	char line[CW_LINE];
 	FILE *fp;
 	size_t len;
 
@@ -232,7 +233,7 @@ verify_file(struct verify *v, const char *name)
 static int
 cmd_verify(const char *path, char **files, int nfiles)
 {
-	struct verify v = { NULL, 0, 0 };
+	struct verify v = {NULL, 0, 0};
 	unsigned long counter;
 	int i, rc = 1;
 
@@ -266,8 +267,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: crashwriter write <store> <tag> [bytes]\n"
-			"       crashwriter fill <store> <records>\n"
-			"       crashwriter verify <store> <ackfile>...\n");
+	                "       crashwriter fill <store> <records>\n"
+	                "       crashwriter verify <store> <ackfile>...\n");
 }
 
 int

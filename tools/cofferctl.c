@@ -6,8 +6,8 @@
  *   cofferctl [-c config] unseal          shares read from stdin, no echo
  *   cofferctl [-c config] seal
  *   cofferctl [-c config] token --share-file FILE [--lifetime SECONDS] UID
- *                         (a negative lifetime mints an expired token, for tests)
- *   cofferctl [-c config] backup FILE     sealed records, still ciphertext
+ *                         (a negative lifetime mints an expired token, for
+ * tests) cofferctl [-c config] backup FILE     sealed records, still ciphertext
  *   cofferctl [-c config] restore FILE    into an empty store
  */
 #include <errno.h>
@@ -30,7 +30,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: cofferctl [-c config] status | unseal | seal |\n"
-	    "       token --share-file FILE [--lifetime S] UID | backup FILE |\n"
+	    "       token --share-file FILE [--lifetime S] UID | backup FILE "
+	    "|\n"
 	    "       restore FILE\n");
 	exit(2);
 }
@@ -43,8 +44,9 @@ cmd_status(struct vault *v)
 	if (vault_status(v, &vs) != CF_OK)
 		return 1;
 	printf("initialized: %s\nsealed: %s\nshares: %u\nthreshold: %u\n"
-	       "progress: %u\n", vs.initialized ? "yes" : "no",
-	    vs.sealed ? "yes" : "no", vs.shares, vs.threshold, vs.progress);
+	       "progress: %u\n",
+	    vs.initialized ? "yes" : "no", vs.sealed ? "yes" : "no", vs.shares,
+	    vs.threshold, vs.progress);
 	return 0;
 }
 
@@ -52,9 +54,9 @@ cmd_status(struct vault *v)
 static int
 read_secret_line(const char *prompt, char *buf, size_t len)
 {
-	struct termios	old, quiet;
-	int		tty = isatty(STDIN_FILENO);
-	char		*nl;
+	struct termios old, quiet;
+	int tty = isatty(STDIN_FILENO);
+	char *nl;
 
 	if (tty) {
 		fprintf(stderr, "%s", prompt);
@@ -77,9 +79,9 @@ read_secret_line(const char *prompt, char *buf, size_t len)
 static int
 cmd_unseal(struct vault *v)
 {
-	struct vault_status	vs;
-	char			line[256];
-	enum cf_status		st;
+	struct vault_status vs;
+	char line[256];
+	enum cf_status st;
 
 	for (;;) {
 		if (vault_status(v, &vs) != CF_OK)
@@ -88,8 +90,8 @@ cmd_unseal(struct vault *v)
 			printf("unsealed\n");
 			return 0;
 		}
-		if (read_secret_line("unseal key share: ", line,
-		    sizeof(line)) != 0)
+		if (read_secret_line(
+		        "unseal key share: ", line, sizeof(line)) != 0)
 			return 1;
 		st = vault_unseal(v, line, strlen(line), &vs);
 		crypto_wipe(line, sizeof(line));
@@ -97,19 +99,18 @@ cmd_unseal(struct vault *v)
 			fprintf(stderr, "cofferctl: %s\n", errors_name(st));
 			return 1;
 		}
-		fprintf(stderr, "progress %u of %u\n", vs.progress,
-		    vs.threshold);
+		fprintf(
+		    stderr, "progress %u of %u\n", vs.progress, vs.threshold);
 	}
 }
 
 static int
-cmd_token(struct vault *v, const char *file, int64_t lifetime,
-    const char *uid)
+cmd_token(struct vault *v, const char *file, int64_t lifetime, const char *uid)
 {
-	char		 line[256], *shares[1] = { line }, *jwt = NULL;
-	FILE		*f;
-	int64_t		 now = (int64_t)time(NULL);
-	int		 ok;
+	char line[256], *shares[1] = {line}, *jwt = NULL;
+	FILE *f;
+	int64_t now = (int64_t)time(NULL);
+	int ok;
 
 	/* An expired token: issued two lifetimes ago. */
 	if (lifetime < 0) {
@@ -127,7 +128,7 @@ cmd_token(struct vault *v, const char *file, int64_t lifetime,
 		return 1;
 	line[strcspn(line, "\r\n")] = '\0';
 	ok = vault_unlock(v, shares, 1) == CF_OK &&
-	    vault_issue_token(v, uid, now, lifetime, &jwt) == CF_OK;
+	     vault_issue_token(v, uid, now, lifetime, &jwt) == CF_OK;
 	crypto_wipe(line, sizeof(line));
 	if (!ok) {
 		fprintf(stderr, "cofferctl: cannot issue a token\n");
@@ -144,14 +145,14 @@ cmd_backup(struct vault *v, const char *file, int restore)
 {
 	int fd, rc;
 
-	fd = restore ? open(file, O_RDONLY) :
-	    open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	fd = restore ? open(file, O_RDONLY)
+	             : open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd == -1) {
 		perror(file);
 		return 1;
 	}
-	rc = restore ? store_load(vault_store(v), fd) :
-	    store_dump(vault_store(v), fd);
+	rc = restore ? store_load(vault_store(v), fd)
+	             : store_dump(vault_store(v), fd);
 	if (!restore && rc == 0 && fsync(fd) == -1)
 		rc = -1;
 	close(fd);
@@ -161,8 +162,8 @@ cmd_backup(struct vault *v, const char *file, int restore)
 static int64_t
 lifetime_arg(const char *s)
 {
-	char		*end;
-	long long	 n;
+	char *end;
+	long long n;
 
 	errno = 0;
 	n = strtoll(s, &end, 10);
@@ -175,10 +176,10 @@ lifetime_arg(const char *s)
 int
 main(int argc, char **argv)
 {
-	struct cf_config	 cfg;
-	struct vault		*v = NULL;
-	const char		*conf = NULL;
-	int			 ch, rc = 2;
+	struct cf_config cfg;
+	struct vault *v = NULL;
+	const char *conf = NULL;
+	int ch, rc = 2;
 
 	while ((ch = getopt(argc, argv, "+c:")) != -1) {
 		if (ch != 'c')
@@ -200,10 +201,11 @@ main(int argc, char **argv)
 	else if (!strcmp(argv[0], "seal") && argc == 1)
 		rc = vault_seal(v) == CF_OK ? 0 : 1;
 	else if (!strcmp(argv[0], "token") && argc == 4 &&
-	    !strcmp(argv[1], "--share-file"))
+	         !strcmp(argv[1], "--share-file"))
 		rc = cmd_token(v, argv[2], CF_TOKEN_LIFETIME, argv[3]);
 	else if (!strcmp(argv[0], "token") && argc == 6 &&
-	    !strcmp(argv[1], "--share-file") && !strcmp(argv[3], "--lifetime"))
+	         !strcmp(argv[1], "--share-file") &&
+	         !strcmp(argv[3], "--lifetime"))
 		rc = cmd_token(v, argv[2], lifetime_arg(argv[4]), argv[5]);
 	else if (!strcmp(argv[0], "backup") && argc == 2)
 		rc = cmd_backup(v, argv[1], 0);

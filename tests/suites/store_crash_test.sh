@@ -63,6 +63,12 @@ acked() {
 	cat "$WORK"/acks.* | wc -l
 }
 
+# What the writers logged besides the repairs a kill calls for.
+unexpected_logs() {
+	cat "$WORK"/err.* 2>/dev/null | grep -v -e 'torn tail' \
+	    -e 'rebuilding the shared header' | head -5
+}
+
 test_killed_writers_lose_no_acknowledged_write() {
 	for s in $(seq 1 $WRITERS); do
 		start_writer "$s"
@@ -89,27 +95,32 @@ test_killed_writers_lose_no_acknowledged_write() {
 	assertTrue "writers acknowledged writes ($n)" "[ $n -gt 200 ]"
 	assertTrue "checkpoints folded the journal into gdbm" \
 	    "[ $(stat -c %s "$STORE") -gt 16384 ]"
+	assertEquals "writers logged only repairs" "" "$(unexpected_logs)"
 	out=$("$CRASHWRITER" verify "$STORE" "$WORK"/acks.*)
 	assertEquals "every acknowledged write is readable: $out" 0 $?
 	assertEquals "verified $n" "$out"
 }
 
 # Checkpoint after every commit, on a store large enough that copying it
-# takes a while, and kill until a kill lands inside a checkpoint: the
-# half-built <store>.tmp is there only between the copy and the rename.
+# takes a while, and kill until kills have landed in both halves of a
+# checkpoint: the copy (the half-built <store>.tmp is there) and the swap
+# under the write lock (the next opener says it rebuilt the header).
 test_store_opens_cleanly_after_kill_during_checkpoint() {
 	assertTrue "prefill" "\"$CRASHWRITER\" fill \"$STORE\" 4000"
-	caught=0
-	while [ $caught -eq 0 ] && [ $kills -lt 200 ]; do
+	in_copy=0
+	in_swap=0
+	while [ $((in_copy * in_swap)) -eq 0 ] && [ $kills -lt 400 ]; do
 		start_writer 1 1
 		short_nap
 		kill_writer 1
 		kills=$((kills + 1))
-		[ -e "$STORE.tmp" ] && caught=1
+		[ -e "$STORE.tmp" ] && in_copy=1
+		grep -q 'died in a checkpoint' "$WORK/err.1" && in_swap=1
 	done
 
-	echo "  a kill landed in a checkpoint after $kills kills"
-	assertEquals "a kill landed inside a checkpoint (after $kills)" 1 $caught
+	echo "  kills landed in a checkpoint's copy and swap after $kills"
+	assertEquals "a kill landed in a checkpoint's copy" 1 $in_copy
+	assertEquals "a kill landed in a checkpoint's swap" 1 $in_swap
 	assertEquals "no writer failed on its own" 0 "$failures"
 	out=$("$CRASHWRITER" verify "$STORE" "$WORK/acks.1")
 	assertEquals "the store opens and holds every write: $out" 0 $?
@@ -123,6 +134,7 @@ test_store_opens_cleanly_after_kill_during_checkpoint() {
 	out=$("$CRASHWRITER" verify "$STORE" "$WORK/acks.1")
 	assertEquals "writes after recovery are kept: $out" 0 $?
 	assertEquals "no writer failed after recovery" 0 "$failures"
+	assertEquals "writers logged only repairs" "" "$(unexpected_logs)"
 }
 
 . /usr/share/shunit2/shunit2

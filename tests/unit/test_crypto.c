@@ -69,25 +69,25 @@ static const struct {
 	const char *key, *iv, *aad, *pt, *ct, *tag;
 } gcm_vectors[] = {
     {__LINE__,
-     "0000000000000000000000000000000000000000000000000000000000000000",
-     "000000000000000000000000", "", "", "",
-     "530f8afbc74536b9a963b4f1c4cb738b"},
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "000000000000000000000000", "", "", "",
+        "530f8afbc74536b9a963b4f1c4cb738b"},
     {__LINE__,
-     "0000000000000000000000000000000000000000000000000000000000000000",
-     "000000000000000000000000", "", "00000000000000000000000000000000",
-     "cea7403d4d606b6e074ec5d3baf39d18", "d0d1c8a799996bf0265b98b5d48ab919"},
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "000000000000000000000000", "", "00000000000000000000000000000000",
+        "cea7403d4d606b6e074ec5d3baf39d18", "d0d1c8a799996bf0265b98b5d48ab919"},
     {__LINE__, GCM_K15, "cafebabefacedbaddecaf888", "", GCM_P15 "1aafd255",
-     GCM_C15 "898015ad", "b094dac5d93471bdec1a502270e3cc6c"},
+        GCM_C15 "898015ad", "b094dac5d93471bdec1a502270e3cc6c"},
     {__LINE__, GCM_K15, "cafebabefacedbaddecaf888",
-     "feedfacedeadbeeffeedfacedeadbeefabaddad2", GCM_P15, GCM_C15,
-     "76fc6ece0f4e1768cddf8853bb2d551b"},
+        "feedfacedeadbeeffeedfacedeadbeefabaddad2", GCM_P15, GCM_C15,
+        "76fc6ece0f4e1768cddf8853bb2d551b"},
 };
 
 /* Open must refuse ct||tag under aad, and leave nothing readable in out. */
 static void
 check_open_refused(int line, const uint8_t *key, const uint8_t *iv,
-                   const uint8_t *aad, size_t aadlen, const uint8_t *in,
-                   size_t inlen, const char *what)
+    const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t inlen,
+    const char *what)
 {
 	uint8_t *out = malloc(inlen + 1);
 	int rc;
@@ -98,13 +98,13 @@ check_open_refused(int line, const uint8_t *key, const uint8_t *iv,
 	rc = crypto_aead_open(key, iv, aad, aadlen, in, inlen, out);
 	CHECK_LINE(line, rc == CRYPTO_E_AUTH, what);
 	CHECK_LINE(line, inlen < CF_TAG_LEN || is_zero(out, inlen - CF_TAG_LEN),
-	           "a refused open wipes its output");
+	    "a refused open wipes its output");
 	free(out);
 }
 
 static void
 test_gcm_row(int line, const char *khex, const char *ivhex, const char *ahex,
-             const char *phex, const char *chex, const char *thex)
+    const char *phex, const char *chex, const char *thex)
 {
 	uint8_t *key, *iv, *aad, *pt, *ct, *tag, *sealed, *opened;
 	size_t klen, ivlen, aadlen, ptlen, ctlen, taglen;
@@ -120,46 +120,42 @@ test_gcm_row(int line, const char *khex, const char *ivhex, const char *ahex,
 	if (sealed == NULL || opened == NULL)
 		exit(EXIT_FAILURE);
 
-	CHECK_LINE(line, klen == CF_KEY_LEN && ivlen == CF_NONCE_LEN,
-	           "vector sizes");
+	CHECK_LINE(
+	    line, klen == CF_KEY_LEN && ivlen == CF_NONCE_LEN, "vector sizes");
 	CHECK_LINE(line,
-	           crypto_aead_seal(key, iv, aad, aadlen, pt, ptlen, sealed) ==
-	               0,
-	           "seal succeeds");
+	    crypto_aead_seal(key, iv, aad, aadlen, pt, ptlen, sealed) == 0,
+	    "seal succeeds");
 	CHECK_LINE(line, memcmp(sealed, ct, ctlen) == 0, "ciphertext matches");
-	CHECK_LINE(line, memcmp(sealed + ptlen, tag, CF_TAG_LEN) == 0,
-	           "tag matches");
+	CHECK_LINE(
+	    line, memcmp(sealed + ptlen, tag, CF_TAG_LEN) == 0, "tag matches");
 	CHECK_LINE(line,
-	           crypto_aead_open(key, iv, aad, aadlen, sealed,
-	                            ptlen + CF_TAG_LEN, opened) == 0,
-	           "open succeeds");
-	CHECK_LINE(line, memcmp(opened, pt, ptlen) == 0,
-	           "plaintext round trips");
+	    crypto_aead_open(
+	        key, iv, aad, aadlen, sealed, ptlen + CF_TAG_LEN, opened) == 0,
+	    "open succeeds");
+	CHECK_LINE(
+	    line, memcmp(opened, pt, ptlen) == 0, "plaintext round trips");
 
 	if (ptlen > 0) {
 		sealed[0] ^= 0x01;
 		check_open_refused(line, key, iv, aad, aadlen, sealed,
-		                   ptlen + CF_TAG_LEN,
-		                   "flipped ciphertext bit is refused");
+		    ptlen + CF_TAG_LEN, "flipped ciphertext bit is refused");
 		sealed[0] ^= 0x01;
 	}
 	sealed[ptlen + CF_TAG_LEN - 1] ^= 0x80;
 	check_open_refused(line, key, iv, aad, aadlen, sealed,
-	                   ptlen + CF_TAG_LEN, "flipped tag bit is refused");
+	    ptlen + CF_TAG_LEN, "flipped tag bit is refused");
 	sealed[ptlen + CF_TAG_LEN - 1] ^= 0x80;
 	if (aadlen > 0) {
 		aad[aadlen - 1] ^= 0x01;
 		check_open_refused(line, key, iv, aad, aadlen, sealed,
-		                   ptlen + CF_TAG_LEN,
-		                   "flipped AAD bit is refused");
+		    ptlen + CF_TAG_LEN, "flipped AAD bit is refused");
 		aad[aadlen - 1] ^= 0x01;
 	} else {
 		check_open_refused(line, key, iv, (const uint8_t *)"x", 1,
-		                   sealed, ptlen + CF_TAG_LEN,
-		                   "added AAD is refused");
+		    sealed, ptlen + CF_TAG_LEN, "added AAD is refused");
 	}
 	check_open_refused(line, key, iv, aad, aadlen, sealed, CF_TAG_LEN - 1,
-	                   "input shorter than a tag is refused");
+	    "input shorter than a tag is refused");
 	free(key);
 	free(iv);
 	free(aad);
@@ -177,9 +173,8 @@ test_gcm(void)
 
 	for (i = 0; i < sizeof(gcm_vectors) / sizeof(gcm_vectors[0]); i++)
 		test_gcm_row(gcm_vectors[i].line, gcm_vectors[i].key,
-		             gcm_vectors[i].iv, gcm_vectors[i].aad,
-		             gcm_vectors[i].pt, gcm_vectors[i].ct,
-		             gcm_vectors[i].tag);
+		    gcm_vectors[i].iv, gcm_vectors[i].aad, gcm_vectors[i].pt,
+		    gcm_vectors[i].ct, gcm_vectors[i].tag);
 }
 
 /* Callers seal records in place; a fresh nonce must change the output. */
@@ -197,18 +192,18 @@ test_gcm_in_place_and_nonce(void)
 	CHECK(memcmp(n1, n2, sizeof(n1)) != 0, "two nonces differ");
 	memcpy(buf, msg, sizeof(msg));
 	CHECK(crypto_aead_seal(key, n1, "k", 1, buf, sizeof(msg), buf) == 0,
-	      "seal in place");
+	    "seal in place");
 	CHECK(crypto_aead_seal(key, n2, "k", 1, msg, sizeof(msg), other) == 0,
-	      "seal under another nonce");
+	    "seal under another nonce");
 	CHECK(memcmp(buf, other, sizeof(buf)) != 0,
-	      "another nonce gives another ciphertext");
+	    "another nonce gives another ciphertext");
 	CHECK(crypto_aead_open(key, n1, "k", 1, buf, sizeof(buf), buf) == 0,
-	      "open in place");
+	    "open in place");
 	CHECK(memcmp(buf, msg, sizeof(msg)) == 0, "in-place round trip");
 	CHECK(crypto_aead_seal(key, n1, NULL, 0, NULL, 0, buf) == 0,
-	      "seal of nothing with no AAD");
+	    "seal of nothing with no AAD");
 	CHECK(crypto_aead_open(key, n1, NULL, 0, buf, CF_TAG_LEN, other) == 0,
-	      "open of nothing with no AAD");
+	    "open of nothing with no AAD");
 }
 
 /* FIPS 180-2 Appendix B.1. */
@@ -219,9 +214,9 @@ test_sha256(void)
 
 	CHECK(crypto_sha256("abc", 3, md) == 0, "sha256 succeeds");
 	CHECK(eq_hex(md, 32,
-	             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f"
-	             "20015ad"),
-	      "SHA-256(\"abc\")");
+	          "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f"
+	          "20015ad"),
+	    "SHA-256(\"abc\")");
 }
 
 /* RFC 4231 section 4, test cases 1 to 4 (HMAC-SHA-256 column). */
@@ -230,18 +225,18 @@ static const struct {
 	const char *key, *msg, *mac;
 } hmac_vectors[] = {
     {__LINE__, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
-     "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"},
+        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"},
     {__LINE__, "4a656665",
-     "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
-     "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
+        "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
     {__LINE__, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-     "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
-     "dddddddddddddddddddddddddddddddddddd",
-     "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"},
+        "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+        "dddddddddddddddddddddddddddddddddddd",
+        "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"},
     {__LINE__, "0102030405060708090a0b0c0d0e0f10111213141516171819",
-     "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
-     "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
-     "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"},
+        "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+        "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
+        "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"},
 };
 
 static void
@@ -254,11 +249,10 @@ test_hmac(void)
 		key = unhex(hmac_vectors[i].key, &klen);
 		msg = unhex(hmac_vectors[i].msg, &mlen);
 		CHECK_LINE(hmac_vectors[i].line,
-		           crypto_hmac_sha256(key, klen, msg, mlen, mac) == 0,
-		           "hmac succeeds");
+		    crypto_hmac_sha256(key, klen, msg, mlen, mac) == 0,
+		    "hmac succeeds");
 		CHECK_LINE(hmac_vectors[i].line,
-		           eq_hex(mac, 32, hmac_vectors[i].mac),
-		           "HMAC matches");
+		    eq_hex(mac, 32, hmac_vectors[i].mac), "HMAC matches");
 		free(key);
 		free(msg);
 	}
@@ -270,25 +264,25 @@ static const struct {
 	const char *ikm, *salt, *info, *okm;
 } hkdf_vectors[] = {
     {__LINE__, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
-     "000102030405060708090a0b0c", "f0f1f2f3f4f5f6f7f8f9",
-     "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
-     "34007208d5b887185865"},
+        "000102030405060708090a0b0c", "f0f1f2f3f4f5f6f7f8f9",
+        "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+        "34007208d5b887185865"},
     {__LINE__,
-     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-     "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-     "404142434445464748494a4b4c4d4e4f",
-     "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-     "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-     "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
-     "b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
-     "d0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeef"
-     "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
-     "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c"
-     "59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71"
-     "cc30c58179ec3e87c14c01d5c1f3434f1d87"},
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+        "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+        "404142434445464748494a4b4c4d4e4f",
+        "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+        "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+        "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+        "b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+        "d0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+        "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
+        "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c"
+        "59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71"
+        "cc30c58179ec3e87c14c01d5c1f3434f1d87"},
     {__LINE__, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "", "",
-     "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
-     "9d201395faa4b61a96c8"},
+        "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
+        "9d201395faa4b61a96c8"},
 };
 
 static void
@@ -303,24 +297,24 @@ test_hkdf(void)
 		info = unhex(hkdf_vectors[i].info, &nlen);
 		okm = unhex(hkdf_vectors[i].okm, &olen);
 		CHECK_LINE(hkdf_vectors[i].line,
-		           crypto_hkdf_sha256(ikm, ilen, salt, slen, info, nlen,
-		                              out, olen) == 0,
-		           "hkdf succeeds");
+		    crypto_hkdf_sha256(
+		        ikm, ilen, salt, slen, info, nlen, out, olen) == 0,
+		    "hkdf succeeds");
 		CHECK_LINE(hkdf_vectors[i].line, memcmp(out, okm, olen) == 0,
-		           "OKM matches");
+		    "OKM matches");
 		free(ikm);
 		free(salt);
 		free(info);
 		free(okm);
 	}
-	CHECK(crypto_hkdf_sha256("k", 1, NULL, 0, NULL, 0, out,
-	                         CRYPTO_MAX_HKDF) == 0,
-	      "hkdf gives 255 * HashLen bytes");
-	CHECK(crypto_hkdf_sha256("k", 1, NULL, 0, NULL, 0, out,
-	                         CRYPTO_MAX_HKDF + 1) == -1,
-	      "hkdf refuses more than 255 blocks");
+	CHECK(crypto_hkdf_sha256(
+	          "k", 1, NULL, 0, NULL, 0, out, CRYPTO_MAX_HKDF) == 0,
+	    "hkdf gives 255 * HashLen bytes");
+	CHECK(crypto_hkdf_sha256(
+	          "k", 1, NULL, 0, NULL, 0, out, CRYPTO_MAX_HKDF + 1) == -1,
+	    "hkdf refuses more than 255 blocks");
 	CHECK(crypto_hkdf_sha256("k", 1, NULL, 0, NULL, 0, out, 0) == -1,
-	      "hkdf refuses an empty output");
+	    "hkdf refuses an empty output");
 }
 
 /* RFC 7914 section 11, PBKDF2-HMAC-SHA256 (c = 1 and c = 80000). */
@@ -331,11 +325,11 @@ static const struct {
 	const char *dk;
 } pbkdf2_vectors[] = {
     {__LINE__, "passwd", "salt", 1,
-     "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
-     "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783"},
+        "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+        "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783"},
     {__LINE__, "Password", "NaCl", 80000,
-     "4ddcd8f60b98be21830cee5ef22701f9641a4418d04c0414aeff08876b34ab56"
-     "a1d425a1225833549adb841b51c9b3176a272bdebba1d078478f62b397f33c8d"},
+        "4ddcd8f60b98be21830cee5ef22701f9641a4418d04c0414aeff08876b34ab56"
+        "a1d425a1225833549adb841b51c9b3176a272bdebba1d078478f62b397f33c8d"},
 };
 
 static void
@@ -346,19 +340,18 @@ test_pbkdf2(void)
 
 	for (i = 0; i < sizeof(pbkdf2_vectors) / sizeof(pbkdf2_vectors[0]);
 	     i++) {
-		CHECK_LINE(
-		    pbkdf2_vectors[i].line,
-		    crypto_pbkdf2_sha256(
-		        pbkdf2_vectors[i].pw, strlen(pbkdf2_vectors[i].pw),
-		        pbkdf2_vectors[i].salt, strlen(pbkdf2_vectors[i].salt),
-		        pbkdf2_vectors[i].iter, dk, sizeof(dk)) == 0,
+		CHECK_LINE(pbkdf2_vectors[i].line,
+		    crypto_pbkdf2_sha256(pbkdf2_vectors[i].pw,
+		        strlen(pbkdf2_vectors[i].pw), pbkdf2_vectors[i].salt,
+		        strlen(pbkdf2_vectors[i].salt), pbkdf2_vectors[i].iter,
+		        dk, sizeof(dk)) == 0,
 		    "pbkdf2 succeeds");
 		CHECK_LINE(pbkdf2_vectors[i].line,
-		           eq_hex(dk, sizeof(dk), pbkdf2_vectors[i].dk),
-		           "derived key matches");
+		    eq_hex(dk, sizeof(dk), pbkdf2_vectors[i].dk),
+		    "derived key matches");
 	}
 	CHECK(crypto_pbkdf2_sha256("pw", 2, "salt", 4, 0, dk, sizeof(dk)) == -1,
-	      "pbkdf2 refuses zero iterations");
+	    "pbkdf2 refuses zero iterations");
 }
 
 static void
@@ -368,8 +361,8 @@ test_equal_and_wipe(void)
 
 	memset(a, 0x5c, sizeof(a));
 	memcpy(b, a, sizeof(b));
-	CHECK(crypto_equal(a, b, sizeof(a)) == 1,
-	      "equal buffers compare equal");
+	CHECK(
+	    crypto_equal(a, b, sizeof(a)) == 1, "equal buffers compare equal");
 	b[32] ^= 0x01;
 	CHECK(crypto_equal(a, b, sizeof(a)) == 0, "last byte differs");
 	b[32] ^= 0x01;
@@ -413,20 +406,17 @@ test_base64(void)
 			const char *want =
 			    url ? b64_vectors[i].url : b64_vectors[i].std;
 
-			enc = codec_base64_encode(b64_vectors[i].raw, rawlen,
-			                          url);
+			enc = codec_base64_encode(
+			    b64_vectors[i].raw, rawlen, url);
 			CHECK_LINE(line, enc != NULL && strcmp(enc, want) == 0,
-			           url ? "base64url encodes"
-			               : "base64 encodes");
+			    url ? "base64url encodes" : "base64 encodes");
 			free(enc);
 			dec = NULL;
 			CHECK_LINE(line,
-			           codec_base64_decode(want, strlen(want), url,
-			                               &dec, &declen) == 0,
-			           url ? "base64url decodes"
-			               : "base64 decodes");
-			CHECK_LINE(
-			    line,
+			    codec_base64_decode(
+			        want, strlen(want), url, &dec, &declen) == 0,
+			    url ? "base64url decodes" : "base64 decodes");
+			CHECK_LINE(line,
 			    dec != NULL && declen == rawlen &&
 			        memcmp(dec, b64_vectors[i].raw, rawlen) == 0,
 			    "decoded bytes round trip");
@@ -475,17 +465,17 @@ test_base64_rejects(void)
 		declen = 12345;
 		errno = 0;
 		rc = codec_base64_decode(b64_rejects[i].in,
-		                         strlen(b64_rejects[i].in),
-		                         b64_rejects[i].url, &dec, &declen);
+		    strlen(b64_rejects[i].in), b64_rejects[i].url, &dec,
+		    &declen);
 		CHECK_LINE(b64_rejects[i].line, rc == -1 && errno == EINVAL,
-		           b64_rejects[i].why);
+		    b64_rejects[i].why);
 		CHECK_LINE(b64_rejects[i].line,
-		           dec == &sentinel && declen == 12345,
-		           "a refused decode leaves its outputs alone");
+		    dec == &sentinel && declen == 12345,
+		    "a refused decode leaves its outputs alone");
 	}
 	/* The length is the caller's: an embedded NUL is a bad character. */
 	CHECK(codec_base64_decode("Zm9\0", 4, 0, &dec, &declen) == -1,
-	      "embedded NUL is refused");
+	    "embedded NUL is refused");
 }
 
 static const struct {
@@ -520,15 +510,14 @@ test_hex(void)
 	for (i = 0; i < sizeof(hex_vectors) / sizeof(hex_vectors[0]); i++) {
 		dec = NULL;
 		rc = codec_hex_decode(hex_vectors[i].in,
-		                      strlen(hex_vectors[i].in), &dec, &declen);
+		    strlen(hex_vectors[i].in), &dec, &declen);
 		CHECK_LINE(hex_vectors[i].line, (rc == 0) == hex_vectors[i].ok,
-		           "hex decode accepts exactly the valid strings");
+		    "hex decode accepts exactly the valid strings");
 		if (rc == 0) {
 			enc = codec_hex_encode(dec, declen);
 			CHECK_LINE(hex_vectors[i].line,
-			           enc != NULL &&
-			               strcmp(enc, hex_vectors[i].raw) == 0,
-			           "hex encodes back in lowercase");
+			    enc != NULL && strcmp(enc, hex_vectors[i].raw) == 0,
+			    "hex encodes back in lowercase");
 			free(enc);
 		}
 		free(dec);
@@ -556,10 +545,10 @@ test_codec_every_byte(void)
 	for (url = 0; url <= 1; url++) {
 		enc = codec_base64_encode(all, sizeof(all), url);
 		ok = enc != NULL && codec_base64_decode(enc, strlen(enc), url,
-		                                        &dec, &declen) == 0;
+		                        &dec, &declen) == 0;
 		CHECK(ok && declen == sizeof(all) &&
 		          memcmp(dec, all, sizeof(all)) == 0,
-		      "every byte value round trips through base64");
+		    "every byte value round trips through base64");
 		if (ok)
 			free(dec);
 		free(enc);
@@ -583,7 +572,7 @@ test_codec_every_byte(void)
 	ok = enc != NULL &&
 	     codec_hex_decode(enc, strlen(enc), &dec, &declen) == 0;
 	CHECK(ok && declen == sizeof(all) && memcmp(dec, all, sizeof(all)) == 0,
-	      "every byte value round trips through hex");
+	    "every byte value round trips through hex");
 	if (ok)
 		free(dec);
 	free(enc);
@@ -621,7 +610,7 @@ static const struct {
     {__LINE__, "\xf0\x90\x80\x80", 4, 1, "U+10000"},
     {__LINE__, "\xf4\x8f\xbf\xbf", 4, 1, "U+10FFFF"},
     {__LINE__, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91", 14, 1,
-     "mixed text"},
+        "mixed text"},
     {__LINE__, "\xc0\x80", 2, 0, "overlong NUL"},
     {__LINE__, "\xc1\xbf", 2, 0, "overlong two-byte"},
     {__LINE__, "\xe0\x80\xaf", 3, 0, "overlong three-byte '/'"},
@@ -647,8 +636,7 @@ test_utf8(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(utf8_vectors) / sizeof(utf8_vectors[0]); i++)
-		CHECK_LINE(
-		    utf8_vectors[i].line,
+		CHECK_LINE(utf8_vectors[i].line,
 		    codec_utf8_valid(utf8_vectors[i].s, utf8_vectors[i].len) ==
 		        utf8_vectors[i].valid,
 		    utf8_vectors[i].what);
@@ -656,8 +644,8 @@ test_utf8(void)
 
 /* Combine the shares picked by mask (bit i = share i) into out. */
 static int
-combine_mask(uint8_t **shares, unsigned n, unsigned long mask, size_t len,
-             uint8_t *out)
+combine_mask(
+    uint8_t **shares, unsigned n, unsigned long mask, size_t len, uint8_t *out)
 {
 	uint8_t *pick[SHAMIR_MAX_SHARES];
 	unsigned i, k = 0;
@@ -681,7 +669,7 @@ popcount(unsigned long m)
 /* Every subset of a small split: t or more rebuild it, fewer do not. */
 static void
 check_all_subsets(int line, uint8_t **shares, unsigned n, unsigned t,
-                  const uint8_t *secret, size_t len, uint8_t *out)
+    const uint8_t *secret, size_t len, uint8_t *out)
 {
 	unsigned long mask;
 	int ok;
@@ -691,36 +679,35 @@ check_all_subsets(int line, uint8_t **shares, unsigned n, unsigned t,
 		CHECK_LINE(line, ok, "combine of a subset succeeds");
 		if (popcount(mask) >= t)
 			CHECK_LINE(line, ok && memcmp(out, secret, len) == 0,
-			           "t or more shares rebuild the secret");
+			    "t or more shares rebuild the secret");
 		else
 			CHECK_LINE(line, ok && memcmp(out, secret, len) != 0,
-			           "fewer than t shares do not");
+			    "fewer than t shares do not");
 	}
 }
 
 /* A large split: the first t, the last t, all n, and t - 1. */
 static void
 check_some_subsets(int line, uint8_t **shares, unsigned n, unsigned t,
-                   const uint8_t *secret, size_t len, uint8_t *out)
+    const uint8_t *secret, size_t len, uint8_t *out)
 {
 	CHECK_LINE(line,
-	           shamir_combine(shares, t, len + 1, out) == 0 &&
-	               memcmp(out, secret, len) == 0,
-	           "the first t shares rebuild the secret");
+	    shamir_combine(shares, t, len + 1, out) == 0 &&
+	        memcmp(out, secret, len) == 0,
+	    "the first t shares rebuild the secret");
 	CHECK_LINE(line,
-	           shamir_combine(shares + (n - t), t, len + 1, out) == 0 &&
-	               memcmp(out, secret, len) == 0,
-	           "the last t shares rebuild the secret");
+	    shamir_combine(shares + (n - t), t, len + 1, out) == 0 &&
+	        memcmp(out, secret, len) == 0,
+	    "the last t shares rebuild the secret");
 	CHECK_LINE(line,
-	           shamir_combine(shares, n, len + 1, out) == 0 &&
-	               memcmp(out, secret, len) == 0,
-	           "all n shares rebuild the secret");
+	    shamir_combine(shares, n, len + 1, out) == 0 &&
+	        memcmp(out, secret, len) == 0,
+	    "all n shares rebuild the secret");
 	if (t > 1)
 		CHECK_LINE(line,
-		           shamir_combine(shares + 1, t - 1, len + 1, out) ==
-		                   0 &&
-		               memcmp(out, secret, len) != 0,
-		           "t - 1 shares do not rebuild the secret");
+		    shamir_combine(shares + 1, t - 1, len + 1, out) == 0 &&
+		        memcmp(out, secret, len) != 0,
+		    "t - 1 shares do not rebuild the secret");
 }
 
 static const struct {
@@ -730,8 +717,12 @@ static const struct {
 } shamir_rows[] = {
     {__LINE__, 1, 1, 32},   /* development mode */
     {__LINE__, 2, 1, 1024}, /* largest secret */
-    {__LINE__, 3, 2, 32},   {__LINE__, 5, 3, 32},   {__LINE__, 5, 5, 32},
-    {__LINE__, 8, 4, 16},   {__LINE__, 255, 2, 16}, {__LINE__, 255, 255, 4},
+    {__LINE__, 3, 2, 32},
+    {__LINE__, 5, 3, 32},
+    {__LINE__, 5, 5, 32},
+    {__LINE__, 8, 4, 16},
+    {__LINE__, 255, 2, 16},
+    {__LINE__, 255, 255, 4},
 };
 
 static void
@@ -745,7 +736,7 @@ test_shamir_row(int line, unsigned n, unsigned t, size_t len)
 
 	CHECK_LINE(line, crypto_random(secret, len) == 0, "random secret");
 	CHECK_LINE(line, shamir_split(secret, len, n, t, shares) == 0,
-	           "split succeeds");
+	    "split succeeds");
 	for (i = 0; i < n; i++) {
 		if (shares[i] == NULL) {
 			CHECK_LINE(line, 0, "every share is filled");
@@ -759,8 +750,8 @@ test_shamir_row(int line, unsigned n, unsigned t, size_t len)
 	}
 	CHECK_LINE(line, distinct, "x-coordinates are non-zero and distinct");
 	if (t == 1)
-		CHECK_LINE(line, constant,
-		           "with t = 1 every share is the secret");
+		CHECK_LINE(
+		    line, constant, "with t = 1 every share is the secret");
 	if (n <= 8)
 		check_all_subsets(line, shares, n, t, secret, len, out);
 	else
@@ -782,21 +773,21 @@ test_shamir_rejects(void)
 	CHECK(shamir_combine(zero, 2, 3, out) == -1, "x = 0 is refused");
 	CHECK(shamir_combine(one, 0, 3, out) == -1, "no shares is refused");
 	CHECK(shamir_combine(one, 1, 1, out) == -1,
-	      "a share of 1 byte is refused");
+	    "a share of 1 byte is refused");
 	CHECK(shamir_split(secret, 0, 2, 1, shares) == -1,
-	      "an empty secret is refused");
+	    "an empty secret is refused");
 	CHECK(shamir_split(secret, 1025, 2, 1, shares) == -1,
-	      "a secret over 1024 bytes is refused");
+	    "a secret over 1024 bytes is refused");
 	CHECK(shamir_split(secret, 16, 0, 0, shares) == -1,
-	      "zero shares are refused");
+	    "zero shares are refused");
 	CHECK(shamir_split(secret, 16, 2, 0, shares) == -1,
-	      "threshold 0 is refused");
+	    "threshold 0 is refused");
 	CHECK(shamir_split(secret, 16, 2, 3, shares) == -1,
-	      "threshold above n is refused");
+	    "threshold above n is refused");
 	CHECK(shamir_split(secret, 16, 256, 2, shares) == -1,
-	      "more than 255 shares are refused");
+	    "more than 255 shares are refused");
 	CHECK(shares[0] == NULL && shares[1] == NULL,
-	      "a refused split writes no share");
+	    "a refused split writes no share");
 }
 
 /*
@@ -812,7 +803,7 @@ test_shamir_field(void)
 	uint8_t *pair[2] = {a, b}, out[1];
 
 	CHECK(shamir_combine(pair, 2, 2, out) == 0 && out[0] == s,
-	      "interpolation works in the AES field");
+	    "interpolation works in the AES field");
 }
 
 static void
@@ -822,7 +813,7 @@ test_shamir(void)
 
 	for (i = 0; i < sizeof(shamir_rows) / sizeof(shamir_rows[0]); i++)
 		test_shamir_row(shamir_rows[i].line, shamir_rows[i].n,
-		                shamir_rows[i].t, shamir_rows[i].len);
+		    shamir_rows[i].t, shamir_rows[i].len);
 	test_shamir_rejects();
 	test_shamir_field();
 }
@@ -914,44 +905,44 @@ check_sign_verify(const struct crypto_rsa *k, const struct crypto_rsa *pub)
 	size_t siglen = 0;
 
 	CHECK(crypto_rs256_sign(k, msg, strlen(msg), &sig, &siglen) == 0,
-	      "sign succeeds");
+	    "sign succeeds");
 	CHECK(siglen == (crypto_rsa_bits(k) + 7) / 8,
-	      "signature is as long as the modulus");
+	    "signature is as long as the modulus");
 	CHECK(crypto_rs256_verify(k, msg, strlen(msg), sig, siglen) == 0,
-	      "private key verifies its signature");
+	    "private key verifies its signature");
 	CHECK(crypto_rs256_verify(pub, msg, strlen(msg), sig, siglen) == 0,
-	      "public key verifies the signature");
+	    "public key verifies the signature");
 	CHECK(crypto_rs256_verify(pub, msg, strlen(msg) - 1, sig, siglen) ==
 	          CRYPTO_E_AUTH,
-	      "a shortened message fails");
+	    "a shortened message fails");
 	CHECK(crypto_rs256_verify(pub, "fyJ", 3, sig, siglen) == CRYPTO_E_AUTH,
-	      "another message fails");
+	    "another message fails");
 	if ((bad = malloc(siglen + 1)) == NULL)
 		exit(EXIT_FAILURE);
 	memcpy(bad, sig, siglen);
 	bad[siglen / 2] ^= 0x04;
 	CHECK(crypto_rs256_verify(pub, msg, strlen(msg), bad, siglen) ==
 	          CRYPTO_E_AUTH,
-	      "a flipped signature bit fails");
+	    "a flipped signature bit fails");
 	CHECK(crypto_rs256_verify(pub, msg, strlen(msg), sig, siglen - 1) ==
 	          CRYPTO_E_AUTH,
-	      "a truncated signature fails");
+	    "a truncated signature fails");
 	memcpy(bad, sig, siglen);
 	bad[siglen] = 0;
 	CHECK(crypto_rs256_verify(pub, msg, strlen(msg), bad, siglen + 1) ==
 	          CRYPTO_E_AUTH,
-	      "a lengthened signature fails");
+	    "a lengthened signature fails");
 	memset(bad, 0xff, siglen);
 	CHECK(crypto_rs256_verify(pub, msg, strlen(msg), bad, siglen) ==
 	          CRYPTO_E_AUTH,
-	      "a signature above the modulus fails");
+	    "a signature above the modulus fails");
 	memset(bad, 0, siglen);
 	CHECK(crypto_rs256_verify(pub, msg, strlen(msg), bad, siglen) ==
 	          CRYPTO_E_AUTH,
-	      "an all-zero signature fails");
-	CHECK(crypto_rs256_verify(pub, msg, strlen(msg), "", 0) ==
-	          CRYPTO_E_AUTH,
-	      "an empty signature fails");
+	    "an all-zero signature fails");
+	CHECK(
+	    crypto_rs256_verify(pub, msg, strlen(msg), "", 0) == CRYPTO_E_AUTH,
+	    "an empty signature fails");
 	free(bad);
 	free(sig);
 }
@@ -967,31 +958,31 @@ check_pem_round_trip(const struct crypto_rsa *k)
 	size_t l1 = 0, l2 = 0;
 
 	CHECK(crypto_rsa_export_private(k, &ppem, &plen) == 0,
-	      "export private succeeds");
+	    "export private succeeds");
 	CHECK(ppem != NULL && strlen(ppem) == plen &&
 	          strncmp(ppem, "-----BEGIN PRIVATE KEY-----", 27) == 0,
-	      "private export is NUL-terminated PKCS#8 PEM");
+	    "private export is NUL-terminated PKCS#8 PEM");
 	CHECK(crypto_rsa_import_private(ppem, plen, &priv) == 0,
-	      "exported private key imports");
+	    "exported private key imports");
 	CHECK(crypto_rsa_export_public(k, &upem, &ulen) == 0,
-	      "export public succeeds");
+	    "export public succeeds");
 	CHECK(upem != NULL && strlen(upem) == ulen &&
 	          strncmp(upem, "-----BEGIN PUBLIC KEY-----", 26) == 0,
-	      "public export is NUL-terminated SubjectPublicKeyInfo PEM");
+	    "public export is NUL-terminated SubjectPublicKeyInfo PEM");
 	CHECK(crypto_rsa_import_public(upem, ulen, &pub) == 0,
-	      "exported public key imports");
+	    "exported public key imports");
 	/* RSASSA-PKCS1-v1_5 is deterministic: same key, same signature. */
 	CHECK(crypto_rs256_sign(k, "m", 1, &s1, &l1) == 0 &&
 	          crypto_rs256_sign(priv, "m", 1, &s2, &l2) == 0 && l1 == l2 &&
 	          memcmp(s1, s2, l1) == 0,
-	      "the re-imported private key signs identically");
+	    "the re-imported private key signs identically");
 	CHECK(crypto_rs256_verify(pub, "m", 1, s1, l1) == 0,
-	      "the re-imported public key verifies");
+	    "the re-imported public key verifies");
 	check_sign_verify(k, pub);
 	CHECK(crypto_rs256_sign(pub, "m", 1, &s2, &l2) == CRYPTO_E_KEYTYPE,
-	      "a public key cannot sign");
+	    "a public key cannot sign");
 	CHECK(crypto_rsa_export_private(pub, &ppem, &plen) == CRYPTO_E_KEYTYPE,
-	      "a public key has no private PEM");
+	    "a public key has no private PEM");
 	crypto_wipe(ppem, plen);
 	free(ppem);
 	free(upem);
@@ -1008,11 +999,11 @@ check_public_numbers(const struct crypto_rsa *k, size_t want_nlen)
 	size_t nlen = 0, elen = 0;
 
 	CHECK(crypto_rsa_public_numbers(k, &n, &nlen, &e, &elen) == 0,
-	      "public numbers succeed");
+	    "public numbers succeed");
 	CHECK(nlen == want_nlen && n != NULL && n[0] != 0,
-	      "modulus has no leading zero byte");
+	    "modulus has no leading zero byte");
 	CHECK(elen == 3 && e != NULL && memcmp(e, "\x01\x00\x01", 3) == 0,
-	      "exponent is 65537 in three bytes");
+	    "exponent is 65537 in three bytes");
 	free(n);
 	free(e);
 }
@@ -1023,7 +1014,7 @@ test_rsa_generated(void)
 	struct crypto_rsa *k = NULL;
 
 	CHECK(crypto_rsa_generate(2048, &k) == 0 && k != NULL,
-	      "generate RSA-2048");
+	    "generate RSA-2048");
 	if (k == NULL)
 		return;
 	CHECK(crypto_rsa_bits(k) == 2048, "modulus has 2048 bits");
@@ -1040,25 +1031,25 @@ test_rsa_fixture(void)
 	uint8_t *want, *sig = NULL, *n = NULL, *e = NULL;
 	size_t wantlen, siglen = 0, nlen, elen;
 
-	CHECK(crypto_rsa_import_private(rsa_pkcs1_pem, strlen(rsa_pkcs1_pem),
-	                                &priv) == 0,
-	      "PKCS#1 private key imports");
-	CHECK(crypto_rsa_import_public(rsa_public_pem, strlen(rsa_public_pem),
-	                               &pub) == 0,
-	      "public key imports");
+	CHECK(crypto_rsa_import_private(
+	          rsa_pkcs1_pem, strlen(rsa_pkcs1_pem), &priv) == 0,
+	    "PKCS#1 private key imports");
+	CHECK(crypto_rsa_import_public(
+	          rsa_public_pem, strlen(rsa_public_pem), &pub) == 0,
+	    "public key imports");
 	if (priv == NULL || pub == NULL)
 		goto out;
 	want = unhex(rsa_jwt_sig_hex, &wantlen);
-	CHECK(crypto_rs256_verify(pub, JWT_INPUT, strlen(JWT_INPUT), want,
-	                          wantlen) == 0,
-	      "OpenSSL's RS256 signature verifies");
-	CHECK(crypto_rs256_sign(priv, JWT_INPUT, strlen(JWT_INPUT), &sig,
-	                        &siglen) == 0 &&
+	CHECK(crypto_rs256_verify(
+	          pub, JWT_INPUT, strlen(JWT_INPUT), want, wantlen) == 0,
+	    "OpenSSL's RS256 signature verifies");
+	CHECK(crypto_rs256_sign(
+	          priv, JWT_INPUT, strlen(JWT_INPUT), &sig, &siglen) == 0 &&
 	          siglen == wantlen && memcmp(sig, want, wantlen) == 0,
-	      "our RS256 signature equals OpenSSL's");
+	    "our RS256 signature equals OpenSSL's");
 	CHECK(crypto_rsa_public_numbers(pub, &n, &nlen, &e, &elen) == 0 &&
 	          eq_hex(n, nlen, rsa_modulus_hex),
-	      "modulus matches the one OpenSSL prints");
+	    "modulus matches the one OpenSSL prints");
 	free(want);
 	free(sig);
 	free(n);
@@ -1077,7 +1068,7 @@ static const struct {
     {__LINE__, ec_public_pem, 0, CRYPTO_E_KEYTYPE, "EC public key"},
     {__LINE__, ec_private_pem, 1, CRYPTO_E_KEYTYPE, "EC private key"},
     {__LINE__, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
-     0, -1, "malformed public key"},
+        0, -1, "malformed public key"},
     {__LINE__, "not a key at all", 0, -1, "no PEM at all"},
     {__LINE__, "not a key at all", 1, -1, "no PEM at all (private)"},
     {__LINE__, rsa_public_pem, 1, -1, "a public key as a private one"},
@@ -1097,26 +1088,25 @@ test_rsa_rejects(void)
 	     i++) {
 		k = sentinel;
 		if (rsa_import_rejects[i].private)
-			rc = crypto_rsa_import_private(
-			    rsa_import_rejects[i].pem,
-			    strlen(rsa_import_rejects[i].pem), &k);
+			rc =
+			    crypto_rsa_import_private(rsa_import_rejects[i].pem,
+			        strlen(rsa_import_rejects[i].pem), &k);
 		else
-			rc = crypto_rsa_import_public(
-			    rsa_import_rejects[i].pem,
+			rc = crypto_rsa_import_public(rsa_import_rejects[i].pem,
 			    strlen(rsa_import_rejects[i].pem), &k);
 		CHECK_LINE(rsa_import_rejects[i].line,
-		           rc == rsa_import_rejects[i].want && k == sentinel,
-		           rsa_import_rejects[i].what);
+		    rc == rsa_import_rejects[i].want && k == sentinel,
+		    rsa_import_rejects[i].what);
 	}
 	if ((big = malloc(CRYPTO_MAX_PEM + 1)) == NULL)
 		exit(EXIT_FAILURE);
 	memset(big, 'A', CRYPTO_MAX_PEM + 1);
 	CHECK(crypto_rsa_import_public(big, CRYPTO_MAX_PEM + 1, &k) == -1,
-	      "an oversized PEM is refused before parsing");
+	    "an oversized PEM is refused before parsing");
 	free(big);
 	k = sentinel;
 	CHECK(crypto_rsa_generate(1024, &k) == -1 && k == sentinel,
-	      "a 1024-bit key is refused");
+	    "a 1024-bit key is refused");
 	crypto_rsa_free(NULL);
 	CHECK(1, "crypto_rsa_free accepts NULL");
 }

@@ -106,8 +106,7 @@ file_exists(const char *path, const char *suffix)
 }
 
 static int
-append_bytes(const char *path, const char *suffix, const void *buf,
-    size_t len)
+append_bytes(const char *path, const char *suffix, const void *buf, size_t len)
 {
 	char p[600];
 	int fd, rc;
@@ -139,10 +138,10 @@ test_put_get_delete_round_trip(void)
 		const char *val;
 		size_t vlen;
 	} rows[] = {
-		{ __LINE__, "s:a", 3, "one", 3 },
-		{ __LINE__, "s:b", 3, "", 0 },			/* empty value */
-		{ __LINE__, "k\0bin", 5, "v\0\xff", 3 },	/* NULs in both */
-		{ __LINE__, "x", 1, "a longer value", 14 },
+	    {__LINE__, "s:a", 3, "one", 3},
+	    {__LINE__, "s:b", 3, "", 0},           /* empty value */
+	    {__LINE__, "k\0bin", 5, "v\0\xff", 3}, /* NULs in both */
+	    {__LINE__, "x", 1, "a longer value", 14},
 	};
 	struct store *st = NULL;
 	uint8_t *v;
@@ -155,7 +154,7 @@ test_put_get_delete_round_trip(void)
 		CHECK_LINE(rows[i].line, store_begin_write(st) == 0, "begin");
 		CHECK_LINE(rows[i].line,
 		    store_put(st, rows[i].key, rows[i].klen, rows[i].val,
-			rows[i].vlen) == 0,
+		        rows[i].vlen) == 0,
 		    "put");
 		CHECK_LINE(rows[i].line, store_commit(st) == 0, "commit");
 	}
@@ -166,19 +165,21 @@ test_put_get_delete_round_trip(void)
 		CHECK_LINE(rows[i].line,
 		    store_get(st, rows[i].key, rows[i].klen, &v, &vlen) == 0,
 		    "get finds the committed value");
-		CHECK_LINE(rows[i].line, v != NULL && vlen == rows[i].vlen &&
-			memcmp(v, rows[i].val, vlen) == 0,
+		CHECK_LINE(rows[i].line,
+		    v != NULL && vlen == rows[i].vlen &&
+		        memcmp(v, rows[i].val, vlen) == 0,
 		    "value round-trips byte for byte");
 		free(v);
 	}
 	v = NULL;
-	CHECK(store_get(st, "nope", 4, &v, &vlen) == STORE_NOTFOUND &&
-		v == NULL,
+	CHECK(
+	    store_get(st, "nope", 4, &v, &vlen) == STORE_NOTFOUND && v == NULL,
 	    "a missing key is STORE_NOTFOUND and leaves *val alone");
 	store_end_read(st);
 
 	CHECK(del_str(st, "s:a") == 0, "delete commits");
-	CHECK(del_str(st, "never-there") == 0, "deleting a missing key is fine");
+	CHECK(
+	    del_str(st, "never-there") == 0, "deleting a missing key is fine");
 	CHECK(read_str(st, "s:a", "one") == -1, "deleted key is gone");
 	CHECK(put_str(st, "s:a", "two") == 0, "put after delete");
 	CHECK(read_str(st, "s:a", "two") == 1, "put after delete is visible");
@@ -213,8 +214,8 @@ test_misuse_is_refused(void)
 	    "value of exactly STORE_MAX_VALUE accepted");
 	CHECK(store_commit(st) == 0, "commit a 2 MiB value");
 	CHECK(store_begin_read(st) == 0 &&
-		store_get(st, "k", 1, &v, &vlen) == 0 &&
-		vlen == STORE_MAX_VALUE,
+	          store_get(st, "k", 1, &v, &vlen) == 0 &&
+	          vlen == STORE_MAX_VALUE,
 	    "2 MiB value reads back");
 	free(v);
 	store_end_read(st);
@@ -234,7 +235,7 @@ test_transaction_sees_its_own_writes(void)
 	CHECK(put_str(st, "gone", "old") == 0, "seed");
 	CHECK(store_begin_write(st) == 0, "write section");
 	CHECK(store_put(st, "a", 1, "1", 1) == 0 &&
-		store_put(st, "a", 1, "2", 1) == 0,
+	          store_put(st, "a", 1, "2", 1) == 0,
 	    "two puts of one key");
 	CHECK(store_delete(st, "gone", 4) == 0, "delete in txn");
 	CHECK(has_str(st, "a", "2") == 1, "txn sees its last put");
@@ -259,7 +260,7 @@ test_abort_discards_the_transaction(void)
 	CHECK(put_str(st, "kept", "yes") == 0, "seed");
 	CHECK(store_begin_write(st) == 0, "write section");
 	CHECK(store_put(st, "dropped", 7, "x", 1) == 0 &&
-		store_delete(st, "kept", 4) == 0,
+	          store_delete(st, "kept", 4) == 0,
 	    "buffer a put and a delete");
 	store_abort(st);
 	CHECK(read_str(st, "dropped", "x") == -1, "aborted put not applied");
@@ -364,7 +365,7 @@ test_checkpoints_keep_everything_readable(void)
 			snprintf(key, sizeof(key), "k:%d", i);
 			snprintf(val, sizeof(val), "v%d.%d", gen, i);
 			if ((i + gen) % 7 == 0 ? del_str(a, key) != 0
-					       : put_str(a, key, val) != 0)
+			                       : put_str(a, key, val) != 0)
 				ok = 0;
 		}
 		CHECK(ok, "round of commits");
@@ -389,7 +390,7 @@ test_checkpoints_keep_everything_readable(void)
 		k.dsize = 3;
 		v = gdbm_fetch(db, k);
 		CHECK(v.dptr != NULL && v.dsize == 4 &&
-			memcmp(v.dptr, "v5.1", 4) == 0,
+		          memcmp(v.dptr, "v5.1", 4) == 0,
 		    "checkpointed value is in gdbm");
 		free(v.dptr);
 		gdbm_close(db);
@@ -401,6 +402,73 @@ out:
 	store_close(b);
 }
 
+/* Commit n keys "<prefix><i>" one per transaction; 0 if all committed. */
+static int
+write_keys(struct store *st, const char *prefix, int n)
+{
+	char key[32], val[32];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s%d", prefix, i);
+		snprintf(val, sizeof(val), "value %d", i);
+		if (put_str(st, key, val) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+count_keys(struct store *st, const char *prefix, int n)
+{
+	char key[32], val[32];
+	int i, found = 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s%d", prefix, i);
+		snprintf(val, sizeof(val), "value %d", i);
+		found += read_str(st, key, val) == 1;
+	}
+	return found;
+}
+
+/* Checkpoints copy gdbm outside the write lock: what other processes
+ * commit meanwhile must move into the new journal. */
+static void
+test_checkpoints_during_concurrent_writes_lose_nothing(void)
+{
+	struct store *st = NULL;
+	const char *path = new_path("ckptrace");
+	int status = -1;
+	pid_t pid;
+
+	CHECK(store_open(path, 1, &st) == 0, "open");
+	if (st == NULL)
+		return;
+	store_set_checkpoint_bytes(st, 2048);
+	if ((pid = fork()) == 0) {
+		struct store *cst = NULL;
+		int rc = store_open(path, 0, &cst) == 0 ? 0 : 1;
+
+		if (rc == 0) {
+			store_set_checkpoint_bytes(cst, 1024);
+			rc = write_keys(cst, "child:", 1500) == 0 ? 0 : 1;
+		}
+		store_close(cst);
+		_exit(rc);
+	}
+	CHECK(write_keys(st, "parent:", 1500) == 0, "parent commits");
+	CHECK(waitpid(pid, &status, 0) == pid && status == 0, "child commits");
+	CHECK(count_keys(st, "parent:", 1500) == 1500,
+	    "every parent write is there");
+	CHECK(count_keys(st, "child:", 1500) == 1500,
+	    "every child write is there");
+	CHECK(
+	    store_checkpoint(st) == 0 && count_keys(st, "child:", 1500) == 1500,
+	    "and after a last checkpoint");
+	store_close(st);
+}
+
 struct tally {
 	int n;
 	int stop_at;
@@ -408,8 +476,7 @@ struct tally {
 };
 
 static int
-tally_cb(void *arg, const void *key, size_t klen, const void *val,
-    size_t vlen)
+tally_cb(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
 {
 	struct tally *t = arg;
 	size_t len = strlen(t->seen);
@@ -433,22 +500,22 @@ test_iterate_visits_live_keys_with_prefix(void)
 		return;
 	/* Spread keys over gdbm, the journal overlay and the transaction. */
 	CHECK(put_str(st, "s:gdbm", "1") == 0 &&
-		put_str(st, "s:gone", "1") == 0 &&
-		put_str(st, "s:over", "1") == 0 &&
-		put_str(st, "u:other", "1") == 0 && store_checkpoint(st) == 0,
+	          put_str(st, "s:gone", "1") == 0 &&
+	          put_str(st, "s:over", "1") == 0 &&
+	          put_str(st, "u:other", "1") == 0 && store_checkpoint(st) == 0,
 	    "seed gdbm");
 	CHECK(put_str(st, "s:jrnl", "1") == 0 && del_str(st, "s:gone") == 0 &&
-		put_str(st, "s:over", "2") == 0,
+	          put_str(st, "s:over", "2") == 0,
 	    "seed journal");
 	CHECK(store_begin_write(st) == 0, "write section");
 	CHECK(store_put(st, "s:txn", 5, "1", 1) == 0 &&
-		store_delete(st, "s:jrnl", 6) == 0,
+	          store_delete(st, "s:jrnl", 6) == 0,
 	    "seed transaction");
 	memset(&t, 0, sizeof(t));
 	CHECK(store_iterate(st, "s:", 2, tally_cb, &t) == 0, "iterate");
 	CHECK(t.n == 3, "three live s: keys, each once");
 	CHECK(strstr(t.seen, "s:gdbm,") && strstr(t.seen, "s:over,") &&
-		strstr(t.seen, "s:txn,"),
+	          strstr(t.seen, "s:txn,"),
 	    "the right ones");
 	memset(&t, 0, sizeof(t));
 	t.stop_at = 2;
@@ -457,7 +524,7 @@ test_iterate_visits_live_keys_with_prefix(void)
 	store_abort(st);
 	memset(&t, 0, sizeof(t));
 	CHECK(store_begin_read(st) == 0 &&
-		store_iterate(st, NULL, 0, tally_cb, &t) == 0,
+	          store_iterate(st, NULL, 0, tally_cb, &t) == 0,
 	    "iterate everything in a read section");
 	CHECK(t.n == 4, "gdbm, over, jrnl and u:other");
 	store_end_read(st);
@@ -471,7 +538,7 @@ test_reopen_after_close_keeps_data(void)
 	const char *path = new_path("reopen");
 
 	CHECK(store_open(path, 1, &st) == 0 && put_str(st, "a", "1") == 0 &&
-		store_checkpoint(st) == 0 && put_str(st, "b", "2") == 0,
+	          store_checkpoint(st) == 0 && put_str(st, "b", "2") == 0,
 	    "write to gdbm and journal");
 	store_close(st);
 	st = NULL;
@@ -490,7 +557,7 @@ test_torn_journal_tail_is_repaired(void)
 	off_t good;
 
 	CHECK(store_open(path, 1, &st) == 0 && put_str(st, "a", "1") == 0 &&
-		put_str(st, "b", "2") == 0,
+	          put_str(st, "b", "2") == 0,
 	    "two records");
 	store_close(st);
 	st = NULL;
@@ -502,7 +569,7 @@ test_torn_journal_tail_is_repaired(void)
 	    "earlier records survive");
 	CHECK(st && put_str(st, "c", "3") == 0, "next writer commits");
 	CHECK(file_size(path, ".journal") > good && st &&
-		read_str(st, "c", "3") == 1,
+	          read_str(st, "c", "3") == 1,
 	    "its record replaced the garbage");
 	store_close(st);
 	st = NULL;
@@ -552,7 +619,7 @@ test_leftovers_of_a_killed_checkpoint_are_cleaned(void)
 	if (a == NULL || b == NULL)
 		goto out;
 	CHECK(put_str(a, "a", "1") == 0 && store_checkpoint(a) == 0 &&
-		put_str(a, "b", "2") == 0,
+	          put_str(a, "b", "2") == 0,
 	    "data in gdbm and in the journal");
 	CHECK(read_str(b, "b", "2") == 1, "b has a view");
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -564,9 +631,12 @@ test_leftovers_of_a_killed_checkpoint_are_cleaned(void)
 	CHECK(raise_busy_flag(path) == 0, "leave the busy flag raised");
 	CHECK(read_str(b, "a", "1") == 1 && read_str(b, "b", "2") == 1,
 	    "a reader recovers and reads everything");
-	CHECK(!file_exists(path, ".tmp"), "recovery removed the copy");
 	CHECK(put_str(a, "c", "3") == 0 && read_str(b, "c", "3") == 1,
 	    "writes go on after recovery");
+	store_close(b);
+	b = NULL;
+	CHECK(store_open(path, 0, &b) == 0 && !file_exists(path, ".tmp"),
+	    "the next open removes the copy");
 out:
 	store_close(a);
 	store_close(b);
@@ -577,8 +647,9 @@ test_forked_child_commits_are_seen_by_parent(void)
 {
 	struct store *st = NULL;
 	const char *path = new_path("fork");
-	int status = -1;
+	int status = -1, fds[2];
 	pid_t pid;
+	char c = 0;
 
 	CHECK(store_open(path, 1, &st) == 0, "open");
 	if (st == NULL)
@@ -588,28 +659,39 @@ test_forked_child_commits_are_seen_by_parent(void)
 		struct store *cst = NULL;
 
 		_exit(store_open(path, 0, &cst) == 0 &&
-			    read_str(cst, "parent", "1") == 1 &&
-			    put_str(cst, "child", "own handle") == 0
-			? 0
-			: 1);
+		              read_str(cst, "parent", "1") == 1 &&
+		              put_str(cst, "child", "own handle") == 0
+		          ? 0
+		          : 1);
 	}
 	CHECK(waitpid(pid, &status, 0) == pid && status == 0,
 	    "child with its own handle commits");
 	CHECK(read_str(st, "child", "own handle") == 1,
 	    "parent sees the child's commit");
 	/* A child using the handle it inherited must not share the
-	 * parent's locks: it reopens its descriptors. */
-	CHECK(store_begin_read(st) == 0, "parent holds a read section");
-	if ((pid = fork()) == 0)
-		_exit(put_str(st, "child", "inherited") == 0 ? 0 : 1);
+	 * parent's locks (its write lock would just convert the parent's
+	 * read lock): it reopens its descriptors, so it waits. */
+	CHECK(store_begin_read(st) == 0 && pipe(fds) == 0,
+	    "parent holds a read section");
+	if ((pid = fork()) == 0) {
+		int ok = put_str(st, "child", "inherited") == 0;
+
+		_exit(write(fds[1], ok ? "y" : "n", 1) == 1 && ok ? 0 : 1);
+	}
 	usleep(100000);
-	CHECK(has_str(st, "child", "own handle") == 1,
+	CHECK(fcntl(fds[0], F_SETFL, O_NONBLOCK) == 0 &&
+	          read(fds[0], &c, 1) == -1 && errno == EAGAIN,
 	    "child's write waits for the parent's read section");
 	store_end_read(st);
+	CHECK(fcntl(fds[0], F_SETFL, 0) == 0 && read(fds[0], &c, 1) == 1 &&
+	          c == 'y',
+	    "then commits");
 	CHECK(waitpid(pid, &status, 0) == pid && status == 0,
-	    "child with the inherited handle commits");
+	    "child with the inherited handle exits cleanly");
 	CHECK(read_str(st, "child", "inherited") == 1,
 	    "parent sees that commit too");
+	close(fds[0]);
+	close(fds[1]);
 	store_close(st);
 }
 
@@ -620,8 +702,8 @@ struct collect {
 };
 
 static int
-compare_cb(void *arg, const void *key, size_t klen, const void *val,
-    size_t vlen)
+compare_cb(
+    void *arg, const void *key, size_t klen, const void *val, size_t vlen)
 {
 	struct collect *c = arg;
 	uint8_t *v = NULL;
@@ -647,7 +729,7 @@ test_dump_and_load_round_trip(void)
 	snprintf(dump, sizeof(dump), "%s/dump.bin", test_dir);
 	snprintf(plain, sizeof(plain), "%s/plain.gdbm", test_dir);
 	CHECK(store_open(new_path("dumpsrc"), 1, &src) == 0 &&
-		store_open(new_path("dumpdst"), 1, &dst) == 0,
+	          store_open(new_path("dumpdst"), 1, &dst) == 0,
 	    "open two stores");
 	if (src == NULL || dst == NULL)
 		goto out;
@@ -661,22 +743,23 @@ test_dump_and_load_round_trip(void)
 	CHECK(ok && del_str(src, "s:3") == 0, "fill the source");
 	fd = open(dump, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	CHECK(fd != -1 && store_dump(src, fd) == 0, "dump");
-	CHECK(fd != -1 && lseek(fd, 0, SEEK_SET) == 0 && store_load(dst, fd) == 0,
+	CHECK(
+	    fd != -1 && lseek(fd, 0, SEEK_SET) == 0 && store_load(dst, fd) == 0,
 	    "load into an empty store");
 	CHECK(fd != -1 && lseek(fd, 0, SEEK_SET) == 0 &&
-		store_load(dst, fd) == -1,
+	          store_load(dst, fd) == -1,
 	    "load into a non-empty store is refused");
 	memset(&c, 0, sizeof(c));
 	c.other = dst;
 	CHECK(store_begin_read(src) == 0 && store_begin_read(dst) == 0,
 	    "read sections");
 	CHECK(store_iterate(src, NULL, 0, compare_cb, &c) == 0 && c.n == 49 &&
-		c.mismatched == 0,
+	          c.mismatched == 0,
 	    "every source record is in the copy");
 	memset(&c, 0, sizeof(c));
 	c.other = src;
 	CHECK(store_iterate(dst, NULL, 0, compare_cb, &c) == 0 && c.n == 49 &&
-		c.mismatched == 0,
+	          c.mismatched == 0,
 	    "and nothing else");
 	store_end_read(src);
 	store_end_read(dst);
@@ -690,8 +773,7 @@ test_dump_and_load_round_trip(void)
 	if (db != NULL) {
 		gdbm_count_t n = 0;
 
-		CHECK(gdbm_count(db, &n) == 0 && n == 49,
-		    "with every record");
+		CHECK(gdbm_count(db, &n) == 0 && n == 49, "with every record");
 		gdbm_close(db);
 	}
 #else
@@ -701,19 +783,19 @@ test_dump_and_load_round_trip(void)
 	store_close(dst);
 	dst = NULL;
 	CHECK(put_str(src, "e:empty", "") == 0 &&
-		store_open(new_path("dumpdst2"), 1, &dst) == 0 &&
-		ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0 &&
-		store_dump(src, fd) == 0 && lseek(fd, 0, SEEK_SET) == 0 &&
-		store_load(dst, fd) == 0,
+	          store_open(new_path("dumpdst2"), 1, &dst) == 0 &&
+	          ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0 &&
+	          store_dump(src, fd) == 0 && lseek(fd, 0, SEEK_SET) == 0 &&
+	          store_load(dst, fd) == 0,
 	    "dump and load a store with an empty value");
 	CHECK(dst && read_str(dst, "e:empty", "") == 1 &&
-		read_str(dst, "s:1", "odd") == 1,
+	          read_str(dst, "s:1", "odd") == 1,
 	    "the empty value survives");
 	CHECK(ftruncate(fd, lseek(fd, 0, SEEK_END) - 30) == 0, "cut the dump");
 	store_close(dst);
 	dst = NULL;
 	CHECK(store_open(new_path("dumpdst3"), 1, &dst) == 0 &&
-		lseek(fd, 0, SEEK_SET) == 0 && store_load(dst, fd) == -1,
+	          lseek(fd, 0, SEEK_SET) == 0 && store_load(dst, fd) == -1,
 	    "a cut-short dump is refused");
 out:
 	if (fd != -1)
@@ -726,7 +808,7 @@ static void
 test_load_reads_a_dump_written_by_gdbm(void)
 {
 	static const char val[] = "1\0\377 a value long enough to need two "
-				  "base64 lines: gdbm wraps them at 76";
+	                          "base64 lines: gdbm wraps them at 76";
 	struct store *st = NULL;
 	char plain[600], dump[600];
 	GDBM_FILE db;
@@ -743,21 +825,22 @@ test_load_reads_a_dump_written_by_gdbm(void)
 	k.dsize = 8;
 	v.dptr = (char *)val;
 	v.dsize = sizeof(val) - 1;
-	CHECK(gdbm_store(db, k, v, GDBM_REPLACE) == 0 &&
-		gdbm_dump(db, dump, GDBM_DUMP_FMT_ASCII, GDBM_NEWDB, 0600) == 0,
+	CHECK(
+	    gdbm_store(db, k, v, GDBM_REPLACE) == 0 &&
+	        gdbm_dump(db, dump, GDBM_DUMP_FMT_ASCII, GDBM_NEWDB, 0600) == 0,
 	    "gdbm_dump writes an ASCII dump");
 	gdbm_close(db);
 	fd = open(dump, O_RDONLY);
 	CHECK(fd != -1 && store_open(new_path("fromgdbm"), 1, &st) == 0 &&
-		store_load(st, fd) == 0,
+	          store_load(st, fd) == 0,
 	    "store_load reads it");
 	if (st != NULL) {
 		uint8_t *got = NULL;
 		size_t len = 0;
 
 		CHECK(store_begin_read(st) == 0 &&
-			store_get(st, "m:format", 8, &got, &len) == 0 &&
-			len == sizeof(val) - 1 && memcmp(got, val, len) == 0,
+		          store_get(st, "m:format", 8, &got, &len) == 0 &&
+		          len == sizeof(val) - 1 && memcmp(got, val, len) == 0,
 		    "with the record intact");
 		free(got);
 		store_end_read(st);
@@ -781,6 +864,7 @@ main(void)
 	test_second_handle_sees_commits_and_readers_share();
 	test_writer_waits_for_a_reader_in_another_process();
 	test_checkpoints_keep_everything_readable();
+	test_checkpoints_during_concurrent_writes_lose_nothing();
 	test_iterate_visits_live_keys_with_prefix();
 	test_reopen_after_close_keeps_data();
 	test_torn_journal_tail_is_repaired();

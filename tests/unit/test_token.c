@@ -77,14 +77,14 @@ make_jwt(const char *hdr, const char *payload, enum signer how)
 	case SIGN_KEY:
 	case SIGN_OTHER:
 		rc = crypto_rs256_sign(how == SIGN_KEY ? key : other, msg,
-		                       strlen(msg), &sig, &siglen);
+		    strlen(msg), &sig, &siglen);
 		s64 = rc == 0 ? b64(sig, siglen) : NULL;
 		free(sig);
 		break;
 	case SIGN_HMAC:
 		if ((rc = crypto_rsa_export_public(key, &pem, &pemlen)) == 0)
-			rc = crypto_hmac_sha256(pem, pemlen, msg, strlen(msg),
-			                        mac);
+			rc = crypto_hmac_sha256(
+			    pem, pemlen, msg, strlen(msg), mac);
 		s64 = rc == 0 ? b64(mac, sizeof(mac)) : NULL;
 		free(pem);
 		break;
@@ -116,7 +116,7 @@ verify(const char *jwt, size_t len, int64_t now, struct token_claims *c)
  */
 static enum cf_status
 verify_logged(const struct crypto_rsa *k, const char *jwt, size_t len,
-              int64_t now, struct token_claims *c, char *log, size_t logsz)
+    int64_t now, struct token_claims *c, char *log, size_t logsz)
 {
 	FILE *tmp;
 	enum cf_status st;
@@ -162,7 +162,7 @@ log_leaks(const char *log, const char *jwt, size_t len)
  */
 static void
 check_verdict(int line, const struct crypto_rsa *k, const char *jwt, size_t len,
-              const char *why, const char *what)
+    const char *why, const char *what)
 {
 	struct token_claims c;
 	char log[1024], want[256];
@@ -179,9 +179,9 @@ check_verdict(int line, const struct crypto_rsa *k, const char *jwt, size_t len,
 	CHECK_LINE(line, st == CF_E_UNAUTHORIZED, what);
 	CHECK_LINE(line, strstr(log, want) != NULL, why);
 	CHECK_LINE(line, c.uid[0] == '\0' && c.exp == 0,
-	           "claims untouched on refusal");
+	    "claims untouched on refusal");
 	CHECK_LINE(line, jwt == NULL || !log_leaks(log, jwt, len),
-	           "no token bytes in the log");
+	    "no token bytes in the log");
 }
 
 static void
@@ -192,32 +192,32 @@ test_issue_then_verify_round_trips(void)
 	char pj[64];
 
 	CHECK(token_issue(key, "alice", NOW, CF_TOKEN_LIFETIME, &jwt) == CF_OK,
-	      "issue");
+	    "issue");
 	if (jwt == NULL)
 		return;
 	/* The exact bytes of header and payload, as DC/OS issues them. */
 	snprintf(pj, sizeof(pj), "{\"uid\":\"alice\",\"exp\":%lld}",
-	         NOW + CF_TOKEN_LIFETIME);
+	    NOW + CF_TOKEN_LIFETIME);
 	want_h = b64(HDR, strlen(HDR));
 	want_p = b64(pj, strlen(pj));
 	want = join3(want_h, ".", want_p);
 	CHECK(strncmp(jwt, want, strlen(want)) == 0 && jwt[strlen(want)] == '.',
-	      "header and payload are exactly as specified");
+	    "header and payload are exactly as specified");
 	CHECK(strchr(jwt, '=') == NULL, "no padding");
 
 	memset(&c, 0, sizeof(c));
 	CHECK(verify(jwt, strlen(jwt), NOW, &c) == CF_OK, "issued verifies");
 	CHECK(strcmp(c.uid, "alice") == 0, "uid claim");
 	CHECK(c.exp == NOW + CF_TOKEN_LIFETIME, "exp claim");
-	CHECK(verify(jwt, strlen(jwt), NOW + CF_TOKEN_LIFETIME - 1, &c) ==
-	          CF_OK,
-	      "valid one second before exp");
+	CHECK(
+	    verify(jwt, strlen(jwt), NOW + CF_TOKEN_LIFETIME - 1, &c) == CF_OK,
+	    "valid one second before exp");
 	CHECK(verify(jwt, strlen(jwt), NOW + CF_TOKEN_LIFETIME, &c) ==
 	          CF_E_UNAUTHORIZED,
-	      "refused at exp");
-	CHECK(token_verify(other, jwt, strlen(jwt), NOW, &c) ==
-	          CF_E_UNAUTHORIZED,
-	      "refused under another key");
+	    "refused at exp");
+	CHECK(
+	    token_verify(other, jwt, strlen(jwt), NOW, &c) == CF_E_UNAUTHORIZED,
+	    "refused under another key");
 	free(want_h);
 	free(want_p);
 	free(want);
@@ -232,9 +232,12 @@ test_issue_refuses_bad_arguments(void)
 		const char *uid;
 		int64_t now, lifetime;
 	} rows[] = {
-	    {__LINE__, "a!", NOW, 60},         {__LINE__, "", NOW, 60},
-	    {__LINE__, U97, NOW, 60},          {__LINE__, NULL, NOW, 60},
-	    {__LINE__, "alice", NOW, 0},       {__LINE__, "alice", NOW, -1},
+	    {__LINE__, "a!", NOW, 60},
+	    {__LINE__, "", NOW, 60},
+	    {__LINE__, U97, NOW, 60},
+	    {__LINE__, NULL, NOW, 60},
+	    {__LINE__, "alice", NOW, 0},
+	    {__LINE__, "alice", NOW, -1},
 	    {__LINE__, "alice", INT64_MAX, 1},
 	};
 	char *jwt = NULL;
@@ -242,13 +245,12 @@ test_issue_refuses_bad_arguments(void)
 
 	for (i = 0; i < sizeof(rows) / sizeof(*rows); i++)
 		CHECK_LINE(rows[i].line,
-		           token_issue(key, rows[i].uid, rows[i].now,
-		                       rows[i].lifetime,
-		                       &jwt) == CF_E_BAD_REQUEST &&
-		               jwt == NULL,
-		           "issue refused, *jwt untouched");
+		    token_issue(key, rows[i].uid, rows[i].now, rows[i].lifetime,
+		        &jwt) == CF_E_BAD_REQUEST &&
+		        jwt == NULL,
+		    "issue refused, *jwt untouched");
 	CHECK(token_issue(key, U96, NOW, 60, &jwt) == CF_OK,
-	      "96-byte uid issued");
+	    "96-byte uid issued");
 	free(jwt);
 }
 
@@ -285,93 +287,93 @@ test_verify_checks_header_signature_and_claims(void)
 	} rows[] = {
 	    {__LINE__, HDR, GOOD, SIGN_KEY, NULL, "control"},
 	    {__LINE__, "{\"alg\":\"RS256\"}", GOOD, SIGN_KEY, NULL,
-	     "typ is optional"},
+	        "typ is optional"},
 	    {__LINE__, "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"k1\"}",
-	     GOOD, SIGN_KEY, NULL, "extra header member"},
+	        GOOD, SIGN_KEY, NULL, "extra header member"},
 	    {__LINE__, HDR,
-	     "{\"uid\":\"alice\",\"exp\":1800000000,\"iat\":1,\"x\":[1]}",
-	     SIGN_KEY, NULL, "extra claims"},
+	        "{\"uid\":\"alice\",\"exp\":1800000000,\"iat\":1,\"x\":[1]}",
+	        SIGN_KEY, NULL, "extra claims"},
 	    {__LINE__, HDR, "{\"uid\":\"" U96 "\",\"exp\":1800000000}",
-	     SIGN_KEY, NULL, "96-byte uid"},
+	        SIGN_KEY, NULL, "96-byte uid"},
 	    {__LINE__, HDR, "{\"uid\":\"a-b_c@d.E9\",\"exp\":1800000000}",
-	     SIGN_KEY, NULL, "every uid character class"},
+	        SIGN_KEY, NULL, "every uid character class"},
 	    {__LINE__, HDR, "{\"uid\":\"alice\",\"exp\":1700000001}", SIGN_KEY,
-	     NULL, "exp one second ahead"},
+	        NULL, "exp one second ahead"},
 
 	    {__LINE__, HDR, GOOD, SIGN_OTHER, R_SIG, "signed by another key"},
 	    {__LINE__, HDR, GOOD, SIGN_HMAC, R_SIG,
-	     "HMAC under an RS256 header"},
+	        "HMAC under an RS256 header"},
 	    {__LINE__, "{\"alg\":\"none\",\"typ\":\"JWT\"}", GOOD, SIGN_EMPTY,
-	     R_ALG, "alg none, empty signature"},
+	        R_ALG, "alg none, empty signature"},
 	    {__LINE__, "{\"alg\":\"none\",\"typ\":\"JWT\"}", GOOD, SIGN_KEY,
-	     R_ALG, "alg none, even with a good signature"},
+	        R_ALG, "alg none, even with a good signature"},
 	    {__LINE__, "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", GOOD, SIGN_HMAC,
-	     R_ALG, "HS256 keyed with the public key PEM"},
+	        R_ALG, "HS256 keyed with the public key PEM"},
 	    {__LINE__, "{\"alg\":\"rs256\",\"typ\":\"JWT\"}", GOOD, SIGN_KEY,
-	     R_ALG, "alg case differs"},
+	        R_ALG, "alg case differs"},
 	    {__LINE__, "{\"alg\":\"RS256 \",\"typ\":\"JWT\"}", GOOD, SIGN_KEY,
-	     R_ALG, "alg with a trailing space"},
+	        R_ALG, "alg with a trailing space"},
 	    {__LINE__, "{\"alg\":\"RS512\",\"typ\":\"JWT\"}", GOOD, SIGN_KEY,
-	     R_ALG, "another RSA alg"},
+	        R_ALG, "another RSA alg"},
 	    {__LINE__, "{\"typ\":\"JWT\"}", GOOD, SIGN_KEY, R_NOALG,
-	     "alg missing"},
+	        "alg missing"},
 	    {__LINE__, "{\"alg\":[\"RS256\"],\"typ\":\"JWT\"}", GOOD, SIGN_KEY,
-	     R_NOALG, "alg not a string"},
+	        R_NOALG, "alg not a string"},
 	    {__LINE__, "{\"alg\":null,\"typ\":\"JWT\"}", GOOD, SIGN_KEY,
-	     R_NOALG, "alg null"},
+	        R_NOALG, "alg null"},
 	    {__LINE__, "{\"alg\":\"RS256\",\"typ\":\"JWS\"}", GOOD, SIGN_KEY,
-	     R_TYP, "typ JWS"},
+	        R_TYP, "typ JWS"},
 	    {__LINE__, "{\"alg\":\"RS256\",\"typ\":1}", GOOD, SIGN_KEY, R_TYP,
-	     "typ not a string"},
+	        "typ not a string"},
 	    {__LINE__, "{\"alg\":\"RS256\",\"typ\":null}", GOOD, SIGN_KEY,
-	     R_TYP, "typ null"},
+	        R_TYP, "typ null"},
 	    {__LINE__, "{\"alg\":\"RS256\",\"crit\":[\"exp\"]}", GOOD, SIGN_KEY,
-	     R_CRIT, "crit present"},
+	        R_CRIT, "crit present"},
 	    {__LINE__, "[\"RS256\"]", GOOD, SIGN_KEY, R_HDR,
-	     "header not an object"},
+	        "header not an object"},
 	    {__LINE__, "{\"alg\":\"RS256\"", GOOD, SIGN_KEY, R_HDR,
-	     "header not JSON"},
+	        "header not JSON"},
 	    {__LINE__, "{\"alg\":\"RS256\"} x", GOOD, SIGN_KEY, R_HDR,
-	     "header with trailing bytes"},
+	        "header with trailing bytes"},
 
 	    {__LINE__, HDR, "{\"uid\":\"alice\",\"exp\":1700000000}", SIGN_KEY,
-	     R_EXPIRED, "exp equal to now"},
+	        R_EXPIRED, "exp equal to now"},
 	    {__LINE__, HDR, "{\"uid\":\"alice\",\"exp\":1}", SIGN_KEY,
-	     R_EXPIRED, "exp long past"},
+	        R_EXPIRED, "exp long past"},
 	    {__LINE__, HDR, "{\"uid\":\"alice\",\"exp\":-1800000000}", SIGN_KEY,
-	     R_EXPIRED, "exp negative"},
+	        R_EXPIRED, "exp negative"},
 	    {__LINE__, HDR, "{\"uid\":\"alice\",\"exp\":\"1800000000\"}",
-	     SIGN_KEY, R_EXP, "exp a string"},
+	        SIGN_KEY, R_EXP, "exp a string"},
 	    {__LINE__, HDR, "{\"uid\":\"alice\",\"exp\":1800000000.0}",
-	     SIGN_KEY, R_EXP, "exp a float"},
+	        SIGN_KEY, R_EXP, "exp a float"},
 	    {__LINE__, HDR, "{\"uid\":\"alice\",\"exp\":1.8e9}", SIGN_KEY,
-	     R_EXP, "exp in exponent form"},
+	        R_EXP, "exp in exponent form"},
 	    {__LINE__, HDR, "{\"uid\":\"alice\",\"exp\":true}", SIGN_KEY, R_EXP,
-	     "exp a boolean"},
+	        "exp a boolean"},
 	    {__LINE__, HDR, "{\"uid\":\"alice\",\"exp\":null}", SIGN_KEY, R_EXP,
-	     "exp null"},
+	        "exp null"},
 	    {__LINE__, HDR, "{\"uid\":\"alice\"}", SIGN_KEY, R_EXP,
-	     "exp missing"},
+	        "exp missing"},
 	    {__LINE__, HDR, "{\"exp\":1800000000}", SIGN_KEY, R_NOUID,
-	     "uid missing"},
+	        "uid missing"},
 	    {__LINE__, HDR, "{\"uid\":42,\"exp\":1800000000}", SIGN_KEY,
-	     R_NOUID, "uid a number"},
+	        R_NOUID, "uid a number"},
 	    {__LINE__, HDR, "{\"uid\":null,\"exp\":1800000000}", SIGN_KEY,
-	     R_NOUID, "uid null"},
+	        R_NOUID, "uid null"},
 	    {__LINE__, HDR, "{\"uid\":\"a!\",\"exp\":1800000000}", SIGN_KEY,
-	     R_UID, "uid with '!'"},
+	        R_UID, "uid with '!'"},
 	    {__LINE__, HDR, "{\"uid\":\"" U97 "\",\"exp\":1800000000}",
-	     SIGN_KEY, R_UID, "uid of 97 bytes"},
+	        SIGN_KEY, R_UID, "uid of 97 bytes"},
 	    {__LINE__, HDR, "{\"uid\":\"\",\"exp\":1800000000}", SIGN_KEY,
-	     R_UID, "uid empty"},
+	        R_UID, "uid empty"},
 	    {__LINE__, HDR, "{\"uid\":\"a\\u0000b\",\"exp\":1800000000}",
-	     SIGN_KEY, R_UID, "uid with a NUL"},
+	        SIGN_KEY, R_UID, "uid with a NUL"},
 	    {__LINE__, HDR, "{\"uid\":\"a/b\",\"exp\":1800000000}", SIGN_KEY,
-	     R_UID, "uid with '/'"},
+	        R_UID, "uid with '/'"},
 	    {__LINE__, HDR, "[\"alice\",1800000000]", SIGN_KEY, R_PAYLOAD,
-	     "payload not an object"},
+	        "payload not an object"},
 	    {__LINE__, HDR, "{\"uid\":\"alice\",", SIGN_KEY, R_PAYLOAD,
-	     "payload not JSON"},
+	        "payload not JSON"},
 	};
 	char *jwt;
 	size_t i;
@@ -379,7 +381,7 @@ test_verify_checks_header_signature_and_claims(void)
 	for (i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
 		jwt = make_jwt(rows[i].hdr, rows[i].payload, rows[i].how);
 		check_verdict(rows[i].line, key, jwt, strlen(jwt), rows[i].why,
-		              rows[i].what);
+		    rows[i].what);
 		free(jwt);
 	}
 }
@@ -403,7 +405,7 @@ test_verify_refuses_tampered_payload(void)
 	memcpy(forged, jwt, (size_t)(d1 - jwt));
 	strcpy(forged + (d1 - jwt), rest);
 	check_verdict(__LINE__, key, forged, strlen(forged), R_SIG,
-	              "uid changed under the old signature");
+	    "uid changed under the old signature");
 	free(p64);
 	free(rest);
 	free(forged);
@@ -435,14 +437,14 @@ test_verify_refuses_malformed_structure(void)
 	    {__LINE__, "%1$s.%2$s=.%3$s", R_SEG64, "payload with '='"},
 	    {__LINE__, "%1$s.%2$s.%3$s A", R_SEG64, "space in the signature"},
 	    {__LINE__, "%1$s.%2$s.%3$sAAA", R_SEG64,
-	     "signature of 1 mod 4 characters"},
+	        "signature of 1 mod 4 characters"},
 	    {__LINE__, "%1$s.%2$s.+%3$s", R_SEG64, "'+' from standard base64"},
 	    {__LINE__, "%1$s.%2$s./%3$s", R_SEG64, "'/' from standard base64"},
 	    {__LINE__, "%1$s.*%2$s.%3$s", R_SEG64, "'*' in the payload"},
 	    {__LINE__, " %1$s.%2$s.%3$s", R_HDR64, "leading space"},
 	    {__LINE__, "%1$s.%2$s.%3$s\n", R_SEG64, "trailing newline"},
 	    {__LINE__, "%1$s.%2$s.%3$sAA", R_SIG,
-	     "signature two bytes too long"},
+	        "signature two bytes too long"},
 	};
 	char *jwt = make_jwt(HDR, GOOD, SIGN_KEY);
 	char *h, *p, *s, *d1, *d2, buf[2048];
@@ -455,9 +457,13 @@ test_verify_refuses_malformed_structure(void)
 	p = d1 + 1;
 	s = d2 + 1;
 	for (i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+		/* The row formats are literals of this table. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 		snprintf(buf, sizeof(buf), rows[i].fmt, h, p, s);
+#pragma GCC diagnostic pop
 		check_verdict(rows[i].line, key, buf, strlen(buf), rows[i].why,
-		              rows[i].what);
+		    rows[i].what);
 	}
 
 	/* A 2048-bit signature is 256 bytes: 342 characters, the last one
@@ -467,18 +473,18 @@ test_verify_refuses_malformed_structure(void)
 	snprintf(buf, sizeof(buf), "%s.%s.%s", h, p, s);
 	buf[strlen(buf) - 1] ^= 0x01;
 	check_verdict(__LINE__, key, buf, strlen(buf), R_SEG64,
-	              "non-canonical last character");
+	    "non-canonical last character");
 
 	/* The length is ours, not strlen's. */
 	snprintf(buf, sizeof(buf), "%s.%s.%s", h, p, s);
 	check_verdict(__LINE__, key, buf, strlen(buf) + 1, R_SEG64,
-	              "trailing NUL counted in len");
-	check_verdict(__LINE__, key, buf, strlen(buf) - 4, "",
-	              "truncated by len");
+	    "trailing NUL counted in len");
+	check_verdict(
+	    __LINE__, key, buf, strlen(buf) - 4, "", "truncated by len");
 	check_verdict(__LINE__, key, buf, 0, R_LEN, "len 0");
 	check_verdict(__LINE__, key, NULL, 0, R_LEN, "NULL token");
 	check_verdict(__LINE__, NULL, buf, strlen(buf),
-	              "signature check failed", "no key");
+	    "signature check failed", "no key");
 	free(jwt);
 }
 
@@ -497,8 +503,8 @@ test_verify_refuses_over_max_token(void)
 	strcpy(pl + k + n, "\"}");
 	jwt = make_jwt(HDR, pl, SIGN_KEY);
 	CHECK(strlen(jwt) > CF_MAX_TOKEN, "test token is oversized");
-	check_verdict(__LINE__, key, jwt, strlen(jwt), R_LEN,
-	              "over CF_MAX_TOKEN");
+	check_verdict(
+	    __LINE__, key, jwt, strlen(jwt), R_LEN, "over CF_MAX_TOKEN");
 	free(jwt);
 	free(pl);
 }
@@ -525,60 +531,60 @@ test_cache_remembers_verified_tokens_until_exp(void)
 	memset(&c, 0, sizeof(c));
 	CHECK(token_verify_cached(tc, key, t1, l1, NOW, &c) == CF_OK &&
 	          strcmp(c.uid, "alice") == 0 && c.exp == NOW + 100,
-	      "first verify fills the cache");
+	    "first verify fills the cache");
 	memset(&c, 0, sizeof(c));
 	CHECK(token_verify_cached(tc, key, t1, l1, NOW, &c) == CF_OK &&
 	          strcmp(c.uid, "alice") == 0 && c.exp == NOW + 100,
-	      "second verify answers with the same claims");
+	    "second verify answers with the same claims");
 	/* Only a cache hit can pass under a key that did not sign it. */
 	CHECK(token_verify_cached(tc, other, t1, l1, NOW, &c) == CF_OK,
-	      "second verify came from the cache");
+	    "second verify came from the cache");
 	token_cache_reset(tc);
 	CHECK(token_verify_cached(tc, other, t1, l1, NOW, &c) ==
 	          CF_E_UNAUTHORIZED,
-	      "reset forgets the token");
+	    "reset forgets the token");
 	CHECK(token_verify_cached(tc, key, t1, l1, NOW, &c) == CF_OK,
-	      "after reset, verified again");
+	    "after reset, verified again");
 
 	CHECK(token_verify_cached(tc, key, t1, l1, NOW + 99, &c) == CF_OK,
-	      "cached, one second before exp");
+	    "cached, one second before exp");
 	CHECK(token_verify_cached(tc, key, t1, l1, NOW + 100, &c) ==
 	          CF_E_UNAUTHORIZED,
-	      "cached but expired");
+	    "cached but expired");
 	CHECK(token_verify_cached(tc, other, t1, l1, NOW, &c) ==
 	          CF_E_UNAUTHORIZED,
-	      "an expired entry is dropped");
+	    "an expired entry is dropped");
 
 	/* One slot: a second token replaces the first. */
 	CHECK(token_verify_cached(one, key, t1, l1, NOW, &c) == CF_OK,
-	      "t1 cached");
+	    "t1 cached");
 	CHECK(token_verify_cached(one, key, t2, l2, NOW, &c) == CF_OK &&
 	          strcmp(c.uid, "bob") == 0,
-	      "t2 in the same slot is not taken for t1");
+	    "t2 in the same slot is not taken for t1");
 	CHECK(token_verify_cached(one, other, t2, l2, NOW, &c) == CF_OK,
-	      "t2 replaced t1");
+	    "t2 replaced t1");
 	CHECK(token_verify_cached(one, other, t1, l1, NOW, &c) ==
 	          CF_E_UNAUTHORIZED,
-	      "t1 no longer cached");
+	    "t1 no longer cached");
 
 	/* A refused token is never cached. */
 	bad = make_jwt(HDR, GOOD, SIGN_OTHER);
 	CHECK(token_verify_cached(tc, key, bad, strlen(bad), NOW, &c) ==
 	          CF_E_UNAUTHORIZED,
-	      "bad signature refused");
+	    "bad signature refused");
 	CHECK(token_verify_cached(tc, key, bad, strlen(bad), NOW, &c) ==
 	          CF_E_UNAUTHORIZED,
-	      "and refused again");
+	    "and refused again");
 	CHECK(token_verify_cached(tc, key, bad, CF_MAX_TOKEN + 1, NOW, &c) ==
 	          CF_E_UNAUTHORIZED,
-	      "over CF_MAX_TOKEN through the cache");
+	    "over CF_MAX_TOKEN through the cache");
 	free(bad);
 
 	CHECK(token_verify_cached(NULL, key, t1, l1, NOW, &c) == CF_OK,
-	      "no cache: plain verify");
+	    "no cache: plain verify");
 	CHECK(token_verify_cached(NULL, other, t1, l1, NOW, &c) ==
 	          CF_E_UNAUTHORIZED,
-	      "no cache: plain refusal");
+	    "no cache: plain refusal");
 out:
 	free(t1);
 	free(t2);
@@ -599,9 +605,9 @@ test_from_request_finds_the_credential(void)
 	} rows[] = {
 	    {__LINE__, NULL, NULL, CF_OK, TOKEN_NONE, NULL},
 	    {__LINE__, "token=abc.def.ghi", NULL, CF_OK, TOKEN_JWT,
-	     "abc.def.ghi"},
+	        "abc.def.ghi"},
 	    {__LINE__, "Bearer abc.def.ghi", NULL, CF_OK, TOKEN_JWT,
-	     "abc.def.ghi"},
+	        "abc.def.ghi"},
 	    {__LINE__, "Key 0123abcd", NULL, CF_OK, TOKEN_APIKEY, "0123abcd"},
 	    {__LINE__, NULL, "s3cr3t", CF_OK, TOKEN_DAPR, "s3cr3t"},
 	    {__LINE__, "Bearer jwt", "s3cr3t", CF_OK, TOKEN_JWT, "jwt"},
@@ -620,7 +626,7 @@ test_from_request_finds_the_credential(void)
 	    {__LINE__, "Basic YWxpY2U6cHc=", NULL, CF_E_UNAUTHORIZED, 0, NULL},
 	    {__LINE__, " Bearer jwt", NULL, CF_E_UNAUTHORIZED, 0, NULL},
 	    {__LINE__, "Basic YWxpY2U6cHc=", "s3cr3t", CF_E_UNAUTHORIZED, 0,
-	     NULL},
+	        NULL},
 	    {__LINE__, NULL, "", CF_E_UNAUTHORIZED, 0, NULL},
 	    {__LINE__, big, NULL, CF_E_UNAUTHORIZED, 0, NULL},
 	    {__LINE__, NULL, big + 7, CF_E_UNAUTHORIZED, 0, NULL},
@@ -645,12 +651,12 @@ test_from_request_finds_the_credential(void)
 		envp[n++] = "REQUEST_METHOD=GET";
 		if (rows[i].auth != NULL) {
 			snprintf(a, sizeof(a), "HTTP_AUTHORIZATION=%s",
-			         rows[i].auth);
+			    rows[i].auth);
 			envp[n++] = a;
 		}
 		if (rows[i].dapr != NULL) {
 			snprintf(d, sizeof(d), "HTTP_DAPR_API_TOKEN=%s",
-			         rows[i].dapr);
+			    rows[i].dapr);
 			envp[n++] = d;
 		}
 		envp[n] = NULL;
@@ -663,21 +669,19 @@ test_from_request_finds_the_credential(void)
 		CHECK_LINE(rows[i].line, st == rows[i].want, "status");
 		if (st != CF_OK || rows[i].want != CF_OK) {
 			CHECK_LINE(rows[i].line,
-			           kind == TOKEN_DAPR && cred == NULL &&
-			               len == 12345,
-			           "outputs untouched on refusal");
+			    kind == TOKEN_DAPR && cred == NULL && len == 12345,
+			    "outputs untouched on refusal");
 			continue;
 		}
 		CHECK_LINE(rows[i].line, kind == rows[i].kind, "kind");
 		if (rows[i].cred == NULL)
 			CHECK_LINE(rows[i].line, cred == NULL && len == 0,
-			           "no credential");
+			    "no credential");
 		else
 			CHECK_LINE(rows[i].line,
-			           cred != NULL &&
-			               len == strlen(rows[i].cred) &&
-			               memcmp(cred, rows[i].cred, len) == 0,
-			           "credential");
+			    cred != NULL && len == strlen(rows[i].cred) &&
+			        memcmp(cred, rows[i].cred, len) == 0,
+			    "credential");
 	}
 }
 
@@ -709,9 +713,9 @@ test_uid_rule(void)
 
 	for (i = 0; i < sizeof(rows) / sizeof(*rows); i++)
 		CHECK_LINE(rows[i].line,
-		           token_uid_valid(rows[i].uid, strlen(rows[i].uid)) ==
-		               rows[i].want,
-		           rows[i].uid);
+		    token_uid_valid(rows[i].uid, strlen(rows[i].uid)) ==
+		        rows[i].want,
+		    rows[i].uid);
 	CHECK(token_uid_valid("a\0b", 3) == 0, "NUL inside");
 	CHECK(token_uid_valid(NULL, 0) == 0, "NULL");
 }
