@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <gdbm.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -850,9 +851,20 @@ test_load_reads_a_dump_written_by_gdbm(void)
 	store_close(st);
 }
 
+static int
+remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
 int
 main(void)
 {
+	/* A lock bug shows as a hang: turn it into a failure. */
+	alarm(120);
 	if (mkdtemp(test_dir) == NULL) {
 		perror("mkdtemp");
 		return EXIT_FAILURE;
@@ -872,5 +884,10 @@ main(void)
 	test_forked_child_commits_are_seen_by_parent();
 	test_dump_and_load_round_trip();
 	test_load_reads_a_dump_written_by_gdbm();
+	/* Kept after a failure, for a look at the files. */
+	if (unit_failed == 0)
+		nftw(test_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	else
+		fprintf(stderr, "files kept in %s\n", test_dir);
 	return unit_done();
 }
