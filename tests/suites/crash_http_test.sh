@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# An acknowledged write survives kill -9 of the process that made it
+# (DESIGN.md §3): writers PUT through the web server while the FastCGI
+# workers are killed in a loop; every secret that got its 201 must read
+# back afterwards, and the store must keep serving.
+. "$(dirname "$0")/../lib.sh"
+
+WRITERS=4
+SECONDS_OF_KILLING=8
+
+oneTimeSetUp() { coffer_server_start && coffer_init_unseal; }
+oneTimeTearDown() { coffer_server_stop; }
+
+# writer N: PUT /crash/wN/<i> until told to stop; log acknowledged names.
+writer() {
+	local n=$1 i=0 code
+	while [ ! -e "$COFFER_STATE/stop" ] && [ $i -lt 100000 ]; do
+		i=$((i + 1))
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+		    -X PUT -H "Authorization: token=$COFFER_TOKEN" \
+		    -H 'Content-Type: application/json' \
+		    --data-binary "{\"value\":\"w$n-$i\"}" \
+		    "$COFFER_ADDR/secrets/v1/secret/default/crash/w$n/$i")
+		[ "$code" = 201 ] && echo "w$n/$i" >>"$COFFER_STATE/acked.$n"
+	done
+}
+
+secrets_workers() {
+	stack_program_pids "$COFFER_STATE" | while read -r pid; do
+		grep -q 'cgi-bin/secrets' "/proc/$pid/cmdline" 2>/dev/null &&
+		    echo "$pid"
+	done
+}
+
+test_killed_workers_lose_no_acknowledged_write() {
+	local n pids victim kills=0 end
+	for n in $(seq 1 $WRITERS); do
+		writer "$n" &
+	done
+	end=$((SECONDS + SECONDS_OF_KILLING))
+	while [ $SECONDS -lt $end ]; do
+		sleep 0.$((RANDOM % 3 + 1))
+		mapfile -t pids < <(secrets_workers)
+		[ ${#pids[@]} -gt 0 ] || continue
+		victim=${pids[RANDOM % ${#pids[@]}]}
+		kill -9 "$victim" 2>/dev/null && kills=$((kills + 1))
+	done
+	touch "$COFFER_STATE/stop"
+	wait
+	assertTrue "workers were killed ($kills)" "[ $kills -gt 5 ]"
+	cat "$COFFER_STATE"/acked.* >"$COFFER_STATE/acked" 2>/dev/null
+	local acked missing=0 name
+	acked=$(wc -l <"$COFFER_STATE/acked")
+	assertTrue "writes were acknowledged ($acked)" "[ $acked -gt 50 ]"
+	while read -r name; do
+		req GET "/secrets/v1/secret/default/crash/$name" \
+		    -H "Authorization: token=$COFFER_TOKEN"
+		if [ "$STATUS" != 200 ] ||
+		    [ "$(jq -r .value "$BODY_FILE")" != "${name%%/*}-${name##*/}" ]; then
+			missing=$((missing + 1))
+		fi
+	done <"$COFFER_STATE/acked"
+	assertEquals "acknowledged writes missing after $kills kills" 0 "$missing"
+}
+
+test_store_serves_reads_and_writes_after_the_kills() {
+	auth_json PUT /secrets/v1/secret/default/crash/after '{"value":"fine"}'
+	assert_status 201
+	auth_req GET /secrets/v1/secret/default/crash/after
+	assert_json_eq .value fine
+	auth_req GET "/secrets/v1/secret/default/crash/w1?list=true"
+	assert_status 200
+}
+
+. /usr/share/shunit2/shunit2
