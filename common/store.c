@@ -13,6 +13,10 @@
  * gdbm to <path>.tmp, applies the overlay, fsyncs, renames it over <path>,
  * then replaces the journal by an empty one.
  *
+ * Readers see the overlay and a gdbm descriptor of their own, so while
+ * the shared header shows the epoch and journal end their view was built
+ * from, a read section needs no lock at all (view_current).
+ *
  * A journal replayed over a gdbm that already holds it changes nothing
  * (puts and deletes of whole values), so each state a crash can leave, old
  * gdbm + journal, new gdbm + old journal, new gdbm + new journal, reads the
@@ -74,7 +78,8 @@
 
 /*
  * Mapped from <path>.lock by every process; changed only under LK_RW
- * exclusive, except synced (under LK_SYNC) and the turnstile.
+ * exclusive, except synced (under LK_SYNC) and the turnstile, and read
+ * without a lock by view_current.
  *
  * fcntl locks are not fair: a steady flow of readers keeps a shared lock
  * held and a writer waits forever.  So a writer first takes the turnstile,
@@ -129,7 +134,7 @@ struct store {
 	int st_dfd;
 	struct store_shm *st_shm;
 	GDBM_FILE st_db;
-	pid_t st_pid;
+	unsigned long st_forks; /* store_forks when st_lfd was opened */
 	enum store_mode st_mode;
 	uint64_t st_epoch; /* of the view: st_db, st_jfd, st_overlay */
 	uint64_t st_jgen;  /* generation in st_jfd's header */
@@ -148,6 +153,34 @@ struct store {
 
 static void store_log(const char *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * Process state, not request state: bumped in the child of every fork()
+ * by a pthread_atfork handler, so that a section notices it runs in a new
+ * process by a load instead of a getpid() system call.  (A child made by
+ * clone() or vfork() runs no handler; it must exec before using a store.)
+ */
+static unsigned long store_forks;
+static pthread_once_t store_forks_once = PTHREAD_ONCE_INIT;
+static int store_forks_rc;
+
+static void
+store_forked(void)
+{
+	__atomic_add_fetch(&store_forks, 1, __ATOMIC_RELAXED);
+}
+
+static void
+store_forks_init(void)
+{
+	store_forks_rc = pthread_atfork(NULL, NULL, store_forked);
+}
+
+static unsigned long
+store_forks_now(void)
+{
+	return __atomic_load_n(&store_forks, __ATOMIC_RELAXED);
+}
 
 static void
 store_log(const char *func, const char *fmt, ...)
@@ -1031,6 +1064,49 @@ view_refresh(struct store *st)
 	return 0;
 }
 
+/*
+ * Without any lock: 1 if the view still holds every write published so
+ * far, after reading in the records published since it was built; 0 if
+ * only the locked path can tell (files replaced, a change under way).
+ *
+ * Sound because the view is private and the files it reads never change
+ * under it: the gdbm file is never written once in place (a checkpoint
+ * renames a new one over it, and st_db's descriptor keeps the old one),
+ * and a journal never changes below its published end (commits append
+ * past it and publish after writing; truncations cut only unpublished
+ * tails; a checkpoint replaces the file whole).  Every header change
+ * other than a commit's new end raises busy first, stores end, then the
+ * new epoch, and only then lowers busy.  So the loads go epoch, end,
+ * busy, epoch: an end stored by such a change is followed by a busy
+ * still up or a new epoch; an end from a later epoch's commit is
+ * followed by that epoch.  An end read with the epoch unchanged on both
+ * sides belongs to our journal, and is at least the end of any commit
+ * acknowledged before we were called (released before the
+ * acknowledgement, acquired here).
+ */
+static int
+view_current(struct store *st)
+{
+	const struct store_shm *h = st->st_shm;
+	uint64_t epoch, end;
+
+	if (st->st_epoch == 0)
+		return 0;
+	epoch = shm_load(&h->epoch);
+	end = shm_load(&h->end);
+	if (__atomic_load_n(&h->busy, __ATOMIC_ACQUIRE) != 0 ||
+	    shm_load(&h->epoch) != epoch || epoch != st->st_epoch ||
+	    end < st->st_jend)
+		return 0;
+	if (end == st->st_jend)
+		return 1;
+	if (view_read_journal(st, end) == -1) {
+		view_close(st); /* the locked path starts over */
+		return 0;
+	}
+	return 1;
+}
+
 /* Under LK_RW exclusive: bytes past the published end are an append
  * whose writer died before publishing it. */
 static int
@@ -1073,7 +1149,7 @@ store_after_fork(struct store *st)
 	map_clear(&st->st_txn);
 	st->st_txn_bytes = 0;
 	st->st_mode = MODE_NONE;
-	st->st_pid = getpid();
+	st->st_forks = store_forks_now();
 	return 0;
 }
 
@@ -1100,7 +1176,7 @@ section_enter(struct store *st, int flags)
 {
 	int write = flags & SECTION_WRITE, rc;
 
-	if (st->st_pid != getpid() && store_after_fork(st) == -1)
+	if (st->st_forks != store_forks_now() && store_after_fork(st) == -1)
 		return -1;
 	if (st->st_mode != MODE_NONE) {
 		store_log(__func__, "already in a section");
@@ -1120,6 +1196,10 @@ section_enter(struct store *st, int flags)
 		goto fail;
 	if (write && journal_repair_tail(st) == -1)
 		goto fail;
+	/* The view is private from here on (see view_current), so a
+	 * reader needs the lock only while it refreshes it. */
+	if (!write && lock_byte(st, F_UNLCK, LK_RW) == -1)
+		return -1;
 	st->st_mode = write ? MODE_WRITE : MODE_READ;
 	return 0;
 fail:
@@ -1132,7 +1212,7 @@ section_leave(struct store *st)
 {
 	map_clear(&st->st_txn);
 	st->st_txn_bytes = 0;
-	if (st->st_mode != MODE_NONE)
+	if (st->st_mode == MODE_WRITE)
 		lock_byte(st, F_UNLCK, LK_RW);
 	st->st_mode = MODE_NONE;
 }
@@ -1592,8 +1672,13 @@ store_open(const char *path, int create, struct store **out)
 	st->st_lfd = st->st_jfd = st->st_dfd = -1;
 	st->st_jend = JHDR_SIZE;
 	st->st_ckpt_bytes = STORE_CHECKPOINT_BYTES;
-	st->st_pid = getpid();
+	st->st_forks = store_forks_now();
 	crc_init(st->st_crc);
+	if (pthread_once(&store_forks_once, store_forks_init) != 0 ||
+	    store_forks_rc != 0) {
+		errno = store_forks_rc != 0 ? store_forks_rc : EAGAIN;
+		goto fail;
+	}
 	if (store_paths(st, path) == -1 ||
 	    getrandom(st->st_sipkey, sizeof(st->st_sipkey), 0) == -1)
 		goto fail;
@@ -1631,7 +1716,7 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
-	if (st->st_pid == getpid())
+	if (st->st_forks == store_forks_now())
 		section_leave(st);
 	view_close(st);
 	map_free(&st->st_overlay);
@@ -1660,6 +1745,11 @@ store_set_checkpoint_bytes(struct store *st, size_t bytes)
 int
 store_begin_read(struct store *st)
 {
+	if (st->st_mode == MODE_NONE && st->st_forks == store_forks_now() &&
+	    view_current(st)) {
+		st->st_mode = MODE_READ;
+		return 0;
+	}
 	return section_enter(st, 0);
 }
 

@@ -16,9 +16,14 @@
  *                   checkpoint epoch).  Never delete it while in use.
  *
  * Invariants:
- *   - A read section (store_begin_read) takes a shared lock, so readers never
- *     block each other, and sees every write committed before it began, in
- *     any process.  A write section is exclusive and sees its own pending
+ *   - A read section (store_begin_read) reads a snapshot: every write
+ *     committed before it began, in any process, and none committed after.
+ *     It takes no lock and makes no system call while this process's view
+ *     is current (one look at the shared header), reads newly published
+ *     journal records in without a lock, and takes the shared lock only
+ *     to reopen the files after a checkpoint or to repair the header, and
+ *     only while it does.  So readers block neither each other nor
+ *     writers.  A write section is exclusive and sees its own pending
  *     writes.
  *   - A transaction is applied whole or not at all.
  *   - store_commit returns 0 only once the transaction is on disk
@@ -31,10 +36,11 @@
  *     but never acknowledged.
  *
  * Process safety: any number of processes may use one store.  A struct store
- * belongs to one thread; a forked child reopens its descriptors on its first
- * section, but must not fork inside a section.  A thread must not start a
- * section on one handle while it holds a section on another handle of the
- * same store (the second lock would wait for the first forever).
+ * belongs to one thread; a child of fork() reopens its descriptors on its
+ * first section (a pthread_atfork handler tells it), but must not fork
+ * inside a section; a child of clone() or vfork() must exec first.  A thread
+ * must not start a section on one handle while it holds a section on another
+ * handle of the same store (the second lock would wait for the first forever).
  */
 #ifndef COFFER_STORE_H
 #define COFFER_STORE_H
@@ -64,7 +70,8 @@ void store_close(struct store *st);
  * gdbm. */
 void store_set_checkpoint_bytes(struct store *st, size_t bytes);
 
-/* Shared lock and a fresh view.  0 or -1.  One section at a time. */
+/* A fresh view (see above: usually without a lock).  0 or -1.  One section
+ * at a time. */
 int store_begin_read(struct store *st);
 void store_end_read(struct store *st);
 /* Exclusive lock, a fresh view, and repair of a journal tail torn by a killed

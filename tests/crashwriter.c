@@ -10,12 +10,19 @@
  *	only.  A restarted writer goes on from last:<tag> + 1.
  *   crashwriter fill <store> <records>
  *	Adds records of 1 KiB, so that each checkpoint copies a real file.
+ *   crashwriter read <store> <seconds> <writers>
+ *	Runs read sections for that long while writers w1..w<writers> are
+ *	killed around it: shared:counter never goes back, and each writer's
+ *	last:<tag> comes with its ack record, whole (a transaction is
+ *	applied whole or not at all).  Prints "read N sections" or what
+ *	went wrong, and exits 1 then.
  *   crashwriter verify <store> <ackfile>...
  *	Opens the store (which must succeed) and checks every acknowledged
  *	write.  Prints "verified N", or lists what is missing and exits 1.
  */
 #include <errno.h>
 #include <stdint.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +34,7 @@
 #define CW_FILL_BATCH         100   /* fill records per transaction */
 #define CW_MAX_TAG            64    /* bytes in a tag */
 #define CW_LINE               (CW_MAX_TAG + 64) /* an ack line */
+#define CW_MAX_WRITERS        64
 
 /* "n." repeated, 64 to 263 bytes long: a torn or misplaced value shows. */
 static size_t
@@ -171,6 +179,78 @@ out:
 	return rc;
 }
 
+/* In a section: writer tag's last record is there and whole. */
+static int
+read_check_tag(struct store *st, const char *tag)
+{
+	char key[CW_MAX_TAG + 32], last[CW_MAX_TAG + 8], want[300];
+	unsigned long n;
+	uint8_t *got = NULL;
+	size_t glen, wlen;
+	int rc;
+
+	snprintf(last, sizeof(last), "last:%s", tag);
+	if (get_ulong(st, last, &n) == -1)
+		return -1;
+	if (n == 0)
+		return 0; /* not started yet */
+	snprintf(key, sizeof(key), "ack:%s:%lu", tag, n);
+	wlen = ack_value(want, sizeof(want), n);
+	rc = store_get(st, key, strlen(key), &got, &glen) == 0 &&
+	             glen == wlen && memcmp(got, want, wlen) == 0
+	         ? 0
+	         : -1;
+	free(got);
+	return rc;
+}
+
+static int
+cmd_read(const char *path, const char *secs, const char *writers)
+{
+	struct store *st = NULL;
+	unsigned long seconds, nw, counter, prev = 0, sections = 0, i;
+	char tag[32];
+	time_t end;
+	int rc = 1;
+
+	if (parse_ulong(secs, &seconds) == -1 ||
+	    parse_ulong(writers, &nw) == -1 || nw > CW_MAX_WRITERS) {
+		fprintf(stderr, "crashwriter: bad seconds or writers\n");
+		return 2;
+	}
+	if (store_open(path, 1, &st) == -1)
+		return 1;
+	end = time(NULL) + (time_t)seconds;
+	while (time(NULL) < end) {
+		if (store_begin_read(st) == -1) {
+			printf("read section %lu failed\n", sections);
+			goto out;
+		}
+		if (get_ulong(st, "shared:counter", &counter) == -1 ||
+		    counter < prev) {
+			printf("shared:counter went from %lu to %lu\n", prev,
+			    counter);
+			goto out;
+		}
+		prev = counter;
+		for (i = 1; i <= nw; i++) {
+			snprintf(tag, sizeof(tag), "w%lu", i);
+			if (read_check_tag(st, tag) == -1) {
+				printf(
+				    "%s: last record missing or torn\n", tag);
+				goto out;
+			}
+		}
+		store_end_read(st);
+		sections++;
+	}
+	printf("read %lu sections\n", sections);
+	rc = 0;
+out:
+	store_close(st);
+	return rc;
+}
+
 struct verify {
 	struct store *st;
 	unsigned long checked;
@@ -268,6 +348,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: crashwriter write <store> <tag> [bytes]\n"
 	                "       crashwriter fill <store> <records>\n"
+	                "       crashwriter read <store> <seconds> <writers>\n"
 	                "       crashwriter verify <store> <ackfile>...\n");
 }
 
@@ -278,6 +359,8 @@ main(int argc, char **argv)
 		return cmd_write(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	if (argc == 4 && strcmp(argv[1], "fill") == 0)
 		return cmd_fill(argv[2], argv[3]);
+	if (argc == 5 && strcmp(argv[1], "read") == 0)
+		return cmd_read(argv[2], argv[3], argv[4]);
 	if (argc >= 4 && strcmp(argv[1], "verify") == 0)
 		return cmd_verify(argv[2], argv + 3, argc - 3);
 	usage();

@@ -1,7 +1,9 @@
 #! /bin/sh
 # store_crash_test.sh: kill -9 store writers at random moments and check
-# that every write they acknowledged is still there, and that the store
-# opens cleanly afterwards.  Runs against the store alone, no web server.
+# that every write they acknowledged is still there, that a reader running
+# alongside (lock-free while its view is current) only ever sees whole
+# transactions and never goes back, and that the store opens cleanly
+# afterwards.  Runs against the store alone, no web server.
 #
 # The crashwriter binary is $COFFER_BUILD/tests/crashwriter (/tmp for a
 # hand-built one).
@@ -73,6 +75,9 @@ test_killed_writers_lose_no_acknowledged_write() {
 	for s in $(seq 1 $WRITERS); do
 		start_writer "$s"
 	done
+	"$CRASHWRITER" read "$STORE" $RUN_SECONDS $WRITERS \
+	    >"$WORK/reader.out" 2>>"$WORK/err.reader" &
+	reader=$!
 	end=$(($(date +%s) + RUN_SECONDS))
 	while [ "$(date +%s)" -lt $end ] && [ $kills -lt $MAX_KILLS ]; do
 		short_nap
@@ -84,11 +89,17 @@ test_killed_writers_lose_no_acknowledged_write() {
 	for s in $(seq 1 $WRITERS); do
 		kill_writer "$s"
 	done
+	wait "$reader"
+	rc=$?
+	read_out=$(cat "$WORK/reader.out")
+	assertEquals "the reader saw only whole, newer states: $read_out" 0 $rc
+	assertTrue "the reader ran sections ($read_out)" \
+	    "grep -q '^read [1-9][0-9]* sections' \"$WORK/reader.out\""
 
 	assertTrue "writers were killed ($kills)" "[ $kills -gt 20 ]"
 	assertEquals "no writer failed on its own" 0 "$failures"
 	n=$(acked)
-	echo "  $kills kills, $n acknowledged writes," \
+	echo "  $kills kills, $n acknowledged writes, $read_out," \
 	    "$(cat "$WORK"/err.* | grep -c 'torn tail') torn tails dropped," \
 	    "$(cat "$WORK"/err.* | grep -c 'died in a checkpoint')" \
 	    "checkpoints recovered"
