@@ -3,72 +3,98 @@
 #include <string.h>
 #include <time.h>
 
-#include <json-c/json.h>
-
 #include "acl.h"
 #include "app.h"
-#include "json.h"
+#include "config.h"
+#include "iam.h"
 #include "log.h"
-#include "record.h"
+#include "remote.h"
 #include "token.h"
 #include "vault.h"
 
 static enum cf_status
 acl_load_subject(struct cf_ctx *ctx, const char *uid)
 {
-	struct json_object *o = NULL;
-	uint8_t *pt = NULL;
-	size_t len = 0;
-	char key[TOKEN_MAX_UID + 3];
-	int su = 0;
+	struct iam_user u;
 	enum cf_status st;
 
-	snprintf(key, sizeof(key), "u:%s", uid);
-	if ((st = vault_read_begin(ctx->app->vault)) != CF_OK)
-		return st;
-	st = vault_get(ctx->app->vault, key, &pt, &len);
-	vault_read_end(ctx->app->vault);
+	st = iam_user_load(ctx->app->vault, uid, &u);
 	if (st == CF_E_NOT_FOUND) {
-		lwarnx("token for unknown subject %s", uid);
+		lwarnx("credential for unknown subject %s", uid);
 		return CF_E_UNAUTHORIZED;
 	}
 	if (st != CF_OK)
 		return st;
-	if (cf_json_parse(pt, len, &o) != CF_OK) {
-		st = CF_E_INTERNAL;
-		goto out;
-	}
-	(void)cf_json_bool(o, "superuser", &su);
 	snprintf(ctx->subject.uid, sizeof(ctx->subject.uid), "%s", uid);
-	ctx->subject.superuser = su;
+	ctx->subject.superuser = u.superuser;
 	ctx->authenticated = 1;
-out:
-	json_object_put(o);
-	record_free(pt, len);
-	return st;
+	return CF_OK;
+}
+
+/* Each product refuses in its own words (reference A.3, B.4). */
+static enum cf_status
+acl_refuse(struct cf_ctx *ctx, enum token_kind kind)
+{
+	if (ctx->dialect == CF_D_DAPR) {
+		ctx->dialect = CF_D_PLAIN;
+		ctx->detail = "invalid api token";
+	} else if (ctx->dialect == CF_D_SENSU) {
+		ctx->dialect = CF_D_SENSU_MW;
+		ctx->detail = kind == TOKEN_NONE ? "bad credentials"
+		                                 : "invalid credentials";
+	}
+	return CF_E_UNAUTHORIZED;
 }
 
 enum cf_status
 acl_authenticate(struct cf_ctx *ctx)
 {
 	const struct crypto_rsa *pub;
+	const struct cf_config *cfg = &ctx->app->cfg;
 	struct token_claims claims;
-	enum token_kind kind;
+	enum token_kind kind = TOKEN_NONE;
 	const char *cred;
+	char uid[TOKEN_MAX_UID + 1];
 	size_t len;
 	enum cf_status st;
+	int remote;
 
-	if ((st = token_from_request(ctx->req, &kind, &cred, &len)) != CF_OK)
+	/* trust_remote_user: the web server's own subject comes first. */
+	if ((remote = remote_user(ctx, uid)) != 0) {
+		if (remote < 0 ||
+		    (st = acl_load_subject(ctx, uid)) == CF_E_UNAUTHORIZED)
+			return acl_refuse(ctx, TOKEN_NONE);
 		return st;
-	/* XXX(issue 4): API keys and the Dapr token map onto subjects. */
-	if (kind != TOKEN_JWT)
-		return CF_E_UNAUTHORIZED;
-	if ((pub = vault_token_key(ctx->app->vault)) == NULL)
-		return CF_E_UNAUTHORIZED;
-	if ((st = token_verify_cached(ctx->app->tokens, pub, cred, len,
-	         (int64_t)time(NULL), &claims)) != CF_OK)
-		return CF_E_UNAUTHORIZED;
-	return acl_load_subject(ctx, claims.uid);
+	}
+	if (token_from_request(ctx->req, &kind, &cred, &len) != CF_OK)
+		return acl_refuse(ctx, TOKEN_JWT);
+	switch (kind) {
+	case TOKEN_JWT:
+		if ((pub = vault_token_key(ctx->app->vault)) == NULL ||
+		    token_verify_cached(ctx->app->tokens, pub, cred, len,
+		        (int64_t)time(NULL), &claims) != CF_OK)
+			return acl_refuse(ctx, kind);
+		memcpy(uid, claims.uid, sizeof(uid));
+		break;
+	case TOKEN_APIKEY:
+		st = iam_apikey_lookup(ctx->app->vault, cred, len, uid);
+		if (st == CF_E_UNAUTHORIZED)
+			return acl_refuse(ctx, kind);
+		if (st != CF_OK)
+			return st;
+		break;
+	case TOKEN_DAPR:
+		if (!cfg->dapr_token_set || cfg->dapr_subject[0] == '\0' ||
+		    !token_hash_equal(cfg->dapr_token_sha256, cred, len))
+			return acl_refuse(ctx, kind);
+		memcpy(uid, cfg->dapr_subject, sizeof(uid));
+		break;
+	default:
+		return acl_refuse(ctx, TOKEN_NONE);
+	}
+	if ((st = acl_load_subject(ctx, uid)) == CF_E_UNAUTHORIZED)
+		return acl_refuse(ctx, kind);
+	return st;
 }
 
 int
@@ -104,11 +130,59 @@ acl_action_name(enum acl_action a)
 enum cf_status
 acl_check(struct cf_ctx *ctx, const char *rid, enum acl_action action)
 {
-	int allowed;
+	enum cf_status st = CF_OK;
+	int allowed = 0;
 
-	allowed = ctx->authenticated && ctx->subject.superuser;
+	if (ctx->authenticated)
+		st = iam_allowed(ctx->app->vault, ctx->subject.uid, rid,
+		    (unsigned)action, &allowed);
+	if (st != CF_OK)
+		allowed = 0;
 	snprintf(ctx->rid, sizeof(ctx->rid), "%s", rid);
 	ctx->action = acl_action_name(action);
 	ctx->allowed = allowed;
+	if (st != CF_OK)
+		return st;
+	if (!allowed && ctx->dialect == CF_D_SENSU) {
+		ctx->dialect = CF_D_SENSU_MW;
+		ctx->detail = "unauthorized to perform action";
+	}
 	return allowed ? CF_OK : CF_E_FORBIDDEN;
+}
+
+/* Is key one of the comma-separated names in list?  Exact and
+ * case-sensitive, as Dapr's binary search over the sorted list. */
+static int
+acl_in_list(const char *list, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p = list, *e;
+
+	while (*p != '\0') {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((size_t)(e - p) == n && !strncmp(p, key, n))
+			return 1;
+		p = *e ? e + 1 : e;
+	}
+	return 0;
+}
+
+int
+acl_dapr_allowed(const struct cf_config *c, const char *store, const char *key)
+{
+	const struct config_dapr_scope *sc = NULL;
+	unsigned i;
+
+	for (i = 0; i < c->ndapr_scopes; i++)
+		if (!strcmp(c->dapr_scope[i].store, store))
+			sc = &c->dapr_scope[i];
+	if (sc == NULL)
+		return 1; /* no scope for the store: allow */
+	if (sc->allowed[0] != '\0')
+		return acl_in_list(sc->allowed, key); /* only those */
+	if (acl_in_list(sc->denied, key))
+		return 0;
+	return !sc->deny;
 }

@@ -8,8 +8,17 @@
  * beneath it on segment boundaries only (a grant on /a/b never covers
  * /a/bc).  Every decision is recorded on the request for its audit line.
  *
- * Today the only subjects are users; the superuser may do anything and
- * other subjects are refused (grants arrive with the IAM API).
+ * Subjects are users and service accounts (iam.h), reached through a JWT
+ * (token=, Bearer, or the login cookie), a Sensu API key (Key) or the
+ * Dapr API token (mapped to the configured dapr_subject).  Grants are read
+ * from the store on every decision, so a change takes effect at once in
+ * every worker process.  A refused credential answers in the route's
+ * dialect: Sensu's middleware shape ({"Code":5,...}) on Sensu routes,
+ * daprd's plain-text "invalid api token" on Dapr routes.
+ *
+ * Dapr's secret scoping (allowedSecrets, deniedSecrets, defaultAccess per
+ * store, from the config) applies on top of the ACL through
+ * acl_dapr_allowed().
  */
 #ifndef COFFER_ACL_H
 #define COFFER_ACL_H
@@ -40,5 +49,10 @@ enum cf_status acl_check(
 /* Does a grant on `grant` cover `rid`? */
 int acl_covers(const char *grant, const char *rid);
 const char *acl_action_name(enum acl_action a);
+
+struct cf_config;
+/* Dapr's IsSecretAllowed: 1 if key may be read from store. */
+int acl_dapr_allowed(
+    const struct cf_config *c, const char *store, const char *key);
 
 #endif

@@ -156,7 +156,8 @@ app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
 	ctx.allowed = -1;
 	ctx.dialect = n ? routes[0].dialect : CF_D_DCOS;
 	if ((st = app_dispatch(&ctx, routes, n)) != CF_OK)
-		errors_render(&resp, ctx.dialect, st, ctx.detail);
+		errors_render_code(
+		    &resp, ctx.dialect, st, ctx.detail, ctx.code);
 	if (http_resp_send(&resp, f) != 0)
 		lwarnx("request %s: short write to the web server", req.id);
 	audit_request(&ctx, resp.status ? resp.status : 200);

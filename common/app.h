@@ -64,6 +64,7 @@ struct cf_ctx {
 	struct acl_subject subject;
 	int authenticated;
 	const char *detail; /* error detail: a literal */
+	const char *code;   /* error code (DC/OS ERR_*): a literal, or NULL */
 	char rid[640];      /* last decision, for audit */
 	const char *action;
 	int allowed; /* -1: no decision */

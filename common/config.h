@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_DEFAULT_PATH "/etc/coffer/coffer.conf"
+#define CONFIG_DEFAULT_PATH    "/etc/coffer/coffer.conf"
+#define CONFIG_MAX_DAPR_SCOPES 16
 
 struct cf_config {
 	char store[1024];       /* gdbm file */
@@ -23,6 +24,25 @@ struct cf_config {
 	int trust_remote_user;
 	int dev_mode;
 	unsigned versions_kept;
+	/* Issue 5: the secret stores that exist (Dapr store names, DC/OS
+	 * store ids) and the Sensu namespaces, comma-separated. */
+	char secret_stores[1024];
+	char sensu_namespaces[1024];
+	char ca_auth_key[257]; /* hex HMAC key of CFSSL authsign; "" off */
+	/* Identity (issue 4). */
+	int64_t access_token_lifetime; /* Sensu access tokens, seconds */
+	unsigned login_max_failures;   /* per account or address; 0: off */
+	int64_t login_window;          /* seconds a failure counts */
+	uint8_t dapr_token_sha256[32]; /* SHA-256 of the dapr-api-token */
+	int dapr_token_set;
+	char dapr_subject[97]; /* the uid a Dapr caller acts as */
+	struct config_dapr_scope {
+		char store[65];
+		int deny;           /* defaultAccess: deny */
+		char allowed[1024]; /* comma-separated, "" none */
+		char denied[1024];
+	} dapr_scope[CONFIG_MAX_DAPR_SCOPES];
+	unsigned ndapr_scopes;
 };
 
 void config_defaults(struct cf_config *c);

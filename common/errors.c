@@ -172,6 +172,22 @@ add_string(struct json_object *o, const char *key, const char *value)
 	json_object_object_add(o, key, must(json_object_new_string(value)));
 }
 
+/* "NNNN message" (4 or 5 digits): the CFSSL code and the message. */
+static int
+cfssl_code(const char *detail, int *code, const char **msg)
+{
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < 5 && detail[i] >= '0' && detail[i] <= '9'; i++)
+		n = n * 10 + (detail[i] - '0');
+	if (i < 4 || detail[i] != ' ')
+		return -1;
+	*code = n;
+	*msg = detail + i + 1;
+	return 0;
+}
+
 static void
 render_json(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
     const char *detail)
@@ -180,6 +196,7 @@ render_json(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
 	size_t row = status_row(error_table[st].http);
 	const char *msg = detail != NULL ? detail : error_table[st].msg;
 	char code[16];
+	int code_n;
 
 	switch (d) {
 	case CF_D_DCOS:
@@ -207,10 +224,17 @@ render_json(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
 		break;
 	case CF_D_CFSSL:
 	default:
+		/* CFSSL's finer codes (9300 CSR signature, 5400 unknown
+		 * profile...) ride in our fixed detail as "NNNN message";
+		 * the HTTP status stays the status's (400, as CFSSL answers
+		 * its own errors). */
+		code_n = error_table[st].cfssl;
+		if (detail != NULL)
+			(void)cfssl_code(detail, &code_n, &msg);
 		errs = must(json_object_new_array());
 		e = must(json_object_new_object());
-		json_object_object_add(e, "code",
-		    must(json_object_new_int(error_table[st].cfssl)));
+		json_object_object_add(
+		    e, "code", must(json_object_new_int(code_n)));
 		add_string(e, "message", msg);
 		json_object_array_add(errs, e);
 		json_object_object_add(
@@ -220,6 +244,48 @@ render_json(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
 		json_object_object_add(
 		    o, "messages", must(json_object_new_array()));
 		break;
+	}
+	cf_json_respond(resp, error_table[st].http, o);
+	json_object_put(o);
+}
+
+static void
+render_sensu_mw(struct cf_resp *resp, enum cf_status st, const char *detail)
+{
+	struct json_object *o = must(json_object_new_object());
+
+	json_object_object_add(
+	    o, "Code", must(json_object_new_int(error_table[st].sensu)));
+	add_string(o, "Message", detail != NULL ? detail : error_table[st].msg);
+	cf_json_respond(resp, error_table[st].http, o);
+	json_object_put(o);
+}
+
+void
+errors_render_code(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
+    const char *detail, const char *code)
+{
+	struct json_object *o;
+	size_t row;
+
+	st = valid(st);
+	if (code == NULL || (d != CF_D_DCOS && d != CF_D_DAPR)) {
+		errors_render(resp, d, st, detail);
+		return;
+	}
+	if (error_table[st].http == 401 && d == CF_D_DCOS)
+		http_resp_header(resp, "WWW-Authenticate", "acsjwt");
+	o = must(json_object_new_object());
+	row = status_row(error_table[st].http);
+	if (detail == NULL)
+		detail = error_table[st].msg;
+	if (d == CF_D_DCOS) {
+		add_string(o, "title", status_table[row].title);
+		add_string(o, "description", detail);
+		add_string(o, "code", code);
+	} else {
+		add_string(o, "errorCode", code);
+		add_string(o, "message", detail);
 	}
 	cf_json_respond(resp, error_table[st].http, o);
 	json_object_put(o);
@@ -238,6 +304,10 @@ errors_render(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
 			http_resp_header(resp, "WWW-Authenticate", "acsjwt");
 		else if (d == CF_D_PATH)
 			http_resp_header(resp, "WWW-Authenticate", "Bearer");
+	}
+	if (d == CF_D_SENSU_MW) {
+		render_sensu_mw(resp, st, detail);
+		return;
 	}
 	if (d != CF_D_PLAIN) {
 		render_json(resp, d, st, detail);

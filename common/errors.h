@@ -40,6 +40,9 @@ enum cf_dialect {
 	CF_D_SENSU, /* {"message","code"} */
 	CF_D_CFSSL, /* CloudFlare envelope */
 	CF_D_PLAIN, /* text/plain */
+	/* Sensu's authentication and RBAC middleware: {"Code","Message"}
+	 * (actions.Error marshalled without JSON tags). */
+	CF_D_SENSU_MW,
 };
 
 struct cf_resp;
@@ -49,5 +52,9 @@ const char *errors_name(enum cf_status st);
 /* Replace resp's status and body with the error; detail may be NULL. */
 void errors_render(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
     const char *detail);
+/* The same, with code (a literal such as "ERR_UNKNOWN_USER_ID", or NULL
+ * for the status's own) as the DC/OS "code" or the Dapr "errorCode". */
+void errors_render_code(struct cf_resp *resp, enum cf_dialect d,
+    enum cf_status st, const char *detail, const char *code);
 
 #endif

@@ -328,6 +328,85 @@ out:
 	return st;
 }
 
+#define TOKEN_COOKIE "dcos-acs-auth-cookie="
+
+/* The dcos-acs-auth-cookie value in the Cookie header, and its length. */
+static const char *
+token_cookie(const struct cf_req *req, size_t *len)
+{
+	const char *c = http_header(req, "Cookie"), *p, *e;
+
+	for (p = c; p != NULL && *p != '\0';) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (!strncmp(p, TOKEN_COOKIE, sizeof(TOKEN_COOKIE) - 1)) {
+			p += sizeof(TOKEN_COOKIE) - 1;
+			e = strchr(p, ';');
+			*len =
+			    e ? (size_t)(e - p) : strnlen(p, CF_MAX_TOKEN + 1);
+			return p;
+		}
+		p = strchr(p, ';');
+	}
+	return NULL;
+}
+
+enum cf_status
+token_verify_any_exp(const struct crypto_rsa *pub, const char *jwt, size_t len,
+    struct token_claims *out)
+{
+	/* No exp is at or below INT64_MIN. */
+	return token_verify(pub, jwt, len, INT64_MIN, out);
+}
+
+int
+token_hash_equal(const uint8_t *want32, const char *cred, size_t len)
+{
+	uint8_t h[TOKEN_HASH_LEN];
+	int ok;
+
+	if (crypto_sha256(cred, len, h) != 0)
+		return 0;
+	ok = crypto_equal(h, want32, TOKEN_HASH_LEN);
+	crypto_wipe(h, sizeof(h));
+	return ok;
+}
+
+enum cf_status
+token_basic(const struct cf_req *req, char *uid, size_t uidlen, char **pw,
+    size_t *pwlen)
+{
+	const char *v = http_header(req, "Authorization"), *colon;
+	uint8_t *b = NULL;
+	size_t blen = 0, ulen;
+	enum cf_status st = CF_E_UNAUTHORIZED;
+
+	if (v == NULL || strncmp(v, "Basic ", 6) != 0 ||
+	    strnlen(v + 6, CF_MAX_TOKEN + 1) > CF_MAX_TOKEN ||
+	    codec_base64_decode(v + 6, strlen(v + 6), 0, &b, &blen) != 0)
+		goto out;
+	if ((colon = memchr(b, ':', blen)) == NULL)
+		goto out;
+	ulen = (size_t)(colon - (const char *)b);
+	if (ulen == 0 || ulen >= uidlen || ulen > TOKEN_MAX_UID ||
+	    memchr(b, '\0', blen) != NULL)
+		goto out;
+	memcpy(uid, b, ulen);
+	uid[ulen] = '\0';
+	*pwlen = blen - ulen - 1;
+	if ((*pw = malloc(*pwlen + 1)) == NULL) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	memcpy(*pw, colon + 1, *pwlen);
+	(*pw)[*pwlen] = '\0';
+	st = CF_OK;
+out:
+	crypto_wipe(b, blen);
+	free(b);
+	return st;
+}
+
 enum cf_status
 token_from_request(const struct cf_req *req, enum token_kind *kind,
     const char **cred, size_t *len)
@@ -358,6 +437,15 @@ token_from_request(const struct cf_req *req, enum token_kind *kind,
 	} else if ((v = http_header(req, "dapr-api-token")) != NULL) {
 		k = TOKEN_DAPR;
 		p = v;
+	} else if ((p = token_cookie(req, &n)) != NULL) {
+		/* Admin Router takes the login cookie when no Authorization
+		 * header is present. */
+		if (n == 0 || n > CF_MAX_TOKEN)
+			return CF_E_UNAUTHORIZED;
+		*kind = TOKEN_JWT;
+		*cred = p;
+		*len = n;
+		return CF_OK;
 	} else {
 		*kind = TOKEN_NONE;
 		*cred = NULL;

@@ -35,7 +35,8 @@ struct token_claims {
 
 enum token_kind {
 	TOKEN_NONE = 0,
-	TOKEN_JWT,    /* Authorization: token=<jwt> or Bearer <jwt> */
+	TOKEN_JWT,    /* Authorization: token=<jwt> or Bearer <jwt>, or the
+	                 dcos-acs-auth-cookie cookie without Authorization */
 	TOKEN_APIKEY, /* Authorization: Key <key> (Sensu) */
 	TOKEN_DAPR,   /* dapr-api-token: <token> */
 };
@@ -65,6 +66,20 @@ void token_cache_free(struct token_cache *c);
  * when a header is present but malformed or over CF_MAX_TOKEN. */
 enum cf_status token_from_request(const struct cf_req *req,
     enum token_kind *kind, const char **cred, size_t *len);
+
+/* Like token_verify, but an expired token passes (Sensu's refresh takes
+ * the expired access token it renews). */
+enum cf_status token_verify_any_exp(const struct crypto_rsa *pub,
+    const char *jwt, size_t len, struct token_claims *out);
+
+/* HTTP Basic credentials: uid copied into uid (at most TOKEN_MAX_UID),
+ * *pw malloc'd and NUL-terminated (the caller wipes and frees it).
+ * CF_E_UNAUTHORIZED when absent or malformed. */
+enum cf_status token_basic(const struct cf_req *req, char *uid, size_t uidlen,
+    char **pw, size_t *pwlen);
+
+/* 1 if SHA-256(cred) equals want, compared in constant time. */
+int token_hash_equal(const uint8_t *want32, const char *cred, size_t len);
 
 /* Bouncer's uid rule: [a-zA-Z0-9-_@.]+, at most 96 bytes. */
 int token_uid_valid(const char *uid, size_t len);

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Authorization of secrets requests through DC/OS grants (reference/dcos.md
+# §1.7, §3.5): a path, beneath it, beside it, groups, the list permission,
+# revocation reaching every worker at once, the ACL API, and audit lines.
+. "$(dirname "$0")/../lib.sh"
+
+A=/acs/api/v1
+S=/secrets/v1/secret/default
+R=dcos:secrets:default:%252F
+
+oneTimeSetUp() {
+	coffer_server_start login_max_failures=1000 && coffer_init_unseal ||
+	    return 1
+	local p
+	for p in a/b a/b/c a/bc x/y team/s; do
+		auth_json PUT $S/$p "{\"value\":\"v-$p\"}"
+	done
+	auth_json PUT $A/users/alice '{"password":"pw-alice"}'
+	auth_json PUT $A/users/bob '{"password":"pw-bob"}'
+	json_req POST $A/auth/login '{"uid":"alice","password":"pw-alice"}'
+	ALICE=$(jq -r .token "$BODY_FILE")
+	json_req POST $A/auth/login '{"uid":"bob","password":"pw-bob"}'
+	BOB=$(jq -r .token "$BODY_FILE")
+}
+oneTimeTearDown() { coffer_server_stop; }
+
+as() {
+	local t=$1 m=$2 p=$3
+	shift 3
+	req "$m" "$p" -H "Authorization: token=$t" "$@"
+}
+
+grant() {
+	auth_json PUT "$A/acls/$1" '{"description":"test"}'
+	auth_req PUT "$A/acls/$1/$2/$3"
+	assertEquals "grant $*" 204 "$STATUS"
+}
+
+test_without_a_grant_a_user_gets_403() {
+	as "$ALICE" GET $S/x/y
+	assert_status 403
+	assert_schema dcos-error.json
+	assert_body_lacks v-x/y
+}
+
+test_a_grant_covers_the_path_and_beneath_it_but_not_beside_it() {
+	grant "${R}a%252Fb" users/alice read
+	as "$ALICE" GET $S/a/b
+	assert_status 200 "the path itself"
+	as "$ALICE" GET $S/a/b/c
+	assert_status 200 "beneath it"
+	as "$ALICE" GET $S/a/bc
+	assert_status 403 "beside it: /a/bc"
+	as "$ALICE" PATCH $S/a/b -H 'Content-Type: application/json' \
+	    -d '{"value":"w"}'
+	assert_status 403 "read does not give update"
+}
+
+test_create_needs_create_and_full_gives_everything() {
+	as "$BOB" PUT $S/x/new -H 'Content-Type: application/json' \
+	    -d '{"value":"n"}'
+	assert_status 403
+	grant "${R}x" users/bob full
+	as "$BOB" PUT $S/x/new -H 'Content-Type: application/json' \
+	    -d '{"value":"n"}'
+	assert_status 201
+	as "$BOB" PATCH $S/x/new -H 'Content-Type: application/json' \
+	    -d '{"value":"m"}'
+	assert_status 204
+	as "$BOB" DELETE $S/x/new
+	assert_status 204
+}
+
+test_revoking_a_grant_takes_effect_at_once_in_every_worker() {
+	local i denied=0
+	grant "${R}x%252Fy" users/alice read
+	for i in 1 2 3 4 5 6; do
+		as "$ALICE" GET $S/x/y
+		assert_status 200 "warm every worker ($i)"
+	done
+	auth_req DELETE "$A/acls/${R}x%252Fy/users/alice/read"
+	assert_status 204
+	for i in 1 2 3 4 5 6; do
+		as "$ALICE" GET $S/x/y
+		[ "$STATUS" = 403 ] && denied=$((denied + 1))
+	done
+	assertEquals "every request after the revoke is refused" 6 "$denied"
+}
+
+test_a_group_grant_reaches_its_members_only_while_they_are_members() {
+	auth_json PUT $A/groups/team '{"description":"team"}'
+	grant "${R}team" groups/team read
+	as "$BOB" GET $S/team/s
+	assert_status 403 "not a member yet"
+	auth_req PUT $A/groups/team/users/bob
+	as "$BOB" GET $S/team/s
+	assert_status 200 "member"
+	auth_req DELETE $A/groups/team/users/bob
+	as "$BOB" GET $S/team/s
+	assert_status 403 "no longer a member"
+}
+
+test_listing_needs_the_list_permission() {
+	as "$ALICE" GET "$S/a?list=true"
+	assert_status 403
+	grant "dcos:secrets:list:default:%252Fa" users/alice read
+	as "$ALICE" GET "$S/a?list=true"
+	assert_status 200
+	assert_schema dcos-list.json
+	as "$ALICE" GET "$S/x?list=true"
+	assert_status 403 "another folder"
+}
+
+test_allowed_query_answers_the_decision() {
+	grant "${R}q" users/alice update
+	auth_req GET "$A/acls/${R}q/users/alice/update"
+	assert_status 200
+	assert_schema 'iam-acl.json#/$defs/Allowed'
+	assert_json_eq .allowed true
+	auth_req GET "$A/acls/${R}q/users/alice/delete"
+	assert_json_eq .allowed false
+	auth_req GET "$A/acls/${R}q/users/alice"
+	assert_json_eq '.array[0].name' update
+}
+
+test_acl_api_create_get_list_permissions_and_delete() {
+	auth_json PUT "$A/acls/${R}acl%252Ftest" '{"description":"d"}'
+	assert_status 201
+	auth_json PUT "$A/acls/${R}acl%252Ftest" '{"description":"d"}'
+	assert_status 409
+	auth_req GET "$A/acls/${R}acl%252Ftest"
+	assert_status 200
+	assert_schema iam-acl.json
+	assert_json_eq .rid dcos:secrets:default:/acl/test
+	assert_json_eq .url "/acs/api/v1/acls/dcos:secrets:default:%252Facl%252Ftest"
+	auth_req GET $A/acls
+	assert_schema 'iam-acl.json#/$defs/List'
+	auth_req PUT "$A/acls/${R}acl%252Ftest/users/bob/read"
+	auth_req GET "$A/acls/${R}acl%252Ftest/permissions"
+	assert_json_eq '.users[0].uid' bob
+	auth_req DELETE "$A/acls/${R}acl%252Ftest"
+	assert_status 204
+	auth_req GET "$A/acls/${R}acl%252Ftest"
+	assert_status 400
+	assert_json_eq .code ERR_UNKNOWN_RESOURCE_ID
+}
+
+test_granting_on_an_unknown_acl_answers_400() {
+	auth_req PUT "$A/acls/${R}never/users/bob/read"
+	assert_status 400
+	assert_json_eq .code ERR_UNKNOWN_RESOURCE_ID
+	auth_json PUT "$A/acls/${R}never2" '{"description":"d"}'
+	auth_req PUT "$A/acls/${R}never2/users/bob/fly"
+	assert_status 400 "unknown action"
+	auth_req PUT "$A/acls/${R}never2/users/nobody/read"
+	assert_status 400 "unknown user"
+}
+
+test_each_decision_is_an_audit_line() {
+	as "$BOB" GET $S/a/bc
+	assert_status 403
+	local line
+	line=$(grep '"resource":"dcos:secrets:default:/a/bc"' \
+	    "$COFFER_STATE/audit.log" | grep '"subject":"bob"' | tail -1)
+	assertNotNull "an audit line for the denial" "$line"
+	assertEquals "allowed false" false "$(jq -r .allowed <<<"$line")"
+	assertEquals "action" read "$(jq -r .action <<<"$line")"
+	assert_body_lacks v-a/bc
+	if grep -q 'v-a/bc' "$COFFER_STATE/audit.log"; then
+		fail "the audit log holds a secret value"
+	fi
+}
+
+. /usr/share/shunit2/shunit2

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Sensu API keys (/api/core/v2/apikeys, reference §A.3): created with a
+# Location, stored as hashes, accepted as "Authorization: Key" by every
+# program, and dead once deleted.
+. "$(dirname "$0")/../lib.sh"
+
+A=/acs/api/v1
+K=/api/core/v2/apikeys
+
+oneTimeSetUp() {
+	coffer_server_start && coffer_init_unseal || return 1
+	auth_json PUT $A/users/kim '{"password":"pw-kim"}'
+	auth_json PUT /secrets/v1/secret/default/k/s '{"value":"kv"}'
+	auth_json PUT "$A/acls/dcos:secrets:default:%252Fk" '{"description":"k"}'
+	auth_req PUT "$A/acls/dcos:secrets:default:%252Fk/users/kim/read"
+}
+oneTimeTearDown() { coffer_server_stop; }
+
+new_key() {
+	auth_json POST $K "{\"username\":\"$1\"}"
+	header Location | sed 's|.*/||'
+}
+
+test_create_answers_201_with_the_key_in_location() {
+	auth_json POST $K '{"username":"kim"}'
+	assert_status 201
+	assert_header Location '^/api/core/v2/apikeys/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
+}
+
+test_the_key_authenticates_on_another_program() {
+	local k
+	k=$(new_key kim)
+	req GET /secrets/v1/secret/default/k/s -H "Authorization: Key $k"
+	assert_status 200
+	assert_json_eq .value kv
+	req GET /secrets/v1/secret/default/a -H "Authorization: Key $k"
+	assert_status 403 "only what kim may"
+}
+
+test_list_shows_hashes_never_keys() {
+	local k
+	k=$(new_key kim)
+	auth_req GET $K
+	assert_status 200
+	assert_schema sensu-apikeys.json
+	assert_body_lacks "$k"
+	assert_json_eq "[.[].username] | index(\"kim\") != null" true
+}
+
+test_a_user_lists_only_its_own_keys() {
+	local k
+	k=$(new_key kim)
+	req GET $K -H "Authorization: Key $k"
+	assert_status 200
+	assert_json_eq '[.[].username] | unique' '["kim"]'
+}
+
+test_deleted_key_no_longer_authenticates() {
+	local k
+	k=$(new_key kim)
+	auth_req DELETE "$K/$k"
+	assert_status 204
+	req GET /secrets/v1/secret/default/k/s -H "Authorization: Key $k"
+	assert_status 401
+	auth_req DELETE "$K/$k"
+	assert_status 404 "already gone"
+	assert_json_eq .code 2
+}
+
+test_unknown_key_answers_401() {
+	req GET /secrets/v1/secret/default/k/s \
+	    -H "Authorization: Key 7f63b5bc-41f4-4b3e-b59b-5431afd7e6a2"
+	assert_status 401
+	assert_schema dcos-error.json
+}
+
+test_key_for_unknown_user_answers_400() {
+	auth_json POST $K '{"username":"ghost"}'
+	assert_status 400
+}
+
+. /usr/share/shunit2/shunit2

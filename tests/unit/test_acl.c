@@ -1,0 +1,335 @@
+/*
+ * test_acl.c: the authorization decision (acl.c, iam.c) against a real
+ * store: grants on a path, beneath it, beside it, groups, the wildcard
+ * form, revocation, superusers; Dapr's scoping rules and its token's
+ * plain-text refusal; the id rules and the login throttle.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acl.h"
+#include "app.h"
+#include "config.h"
+#include "crypto.h"
+#include "http.h"
+#include "iam.h"
+#include "unit.h"
+#include "vault.h"
+
+static char dir[] = "/tmp/coffer-acl.XXXXXX";
+static char path[256];
+
+static void
+test_covers(void)
+{
+	static const struct {
+		int line;
+		const char *grant, *rid;
+		int want;
+	} rows[] = {
+	    {__LINE__, "dcos:secrets:default:/a/b", "dcos:secrets:default:/a/b",
+	        1},
+	    {__LINE__, "dcos:secrets:default:/a/b",
+	        "dcos:secrets:default:/a/b/c", 1},
+	    {__LINE__, "dcos:secrets:default:/a/b",
+	        "dcos:secrets:default:/a/bc", 0},
+	    {__LINE__, "dcos:secrets:default:/", "dcos:secrets:default:/x", 1},
+	    {__LINE__, "dcos:secrets:default:/a", "dcos:secrets:default:/", 0},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(*rows); i++)
+		CHECK_LINE(rows[i].line,
+		    acl_covers(rows[i].grant, rows[i].rid) == rows[i].want,
+		    "covers");
+}
+
+static void
+test_ids(void)
+{
+	CHECK(iam_id_valid("Az09@.-_"), "Bouncer's charset");
+	CHECK(!iam_id_valid("a!"), "a!");
+	CHECK(!iam_id_valid("anonymous"), "reserved");
+	CHECK(!iam_id_valid(""), "empty");
+	CHECK(iam_rid_valid("dcos:secrets:default:/a/b"), "rid");
+	CHECK(!iam_rid_valid("dcos:secrets:default:/a b"), "space");
+	CHECK(!iam_rid_valid("dcos:x\"y"), "quote");
+	CHECK(iam_action_parse("full") == ACL_FULL, "full");
+	CHECK(iam_action_parse("read") == ACL_READ, "read");
+	CHECK(iam_action_parse("fly") == 0, "unknown action");
+}
+
+static int
+allowed(struct vault *v, const char *uid, const char *rid, unsigned a)
+{
+	int ok = -1;
+
+	if (iam_allowed(v, uid, rid, a, &ok) != CF_OK)
+		return -1;
+	return ok;
+}
+
+static void
+test_decisions(struct vault *v)
+{
+	static const struct {
+		int line;
+		const char *uid, *rid;
+		unsigned action;
+		int want;
+	} rows[] = {
+	    {__LINE__, "admin", "dcos:secrets:default:/any", ACL_FULL, 1},
+	    {__LINE__, "al", "dcos:secrets:default:/a/b", ACL_READ, 1},
+	    {__LINE__, "al", "dcos:secrets:default:/a/b/c/d", ACL_READ, 1},
+	    {__LINE__, "al", "dcos:secrets:default:/a/bc", ACL_READ, 0},
+	    {__LINE__, "al", "dcos:secrets:default:/a", ACL_READ, 0},
+	    {__LINE__, "al", "dcos:secrets:default:/a/b", ACL_UPDATE, 0},
+	    {__LINE__, "al", "dcos:secrets:default:/w/x", ACL_DELETE, 1},
+	    {__LINE__, "al", "dcos:secrets:default:/w", ACL_DELETE, 0},
+	    {__LINE__, "al", "dcos:adminrouter:ops:ca:ro", ACL_READ,
+	        1}, /* rw covers ro */
+	    {__LINE__, "al", "dcos:adminrouter:ops:ca:rw", ACL_UPDATE, 0},
+	    {__LINE__, "bo", "dcos:secrets:default:/g/s", ACL_READ, 1},
+	    {__LINE__, "bo", "dcos:secrets:default:/a/b", ACL_READ, 0},
+	    {__LINE__, "bo", "dcos:secrets:list:default:/", ACL_READ, 1},
+	    {__LINE__, "bo", "dcos:secrets:list:default:/x/y", ACL_READ, 1},
+	    {__LINE__, "ghost", "dcos:secrets:default:/a/b", ACL_READ, 0},
+	};
+	const char *code = NULL;
+	size_t i;
+
+	CHECK(iam_user_create(v, "al", "", "pw-al", NULL, 0, &code) == CF_OK,
+	    "create al");
+	CHECK(iam_user_create(v, "bo", "", "pw-bo", NULL, 0, &code) == CF_OK,
+	    "create bo");
+	CHECK(iam_group_create(v, "grp", "", &code) == CF_OK, "group");
+	CHECK(iam_group_member(v, "grp", "bo", 1, &code) == CF_OK, "member");
+	CHECK(
+	    iam_acl_create(v, "dcos:secrets:default:/a/b", "", &code) == CF_OK,
+	    "acl");
+	CHECK(iam_grant(v, "dcos:secrets:default:/a/b", 'u', "al", ACL_READ, 1,
+	          &code) == CF_OK,
+	    "grant");
+	CHECK(
+	    iam_acl_create(v, "dcos:secrets:default:/w/*", "", &code) == CF_OK,
+	    "wildcard acl");
+	CHECK(iam_grant(v, "dcos:secrets:default:/w/*", 'u', "al", ACL_FULL, 1,
+	          &code) == CF_OK,
+	    "wildcard grant");
+	CHECK(
+	    iam_acl_create(v, "dcos:adminrouter:ops:ca:rw", "", &code) == CF_OK,
+	    "ca acl");
+	CHECK(iam_grant(v, "dcos:adminrouter:ops:ca:rw", 'u', "al", ACL_READ, 1,
+	          &code) == CF_OK,
+	    "ca grant");
+	CHECK(iam_acl_create(v, "dcos:secrets:default:/g", "", &code) == CF_OK,
+	    "group acl");
+	CHECK(iam_grant(v, "dcos:secrets:default:/g", 'g', "grp", ACL_READ, 1,
+	          &code) == CF_OK,
+	    "group grant");
+	CHECK(iam_acl_create(v, "dcos:secrets:list:default:/", "", &code) ==
+	          CF_OK,
+	    "list acl");
+	CHECK(iam_grant(v, "dcos:secrets:list:default:/", 'g', "grp", ACL_READ,
+	          1, &code) == CF_OK,
+	    "list grant");
+	CHECK(iam_grant(v, "dcos:secrets:default:/nope", 'u', "al", ACL_READ, 1,
+	          &code) == CF_E_BAD_REQUEST,
+	    "a grant needs its ACL");
+	for (i = 0; i < sizeof(rows) / sizeof(*rows); i++)
+		CHECK_LINE(rows[i].line,
+		    allowed(v, rows[i].uid, rows[i].rid, rows[i].action) ==
+		        rows[i].want,
+		    "decision");
+
+	/* Revocation and group removal take effect on the next decision. */
+	CHECK(iam_grant(v, "dcos:secrets:default:/a/b", 'u', "al", ACL_READ, 0,
+	          &code) == CF_OK,
+	    "revoke");
+	CHECK(allowed(v, "al", "dcos:secrets:default:/a/b", ACL_READ) == 0,
+	    "revoked");
+	CHECK(iam_group_member(v, "grp", "bo", 0, &code) == CF_OK, "leave");
+	CHECK(allowed(v, "bo", "dcos:secrets:default:/g/s", ACL_READ) == 0,
+	    "left the group");
+
+	/* Superuser by grant; the last one stays. */
+	CHECK(iam_grant(v, IAM_SUPERUSER_RID, 'u', "bo", ACL_FULL, 1, &code) ==
+	          CF_OK,
+	    "grant superuser");
+	CHECK(allowed(v, "bo", "dcos:secrets:default:/zzz", ACL_DELETE) == 1,
+	    "superuser by grant");
+	CHECK(iam_user_delete(v, "admin", &code) == CF_OK, "admin removed");
+	code = NULL;
+	CHECK(iam_user_delete(v, "bo", &code) == CF_E_BAD_REQUEST &&
+	          code != NULL && !strcmp(code, "ERR_NO_MORE_SUPERUSERS"),
+	    "the last superuser stays");
+	CHECK(iam_grant(v, IAM_SUPERUSER_RID, 'u', "bo", ACL_FULL, 0, &code) ==
+	          CF_E_BAD_REQUEST,
+	    "nor loses the grant");
+}
+
+static void
+test_passwords(struct vault *v)
+{
+	CHECK(iam_login_password(v, "al", "pw-al", 5) == CF_OK, "right");
+	CHECK(iam_login_password(v, "al", "pw-al!", 6) == CF_E_UNAUTHORIZED,
+	    "wrong");
+	CHECK(iam_login_password(v, "ghost", "pw", 2) == CF_E_UNAUTHORIZED,
+	    "unknown");
+}
+
+static void
+test_dapr_scope(void)
+{
+	static const struct {
+		int line;
+		const char *store, *key;
+		int want;
+	} rows[] = {
+	    {__LINE__, "vault", "secret1", 1},
+	    {__LINE__, "vault", "secret3", 0}, /* only the allowed list */
+	    {__LINE__, "vault", "Secret1", 0}, /* case-sensitive */
+	    {__LINE__, "local", "redis-password", 0},
+	    {__LINE__, "local", "other", 1},
+	    {__LINE__, "both", "x", 1},   /* allowed wins over denied */
+	    {__LINE__, "both", "y", 0},   /* not in allowed */
+	    {__LINE__, "closed", "a", 0}, /* defaultAccess deny */
+	    {__LINE__, "unscoped", "a", 1},
+	};
+	struct cf_config c;
+	size_t i;
+
+	config_defaults(&c);
+	c.ndapr_scopes = 4;
+	snprintf(c.dapr_scope[0].store, 65, "vault");
+	c.dapr_scope[0].deny = 1;
+	snprintf(c.dapr_scope[0].allowed, 1024, "secret1,secret2");
+	snprintf(c.dapr_scope[1].store, 65, "local");
+	snprintf(c.dapr_scope[1].denied, 1024, "redis-password");
+	snprintf(c.dapr_scope[2].store, 65, "both");
+	snprintf(c.dapr_scope[2].allowed, 1024, "x");
+	snprintf(c.dapr_scope[2].denied, 1024, "x,y");
+	snprintf(c.dapr_scope[3].store, 65, "closed");
+	c.dapr_scope[3].deny = 1;
+	for (i = 0; i < sizeof(rows) / sizeof(*rows); i++)
+		CHECK_LINE(rows[i].line,
+		    acl_dapr_allowed(&c, rows[i].store, rows[i].key) ==
+		        rows[i].want,
+		    "scope");
+}
+
+/* acl_authenticate with only a dapr-api-token header. */
+static void
+test_dapr_token(struct vault *v)
+{
+	static const struct {
+		int line;
+		const char *token;
+		enum cf_dialect d;
+		enum cf_status want;
+		const char *body;
+	} rows[] = {
+	    {__LINE__, "right-token", CF_D_DAPR, CF_OK, NULL},
+	    {__LINE__, "wrong-token", CF_D_DAPR, CF_E_UNAUTHORIZED,
+	        "invalid api token\n"},
+	    {__LINE__, "right-tokeN", CF_D_DAPR, CF_E_UNAUTHORIZED,
+	        "invalid api token\n"},
+	    {__LINE__, "wrong-token", CF_D_SENSU, CF_E_UNAUTHORIZED,
+	        "{\"Code\":5,\"Message\":\"invalid credentials\"}"},
+	};
+	struct cf_app app;
+	struct cf_req req;
+	struct cf_resp resp;
+	struct cf_ctx ctx;
+	char hdr[128], *envp[3];
+	size_t i;
+	enum cf_status st;
+
+	memset(&app, 0, sizeof(app));
+	config_defaults(&app.cfg);
+	app.vault = v;
+	crypto_sha256("right-token", 11, app.cfg.dapr_token_sha256);
+	app.cfg.dapr_token_set = 1;
+	snprintf(app.cfg.dapr_subject, sizeof(app.cfg.dapr_subject), "al");
+	for (i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+		snprintf(
+		    hdr, sizeof(hdr), "HTTP_DAPR_API_TOKEN=%s", rows[i].token);
+		envp[0] = "REQUEST_METHOD=GET";
+		envp[1] = hdr;
+		envp[2] = NULL;
+		memset(&req, 0, sizeof(req));
+		memset(&resp, 0, sizeof(resp));
+		memset(&ctx, 0, sizeof(ctx));
+		req.envp = envp;
+		ctx.app = &app;
+		ctx.req = &req;
+		ctx.resp = &resp;
+		ctx.dialect = rows[i].d;
+		st = acl_authenticate(&ctx);
+		CHECK_LINE(rows[i].line, st == rows[i].want, "status");
+		if (st == CF_OK) {
+			CHECK_LINE(rows[i].line,
+			    !strcmp(ctx.subject.uid, "al") && ctx.authenticated,
+			    "the configured subject");
+			continue;
+		}
+		errors_render(&resp, ctx.dialect, st, ctx.detail);
+		CHECK_LINE(rows[i].line, resp.status == 401, "401");
+		CHECK_LINE(rows[i].line,
+		    resp.body.len == strlen(rows[i].body) &&
+		        !memcmp(resp.body.data, rows[i].body, resp.body.len),
+		    "body in the product's words");
+		http_resp_free(&resp);
+	}
+}
+
+static void
+test_throttle(void)
+{
+	int64_t now = 1000000;
+
+	CHECK(!iam_throttle_blocked(path, "u:t", 3, 60, now), "fresh");
+	iam_throttle_fail(path, "u:t", 60, now);
+	iam_throttle_fail(path, "u:t", 60, now);
+	CHECK(!iam_throttle_blocked(path, "u:t", 3, 60, now), "two");
+	iam_throttle_fail(path, "u:t", 60, now);
+	CHECK(iam_throttle_blocked(path, "u:t", 3, 60, now), "three");
+	CHECK(!iam_throttle_blocked(path, "u:other", 3, 60, now), "per key");
+	CHECK(!iam_throttle_blocked(path, "u:t", 3, 60, now + 61),
+	    "the window passes");
+	iam_throttle_reset(path, "u:t");
+	CHECK(!iam_throttle_blocked(path, "u:t", 3, 60, now), "reset");
+}
+
+int
+main(void)
+{
+	struct vault_init_result r;
+	struct vault *v = NULL;
+	char cmd[300];
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(path, sizeof(path), "%s/coffer.db", dir);
+	test_covers();
+	test_ids();
+	test_dapr_scope();
+	test_throttle();
+	CHECK(vault_open(path, &v) == 0, "open");
+	CHECK(v != NULL && vault_init(v, 1, 1, 3600, &r) == CF_OK, "init");
+	if (v != NULL && r.nshares == 1) {
+		CHECK(vault_unlock(v, r.shares_hex, 1) == CF_OK, "unlock");
+		test_decisions(v);
+		test_passwords(v);
+		test_dapr_token(v);
+		/* No keyholder key was set: vault_unlock is this process's. */
+		vault_init_result_free(&r);
+	}
+	vault_close(v);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	return unit_done();
+}
