@@ -1,0 +1,104 @@
+/*
+ * pki.h: Coffer's certificate authority: the CA key pair, X.509 issuing
+ * from CSRs, certificate records, revocation and the CRL.
+ *
+ * pki.c is, with crypto.c, the only file that includes GnuTLS: X.509 and
+ * PKCS#10 parsing and encoding live here, every other primitive in crypto.c.
+ *
+ * Invariants:
+ *   - The CA is made on first use with an unsealed store (ECDSA P-256),
+ *     under the store's write lock, so exactly one process creates it.
+ *     Its private key is the sealed record m:cakey; its certificate is the
+ *     clear record m:cacert, readable while sealed.
+ *   - A CSR's signature is verified before anything else is taken from it;
+ *     its key must be RSA 2048-8192, ECDSA P-256/384/521 or Ed25519.
+ *   - Hosts (SANs) are DNS names, IP addresses or e-mail addresses, each
+ *     validated; anything else is refused and nothing is issued.
+ *   - Serials are 20 random bytes, positive.  Every issued certificate is
+ *     recorded (sealed record c:<serial hex>: serial, AKI, status, expiry,
+ *     PEM) in the same write as nothing else, before it is answered.
+ *   - authsign tokens (CFSSL: HMAC-SHA256 over the request) are compared
+ *     in constant time; a timestamp more than PKI_AUTH_WINDOW seconds away
+ *     from now, or a token seen before, is refused.  Because CFSSL's token
+ *     does not cover the timestamp, seen tokens are kept for good (record
+ *     m:seen:<sha256 hex>), not only for the window.
+ *
+ * Every function takes the request's JSON (borrowed), builds its CFSSL
+ * `result` into *result (a new json-c reference the caller puts), and on
+ * failure sets *detail to a fixed string of ours, "NNNN message" when a
+ * CFSSL code applies (errors.c renders it).  Private keys returned by
+ * newkey/newcert exist only in the result; they are never logged or kept.
+ */
+#ifndef COFFER_PKI_H
+#define COFFER_PKI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+
+struct vault;
+struct json_object;
+
+#define PKI_SERIAL_LEN   20        /* bytes of a serial number */
+#define PKI_AUTH_WINDOW  300       /* seconds: authsign timestamp tolerance */
+#define PKI_MAX_HOSTS    100       /* SANs in one request */
+#define PKI_MAX_HOST     253       /* bytes in one DNS name */
+#define PKI_MAX_PEM      65536     /* bytes in a CSR or certificate PEM */
+#define PKI_CA_LIFETIME  315360000 /* 10 years, in seconds */
+#define PKI_CRL_LIFETIME 604800    /* 7 days: CFSSL's crl default */
+
+/* The CA certificate's PEM (malloc'd), readable while sealed;
+ * CF_E_NOT_FOUND before the CA was made. */
+enum cf_status pki_ca_pem(struct vault *v, char **pem, size_t *len);
+/* Make the CA now if it does not exist (unsealed store). */
+enum cf_status pki_ca_ensure(struct vault *v);
+
+/* info: {label, profile} -> {certificate, usages, expiry}. */
+enum cf_status pki_info(struct vault *v, struct json_object *req,
+    struct json_object **result, const char **detail);
+/* sign: CFSSL's sign request -> {certificate}; records the certificate. */
+enum cf_status pki_sign(struct vault *v, struct json_object *req,
+    struct json_object **result, const char **detail);
+/* newkey: CSR JSON -> {private_key, certificate_request, sums}. */
+enum cf_status pki_newkey(
+    struct json_object *req, struct json_object **result, const char **detail);
+/* newcert: {request: CSR JSON, profile, label} -> newkey + certificate. */
+enum cf_status pki_newcert(struct vault *v, struct json_object *req,
+    struct json_object **result, const char **detail);
+/* certinfo: {certificate} or {serial, authority_key_id}. */
+enum cf_status pki_certinfo(struct vault *v, struct json_object *req,
+    struct json_object **result, const char **detail);
+/* certificates (DC/OS): {serial, authority_key_id, expired_ok} -> array. */
+enum cf_status pki_certificates(struct vault *v, struct json_object *req,
+    struct json_object **result, const char **detail);
+/* bundle: {certificate} -> the chain to the CA. */
+enum cf_status pki_bundle(struct vault *v, struct json_object *req,
+    struct json_object **result, const char **detail);
+/* revoke: {serial (decimal), authority_key_id (hex), reason} -> {}. */
+enum cf_status pki_revoke(struct vault *v, struct json_object *req,
+    struct json_object **result, const char **detail);
+/* crl: the base64 DER of a CRL signed by the CA, valid `lifetime` s. */
+enum cf_status pki_crl(struct vault *v, int64_t lifetime,
+    struct json_object **result, const char **detail);
+/*
+ * authsign: check req's token against the hex HMAC key, its timestamp and
+ * that it was never seen (recording it), then *inner is the parsed sign
+ * request (a new reference).  CF_E_BAD_REQUEST "invalid token" as CFSSL.
+ */
+enum cf_status pki_authsign_open(struct vault *v, const char *hexkey,
+    struct json_object *req, int64_t now, struct json_object **inner,
+    const char **detail);
+
+/* Helpers, exposed for unit tests and fuzzing. */
+enum pki_host_kind { PKI_HOST_BAD, PKI_HOST_DNS, PKI_HOST_IP, PKI_HOST_EMAIL };
+/* Classify one host; an IP's bytes (4 or 16) go to ip/iplen. */
+enum pki_host_kind pki_host_parse(
+    const char *s, size_t len, uint8_t ip[16], size_t *iplen);
+/* Big-endian unsigned bytes as decimal digits; 0 or -1 (buffer). */
+int pki_serial_decimal(const uint8_t *b, size_t n, char *out, size_t outlen);
+/* Seconds of a Go duration made of h, m, s parts ("8760h", "1h30m");
+ * 0 or -1. */
+int pki_duration(const char *s, int64_t *out);
+
+#endif
