@@ -13,9 +13,11 @@
 #include "acl.h"
 #include "app.h"
 #include "codec.h"
+#include "dapr.h"
 #include "json.h"
 #include "limits.h"
 #include "secret.h"
+#include "sensu.h"
 #include "vault.h"
 
 #define DEFAULT_STORE "default"
@@ -586,7 +588,8 @@ static enum cf_status
 h_path_put(struct cf_ctx *ctx)
 {
 	struct secret *s = NULL, *cur = NULL;
-	char *path = NULL;
+	char *path = NULL, vbuf[24];
+	uint64_t version = 0;
 	enum acl_action action = ACL_CREATE;
 	enum cf_status st;
 
@@ -611,8 +614,16 @@ h_path_put(struct cf_ctx *ctx)
 		goto out;
 	}
 	if ((st = secret_write(ctx->app->vault, DEFAULT_STORE, path,
-	         SECRET_UPSERT, s, ctx->app->cfg.versions_kept, NULL)) == CF_OK)
+	         SECRET_UPSERT, s, ctx->app->cfg.versions_kept, &version)) ==
+	    CF_OK) {
+		/* CrossID's later spec answers {"data":{"version":N}}; the
+		 * body stays the secret (the client-go spec), so the new
+		 * version travels in a header. */
+		snprintf(
+		    vbuf, sizeof(vbuf), "%llu", (unsigned long long)version);
+		http_resp_header(ctx->resp, "Coffer-Version", vbuf);
 		st = path_render(ctx, s);
+	}
 out:
 	secret_free(cur);
 	secret_free(s);
@@ -644,6 +655,10 @@ static const struct cf_route routes[] = {
         h_path_get},
     {{"api", "v1", "secrets", NULL}, 1, CF_MAX_SEGMENTS, HTTP_PUT, CF_D_PATH, 0,
         h_path_put},
+    /* Dapr: single reads, health and metadata (common/dapr.c). */
+    DAPR_ROUTES,
+    /* Sensu: single resources (common/sensu.c). */
+    SENSU_ROUTES,
 };
 
 int

@@ -671,3 +671,181 @@ out:
 	free(key);
 	return st;
 }
+
+/* ---- listing helpers and the streaming walk ---- */
+
+int
+secret_name_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list, *e;
+
+	while (*p != '\0') {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((size_t)(e - p) == n && n > 0 && !strncmp(p, name, n))
+			return 1;
+		p = *e ? e + 1 : e;
+	}
+	return 0;
+}
+
+struct iter_state {
+	struct vault *v;
+	const char *store;
+	secret_iter_fn fn;
+	void *arg;
+	const char *after; /* NULL: from the start */
+	int values;
+	int stop;
+};
+
+/* Where rel stands against the cursor in walk order: -1 before it (with
+ * everything under it), 0 it is the cursor or an ancestor folder of it
+ * (skip the secret, walk the folder), 1 after it. */
+static int
+iter_place(const char *after, const char *rel)
+{
+	size_t n = strlen(rel);
+	const char *a = after, *r = rel;
+
+	if (after == NULL)
+		return 1;
+	if (!strncmp(after, rel, n) && (after[n] == '\0' || after[n] == '/'))
+		return 0;
+	/* Compare segment by segment: the first differing segment decides
+	 * by byte order, with a shorter segment first. */
+	for (;;) {
+		size_t la = strcspn(a, "/"), lr = strcspn(r, "/");
+		int c = strncmp(a, r, la < lr ? la : lr);
+
+		if (c != 0)
+			return c < 0 ? 1 : -1;
+		if (la != lr)
+			return la < lr ? 1 : -1;
+		if (a[la] == '\0')
+			return 1; /* after is a folder above rel */
+		if (r[lr] == '\0')
+			return -1;
+		a += la + 1;
+		r += lr + 1;
+	}
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* One directory: its children sorted, each secret read and handed to fn
+ * before the next is read, so memory holds one index per level and one
+ * secret. */
+static enum cf_status
+iter_walk(struct iter_state *it, const char *dir, const char *prefix, int depth)
+{
+	struct json_object *o = NULL, *f;
+	struct secret *s = NULL;
+	const char **names = NULL;
+	char *rel = NULL, *sub = NULL, *key = NULL;
+	size_t i, n = 0;
+	int flags, place;
+	enum cf_status st;
+
+	if (depth > CF_MAX_SEGMENTS)
+		return CF_E_INTERNAL;
+	st = dir_load(it->v, it->store, dir, &o);
+	if (st == CF_E_NOT_FOUND)
+		return CF_OK;
+	if (st != CF_OK)
+		return st;
+	if ((names = calloc((size_t)json_object_object_length(o) + 1,
+	         sizeof(*names))) == NULL) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	json_object_object_foreach(o, name, val)
+	{
+		(void)val;
+		names[n++] = name;
+	}
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n && !it->stop && st == CF_OK; i++) {
+		json_object_object_get_ex(o, names[i], &f);
+		flags = json_object_get_int(f);
+		free(rel);
+		free(sub);
+		rel = sub = NULL;
+		if (asprintf(&rel, "%s%s%s", prefix, *prefix ? "/" : "",
+		        names[i]) == -1 ||
+		    asprintf(&sub, "%s%s%s", dir, *dir ? "/" : "", names[i]) ==
+		        -1) {
+			rel = sub = NULL;
+			st = CF_E_INTERNAL;
+			break;
+		}
+		place = iter_place(it->after, rel);
+		if (place < 0)
+			continue;
+		if ((flags & DIR_SECRET) && place > 0) {
+			if (it->values) {
+				free(key);
+				if ((key = key_of('s', it->store, sub)) ==
+				    NULL) {
+					st = CF_E_INTERNAL;
+					break;
+				}
+				st = secret_load(it->v, key, &s);
+				if (st != CF_OK && st != CF_E_NOT_FOUND)
+					break;
+			}
+			/* A record missing behind its index entry is
+			 * skipped, never fatal. */
+			if ((st == CF_OK || !it->values) &&
+			    it->fn(it->arg, rel, s) != 0)
+				it->stop = 1;
+			st = CF_OK;
+			secret_free(s);
+			s = NULL;
+		}
+		if (!it->stop && (flags & DIR_FOLDER))
+			st = iter_walk(it, sub, rel, depth + 1);
+	}
+out:
+	secret_free(s);
+	free(key);
+	free(rel);
+	free(sub);
+	free(names);
+	json_object_put(o);
+	return st;
+}
+
+static enum cf_status
+iter_run(struct vault *v, const char *store, const char *path,
+    const char *after, secret_iter_fn fn, void *arg, int values)
+{
+	struct iter_state it = {v, store, fn, arg, after, values, 0};
+	enum cf_status st;
+
+	if ((st = vault_read_begin(v)) != CF_OK)
+		return st;
+	st = iter_walk(&it, path, "", 0);
+	vault_read_end(v);
+	return st;
+}
+
+enum cf_status
+secret_iter(struct vault *v, const char *store, const char *path,
+    const char *after, secret_iter_fn fn, void *arg)
+{
+	return iter_run(v, store, path, after, fn, arg, 1);
+}
+
+enum cf_status
+secret_iter_names(struct vault *v, const char *store, const char *path,
+    const char *after, secret_iter_fn fn, void *arg)
+{
+	return iter_run(v, store, path, after, fn, arg, 0);
+}

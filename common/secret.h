@@ -78,6 +78,30 @@ enum cf_status secret_delete(struct vault *v, const char *store,
 enum cf_status secret_list(struct vault *v, const char *store, const char *path,
     struct json_object **out);
 
+/* Is name one of the comma-separated names in list (config's
+ * secret_stores, sensu_namespaces)?  Exact and case-sensitive. */
+int secret_name_listed(const char *list, const char *name);
+
+/*
+ * Visit the secrets under path ("" = the store's root) through the
+ * directory index, in one read section, in walk order: a folder's children
+ * by byte order of their names, a secret before the folder of the same
+ * name.  after (NULL: from the start) resumes a walk: only secrets after
+ * that relative path in walk order are visited.  fn gets the path
+ * relative to path and the current version (borrowed: freed when fn
+ * returns); a non-zero return stops the walk, which then returns CF_OK.
+ * Only one index per level and one secret are in memory at once.  fn must
+ * not open a store section (acl_check does): collect, return non-zero,
+ * then resume with after.
+ */
+typedef int (*secret_iter_fn)(
+    void *arg, const char *rel, const struct secret *s);
+enum cf_status secret_iter(struct vault *v, const char *store, const char *path,
+    const char *after, secret_iter_fn fn, void *arg);
+/* The same, names only (no secret is read): s is NULL. */
+enum cf_status secret_iter_names(struct vault *v, const char *store,
+    const char *path, const char *after, secret_iter_fn fn, void *arg);
+
 /* RFC 3339 UTC time text into buf (at least 21 bytes). */
 void secret_time(int64_t t, char *buf, size_t len);
 

@@ -1,0 +1,284 @@
+/* dapr.c: see dapr.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "acl.h"
+#include "codec.h"
+#include "config.h"
+#include "dapr.h"
+#include "json.h"
+#include "secret.h"
+
+/* Reference §B.3: an unknown store is 401 since the fasthttp era, although
+ * the docs say 400. */
+static enum cf_status
+dapr_store(struct cf_ctx *ctx, const char **store)
+{
+	if (!secret_store_valid(ctx->arg[0]) ||
+	    !secret_name_listed(ctx->app->cfg.secret_stores, ctx->arg[0])) {
+		ctx->code = "ERR_SECRET_STORE_NOT_FOUND";
+		ctx->detail = "failed finding secret store";
+		return CF_E_UNAUTHORIZED;
+	}
+	*store = ctx->arg[0];
+	return CF_OK;
+}
+
+static enum cf_status
+dapr_rid_check(struct cf_ctx *ctx, const char *store, const char *path)
+{
+	char rid[CF_MAX_PATH + CF_MAX_STORE_NAME + 32];
+
+	snprintf(rid, sizeof(rid), "dcos:secrets:%s:/%s", store, path);
+	return acl_check(ctx, rid, ACL_READ);
+}
+
+/* The secret's map as a JSON object, or NULL when a value is not UTF-8
+ * (Dapr's secrets are map[string]string). */
+static struct json_object *
+dapr_map(const struct secret *s)
+{
+	struct json_object *m;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!codec_utf8_valid(s->e[i].val, s->e[i].len))
+			return NULL;
+	m = json_object_new_object();
+	for (i = 0; i < s->n; i++)
+		json_object_object_add(m, s->e[i].key,
+		    cf_json_new_string(s->e[i].val, s->e[i].len));
+	return m;
+}
+
+enum cf_status
+dapr_healthz(struct cf_ctx *ctx)
+{
+	if (ctx->narg == 1 && strcmp(ctx->arg[0], "outbound") != 0)
+		return CF_E_NOT_FOUND;
+	/* daprd answers 204 when it is up; the seal status is elsewhere. */
+	http_resp_status(ctx->resp, 204);
+	return CF_OK;
+}
+
+/* daprd's GET /v1.0/metadata, reduced to what clients look at: the SDKs
+ * wait for a 2xx with a body before they start. */
+enum cf_status
+dapr_metadata(struct cf_ctx *ctx)
+{
+	struct json_object *o, *comps, *c;
+	char buf[sizeof(ctx->app->cfg.secret_stores)], *p, *save = NULL;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string("coffer"));
+	json_object_object_add(
+	    o, "runtimeVersion", json_object_new_string("coffer"));
+	json_object_object_add(o, "enabledFeatures", json_object_new_array());
+	json_object_object_add(o, "actors", json_object_new_array());
+	comps = json_object_new_array();
+	snprintf(buf, sizeof(buf), "%s", ctx->app->cfg.secret_stores);
+	for (p = strtok_r(buf, ",", &save); p != NULL;
+	     p = strtok_r(NULL, ",", &save)) {
+		c = json_object_new_object();
+		json_object_object_add(c, "name", json_object_new_string(p));
+		json_object_object_add(
+		    c, "type", json_object_new_string("secretstores.coffer"));
+		json_object_object_add(
+		    c, "version", json_object_new_string("v1"));
+		json_object_object_add(
+		    c, "capabilities", json_object_new_array());
+		json_object_array_add(comps, c);
+	}
+	json_object_object_add(o, "components", comps);
+	json_object_object_add(o, "extended", json_object_new_object());
+	json_object_object_add(o, "subscriptions", json_object_new_array());
+	json_object_object_add(o, "httpEndpoints", json_object_new_array());
+	cf_json_respond(ctx->resp, 200, o);
+	json_object_put(o);
+	return CF_OK;
+}
+
+/* metadata.version_id: a version number, or the store's own error. */
+static enum cf_status
+dapr_version(struct cf_ctx *ctx, uint64_t *version)
+{
+	const char *q = http_query(ctx->req, "metadata.version_id");
+	size_t n;
+
+	*version = 0;
+	if (q == NULL)
+		return CF_OK;
+	if (http_parse_size(q, SIZE_MAX, &n) != 0 || n == 0) {
+		ctx->code = "ERR_SECRET_GET";
+		ctx->detail = "failed getting secret from secret store: "
+		              "version_id must be a version number";
+		return CF_E_INTERNAL;
+	}
+	*version = (uint64_t)n;
+	return CF_OK;
+}
+
+static enum cf_status
+dapr_get(struct cf_ctx *ctx, const char *store)
+{
+	struct json_object *m;
+	struct secret *s = NULL;
+	char *path = NULL;
+	uint64_t version;
+	enum cf_status st;
+
+	if ((st = secret_path_join(ctx->arg + 1, ctx->narg - 1, &path)) !=
+	    CF_OK) {
+		ctx->code = "ERR_MALFORMED_REQUEST";
+		ctx->detail = "invalid secret name";
+		return st;
+	}
+	/* Order of daprd's checks: store, scope, store call (§B.3). */
+	if (!acl_dapr_allowed(&ctx->app->cfg, store, path) ||
+	    (st = dapr_rid_check(ctx, store, path)) == CF_E_FORBIDDEN) {
+		ctx->code = "ERR_PERMISSION_DENIED";
+		ctx->detail = "access denied by policy to get the secret";
+		st = CF_E_FORBIDDEN;
+		goto out;
+	}
+	if (st != CF_OK || (st = dapr_version(ctx, &version)) != CF_OK)
+		goto out;
+	st = secret_get(ctx->app->vault, store, path, version, &s);
+	if (st == CF_E_NOT_FOUND) {
+		/* Dapr answers 204 for a missing secret (§B.2). */
+		http_resp_status(ctx->resp, 204);
+		st = CF_OK;
+		goto out;
+	}
+	if (st != CF_OK)
+		goto out;
+	if ((m = dapr_map(s)) == NULL) {
+		ctx->code = "ERR_SECRET_GET";
+		ctx->detail = "failed getting secret from secret store: "
+		              "the secret holds binary data";
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	cf_json_respond(ctx->resp, 200, m);
+	json_object_put(m);
+out:
+	secret_free(s);
+	free(path);
+	return st;
+}
+
+/* ---- bulk ---- */
+
+struct dapr_chunk {
+	struct json_object *names; /* array of strings */
+	struct json_object *maps;  /* array of objects, same order */
+	char *last;
+	size_t n;
+};
+
+static int
+dapr_collect(void *arg, const char *rel, const struct secret *s)
+{
+	struct dapr_chunk *c = arg;
+	struct json_object *m;
+
+	free(c->last);
+	c->last = strdup(rel);
+	c->n++;
+	/* Binary secrets have no Dapr form: left out, like denied ones. */
+	if ((m = dapr_map(s)) != NULL) {
+		json_object_array_add(c->names, json_object_new_string(rel));
+		json_object_array_add(c->maps, m);
+	}
+	return c->n >= DAPR_BULK_CHUNK || c->last == NULL;
+}
+
+static void
+dapr_chunk_reset(struct dapr_chunk *c)
+{
+	json_object_put(c->names);
+	json_object_put(c->maps);
+	c->names = json_object_new_array();
+	c->maps = json_object_new_array();
+	c->n = 0;
+}
+
+enum cf_status
+dapr_bulk(struct cf_ctx *ctx, const char *store)
+{
+	struct dapr_chunk c = {NULL, NULL, NULL, 0};
+	struct json_object *out = json_object_new_object();
+	const char *name;
+	char *after = NULL;
+	size_t i;
+	int all;
+	enum cf_status st;
+
+	/* A grant on the whole store spares one decision per secret. */
+	st = dapr_rid_check(ctx, store, "");
+	if (st != CF_OK && st != CF_E_FORBIDDEN)
+		goto out;
+	all = st == CF_OK;
+	do {
+		dapr_chunk_reset(&c);
+		st = secret_iter(
+		    ctx->app->vault, store, "", after, dapr_collect, &c);
+		if (st == CF_OK && c.n > 0 && c.last == NULL)
+			st = CF_E_INTERNAL;
+		if (st != CF_OK)
+			goto out;
+		for (i = 0; i < json_object_array_length(c.names); i++) {
+			name = json_object_get_string(
+			    json_object_array_get_idx(c.names, i));
+			/* Denied keys are left out silently (§B.3). */
+			if (!acl_dapr_allowed(&ctx->app->cfg, store, name))
+				continue;
+			if (!all) {
+				st = dapr_rid_check(ctx, store, name);
+				if (st == CF_E_FORBIDDEN)
+					continue;
+				if (st != CF_OK)
+					goto out;
+			}
+			json_object_object_add(out, name,
+			    json_object_get(
+			        json_object_array_get_idx(c.maps, i)));
+		}
+		st = CF_OK;
+		free(after);
+		after = c.last;
+		c.last = NULL;
+	} while (c.n >= DAPR_BULK_CHUNK);
+	cf_json_respond(ctx->resp, 200, out);
+out:
+	if (st != CF_OK && st != CF_E_UNAUTHORIZED) {
+		ctx->code = "ERR_SECRET_GET";
+		ctx->detail = "failed getting secrets from secret store";
+		if (st == CF_E_FORBIDDEN)
+			st = CF_E_INTERNAL;
+	}
+	json_object_put(c.names);
+	json_object_put(c.maps);
+	free(c.last);
+	free(after);
+	json_object_put(out);
+	return st;
+}
+
+enum cf_status
+dapr_secret(struct cf_ctx *ctx)
+{
+	const char *store;
+	enum cf_status st;
+
+	if ((st = dapr_store(ctx, &store)) != CF_OK)
+		return st;
+	/* daprd registers bulk before {key}: a secret named "bulk" cannot be
+	 * read alone (§B.1). */
+	if (ctx->narg == 2 && !strcmp(ctx->arg[1], "bulk"))
+		return dapr_bulk(ctx, store);
+	return dapr_get(ctx, store);
+}

@@ -1,0 +1,54 @@
+/*
+ * sensu.h: Sensu Go's enterprise secrets API (reference/sensu-dapr-crossid.md
+ * §A) over the one secret model.
+ *
+ * Sensu secrets are references, not values: a Secret resource names a
+ * provider and an id the provider resolves.  Coffer keeps each resource as
+ * a secret of the reserved store "sensu" (SENSU_STORE), so it has versions
+ * and a directory index like any other:
+ *   namespaces/{ns}/secrets/{name}  keys id, provider, labels, annotations
+ *   providers/{name}                keys type, spec, labels, annotations
+ * (labels and annotations as JSON text; created_by is the secret's
+ * author).  Two providers are built in and cannot be changed: env (type
+ * Env) and coffer (type CofferProvider), whose ids are "path#key" in
+ * Coffer's store "default" (sensu_coffer_resolve).
+ *
+ * Authorization maps onto DC/OS resources of the store "sensu":
+ * dcos:secrets:sensu:/namespaces/{ns}/secrets/{name} and
+ * dcos:secrets:sensu:/providers/{name} (read for GET, create or update for
+ * PUT, delete for DELETE); a list needs read on
+ * dcos:secrets:list:sensu:/namespaces/{ns} (one namespace),
+ * dcos:secrets:list:sensu:/namespaces (all) or
+ * dcos:secrets:list:sensu:/providers.
+ *
+ * Namespaces are the config's sensu_namespaces.  Collections support
+ * response filtering (labelSelector, fieldSelector: ==, !=, in, notin,
+ * matches, &&) and pagination (limit, continue, the Sensu-Continue header,
+ * a base64url token of the last name returned).  Error details are fixed
+ * strings: never the names asked for.
+ */
+#ifndef COFFER_SENSU_H
+#define COFFER_SENSU_H
+
+#include "app.h"
+
+#define SENSU_STORE        "sensu"
+#define SENSU_MAX_SELECTOR 1024 /* bytes in one selector statement */
+#define SENSU_MAX_CLAUSES  16   /* && clauses in one statement */
+
+/* Every route under /api/enterprise/secrets/v1. */
+enum cf_status sensu_dispatch(struct cf_ctx *ctx);
+
+/* The value behind a coffer provider id "path#key" (malloc'd, *len bytes;
+ * the caller wipes and frees it): CF_E_BAD_REQUEST for a malformed id,
+ * CF_E_NOT_FOUND, or a store error. */
+enum cf_status sensu_coffer_resolve(
+    struct vault *v, const char *id, uint8_t **val, size_t *len);
+
+/* clang-format off */
+#define SENSU_ROUTES \
+	{{"api", "enterprise", "secrets", "v1"}, 1, 4, \
+	    HTTP_GET | HTTP_PUT | HTTP_DELETE, CF_D_SENSU, 0, sensu_dispatch}
+/* clang-format on */
+
+#endif

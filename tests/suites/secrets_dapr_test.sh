@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Dapr's single-secret API, health and metadata (reference §B): the map as
+# the body, 204 for a missing secret, daprd's error codes and statuses,
+# metadata.version_id, the plain-text 401, and the scopes.
+. "$(dirname "$0")/../lib.sh"
+
+A=/acs/api/v1
+S=/v1.0/secrets
+TOKEN=dapr-app-token
+
+oneTimeSetUp() {
+	local h
+	h=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
+	coffer_server_start "dapr_token_sha256=$h" dapr_subject=daprapp \
+	    secret_stores=default,vault versions_kept=3 \
+	    "dapr_scope=vault deny allowed=db" && coffer_init_unseal || return 1
+	auth_json PUT $A/users/daprapp '{"password":"pw-dapr-app"}'
+	auth_json PUT "$A/acls/dcos:secrets:default:%252Fapp" '{"description":"a"}'
+	auth_req PUT "$A/acls/dcos:secrets:default:%252Fapp/users/daprapp/read"
+	auth_json PUT "$A/acls/dcos:secrets:vault:%252F" '{"description":"v"}'
+	auth_req PUT "$A/acls/dcos:secrets:vault:%252F/users/daprapp/read"
+	bearer_json PUT /api/v1/secrets/app/db '{"data":{"user":"root","password":"pw1"}}'
+	auth_json PUT /secrets/v1/secret/default/other '{"value":"ov"}'
+}
+oneTimeTearDown() { coffer_server_stop; }
+
+bearer_json() {
+	local m=$1 p=$2 j=$3
+	shift 3
+	COFFER_AUTH_HEADER="Authorization: Bearer $COFFER_TOKEN" \
+	    auth_json "$m" "$p" "$j" "$@"
+}
+dapr_req() { # dapr_req PATH [curl args]
+	local p=$1
+	shift
+	req GET "$p" -H "dapr-api-token: $TOKEN" "$@"
+}
+
+test_get_returns_the_secret_map_without_its_name() {
+	dapr_req $S/default/app/db
+	assert_status 200
+	assert_schema dapr-secret.json
+	assert_json_eq 'to_entries | sort_by(.key) | from_entries' '{"password":"pw1","user":"root"}'
+	assert_header Content-Type '^application/json'
+}
+
+test_a_dcos_secret_reads_as_its_value_key() {
+	req GET $S/default/other -H "Authorization: Bearer $COFFER_TOKEN"
+	assert_status 200
+	assert_json_eq .value ov
+}
+
+test_get_missing_answers_204_with_an_empty_body() {
+	dapr_req $S/default/app/nosuch
+	assert_status 204
+	assertEquals "empty body" "" "$BODY"
+}
+
+test_unknown_store_answers_401_err_secret_store_not_found() {
+	dapr_req $S/mystore/db-secret
+	assert_status 401
+	assert_schema dapr-error.json
+	assert_json_eq .errorCode ERR_SECRET_STORE_NOT_FOUND
+	assert_body_lacks mystore
+}
+
+test_a_secret_outside_the_grants_answers_403_err_permission_denied() {
+	dapr_req $S/default/other
+	assert_status 403
+	assert_schema dapr-error.json
+	assert_json_eq .errorCode ERR_PERMISSION_DENIED
+	assert_body_lacks ov
+}
+
+test_a_secret_outside_the_scope_answers_403() {
+	dapr_req $S/vault/redis
+	assert_status 403
+	assert_json_eq .errorCode ERR_PERMISSION_DENIED
+	dapr_req $S/vault/db
+	assert_status 204 "an allowed name that does not exist"
+}
+
+test_a_wrong_token_answers_401_invalid_api_token_in_plain_text() {
+	req GET $S/default/app/db -H "dapr-api-token: wrong"
+	assert_status 401
+	assertEquals "invalid api token" "$(tr -d '\n' <"$BODY_FILE")"
+	assert_header Content-Type '^text/plain'
+	req GET $S/default/app/db
+	assert_status 401 "no token"
+	assert_body_lacks pw1
+}
+
+test_the_superuser_jwt_reads_too() {
+	req GET $S/default/other -H "Authorization: Bearer $COFFER_TOKEN"
+	assert_status 200
+	assert_json_eq .value ov
+}
+
+test_version_id_reads_an_older_version() {
+	bearer_json PUT /api/v1/secrets/app/ver '{"data":{"k":"one"}}'
+	bearer_json PUT /api/v1/secrets/app/ver '{"data":{"k":"two"}}'
+	dapr_req "$S/default/app/ver?metadata.version_id=1"
+	assert_status 200
+	assert_json_eq .k one
+	dapr_req "$S/default/app/ver?metadata.version_id=2"
+	assert_json_eq .k two
+	dapr_req $S/default/app/ver
+	assert_json_eq .k two
+}
+
+test_version_id_beyond_those_kept_answers_204() {
+	local i
+	for i in 1 2 3 4 5; do
+		bearer_json PUT /api/v1/secrets/app/old "{\"data\":{\"k\":\"v$i\"}}"
+	done
+	dapr_req "$S/default/app/old?metadata.version_id=1"
+	assert_status 204 "version 1 fell out of the 3 kept"
+	dapr_req "$S/default/app/old?metadata.version_id=3"
+	assert_status 200
+	assert_json_eq .k v3
+	dapr_req "$S/default/app/old?metadata.version_id=99"
+	assert_status 204
+}
+
+test_a_bad_version_id_answers_500_err_secret_get() {
+	dapr_req "$S/default/app/db?metadata.version_id=abc"
+	assert_status 500
+	assert_schema dapr-error.json
+	assert_json_eq .errorCode ERR_SECRET_GET
+}
+
+test_other_methods_answer_405() {
+	req PUT $S/default/app/db -H "dapr-api-token: $TOKEN" -d x
+	assert_status 405
+	assert_header Allow GET
+}
+
+test_healthz_answers_204_without_a_token() {
+	req GET /v1.0/healthz
+	assert_status 204
+	req GET /v1.0/healthz/outbound
+	assert_status 204
+}
+
+test_metadata_lists_each_store_as_a_coffer_component() {
+	dapr_req /v1.0/metadata
+	assert_status 200
+	assert_schema dapr-metadata.json
+	assert_json_eq '[.components[].name] | join(",")' default,vault
+	assert_json_eq '.components[0].type' secretstores.coffer
+}
+
+test_metadata_needs_the_token() {
+	req GET /v1.0/metadata
+	assert_status 401
+	assertEquals "invalid api token" "$(tr -d '\n' <"$BODY_FILE")"
+}
+
+. /usr/share/shunit2/shunit2

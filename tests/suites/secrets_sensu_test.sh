@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Sensu's Secret resources, one at a time (seed 002, reference §A.1-A.4):
+# /api/enterprise/secrets/v1/namespaces/{ns}/secrets/{name}.
+. "$(dirname "$0")/../lib.sh"
+
+N=/api/enterprise/secrets/v1/namespaces/default/secrets
+ANSIBLE='{"type":"Secret","api_version":"secrets/v1","metadata":{"name":"sensu-ansible-token","namespace":"default"},"spec":{"id":"secret/ansible#token","provider":"ansible_vault"}}'
+
+oneTimeSetUp() {
+	coffer_server_start sensu_namespaces=default,dev && coffer_init_unseal
+	export COFFER_AUTH_HEADER="Authorization: Bearer $COFFER_TOKEN"
+}
+oneTimeTearDown() { coffer_server_stop; }
+
+test_the_seed_put_answers_201_with_no_body() {
+	auth_json PUT $N/sensu-ansible-token "$ANSIBLE"
+	assert_status 201
+	assertEquals "no body" "" "$BODY"
+}
+
+test_the_seed_get_answers_the_resource_with_created_by() {
+	auth_json PUT $N/sensu-ansible-token "$ANSIBLE"
+	auth_req GET $N/sensu-ansible-token
+	assert_status 200
+	assert_schema sensu-secret.json
+	assert_json_eq .spec '{"id":"secret/ansible#token","provider":"ansible_vault"}'
+	assert_json_eq .metadata.namespace default
+	assert_json_eq .metadata.created_by admin
+}
+
+test_put_updates_an_existing_secret_with_201() {
+	auth_json PUT $N/upd "${ANSIBLE//sensu-ansible-token/upd}"
+	auth_json PUT $N/upd '{"type":"Secret","api_version":"secrets/v1","metadata":{"name":"upd","labels":{"team":"ops"}},"spec":{"id":"ANSIBLE_TOKEN","provider":"env"}}'
+	assert_status 201
+	auth_req GET $N/upd
+	assert_json_eq .spec.id ANSIBLE_TOKEN
+	assert_json_eq .metadata.labels.team ops
+	assert_json_eq .metadata.namespace default "the URL's namespace when the body has none"
+}
+
+test_get_missing_answers_404_not_found_code_2() {
+	auth_req GET $N/nosuch
+	assert_status 404
+	assert_schema sensu-error.json
+	assert_json_eq . '{"message":"not found","code":2}'
+}
+
+test_delete_answers_204_then_404() {
+	auth_json PUT $N/del "${ANSIBLE//sensu-ansible-token/del}"
+	auth_req DELETE $N/del
+	assert_status 204
+	auth_req GET $N/del
+	assert_status 404
+	auth_req DELETE $N/del
+	assert_status 404
+	assert_json_eq .code 2
+}
+
+test_put_with_another_name_in_the_body_answers_400() {
+	auth_json PUT $N/other "$ANSIBLE"
+	assert_status 400
+	assert_schema sensu-error.json
+	assert_json_eq .code 1
+	auth_req GET $N/other
+	assert_status 404 "nothing written"
+}
+
+test_put_with_another_namespace_in_the_body_answers_400() {
+	auth_json PUT /api/enterprise/secrets/v1/namespaces/dev/secrets/sensu-ansible-token "$ANSIBLE"
+	assert_status 400
+	assert_json_eq .code 1
+}
+
+test_put_without_spec_id_or_provider_answers_400() {
+	auth_json PUT $N/nospec '{"type":"Secret","metadata":{"name":"nospec"},"spec":{"id":"x"}}'
+	assert_status 400
+	auth_json PUT $N/nospec '{"type":"Secret","metadata":{"name":"nospec"},"spec":{"provider":"env"}}'
+	assert_status 400
+	auth_json PUT $N/nospec '{"metadata":{"name":"nospec"'
+	assert_status 400
+	assert_schema sensu-error.json
+}
+
+test_a_coffer_id_must_be_path_hash_key() {
+	auth_json PUT $N/cof '{"type":"Secret","metadata":{"name":"cof"},"spec":{"id":"db/password","provider":"coffer"}}'
+	assert_status 400
+	auth_json PUT $N/cof '{"type":"Secret","metadata":{"name":"cof"},"spec":{"id":"db#password","provider":"coffer"}}'
+	assert_status 201
+}
+
+test_an_unknown_namespace_answers_404() {
+	auth_req GET /api/enterprise/secrets/v1/namespaces/nons/secrets/x
+	assert_status 404
+	assert_json_eq .code 2
+}
+
+test_a_bad_name_answers_404() {
+	auth_req GET "$N/a%20b"
+	assert_status 404
+}
+
+test_post_answers_405_with_allow() {
+	auth_json POST $N/x "$ANSIBLE"
+	assert_status 405
+	assert_header Allow 'GET'
+}
+
+test_no_credentials_answer_401_bad_credentials_in_the_middleware_shape() {
+	req GET $N/sensu-ansible-token
+	assert_status 401
+	assert_schema sensu-middleware-error.json
+	assert_json_eq . '{"Code":5,"Message":"bad credentials"}'
+}
+
+test_a_bad_token_answers_401_invalid_credentials() {
+	req GET $N/sensu-ansible-token -H "Authorization: Bearer not.a.jwt"
+	assert_status 401
+	assert_json_eq .Message "invalid credentials"
+}
+
+test_a_subject_without_the_grant_gets_403_in_the_middleware_shape() {
+	local tok
+	auth_json PUT /acs/api/v1/users/viewer '{"password":"pw-viewer-1"}'
+	json_req POST /acs/api/v1/auth/login '{"uid":"viewer","password":"pw-viewer-1"}'
+	tok=$(jq -r .token "$BODY_FILE")
+	req GET $N/sensu-ansible-token -H "Authorization: Bearer $tok"
+	assert_status 403
+	assert_json_eq . '{"Code":4,"Message":"unauthorized to perform action"}'
+}
+
+. /usr/share/shunit2/shunit2
