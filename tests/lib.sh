@@ -20,7 +20,8 @@
 # suites never share state and may run in any order.
 #
 # Environment: COFFER_BUILD (build folder, default "build" in the repo),
-# COFFER_SERVER (lighttpd; apache later), COFFER_KEEP_STATE=1 (keep the
+# COFFER_SERVER (lighttpd, apache-proxy or apache-fcgid: tools/stack.sh),
+# COFFER_KEEP_STATE=1 (keep the
 # state folder for a post-mortem), COFFER_LOG_DIR (set by tests/run-all.sh:
 # the server's error log is copied there when the suite stops).
 #
@@ -53,7 +54,51 @@ coffer_server_start() {
 	export COFFER_STATE COFFER_CONFIG
 	stack_start "$COFFER_STATE" "$COFFER_BUILD" "" "$@" || return 1
 	COFFER_ADDR=$STACK_ADDR
-	export COFFER_ADDR
+	COFFER_TLS_ADDR=${STACK_TLS_ADDR:-}
+	COFFER_AUTH_ADDR=${STACK_AUTH_ADDR:-}
+	COFFER_CA=$STACK_CA
+	export COFFER_ADDR COFFER_TLS_ADDR COFFER_AUTH_ADDR COFFER_CA
+}
+# Optional listeners, set before coffer_server_start (tools/stack.sh):
+# STACK_TLS=1 adds a TLS port (COFFER_TLS_ADDR; curl needs --cacert
+# "$COFFER_CA"); STACK_HTPASSWD=FILE adds a port behind the server's own
+# Basic auth (COFFER_AUTH_ADDR); STACK_BIND_EXTRA=IP listens on IP too.
+
+# coffer_netns_up: a network namespace joined to this host by a veth pair,
+# so a request can come from an address that is not loopback.  Sets
+# COFFER_NETNS (its name), COFFER_NS_HOST_IP (this side, where a server can
+# listen: STACK_BIND_EXTRA) and COFFER_NS_CLIENT_IP (the client's side).
+# Needs root (CAP_NET_ADMIN); a 10.213.x.y/30 picked from the shell's pid.
+coffer_netns_up() {
+	local n=$(($$ % 16000)) tag
+	tag=$(printf 'cf%x' "$n")
+	COFFER_NETNS=coffer-$tag
+	COFFER_NS_HOST_IP=10.213.$((n / 64)).$(((n % 64) * 4 + 1))
+	COFFER_NS_CLIENT_IP=10.213.$((n / 64)).$(((n % 64) * 4 + 2))
+	coffer_netns_down
+	ip netns add "$COFFER_NETNS" &&
+	    ip link add "${tag}h" type veth peer name "${tag}c" &&
+	    ip link set "${tag}c" netns "$COFFER_NETNS" &&
+	    ip addr add "$COFFER_NS_HOST_IP/30" dev "${tag}h" &&
+	    ip link set "${tag}h" up &&
+	    ip netns exec "$COFFER_NETNS" ip addr add \
+		"$COFFER_NS_CLIENT_IP/30" dev "${tag}c" &&
+	    ip netns exec "$COFFER_NETNS" ip link set "${tag}c" up &&
+	    ip netns exec "$COFFER_NETNS" ip link set lo up || {
+		echo "coffer_netns_up: cannot make a network namespace" \
+		    "(root and iproute2 needed)" >&2
+		coffer_netns_down
+		return 1
+	}
+	COFFER_NETNS_LINK=${tag}h
+	export COFFER_NETNS COFFER_NS_HOST_IP COFFER_NS_CLIENT_IP
+}
+
+coffer_netns_down() {
+	[ -n "${COFFER_NETNS:-}" ] || return 0
+	ip link del "${COFFER_NETNS_LINK:-${COFFER_NETNS#coffer-}h}" 2>/dev/null
+	ip netns del "$COFFER_NETNS" 2>/dev/null
+	return 0
 }
 
 # coffer_server_restart: restart the web server and programs, keeping the
@@ -94,7 +139,7 @@ coffer_init_unseal() {
 }
 
 # req METHOD PATH [curl args...]: one request to $COFFER_ADDR$PATH (or to
-# PATH if it is a whole URL).  Sets STATUS (000 if no answer), BODY (the
+# PATH if it is a whole URL; REQ_NETNS=NAME sends it from that namespace).  Sets STATUS (000 if no answer), BODY (the
 # body; binary bodies are read from BODY_FILE), HEADERS (the last header
 # block, CR removed) and HEADERS_FILE.  Never fails, so a suite always
 # reaches its assertions.
@@ -111,7 +156,10 @@ req() {
 	[ "$method" = HEAD ] && how=(--head)
 	: >"$BODY_FILE"
 	: >"$HEADERS_FILE"
-	STATUS=$(curl -sS --max-time 60 "${how[@]}" -o "$BODY_FILE" \
+	# REQ_NETNS=NAME: from inside that network namespace.
+	local ns=()
+	[ -n "${REQ_NETNS:-}" ] && ns=(ip netns exec "$REQ_NETNS")
+	STATUS=$("${ns[@]}" curl -sS --max-time 60 "${how[@]}" -o "$BODY_FILE" \
 	    -D "$HEADERS_FILE" -w '%{http_code}' "$@" "$url" 2>"$dir/.req.err") ||
 	    true
 	STATUS=${STATUS:-000}

@@ -8,11 +8,20 @@
 # decides.  Results come back in STACK_* globals, not on stdout, so callers
 # need no subshell.
 #
+# STACK_SERVER picks the web server: lighttpd (default), apache-proxy
+# (Apache, mod_proxy_fcgi, programs started by apache-conf/apache/coffer-spawn)
+# or apache-fcgid (Apache, mod_fcgid).  Apache's workers run as
+# STACK_APACHE_USER (www-data), who then owns the state folder.
+#
 # A state folder (mode 0700) holds everything of one stack:
 #   coffer.conf    Coffer's config (COFFER_CONFIG of every program)
-#   lighttpd.conf  generated: variables + includes of apache-conf/lighttpd/
+#   lighttpd.conf or apache.conf   generated: variables + includes of
+#                  apache-conf/lighttpd/ or apache-conf/apache/
+#   server         which server (STACK_SERVER) it was started with
 #   error.log      the web server's error log (the programs' stderr too)
-#   lighttpd.pid   port           run/ (FastCGI sockets)    www/ (empty root)
+#   lighttpd.pid or apache.pid    port    run/ (FastCGI sockets)
+#   www/ (empty root)   apache-run/ (Apache's runtime files)
+#   cgi-bin/ (apache-fcgid: a copy of the programs)   tls/ (certificates)
 #   coffer.db      the store, with coffer.db.journal and .lock beside it
 #   audit.log      tmp/ (upload folder, unused while bodies are streamed)
 
@@ -57,8 +66,15 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') || return 1
 }
 
 # stack_write_config STATE BUILD PORT [KEY=VALUE...]: write STATE/coffer.conf
-# and STATE/lighttpd.conf.  KEY=VALUE pairs add to or override the defaults
-# below (tests use them, e.g. body_limit=1024).
+# and the web server's config (STATE/lighttpd.conf or STATE/apache.conf, for
+# STACK_SERVER).  KEY=VALUE pairs add to or override the defaults below
+# (tests use them, e.g. body_limit=1024).  Optional listeners, from the
+# caller's environment (tests/lib.sh sets them):
+#   STACK_TLS_PORT   a TLS listener on 127.0.0.1 (certificates: stack_pki)
+#   STACK_AUTH_PORT + STACK_HTPASSWD   a plain listener on 127.0.0.1 that
+#                    requires the server's own Basic auth for every URL
+#   STACK_BIND_EXTRA another local address (a veth's, for a client that is
+#                    not loopback): the plain and TLS ports listen there too
 stack_write_config() {
 	local state=$1 build=$2 port=$3 kv key
 	shift 3
@@ -83,35 +99,269 @@ stack_write_config() {
 			echo "$key = ${conf[$key]}"
 		done
 	} >"$state/coffer.conf" || return 1
-	cat >"$state/lighttpd.conf" <<EOF || return 1
+	echo "$STACK_SERVER" >"$state/server" || return 1
+	case "$STACK_SERVER" in
+	lighttpd) stack_write_lighttpd "$state" "$build" "$port" ;;
+	apache-proxy | apache-fcgid)
+		stack_write_apache "$state" "$build" "$port" ;;
+	*)
+		stack_say "stack: unknown server '$STACK_SERVER'" \
+		    "(lighttpd, apache-proxy, apache-fcgid)"
+		return 1
+		;;
+	esac || return 1
+	echo "$port" >"$state/port"
+}
+
+stack_write_lighttpd() {
+	local state=$1 build=$2 port=$3 a
+	echo "$build/cgi-bin" >"$state/bin-dir" || return 1
+	{
+		cat <<EOF
 # Written by tools/stack.sh; rewritten at every start.
 var.coffer_state  = "$state"
 var.coffer_port   = $port
 var.coffer_bin    = "$build/cgi-bin"
 var.coffer_config = "$state/coffer.conf"
 var.coffer_run    = var.coffer_state + "/run"
+EOF
+		if [ -n "${STACK_AUTH_PORT:-}" ]; then
+			echo 'server.modules += ( "mod_auth", "mod_authn_file" )'
+		fi
+		cat <<EOF
 include "$STACK_TOP/apache-conf/lighttpd/standalone.conf"
 include "$STACK_TOP/apache-conf/lighttpd/coffer.conf"
 EOF
-	echo "$port" >"$state/port"
+		if [ -n "${STACK_TLS_PORT:-}" ]; then
+			cat <<EOF
+var.coffer_tls_cert      = "$state/tls/server.pem"
+var.coffer_tls_key       = "$state/tls/server.key"
+var.coffer_tls_client_ca = "$state/tls/ca.pem"
+server.modules += ( "mod_openssl" )
+EOF
+			for a in 127.0.0.1 ${STACK_BIND_EXTRA:-}; do
+				printf '$SERVER["socket"] == "%s:%s" {\n\tinclude "%s"\n}\n' \
+				    "$a" "$STACK_TLS_PORT" \
+				    "$STACK_TOP/apache-conf/lighttpd/tls.conf"
+			done
+		fi
+		for a in ${STACK_BIND_EXTRA:-}; do
+			printf '$SERVER["socket"] == "%s:%s" { }\n' "$a" "$port"
+		done
+		if [ -n "${STACK_AUTH_PORT:-}" ]; then
+			cat <<EOF
+\$SERVER["socket"] == "127.0.0.1:$STACK_AUTH_PORT" {
+	auth.backend = "htpasswd"
+	auth.backend.htpasswd.userfile = "$STACK_HTPASSWD"
+	auth.require = ( "" => ( "method" => "basic", "realm" => "coffer",
+	                         "require" => "valid-user" ) )
+}
+EOF
+		fi
+	} >"$state/lighttpd.conf"
+}
+
+# The user Apache's workers run as (Apache will not serve as root), and
+# with mod_fcgid the programs too.
+STACK_APACHE_USER=${STACK_APACHE_USER:-www-data}
+
+stack_write_apache() {
+	local state=$1 build=$2 port=$3 a bin=$build/cgi-bin include v
+	local vhost
+	if [ "$STACK_SERVER" = apache-fcgid ]; then
+		# The programs run as Apache's user, who may not reach the
+		# build folder: they run from a copy in the state folder.
+		bin=$state/cgi-bin
+		include=coffer-fcgid.conf
+	else
+		include=coffer-proxy.conf
+	fi
+	echo "$bin" >"$state/bin-dir"
+	{
+		cat <<EOF
+# Written by tools/stack.sh; rewritten at every start.
+Define COFFER_STATE  "$state"
+Define COFFER_PORT   $port
+Define COFFER_BIN    "$bin"
+Define COFFER_CONFIG "$state/coffer.conf"
+Define COFFER_RUN    "$state/run"
+Define COFFER_USER   $STACK_APACHE_USER
+Include "$STACK_TOP/apache-conf/apache/standalone.conf"
+EOF
+		for a in ${STACK_BIND_EXTRA:-}; do
+			echo "Listen $a:$port"
+		done
+		echo "Include \"$STACK_TOP/apache-conf/apache/$include\""
+		if [ "$STACK_SERVER" = apache-fcgid ]; then
+			echo "FcgidIPCDir \"$state/apache-run/fcgid\""
+			echo "FcgidProcessTableFile \"$state/apache-run/fcgid/shm\""
+			for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+				[ -n "${!v:-}" ] &&
+				    echo "FcgidInitialEnv $v \"${!v}\""
+			done
+		fi
+		if [ -n "${STACK_TLS_PORT:-}" ]; then
+			vhost=
+			for a in 127.0.0.1 ${STACK_BIND_EXTRA:-}; do
+				vhost+=" $a:$STACK_TLS_PORT"
+				[ "$a" = 127.0.0.1 ] ||
+				    echo "Listen $a:$STACK_TLS_PORT"
+			done
+			cat <<EOF
+Define COFFER_TLS_LISTEN 127.0.0.1:$STACK_TLS_PORT
+Define COFFER_TLS_VHOST "${vhost# }"
+Define COFFER_TLS_CERT "$state/tls/server.pem"
+Define COFFER_TLS_KEY "$state/tls/server.key"
+Define COFFER_TLS_CLIENT_CA "$state/tls/ca.pem"
+Include "$STACK_TOP/apache-conf/apache/tls.conf"
+SSLSessionCache "shmcb:$state/apache-run/ssl_scache(512000)"
+EOF
+		fi
+		if [ -n "${STACK_AUTH_PORT:-}" ]; then
+			cat <<EOF
+Listen 127.0.0.1:$STACK_AUTH_PORT
+<VirtualHost 127.0.0.1:$STACK_AUTH_PORT>
+	RewriteEngine on
+	RewriteOptions Inherit
+	AllowEncodedSlashes NoDecode
+	<Location />
+		AuthType Basic
+		AuthName coffer
+		AuthBasicProvider file
+		AuthUserFile "$STACK_HTPASSWD"
+		Require valid-user
+	</Location>
+</VirtualHost>
+EOF
+		fi
+	} >"$state/apache.conf"
+}
+
+# stack_pki DIR [IP...]: a throw-away CA (DIR/ca.pem, ca.key), a server
+# certificate for 127.0.0.1, localhost and each IP (DIR/server.pem,
+# server.key), made with certtool once per DIR.  ECDSA P-256, two days.
+stack_pki() {
+	local dir=$1 ip
+	shift
+	[ -s "$dir/server.pem" ] && return 0
+	(umask 077 && mkdir -p "$dir") || return 1
+	{
+		certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 \
+		    --outfile "$dir/ca.key" &&
+		    printf '%s\n' 'cn = "Coffer test CA"' ca cert_signing_key \
+			'expiration_days = 2' >"$dir/ca.tmpl" &&
+		    certtool --generate-self-signed --load-privkey "$dir/ca.key" \
+			--template "$dir/ca.tmpl" --outfile "$dir/ca.pem" &&
+		    certtool --generate-privkey --key-type=ecdsa \
+			--curve=secp256r1 --outfile "$dir/server.key" &&
+		    {
+			    printf '%s\n' 'cn = "127.0.0.1"' 'dns_name = "localhost"' \
+				'ip_address = "127.0.0.1"' tls_www_server \
+				signing_key 'expiration_days = 2'
+			    for ip in "$@"; do
+				    printf 'ip_address = "%s"\n' "$ip"
+			    done
+		    } >"$dir/server.tmpl" &&
+		    certtool --generate-certificate --load-privkey "$dir/server.key" \
+			--load-ca-certificate "$dir/ca.pem" \
+			--load-ca-privkey "$dir/ca.key" \
+			--template "$dir/server.tmpl" --outfile "$dir/server.pem"
+	} >/dev/null 2>"$dir/certtool.err" || {
+		stack_say "stack: certtool failed: $(tail -n 5 "$dir/certtool.err")"
+		return 1
+	}
+}
+
+# stack_client_cert DIR NAME: DIR/NAME.pem and NAME.key, a client
+# certificate with CN=NAME from the CA of stack_pki DIR.
+stack_client_cert() {
+	local dir=$1 name=$2
+	{
+		certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 \
+		    --outfile "$dir/$name.key" &&
+		    printf '%s\n' "cn = \"$name\"" tls_www_client signing_key \
+			'expiration_days = 2' >"$dir/$name.tmpl" &&
+		    certtool --generate-certificate --load-privkey "$dir/$name.key" \
+			--load-ca-certificate "$dir/ca.pem" \
+			--load-ca-privkey "$dir/ca.key" \
+			--template "$dir/$name.tmpl" --outfile "$dir/$name.pem"
+	} >/dev/null 2>"$dir/certtool.err" || {
+		stack_say "stack: certtool failed: $(tail -n 5 "$dir/certtool.err")"
+		return 1
+	}
+}
+
+# stack_server_files STATE: STACK_CONF and STACK_PIDFILE of STATE's server.
+stack_server_files() {
+	local kind
+	kind=$(cat "$1/server" 2>/dev/null) || kind=lighttpd
+	case "$kind" in
+	apache-*)
+		STACK_CONF=$1/apache.conf
+		STACK_PIDFILE=$1/apache.pid
+		;;
+	*)
+		STACK_CONF=$1/lighttpd.conf
+		STACK_PIDFILE=$1/lighttpd.pid
+		;;
+	esac
+	STACK_KIND=$kind
 }
 
 # stack_pid STATE: STACK_PID = pid of the running web server of STATE.
 stack_pid() {
 	local pid
-	pid=$(cat "$1/lighttpd.pid" 2>/dev/null) || return 1
+	stack_server_files "$1"
+	pid=$(cat "$STACK_PIDFILE" 2>/dev/null) || return 1
 	[[ $pid =~ ^[0-9]+$ ]] || return 1
 	# A pid file can outlive its process, and the pid be reused.
 	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
-	    grep -qF -- "$1/lighttpd.conf" || return 1
+	    grep -qF -- "$STACK_CONF" || return 1
 	STACK_PID=$pid
+}
+
+# stack_spawn_pids STATE: the pids coffer-spawn recorded (multiwatch, or the
+# programs themselves without it), one a line.  Never fails: callers may
+# run under set -e.
+stack_spawn_pids() {
+	awk '/^[0-9]+$/' "$1"/run/*.pid 2>/dev/null || true
+}
+
+# stack_program_pids STATE: the pids of the FastCGI programs of STATE, one
+# a line: those the server spawned (its descendants running a program of
+# the state's bin folder), and those spawn-fcgi started (run/*.pid).
+stack_program_pids() {
+	local state=$1 bin
+	bin=$(cat "$state/bin-dir" 2>/dev/null) || bin=
+	local roots
+	stack_pid "$state" || STACK_PID=
+	# The roots: the server, and the supervisors coffer-spawn started
+	# (multiwatch, or the programs themselves without it).
+	roots="$STACK_PID $(stack_spawn_pids "$state")"
+	[ -n "${roots// /}" ] || return 0
+	ps -eo pid=,ppid=,args= | awk -v roots="$roots" -v bin="$bin" '
+		BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) root[r[i]] = 1 }
+		{ parent[$1] = $2; args[$1] = $3 }
+		END {
+			for (p in parent) {
+				if (bin != "" && index(args[p], bin "/") != 1)
+					continue
+				q = p
+				while (q in parent && !(q in root) && q > 1)
+					q = parent[q]
+				if (q in root)
+					print p
+			}
+		}' | sort -n
 }
 
 # stack_workers STATE: the FastCGI processes, one "pid rss_kib program" line
 # each, on stdout.
 stack_workers() {
-	stack_pid "$1" || return 1
-	ps --ppid "$STACK_PID" -o pid=,rss=,args= | awk '{
+	local pids
+	pids=$(stack_program_pids "$1" | paste -sd, -)
+	[ -n "$pids" ] || return 0
+	ps -o pid=,rss=,args= -p "$pids" | awk '{
 		n = split($3, p, "/"); print $1, $2, p[n] }'
 }
 
@@ -143,32 +393,108 @@ stack_lighttpd_up() {
 	stack_wait_http "http://127.0.0.1:$port/"
 }
 
+# The programs a stack may run; those not built are skipped.
+STACK_PROGRAMS="secrets hello ca auth bulk"
+
+stack_apache_up() {
+	local state=$1 build port check bin p
+	port=$(cat "$state/port") || return 1
+	bin=$(cat "$state/bin-dir") || return 1
+	mkdir -p "$state/apache-run/fcgid" || return 1
+	if [ "$STACK_KIND" = apache-fcgid ]; then
+		build=$(cat "$state/build-dir") || return 1
+		rm -rf "$state/cgi-bin" && mkdir -p "$state/cgi-bin" || return 1
+		for p in $STACK_PROGRAMS; do
+			[ -x "$build/cgi-bin/$p" ] || continue
+			cp "$build/cgi-bin/$p" "$state/cgi-bin/" || return 1
+		done
+	fi
+	# Apache's workers (and mod_fcgid's programs) are not root: they get
+	# the state folder.  Root still reads and writes all of it.
+	chown -R "$STACK_APACHE_USER:" "$state" || return 1
+	chmod 0700 "$state" || return 1
+	if [ "$STACK_KIND" = apache-proxy ]; then
+		# The programs stay root, like lighttpd's in development; their
+		# sockets belong to Apache's group.
+		COFFER_BIN=$bin COFFER_RUN=$state/run \
+		    COFFER_CONFIG=$state/coffer.conf COFFER_USER= \
+		    COFFER_SOCKET_GROUP=$(id -gn "$STACK_APACHE_USER") \
+		    "$STACK_TOP/apache-conf/apache/coffer-spawn" start \
+		    $STACK_PROGRAMS 2>>"$state/error.log" >/dev/null ||
+		    { stack_say "stack: coffer-spawn failed"; return 1; }
+	fi
+	check=$(apache2 -t -f "$state/apache.conf" 2>&1) ||
+	    { stack_say "$check"; return 1; }
+	STACK_START_ERR=$(apache2 -f "$state/apache.conf" -k start 2>&1) ||
+	    return 1
+	local i
+	for ((i = 0; i < 50; i++)); do
+		stack_pid "$state" && break
+		sleep 0.1
+	done
+	stack_pid "$state" || return 1
+	stack_wait_http "http://127.0.0.1:$port/"
+}
+
+stack_server_up() {
+	stack_server_files "$1"
+	case "$STACK_KIND" in
+	apache-*) stack_apache_up "$1" ;;
+	*) stack_lighttpd_up "$1" ;;
+	esac
+}
+
 # stack_start STATE BUILD [FIRST_PORT] [KEY=VALUE...]: write the configs and
-# start the web server with the programs of BUILD (absolute).  Sets
-# STACK_PORT, STACK_ADDR and STACK_PID.  Retries on another port when the
-# chosen one was taken between the check and the bind.
+# start the web server (STACK_SERVER) with the programs of BUILD (absolute).
+# Sets STACK_PORT, STACK_ADDR and STACK_PID, and with STACK_TLS=1
+# STACK_TLS_PORT, STACK_TLS_ADDR and STACK_CA (the CA file for curl); with
+# STACK_HTPASSWD set, STACK_AUTH_PORT and STACK_AUTH_ADDR.  Retries on
+# other ports when a chosen one was taken between the check and the bind.
 stack_start() {
 	local state=$1 build=$2 first=${3:-} try mark
 	shift 3 || shift $#
-	if [ "$STACK_SERVER" != lighttpd ]; then
-		stack_say "stack: server '$STACK_SERVER' is not supported yet"
+	case "$STACK_SERVER" in
+	lighttpd | apache-proxy | apache-fcgid) ;;
+	*)
+		stack_say "stack: unknown server '$STACK_SERVER'" \
+		    "(lighttpd, apache-proxy, apache-fcgid)"
 		return 1
+		;;
+	esac
+	if [ "${STACK_TLS:-0}" = 1 ]; then
+		# shellcheck disable=SC2086
+		stack_pki "$state/tls" ${STACK_BIND_EXTRA:-} || return 1
 	fi
+	(umask 077 && mkdir -p "$state") && echo "$build" >"$state/build-dir" ||
+	    return 1
 	for ((try = 0; try < 5; try++)); do
+		STACK_TLS_PORT=
+		STACK_AUTH_PORT=
+		if [ "${STACK_TLS:-0}" = 1 ]; then
+			stack_pick_port || return 1
+			STACK_TLS_PORT=$STACK_PORT
+		fi
+		if [ -n "${STACK_HTPASSWD:-}" ]; then
+			stack_pick_port || return 1
+			STACK_AUTH_PORT=$STACK_PORT
+		fi
 		stack_pick_port "$first" || return 1
 		stack_write_config "$state" "$build" "$STACK_PORT" "$@" ||
 		    return 1
 		: >>"$state/error.log"
 		mark=$(wc -l <"$state/error.log")
 		STACK_START_ERR=
-		if stack_lighttpd_up "$state"; then
+		if stack_server_up "$state"; then
 			STACK_ADDR=http://127.0.0.1:$STACK_PORT
+			STACK_TLS_ADDR=${STACK_TLS_PORT:+https://127.0.0.1:$STACK_TLS_PORT}
+			STACK_AUTH_ADDR=${STACK_AUTH_PORT:+http://127.0.0.1:$STACK_AUTH_PORT}
+			STACK_CA=$state/tls/ca.pem
 			return 0
 		fi
 		stack_stop "$state" 2>/dev/null
 		if ! { echo "$STACK_START_ERR"; tail -n +"$((mark + 1))" \
 		    "$state/error.log"; } | grep -q 'Address already in use'; then
-			stack_say "stack: lighttpd did not start:"
+			stack_say "stack: $STACK_SERVER did not start:"
 			{ echo "$STACK_START_ERR"; tail -n +"$((mark + 1))" \
 			    "$state/error.log"; } | grep . | tail -n 20 >&2
 			return 1
@@ -183,8 +509,8 @@ stack_start() {
 stack_restart() {
 	stack_stop "$1" || return 1
 	STACK_START_ERR=
-	stack_lighttpd_up "$1" && return 0
-	stack_say "stack: lighttpd did not restart: $STACK_START_ERR"
+	stack_server_up "$1" && return 0
+	stack_say "stack: $STACK_KIND did not restart: $STACK_START_ERR"
 	return 1
 }
 
@@ -212,21 +538,34 @@ stack_wait_gone() {
 	done
 }
 
-# stack_stop STATE: stop the web server of STATE and the programs it spawned.
-# Leaves the state folder alone.
+# stack_stop STATE: stop the web server of STATE and the programs it (or
+# coffer-spawn) started.  Leaves the state folder alone.
 stack_stop() {
-	local state=$1 workers pid
-	stack_pid "$state" || { rm -f "$state/lighttpd.pid"; return 0; }
-	workers=$(ps --ppid "$STACK_PID" -o pid=)
-	# lighttpd sends SIGTERM to the programs it spawned as it goes down.
-	kill -TERM "$STACK_PID" 2>/dev/null
-	stack_wait_gone 50 "$STACK_PID" $workers
+	local state=$1 workers pid p
+	# The programs, and coffer-spawn's supervisors (multiwatch).
+	workers="$(stack_program_pids "$state") $(stack_spawn_pids "$state")"
+	if stack_pid "$state"; then
+		# lighttpd and Apache (mod_fcgid's process manager) send SIGTERM
+		# to the programs they spawned as they go down.
+		kill -TERM "$STACK_PID" 2>/dev/null
+	else
+		STACK_PID=
+	fi
+	if [ -d "$state/run" ] && ls "$state"/run/*.pid >/dev/null 2>&1; then
+		for p in $STACK_PROGRAMS; do
+			COFFER_RUN=$state/run \
+			    "$STACK_TOP/apache-conf/apache/coffer-spawn" stop "$p"
+		done
+	fi
+	# shellcheck disable=SC2086
+	stack_wait_gone 50 $STACK_PID $workers
 	for pid in $STACK_LEFT; do
 		stack_say "stack: process $pid ignored SIGTERM for 5 s; killing it"
 		kill -KILL "$pid" 2>/dev/null
 	done
+	# shellcheck disable=SC2086
 	stack_wait_gone 20 $STACK_LEFT
-	rm -f "$state/lighttpd.pid"
+	rm -f "$STACK_PIDFILE"
 }
 
 # stack_call METHOD URL OUT [curl args...]: STACK_STATUS = HTTP status (000
