@@ -625,42 +625,21 @@ h_group_member(struct cf_ctx *ctx)
 
 /* ---- ACLs ---- */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The rid segment: the http layer decoded %252F to "%2F"; decode once
  * more, so "dcos:secrets:default:%252Fa" names "dcos:secrets:default:/a". */
 static enum cf_status
 rid_arg(struct cf_ctx *ctx, const char *seg, char *rid, size_t len)
 {
-	size_t o = 0;
-	int hi, lo;
+	char *dec = NULL;
+	int ok;
 
-	for (; *seg != '\0'; seg++) {
-		if (o + 1 >= len)
-			goto bad;
-		if (*seg == '%') {
-			if ((hi = hexval(seg[1])) < 0 ||
-			    (lo = hexval(seg[2])) < 0)
-				goto bad;
-			rid[o++] = (char)(hi * 16 + lo);
-			seg += 2;
-		} else
-			rid[o++] = *seg;
-	}
-	rid[o] = '\0';
-	if (iam_rid_valid(rid))
+	ok = http_pct_decode(seg, strlen(seg), 0, 1, &dec) == 0 &&
+	     strlen(dec) < len && iam_rid_valid(dec);
+	if (ok)
+		memcpy(rid, dec, strlen(dec) + 1);
+	free(dec);
+	if (ok)
 		return CF_OK;
-bad:
 	return fail(
 	    ctx, CF_E_BAD_REQUEST, "ERR_INVALID_DATA", "Invalid resource id.");
 }

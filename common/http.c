@@ -101,8 +101,9 @@ hexval(int c)
  * decoded '/' when slash_ok is unset (it would smuggle a separator past the
  * router).  '+' becomes a space only in a query (plus_space).
  */
-static int
-pct_decode(const char *s, size_t n, int plus_space, int slash_ok, char **out)
+int
+http_pct_decode(
+    const char *s, size_t n, int plus_space, int slash_ok, char **out)
 {
 	char *d;
 	size_t i, j;
@@ -186,8 +187,8 @@ split_path(struct cf_req *req)
 	}
 	for (;;) {
 		q = strchr(p, '/');
-		if (pct_decode(p, q != NULL ? (size_t)(q - p) : strlen(p), 0, 0,
-		        &req->seg[req->nseg]) != 0)
+		if (http_pct_decode(p, q != NULL ? (size_t)(q - p) : strlen(p),
+		        0, 0, &req->seg[req->nseg]) != 0)
 			return CF_E_BAD_PATH;
 		req->nseg++;
 		if (q == NULL)
@@ -219,10 +220,10 @@ split_query(struct cf_req *req, const char *qs)
 			return CF_E_BAD_REQUEST;
 		if ((eq = memchr(p, '=', (size_t)(end - p))) == NULL)
 			eq = end;
-		if (pct_decode(p, (size_t)(eq - p), 1, 1, &name) != 0)
+		if (http_pct_decode(p, (size_t)(eq - p), 1, 1, &name) != 0)
 			return CF_E_BAD_REQUEST;
-		if (pct_decode(eq + (eq < end), (size_t)(end - eq) - (eq < end),
-		        1, 1, &value) != 0) {
+		if (http_pct_decode(eq + (eq < end),
+		        (size_t)(end - eq) - (eq < end), 1, 1, &value) != 0) {
 			wipe_free(name, strlen(name));
 			return CF_E_BAD_REQUEST;
 		}

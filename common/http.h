@@ -100,6 +100,12 @@ int http_accepts(const struct cf_req *req, const char *mtype);
 /* Media type of Content-Type without parameters equals mtype. */
 int http_ctype_is(const struct cf_req *req, const char *mtype);
 
+/* Percent-decode s[0..n) into a new string (*out, malloc'd): every '%'
+ * starts a valid escape, a decoded NUL is refused, and so is a decoded '/'
+ * unless slash_ok.  plus_space turns '+' into ' ' (query strings).  0 or -1. */
+int http_pct_decode(
+    const char *s, size_t n, int plus_space, int slash_ok, char **out);
+
 /* Strict decimal parse: digits only, no sign, <= max.  0 or -1. */
 int http_parse_size(const char *s, size_t max, size_t *out);
 

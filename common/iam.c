@@ -149,71 +149,6 @@ get_str(struct json_object *o, const char *k)
 	return cf_json_string(o, k, &s, &len) == CF_OK ? s : "";
 }
 
-/* Keys with a prefix, collected in a section (callbacks may not write). */
-struct keylist {
-	char **k;
-	size_t n, cap;
-	int err;
-};
-
-static int
-keylist_cb(
-    void *arg, const void *key, size_t klen, const void *val, size_t vlen)
-{
-	struct keylist *l = arg;
-	char **nk;
-
-	(void)val;
-	(void)vlen;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 16;
-		if ((nk = realloc(l->k, l->cap * sizeof(*nk))) == NULL) {
-			l->err = 1;
-			return 1;
-		}
-		l->k = nk;
-	}
-	if ((l->k[l->n] = strndup(key, klen)) == NULL) {
-		l->err = 1;
-		return 1;
-	}
-	l->n++;
-	return 0;
-}
-
-static int
-keylist_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void
-keylist_free(struct keylist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->k[i]);
-	free(l->k);
-	memset(l, 0, sizeof(*l));
-}
-
-/* In a section: every key starting with prefix, sorted. */
-static enum cf_status
-keylist_get(struct vault *v, const char *prefix, struct keylist *l)
-{
-	memset(l, 0, sizeof(*l));
-	if (store_iterate(
-	        vault_store(v), prefix, strlen(prefix), keylist_cb, l) == -1 ||
-	    l->err) {
-		keylist_free(l);
-		return CF_E_INTERNAL;
-	}
-	if (l->n > 1)
-		qsort(l->k, l->n, sizeof(*l->k), keylist_cmp);
-	return CF_OK;
-}
-
 /* ---- passwords ---- */
 
 static enum cf_status
@@ -484,13 +419,13 @@ static enum cf_status
 su_count(struct vault *v, const char *skip_uid, struct json_object *su_after,
     const char *rm_gid, const char *rm_uid, int *count)
 {
-	struct keylist l;
+	struct vault_keylist l;
 	struct json_object *u, *groups, *ng, *g;
 	enum cf_status st;
 	size_t i, j, n;
 
 	*count = 0;
-	if ((st = keylist_get(v, "u:", &l)) != CF_OK)
+	if ((st = vault_list_keys(v, "u:", &l)) != CF_OK)
 		return st;
 	for (i = 0; i < l.n && st == CF_OK; i++) {
 		u = NULL;
@@ -513,7 +448,7 @@ su_count(struct vault *v, const char *skip_uid, struct json_object *su_after,
 		*count += user_is_su(u, su_after);
 		json_object_put(u);
 	}
-	keylist_free(&l);
+	vault_keylist_free(&l);
 	return st;
 }
 
@@ -523,12 +458,12 @@ static enum cf_status
 purge_refs(
     struct vault *v, const char *prefix, const char *field, const char *id)
 {
-	struct keylist l;
+	struct vault_keylist l;
 	struct json_object *o, *m;
 	enum cf_status st;
 	size_t i;
 
-	if ((st = keylist_get(v, prefix, &l)) != CF_OK)
+	if ((st = vault_list_keys(v, prefix, &l)) != CF_OK)
 		return st;
 	for (i = 0; i < l.n && st == CF_OK; i++) {
 		o = NULL;
@@ -542,7 +477,7 @@ purge_refs(
 			st = vault_del(v, l.k[i]);
 		json_object_put(o);
 	}
-	keylist_free(&l);
+	vault_keylist_free(&l);
 	return st;
 }
 
@@ -623,14 +558,14 @@ wrap_array(struct json_object *a)
 enum cf_status
 iam_user_list(struct vault *v, int services, struct json_object **out)
 {
-	struct keylist l;
+	struct vault_keylist l;
 	struct json_object *a, *u;
 	enum cf_status st;
 	size_t i;
 
 	if ((st = vault_read_begin(v)) != CF_OK)
 		return st;
-	if ((st = keylist_get(v, "u:", &l)) != CF_OK) {
+	if ((st = vault_list_keys(v, "u:", &l)) != CF_OK) {
 		vault_read_end(v);
 		return st;
 	}
@@ -645,7 +580,7 @@ iam_user_list(struct vault *v, int services, struct json_object **out)
 		json_object_put(u);
 	}
 	vault_read_end(v);
-	keylist_free(&l);
+	vault_keylist_free(&l);
 	if (st != CF_OK) {
 		json_object_put(a);
 		return st;
@@ -705,7 +640,7 @@ actions_view(const char *aclurl, const char *who, const char *id, unsigned b)
 enum cf_status
 iam_user_permissions(struct vault *v, const char *uid, struct json_object **out)
 {
-	struct keylist l;
+	struct vault_keylist l;
 	struct json_object *u = NULL, *acl, *direct, *grp, *groups = NULL, *e;
 	char key[IAM_KEY_MAX], url[IAM_MAX_RID * 3 + 64];
 	enum cf_status st;
@@ -720,7 +655,7 @@ iam_user_permissions(struct vault *v, const char *uid, struct json_object **out)
 		vault_read_end(v);
 		return st;
 	}
-	if ((st = keylist_get(v, "p:", &l)) != CF_OK) {
+	if ((st = vault_list_keys(v, "p:", &l)) != CF_OK) {
 		vault_read_end(v);
 		json_object_put(u);
 		return st;
@@ -763,7 +698,7 @@ iam_user_permissions(struct vault *v, const char *uid, struct json_object **out)
 		json_object_put(acl);
 	}
 	vault_read_end(v);
-	keylist_free(&l);
+	vault_keylist_free(&l);
 	json_object_put(u);
 	if (st != CF_OK) {
 		json_object_put(direct);
@@ -1049,7 +984,7 @@ enum cf_status
 iam_group_delete(struct vault *v, const char *gid, const char **code)
 {
 	struct json_object *g = NULL, *su = NULL, *after = NULL;
-	struct keylist l;
+	struct vault_keylist l;
 	char key[IAM_KEY_MAX];
 	enum cf_status st;
 	size_t i;
@@ -1080,7 +1015,7 @@ iam_group_delete(struct vault *v, const char *gid, const char **code)
 		}
 	} else if (st != CF_OK && st != CF_E_NOT_FOUND)
 		goto out;
-	if ((st = keylist_get(v, "u:", &l)) != CF_OK)
+	if ((st = vault_list_keys(v, "u:", &l)) != CF_OK)
 		goto out;
 	for (i = 0; i < l.n && st == CF_OK; i++)
 		st = member_set(v, l.k[i] + 2, gid, 0, &changed);
@@ -1092,7 +1027,7 @@ iam_group_delete(struct vault *v, const char *gid, const char **code)
 out:
 	vault_abort(v);
 done:
-	keylist_free(&l);
+	vault_keylist_free(&l);
 	json_object_put(after);
 	json_object_put(g);
 	json_object_put(su);
@@ -1122,14 +1057,14 @@ list_records(struct vault *v, const char *prefix,
     struct json_object *(*view)(struct json_object *, const char *, void *),
     void *arg, struct json_object **out)
 {
-	struct keylist l;
+	struct vault_keylist l;
 	struct json_object *a, *o, *e;
 	enum cf_status st;
 	size_t i;
 
 	if ((st = vault_read_begin(v)) != CF_OK)
 		return st;
-	if ((st = keylist_get(v, prefix, &l)) != CF_OK) {
+	if ((st = vault_list_keys(v, prefix, &l)) != CF_OK) {
 		vault_read_end(v);
 		return st;
 	}
@@ -1143,7 +1078,7 @@ list_records(struct vault *v, const char *prefix,
 		json_object_put(o);
 	}
 	vault_read_end(v);
-	keylist_free(&l);
+	vault_keylist_free(&l);
 	if (st != CF_OK) {
 		json_object_put(a);
 		return st;

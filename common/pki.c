@@ -1458,42 +1458,6 @@ pki_newcert(struct vault *v, struct json_object *req,
 
 /* ---- records: certinfo, certificates, revoke, crl ---- */
 
-struct collect {
-	char **keys;
-	size_t n, cap;
-};
-
-static int
-collect_key(
-    void *arg, const void *key, size_t klen, const void *val, size_t vlen)
-{
-	struct collect *c = arg;
-	char **nk;
-
-	(void)val;
-	(void)vlen;
-	if (c->n == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 64;
-		if ((nk = realloc(c->keys, c->cap * sizeof(*nk))) == NULL)
-			return -1;
-		c->keys = nk;
-	}
-	if ((c->keys[c->n] = strndup(key, klen)) == NULL)
-		return -1;
-	c->n++;
-	return 0;
-}
-
-static void
-collect_free(struct collect *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->keys[i]);
-	free(c->keys);
-}
-
 /* In a section: the parsed record at key. */
 static enum cf_status
 cert_record(struct vault *v, const char *key, struct json_object **out)
@@ -1565,7 +1529,7 @@ enum cf_status
 pki_certificates(struct vault *v, struct json_object *req,
     struct json_object **result, const char **detail)
 {
-	struct collect c = {NULL, 0, 0};
+	struct vault_keylist c = {NULL, 0, 0, 0};
 	struct json_object *rec, *d, *arr = NULL;
 	const char *serial = "", *aki = "";
 	char akin[129];
@@ -1585,14 +1549,11 @@ pki_certificates(struct vault *v, struct json_object *req,
 	}
 	if ((st = vault_read_begin(v)) != CF_OK)
 		return st;
-	if (store_iterate(vault_store(v), CERT_PFX, strlen(CERT_PFX),
-	        collect_key, &c) != 0) {
-		st = CF_E_INTERNAL;
+	if ((st = vault_list_keys(v, CERT_PFX, &c)) != CF_OK)
 		goto out;
-	}
 	arr = json_object_new_array();
 	for (i = 0; i < c.n; i++) {
-		if ((st = cert_record(v, c.keys[i], &rec)) != CF_OK)
+		if ((st = cert_record(v, c.k[i], &rec)) != CF_OK)
 			goto out;
 		if ((slen == 0 || !strcmp(rec_str(rec, "serial"), serial)) &&
 		    (akin[0] == '\0' || !strcmp(rec_str(rec, "aki"), akin)) &&
@@ -1607,7 +1568,7 @@ pki_certificates(struct vault *v, struct json_object *req,
 out:
 	vault_read_end(v);
 	json_object_put(arr);
-	collect_free(&c);
+	vault_keylist_free(&c);
 	return st;
 }
 
@@ -1757,7 +1718,7 @@ enum cf_status
 pki_crl(struct vault *v, int64_t lifetime, struct json_object **result,
     const char **detail)
 {
-	struct collect c = {NULL, 0, 0};
+	struct vault_keylist c = {NULL, 0, 0, 0};
 	struct pki_ca *ca = NULL;
 	struct json_object *rec;
 	gnutls_x509_crl_t crl = NULL;
@@ -1796,11 +1757,9 @@ pki_crl(struct vault *v, int64_t lifetime, struct json_object **result,
 		goto out;
 	if ((st = vault_read_begin(v)) != CF_OK)
 		goto out;
-	if (store_iterate(vault_store(v), CERT_PFX, strlen(CERT_PFX),
-	        collect_key, &c) != 0)
-		st = CF_E_INTERNAL;
+	st = vault_list_keys(v, CERT_PFX, &c);
 	for (i = 0; st == CF_OK && i < c.n; i++) {
-		if ((st = cert_record(v, c.keys[i], &rec)) != CF_OK)
+		if ((st = cert_record(v, c.k[i], &rec)) != CF_OK)
 			break;
 		serial = rec_str(rec, "serial");
 		if (!strcmp(rec_str(rec, "status"), "revoked") &&
@@ -1831,7 +1790,7 @@ out:
 	gnutls_free(der.data);
 	if (crl != NULL)
 		gnutls_x509_crl_deinit(crl);
-	collect_free(&c);
+	vault_keylist_free(&c);
 	ca_free(ca);
 	return st;
 }

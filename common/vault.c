@@ -760,3 +760,63 @@ out:
 	crypto_wipe(root, sizeof(root));
 	return st;
 }
+
+/* ---- key lists (the store callback may not write, so collect first) ---- */
+
+static int
+keylist_cb(
+    void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	struct vault_keylist *l = arg;
+	char **nk;
+
+	(void)val;
+	(void)vlen;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		if ((nk = realloc(l->k, l->cap * sizeof(*nk))) == NULL) {
+			l->err = 1;
+			return 1;
+		}
+		l->k = nk;
+	}
+	if ((l->k[l->n] = strndup(key, klen)) == NULL) {
+		l->err = 1;
+		return 1;
+	}
+	l->n++;
+	return 0;
+}
+
+static int
+keylist_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+vault_keylist_free(struct vault_keylist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->k[i]);
+	free(l->k);
+	memset(l, 0, sizeof(*l));
+}
+
+/* In a section: every key starting with prefix, sorted. */
+enum cf_status
+vault_list_keys(struct vault *v, const char *prefix, struct vault_keylist *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (store_iterate(
+	        vault_store(v), prefix, strlen(prefix), keylist_cb, l) == -1 ||
+	    l->err) {
+		vault_keylist_free(l);
+		return CF_E_INTERNAL;
+	}
+	if (l->n > 1)
+		qsort(l->k, l->n, sizeof(*l->k), keylist_cmp);
+	return CF_OK;
+}

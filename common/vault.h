@@ -93,4 +93,15 @@ enum cf_status vault_put(struct vault *v, enum record_kind kind,
     const char *key, const void *pt, size_t len);
 enum cf_status vault_del(struct vault *v, const char *key);
 
+/* Every store key starting with prefix, sorted bytewise; inside a section.
+ * The list owns its strings; vault_keylist_free() frees them. */
+struct vault_keylist {
+	char **k;
+	size_t n, cap;
+	int err;
+};
+enum cf_status vault_list_keys(
+    struct vault *v, const char *prefix, struct vault_keylist *l);
+void vault_keylist_free(struct vault_keylist *l);
+
 #endif
