@@ -111,6 +111,7 @@ coffer_server_restart() {
 # and remove the state folder (unless COFFER_KEEP_STATE=1).
 coffer_server_stop() {
 	[ -n "${COFFER_STATE:-}" ] || return 0
+	stack_forget_key "$COFFER_STATE"
 	stack_stop "$COFFER_STATE"
 	if [ -n "${COFFER_LOG_DIR:-}" ] && [ -f "$COFFER_STATE/error.log" ]; then
 		cp "$COFFER_STATE/error.log" \

@@ -540,6 +540,28 @@ stack_wait_gone() {
 
 # stack_stop STATE: stop the web server of STATE and the programs it (or
 # coffer-spawn) started.  Leaves the state folder alone.
+# stack_forget_key STATE: seal the store as the programs' user, so its key
+# leaves that user's kernel keyring.  The keyring outlives the processes,
+# and its quota (200 keys for a uid other than root) would otherwise fill
+# up with the keys of throw-away test stores: then add_key fails with
+# EDQUOT and no new store can be unsealed.
+stack_forget_key() {
+	local state=$1 build owner ctl
+	build=$(cat "$state/build-dir" 2>/dev/null) || return 0
+	[ -x "$build/tools/cofferctl" ] && [ -f "$state/coffer.db" ] || return 0
+	owner=$(stat -c %U "$state/coffer.db")
+	if [ "$owner" = "$(id -un)" ]; then
+		"$build/tools/cofferctl" -c "$state/coffer.conf" seal
+	else
+		# That user may not reach the build folder: run a copy.
+		ctl=$state/cofferctl.forget
+		install -m 0755 "$build/tools/cofferctl" "$ctl" &&
+		    runuser -u "$owner" -- "$ctl" -c "$state/coffer.conf" seal
+		rm -f "$ctl"
+	fi >/dev/null 2>&1
+	return 0
+}
+
 stack_stop() {
 	local state=$1 workers pid p
 	# The programs, and coffer-spawn's supervisors (multiwatch).

@@ -25,6 +25,21 @@ writer() {
 	done
 }
 
+# read_back NAME: GET it; the web server may still be refusing requests
+# while it respawns the killed workers (503, or no answer), so try again
+# then.  A lost write answers 404 or another value, which is not retried.
+read_back() {
+	local try
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		req GET "/secrets/v1/secret/default/crash/$1" \
+		    -H "Authorization: token=$COFFER_TOKEN"
+		case "$STATUS" in
+		000 | 502 | 503 | 504) sleep 0.5 ;;
+		*) return 0 ;;
+		esac
+	done
+}
+
 secrets_workers() {
 	stack_program_pids "$COFFER_STATE" | while read -r pid; do
 		grep -q 'cgi-bin/secrets' "/proc/$pid/cmdline" 2>/dev/null &&
@@ -53,10 +68,10 @@ test_killed_workers_lose_no_acknowledged_write() {
 	acked=$(wc -l <"$COFFER_STATE/acked")
 	assertTrue "writes were acknowledged ($acked)" "[ $acked -gt 50 ]"
 	while read -r name; do
-		req GET "/secrets/v1/secret/default/crash/$name" \
-		    -H "Authorization: token=$COFFER_TOKEN"
+		read_back "$name"
 		if [ "$STATUS" != 200 ] ||
 		    [ "$(jq -r .value "$BODY_FILE")" != "${name%%/*}-${name##*/}" ]; then
+			echo "lost: $name (status $STATUS)" >&2
 			missing=$((missing + 1))
 		fi
 	done <"$COFFER_STATE/acked"
