@@ -9,13 +9,174 @@
  * take (apache-conf/lighttpd/coffer.conf); it lists the single-resource
  * routes too, so a configuration that sends it all of them still works.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "acl.h"
 #include "app.h"
+#include "codec.h"
 #include "dapr.h"
+#include "json.h"
+#include "limits.h"
+#include "secret.h"
 #include "sensu.h"
+
+#define BATCH_MAX       1000        /* paths in one multi-get */
+#define BATCH_MAX_BYTES (16u << 20) /* 16 MiB of values in one answer */
+
+/*
+ * Coffer's multi-get: POST /coffer/v1/secrets/{store}/batch with
+ * {"paths": [...]} (at most BATCH_MAX), answering each path's map or its
+ * own error, so one missing or forbidden secret does not fail the rest.
+ * The values held in one answer are bounded (BATCH_MAX_BYTES); past it a
+ * path answers 413 and the client asks again for fewer.
+ */
+
+static const char *const ctypes_json[] = {"application/json", NULL};
+
+static struct json_object *
+batch_error(int code, const char *msg)
+{
+	struct json_object *o = json_object_new_object(), *e;
+
+	e = json_object_new_object();
+	json_object_object_add(e, "code", json_object_new_int(code));
+	json_object_object_add(e, "message", json_object_new_string(msg));
+	json_object_object_add(o, "error", e);
+	return o;
+}
+
+/* One path's answer: {"data": map, "version": n} or {"error": ...}.
+ * *budget is what the answer may still hold, in value bytes. */
+static struct json_object *
+batch_one(
+    struct cf_ctx *ctx, const char *store, const char *path, size_t *budget)
+{
+	struct json_object *o, *d;
+	struct secret *s = NULL;
+	char rid[CF_MAX_PATH + CF_MAX_STORE_NAME + 32];
+	size_t i;
+	enum cf_status st;
+
+	snprintf(rid, sizeof(rid), "dcos:secrets:%s:/%s", store, path);
+	if ((st = acl_check(ctx, rid, ACL_READ)) == CF_E_FORBIDDEN)
+		return batch_error(403, "forbidden");
+	if (st == CF_OK)
+		st = secret_get(ctx->app->vault, store, path, 0, &s);
+	if (st == CF_E_NOT_FOUND)
+		return batch_error(404, "not found");
+	if (st != CF_OK)
+		return batch_error(500, "internal error");
+	for (i = 0; i < s->n; i++) {
+		if (!codec_utf8_valid(s->e[i].val, s->e[i].len)) {
+			secret_free(s);
+			return batch_error(415, "the secret holds binary data");
+		}
+		if (s->e[i].len > *budget) {
+			secret_free(s);
+			return batch_error(
+			    413, "the answer's size limit is reached");
+		}
+		*budget -= s->e[i].len;
+	}
+	o = json_object_new_object();
+	d = json_object_new_object();
+	for (i = 0; i < s->n; i++)
+		json_object_object_add(d, s->e[i].key,
+		    cf_json_new_string(s->e[i].val, s->e[i].len));
+	json_object_object_add(o, "data", d);
+	json_object_object_add(
+	    o, "version", json_object_new_int64((int64_t)s->version));
+	secret_free(s);
+	return o;
+}
+
+static enum cf_status
+h_batch(struct cf_ctx *ctx)
+{
+	static const char *const fields[] = {"paths", NULL};
+	struct json_object *in = NULL, *paths, *p, *out = NULL, *res;
+	const char *store = ctx->arg[0];
+	char **segs = NULL, *path = NULL, *copy = NULL, *tok, *save;
+	size_t i, n, nseg, budget = BATCH_MAX_BYTES;
+	enum cf_status st;
+
+	if (ctx->narg != 2 || strcmp(ctx->arg[1], "batch") != 0 ||
+	    !secret_store_valid(store) ||
+	    !secret_name_listed(ctx->app->cfg.secret_stores, store)) {
+		ctx->detail = "the requested resource could not be found.";
+		return CF_E_NOT_FOUND;
+	}
+	if ((st = app_read_body(ctx, ctypes_json, 0)) != CF_OK ||
+	    (st = cf_json_parse(ctx->req->body, ctx->req->bodylen, &in)) !=
+	        CF_OK)
+		goto out;
+	st = CF_E_BAD_JSON;
+	if (cf_json_only(in, fields) != CF_OK ||
+	    cf_json_array(in, "paths", &paths) != CF_OK ||
+	    (n = json_object_array_length(paths)) == 0 || n > BATCH_MAX) {
+		ctx->detail = "the body must be {\"paths\": [1 to 1000 paths]}";
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (!json_object_is_type(json_object_array_get_idx(paths, i),
+		        json_type_string)) {
+			ctx->detail = "paths must be strings";
+			goto out;
+		}
+	if ((segs = calloc(CF_MAX_SEGMENTS + 1, sizeof(*segs))) == NULL) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	res = json_object_new_object();
+	for (i = 0; i < n; i++) {
+		p = json_object_array_get_idx(paths, i);
+		free(copy);
+		copy = strndup(json_object_get_string(p),
+		    (size_t)json_object_get_string_len(p));
+		if (copy == NULL) {
+			json_object_put(res);
+			st = CF_E_INTERNAL;
+			goto out;
+		}
+		nseg = 0;
+		for (tok = strtok_r(copy, "/", &save);
+		     tok != NULL && nseg <= CF_MAX_SEGMENTS;
+		     tok = strtok_r(NULL, "/", &save))
+			segs[nseg++] = tok;
+		free(path);
+		path = NULL;
+		if (strlen(json_object_get_string(p)) !=
+		        (size_t)json_object_get_string_len(p) ||
+		    nseg > CF_MAX_SEGMENTS ||
+		    secret_path_join(segs, nseg, &path) != CF_OK ||
+		    strcmp(path, json_object_get_string(p)) != 0)
+			json_object_object_add(res, json_object_get_string(p),
+			    batch_error(400, "invalid path"));
+		else
+			json_object_object_add(res, json_object_get_string(p),
+			    batch_one(ctx, store, path, &budget));
+	}
+	out = json_object_new_object();
+	json_object_object_add(out, "secrets", res);
+	cf_json_respond(ctx->resp, 200, out);
+	st = CF_OK;
+out:
+	free(copy);
+	free(path);
+	free(segs);
+	json_object_put(out);
+	json_object_put(in);
+	return st;
+}
 
 static const struct cf_route routes[] = {
     DAPR_ROUTES,
     SENSU_ROUTES,
+    {{"coffer", "v1", "secrets", NULL}, 2, 2, HTTP_POST, CF_D_PATH, 0, h_batch},
 };
 
 int
