@@ -82,24 +82,6 @@ iam_text(struct json_object *o)
 	return s ? strdup(s) : NULL;
 }
 
-/* In a section: CF_OK with *out (caller's), CF_E_NOT_FOUND, or an error. */
-static enum cf_status
-rec_get(struct vault *v, const char *key, struct json_object **out)
-{
-	uint8_t *pt = NULL;
-	size_t len = 0;
-	enum cf_status st;
-
-	if ((st = vault_get(v, key, &pt, &len)) != CF_OK)
-		return st;
-	if (cf_json_parse(pt, len, out) != CF_OK) {
-		lwarnx("record %s is not JSON", key);
-		st = CF_E_INTERNAL;
-	}
-	record_free(pt, len);
-	return st;
-}
-
 /* Outside any section. */
 static enum cf_status
 rec_read(struct vault *v, const char *key, struct json_object **out)
@@ -108,7 +90,7 @@ rec_read(struct vault *v, const char *key, struct json_object **out)
 
 	if ((st = vault_read_begin(v)) != CF_OK)
 		return st;
-	st = rec_get(v, key, out);
+	st = vault_get_json(v, key, out);
 	vault_read_end(v);
 	return st;
 }
@@ -298,7 +280,7 @@ iam_user_create(struct vault *v, const char *uid, const char *desc,
 	rec_key(key, sizeof(key), 'u', uid);
 	if ((st = vault_write_begin(v)) != CF_OK)
 		goto out;
-	st = rec_get(v, key, &old);
+	st = vault_get_json(v, key, &old);
 	if (st == CF_OK) {
 		*code = "ERR_USER_EXISTS";
 		st = CF_E_CONFLICT;
@@ -328,7 +310,7 @@ iam_user_update(struct vault *v, const char *uid, const char *desc,
 		return st;
 	if ((st = vault_write_begin(v)) != CF_OK)
 		goto out;
-	if ((st = rec_get(v, key, &o)) == CF_E_NOT_FOUND)
+	if ((st = vault_get_json(v, key, &o)) == CF_E_NOT_FOUND)
 		*code = "ERR_UNKNOWN_USER_ID";
 	if (st == CF_OK && ph != NULL &&
 	    json_object_object_get_ex(o, "public_key", NULL)) {
@@ -431,7 +413,7 @@ su_count(struct vault *v, const char *skip_uid, struct json_object *su_after,
 		u = NULL;
 		if (skip_uid && !strcmp(l.k[i] + 2, skip_uid))
 			continue;
-		if ((st = rec_get(v, l.k[i], &u)) != CF_OK)
+		if ((st = vault_get_json(v, l.k[i], &u)) != CF_OK)
 			break;
 		if (rm_gid && !strcmp(l.k[i] + 2, rm_uid) &&
 		    json_object_object_get_ex(u, "groups", &groups)) {
@@ -467,7 +449,7 @@ purge_refs(
 		return st;
 	for (i = 0; i < l.n && st == CF_OK; i++) {
 		o = NULL;
-		if ((st = rec_get(v, l.k[i], &o)) != CF_OK)
+		if ((st = vault_get_json(v, l.k[i], &o)) != CF_OK)
 			break;
 		if (field != NULL && json_object_object_get_ex(o, field, &m) &&
 		    json_object_object_get_ex(m, id, NULL)) {
@@ -492,14 +474,14 @@ iam_user_delete(struct vault *v, const char *uid, const char **code)
 	rec_key(key, sizeof(key), 'u', uid);
 	if ((st = vault_write_begin(v)) != CF_OK)
 		return st;
-	if ((st = rec_get(v, key, &o)) == CF_E_NOT_FOUND) {
+	if ((st = vault_get_json(v, key, &o)) == CF_E_NOT_FOUND) {
 		*code = "ERR_UNKNOWN_USER_ID";
 		st = CF_E_BAD_REQUEST;
 		goto out;
 	}
 	if (st != CF_OK)
 		goto out;
-	st = rec_get(v, "p:" IAM_SUPERUSER_RID, &su);
+	st = vault_get_json(v, "p:" IAM_SUPERUSER_RID, &su);
 	if (st != CF_OK && st != CF_E_NOT_FOUND)
 		goto out;
 	if (user_is_su(o, su)) {
@@ -572,7 +554,7 @@ iam_user_list(struct vault *v, int services, struct json_object **out)
 	a = json_object_new_array();
 	for (i = 0; i < l.n && st == CF_OK; i++) {
 		u = NULL;
-		if ((st = rec_get(v, l.k[i], &u)) != CF_OK)
+		if ((st = vault_get_json(v, l.k[i], &u)) != CF_OK)
 			break;
 		if (json_object_object_get_ex(u, "public_key", NULL) ==
 		    (services != 0))
@@ -651,7 +633,7 @@ iam_user_permissions(struct vault *v, const char *uid, struct json_object **out)
 	rec_key(key, sizeof(key), 'u', uid);
 	if ((st = vault_read_begin(v)) != CF_OK)
 		return st;
-	if ((st = rec_get(v, key, &u)) != CF_OK) {
+	if ((st = vault_get_json(v, key, &u)) != CF_OK) {
 		vault_read_end(v);
 		return st;
 	}
@@ -666,7 +648,7 @@ iam_user_permissions(struct vault *v, const char *uid, struct json_object **out)
 	grp = json_object_new_array();
 	for (i = 0; i < l.n && st == CF_OK; i++) {
 		acl = NULL;
-		if ((st = rec_get(v, l.k[i], &acl)) != CF_OK)
+		if ((st = vault_get_json(v, l.k[i], &acl)) != CF_OK)
 			break;
 		rid_url(url, sizeof(url), l.k[i] + 2);
 		if ((b = acl_bits(acl, 'u', uid)) != 0) {
@@ -736,7 +718,7 @@ iam_user_groups(struct vault *v, const char *uid, struct json_object **out)
 	rec_key(key, sizeof(key), 'u', uid);
 	if ((st = vault_read_begin(v)) != CF_OK)
 		return st;
-	if ((st = rec_get(v, key, &u)) != CF_OK) {
+	if ((st = vault_get_json(v, key, &u)) != CF_OK) {
 		vault_read_end(v);
 		return st;
 	}
@@ -748,7 +730,7 @@ iam_user_groups(struct vault *v, const char *uid, struct json_object **out)
 		    json_object_array_get_idx(groups, i));
 		rec_key(key, sizeof(key), 'g', gid);
 		g = NULL;
-		if (rec_get(v, key, &g) != CF_OK)
+		if (vault_get_json(v, key, &g) != CF_OK)
 			continue;
 		e = json_object_new_object();
 		json_object_object_add(e, "group", group_view(g));
@@ -838,7 +820,7 @@ iam_group_create(
 	o = json_object_new_object();
 	add_str(o, "gid", gid);
 	add_str(o, "description", desc);
-	st = rec_get(v, key, &old);
+	st = vault_get_json(v, key, &old);
 	if (st == CF_OK) {
 		*code = "ERR_GROUP_EXISTS";
 		st = CF_E_CONFLICT;
@@ -863,7 +845,7 @@ describe(struct vault *v, const char *key, const char *desc,
 
 	if ((st = vault_write_begin(v)) != CF_OK)
 		return st;
-	if ((st = rec_get(v, key, &o)) == CF_E_NOT_FOUND) {
+	if ((st = vault_get_json(v, key, &o)) == CF_E_NOT_FOUND) {
 		*code = unknown;
 		st = CF_E_BAD_REQUEST;
 	}
@@ -901,7 +883,7 @@ member_set(
 
 	*changed = 0;
 	rec_key(key, sizeof(key), 'u', uid);
-	if ((st = rec_get(v, key, &u)) != CF_OK)
+	if ((st = vault_get_json(v, key, &u)) != CF_OK)
 		return st;
 	if (!json_object_object_get_ex(u, "groups", &groups)) {
 		groups = json_object_new_array();
@@ -939,7 +921,7 @@ iam_group_member(struct vault *v, const char *gid, const char *uid, int add,
 	rec_key(key, sizeof(key), 'g', gid);
 	if ((st = vault_write_begin(v)) != CF_OK)
 		return st;
-	if ((st = rec_get(v, key, &g)) == CF_E_NOT_FOUND) {
+	if ((st = vault_get_json(v, key, &g)) == CF_E_NOT_FOUND) {
 		*code = "ERR_UNKNOWN_GROUP_ID";
 		st = CF_E_BAD_REQUEST;
 		goto out;
@@ -947,7 +929,7 @@ iam_group_member(struct vault *v, const char *gid, const char *uid, int add,
 	if (st != CF_OK)
 		goto out;
 	if (!add) {
-		st = rec_get(v, "p:" IAM_SUPERUSER_RID, &su);
+		st = vault_get_json(v, "p:" IAM_SUPERUSER_RID, &su);
 		if (st == CF_OK && acl_bits(su, 'g', gid)) {
 			if ((st = su_count(v, NULL, su, gid, uid, &n)) != CF_OK)
 				goto out;
@@ -994,14 +976,14 @@ iam_group_delete(struct vault *v, const char *gid, const char **code)
 	rec_key(key, sizeof(key), 'g', gid);
 	if ((st = vault_write_begin(v)) != CF_OK)
 		return st;
-	if ((st = rec_get(v, key, &g)) == CF_E_NOT_FOUND) {
+	if ((st = vault_get_json(v, key, &g)) == CF_E_NOT_FOUND) {
 		*code = "ERR_UNKNOWN_GROUP_ID";
 		st = CF_E_BAD_REQUEST;
 		goto out;
 	}
 	if (st != CF_OK)
 		goto out;
-	st = rec_get(v, "p:" IAM_SUPERUSER_RID, &su);
+	st = vault_get_json(v, "p:" IAM_SUPERUSER_RID, &su);
 	if (st == CF_OK && acl_bits(su, 'g', gid)) {
 		after = json_object_get(su);
 		json_object_object_del(
@@ -1071,7 +1053,7 @@ list_records(struct vault *v, const char *prefix,
 	a = json_object_new_array();
 	for (i = 0; i < l.n && st == CF_OK; i++) {
 		o = NULL;
-		if ((st = rec_get(v, l.k[i], &o)) != CF_OK)
+		if ((st = vault_get_json(v, l.k[i], &o)) != CF_OK)
 			break;
 		if ((e = view(o, l.k[i] + 2, arg)) != NULL)
 			json_object_array_add(a, e);
@@ -1176,7 +1158,7 @@ iam_acl_create(
 	if ((st = vault_write_begin(v)) != CF_OK)
 		return st;
 	o = acl_new(rid, desc);
-	st = rec_get(v, key, &old);
+	st = vault_get_json(v, key, &old);
 	if (st == CF_OK) {
 		*code = "ERR_ACL_EXISTS";
 		st = CF_E_CONFLICT;
@@ -1224,7 +1206,7 @@ iam_acl_delete(struct vault *v, const char *rid, const char **code)
 	rec_key(key, sizeof(key), 'p', rid);
 	if ((st = vault_write_begin(v)) != CF_OK)
 		return st;
-	if ((st = rec_get(v, key, &o)) == CF_E_NOT_FOUND) {
+	if ((st = vault_get_json(v, key, &o)) == CF_E_NOT_FOUND) {
 		*code = "ERR_UNKNOWN_RESOURCE_ID";
 		st = CF_E_BAD_REQUEST;
 	}
@@ -1332,7 +1314,7 @@ iam_grant(struct vault *v, const char *rid, char who, const char *id,
 	rec_key(skey, sizeof(skey), who, id);
 	if ((st = vault_write_begin(v)) != CF_OK)
 		return st;
-	st = rec_get(v, key, &acl);
+	st = vault_get_json(v, key, &acl);
 	/* dcos:superuser exists from the start, as in DC/OS. */
 	if (st == CF_E_NOT_FOUND && !strcmp(rid, IAM_SUPERUSER_RID)) {
 		acl = acl_new(rid, "superuser");
@@ -1343,7 +1325,7 @@ iam_grant(struct vault *v, const char *rid, char who, const char *id,
 	}
 	if (st != CF_OK)
 		goto out;
-	if (add && (st = rec_get(v, skey, &subj)) == CF_E_NOT_FOUND) {
+	if (add && (st = vault_get_json(v, skey, &subj)) == CF_E_NOT_FOUND) {
 		*code =
 		    who == 'u' ? "ERR_UNKNOWN_USER_ID" : "ERR_UNKNOWN_GROUP_ID";
 		st = CF_E_BAD_REQUEST;
@@ -1421,7 +1403,7 @@ bits_on(struct vault *v, const char *key, const char *uid,
 	size_t i, n;
 
 	*bits = 0;
-	if ((st = rec_get(v, key, &acl)) == CF_E_NOT_FOUND)
+	if ((st = vault_get_json(v, key, &acl)) == CF_E_NOT_FOUND)
 		return CF_OK;
 	if (st != CF_OK)
 		return st;
@@ -1513,9 +1495,9 @@ iam_allowed(struct vault *v, const char *uid, const char *rid, unsigned actions,
 	rec_key(key, sizeof(key), 'u', uid);
 	if ((st = vault_read_begin(v)) != CF_OK)
 		return st;
-	if ((st = rec_get(v, key, &u)) != CF_OK)
+	if ((st = vault_get_json(v, key, &u)) != CF_OK)
 		goto out;
-	st = rec_get(v, "p:" IAM_SUPERUSER_RID, &su);
+	st = vault_get_json(v, "p:" IAM_SUPERUSER_RID, &su);
 	if (st != CF_OK && st != CF_E_NOT_FOUND)
 		goto out;
 	st = CF_OK;
@@ -1680,7 +1662,7 @@ iam_apikey_delete(struct vault *v, const char *name, const char *only_owner)
 	snprintf(rkey, sizeof(rkey), "k:%s", hex);
 	if ((st = vault_write_begin(v)) != CF_OK)
 		return st;
-	if ((st = rec_get(v, rkey, &o)) == CF_OK) {
+	if ((st = vault_get_json(v, rkey, &o)) == CF_OK) {
 		if (only_owner != NULL && strcmp(get_str(o, "uid"), only_owner))
 			st = CF_E_NOT_FOUND;
 		else
@@ -1733,7 +1715,7 @@ iam_refresh_take(
 	snprintf(rkey, sizeof(rkey), "r:%s", hex);
 	if ((st = vault_write_begin(v)) != CF_OK)
 		return st;
-	if ((st = rec_get(v, rkey, &o)) == CF_OK) {
+	if ((st = vault_get_json(v, rkey, &o)) == CF_OK) {
 		(void)cf_json_int(o, "exp", 0, INT64_MAX, &exp);
 		/* Used once: a stolen refresh token works once at most. */
 		st = vault_del(v, rkey);

@@ -1458,22 +1458,6 @@ pki_newcert(struct vault *v, struct json_object *req,
 
 /* ---- records: certinfo, certificates, revoke, crl ---- */
 
-/* In a section: the parsed record at key. */
-static enum cf_status
-cert_record(struct vault *v, const char *key, struct json_object **out)
-{
-	uint8_t *pt = NULL;
-	size_t len = 0;
-	enum cf_status st;
-
-	if ((st = vault_get(v, key, &pt, &len)) != CF_OK)
-		return st;
-	if (cf_json_parse(pt, len, out) != CF_OK)
-		st = CF_E_INTERNAL;
-	record_free(pt, len);
-	return st;
-}
-
 static const char *const reasons[] = {"unspecified", "keycompromise",
     "cacompromise", "affiliationchanged", "superseded", "cessationofoperation",
     "certificatehold", "", "removefromcrl", "privilegewithdrawn",
@@ -1553,7 +1537,7 @@ pki_certificates(struct vault *v, struct json_object *req,
 		goto out;
 	arr = json_object_new_array();
 	for (i = 0; i < c.n; i++) {
-		if ((st = cert_record(v, c.k[i], &rec)) != CF_OK)
+		if ((st = vault_get_json(v, c.k[i], &rec)) != CF_OK)
 			goto out;
 		if ((slen == 0 || !strcmp(rec_str(rec, "serial"), serial)) &&
 		    (akin[0] == '\0' || !strcmp(rec_str(rec, "aki"), akin)) &&
@@ -1606,7 +1590,7 @@ find_record(struct vault *v, struct json_object *req, struct json_object **rec,
 		          "required";
 		return CF_E_BAD_REQUEST;
 	}
-	st = cert_record(v, key, rec);
+	st = vault_get_json(v, key, rec);
 	if (st == CF_OK && strcmp(rec_str(*rec, "aki"), akin) != 0) {
 		json_object_put(*rec);
 		st = CF_E_NOT_FOUND;
@@ -1759,7 +1743,7 @@ pki_crl(struct vault *v, int64_t lifetime, struct json_object **result,
 		goto out;
 	st = vault_list_keys(v, CERT_PFX, &c);
 	for (i = 0; st == CF_OK && i < c.n; i++) {
-		if ((st = cert_record(v, c.k[i], &rec)) != CF_OK)
+		if ((st = vault_get_json(v, c.k[i], &rec)) != CF_OK)
 			break;
 		serial = rec_str(rec, "serial");
 		if (!strcmp(rec_str(rec, "status"), "revoked") &&

@@ -361,20 +361,13 @@ static enum cf_status
 dir_load(struct vault *v, const char *store, const char *dir,
     struct json_object **out)
 {
-	uint8_t *pt = NULL;
-	size_t len = 0;
 	char *key;
 	enum cf_status st;
 
 	if ((key = key_of('d', store, dir)) == NULL)
 		return CF_E_INTERNAL;
-	st = vault_get(v, key, &pt, &len);
+	st = vault_get_json(v, key, out);
 	free(key);
-	if (st == CF_OK) {
-		st = cf_json_parse(pt, len, out) == CF_OK ? CF_OK
-		                                          : CF_E_INTERNAL;
-		record_free(pt, len);
-	}
 	return st;
 }
 

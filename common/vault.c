@@ -364,6 +364,23 @@ vault_put(struct vault *v, enum record_kind kind, const char *key,
 }
 
 enum cf_status
+vault_get_json(struct vault *v, const char *key, struct json_object **out)
+{
+	uint8_t *pt = NULL;
+	size_t len = 0;
+	enum cf_status st;
+
+	if ((st = vault_get(v, key, &pt, &len)) != CF_OK)
+		return st;
+	if (cf_json_parse(pt, len, out) != CF_OK) {
+		lwarnx("record %s is not JSON", key);
+		st = CF_E_INTERNAL;
+	}
+	record_free(pt, len);
+	return st;
+}
+
+enum cf_status
 vault_del(struct vault *v, const char *key)
 {
 	return store_delete(v->st, key, strlen(key)) == 0 ? CF_OK

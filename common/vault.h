@@ -30,6 +30,7 @@
 #include "record.h"
 
 struct vault;
+struct json_object;
 struct crypto_rsa;
 struct store;
 
@@ -92,6 +93,11 @@ enum cf_status vault_get(
 enum cf_status vault_put(struct vault *v, enum record_kind kind,
     const char *key, const void *pt, size_t len);
 enum cf_status vault_del(struct vault *v, const char *key);
+/* A sealed record holding a JSON object: CF_OK with *out (one reference,
+ * the caller's), CF_E_NOT_FOUND, CF_E_INTERNAL when it is not JSON, or
+ * what vault_get answers.  Inside a section. */
+enum cf_status vault_get_json(
+    struct vault *v, const char *key, struct json_object **out);
 
 /* Every store key starting with prefix, sorted bytewise; inside a section.
  * The list owns its strings; vault_keylist_free() frees them. */
