@@ -800,29 +800,22 @@ out:
 	return st;
 }
 
-/* ---- groups ---- */
-
-enum cf_status
-iam_group_create(
-    struct vault *v, const char *gid, const char *desc, const char **code)
+/* Write record o (taken) at key unless one is there: then 409 with
+ * exists as the code.  Its own write section. */
+static enum cf_status
+rec_create(struct vault *v, const char *key, struct json_object *o,
+    const char *exists, const char **code)
 {
-	struct json_object *o, *old = NULL;
-	char key[IAM_KEY_MAX];
+	struct json_object *old = NULL;
 	enum cf_status st;
 
-	if (!iam_id_valid(gid)) {
-		*code = "ERR_INVALID_DATA";
-		return CF_E_BAD_REQUEST;
-	}
-	rec_key(key, sizeof(key), 'g', gid);
-	if ((st = vault_write_begin(v)) != CF_OK)
+	if ((st = vault_write_begin(v)) != CF_OK) {
+		json_object_put(o);
 		return st;
-	o = json_object_new_object();
-	add_str(o, "gid", gid);
-	add_str(o, "description", desc);
+	}
 	st = vault_get_json(v, key, &old);
 	if (st == CF_OK) {
-		*code = "ERR_GROUP_EXISTS";
+		*code = exists;
 		st = CF_E_CONFLICT;
 	} else if (st == CF_E_NOT_FOUND)
 		st = rec_put(v, key, o);
@@ -833,6 +826,26 @@ iam_group_create(
 	json_object_put(old);
 	json_object_put(o);
 	return st;
+}
+
+/* ---- groups ---- */
+
+enum cf_status
+iam_group_create(
+    struct vault *v, const char *gid, const char *desc, const char **code)
+{
+	struct json_object *o;
+	char key[IAM_KEY_MAX];
+
+	if (!iam_id_valid(gid)) {
+		*code = "ERR_INVALID_DATA";
+		return CF_E_BAD_REQUEST;
+	}
+	rec_key(key, sizeof(key), 'g', gid);
+	o = json_object_new_object();
+	add_str(o, "gid", gid);
+	add_str(o, "description", desc);
+	return rec_create(v, key, o, "ERR_GROUP_EXISTS", code);
 }
 
 /* Update description of g:/p: record; code when it is unknown. */
@@ -1146,31 +1159,14 @@ enum cf_status
 iam_acl_create(
     struct vault *v, const char *rid, const char *desc, const char **code)
 {
-	struct json_object *o, *old = NULL;
 	char key[IAM_KEY_MAX];
-	enum cf_status st;
 
 	if (!iam_rid_valid(rid)) {
 		*code = "ERR_INVALID_DATA";
 		return CF_E_BAD_REQUEST;
 	}
 	rec_key(key, sizeof(key), 'p', rid);
-	if ((st = vault_write_begin(v)) != CF_OK)
-		return st;
-	o = acl_new(rid, desc);
-	st = vault_get_json(v, key, &old);
-	if (st == CF_OK) {
-		*code = "ERR_ACL_EXISTS";
-		st = CF_E_CONFLICT;
-	} else if (st == CF_E_NOT_FOUND)
-		st = rec_put(v, key, o);
-	if (st == CF_OK)
-		st = vault_commit(v);
-	else
-		vault_abort(v);
-	json_object_put(old);
-	json_object_put(o);
-	return st;
+	return rec_create(v, key, acl_new(rid, desc), "ERR_ACL_EXISTS", code);
 }
 
 enum cf_status
