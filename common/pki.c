@@ -16,6 +16,7 @@
 #include "json.h"
 #include "log.h"
 #include "pki.h"
+#include "profile.h"
 #include "record.h"
 #include "store.h"
 #include "vault.h"
@@ -30,19 +31,11 @@
 #define CA_CN     "Coffer CA"
 #define DUR_LIMIT (100LL * 366 * 86400)
 
-/* CFSSL's default profile: 8760h; signing, key encipherment, server auth,
- * client auth (config.DefaultConfig). */
-struct pki_profile {
-	const char *name;
-	unsigned ku;
-	int server, client;
-	int64_t expiry;
-	const char *expiry_text;
-};
-
+/* CFSSL's default profile (config.DefaultConfig). */
 static const struct pki_profile profiles[] = {
-    {"default", GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT, 1,
-        1, 8760LL * 3600, "8760h"},
+    {"default", GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT,
+        PROFILE_EKU_SERVER | PROFILE_EKU_CLIENT, 8760LL * 3600, "8760h", 0, -1,
+        {"signing", "key encipherment", "server auth", "client auth"}, 4, NULL},
 };
 
 /* The CA loaded for one request. */
@@ -1128,13 +1121,16 @@ issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 		goto out;
 	st = CF_E_INTERNAL;
 	if (gt(gnutls_x509_crt_set_basic_constraints(crt, 0, -1), "bc") < 0 ||
-	    gt(gnutls_x509_crt_set_key_usage(crt, in->profile->ku), "ku") < 0 ||
-	    (in->profile->server && gt(gnutls_x509_crt_set_key_purpose_oid(
-	                                   crt, GNUTLS_KP_TLS_WWW_SERVER, 0),
-	                                "eku") < 0) ||
-	    (in->profile->client && gt(gnutls_x509_crt_set_key_purpose_oid(
-	                                   crt, GNUTLS_KP_TLS_WWW_CLIENT, 0),
-	                                "eku") < 0) ||
+	    gt(gnutls_x509_crt_set_key_usage(crt, in->profile->key_usage),
+	        "ku") < 0 ||
+	    ((in->profile->ext_usage & PROFILE_EKU_SERVER) &&
+	        gt(gnutls_x509_crt_set_key_purpose_oid(
+	               crt, GNUTLS_KP_TLS_WWW_SERVER, 0),
+	            "eku") < 0) ||
+	    ((in->profile->ext_usage & PROFILE_EKU_CLIENT) &&
+	        gt(gnutls_x509_crt_set_key_purpose_oid(
+	               crt, GNUTLS_KP_TLS_WWW_CLIENT, 0),
+	            "eku") < 0) ||
 	    gt(gnutls_x509_crt_set_subject_key_id(crt, id, idlen), "ski") < 0 ||
 	    gt(gnutls_x509_crt_set_authority_key_id(crt, ca->ski, ca->skilen),
 	        "aki") < 0 ||
@@ -1190,12 +1186,11 @@ enum cf_status
 pki_info(struct vault *v, struct json_object *req, struct json_object **result,
     const char **detail)
 {
-	static const char *const usages[] = {
-	    "signing", "key encipherment", "server auth", "client auth"};
 	const struct pki_profile *p;
 	struct json_object *a;
 	char *pem = NULL;
-	size_t len, i;
+	size_t len;
+	int i;
 	enum cf_status st;
 
 	if ((p = profile_find(req, detail)) == NULL)
@@ -1214,8 +1209,8 @@ pki_info(struct vault *v, struct json_object *req, struct json_object **result,
 	*result = json_object_new_object();
 	add_str(*result, "certificate", pem);
 	a = json_object_new_array();
-	for (i = 0; i < sizeof(usages) / sizeof(usages[0]); i++)
-		json_object_array_add(a, json_object_new_string(usages[i]));
+	for (i = 0; i < p->nusages; i++)
+		json_object_array_add(a, json_object_new_string(p->usages[i]));
 	json_object_object_add(*result, "usages", a);
 	add_str(*result, "expiry", p->expiry_text);
 	free(pem);
