@@ -655,6 +655,18 @@ acl_missing(struct cf_ctx *ctx, enum cf_status st)
 	return st;
 }
 
+/* Errors of the grant routes: an unknown ACL, user or group. */
+static enum cf_status
+grant_missing(struct cf_ctx *ctx, enum cf_status st, char who)
+{
+	if (st != CF_E_BAD_REQUEST || ctx->code == NULL ||
+	    !strcmp(ctx->code, "ERR_UNKNOWN_RESOURCE_ID"))
+		return acl_missing(ctx, st);
+	return fail(ctx, CF_E_BAD_REQUEST, ctx->code,
+	    who == 'u' ? "User with that uid not known."
+	               : "Group with that gid not known.");
+}
+
 static enum cf_status
 h_acls_list(struct cf_ctx *ctx)
 {
@@ -773,27 +785,10 @@ h_acl_grant(struct cf_ctx *ctx)
 		return CF_OK;
 	} else {
 		/* GET {action}: the decision, as the policy query makes it. */
-		if ((st = iam_grant_get(ctx->app->vault, rid, who, id, &o,
-		         &ctx->code)) != CF_OK)
-			return acl_missing(ctx, st);
-		json_object_put(o);
-		if (who == 'u')
-			st = iam_allowed(
-			    ctx->app->vault, id, rid, actions, &allowed);
-		else {
-			st = iam_grant_get(
-			    ctx->app->vault, rid, who, id, &o, &ctx->code);
-			if (st == CF_OK) {
-				const char *s = json_object_to_json_string(o);
-
-				allowed = strstr(s, "\"full\"") != NULL ||
-				          (actions != ACL_FULL &&
-				              strstr(s, ctx->arg[3]) != NULL);
-				json_object_put(o);
-			}
-		}
+		st = iam_grant_query(ctx->app->vault, rid, who, id, actions,
+		    &allowed, &ctx->code);
 		if (st != CF_OK)
-			return st;
+			return grant_missing(ctx, st, who);
 		o = json_object_new_object();
 		json_object_object_add(
 		    o, "allowed", json_object_new_boolean(allowed));
@@ -803,11 +798,8 @@ h_acl_grant(struct cf_ctx *ctx)
 	if (st == CF_E_BAD_REQUEST && ctx->code != NULL &&
 	    !strcmp(ctx->code, "ERR_NO_MORE_SUPERUSERS"))
 		ctx->detail = "The last superuser cannot be removed.";
-	else if (st == CF_E_BAD_REQUEST && ctx->code != NULL &&
-	         strcmp(ctx->code, "ERR_UNKNOWN_RESOURCE_ID"))
-		ctx->detail = "Unknown user or group.";
-	else
-		st = acl_missing(ctx, st);
+	else if (st != CF_OK)
+		st = grant_missing(ctx, st, who);
 	return done(ctx, st, 204);
 }
 

@@ -1387,6 +1387,47 @@ iam_grant_get(struct vault *v, const char *rid, char who, const char *id,
 	return CF_OK;
 }
 
+/* The decision one grant route answers: for a user, the policy decision
+ * (groups and superuser included); for a group, its own grant.  Unknown
+ * subjects are an error, as in Bouncer, not a "false". */
+enum cf_status
+iam_grant_query(struct vault *v, const char *rid, char who, const char *id,
+    unsigned actions, int *allowed, const char **code)
+{
+	struct json_object *acl = NULL, *subj = NULL;
+	char key[IAM_KEY_MAX];
+	enum cf_status st;
+
+	*allowed = 0;
+	if (!iam_rid_valid(rid)) {
+		*code = "ERR_UNKNOWN_RESOURCE_ID";
+		return CF_E_BAD_REQUEST;
+	}
+	rec_key(key, sizeof(key), 'p', rid);
+	if ((st = rec_read(v, key, &acl)) == CF_E_NOT_FOUND)
+		*code = "ERR_UNKNOWN_RESOURCE_ID";
+	if (st != CF_OK)
+		goto out;
+	st = CF_E_BAD_REQUEST;
+	*code = who == 'u' ? "ERR_UNKNOWN_USER_ID" : "ERR_UNKNOWN_GROUP_ID";
+	if (!iam_id_valid(id))
+		goto out;
+	rec_key(key, sizeof(key), who, id);
+	if ((st = rec_read(v, key, &subj)) == CF_E_NOT_FOUND)
+		st = CF_E_BAD_REQUEST;
+	if (st != CF_OK)
+		goto out;
+	*code = NULL;
+	if (who == 'u')
+		st = iam_allowed(v, id, rid, actions, allowed);
+	else
+		*allowed = (acl_bits(acl, who, id) & actions) == actions;
+out:
+	json_object_put(acl);
+	json_object_put(subj);
+	return st;
+}
+
 /* ---- the decision ---- */
 
 /* In a read section: bits granted on key to uid or its groups. */

@@ -121,6 +121,10 @@ enum cf_status iam_grant(struct vault *v, const char *rid, char who,
 /* The actions granted directly to who/id on rid ({"array":[{name,url}]}). */
 enum cf_status iam_grant_get(struct vault *v, const char *rid, char who,
     const char *id, struct json_object **out, const char **code);
+/* GET .../{action}: *allowed for who/id; unknown rid, user or group is
+ * CF_E_BAD_REQUEST with *code set. */
+enum cf_status iam_grant_query(struct vault *v, const char *rid, char who,
+    const char *id, unsigned actions, int *allowed, const char **code);
 
 /*
  * The decision: may uid do actions on rid?  Superuser (the init flag, or

@@ -123,6 +123,28 @@ test_allowed_query_answers_the_decision() {
 	assert_json_eq '.array[0].name' update
 }
 
+test_allowed_query_for_an_unknown_user_is_a_400() {
+	grant "${R}q2" users/alice read
+	auth_req GET "$A/acls/${R}q2/users/nobody/read"
+	assert_status 400
+	assert_json_eq .code ERR_UNKNOWN_USER_ID
+	assert_schema dcos-error.json
+}
+
+test_allowed_query_for_a_group_answers_its_own_grant_only() {
+	auth_json PUT $A/groups/readers '{"description":"r"}'
+	# The rid spells "read": the answer must come from the grant, not text.
+	grant "${R}thread" groups/readers update
+	auth_req GET "$A/acls/${R}thread/groups/readers/read"
+	assert_status 200
+	assert_json_eq .allowed false
+	auth_req GET "$A/acls/${R}thread/groups/readers/update"
+	assert_json_eq .allowed true
+	auth_req GET "$A/acls/${R}thread/groups/nogroup/read"
+	assert_status 400
+	assert_json_eq .code ERR_UNKNOWN_GROUP_ID
+}
+
 test_acl_api_create_get_list_permissions_and_delete() {
 	auth_json PUT "$A/acls/${R}acl%252Ftest" '{"description":"d"}'
 	assert_status 201
