@@ -214,7 +214,6 @@ Define COFFER_TLS_CERT "$state/tls/server.pem"
 Define COFFER_TLS_KEY "$state/tls/server.key"
 Define COFFER_TLS_CLIENT_CA "$state/tls/ca.pem"
 Include "$STACK_TOP/apache-conf/apache/tls.conf"
-SSLSessionCache "shmcb:$state/apache-run/ssl_scache(512000)"
 EOF
 		fi
 		if [ -n "${STACK_AUTH_PORT:-}" ]; then
