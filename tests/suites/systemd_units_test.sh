@@ -40,7 +40,8 @@ oneTimeSetUp() {
 		mkdir -p "$UNITS/coffer@.service.d"
 		printf '[Service]\nEnvironment="ASAN_OPTIONS=%s" "UBSAN_OPTIONS=%s" "LSAN_OPTIONS=%s"\nReadWritePaths=%s\n' \
 		    "$ASAN_OPTIONS" "$UBSAN_OPTIONS" "${LSAN_OPTIONS:-}" \
-		    "$(dirname "${ASAN_OPTIONS#log_path=}")" \
+		    "$(dirname "$(echo "$ASAN_OPTIONS" |
+			sed -n 's/.*log_path=\([^:]*\).*/\1/p')")" \
 		    >"$UNITS/coffer@.service.d/sanitizers.conf"
 	fi
 	systemd-tmpfiles --create /etc/tmpfiles.d/coffer.conf || return 1
