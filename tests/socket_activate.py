@@ -15,7 +15,11 @@ ReadWritePaths, PrivateTmp, ProtectHome, NoNewPrivileges, LimitCORE) built
 with a mount namespace, and its stderr appended to LOG (the journal).
 
 Every directive of the units must be one this script knows: a unit that
-grows a setting the test would silently ignore fails here instead.
+grows a setting the test would silently ignore fails here instead.  One is
+accepted without being emulated: KeyringMode=shared (a session keyring
+with the user keyring linked in), since Coffer addresses the user keyring
+directly (KEY_SPEC_USER_KEYRING) and owns every permission on it as its
+user, whatever the session keyring.
 """
 import glob
 import grp
