@@ -58,6 +58,14 @@ coffer_server_start() {
 	COFFER_AUTH_ADDR=${STACK_AUTH_ADDR:-}
 	COFFER_CA=$STACK_CA
 	export COFFER_ADDR COFFER_TLS_ADDR COFFER_AUTH_ADDR COFFER_CA
+	# With TLS the stack initialized its store already: its own CA made
+	# the server's certificate (tools/stack.sh stack_tls_up).
+	COFFER_INITIALIZED=${STACK_TLS:-0}
+	if [ "$COFFER_INITIALIZED" = 1 ]; then
+		COFFER_TOKEN=$STACK_TOKEN
+		COFFER_SHARES=$STACK_SHARES
+		export COFFER_TOKEN COFFER_SHARES
+	fi
 }
 # Optional listeners, set before coffer_server_start (tools/stack.sh):
 # STACK_TLS=1 adds a TLS port (COFFER_TLS_ADDR; curl needs --cacert
@@ -129,9 +137,17 @@ coffer_server_stop() {
 # (1 share, threshold 1 by default) and unseal it with THRESHOLD shares.
 # Exports COFFER_TOKEN (the superuser's root token) and COFFER_SHARES (hex
 # shares, space-separated); the init answer is kept in $COFFER_STATE/init.json.
+# After STACK_TLS=1 coffer_server_start it only checks for 1 share: the
+# stack initialized the store to issue its TLS certificates.
 coffer_init_unseal() {
 	local n=${1:-1}
 	local t=${2:-$n}
+	if [ "${COFFER_INITIALIZED:-0}" = 1 ]; then
+		# Done by coffer_server_start (TLS), with one share.
+		[ "$n:$t" = 1:1 ] && return 0
+		echo "coffer_init_unseal: a TLS stack has 1 share, not $n" >&2
+		return 1
+	fi
 	stack_init_unseal "$COFFER_ADDR" "$n" "$t" "$COFFER_STATE/init.json" ||
 	    return 1
 	COFFER_TOKEN=$STACK_TOKEN

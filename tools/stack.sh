@@ -214,7 +214,6 @@ Define COFFER_TLS_CERT "$state/tls/server.pem"
 Define COFFER_TLS_KEY "$state/tls/server.key"
 Define COFFER_TLS_CLIENT_CA "$state/tls/ca.pem"
 Include "$STACK_TOP/apache-conf/apache/tls.conf"
-SSLSessionCache "shmcb:$state/apache-run/ssl_scache(512000)"
 EOF
 		fi
 		if [ -n "${STACK_AUTH_PORT:-}" ]; then
@@ -237,58 +236,67 @@ EOF
 	} >"$state/apache.conf"
 }
 
-# stack_pki DIR [IP...]: a throw-away CA (DIR/ca.pem, ca.key), a server
-# certificate for 127.0.0.1, localhost and each IP (DIR/server.pem,
-# server.key), made with certtool once per DIR.  ECDSA P-256, two days.
-stack_pki() {
-	local dir=$1 ip
-	shift
-	[ -s "$dir/server.pem" ] && return 0
-	(umask 077 && mkdir -p "$dir") || return 1
-	{
-		certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 \
-		    --outfile "$dir/ca.key" &&
-		    printf '%s\n' 'cn = "Coffer test CA"' ca cert_signing_key \
-			'expiration_days = 2' >"$dir/ca.tmpl" &&
-		    certtool --generate-self-signed --load-privkey "$dir/ca.key" \
-			--template "$dir/ca.tmpl" --outfile "$dir/ca.pem" &&
-		    certtool --generate-privkey --key-type=ecdsa \
-			--curve=secp256r1 --outfile "$dir/server.key" &&
-		    {
-			    printf '%s\n' 'cn = "127.0.0.1"' 'dns_name = "localhost"' \
-				'ip_address = "127.0.0.1"' tls_www_server \
-				signing_key 'expiration_days = 2'
-			    for ip in "$@"; do
-				    printf 'ip_address = "%s"\n' "$ip"
-			    done
-		    } >"$dir/server.tmpl" &&
-		    certtool --generate-certificate --load-privkey "$dir/server.key" \
-			--load-ca-certificate "$dir/ca.pem" \
-			--load-ca-privkey "$dir/ca.key" \
-			--template "$dir/server.tmpl" --outfile "$dir/server.pem"
-	} >/dev/null 2>"$dir/certtool.err" || {
-		stack_say "stack: certtool failed: $(tail -n 5 "$dir/certtool.err")"
+# TLS certificates come from the stack's own Coffer CA (cgi-bin/ca), the
+# way the README tells an operator to get them: the stack first runs plain
+# on loopback, is initialized and unsealed, and its CA issues the server
+# certificate (CFSSL's newcert); then the server restarts with TLS.
+# ECDSA P-256, CFSSL's default profile (server and client auth).
+
+# stack_newcert STATE NAME CN [HOST...]: STATE/tls/NAME.pem and NAME.key,
+# a certificate for CN (and HOSTs as SANs) and its new key, issued by the
+# CA of STATE's running stack with the root token of STATE/init.json.
+stack_newcert() {
+	local state=$1 name=$2 cn=$3 addr token hosts out
+	shift 3
+	addr=http://127.0.0.1:$(cat "$state/port") || return 1
+	token=$(jq -er .root_token "$state/init.json" 2>/dev/null) || {
+		stack_say "stack: no root token in $state/init.json"
 		return 1
 	}
+	hosts=$(jq -cn '$ARGS.positional' --args "$@") || return 1
+	out=$state/tls/$name.json
+	(umask 077 && mkdir -p "$state/tls" && : >"$out") || return 1
+	# The token goes to curl in a header file, never on a command line.
+	printf 'Authorization: token=%s\n' "$token" |
+	    stack_call POST "$addr/api/v1/cfssl/newcert" "$out" -H @- \
+		-H 'Content-Type: application/json' --data-binary \
+		"$(jq -cn --arg cn "$cn" --argjson hosts "$hosts" \
+		    '{request: {CN: $cn, hosts: $hosts,
+		      key: {algo: "ecdsa", size: 256}}}')"
+	if [ "$STACK_STATUS" != 200 ] ||
+	    ! jq -er .result.certificate "$out" >"$state/tls/$name.pem" ||
+	    ! (umask 077 && jq -er .result.private_key "$out" \
+		>"$state/tls/$name.key"); then
+		stack_say "stack: newcert $name answered $STACK_STATUS:" \
+		    "$(jq -c .errors "$out" 2>/dev/null | head -c 300)"
+		rm -f "$out"
+		return 1
+	fi
+	# The answer holds the private key: keep only the two files.
+	rm -f "$out"
 }
 
-# stack_client_cert DIR NAME: DIR/NAME.pem and NAME.key, a client
-# certificate with CN=NAME from the CA of stack_pki DIR.
-stack_client_cert() {
-	local dir=$1 name=$2
-	{
-		certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 \
-		    --outfile "$dir/$name.key" &&
-		    printf '%s\n' "cn = \"$name\"" tls_www_client signing_key \
-			'expiration_days = 2' >"$dir/$name.tmpl" &&
-		    certtool --generate-certificate --load-privkey "$dir/$name.key" \
-			--load-ca-certificate "$dir/ca.pem" \
-			--load-ca-privkey "$dir/ca.key" \
-			--template "$dir/$name.tmpl" --outfile "$dir/$name.pem"
-	} >/dev/null 2>"$dir/certtool.err" || {
-		stack_say "stack: certtool failed: $(tail -n 5 "$dir/certtool.err")"
+# stack_pki STATE [IP...]: STATE/tls/ca.pem (the CA certificate, public:
+# GET /ca/dcos-ca.crt) and server.pem/server.key for 127.0.0.1, localhost
+# and each IP, from STATE's running, unsealed stack.
+stack_pki() {
+	local state=$1 addr
+	shift
+	addr=http://127.0.0.1:$(cat "$state/port") || return 1
+	(umask 077 && mkdir -p "$state/tls") || return 1
+	stack_call GET "$addr/ca/dcos-ca.crt" "$state/tls/ca.pem"
+	if [ "$STACK_STATUS" != 200 ]; then
+		stack_say "stack: /ca/dcos-ca.crt answered $STACK_STATUS"
 		return 1
-	}
+	fi
+	stack_newcert "$state" server 127.0.0.1 127.0.0.1 localhost "$@"
+}
+
+# stack_client_cert TLSDIR NAME: TLSDIR/NAME.pem and NAME.key, a client
+# certificate with CN=NAME from the CA of the stack whose state folder holds
+# TLSDIR (STATE/tls).
+stack_client_cert() {
+	stack_newcert "${1%/tls}" "$2" "$2"
 }
 
 # stack_server_files STATE: STACK_CONF and STACK_PIDFILE of STATE's server.
@@ -450,6 +458,9 @@ stack_server_up() {
 # STACK_TLS_PORT, STACK_TLS_ADDR and STACK_CA (the CA file for curl); with
 # STACK_HTPASSWD set, STACK_AUTH_PORT and STACK_AUTH_ADDR.  Retries on
 # other ports when a chosen one was taken between the check and the bind.
+# With STACK_TLS=1 the store comes back initialized (1 share) and unsealed,
+# since its own CA made the certificates: STACK_TOKEN, STACK_SHARES and
+# STATE/init.json as stack_init_unseal leaves them (stack_tls_up).
 stack_start() {
 	local state=$1 build=$2 first=${3:-} try mark
 	shift 3 || shift $#
@@ -461,19 +472,11 @@ stack_start() {
 		return 1
 		;;
 	esac
-	if [ "${STACK_TLS:-0}" = 1 ]; then
-		# shellcheck disable=SC2086
-		stack_pki "$state/tls" ${STACK_BIND_EXTRA:-} || return 1
-	fi
 	(umask 077 && mkdir -p "$state") && echo "$build" >"$state/build-dir" ||
 	    return 1
 	for ((try = 0; try < 5; try++)); do
 		STACK_TLS_PORT=
 		STACK_AUTH_PORT=
-		if [ "${STACK_TLS:-0}" = 1 ]; then
-			stack_pick_port || return 1
-			STACK_TLS_PORT=$STACK_PORT
-		fi
 		if [ -n "${STACK_HTPASSWD:-}" ]; then
 			stack_pick_port || return 1
 			STACK_AUTH_PORT=$STACK_PORT
@@ -486,10 +489,12 @@ stack_start() {
 		STACK_START_ERR=
 		if stack_server_up "$state"; then
 			STACK_ADDR=http://127.0.0.1:$STACK_PORT
-			STACK_TLS_ADDR=${STACK_TLS_PORT:+https://127.0.0.1:$STACK_TLS_PORT}
+			STACK_TLS_ADDR=
 			STACK_AUTH_ADDR=${STACK_AUTH_PORT:+http://127.0.0.1:$STACK_AUTH_PORT}
 			STACK_CA=$state/tls/ca.pem
-			return 0
+			[ "${STACK_TLS:-0}" = 1 ] || return 0
+			stack_tls_up "$state" "$build" "$@"
+			return
 		fi
 		stack_stop "$state" 2>/dev/null
 		if ! { echo "$STACK_START_ERR"; tail -n +"$((mark + 1))" \
@@ -501,6 +506,33 @@ stack_start() {
 		fi
 	done
 	stack_say "stack: no port could be bound after 5 tries"
+	return 1
+}
+
+# stack_tls_up STATE BUILD [KEY=VALUE...]: the running plain stack of STATE
+# is initialized and unsealed, its CA issues the server certificate
+# (stack_pki), and the server restarts with a TLS port (STACK_TLS_PORT,
+# STACK_TLS_ADDR) besides its plain one.
+stack_tls_up() {
+	local state=$1 build=$2 port=$STACK_PORT try
+	shift 2
+	stack_init_unseal "$STACK_ADDR" 1 1 "$state/init.json" || return 1
+	# shellcheck disable=SC2086
+	stack_pki "$state" ${STACK_BIND_EXTRA:-} || return 1
+	for ((try = 0; try < 5; try++)); do
+		stack_pick_port || return 1
+		STACK_TLS_PORT=$STACK_PORT
+		STACK_PORT=$port
+		stack_write_config "$state" "$build" "$port" "$@" || return 1
+		if stack_restart "$state"; then
+			STACK_TLS_ADDR=https://127.0.0.1:$STACK_TLS_PORT
+			return 0
+		fi
+		grep -q 'Address already in use' <<<"$STACK_START_ERR" ||
+		    tail -n 5 "$state/error.log" |
+		    grep -q 'Address already in use' || return 1
+	done
+	stack_say "stack: no TLS port could be bound after 5 tries"
 	return 1
 }
 

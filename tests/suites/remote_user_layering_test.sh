@@ -7,6 +7,8 @@
 # REMOTE_USER is ignored.  Runs behind each server; tools/stack.sh adds a
 # port behind the server's Basic auth (STACK_HTPASSWD) and a TLS port whose
 # optional client certificates set REMOTE_USER (apache-conf/*/tls.conf).
+# Server and client certificates come from the stack's own CA (cgi-bin/ca,
+# CFSSL's newcert): tools/stack.sh stack_pki and stack_client_cert.
 . "$(dirname "$0")/../lib.sh"
 
 S=/secrets/v1/secret/default
@@ -110,7 +112,6 @@ test_with_trust_remote_user_off_remote_user_is_ignored() {
 	[ -n "${COFFER_RUN_STATES:-}" ] && echo "$state" >>"$COFFER_RUN_STATES"
 	if ! STACK_TLS=1 STACK_HTPASSWD=$AUTHDIR/htpasswd stack_start \
 	    "$state" "$COFFER_BUILD" "" trust_remote_user=no ||
-	    ! stack_init_unseal "$STACK_ADDR" 1 1 "$state/init.json" ||
 	    ! stack_client_cert "$state/tls" admin; then
 		fail "second server did not start"
 		stack_stop "$state"

@@ -2,7 +2,7 @@
 # Transport: Coffer refuses a request that did not come over TLS unless it
 # came from loopback or the config says allow_plain_http (DESIGN.md
 # section 8), behind each web server, which terminates TLS (certificates
-# from certtool, tools/stack.sh stack_pki).
+# issued by the stack's own CA, cgi-bin/ca: tools/stack.sh stack_pki).
 #
 # A client that is not loopback: a network namespace joined by a veth pair
 # (tests/lib.sh coffer_netns_up).  The server listens on the veth's address
@@ -89,6 +89,24 @@ test_tls_request_from_loopback_is_served() {
 test_plain_request_from_loopback_is_served() {
 	auth_req GET "$S/tls"
 	assert_status 200
+}
+
+test_the_served_certificate_was_issued_and_recorded_by_coffers_ca() {
+	local cert=$COFFER_STATE/tls/server.pem served serial
+	served=$(openssl s_client -connect "127.0.0.1:$TLS_PORT" \
+	    -servername localhost </dev/null 2>/dev/null |
+	    openssl x509 -noout -fingerprint -sha256)
+	assertEquals "the listener serves the issued certificate" \
+	    "$(openssl x509 -in "$cert" -noout -fingerprint -sha256)" "$served"
+	req GET /ca/dcos-ca.crt
+	assertEquals "it chains to the CA Coffer serves" "$cert: OK" \
+	    "$(openssl verify -CAfile "$BODY_FILE" "$cert" 2>&1)"
+	auth_json POST /api/v1/cfssl/certinfo \
+	    "$(jq -n --rawfile c "$cert" '{certificate: $c}')"
+	serial=$(jq -r .result.serial_number "$BODY_FILE")
+	auth_json POST /ca/api/v2/certificates "{\"serial\":\"$serial\"}"
+	assert_status 200
+	assert_json_eq '.result | length' 1
 }
 
 test_tls_listener_refuses_an_unknown_certificate_authority() {
