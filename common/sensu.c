@@ -171,7 +171,7 @@ sel_parse(const char *text, struct sensu_selector *s)
 	size_t len;
 
 	s->n = 0;
-	if (text == NULL)
+	if (text == NULL || *text == '\0')
 		return 0;
 	if (strlen(text) > SENSU_MAX_SELECTOR)
 		return -1;
@@ -447,14 +447,44 @@ list_one(void *arg, const char *rel, const struct secret *s)
 	return l->last == NULL;
 }
 
+/* Every value of a repeated selector parameter joined with " && " into buf
+ * (SENSU_MAX_SELECTOR + 1 bytes), as Sensu joins them: repeating a
+ * selector ANDs it.  "" when absent; -1 when the whole statement is too
+ * long. */
+static int
+sel_query(const struct cf_req *req, const char *name, char *buf)
+{
+	const char *v;
+	size_t n, len = 0, vl;
+
+	buf[0] = '\0';
+	for (n = 0; (v = http_query_nth(req, name, n)) != NULL; n++) {
+		vl = strlen(v);
+		if (len + (n > 0 ? 4 : 0) + vl > SENSU_MAX_SELECTOR)
+			return -1;
+		if (n > 0) {
+			memcpy(buf + len, " && ", 4);
+			len += 4;
+		}
+		memcpy(buf + len, v, vl);
+		len += vl;
+		buf[len] = '\0';
+	}
+	return 0;
+}
+
 static enum cf_status
 sensu_filter_parse(struct cf_ctx *ctx, struct sensu_filter *f)
 {
-	if (sel_parse(http_query(ctx->req, "labelSelector"), &f->labels)) {
+	char text[SENSU_MAX_SELECTOR + 1];
+
+	if (sel_query(ctx->req, "labelSelector", text) ||
+	    sel_parse(text, &f->labels)) {
 		ctx->detail = "failed to parse labelSelector";
 		return CF_E_BAD_REQUEST;
 	}
-	if (sel_parse(http_query(ctx->req, "fieldSelector"), &f->fields)) {
+	if (sel_query(ctx->req, "fieldSelector", text) ||
+	    sel_parse(text, &f->fields)) {
 		ctx->detail = "failed to parse fieldSelector";
 		return CF_E_BAD_REQUEST;
 	}

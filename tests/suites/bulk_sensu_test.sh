@@ -86,6 +86,44 @@ test_label_and_field_selectors_combine() {
 	names app-linux-1
 }
 
+test_repeated_selectors_are_anded() {
+	auth_req GET "$N" -G --data-urlencode 'fieldSelector=secret.provider == env' \
+	    --data-urlencode 'fieldSelector=secret.name matches linux'
+	assert_status 200
+	names app-linux-1
+	auth_req GET "$N" -G --data-urlencode 'labelSelector=team in [db,web]' \
+	    --data-urlencode 'labelSelector=region == "us-west-1"'
+	assert_status 200
+	names db-pass
+}
+
+test_an_empty_selector_selects_everything() {
+	auth_req GET "$N?labelSelector=&fieldSelector="
+	assert_status 200
+	names app-linux-1,db-pass,sensu-ansible-token,web-key
+}
+
+test_a_malformed_repeated_selector_answers_400() {
+	auth_req GET "$N" -G --data-urlencode 'labelSelector=team == web' \
+	    --data-urlencode 'labelSelector=team'
+	assert_status 400
+	assert_schema sensu-error.json
+	assert_json_eq .message "failed to parse labelSelector"
+}
+
+test_repeated_selectors_over_the_length_limit_answer_400() {
+	local long
+	long="secret.name matches $(printf 'x%.0s' $(seq 1 400))"
+	auth_req GET "$N" -G --data-urlencode "fieldSelector=$long" \
+	    --data-urlencode "fieldSelector=$long" --data-urlencode "fieldSelector=$long"
+	assert_status 400
+	assert_json_eq .message "failed to parse fieldSelector"
+	auth_req GET "$N" -G --data-urlencode "fieldSelector=$long" \
+	    --data-urlencode "fieldSelector=$long"
+	assert_status 200 "two fit in the limit"
+	assert_json_eq . '[]'
+}
+
 test_a_malformed_selector_answers_400() {
 	auth_req GET "$N" -G --data-urlencode 'labelSelector=team'
 	assert_status 400
