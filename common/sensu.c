@@ -618,6 +618,46 @@ set_json_entry(struct secret *s, const char *key, struct json_object *o)
 	return secret_set(s, key, t, strlen(t)) ? CF_E_INTERNAL : CF_OK;
 }
 
+/* A coffer provider id "path#key", split at its last '#': *path (malloc'd)
+ * a valid secret path of the store "default" (secret_path_join's rules: no
+ * empty, "." or ".." segment), *key (in id) not empty.  CF_E_BAD_REQUEST
+ * otherwise. */
+static enum cf_status
+coffer_id_split(const char *id, char **path, const char **key)
+{
+	char buf[CF_MAX_PATH + 1], *segs[CF_MAX_SEGMENTS + 1], *p = buf;
+	const char *hash = strrchr(id, '#');
+	size_t n = 0, len;
+	enum cf_status st;
+
+	*path = NULL;
+	if (hash == NULL || hash[1] == '\0' ||
+	    (len = (size_t)(hash - id)) == 0 || len > CF_MAX_PATH)
+		return CF_E_BAD_REQUEST;
+	memcpy(buf, id, len);
+	buf[len] = '\0';
+	while (p != NULL && n <= CF_MAX_SEGMENTS)
+		segs[n++] = strsep(&p, "/");
+	if (p != NULL)
+		return CF_E_BAD_REQUEST;
+	st = secret_path_join(segs, n, path);
+	if (st == CF_E_BAD_PATH)
+		return CF_E_BAD_REQUEST;
+	*key = hash + 1;
+	return st;
+}
+
+static enum cf_status
+coffer_id_check(const char *id)
+{
+	const char *key;
+	char *path = NULL;
+	enum cf_status st = coffer_id_split(id, &path, &key);
+
+	free(path);
+	return st;
+}
+
 /* Reference §A.1 checkMeta: the body's name must be the URL's, and its
  * namespace, when given, the URL's. */
 static enum cf_status
@@ -683,10 +723,13 @@ sensu_parse(struct cf_ctx *ctx, enum sensu_kind kind, const char *ns,
 		ctx->detail = "spec.id and spec.provider are required";
 		goto out;
 	}
-	if (!strcmp(prov, "coffer") && strchr(id, '#') == NULL) {
+	if (!strcmp(prov, "coffer") && coffer_id_check(id) != CF_OK) {
 		ctx->detail = "a coffer secret id is path#key";
 		goto out;
 	}
+	/* A provider that does not exist is no error: Sensu stores the
+	 * Secret (handlers/update.go validates only the resource itself) and
+	 * finds the provider when a check resolves it. */
 	if (secret_set(s, "id", id, idlen) ||
 	    secret_set(s, "provider", prov, provlen))
 		goto out;
@@ -852,17 +895,15 @@ sensu_coffer_resolve(
 {
 	const struct secret_entry *e;
 	struct secret *s = NULL;
-	const char *hash = strrchr(id, '#');
+	const char *key;
 	char *path = NULL;
 	enum cf_status st;
 
-	if (hash == NULL || hash == id || hash[1] == '\0')
-		return CF_E_BAD_REQUEST;
-	if ((path = strndup(id, (size_t)(hash - id))) == NULL)
-		return CF_E_INTERNAL;
+	if ((st = coffer_id_split(id, &path, &key)) != CF_OK)
+		return st;
 	if ((st = secret_get(v, "default", path, 0, &s)) != CF_OK)
 		goto out;
-	if ((e = secret_find(s, hash + 1)) == NULL) {
+	if ((e = secret_find(s, key)) == NULL) {
 		st = CF_E_NOT_FOUND;
 		goto out;
 	}

@@ -81,10 +81,37 @@ test_put_without_spec_id_or_provider_answers_400() {
 	assert_schema sensu-error.json
 }
 
+test_put_naming_a_provider_that_does_not_exist_answers_201() {
+	# As Sensu: the Secret is stored; the provider is looked up only when
+	# a check resolves it.
+	auth_req GET /api/enterprise/secrets/v1/providers/no_such_provider
+	assert_status 404
+	auth_json PUT $N/orphan '{"type":"Secret","metadata":{"name":"orphan"},"spec":{"id":"X","provider":"no_such_provider"}}'
+	assert_status 201
+	assertEquals "no body" "" "$BODY"
+	auth_req GET $N/orphan
+	assert_status 200
+	assert_json_eq .spec.provider no_such_provider
+}
+
+cofput() { # cofput ID: PUT the secret cof with provider coffer and id ID
+	auth_json PUT $N/cof "{\"type\":\"Secret\",\"metadata\":{\"name\":\"cof\"},\"spec\":{\"id\":\"$1\",\"provider\":\"coffer\"}}"
+}
+
 test_a_coffer_id_must_be_path_hash_key() {
-	auth_json PUT $N/cof '{"type":"Secret","metadata":{"name":"cof"},"spec":{"id":"db/password","provider":"coffer"}}'
-	assert_status 400
-	auth_json PUT $N/cof '{"type":"Secret","metadata":{"name":"cof"},"spec":{"id":"db#password","provider":"coffer"}}'
+	local id
+	for id in db/password '#password' 'db#' ../db#password \
+	    'db/../x#k' './db#k' '/db#k' 'db//x#k' 'a b#k' 'db#x#k'; do
+		cofput "$id"
+		assert_status 400 "id $id"
+		assert_schema sensu-error.json
+		assert_json_eq .message "a coffer secret id is path#key"
+	done
+	auth_req GET $N/cof
+	assert_status 404 "nothing written"
+	cofput db#password
+	assert_status 201
+	cofput db/main/x#password
 	assert_status 201
 }
 
