@@ -96,7 +96,9 @@ sel_values(struct sel_clause *c, const char *p, size_t len)
 	}
 	while (len > 0 && isspace((unsigned char)p[len - 1]))
 		len--;
-	if (len < 2 || p[0] != '[' || p[len - 1] != ']')
+	if (len > 0 && (p[0] == '[') != (p[len - 1] == ']'))
+		return -1; /* an unclosed [list */
+	if (len < 2 || p[0] != '[')
 		return sel_add_val(c, p, len);
 	p++;
 	len -= 2;
@@ -175,20 +177,19 @@ sel_parse(const char *text, struct sensu_selector *s)
 		return 0;
 	if (strlen(text) > SENSU_MAX_SELECTOR)
 		return -1;
-	while (*p != '\0') {
+	/* Every clause must parse, a last one after a final "&&" too. */
+	for (;;) {
+		if (s->n == SENSU_MAX_CLAUSES)
+			return -1;
 		e = strstr(p, "&&");
 		len = e ? (size_t)(e - p) : strlen(p);
-		if (s->n >= SENSU_MAX_CLAUSES ||
-		    sel_clause_parse(&s->c[s->n], p, len) != 0) {
-			s->n++;
+		/* Counted even when it fails: sel_free frees what it got. */
+		if (sel_clause_parse(&s->c[s->n++], p, len) != 0)
 			return -1;
-		}
-		s->n++;
 		if (e == NULL)
-			break;
+			return 0;
 		p = e + 2;
 	}
-	return s->n > 0 ? 0 : -1;
 }
 
 /* "a,b" or "[a, b]": is v one of the field's items? */
@@ -760,6 +761,12 @@ sensu_one(
 	int b;
 
 	if (!sensu_name_valid(name)) {
+		/* Nothing can have that name: a GET or DELETE finds nothing,
+		 * and a PUT fails validation (Sensu's InvalidArgument). */
+		if (ctx->req->method == HTTP_PUT) {
+			ctx->detail = "invalid argument(s) received";
+			return CF_E_BAD_REQUEST;
+		}
 		ctx->detail = "not found";
 		return CF_E_NOT_FOUND;
 	}
