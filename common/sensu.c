@@ -379,7 +379,27 @@ res_label(struct json_object *r, const char *l)
 struct sensu_filter {
 	struct sensu_selector labels;
 	struct sensu_selector fields;
+	const struct cf_req
+	    *types; /* the request: a providers list reads types= */
 };
+
+/* GET /providers?types=Env&types=VaultProvider keeps those types only. */
+static int
+types_match(const struct cf_req *req, struct json_object *r)
+{
+	struct json_object *t;
+	const char *v;
+	size_t i;
+
+	if (req == NULL || http_query(req, "types") == NULL)
+		return 1;
+	if (!json_object_object_get_ex(r, "type", &t))
+		return 0;
+	for (i = 0; (v = http_query_nth(req, "types", i)) != NULL; i++)
+		if (!strcmp(v, json_object_get_string(t)))
+			return 1;
+	return 0;
+}
 
 static int
 filter_match(
@@ -387,6 +407,8 @@ filter_match(
 {
 	size_t i;
 
+	if (kind == SENSU_PROVIDER && !types_match(f->types, r))
+		return 0;
 	for (i = 0; i < f->labels.n; i++)
 		if (!sel_clause_match(
 		        &f->labels.c[i], res_label(r, f->labels.c[i].field)))
@@ -479,6 +501,7 @@ sensu_filter_parse(struct cf_ctx *ctx, struct sensu_filter *f)
 {
 	char text[SENSU_MAX_SELECTOR + 1];
 
+	f->types = ctx->req;
 	if (sel_query(ctx->req, "labelSelector", text) ||
 	    sel_parse(text, &f->labels)) {
 		ctx->detail = "failed to parse labelSelector";
