@@ -25,9 +25,9 @@
  * response filtering (labelSelector, fieldSelector: ==, !=, in, notin,
  * matches, &&; a repeated parameter's values are joined with " && ", as
  * Sensu joins them; GET /providers also keeps only the ?types= named,
- * which may repeat) and pagination (limit, continue, the Sensu-Continue header,
- * a base64url token of the last name returned).  Error details are fixed
- * strings: never the names asked for.
+ * which may repeat) and pagination (limit, continue, the Sensu-Continue
+ * header, a base64url token of the last name returned).  Error details are
+ * fixed strings: never the names asked for.
  */
 #ifndef COFFER_SENSU_H
 #define COFFER_SENSU_H
