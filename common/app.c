@@ -111,8 +111,12 @@ app_dispatch(struct cf_ctx *ctx, const struct cf_route *routes, size_t n)
 	unsigned allow;
 	char buf[128];
 
-	if ((st = http_req_parse(ctx->req, ctx->fcgi->envp)) != CF_OK)
+	if ((st = http_req_parse(ctx->req, ctx->fcgi->envp)) != CF_OK) {
+		/* A path or query that does not parse is still answered in
+		 * the dialect of the route its leading segments name. */
+		(void)route_find(routes, n, ctx->req, &allow, &ctx->dialect);
 		return st;
+	}
 	/* HEAD is GET without a body; the web server drops the body. */
 	if (ctx->req->method == HTTP_HEAD)
 		ctx->req->method = HTTP_GET;

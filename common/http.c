@@ -339,10 +339,16 @@ http_header(const struct cf_req *req, const char *name)
 const char *
 http_query(const struct cf_req *req, const char *name)
 {
+	return http_query_nth(req, name, 0);
+}
+
+const char *
+http_query_nth(const struct cf_req *req, const char *name, size_t n)
+{
 	size_t i;
 
 	for (i = 0; i < req->nquery; i++)
-		if (strcmp(req->query[i].name, name) == 0)
+		if (strcmp(req->query[i].name, name) == 0 && n-- == 0)
 			return req->query[i].value;
 	return NULL;
 }

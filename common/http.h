@@ -80,6 +80,9 @@ const char *http_param(const struct cf_req *req, const char *name);
 const char *http_header(const struct cf_req *req, const char *name);
 /* The first value of a query parameter, decoded; NULL if absent. */
 const char *http_query(const struct cf_req *req, const char *name);
+/* Its n-th value (from 0) when the parameter repeats; NULL past the last. */
+const char *http_query_nth(
+    const struct cf_req *req, const char *name, size_t n);
 
 /*
  * Read the body.  ctypes lists the media types accepted (compared without

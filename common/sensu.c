@@ -96,7 +96,9 @@ sel_values(struct sel_clause *c, const char *p, size_t len)
 	}
 	while (len > 0 && isspace((unsigned char)p[len - 1]))
 		len--;
-	if (len < 2 || p[0] != '[' || p[len - 1] != ']')
+	if (len > 0 && (p[0] == '[') != (p[len - 1] == ']'))
+		return -1; /* an unclosed [list */
+	if (len < 2 || p[0] != '[')
 		return sel_add_val(c, p, len);
 	p++;
 	len -= 2;
@@ -171,24 +173,23 @@ sel_parse(const char *text, struct sensu_selector *s)
 	size_t len;
 
 	s->n = 0;
-	if (text == NULL)
+	if (text == NULL || *text == '\0')
 		return 0;
 	if (strlen(text) > SENSU_MAX_SELECTOR)
 		return -1;
-	while (*p != '\0') {
+	/* Every clause must parse, a last one after a final "&&" too. */
+	for (;;) {
+		if (s->n == SENSU_MAX_CLAUSES)
+			return -1;
 		e = strstr(p, "&&");
 		len = e ? (size_t)(e - p) : strlen(p);
-		if (s->n >= SENSU_MAX_CLAUSES ||
-		    sel_clause_parse(&s->c[s->n], p, len) != 0) {
-			s->n++;
+		/* Counted even when it fails: sel_free frees what it got. */
+		if (sel_clause_parse(&s->c[s->n++], p, len) != 0)
 			return -1;
-		}
-		s->n++;
 		if (e == NULL)
-			break;
+			return 0;
 		p = e + 2;
 	}
-	return s->n > 0 ? 0 : -1;
 }
 
 /* "a,b" or "[a, b]": is v one of the field's items? */
@@ -378,7 +379,27 @@ res_label(struct json_object *r, const char *l)
 struct sensu_filter {
 	struct sensu_selector labels;
 	struct sensu_selector fields;
+	const struct cf_req
+	    *types; /* the request: a providers list reads types= */
 };
+
+/* GET /providers?types=Env&types=VaultProvider keeps those types only. */
+static int
+types_match(const struct cf_req *req, struct json_object *r)
+{
+	struct json_object *t;
+	const char *v;
+	size_t i;
+
+	if (req == NULL || http_query(req, "types") == NULL)
+		return 1;
+	if (!json_object_object_get_ex(r, "type", &t))
+		return 0;
+	for (i = 0; (v = http_query_nth(req, "types", i)) != NULL; i++)
+		if (!strcmp(v, json_object_get_string(t)))
+			return 1;
+	return 0;
+}
 
 static int
 filter_match(
@@ -386,6 +407,8 @@ filter_match(
 {
 	size_t i;
 
+	if (kind == SENSU_PROVIDER && !types_match(f->types, r))
+		return 0;
 	for (i = 0; i < f->labels.n; i++)
 		if (!sel_clause_match(
 		        &f->labels.c[i], res_label(r, f->labels.c[i].field)))
@@ -447,14 +470,45 @@ list_one(void *arg, const char *rel, const struct secret *s)
 	return l->last == NULL;
 }
 
+/* Every value of a repeated selector parameter joined with " && " into buf
+ * (SENSU_MAX_SELECTOR + 1 bytes), as Sensu joins them: repeating a
+ * selector ANDs it.  "" when absent; -1 when the whole statement is too
+ * long. */
+static int
+sel_query(const struct cf_req *req, const char *name, char *buf)
+{
+	const char *v;
+	size_t n, len = 0, vl;
+
+	buf[0] = '\0';
+	for (n = 0; (v = http_query_nth(req, name, n)) != NULL; n++) {
+		vl = strlen(v);
+		if (len + (n > 0 ? 4 : 0) + vl > SENSU_MAX_SELECTOR)
+			return -1;
+		if (n > 0) {
+			memcpy(buf + len, " && ", 4);
+			len += 4;
+		}
+		memcpy(buf + len, v, vl);
+		len += vl;
+		buf[len] = '\0';
+	}
+	return 0;
+}
+
 static enum cf_status
 sensu_filter_parse(struct cf_ctx *ctx, struct sensu_filter *f)
 {
-	if (sel_parse(http_query(ctx->req, "labelSelector"), &f->labels)) {
+	char text[SENSU_MAX_SELECTOR + 1];
+
+	f->types = ctx->req;
+	if (sel_query(ctx->req, "labelSelector", text) ||
+	    sel_parse(text, &f->labels)) {
 		ctx->detail = "failed to parse labelSelector";
 		return CF_E_BAD_REQUEST;
 	}
-	if (sel_parse(http_query(ctx->req, "fieldSelector"), &f->fields)) {
+	if (sel_query(ctx->req, "fieldSelector", text) ||
+	    sel_parse(text, &f->fields)) {
 		ctx->detail = "failed to parse fieldSelector";
 		return CF_E_BAD_REQUEST;
 	}
@@ -588,6 +642,46 @@ set_json_entry(struct secret *s, const char *key, struct json_object *o)
 	return secret_set(s, key, t, strlen(t)) ? CF_E_INTERNAL : CF_OK;
 }
 
+/* A coffer provider id "path#key", split at its last '#': *path (malloc'd)
+ * a valid secret path of the store "default" (secret_path_join's rules: no
+ * empty, "." or ".." segment), *key (in id) not empty.  CF_E_BAD_REQUEST
+ * otherwise. */
+static enum cf_status
+coffer_id_split(const char *id, char **path, const char **key)
+{
+	char buf[CF_MAX_PATH + 1], *segs[CF_MAX_SEGMENTS + 1], *p = buf;
+	const char *hash = strrchr(id, '#');
+	size_t n = 0, len;
+	enum cf_status st;
+
+	*path = NULL;
+	if (hash == NULL || hash[1] == '\0' ||
+	    (len = (size_t)(hash - id)) == 0 || len > CF_MAX_PATH)
+		return CF_E_BAD_REQUEST;
+	memcpy(buf, id, len);
+	buf[len] = '\0';
+	while (p != NULL && n <= CF_MAX_SEGMENTS)
+		segs[n++] = strsep(&p, "/");
+	if (p != NULL)
+		return CF_E_BAD_REQUEST;
+	st = secret_path_join(segs, n, path);
+	if (st == CF_E_BAD_PATH)
+		return CF_E_BAD_REQUEST;
+	*key = hash + 1;
+	return st;
+}
+
+static enum cf_status
+coffer_id_check(const char *id)
+{
+	const char *key;
+	char *path = NULL;
+	enum cf_status st = coffer_id_split(id, &path, &key);
+
+	free(path);
+	return st;
+}
+
 /* Reference §A.1 checkMeta: the body's name must be the URL's, and its
  * namespace, when given, the URL's. */
 static enum cf_status
@@ -653,10 +747,13 @@ sensu_parse(struct cf_ctx *ctx, enum sensu_kind kind, const char *ns,
 		ctx->detail = "spec.id and spec.provider are required";
 		goto out;
 	}
-	if (!strcmp(prov, "coffer") && strchr(id, '#') == NULL) {
+	if (!strcmp(prov, "coffer") && coffer_id_check(id) != CF_OK) {
 		ctx->detail = "a coffer secret id is path#key";
 		goto out;
 	}
+	/* A provider that does not exist is no error: Sensu stores the
+	 * Secret (handlers/update.go validates only the resource itself) and
+	 * finds the provider when a check resolves it. */
 	if (secret_set(s, "id", id, idlen) ||
 	    secret_set(s, "provider", prov, provlen))
 		goto out;
@@ -687,6 +784,12 @@ sensu_one(
 	int b;
 
 	if (!sensu_name_valid(name)) {
+		/* Nothing can have that name: a GET or DELETE finds nothing,
+		 * and a PUT fails validation (Sensu's InvalidArgument). */
+		if (ctx->req->method == HTTP_PUT) {
+			ctx->detail = "invalid argument(s) received";
+			return CF_E_BAD_REQUEST;
+		}
 		ctx->detail = "not found";
 		return CF_E_NOT_FOUND;
 	}
@@ -822,17 +925,15 @@ sensu_coffer_resolve(
 {
 	const struct secret_entry *e;
 	struct secret *s = NULL;
-	const char *hash = strrchr(id, '#');
+	const char *key;
 	char *path = NULL;
 	enum cf_status st;
 
-	if (hash == NULL || hash == id || hash[1] == '\0')
-		return CF_E_BAD_REQUEST;
-	if ((path = strndup(id, (size_t)(hash - id))) == NULL)
-		return CF_E_INTERNAL;
+	if ((st = coffer_id_split(id, &path, &key)) != CF_OK)
+		return st;
 	if ((st = secret_get(v, "default", path, 0, &s)) != CF_OK)
 		goto out;
-	if ((e = secret_find(s, hash + 1)) == NULL) {
+	if ((e = secret_find(s, key)) == NULL) {
 		st = CF_E_NOT_FOUND;
 		goto out;
 	}

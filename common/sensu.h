@@ -23,9 +23,11 @@
  *
  * Namespaces are the config's sensu_namespaces.  Collections support
  * response filtering (labelSelector, fieldSelector: ==, !=, in, notin,
- * matches, &&) and pagination (limit, continue, the Sensu-Continue header,
- * a base64url token of the last name returned).  Error details are fixed
- * strings: never the names asked for.
+ * matches, &&; a repeated parameter's values are joined with " && ", as
+ * Sensu joins them; GET /providers also keeps only the ?types= named,
+ * which may repeat) and pagination (limit, continue, the Sensu-Continue
+ * header, a base64url token of the last name returned).  Error details are
+ * fixed strings: never the names asked for.
  */
 #ifndef COFFER_SENSU_H
 #define COFFER_SENSU_H
@@ -40,8 +42,12 @@
 enum cf_status sensu_dispatch(struct cf_ctx *ctx);
 
 /* The value behind a coffer provider id "path#key" (malloc'd, *len bytes;
- * the caller wipes and frees it): CF_E_BAD_REQUEST for a malformed id,
- * CF_E_NOT_FOUND, or a store error. */
+ * the caller wipes and frees it): CF_E_BAD_REQUEST for a malformed id (no
+ * '#', an empty key, a path that breaks the path rules; a PUT of such an id
+ * answers 400), CF_E_NOT_FOUND, or a store error.  Sensu resolves secrets
+ * inside its backend when a check, handler or mutator runs; no Sensu API
+ * answers a secret's value, so no route calls this (tests/unit/test_sensu.c
+ * does). */
 enum cf_status sensu_coffer_resolve(
     struct vault *v, const char *id, uint8_t **val, size_t *len);
 

@@ -58,6 +58,19 @@ test_bulk_of_an_unknown_store_answers_401() {
 	assert_json_eq .errorCode ERR_SECRET_STORE_NOT_FOUND
 }
 
+test_bulk_of_a_store_name_that_is_not_a_name_answers_4xx_in_the_dapr_shape() {
+	req GET $S/no%2Fstore/bulk -H "dapr-api-token: $TOKEN"
+	assert_status 400 "an encoded slash"
+	assert_schema dapr-error.json
+	assert_json_eq .errorCode ERR_MALFORMED_REQUEST
+	req GET "$S/$(printf 's%.0s' $(seq 1 65))/bulk" -H "dapr-api-token: $TOKEN"
+	assert_status 401 "65 bytes"
+	assert_json_eq .errorCode ERR_SECRET_STORE_NOT_FOUND
+	req GET $S/../default/bulk -H "dapr-api-token: $TOKEN" --path-as-is
+	assert_status 4xx "a dot segment"
+	assert_body_lacks '"app/s1"'
+}
+
 test_bulk_without_a_token_answers_401_in_plain_text() {
 	req GET $S/default/bulk
 	assert_status 401

@@ -86,6 +86,44 @@ test_label_and_field_selectors_combine() {
 	names app-linux-1
 }
 
+test_repeated_selectors_are_anded() {
+	auth_req GET "$N" -G --data-urlencode 'fieldSelector=secret.provider == env' \
+	    --data-urlencode 'fieldSelector=secret.name matches linux'
+	assert_status 200
+	names app-linux-1
+	auth_req GET "$N" -G --data-urlencode 'labelSelector=team in [db,web]' \
+	    --data-urlencode 'labelSelector=region == "us-west-1"'
+	assert_status 200
+	names db-pass
+}
+
+test_an_empty_selector_selects_everything() {
+	auth_req GET "$N?labelSelector=&fieldSelector="
+	assert_status 200
+	names app-linux-1,db-pass,sensu-ansible-token,web-key
+}
+
+test_a_malformed_repeated_selector_answers_400() {
+	auth_req GET "$N" -G --data-urlencode 'labelSelector=team == web' \
+	    --data-urlencode 'labelSelector=team'
+	assert_status 400
+	assert_schema sensu-error.json
+	assert_json_eq .message "failed to parse labelSelector"
+}
+
+test_repeated_selectors_over_the_length_limit_answer_400() {
+	local long
+	long="secret.name matches $(printf 'x%.0s' $(seq 1 400))"
+	auth_req GET "$N" -G --data-urlencode "fieldSelector=$long" \
+	    --data-urlencode "fieldSelector=$long" --data-urlencode "fieldSelector=$long"
+	assert_status 400
+	assert_json_eq .message "failed to parse fieldSelector"
+	auth_req GET "$N" -G --data-urlencode "fieldSelector=$long" \
+	    --data-urlencode "fieldSelector=$long"
+	assert_status 200 "two fit in the limit"
+	assert_json_eq . '[]'
+}
+
 test_a_malformed_selector_answers_400() {
 	auth_req GET "$N" -G --data-urlencode 'labelSelector=team'
 	assert_status 400
@@ -94,6 +132,82 @@ test_a_malformed_selector_answers_400() {
 	auth_req GET "$N" -G --data-urlencode 'fieldSelector=secret.name == '
 	assert_status 400
 	assert_json_eq .message "failed to parse fieldSelector"
+}
+
+test_more_clauses_than_the_limit_answer_400() {
+	local sel i
+	sel='secret.name != x0'
+	for i in $(seq 1 16); do sel="$sel && secret.name != x$i"; done
+	auth_req GET "$N" -G --data-urlencode "fieldSelector=$sel"
+	assert_status 400 "17 clauses"
+	assert_schema sensu-error.json
+	assert_json_eq .message "failed to parse fieldSelector"
+	sel=${sel% && secret.name != x16}
+	auth_req GET "$N" -G --data-urlencode "fieldSelector=$sel"
+	assert_status 200 "16 clauses"
+	assert_json_eq length 4
+}
+
+test_a_trailing_and_or_an_unclosed_list_answers_400() {
+	local sel
+	for sel in 'secret.name == db-pass &&' '&& secret.name == db-pass' \
+	    'secret.namespace in [dev,production' 'secret.namespace in dev]' \
+	    'secret.name = db-pass' 'secret.name == "db-pass" && && secret.name == x'; do
+		auth_req GET "$N" -G --data-urlencode "fieldSelector=$sel"
+		assert_status 400 "fieldSelector=$sel"
+		assert_json_eq .message "failed to parse fieldSelector"
+	done
+}
+
+test_an_unknown_field_matches_nothing() {
+	auth_req GET "$N" -G --data-urlencode 'fieldSelector=secret.nope == x'
+	assert_status 200
+	assert_json_eq . '[]'
+	auth_req GET "$N" -G --data-urlencode 'fieldSelector=secret.nope != x'
+	assert_json_eq length 4 "!= holds when the field is absent"
+}
+
+test_a_negative_or_huge_limit_is_no_limit() {
+	local l
+	for l in -1 0 99999999999999999999; do
+		auth_req GET "$N?limit=$l"
+		assert_status 200 "limit=$l"
+		assert_json_eq length 4
+		header Sensu-Continue >/dev/null
+		assertFalse "limit=$l: no continue header" $?
+	done
+}
+
+test_a_continue_token_past_the_end_answers_an_empty_page() {
+	local tok
+	tok=$(printf zzz | base64 | tr '+/' '-_' | tr -d '=')
+	auth_req GET "$N?continue=$tok"
+	assert_status 200
+	assert_json_eq . '[]'
+}
+
+test_a_namespace_with_an_encoded_slash_answers_400_in_the_sensu_shape() {
+	auth_req GET "$V/namespaces/default%2Fx/secrets"
+	assert_status 400
+	assert_schema sensu-error.json
+	assert_json_eq .code 1
+}
+
+test_the_providers_list_refuses_bad_selectors_and_tokens() {
+	auth_req GET "$V/providers?continue=@@"
+	assert_status 400
+	assert_schema sensu-error.json
+	auth_req GET "$V/providers" -G --data-urlencode 'fieldSelector=provider.name'
+	assert_status 400
+	assert_json_eq .message "failed to parse fieldSelector"
+}
+
+test_too_many_query_parameters_answer_400_in_the_sensu_shape() {
+	local q
+	q=$(seq 1 65 | sed 's/^/p/; s/$/=1/' | paste -sd'&' -)
+	auth_req GET "$N?$q"
+	assert_status 400
+	assert_schema sensu-error.json
 }
 
 test_limit_pages_with_the_sensu_continue_header() {
@@ -126,9 +240,14 @@ test_a_limit_that_is_not_a_number_is_no_limit() {
 }
 
 test_a_bad_continue_token_answers_400() {
-	auth_req GET "$N?continue=@@@@"
-	assert_status 400
-	assert_schema sensu-error.json
+	local tok
+	# Not base64url; padded (Sensu's tokens have none); control bytes.
+	for tok in @@@@ YQ%3D%3D AAEC; do
+		auth_req GET "$N?continue=$tok"
+		assert_status 400 "continue=$tok"
+		assert_schema sensu-error.json
+		assert_json_eq .message "invalid continue token"
+	done
 }
 
 test_a_subject_without_the_list_grant_gets_403() {

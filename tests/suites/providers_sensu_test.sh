@@ -52,6 +52,36 @@ test_the_list_filters_on_provider_name() {
 	assert_json_eq '[.[].metadata.name] | join(",")' my_vault
 }
 
+test_types_keeps_only_the_providers_of_those_types() {
+	auth_json PUT $P/my_vault "$VAULT"
+	auth_req GET "$P?types=Env"
+	assert_status 200
+	assert_schema sensu-provider-list.json
+	assert_json_eq '[.[].metadata.name] | join(",")' env
+	auth_req GET "$P?types=Env&types=VaultProvider"
+	assert_json_eq '[.[].metadata.name] | join(",")' env,my_vault
+	auth_req GET "$P?types=CyberArkProvider"
+	assert_json_eq . '[]'
+	auth_req GET "$P?types=VaultProvider" -G --data-urlencode 'fieldSelector=provider.name == env'
+	assert_json_eq . '[]' "types and selectors both apply"
+}
+
+test_a_provider_name_nothing_can_have_answers_4xx_in_the_sensu_shape() {
+	auth_json PUT "$P/a%20b" '{"type":"VaultProvider","metadata":{"name":"a b"},"spec":{}}'
+	assert_status 400
+	assert_schema sensu-error.json
+	assert_json_eq .code 1
+	auth_json PUT "$P/a%2Fb" '{"type":"VaultProvider","metadata":{"name":"a/b"},"spec":{}}'
+	assert_status 400
+	assert_schema sensu-error.json
+	auth_req GET "$P/a%2Fb"
+	assert_status 400
+	assert_schema sensu-error.json
+	auth_req GET "$P/x/y"
+	assert_status 404
+	assert_json_eq . '{"message":"not found","code":2}'
+}
+
 test_delete_answers_204_then_404() {
 	auth_json PUT $P/gone "${VAULT//my_vault/gone}"
 	auth_req DELETE $P/gone

@@ -129,6 +129,63 @@ test_a_bad_version_id_answers_500_err_secret_get() {
 	assert_json_eq .errorCode ERR_SECRET_GET
 }
 
+test_a_name_with_an_encoded_slash_answers_400_err_malformed_request() {
+	dapr_req $S/default/app%2Fdb
+	assert_status 400
+	assert_schema dapr-error.json
+	assert_json_eq .errorCode ERR_MALFORMED_REQUEST
+	assert_body_lacks pw1
+	# (Apache refuses a bad escape itself, lighttpd passes it on.)
+	dapr_req $S/default/app%zzdb
+	assert_status 400 "a bad escape"
+	assert_body_lacks pw1
+}
+
+test_dot_segments_are_refused_without_the_secret() {
+	local p
+	# The web server refuses these itself (400), whichever it is.
+	for p in default/x/../app/db default/app/./db default/app/%2e%2e/app/db \
+	    vault/../default/app/db default/app//db; do
+		dapr_req "$S/$p" --path-as-is
+		assert_status 4xx "$p"
+		assert_body_lacks pw1
+	done
+}
+
+test_a_name_outside_the_path_rules_answers_400() {
+	local long
+	long=$(printf 'n%.0s' $(seq 1 513))
+	dapr_req "$S/default/$long"
+	assert_status 400 "a 513-byte segment"
+	assert_schema dapr-error.json
+	assert_json_eq .errorCode ERR_MALFORMED_REQUEST
+	dapr_req "$S/default/a%20b"
+	assert_status 400 "a space"
+	assert_json_eq .errorCode ERR_MALFORMED_REQUEST
+	dapr_req "$S/default/$(printf 'a/%.0s' $(seq 1 17))x"
+	assert_status 404 "more segments than a path may have"
+	assert_schema dapr-error.json
+}
+
+test_a_store_name_that_cannot_exist_answers_401_err_secret_store_not_found() {
+	local s
+	for s in no%20store .hidden "$(printf 's%.0s' $(seq 1 65))"; do
+		dapr_req "$S/$s/app/db"
+		assert_status 401 "store $s"
+		assert_schema dapr-error.json
+		assert_json_eq .errorCode ERR_SECRET_STORE_NOT_FOUND
+	done
+}
+
+test_too_many_query_parameters_answer_400_in_the_dapr_shape() {
+	local q
+	q=$(seq 1 65 | sed 's/^/metadata.p/; s/$/=1/' | paste -sd'&' -)
+	dapr_req "$S/default/app/db?$q"
+	assert_status 400
+	assert_schema dapr-error.json
+	assert_body_lacks pw1
+}
+
 test_other_methods_answer_405() {
 	req PUT $S/default/app/db -H "dapr-api-token: $TOKEN" -d x
 	assert_status 405

@@ -221,6 +221,9 @@ test_query_lookup_and_cap(void)
 	CHECK(streq(http_query(&f.req, "a"), "1"), "first value wins");
 	CHECK(streq(http_query(&f.req, "b"), ""), "empty value");
 	CHECK(http_query(&f.req, "c") == NULL, "absent is NULL");
+	CHECK(streq(http_query_nth(&f.req, "a", 1), "2"), "second value");
+	CHECK(http_query_nth(&f.req, "a", 2) == NULL, "none past the last");
+	CHECK(streq(http_query_nth(&f.req, "b", 0), ""), "nth 0 is the first");
 	http_req_free(&f.req);
 
 	p = uri + snprintf(uri, sizeof(uri), "/p?");
