@@ -170,7 +170,10 @@ app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
 	}
 	if (http_resp_send(&resp, f) != 0 && !resp.stream_failed)
 		lwarnx("request %s: short write to the web server", req.id);
-	audit_request(&ctx, resp.status ? resp.status : 200);
+	/* An aborted stream began as a 200 but failed: audit what happened. */
+	audit_request(&ctx, resp.stream_failed ? 500
+	                    : resp.status      ? resp.status
+	                                       : 200);
 	http_resp_free(&resp);
 	http_req_free(&req);
 	crypto_wipe(&ctx, sizeof(ctx));

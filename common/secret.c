@@ -508,7 +508,7 @@ secret_merge(
 }
 
 enum cf_status
-secret_write(struct vault *v, const char *store, const char *path,
+secret_write_in(struct vault *v, const char *store, const char *path,
     enum secret_mode mode, const struct secret *in, unsigned kept,
     uint64_t *version)
 {
@@ -516,40 +516,55 @@ secret_write(struct vault *v, const char *store, const char *path,
 	char *key = NULL;
 	enum cf_status st;
 
-	if ((st = vault_write_begin(v)) != CF_OK)
-		return st;
 	if ((key = key_of('s', store, path)) == NULL ||
 	    (s = secret_new()) == NULL) {
 		st = CF_E_INTERNAL;
-		goto fail;
+		goto out;
 	}
 	st = secret_load(v, key, &old);
 	if (st != CF_OK && st != CF_E_NOT_FOUND)
-		goto fail;
+		goto out;
 	if (st == CF_OK && mode == SECRET_CREATE) {
 		st = CF_E_CONFLICT;
-		goto fail;
+		goto out;
 	}
 	if (st == CF_E_NOT_FOUND && mode == SECRET_UPDATE)
-		goto fail;
+		goto out;
 	if ((st = secret_merge(old, in, s)) != CF_OK)
-		goto fail;
+		goto out;
 	if (old != NULL)
 		st = version_rotate(v, store, path, old, kept);
 	else
 		st = dir_mark(v, store, path, DIR_SECRET, 1);
 	if (st != CF_OK ||
 	    (st = secret_save(v, RECORD_SECRET, key, s)) != CF_OK)
-		goto fail;
-	if ((st = vault_commit(v)) == CF_OK && version != NULL)
+		goto out;
+	if (version != NULL)
 		*version = s->version;
-	goto out;
-fail:
-	vault_abort(v);
 out:
 	secret_free(old);
 	secret_free(s);
 	free(key);
+	return st;
+}
+
+enum cf_status
+secret_write(struct vault *v, const char *store, const char *path,
+    enum secret_mode mode, const struct secret *in, unsigned kept,
+    uint64_t *version)
+{
+	uint64_t ver = 0;
+	enum cf_status st;
+
+	if ((st = vault_write_begin(v)) != CF_OK)
+		return st;
+	st = secret_write_in(v, store, path, mode, in, kept, &ver);
+	if (st != CF_OK) {
+		vault_abort(v);
+		return st;
+	}
+	if ((st = vault_commit(v)) == CF_OK && version != NULL)
+		*version = ver;
 	return st;
 }
 

@@ -71,6 +71,12 @@ enum cf_status secret_get(struct vault *v, const char *store, const char *path,
 enum cf_status secret_write(struct vault *v, const char *store,
     const char *path, enum secret_mode mode, const struct secret *s,
     unsigned versions_kept, uint64_t *version);
+/* The same inside a write section the caller holds (vault_write_begin,
+ * then vault_commit or vault_abort), so that offline tools can batch many
+ * writes in one transaction.  The section sees its own pending writes. */
+enum cf_status secret_write_in(struct vault *v, const char *store,
+    const char *path, enum secret_mode mode, const struct secret *s,
+    unsigned versions_kept, uint64_t *version);
 enum cf_status secret_delete(struct vault *v, const char *store,
     const char *path, unsigned versions_kept);
 /* Is name one of the comma-separated names in list (config's
