@@ -101,6 +101,9 @@ test_dapr_bulk_reads_every_secret_under_the_memory_bound() {
 	auth_req GET /v1.0/secrets/default/bulk
 	assert_status 200
 	assert_json_eq 'length' $TOTAL
+	# Each name once: chunks resume where the last ended, no overlap.
+	assertEquals "entries in the body" $TOTAL \
+	    "$(grep -o '"value"' "$BODY_FILE" | wc -l)"
 	assert_json_eq '.["f0/s0"].value' v-0-0
 	assert_json_eq '.["f999/s99"].value' v-999-99
 	assert_json_eq '.["f512/s7"]' '{"value":"v-512-7"}'
