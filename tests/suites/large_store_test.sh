@@ -26,6 +26,10 @@ EACH=100
 TOTAL=$((FOLDERS * EACH))
 LARGE_MAX_KIB=${LARGE_MAX_KIB:-32768}
 FILLSTORE=${FILLSTORE:-$COFFER_BUILD/tests/fillstore}
+# AddressSanitizer maps terabytes of shadow memory: under it the cap
+# cannot apply, and only what the answers hold is checked.
+CAPPED=1
+ldd "$COFFER_BUILD/cgi-bin/bulk" 2>/dev/null | grep -q libasan && CAPPED=0
 
 # fill ARGS...: tests/fillstore CONFIG SHARE_FILE fill ARGS..., as the
 # store's owner (a copy, since that user may not reach the build tree).
@@ -68,6 +72,7 @@ workers() {
 bound() {
 	local pid
 	req GET "$2"
+	[ "$CAPPED" = 1 ] || return 0
 	for pid in $(workers "$1"); do
 		prlimit --pid "$pid" --data=$((LARGE_MAX_KIB * 1024))
 	done
@@ -78,10 +83,12 @@ bound() {
 assert_bounded() {
 	local pid n=0 lim hwm file data size
 	size=$(stat -c %s "$BODY_FILE")
+	[ "$CAPPED" = 1 ] || echo "  $2: sanitizer build, no data cap" >&2
 	for pid in $(workers "$1"); do
 		lim=$(awk '/^Max data size/ { print $4 }' "/proc/$pid/limits")
-		assertEquals "$2: worker $pid capped" $((LARGE_MAX_KIB * 1024)) \
-		    "$lim"
+		[ "$CAPPED" = 0 ] ||
+		    assertEquals "$2: worker $pid capped" \
+			$((LARGE_MAX_KIB * 1024)) "$lim"
 		hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")
 		file=$(awk '/^RssFile:/ { print $2 }' "/proc/$pid/status")
 		data=$(awk '/^VmData:/ { print $2 }' "/proc/$pid/status")
