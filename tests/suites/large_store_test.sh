@@ -73,8 +73,11 @@ bound() {
 	local pid
 	req GET "$2"
 	[ "$CAPPED" = 1 ] || return 0
+	# As the worker's own user: lowering one's own limits needs no
+	# privilege (mod_fcgid's workers are www-data's).
 	for pid in $(workers "$1"); do
-		prlimit --pid "$pid" --data=$((LARGE_MAX_KIB * 1024))
+		runuser -u "$(stat -c %U "/proc/$pid")" -- \
+		    prlimit --pid "$pid" --data=$((LARGE_MAX_KIB * 1024))
 	done
 }
 
@@ -96,8 +99,8 @@ assert_bounded() {
 		    "mapped: $file KiB), VmData now $data KiB" >&2
 		n=$((n + 1))
 	done
-	echo "  $2: $((size / 1024)) KiB answered under a" \
-	    "$LARGE_MAX_KIB KiB data cap" >&2
+	echo "  $2: $((size / 1024)) KiB answered" \
+	    "$([ "$CAPPED" = 1 ] && echo "under a $LARGE_MAX_KIB KiB data cap")" >&2
 	assertTrue "$2: no $1 worker found" "[ $n -gt 0 ]"
 	assertTrue "$2: the answer ($size bytes) is larger than 1 MiB" \
 	    "[ $size -gt 1048576 ]"
@@ -182,7 +185,12 @@ test_z_a_record_failing_mid_stream_cuts_the_transfer() {
 	rc=0
 	curl -sS -o "$COFFER_STATE/cut.json" -H "$COFFER_AUTH_HEADER" \
 	    "$COFFER_ADDR/v1.0/secrets/default/bulk" 2>/dev/null || rc=$?
-	assertNotEquals "curl saw a failed transfer" 0 "$rc"
+	# mod_fcgid ends the client's answer cleanly when its backend goes
+	# away; lighttpd and mod_proxy_fcgi cut the transfer.
+	[ "$COFFER_SERVER" = apache-fcgid ] ||
+	    assertNotEquals "curl saw a failed transfer" 0 "$rc"
+	# Under every server: the closing brace is written only after the
+	# last entry, so a cut answer never parses.
 	assertFalse "what arrived is not a whole JSON document" \
 	    "jq -e . '$COFFER_STATE/cut.json' >/dev/null 2>&1"
 	assertTrue "part of the map arrived" \
