@@ -111,6 +111,7 @@ test_dapr_bulk_reads_every_secret_under_the_memory_bound() {
 	auth_req GET /v1.0/secrets/default/bulk
 	assert_status 200
 	assert_json_eq 'length' $TOTAL
+	assertFalse "streamed: no Content-Length" "header Content-Length"
 	# Each name once: chunks resume where the last ended, no overlap.
 	assertEquals "entries in the body" $TOTAL \
 	    "$(grep -o '"value"' "$BODY_FILE" | wc -l)"
