@@ -7,7 +7,7 @@
  * produce it, so it opens only under that store's key, that is, with its
  * shares.  The format is the one `cofferctl backup` writes, gdbm_dump's
  * ASCII format ('#' header lines, each datum as "#:len=N" and base64 lines,
- * then "#:count=N"), so gdbmtool can read it and a cut-short export is
+ * then "#:count=N"); the count closes it, so a cut-short export is
  * refused.  Unlike a backup, it holds one store's secrets and nothing else
  * (no users, grants or keys).
  *
