@@ -1,7 +1,8 @@
 /*
  * bulk: many secrets per call.  Dapr's bulk map (/v1.0/secrets/{store}/bulk,
  * common/dapr.c) and Sensu's collections with response filtering and
- * pagination (common/sensu.c).  A thin router: the handlers live in common/
+ * pagination (common/sensu.c), Coffer's multi-get, and a store's export and
+ * import (common/export.c).  A thin router: the handlers live in common/
  * because cgi-bin/secrets answers the same dialects' single-resource URLs.
  *
  * The web server sends this program every URL under /v1.0,
@@ -19,6 +20,7 @@
 #include "app.h"
 #include "codec.h"
 #include "dapr.h"
+#include "export.h"
 #include "json.h"
 #include "limits.h"
 #include "secret.h"
@@ -173,10 +175,86 @@ out:
 	return st;
 }
 
+/*
+ * Export and import: GET /coffer/v1/export/{store} streams the store's
+ * sealed records (common/export.h); POST /coffer/v1/import/{store} checks
+ * every record of such a stream, then replaces the store's secrets with
+ * it, or changes nothing.  Both need every action (full) on the whole
+ * store, dcos:secrets:{store}:/ (the superuser has it): an export is
+ * ciphertext, but an import rewrites every secret of the store.
+ */
+static enum cf_status
+porter_store(struct cf_ctx *ctx, const char **store)
+{
+	char rid[CF_MAX_STORE_NAME + 32];
+
+	if (!secret_store_valid(ctx->arg[0]) ||
+	    !secret_name_listed(ctx->app->cfg.secret_stores, ctx->arg[0])) {
+		ctx->detail = "the requested resource could not be found.";
+		return CF_E_NOT_FOUND;
+	}
+	*store = ctx->arg[0];
+	snprintf(rid, sizeof(rid), "dcos:secrets:%s:/", *store);
+	return acl_check(ctx, rid, ACL_FULL);
+}
+
+static int
+porter_put(void *arg, const void *p, size_t len)
+{
+	return http_stream_put(arg, p, len);
+}
+
+static enum cf_status
+h_export(struct cf_ctx *ctx)
+{
+	const char *store;
+	enum cf_status st;
+
+	if ((st = porter_store(ctx, &store)) != CF_OK)
+		return st;
+	http_stream_begin(
+	    ctx->resp, ctx->fcgi, 200, "application/octet-stream");
+	http_resp_header(ctx->resp, "Content-Disposition",
+	    "attachment; filename=\"coffer-export\"");
+	return export_write(ctx->app->vault, store, porter_put, ctx->resp);
+}
+
+static enum cf_status
+h_import(struct cf_ctx *ctx)
+{
+	static const char *const ctypes[] = {
+	    "application/octet-stream", "text/plain", NULL};
+	struct json_object *o;
+	const char *store;
+	size_t records = 0, secrets = 0;
+	enum cf_status st;
+
+	if ((st = porter_store(ctx, &store)) != CF_OK)
+		return st;
+	st = http_read_body(ctx->req, ctx->fcgi, EXPORT_MAX_BODY, ctypes, 0);
+	if (st != CF_OK)
+		return st;
+	st = export_import(ctx->app->vault, store, ctx->req->body,
+	    ctx->req->bodylen, &records, &secrets, &ctx->detail);
+	if (st != CF_OK)
+		return st;
+	o = json_object_new_object();
+	json_object_object_add(o, "store", json_object_new_string(store));
+	json_object_object_add(
+	    o, "records", json_object_new_int64((int64_t)records));
+	json_object_object_add(
+	    o, "secrets", json_object_new_int64((int64_t)secrets));
+	cf_json_respond(ctx->resp, 200, o);
+	json_object_put(o);
+	return CF_OK;
+}
+
 static const struct cf_route routes[] = {
     DAPR_ROUTES,
     SENSU_ROUTES,
     {{"coffer", "v1", "secrets", NULL}, 2, 2, HTTP_POST, CF_D_PATH, 0, h_batch},
+    {{"coffer", "v1", "export", NULL}, 1, 1, HTTP_GET, CF_D_PATH, 0, h_export},
+    {{"coffer", "v1", "import", NULL}, 1, 1, HTTP_POST, CF_D_PATH, 0, h_import},
 };
 
 int

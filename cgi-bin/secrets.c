@@ -245,24 +245,51 @@ secret_path(struct cf_ctx *ctx, size_t first, char **path)
 	return st;
 }
 
+struct dcos_listing {
+	struct cf_resp *resp;
+	size_t n;
+	int failed;
+};
+
+/* One name of a streamed list; a failed write stops the walk. */
+static int
+dcos_list_one(void *arg, const char *rel, const struct secret *s)
+{
+	struct dcos_listing *l = arg;
+	struct json_object *o = json_object_new_string(rel);
+
+	(void)s;
+	if (http_stream_puts(l->resp, l->n++ ? "," : "") != 0 ||
+	    cf_json_stream(l->resp, o) != 0)
+		l->failed = 1;
+	json_object_put(o);
+	return l->failed;
+}
+
+/* ?list=true: every secret beneath the folder, recursively, in byte
+ * order, streamed (http.h) since a folder may hold the whole store. */
 static enum cf_status
 dcos_list(struct cf_ctx *ctx, const char *store)
 {
-	struct json_object *arr = NULL, *o;
+	struct dcos_listing l = {ctx->resp, 0, 0};
 	char *path = NULL;
 	enum cf_status st;
 
 	if (ctx->narg > 1 && (st = secret_path(ctx, 1, &path)) != CF_OK)
 		return st;
-	if ((st = rid_for(ctx, "list:", store, path ? path : "", ACL_READ)) ==
-	        CF_OK &&
-	    (st = secret_list(
-	         ctx->app->vault, store, path ? path : "", &arr)) == CF_OK) {
-		o = json_object_new_object();
-		json_object_object_add(o, "array", arr);
-		cf_json_respond(ctx->resp, 200, o);
-		json_object_put(o);
+	if ((st = rid_for(ctx, "list:", store, path ? path : "", ACL_READ)) !=
+	    CF_OK)
+		goto out;
+	http_stream_begin(ctx->resp, ctx->fcgi, 200, "application/json");
+	if (http_stream_puts(ctx->resp, "{\"array\":[") != 0) {
+		st = CF_E_INTERNAL;
+		goto out;
 	}
+	st = secret_iter_names(
+	    ctx->app->vault, store, path ? path : "", NULL, dcos_list_one, &l);
+	if (st == CF_OK && (l.failed || http_stream_puts(ctx->resp, "]}") != 0))
+		st = CF_E_INTERNAL;
+out:
 	free(path);
 	return st;
 }

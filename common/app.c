@@ -159,12 +159,25 @@ app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
 	ctx.fcgi = f;
 	ctx.allowed = -1;
 	ctx.dialect = n ? routes[0].dialect : CF_D_DCOS;
-	if ((st = app_dispatch(&ctx, routes, n)) != CF_OK)
+	st = app_dispatch(&ctx, routes, n);
+	/* A streamed answer that failed after its first bytes went out
+	 * cannot become an error body any more: cut it (http.h). */
+	if (st != CF_OK && http_stream_started(&resp)) {
+		lwarnx("request %s: %s after %zu bytes of a streamed answer; "
+		       "aborting it",
+		    req.id, errors_name(st), resp.stream_bytes);
+		http_stream_abort(&resp);
+	} else if (st != CF_OK) {
+		http_stream_cancel(&resp);
 		errors_render_code(
 		    &resp, ctx.dialect, st, ctx.detail, ctx.code);
-	if (http_resp_send(&resp, f) != 0)
+	}
+	if (http_resp_send(&resp, f) != 0 && !resp.stream_failed)
 		lwarnx("request %s: short write to the web server", req.id);
-	audit_request(&ctx, resp.status ? resp.status : 200);
+	/* An aborted stream began as a 200 but failed: audit what happened. */
+	audit_request(&ctx, resp.stream_failed ? 500
+	                    : resp.status      ? resp.status
+	                                       : 200);
 	http_resp_free(&resp);
 	http_req_free(&req);
 	crypto_wipe(&ctx, sizeof(ctx));

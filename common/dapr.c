@@ -172,87 +172,121 @@ out:
 
 /* ---- bulk ---- */
 
-struct dapr_chunk {
-	struct json_object *names; /* array of strings */
-	struct json_object *maps;  /* array of objects, same order */
-	char *last;
+/*
+ * The bulk map is streamed (http.h): names are walked a chunk at a time
+ * (DAPR_BULK_CHUNK, without reading the secrets), then each secret is read,
+ * authorized and written on its own, so memory holds one chunk of names,
+ * one secret and the stream's buffer, whatever the store's size.  The ACL
+ * cannot be asked inside the walk (it opens a store section), hence the
+ * chunks.
+ */
+struct dapr_names {
+	char *name[DAPR_BULK_CHUNK];
 	size_t n;
+	int oom;
 };
 
 static int
 dapr_collect(void *arg, const char *rel, const struct secret *s)
 {
-	struct dapr_chunk *c = arg;
-	struct json_object *m;
+	struct dapr_names *c = arg;
 
-	free(c->last);
-	c->last = strdup(rel);
-	c->n++;
-	/* Binary secrets have no Dapr form: left out, like denied ones. */
-	if ((m = dapr_map(s)) != NULL) {
-		json_object_array_add(c->names, json_object_new_string(rel));
-		json_object_array_add(c->maps, m);
+	(void)s;
+	if ((c->name[c->n] = strdup(rel)) == NULL) {
+		c->oom = 1;
+		return 1;
 	}
-	return c->n >= DAPR_BULK_CHUNK || c->last == NULL;
+	return ++c->n >= DAPR_BULK_CHUNK;
 }
 
 static void
-dapr_chunk_reset(struct dapr_chunk *c)
+dapr_names_clear(struct dapr_names *c)
 {
-	json_object_put(c->names);
-	json_object_put(c->maps);
-	c->names = json_object_new_array();
-	c->maps = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->name[i]);
 	c->n = 0;
+}
+
+/* One entry of the map, "name":{...}, or nothing for a secret left out
+ * (denied, gone since the walk, or binary: Dapr has no form for it). */
+static enum cf_status
+dapr_bulk_one(struct cf_ctx *ctx, const char *store, const char *name, int all,
+    size_t *count)
+{
+	struct json_object *m = NULL, *k = NULL;
+	struct secret *s = NULL;
+	enum cf_status st;
+
+	/* Denied keys are left out silently (§B.3). */
+	if (!acl_dapr_allowed(&ctx->app->cfg, store, name))
+		return CF_OK;
+	if (!all && (st = dapr_rid_check(ctx, store, name)) != CF_OK)
+		return st == CF_E_FORBIDDEN ? CF_OK : st;
+	st = secret_get(ctx->app->vault, store, name, 0, &s);
+	if (st == CF_E_NOT_FOUND)
+		return CF_OK;
+	if (st != CF_OK)
+		return st;
+	if ((m = dapr_map(s)) == NULL)
+		goto out;
+	k = json_object_new_string(name);
+	st = CF_E_INTERNAL;
+	if (http_stream_puts(ctx->resp, *count ? "," : "") != 0 ||
+	    cf_json_stream(ctx->resp, k) != 0 ||
+	    http_stream_puts(ctx->resp, ":") != 0 ||
+	    cf_json_stream(ctx->resp, m) != 0)
+		goto out;
+	(*count)++;
+	st = CF_OK;
+out:
+	json_object_put(k);
+	json_object_put(m);
+	secret_free(s);
+	return st;
 }
 
 enum cf_status
 dapr_bulk(struct cf_ctx *ctx, const char *store)
 {
-	struct dapr_chunk c = {NULL, NULL, NULL, 0};
-	struct json_object *out = json_object_new_object();
-	const char *name;
+	struct dapr_names c;
 	char *after = NULL;
-	size_t i;
+	size_t i, count = 0;
 	int all;
 	enum cf_status st;
 
+	memset(&c, 0, sizeof(c));
 	/* A grant on the whole store spares one decision per secret. */
 	st = dapr_rid_check(ctx, store, "");
 	if (st != CF_OK && st != CF_E_FORBIDDEN)
 		goto out;
 	all = st == CF_OK;
+	http_stream_begin(ctx->resp, ctx->fcgi, 200, "application/json");
+	if (http_stream_puts(ctx->resp, "{") != 0) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
 	do {
-		dapr_chunk_reset(&c);
-		st = secret_iter(
+		dapr_names_clear(&c);
+		st = secret_iter_names(
 		    ctx->app->vault, store, "", after, dapr_collect, &c);
-		if (st == CF_OK && c.n > 0 && c.last == NULL)
+		if (st == CF_OK && c.oom)
 			st = CF_E_INTERNAL;
 		if (st != CF_OK)
 			goto out;
-		for (i = 0; i < json_object_array_length(c.names); i++) {
-			name = json_object_get_string(
-			    json_object_array_get_idx(c.names, i));
-			/* Denied keys are left out silently (§B.3). */
-			if (!acl_dapr_allowed(&ctx->app->cfg, store, name))
-				continue;
-			if (!all) {
-				st = dapr_rid_check(ctx, store, name);
-				if (st == CF_E_FORBIDDEN)
-					continue;
-				if (st != CF_OK)
-					goto out;
-			}
-			json_object_object_add(out, name,
-			    json_object_get(
-			        json_object_array_get_idx(c.maps, i)));
-		}
-		st = CF_OK;
+		for (i = 0; i < c.n; i++)
+			if ((st = dapr_bulk_one(
+			         ctx, store, c.name[i], all, &count)) != CF_OK)
+				goto out;
 		free(after);
-		after = c.last;
-		c.last = NULL;
+		after = NULL;
+		if (c.n > 0 && (after = strdup(c.name[c.n - 1])) == NULL) {
+			st = CF_E_INTERNAL;
+			goto out;
+		}
 	} while (c.n >= DAPR_BULK_CHUNK);
-	cf_json_respond(ctx->resp, 200, out);
+	st = http_stream_puts(ctx->resp, "}") == 0 ? CF_OK : CF_E_INTERNAL;
 out:
 	if (st != CF_OK && st != CF_E_UNAUTHORIZED) {
 		ctx->code = "ERR_SECRET_GET";
@@ -260,11 +294,8 @@ out:
 		if (st == CF_E_FORBIDDEN)
 			st = CF_E_INTERNAL;
 	}
-	json_object_put(c.names);
-	json_object_put(c.maps);
-	free(c.last);
+	dapr_names_clear(&c);
 	free(after);
-	json_object_put(out);
 	return st;
 }
 

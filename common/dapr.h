@@ -22,8 +22,9 @@
 #include "app.h"
 #include "limits.h"
 
-/* Secrets read per store section in bulk: the ACL is asked between
- * sections, and at most this many secrets are held unrendered. */
+/* Names walked per store section in bulk: the ACL is asked between
+ * sections, and at most this many names are held at once (the answer
+ * itself is streamed, http.h). */
 #define DAPR_BULK_CHUNK 256
 
 enum cf_status dapr_healthz(struct cf_ctx *ctx);

@@ -1,5 +1,6 @@
 /* http.c: see http.h. */
 #include <sys/random.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <stdint.h>
@@ -665,19 +666,21 @@ stream_write(FCGX_Stream *out, const char *p, size_t n)
 }
 
 /*
- * Every answer may carry a secret, so none may be cached or sniffed.  204
- * and 304 have no body, hence no Content-Length (RFC 9110 8.6).
+ * The status line and headers.  Every answer may carry a secret, so none
+ * may be cached or sniffed.  204 and 304 have no body, hence no
+ * Content-Length (RFC 9110 8.6); a stream under way has none either (the
+ * web server chunks it or closes the connection at its end).
  */
-int
-http_resp_send(struct cf_resp *resp, struct FCGX_Request *f)
+static int
+http_resp_head(struct cf_resp *resp, FCGX_Stream *out, int with_length)
 {
 	struct cf_buf h = {NULL, 0, 0};
 	char line[64];
-	int status = resp->status == 0 ? 200 : resp->status, nobody, rc = -1;
+	int status = resp->status == 0 ? 200 : resp->status, nobody, rc;
 
 	if (status < 100 || status > 599) {
 		lwarnx("bad status %d, sending 500", status);
-		status = 500;
+		status = resp->status = 500;
 	}
 	nobody = status == 204 || status == 304;
 	snprintf(line, sizeof(line), "Status: %d %s\r\n", status,
@@ -692,21 +695,122 @@ http_resp_send(struct cf_resp *resp, struct FCGX_Request *f)
 	             "Cache-Control: no-store\r\n");
 	if (resp->headers.len > 0)
 		buf_add(&h, resp->headers.data, resp->headers.len);
-	if (!nobody) {
+	if (!nobody && with_length) {
 		snprintf(line, sizeof(line), "Content-Length: %zu\r\n",
 		    resp->body.len);
 		buf_adds(&h, line);
 	}
 	buf_adds(&h, "\r\n");
-	if (stream_write(f->out, h.data, h.len) != 0)
-		goto out;
-	if (!nobody && resp->body.len > 0 &&
-	    stream_write(f->out, resp->body.data, resp->body.len) != 0)
-		goto out;
-	rc = 0;
-out:
+	rc = stream_write(out, h.data, h.len);
 	buf_free(&h);
 	return rc;
+}
+
+/* Send the pending bytes of a stream (headers first) and empty the
+ * buffer; the bytes sent are wiped, they may be secrets. */
+static int
+http_stream_flush(struct cf_resp *resp)
+{
+	FCGX_Stream *out = resp->stream->out;
+
+	if (resp->stream_failed)
+		return -1;
+	if (!resp->stream_sent && http_resp_head(resp, out, 0) != 0)
+		goto fail;
+	resp->stream_sent = 1;
+	if (resp->body.len > 0 &&
+	    stream_write(out, resp->body.data, resp->body.len) != 0)
+		goto fail;
+	if (FCGX_FFlush(out) != 0)
+		goto fail;
+	resp->stream_bytes += resp->body.len;
+	explicit_bzero(resp->body.data, resp->body.len);
+	resp->body.len = 0;
+	return 0;
+fail:
+	http_stream_abort(resp);
+	return -1;
+}
+
+int
+http_resp_send(struct cf_resp *resp, struct FCGX_Request *f)
+{
+	int status;
+
+	if (resp->stream != NULL && resp->stream_failed)
+		return -1;
+	/* A stream that never filled its buffer is an ordinary answer,
+	 * and keeps its Content-Length. */
+	if (resp->stream != NULL && resp->stream_sent)
+		return http_stream_flush(resp);
+	if (http_resp_head(resp, f->out, 1) != 0)
+		return -1;
+	status = resp->status == 0 ? 200 : resp->status;
+	if (status == 204 || status == 304 || resp->body.len == 0)
+		return 0;
+	return stream_write(f->out, resp->body.data, resp->body.len);
+}
+
+void
+http_stream_begin(
+    struct cf_resp *resp, struct FCGX_Request *f, int status, const char *ctype)
+{
+	http_resp_body(resp, ctype, NULL, 0);
+	resp->status = status;
+	resp->stream = f;
+	resp->stream_sent = resp->stream_failed = 0;
+	resp->stream_bytes = 0;
+}
+
+int
+http_stream_put(struct cf_resp *resp, const void *p, size_t len)
+{
+	if (resp->stream == NULL || resp->stream_failed)
+		return -1;
+	buf_add(&resp->body, p, len);
+	if (resp->body.len >= HTTP_STREAM_BUF)
+		return http_stream_flush(resp);
+	return 0;
+}
+
+int
+http_stream_puts(struct cf_resp *resp, const char *s)
+{
+	return http_stream_put(resp, s, strlen(s));
+}
+
+int
+http_stream_started(const struct cf_resp *resp)
+{
+	return resp->stream != NULL &&
+	       (resp->stream_sent || resp->stream_failed);
+}
+
+void
+http_stream_cancel(struct cf_resp *resp)
+{
+	if (resp->stream == NULL || http_stream_started(resp))
+		return;
+	http_resp_body(resp, NULL, NULL, 0);
+	resp->stream = NULL;
+}
+
+/*
+ * Shutting the socket down makes libfcgi's closing records fail, so the web
+ * server sees its backend vanish mid-answer: lighttpd and Apache then close
+ * the client's connection without the last chunk (or short of the length
+ * the client was never told), and curl or any HTTP library reports a
+ * failed transfer instead of a short JSON document.
+ */
+void
+http_stream_abort(struct cf_resp *resp)
+{
+	if (resp->stream == NULL || resp->stream_failed)
+		return;
+	resp->stream_failed = 1;
+	if (resp->stream->ipcFd >= 0)
+		shutdown(resp->stream->ipcFd, SHUT_RDWR);
+	http_resp_body(resp, NULL, NULL, 0);
 }
 
 void

@@ -14,6 +14,17 @@
  * request is finished.  struct cf_resp owns its buffers until
  * http_resp_free(); http_resp_send() writes them to the FastCGI stream.
  * Both are per request: nothing survives FCGX_Finish_r().
+ *
+ * Streaming: an answer that grows with the store (bulk maps, collections,
+ * listings, exports) is written through http_stream_*: resp->body is then a
+ * bounded buffer that goes to the web server each time it holds
+ * HTTP_STREAM_BUF bytes, headers first (without Content-Length), so such an
+ * answer never holds more than the buffer plus the item being added.  Until
+ * the first flush nothing has reached the client, and an error still gets
+ * the dialect's error body (http_stream_cancel); after it, an error must
+ * not end the answer cleanly, since a cut JSON array can look whole:
+ * http_stream_abort() drops the FastCGI connection without
+ * FCGI_END_REQUEST, so the web server cuts the client's transfer.
  */
 #ifndef COFFER_HTTP_H
 #define COFFER_HTTP_H
@@ -66,8 +77,12 @@ struct cf_buf {
 struct cf_resp {
 	int status;            /* 0 means 200 */
 	struct cf_buf headers; /* "Name: value\r\n" lines */
-	struct cf_buf body;
-	const char *ctype; /* static string, or NULL for none */
+	struct cf_buf body;    /* the body, or the stream's pending bytes */
+	const char *ctype;     /* static string, or NULL for none */
+	struct FCGX_Request *stream; /* borrowed: streaming to it */
+	int stream_sent;             /* headers (and some body) went out */
+	int stream_failed;           /* a write failed or it was aborted */
+	size_t stream_bytes;         /* body bytes sent so far */
 };
 
 /* Parse the request line parts from envp into req (zeroed by the caller). */
@@ -125,6 +140,25 @@ void http_resp_body(
 /* Write status line, headers, Content-Length and body to the stream. */
 int http_resp_send(struct cf_resp *resp, struct FCGX_Request *f);
 void http_resp_free(struct cf_resp *resp);
+
+/* Bytes a stream buffers before writing them to the web server. */
+#define HTTP_STREAM_BUF 65536
+
+/* Answer status / ctype (static) as a stream to f, replacing any body. */
+void http_stream_begin(struct cf_resp *resp, struct FCGX_Request *f, int status,
+    const char *ctype);
+/* Append; flushes a full buffer.  0, or -1 once a write failed (the
+ * client went away): stop and return an error, the stream is aborted. */
+int http_stream_put(struct cf_resp *resp, const void *p, size_t len);
+int http_stream_puts(struct cf_resp *resp, const char *s);
+/* Has any byte of the answer reached the web server? */
+int http_stream_started(const struct cf_resp *resp);
+/* Before the first flush: forget the stream (the body is wiped), so an
+ * error can be rendered as usual. */
+void http_stream_cancel(struct cf_resp *resp);
+/* After it: cut the FastCGI connection so the client sees a failed
+ * transfer; http_resp_send() then writes nothing. */
+void http_stream_abort(struct cf_resp *resp);
 
 const char *http_method_allow(unsigned methods, char *buf, size_t len);
 

@@ -313,6 +313,24 @@ cf_json_respond(struct cf_resp *resp, int status, struct json_object *o)
 	http_resp_status(resp, status);
 }
 
+int
+cf_json_stream(struct cf_resp *resp, struct json_object *o)
+{
+	const char *s;
+	size_t len;
+	int rc;
+
+	s = json_object_to_json_string_length(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (s == NULL) {
+		lwarnx("json_object_to_json_string_length failed");
+		abort();
+	}
+	rc = http_stream_put(resp, s, len);
+	explicit_bzero((char *)(uintptr_t)s, len);
+	return rc;
+}
+
 /* NULL only if len does not fit json-c's int; out of memory aborts. */
 struct json_object *
 cf_json_new_string(const void *s, size_t len)

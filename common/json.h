@@ -45,6 +45,9 @@ enum cf_status cf_json_only(struct json_object *o, const char *const *allowed);
 /* Serialize o as the response body (application/json) with this status.
  * Does not take o's reference. */
 void cf_json_respond(struct cf_resp *resp, int status, struct json_object *o);
+/* Append o, rendered as cf_json_respond does, to resp's stream (http.h);
+ * the rendering is wiped.  0, or -1 when the stream failed. */
+int cf_json_stream(struct cf_resp *resp, struct json_object *o);
 
 /* A new json string from bytes (len may include NULs). */
 struct json_object *cf_json_new_string(const void *s, size_t len);

@@ -1,4 +1,5 @@
 /* secret.c: see secret.h. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,78 +449,6 @@ out:
 	return st;
 }
 
-static int
-cmp_json_str(const void *a, const void *b)
-{
-	struct json_object *const *x = a, *const *y = b;
-
-	return strcmp(json_object_get_string(*x), json_object_get_string(*y));
-}
-
-static enum cf_status
-list_walk(struct vault *v, const char *store, const char *dir,
-    const char *prefix, struct json_object *arr, int depth)
-{
-	struct json_object *o = NULL;
-	char *rel = NULL, *sub = NULL;
-	enum cf_status st;
-	int flags;
-
-	if (depth > CF_MAX_SEGMENTS)
-		return CF_E_INTERNAL;
-	st = dir_load(v, store, dir, &o);
-	if (st == CF_E_NOT_FOUND)
-		return CF_OK;
-	if (st != CF_OK)
-		return st;
-	json_object_object_foreach(o, name, f)
-	{
-		flags = json_object_get_int(f);
-		free(rel);
-		free(sub);
-		rel = sub = NULL;
-		if (asprintf(&rel, "%s%s%s", prefix, *prefix ? "/" : "",
-		        name) == -1 ||
-		    asprintf(&sub, "%s%s%s", dir, *dir ? "/" : "", name) ==
-		        -1) {
-			rel = sub = NULL;
-			st = CF_E_INTERNAL;
-			break;
-		}
-		if (flags & DIR_SECRET)
-			json_object_array_add(arr, json_object_new_string(rel));
-		if ((flags & DIR_FOLDER) && (st = list_walk(v, store, sub, rel,
-		                                 arr, depth + 1)) != CF_OK)
-			break;
-	}
-	free(rel);
-	free(sub);
-	json_object_put(o);
-	return st;
-}
-
-enum cf_status
-secret_list(struct vault *v, const char *store, const char *path,
-    struct json_object **out)
-{
-	struct json_object *arr;
-	enum cf_status st;
-
-	if ((st = vault_read_begin(v)) != CF_OK)
-		return st;
-	arr = json_object_new_array();
-	st = list_walk(v, store, path, "", arr, 0);
-	vault_read_end(v);
-	if (st != CF_OK) {
-		json_object_put(arr);
-		return st;
-	}
-	/* Byte order, as Go's sort.Strings gives the real service. */
-	json_object_array_sort(arr, cmp_json_str);
-	*out = arr;
-	return CF_OK;
-}
-
 /* ---- writes ---- */
 
 static enum cf_status
@@ -579,7 +508,7 @@ secret_merge(
 }
 
 enum cf_status
-secret_write(struct vault *v, const char *store, const char *path,
+secret_write_in(struct vault *v, const char *store, const char *path,
     enum secret_mode mode, const struct secret *in, unsigned kept,
     uint64_t *version)
 {
@@ -587,40 +516,55 @@ secret_write(struct vault *v, const char *store, const char *path,
 	char *key = NULL;
 	enum cf_status st;
 
-	if ((st = vault_write_begin(v)) != CF_OK)
-		return st;
 	if ((key = key_of('s', store, path)) == NULL ||
 	    (s = secret_new()) == NULL) {
 		st = CF_E_INTERNAL;
-		goto fail;
+		goto out;
 	}
 	st = secret_load(v, key, &old);
 	if (st != CF_OK && st != CF_E_NOT_FOUND)
-		goto fail;
+		goto out;
 	if (st == CF_OK && mode == SECRET_CREATE) {
 		st = CF_E_CONFLICT;
-		goto fail;
+		goto out;
 	}
 	if (st == CF_E_NOT_FOUND && mode == SECRET_UPDATE)
-		goto fail;
+		goto out;
 	if ((st = secret_merge(old, in, s)) != CF_OK)
-		goto fail;
+		goto out;
 	if (old != NULL)
 		st = version_rotate(v, store, path, old, kept);
 	else
 		st = dir_mark(v, store, path, DIR_SECRET, 1);
 	if (st != CF_OK ||
 	    (st = secret_save(v, RECORD_SECRET, key, s)) != CF_OK)
-		goto fail;
-	if ((st = vault_commit(v)) == CF_OK && version != NULL)
+		goto out;
+	if (version != NULL)
 		*version = s->version;
-	goto out;
-fail:
-	vault_abort(v);
 out:
 	secret_free(old);
 	secret_free(s);
 	free(key);
+	return st;
+}
+
+enum cf_status
+secret_write(struct vault *v, const char *store, const char *path,
+    enum secret_mode mode, const struct secret *in, unsigned kept,
+    uint64_t *version)
+{
+	uint64_t ver = 0;
+	enum cf_status st;
+
+	if ((st = vault_write_begin(v)) != CF_OK)
+		return st;
+	st = secret_write_in(v, store, path, mode, in, kept, &ver);
+	if (st != CF_OK) {
+		vault_abort(v);
+		return st;
+	}
+	if ((st = vault_commit(v)) == CF_OK && version != NULL)
+		*version = ver;
 	return st;
 }
 
@@ -694,56 +638,103 @@ struct iter_state {
 	int stop;
 };
 
-/* Where rel stands against the cursor in walk order: -1 before it (with
- * everything under it), 0 it is the cursor or an ancestor folder of it
- * (skip the secret, walk the folder), 1 after it. */
+/*
+ * Walk order is byte order of the whole relative path, as the sorted
+ * recursive list has always been (Go's sort.Strings in the real service),
+ * so a streamed list needs no sort: within a directory, a secret sorts by
+ * its name and a folder by its name and '/', since every path beneath it
+ * starts so ("a" < "a-b" < "a/x").
+ */
+struct iter_entry {
+	const char *name; /* borrowed from the index */
+	const char *key;  /* name, or (folders) name and '/', malloc'd */
+	int folder;
+};
+
 static int
-iter_place(const char *after, const char *rel)
+iter_entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct iter_entry *)a)->key,
+	    ((const struct iter_entry *)b)->key);
+}
+
+/* Is rel (a secret) after the cursor?  Is anything under rel/ (a folder)? */
+static int
+iter_after(const char *after, const char *rel, int folder)
 {
 	size_t n = strlen(rel);
-	const char *a = after, *r = rel;
+	int c;
 
 	if (after == NULL)
 		return 1;
-	if (!strncmp(after, rel, n) && (after[n] == '\0' || after[n] == '/'))
-		return 0;
-	/* Compare segment by segment: the first differing segment decides
-	 * by byte order, with a shorter segment first. */
-	for (;;) {
-		size_t la = strcspn(a, "/"), lr = strcspn(r, "/");
-		int c = strncmp(a, r, la < lr ? la : lr);
-
-		if (c != 0)
-			return c < 0 ? 1 : -1;
-		if (la != lr)
-			return la < lr ? 1 : -1;
-		if (a[la] == '\0')
-			return 1; /* after is a folder above rel */
-		if (r[lr] == '\0')
-			return -1;
-		a += la + 1;
-		r += lr + 1;
-	}
+	if (!folder)
+		return strcmp(rel, after) > 0;
+	/* The paths under rel/ are contiguous in byte order: walk them when
+	 * "rel/" sorts after the cursor or the cursor is among them. */
+	if ((c = strncmp(rel, after, n)) != 0)
+		return c > 0;
+	return after[n] == '\0' || after[n] == '/' ||
+	       (unsigned char)after[n] < '/';
 }
 
-static int
-cmp_str(const void *a, const void *b)
+static void
+iter_entries_free(struct iter_entry *e, size_t n)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	size_t i;
+
+	for (i = 0; e != NULL && i < n; i++)
+		if (e[i].folder)
+			free((char *)(uintptr_t)e[i].key);
+	free(e);
 }
 
-/* One directory: its children sorted, each secret read and handed to fn
- * before the next is read, so memory holds one index per level and one
- * secret. */
+/* The index's children as walk-order entries (*out, iter_entries_free). */
+static enum cf_status
+iter_entries(struct json_object *o, struct iter_entry **out, size_t *np)
+{
+	struct iter_entry *e;
+	size_t n = 0;
+	int flags;
+	char *k;
+
+	e = calloc(2 * (size_t)json_object_object_length(o) + 1, sizeof(*e));
+	if (e == NULL)
+		return CF_E_INTERNAL;
+	json_object_object_foreach(o, name, f)
+	{
+		flags = json_object_get_int(f);
+		if (flags & DIR_SECRET) {
+			e[n].name = e[n].key = name;
+			n++;
+		}
+		if (flags & DIR_FOLDER) {
+			if (asprintf(&k, "%s/", name) == -1) {
+				iter_entries_free(e, n);
+				return CF_E_INTERNAL;
+			}
+			e[n].name = name;
+			e[n].key = k;
+			e[n].folder = 1;
+			n++;
+		}
+	}
+	qsort(e, n, sizeof(*e), iter_entry_cmp);
+	*out = e;
+	*np = n;
+	return CF_OK;
+}
+
+/* One directory: its children in walk order, each secret read and handed
+ * to fn before the next is read, so memory holds one index per level and
+ * one secret. */
 static enum cf_status
 iter_walk(struct iter_state *it, const char *dir, const char *prefix, int depth)
 {
-	struct json_object *o = NULL, *f;
+	struct json_object *o = NULL;
+	struct iter_entry *e = NULL;
 	struct secret *s = NULL;
-	const char **names = NULL;
 	char *rel = NULL, *sub = NULL, *key = NULL;
 	size_t i, n = 0;
-	int flags, place;
 	enum cf_status st;
 
 	if (depth > CF_MAX_SEGMENTS)
@@ -753,64 +744,51 @@ iter_walk(struct iter_state *it, const char *dir, const char *prefix, int depth)
 		return CF_OK;
 	if (st != CF_OK)
 		return st;
-	if ((names = calloc((size_t)json_object_object_length(o) + 1,
-	         sizeof(*names))) == NULL) {
-		st = CF_E_INTERNAL;
+	if ((st = iter_entries(o, &e, &n)) != CF_OK)
 		goto out;
-	}
-	json_object_object_foreach(o, name, val)
-	{
-		(void)val;
-		names[n++] = name;
-	}
-	qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n && !it->stop && st == CF_OK; i++) {
-		json_object_object_get_ex(o, names[i], &f);
-		flags = json_object_get_int(f);
 		free(rel);
 		free(sub);
 		rel = sub = NULL;
 		if (asprintf(&rel, "%s%s%s", prefix, *prefix ? "/" : "",
-		        names[i]) == -1 ||
-		    asprintf(&sub, "%s%s%s", dir, *dir ? "/" : "", names[i]) ==
+		        e[i].name) == -1 ||
+		    asprintf(&sub, "%s%s%s", dir, *dir ? "/" : "", e[i].name) ==
 		        -1) {
 			rel = sub = NULL;
 			st = CF_E_INTERNAL;
 			break;
 		}
-		place = iter_place(it->after, rel);
-		if (place < 0)
+		if (!iter_after(it->after, rel, e[i].folder))
 			continue;
-		if ((flags & DIR_SECRET) && place > 0) {
-			if (it->values) {
-				free(key);
-				if ((key = key_of('s', it->store, sub)) ==
-				    NULL) {
-					st = CF_E_INTERNAL;
-					break;
-				}
-				st = secret_load(it->v, key, &s);
-				if (st != CF_OK && st != CF_E_NOT_FOUND)
-					break;
-			}
-			/* A record missing behind its index entry is
-			 * skipped, never fatal. */
-			if ((st == CF_OK || !it->values) &&
-			    it->fn(it->arg, rel, s) != 0)
-				it->stop = 1;
-			st = CF_OK;
-			secret_free(s);
-			s = NULL;
-		}
-		if (!it->stop && (flags & DIR_FOLDER))
+		if (e[i].folder) {
 			st = iter_walk(it, sub, rel, depth + 1);
+			continue;
+		}
+		if (it->values) {
+			free(key);
+			if ((key = key_of('s', it->store, sub)) == NULL) {
+				st = CF_E_INTERNAL;
+				break;
+			}
+			st = secret_load(it->v, key, &s);
+			if (st != CF_OK && st != CF_E_NOT_FOUND)
+				break;
+		}
+		/* A record missing behind its index entry is skipped, never
+		 * fatal. */
+		if ((st == CF_OK || !it->values) &&
+		    it->fn(it->arg, rel, s) != 0)
+			it->stop = 1;
+		st = CF_OK;
+		secret_free(s);
+		s = NULL;
 	}
 out:
 	secret_free(s);
 	free(key);
 	free(rel);
 	free(sub);
-	free(names);
+	iter_entries_free(e, n);
 	json_object_put(o);
 	return st;
 }

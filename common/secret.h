@@ -71,23 +71,24 @@ enum cf_status secret_get(struct vault *v, const char *store, const char *path,
 enum cf_status secret_write(struct vault *v, const char *store,
     const char *path, enum secret_mode mode, const struct secret *s,
     unsigned versions_kept, uint64_t *version);
+/* The same inside a write section the caller holds (vault_write_begin,
+ * then vault_commit or vault_abort), so that offline tools can batch many
+ * writes in one transaction.  The section sees its own pending writes. */
+enum cf_status secret_write_in(struct vault *v, const char *store,
+    const char *path, enum secret_mode mode, const struct secret *s,
+    unsigned versions_kept, uint64_t *version);
 enum cf_status secret_delete(struct vault *v, const char *store,
     const char *path, unsigned versions_kept);
-/* Recursive, sorted, relative to path ("" = the store's root): a new json
- * array of strings; empty for a leaf or a missing folder. */
-enum cf_status secret_list(struct vault *v, const char *store, const char *path,
-    struct json_object **out);
-
 /* Is name one of the comma-separated names in list (config's
  * secret_stores, sensu_namespaces)?  Exact and case-sensitive. */
 int secret_name_listed(const char *list, const char *name);
 
 /*
  * Visit the secrets under path ("" = the store's root) through the
- * directory index, in one read section, in walk order: a folder's children
- * by byte order of their names, a secret before the folder of the same
- * name.  after (NULL: from the start) resumes a walk: only secrets after
- * that relative path in walk order are visited.  fn gets the path
+ * directory index, in one read section, in byte order of their paths
+ * relative to path (the order secret_list answers).  after (NULL: from the
+ * start) resumes a walk: only secrets after that relative path are
+ * visited.  fn gets the path
  * relative to path and the current version (borrowed: freed when fn
  * returns); a non-zero return stops the walk, which then returns CF_OK.
  * Only one index per level and one secret are in memory at once.  fn must

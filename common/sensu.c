@@ -422,16 +422,35 @@ filter_match(
 
 /* ---- collections ---- */
 
+/*
+ * A collection is streamed (http.h), so its size is bounded by the stream's
+ * buffer, not by the store.  A page (?limit=) must say in a header whether
+ * more follows, and headers leave with the first bytes: so a page is
+ * walked twice, first to count (nothing kept but the last name), then to
+ * stream the items up to that name.
+ */
 struct sensu_list {
 	const struct sensu_filter *filter;
 	enum sensu_kind kind;
 	const char *ns; /* NULL: across namespaces (rel is ns/secrets/name) */
-	struct json_object *out;
-	size_t limit; /* 0: none */
-	size_t n;
-	char *last; /* rel of the last item kept */
+	struct cf_resp *resp; /* streaming to it; NULL: counting */
+	const char *until;    /* stop after this rel; NULL: no end */
+	size_t limit;         /* 0: none */
+	size_t n;             /* stored items kept */
+	size_t emitted;       /* items written, built-ins included */
+	char *last;           /* counting: rel of the last item kept */
 	int more;
+	int failed;
 };
+
+static int
+list_emit(struct sensu_list *l, struct json_object *r)
+{
+	if (http_stream_puts(l->resp, l->emitted++ ? "," : "") != 0 ||
+	    cf_json_stream(l->resp, r) != 0)
+		l->failed = 1;
+	return l->failed;
+}
 
 static int
 list_one(void *arg, const char *rel, const struct secret *s)
@@ -440,6 +459,7 @@ list_one(void *arg, const char *rel, const struct secret *s)
 	struct json_object *r;
 	char ns[CF_MAX_PATH + 1];
 	const char *name = rel, *slash;
+	int stop = 0;
 
 	if (l->kind == SENSU_SECRET && l->ns == NULL) {
 		/* rel = {ns}/secrets/{name} */
@@ -453,21 +473,26 @@ list_one(void *arg, const char *rel, const struct secret *s)
 		name = slash + 9;
 	} else if (strchr(rel, '/') != NULL)
 		return 0;
+	if (l->until != NULL && strcmp(rel, l->until) > 0)
+		return 1;
 	if (l->limit > 0 && l->n == l->limit) {
 		l->more = 1;
 		return 1;
 	}
 	r = sensu_resource(l->kind,
 	    l->kind == SENSU_SECRET ? (l->ns ? l->ns : ns) : NULL, name, s);
-	if (!filter_match(l->filter, r, l->kind)) {
-		json_object_put(r);
-		return 0;
+	if (filter_match(l->filter, r, l->kind)) {
+		l->n++;
+		if (l->resp != NULL)
+			stop = list_emit(l, r);
+		else {
+			free(l->last);
+			stop = (l->last = strdup(rel)) == NULL;
+			l->failed |= stop;
+		}
 	}
-	json_object_array_add(l->out, r);
-	l->n++;
-	free(l->last);
-	l->last = strdup(rel);
-	return l->last == NULL;
+	json_object_put(r);
+	return stop;
 }
 
 /* Every value of a repeated selector parameter joined with " && " into buf
@@ -548,8 +573,9 @@ sensu_list_run(struct cf_ctx *ctx, enum sensu_kind kind, const char *ns,
 {
 	struct sensu_filter f;
 	struct sensu_list l;
+	struct json_object *r;
 	const char *q;
-	char *after = NULL, *tok;
+	char *after = NULL, *tok, *until = NULL;
 	size_t i, limit = 0;
 	enum cf_status st;
 
@@ -566,36 +592,54 @@ sensu_list_run(struct cf_ctx *ctx, enum sensu_kind kind, const char *ns,
 	l.filter = &f;
 	l.kind = kind;
 	l.ns = ns;
-	l.out = json_object_new_array();
 	l.limit = limit;
+	if (limit > 0) {
+		st = secret_iter(
+		    ctx->app->vault, SENSU_STORE, dir, after, list_one, &l);
+		if (st == CF_OK && l.failed)
+			st = CF_E_INTERNAL;
+		if (st != CF_OK)
+			goto out;
+		until = l.last;
+		l.last = NULL;
+		if (l.more && until != NULL) {
+			tok = codec_base64_encode(until, strlen(until), 1);
+			if (tok == NULL) {
+				st = CF_E_INTERNAL;
+				goto out;
+			}
+			http_resp_header(ctx->resp, "Sensu-Continue", tok);
+			free(tok);
+		}
+		l.limit = 0;
+		l.n = 0;
+	}
+	http_stream_begin(ctx->resp, ctx->fcgi, 200, "application/json");
+	l.resp = ctx->resp;
+	l.until = until;
+	st = CF_E_INTERNAL;
+	if (http_stream_puts(ctx->resp, "[") != 0)
+		goto out;
 	/* The built-in providers come first, on the first page. */
 	for (i = 0; kind == SENSU_PROVIDER && after == NULL &&
 	            i < sizeof(builtin) / sizeof(builtin[0]);
 	     i++) {
-		struct json_object *r = builtin_provider(i);
-
+		r = builtin_provider(i);
 		if (filter_match(&f, r, kind))
-			json_object_array_add(l.out, r);
-		else
-			json_object_put(r);
+			list_emit(&l, r);
+		json_object_put(r);
 	}
-	st =
-	    secret_iter(ctx->app->vault, SENSU_STORE, dir, after, list_one, &l);
-	if (st != CF_OK)
-		goto out;
-	if (l.more && l.last != NULL) {
-		if ((tok = codec_base64_encode(l.last, strlen(l.last), 1)) ==
-		    NULL) {
-			st = CF_E_INTERNAL;
-			goto out;
-		}
-		http_resp_header(ctx->resp, "Sensu-Continue", tok);
-		free(tok);
-	}
-	cf_json_respond(ctx->resp, 200, l.out);
+	/* A page whose count found nothing stored streams nothing stored. */
+	if (!l.failed && (limit == 0 || until != NULL))
+		st = secret_iter(
+		    ctx->app->vault, SENSU_STORE, dir, after, list_one, &l);
+	else
+		st = CF_OK;
+	if (st == CF_OK && (l.failed || http_stream_puts(ctx->resp, "]") != 0))
+		st = CF_E_INTERNAL;
 out:
-	json_object_put(l.out);
 	free(l.last);
+	free(until);
 	free(after);
 	sel_free(&f.labels);
 	sel_free(&f.fields);

@@ -346,6 +346,22 @@ vault_get(struct vault *v, const char *key, uint8_t **pt, size_t *len)
 }
 
 enum cf_status
+vault_check(struct vault *v, const char *key, const uint8_t *rec, size_t len)
+{
+	uint8_t *pt = NULL;
+	size_t ptlen = 0;
+	enum cf_status st;
+
+	if (!v->keys->valid)
+		return CF_E_SEALED;
+	if (record_term(rec, len) != (int64_t)v->keys->term)
+		return CF_E_CRYPTO;
+	st = record_open(v->keys->dek, key, strlen(key), rec, len, &pt, &ptlen);
+	record_free(pt, ptlen);
+	return st;
+}
+
+enum cf_status
 vault_put(struct vault *v, enum record_kind kind, const char *key,
     const void *pt, size_t len)
 {

@@ -93,6 +93,12 @@ enum cf_status vault_get(
 enum cf_status vault_put(struct vault *v, enum record_kind kind,
     const char *key, const void *pt, size_t len);
 enum cf_status vault_del(struct vault *v, const char *key);
+/* Does rec, a sealed record as stored, open under this store's current
+ * key with key as its additional data?  CF_OK, CF_E_CRYPTO (altered, or
+ * sealed by another store), CF_E_SEALED.  What it decrypts is wiped at
+ * once: imports check records without keeping their plaintext. */
+enum cf_status vault_check(
+    struct vault *v, const char *key, const uint8_t *rec, size_t len);
 /* A sealed record holding a JSON object: CF_OK with *out (one reference,
  * the caller's), CF_E_NOT_FOUND, CF_E_INTERNAL when it is not JSON, or
  * what vault_get answers.  Inside a section. */
