@@ -8,6 +8,13 @@
  * profile, CFSSL's default applies: 8760h, "signing", "key encipherment",
  * "server auth", "client auth", not a CA.
  *
+ * Profiles come from CFSSL's own signing config (the config key
+ * ca_profiles), read once at start-up by profile_load(): operators reuse
+ * their cfssl config unchanged.  A config that cannot be honoured (bad
+ * JSON, no usable usages, an expiry or whitelist we cannot read) stops the
+ * program from starting rather than leaving a default in force.  After
+ * loading, the table is read-only for the life of the process.
+ *
  * Invariants:
  *   - key_usage holds X.509 KeyUsage bits in GnuTLS's layout
  *     (GNUTLS_KEY_DIGITAL_SIGNATURE = 0x80 ... GNUTLS_KEY_DECIPHER_ONLY =
@@ -25,6 +32,7 @@
 
 #define PROFILE_NAME_MAX   64
 #define PROFILE_USAGES_MAX 16
+#define PROFILE_MAX        32 /* configured profiles, default included */
 
 enum profile_eku {
 	PROFILE_EKU_SERVER = 1 << 0,    /* 1.3.6.1.5.5.7.3.1 */
@@ -51,5 +59,17 @@ struct pki_profile {
 	int nusages;
 	const char *whitelist; /* POSIX ERE the names must match, or NULL */
 };
+
+/* Read CFSSL's signing config at path (its "signing" object: "default"
+ * and "profiles").  0, or -1 with the reason logged.  Called at most once,
+ * before any lookup; without it only CFSSL's default profile exists. */
+int profile_load(const char *path);
+/* The profile named name (len bytes, not NUL-terminated); "" is the
+ * default profile.  NULL for an unknown name. */
+const struct pki_profile *profile_get(const char *name, size_t len);
+/* 1 when name may be in a certificate issued under p: p has no whitelist,
+ * or the whitelist matches somewhere in name (Go's Regexp.Find). */
+int profile_name_allowed(
+    const struct pki_profile *p, const char *name, size_t len);
 
 #endif /* COFFER_PROFILE_H */
