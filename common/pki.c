@@ -31,8 +31,8 @@
 #define CA_CN     "Coffer CA"
 #define DUR_LIMIT (100LL * 366 * 86400)
 
-/* The key algorithms a CA may have (ca_key; CFSSL's initca accepts the
- * same), and the one made at init; set once at start-up. */
+/* The key algorithms a CA may be made with (ca_key; all of them keys
+ * CFSSL's initca makes too), and the one chosen; set once at start-up. */
 static const struct ca_key_spec {
 	const char *name;
 	gnutls_pk_algorithm_t pk;
@@ -466,8 +466,13 @@ pki_ca_new(struct vault_seed *seed)
 	enum cf_status st;
 
 	memset(seed, 0, PKI_CA_SEEDS * sizeof(*seed));
-	if ((st = ca_make(&key, &crt)) != CF_OK)
+	if ((st = ca_make(&key, &crt)) != CF_OK) {
+		if (key.data != NULL)
+			crypto_wipe(key.data, key.size);
+		gnutls_free(key.data);
+		gnutls_free(crt.data);
 		return st;
+	}
 	seed[0].key = CA_KEY;
 	seed[0].pt = key.data;
 	seed[0].len = key.size;
