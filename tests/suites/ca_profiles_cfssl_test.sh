@@ -5,6 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 C=/api/v1/cfssl
+AUTH_KEY=0123456789ABCDEF0123456789ABCDEF
 
 oneTimeSetUp() {
 	# The programs' user must read the config: a folder of its own.
@@ -35,10 +36,19 @@ oneTimeSetUp() {
 		 "remotes": {"ca": "127.0.0.1:8888"}}
 	EOF
 	chmod 0644 "$PDIR/cfssl.json"
-	coffer_server_start "ca_profiles=$PDIR/cfssl.json" &&
-	    coffer_init_unseal || return 1
+	coffer_server_start "ca_profiles=$PDIR/cfssl.json" \
+	    ca_auth_key=$AUTH_KEY && coffer_init_unseal || return 1
 	W=$COFFER_STATE/ca
 	mkdir -p "$W"
+	# The cfssl client names Coffer's profiles; auth_remote: authsign.
+	cat >"$W/client.json" <<-EOF
+		{"signing": {"default": {"auth_remote": {"remote": "coffer",
+		  "auth_key": "k1"}},
+		  "profiles": {"server": {"auth_remote": {"remote": "coffer",
+		  "auth_key": "k1"}}}},
+		 "auth_keys": {"k1": {"type": "standard", "key": "$AUTH_KEY"}},
+		 "remotes": {"coffer": "$COFFER_ADDR"}}
+	EOF
 	req GET /ca/dcos-ca.crt
 	printf '%s\n' "$BODY" >"$W/ca.pem"
 }
@@ -244,6 +254,45 @@ test_whitelist_checks_the_common_name() {
 	sign evil.example.org server
 	assert_status 400
 	assert_json_eq '.errors[0].code' 5500
+}
+
+test_cfssl_sign_with_a_profile_through_authsign_applies_it() {
+	new_csr cli.example.com cli.example.com
+	(cd "$W" && cfssl sign -config client.json -profile server \
+	    cli.example.com.csr 2>/dev/null | cfssljson -bare cli)
+	assertTrue "cfssl wrote the certificate" "[ -s $W/cli.pem ]"
+	assertEquals "chains" "$W/cli.pem: OK" \
+	    "$(openssl verify -CAfile "$W/ca.pem" "$W/cli.pem" 2>&1)"
+	assertEquals "EKU" "TLS Web Server Authentication|" \
+	    "$(ext "$W/cli.pem" extendedKeyUsage)"
+	assertEquals "48h" 172800 "$(lifetime "$W/cli.pem")"
+}
+
+test_cfssl_sign_with_a_profile_reports_a_whitelist_miss() {
+	local out before
+	before=$(cert_count)
+	new_csr cli.example.org cli.example.org
+	out=$(cd "$W" && cfssl sign -config client.json -profile server \
+	    cli.example.org.csr 2>&1)
+	assertContains "$out" "Request does not match policy whitelist"
+	assertEquals "nothing recorded" "$before" "$(cert_count)"
+}
+
+test_newcert_under_a_whitelisted_profile_checks_its_names() {
+	local before
+	before=$(cert_count)
+	auth_json POST /ca/api/v2/newcert '{"profile": "server", "request":
+	    {"CN": "n.example.org", "hosts": ["n.example.org"],
+	     "key": {"algo": "ecdsa", "size": 256}}}'
+	assert_status 400
+	assert_json_eq '.errors[0].code' 5500
+	assertEquals "nothing recorded" "$before" "$(cert_count)"
+	auth_json POST /ca/api/v2/newcert '{"profile": "server", "request":
+	    {"CN": "n.example.com", "hosts": ["n.example.com"],
+	     "key": {"algo": "ecdsa", "size": 256}}}'
+	assert_status 200
+	jq -r .result.certificate "$BODY_FILE" >"$W/n.pem"
+	assertEquals "48h" 172800 "$(lifetime "$W/n.pem")"
 }
 
 # start_ca CONFIG: run the ca program alone with CONFIG as it starts under
