@@ -53,6 +53,19 @@ static const struct ca_key_spec {
 };
 static const struct ca_key_spec *ca_key = &ca_keys[0];
 
+/* profile.h spells GnuTLS's KeyUsage bits without GnuTLS. */
+_Static_assert(
+    PROFILE_KU_DIGITAL_SIGNATURE == GNUTLS_KEY_DIGITAL_SIGNATURE &&
+        PROFILE_KU_NON_REPUDIATION == GNUTLS_KEY_NON_REPUDIATION &&
+        PROFILE_KU_KEY_ENCIPHERMENT == GNUTLS_KEY_KEY_ENCIPHERMENT &&
+        PROFILE_KU_DATA_ENCIPHERMENT == GNUTLS_KEY_DATA_ENCIPHERMENT &&
+        PROFILE_KU_KEY_AGREEMENT == GNUTLS_KEY_KEY_AGREEMENT &&
+        PROFILE_KU_KEY_CERT_SIGN == GNUTLS_KEY_KEY_CERT_SIGN &&
+        PROFILE_KU_CRL_SIGN == GNUTLS_KEY_CRL_SIGN &&
+        PROFILE_KU_ENCIPHER_ONLY == GNUTLS_KEY_ENCIPHER_ONLY &&
+        PROFILE_KU_DECIPHER_ONLY == GNUTLS_KEY_DECIPHER_ONLY,
+    "profile.h's KeyUsage bits are GnuTLS's");
+
 /* The CA loaded for one request. */
 struct pki_ca {
 	gnutls_x509_crt_t crt;

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gnutls/x509.h>
 #include <json-c/json.h>
 
 #include "json.h"
@@ -18,19 +17,19 @@
 /* CFSSL's usage names (config.KeyUsage and config.ExtKeyUsage). */
 static const struct {
 	const char *name;
-	unsigned ku;  /* GNUTLS_KEY_* */
+	unsigned ku;  /* PROFILE_KU_* */
 	unsigned eku; /* PROFILE_EKU_* */
 } usage_names[] = {
-    {"signing", GNUTLS_KEY_DIGITAL_SIGNATURE, 0},
-    {"digital signature", GNUTLS_KEY_DIGITAL_SIGNATURE, 0},
-    {"content commitment", GNUTLS_KEY_NON_REPUDIATION, 0},
-    {"key encipherment", GNUTLS_KEY_KEY_ENCIPHERMENT, 0},
-    {"key agreement", GNUTLS_KEY_KEY_AGREEMENT, 0},
-    {"data encipherment", GNUTLS_KEY_DATA_ENCIPHERMENT, 0},
-    {"cert sign", GNUTLS_KEY_KEY_CERT_SIGN, 0},
-    {"crl sign", GNUTLS_KEY_CRL_SIGN, 0},
-    {"encipher only", GNUTLS_KEY_ENCIPHER_ONLY, 0},
-    {"decipher only", GNUTLS_KEY_DECIPHER_ONLY, 0},
+    {"signing", PROFILE_KU_DIGITAL_SIGNATURE, 0},
+    {"digital signature", PROFILE_KU_DIGITAL_SIGNATURE, 0},
+    {"content commitment", PROFILE_KU_NON_REPUDIATION, 0},
+    {"key encipherment", PROFILE_KU_KEY_ENCIPHERMENT, 0},
+    {"key agreement", PROFILE_KU_KEY_AGREEMENT, 0},
+    {"data encipherment", PROFILE_KU_DATA_ENCIPHERMENT, 0},
+    {"cert sign", PROFILE_KU_KEY_CERT_SIGN, 0},
+    {"crl sign", PROFILE_KU_CRL_SIGN, 0},
+    {"encipher only", PROFILE_KU_ENCIPHER_ONLY, 0},
+    {"decipher only", PROFILE_KU_DECIPHER_ONLY, 0},
     {"any", 0, PROFILE_EKU_ANY},
     {"server auth", 0, PROFILE_EKU_SERVER},
     {"client auth", 0, PROFILE_EKU_CLIENT},
@@ -58,7 +57,7 @@ static const char *const members_ignored[] = {"backdate", "issuer_urls",
 
 /* CFSSL's DefaultConfig(). */
 static struct pki_profile table[PROFILE_MAX] = {
-    {"", GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT,
+    {"", PROFILE_KU_DIGITAL_SIGNATURE | PROFILE_KU_KEY_ENCIPHERMENT,
         PROFILE_EKU_SERVER | PROFILE_EKU_CLIENT, 8760LL * 3600, "8760h", 0, -1,
         {"signing", "key encipherment", "server auth", "client auth"}, 4, NULL},
 };

@@ -16,7 +16,7 @@
  * loading, the table is read-only for the life of the process.
  *
  * Invariants:
- *   - key_usage holds X.509 KeyUsage bits in GnuTLS's layout
+ *   - key_usage holds X.509 KeyUsage bits (PROFILE_KU_*) in GnuTLS's layout
  *     (GNUTLS_KEY_DIGITAL_SIGNATURE = 0x80 ... GNUTLS_KEY_DECIPHER_ONLY =
  *     0x8000): the low byte is the first byte of the DER BIT STRING, bit
  *     15 its ninth bit.
@@ -33,6 +33,20 @@
 #define PROFILE_NAME_MAX   64
 #define PROFILE_USAGES_MAX 16
 #define PROFILE_MAX        32 /* configured profiles, default included */
+
+/* X.509 KeyUsage bits, with GnuTLS's values (pki.c checks that they
+ * are), so profile.c needs no GnuTLS and pki.c hands them over as they are. */
+enum profile_ku {
+	PROFILE_KU_DIGITAL_SIGNATURE = 0x80,
+	PROFILE_KU_NON_REPUDIATION = 0x40,
+	PROFILE_KU_KEY_ENCIPHERMENT = 0x20,
+	PROFILE_KU_DATA_ENCIPHERMENT = 0x10,
+	PROFILE_KU_KEY_AGREEMENT = 0x08,
+	PROFILE_KU_KEY_CERT_SIGN = 0x04,
+	PROFILE_KU_CRL_SIGN = 0x02,
+	PROFILE_KU_ENCIPHER_ONLY = 0x01,
+	PROFILE_KU_DECIPHER_ONLY = 0x8000,
+};
 
 enum profile_eku {
 	PROFILE_EKU_SERVER = 1 << 0,    /* 1.3.6.1.5.5.7.3.1 */

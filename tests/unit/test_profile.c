@@ -5,8 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gnutls/x509.h>
-
 #include "profile.h"
 #include "unit.h"
 
@@ -79,8 +77,8 @@ test_default_before_any_config_is_cfssls(void)
 	          !strcmp(p->expiry_text, "8760h"),
 	    "CFSSL's default: 8760h");
 	CHECK(p != NULL && p->nusages == 4 && !p->is_ca &&
-	          p->key_usage == (GNUTLS_KEY_DIGITAL_SIGNATURE |
-	                              GNUTLS_KEY_KEY_ENCIPHERMENT) &&
+	          p->key_usage == (PROFILE_KU_DIGITAL_SIGNATURE |
+	                              PROFILE_KU_KEY_ENCIPHERMENT) &&
 	          p->ext_usage == (PROFILE_EKU_SERVER | PROFILE_EKU_CLIENT),
 	    "CFSSL's default usages");
 	CHECK(profile_get("default", 7) == NULL, "no named profiles yet");
@@ -95,7 +93,7 @@ test_config_profiles(void)
 	CHECK(path != NULL && profile_load(path) == 0, "the config loads");
 	p = profile_get("", 0);
 	CHECK(p != NULL && p->expiry == 9000 && p->nusages == 1 &&
-	          p->key_usage == GNUTLS_KEY_DIGITAL_SIGNATURE &&
+	          p->key_usage == PROFILE_KU_DIGITAL_SIGNATURE &&
 	          p->ext_usage == 0,
 	    "the configured default replaces CFSSL's");
 	p = profile_get("ku", 2);
