@@ -9,6 +9,8 @@
 #include "http.h"
 #include "limits.h"
 #include "log.h"
+#include "pki.h"
+#include "profile.h"
 
 void
 config_defaults(struct cf_config *c)
@@ -171,6 +173,12 @@ config_set(struct cf_config *c, const char *k, const char *v)
 			return -1;
 		return config_string(v, c->ca_auth_key, sizeof(c->ca_auth_key));
 	}
+	if (!strcmp(k, "ca_key"))
+		return pki_ca_key_set(v) != 0
+		           ? -1
+		           : config_string(v, c->ca_key, sizeof(c->ca_key));
+	if (!strcmp(k, "ca_profiles"))
+		return config_string(v, c->ca_profiles, sizeof(c->ca_profiles));
 	if (!strcmp(k, "secret_stores"))
 		return config_string(
 		    v, c->secret_stores, sizeof(c->secret_stores));
@@ -231,6 +239,12 @@ config_load(struct cf_config *c, const char *path)
 			lwarnx("%s:%d: bad setting '%s'", path, lineno, k);
 			goto out;
 		}
+	}
+	/* The signing profiles: a config that cannot be honoured stops the
+	 * program here, with profile_load's reason in the log. */
+	if (c->ca_profiles[0] != '\0' && profile_load(c->ca_profiles) != 0) {
+		lwarnx("%s: ca_profiles %s refused", path, c->ca_profiles);
+		goto out;
 	}
 	rc = 0;
 out:

@@ -29,6 +29,11 @@ struct cf_config {
 	char secret_stores[1024];
 	char sensu_namespaces[1024];
 	char ca_auth_key[257]; /* hex HMAC key of CFSSL authsign; "" off */
+	/* The CA: its key algorithm (pki_ca_key_set: made at init) and the
+	 * cfssl signing config with its profiles (profile_load), both
+	 * applied by config_load, so a bad value stops the program. */
+	char ca_key[16];
+	char ca_profiles[1024];
 	/* Identity (issue 4). */
 	int64_t access_token_lifetime; /* Sensu access tokens, seconds */
 	unsigned login_max_failures;   /* per account or address; 0: off */

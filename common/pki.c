@@ -31,17 +31,46 @@
 #define CA_CN     "Coffer CA"
 #define DUR_LIMIT (100LL * 366 * 86400)
 
-/* CFSSL's default profile (config.DefaultConfig). */
-static const struct pki_profile profiles[] = {
-    {"default", GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT,
-        PROFILE_EKU_SERVER | PROFILE_EKU_CLIENT, 8760LL * 3600, "8760h", 0, -1,
-        {"signing", "key encipherment", "server auth", "client auth"}, 4, NULL},
+/* The key algorithms a CA may be made with (ca_key; all of them keys
+ * CFSSL's initca makes too), and the one chosen; set once at start-up. */
+static const struct ca_key_spec {
+	const char *name;
+	gnutls_pk_algorithm_t pk;
+	unsigned bits;
+	const char *text;
+} ca_keys[] = {
+    {"ecdsa-256", GNUTLS_PK_ECDSA,
+        GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), "ECDSA P-256"},
+    {"ecdsa-384", GNUTLS_PK_ECDSA,
+        GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP384R1), "ECDSA P-384"},
+    {"ecdsa-521", GNUTLS_PK_ECDSA,
+        GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP521R1), "ECDSA P-521"},
+    {"rsa-2048", GNUTLS_PK_RSA, 2048, "RSA 2048"},
+    {"rsa-3072", GNUTLS_PK_RSA, 3072, "RSA 3072"},
+    {"rsa-4096", GNUTLS_PK_RSA, 4096, "RSA 4096"},
+    {"ed25519", GNUTLS_PK_EDDSA_ED25519,
+        GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_ED25519), "Ed25519"},
 };
+static const struct ca_key_spec *ca_key = &ca_keys[0];
+
+/* profile.h spells GnuTLS's KeyUsage bits without GnuTLS. */
+_Static_assert(
+    PROFILE_KU_DIGITAL_SIGNATURE == GNUTLS_KEY_DIGITAL_SIGNATURE &&
+        PROFILE_KU_NON_REPUDIATION == GNUTLS_KEY_NON_REPUDIATION &&
+        PROFILE_KU_KEY_ENCIPHERMENT == GNUTLS_KEY_KEY_ENCIPHERMENT &&
+        PROFILE_KU_DATA_ENCIPHERMENT == GNUTLS_KEY_DATA_ENCIPHERMENT &&
+        PROFILE_KU_KEY_AGREEMENT == GNUTLS_KEY_KEY_AGREEMENT &&
+        PROFILE_KU_KEY_CERT_SIGN == GNUTLS_KEY_KEY_CERT_SIGN &&
+        PROFILE_KU_CRL_SIGN == GNUTLS_KEY_CRL_SIGN &&
+        PROFILE_KU_ENCIPHER_ONLY == GNUTLS_KEY_ENCIPHER_ONLY &&
+        PROFILE_KU_DECIPHER_ONLY == GNUTLS_KEY_DECIPHER_ONLY,
+    "profile.h's KeyUsage bits are GnuTLS's");
 
 /* The CA loaded for one request. */
 struct pki_ca {
 	gnutls_x509_crt_t crt;
 	gnutls_privkey_t key;
+	gnutls_digest_algorithm_t dig; /* CFSSL's choice for the key */
 	uint8_t ski[ID_LEN];
 	size_t skilen;
 };
@@ -66,22 +95,20 @@ is_null(struct json_object *o, const char *key)
 static const struct pki_profile *
 profile_find(struct json_object *req, const char **detail)
 {
+	const struct pki_profile *p;
 	const char *name = "";
-	size_t len = 0, i;
+	size_t len = 0;
 
 	if (cf_json_string(req, "profile", &name, &len) == CF_E_BAD_JSON &&
 	    !is_null(req, "profile")) {
 		*detail = "5300 profile must be a string";
 		return NULL;
 	}
-	if (len == 0)
-		return &profiles[0];
-	for (i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
-		if (strlen(profiles[i].name) == len &&
-		    !memcmp(profiles[i].name, name, len))
-			return &profiles[i];
-	*detail = "5400 unknown profile";
-	return NULL;
+	/* CFSSL's universal signer: "" is the default, any other name must
+	 * be configured (errors.UnknownProfile). */
+	if ((p = profile_get(name, len)) == NULL)
+		*detail = "5400 Unknown policy profile";
+	return p;
 }
 
 /* ---- small helpers ---- */
@@ -349,7 +376,37 @@ random_serial(uint8_t *s)
 	return 0;
 }
 
-/* A self-signed CA certificate and its key, both PEM (gnutls_free). */
+int
+pki_ca_key_set(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ca_keys) / sizeof(ca_keys[0]); i++)
+		if (!strcmp(ca_keys[i].name, name)) {
+			ca_key = &ca_keys[i];
+			return 0;
+		}
+	return -1;
+}
+
+/* The digest CFSSL signs with for a CA key (signer.DefaultSigAlgo);
+ * Ed25519 hashes inside its signature, with SHA-512. */
+static gnutls_digest_algorithm_t
+ca_digest(int pk, unsigned bits)
+{
+	if (pk == GNUTLS_PK_RSA)
+		return bits >= 4096   ? GNUTLS_DIG_SHA512
+		       : bits >= 3072 ? GNUTLS_DIG_SHA384
+		                      : GNUTLS_DIG_SHA256;
+	if (pk == GNUTLS_PK_ECDSA)
+		return bits >= 521   ? GNUTLS_DIG_SHA512
+		       : bits >= 384 ? GNUTLS_DIG_SHA384
+		                     : GNUTLS_DIG_SHA256;
+	return GNUTLS_DIG_SHA512;
+}
+
+/* A self-signed CA certificate and its key (ca_key), both PEM
+ * (gnutls_free). */
 static enum cf_status
 ca_make(gnutls_datum_t *keypem, gnutls_datum_t *certpem)
 {
@@ -359,13 +416,15 @@ ca_make(gnutls_datum_t *keypem, gnutls_datum_t *certpem)
 	gnutls_x509_crt_t crt = NULL;
 	uint8_t serial[PKI_SERIAL_LEN], id[ID_LEN];
 	size_t idlen;
+	unsigned bits = 0;
+	int pk;
 	time_t now = time(NULL);
 	enum cf_status st = CF_E_INTERNAL;
 
 	if (gt(gnutls_privkey_init(&key), "privkey_init") < 0 ||
-	    gt(gnutls_privkey_generate(key, GNUTLS_PK_ECDSA,
-	           GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
+	    gt(gnutls_privkey_generate(key, ca_key->pk, ca_key->bits, 0),
 	        "privkey_generate") < 0 ||
+	    (pk = gnutls_privkey_get_pk_algorithm(key, &bits)) < 0 ||
 	    gt(gnutls_pubkey_init(&pub), "pubkey_init") < 0 ||
 	    gt(gnutls_pubkey_import_privkey(pub, key, 0, 0), "import") < 0 ||
 	    key_id(pub, id, &idlen) < 0 || random_serial(serial) != 0 ||
@@ -391,7 +450,7 @@ ca_make(gnutls_datum_t *keypem, gnutls_datum_t *certpem)
 	        "ku") < 0 ||
 	    gt(gnutls_x509_crt_set_subject_key_id(crt, id, idlen), "ski") < 0 ||
 	    gt(gnutls_x509_crt_privkey_sign(
-	           crt, crt, key, GNUTLS_DIG_SHA256, 0),
+	           crt, crt, key, ca_digest(pk, bits), 0),
 	        "sign") < 0 ||
 	    gt(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, certpem),
 	        "export") < 0 ||
@@ -411,6 +470,47 @@ out:
 	if (key != NULL)
 		gnutls_privkey_deinit(key);
 	return st;
+}
+
+enum cf_status
+pki_ca_new(struct vault_seed *seed)
+{
+	gnutls_datum_t key = {NULL, 0}, crt = {NULL, 0};
+	enum cf_status st;
+
+	memset(seed, 0, PKI_CA_SEEDS * sizeof(*seed));
+	if ((st = ca_make(&key, &crt)) != CF_OK) {
+		if (key.data != NULL)
+			crypto_wipe(key.data, key.size);
+		gnutls_free(key.data);
+		gnutls_free(crt.data);
+		return st;
+	}
+	seed[0].key = CA_KEY;
+	seed[0].pt = key.data;
+	seed[0].len = key.size;
+	seed[1].key = CA_CERT;
+	seed[1].pt = crt.data;
+	seed[1].len = crt.size;
+	seed[1].clear = 1;
+	linfo("certificate authority made for init (%s)", ca_key->text);
+	return CF_OK;
+}
+
+void
+pki_ca_seeds_free(struct vault_seed *seed)
+{
+	size_t i;
+
+	for (i = 0; i < PKI_CA_SEEDS; i++) {
+		/* The seeds' bytes are ours, from gnutls (ca_make). */
+		void *pt = (void *)(uintptr_t)seed[i].pt;
+
+		if (pt != NULL)
+			crypto_wipe(pt, seed[i].len);
+		gnutls_free(pt);
+		seed[i].pt = NULL;
+	}
 }
 
 static enum cf_status
@@ -495,7 +595,8 @@ pki_ca_ensure(struct vault *v)
 		goto out;
 	}
 	if ((st = vault_commit(v)) == CF_OK)
-		linfo("certificate authority created (ECDSA P-256)");
+		linfo("certificate authority created on first use (%s)",
+		    ca_key->text);
 out:
 	free(pem);
 	if (key.data != NULL)
@@ -523,7 +624,25 @@ ca_read(struct vault *v, uint8_t **key, size_t *keylen, char **cert,
 	return st;
 }
 
-/* The CA for signing: made on first use; needs the unsealed store. */
+/* The CA certificate's key id when it carries none (an imported CA may
+ * not): SHA-1 of its public key, as the issued AKIs then say. */
+static int
+ca_ski(struct pki_ca *ca)
+{
+	unsigned crit;
+
+	ca->skilen = sizeof(ca->ski);
+	if (gnutls_x509_crt_get_subject_key_id(
+	        ca->crt, ca->ski, &ca->skilen, &crit) >= 0)
+		return 0;
+	ca->skilen = sizeof(ca->ski);
+	return gt(gnutls_x509_crt_get_key_id(
+	              ca->crt, GNUTLS_KEYID_USE_SHA1, ca->ski, &ca->skilen),
+	    "CA key id");
+}
+
+/* The CA for signing: made on first use for a store initialized before the
+ * CA was made at init; needs the unsealed store. */
 static enum cf_status
 ca_load(struct vault *v, struct pki_ca **out)
 {
@@ -532,7 +651,8 @@ ca_load(struct vault *v, struct pki_ca **out)
 	uint8_t *key = NULL;
 	size_t keylen = 0, certlen = 0;
 	char *cert = NULL;
-	unsigned crit;
+	unsigned bits = 0;
+	int pk;
 	enum cf_status st;
 
 	if ((st = ca_read(v, &key, &keylen, &cert, &certlen)) ==
@@ -551,15 +671,15 @@ ca_load(struct vault *v, struct pki_ca **out)
 	           ca->key, &d, GNUTLS_X509_FMT_PEM, NULL, 0),
 	        "import CA key") < 0)
 		goto out;
+	if ((pk = gnutls_privkey_get_pk_algorithm(ca->key, &bits)) < 0)
+		goto out;
+	ca->dig = ca_digest(pk, bits);
 	d.data = (unsigned char *)cert;
 	d.size = (unsigned)certlen;
-	ca->skilen = sizeof(ca->ski);
 	if (gt(gnutls_x509_crt_init(&ca->crt), "crt_init") < 0 ||
 	    gt(gnutls_x509_crt_import(ca->crt, &d, GNUTLS_X509_FMT_PEM),
 	        "import CA certificate") < 0 ||
-	    gt(gnutls_x509_crt_get_subject_key_id(
-	           ca->crt, ca->ski, &ca->skilen, &crit),
-	        "CA ski") < 0)
+	    ca_ski(ca) < 0)
 		goto out;
 	*out = ca;
 	ca = NULL;
@@ -1011,6 +1131,25 @@ key_allowed(int pk, unsigned bits, const char **detail)
 
 /* ---- signing ---- */
 
+/* The profile's extended key usages, in PROFILE_EKU_* bit order. */
+static int
+set_ekus(gnutls_x509_crt_t crt, unsigned ext_usage)
+{
+	static const char *const oids[] = {GNUTLS_KP_TLS_WWW_SERVER,
+	    GNUTLS_KP_TLS_WWW_CLIENT, GNUTLS_KP_CODE_SIGNING,
+	    GNUTLS_KP_EMAIL_PROTECTION, "1.3.6.1.5.5.7.3.5",
+	    "1.3.6.1.5.5.7.3.6", "1.3.6.1.5.5.7.3.7", GNUTLS_KP_TIME_STAMPING,
+	    GNUTLS_KP_OCSP_SIGNING, GNUTLS_KP_ANY};
+	size_t i;
+
+	for (i = 0; i < sizeof(oids) / sizeof(oids[0]); i++)
+		if ((ext_usage & (1u << i)) &&
+		    gt(gnutls_x509_crt_set_key_purpose_oid(crt, oids[i], 0),
+		        "eku") < 0)
+			return -1;
+	return 0;
+}
+
 struct issue {
 	const char *csr;
 	size_t csrlen;
@@ -1120,22 +1259,17 @@ issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 	    (!hosts && (st = copy_csr_sans(crq, crt, detail)) != CF_OK))
 		goto out;
 	st = CF_E_INTERNAL;
-	if (gt(gnutls_x509_crt_set_basic_constraints(crt, 0, -1), "bc") < 0 ||
-	    gt(gnutls_x509_crt_set_key_usage(crt, in->profile->key_usage),
-	        "ku") < 0 ||
-	    ((in->profile->ext_usage & PROFILE_EKU_SERVER) &&
-	        gt(gnutls_x509_crt_set_key_purpose_oid(
-	               crt, GNUTLS_KP_TLS_WWW_SERVER, 0),
-	            "eku") < 0) ||
-	    ((in->profile->ext_usage & PROFILE_EKU_CLIENT) &&
-	        gt(gnutls_x509_crt_set_key_purpose_oid(
-	               crt, GNUTLS_KP_TLS_WWW_CLIENT, 0),
-	            "eku") < 0) ||
+	if (gt(gnutls_x509_crt_set_basic_constraints(crt, in->profile->is_ca,
+	           in->profile->is_ca ? in->profile->max_path_len : -1),
+	        "bc") < 0 ||
+	    (in->profile->key_usage != 0 &&
+	        gt(gnutls_x509_crt_set_key_usage(crt, in->profile->key_usage),
+	            "ku") < 0) ||
+	    set_ekus(crt, in->profile->ext_usage) < 0 ||
 	    gt(gnutls_x509_crt_set_subject_key_id(crt, id, idlen), "ski") < 0 ||
 	    gt(gnutls_x509_crt_set_authority_key_id(crt, ca->ski, ca->skilen),
 	        "aki") < 0 ||
-	    gt(gnutls_x509_crt_privkey_sign(
-	           crt, ca->crt, ca->key, GNUTLS_DIG_SHA256, 0),
+	    gt(gnutls_x509_crt_privkey_sign(crt, ca->crt, ca->key, ca->dig, 0),
 	        "sign") < 0 ||
 	    gt(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &pem),
 	        "export") < 0)
@@ -1157,6 +1291,107 @@ out:
 	return st;
 }
 
+/* What whitelist_check's SAN setter sees. */
+struct names_seen {
+	const struct pki_profile *profile;
+	int refused;
+};
+
+static int
+check_san(void *obj, gnutls_x509_subject_alt_name_t t, const void *v, size_t n)
+{
+	struct names_seen *ns = obj;
+
+	if ((t == GNUTLS_SAN_DNSNAME || t == GNUTLS_SAN_RFC822NAME) &&
+	    !profile_name_allowed(ns->profile, v, n))
+		ns->refused = 1;
+	return 0;
+}
+
+/* The certificate's CN against the whitelist: the request subject's when
+ * it has one (issue() then takes nothing from the CSR's subject). */
+static void
+check_cn(gnutls_x509_crq_t crq, struct json_object *subj, struct names_seen *ns)
+{
+	char buf[MAX_DN + 1];
+	const char *cn;
+	size_t len;
+
+	if (subj != NULL) {
+		if (cf_json_string(subj, "CN", &cn, &len) == CF_OK && len > 0)
+			check_san(ns, GNUTLS_SAN_DNSNAME, cn, len);
+		return;
+	}
+	len = sizeof(buf);
+	if (gnutls_x509_crq_get_dn_by_oid(
+	        crq, GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf, &len) >= 0 &&
+	    len > 0)
+		check_san(ns, GNUTLS_SAN_DNSNAME, buf, len);
+}
+
+/* The CSR's own SANs against the whitelist. */
+static void
+check_csr_sans(gnutls_x509_crq_t crq, struct names_seen *ns)
+{
+	char buf[PKI_MAX_HOST + 1];
+	size_t len;
+	unsigned i, type;
+	int rc;
+
+	for (i = 0; i < PKI_MAX_HOSTS; i++) {
+		len = sizeof(buf);
+		rc = gnutls_x509_crq_get_subject_alt_name(
+		    crq, i, buf, &len, &type, NULL);
+		if (rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (rc >= 0)
+			check_san(
+			    ns, (gnutls_x509_subject_alt_name_t)type, buf, len);
+	}
+}
+
+/*
+ * CFSSL's name whitelist (signer/local): the CN, the DNS names and the
+ * e-mail addresses of the certificate to be must each match.  They are
+ * what issue() writes: the request's subject and hosts, else the CSR's.
+ * A CSR that does not parse or verify is left for issue() to refuse with
+ * its own error, so the error order stays CFSSL's.
+ */
+static enum cf_status
+whitelist_check(const struct issue *in, const char **detail)
+{
+	struct names_seen ns = {in->profile, 0};
+	struct json_object *subj = NULL;
+	gnutls_x509_crq_t crq = NULL;
+	const char *ignored;
+	int given = 0;
+	enum cf_status st;
+
+	if (in->profile->whitelist == NULL)
+		return CF_OK;
+	if (crq_import(in->csr, in->csrlen, &crq, &ignored) != CF_OK)
+		return CF_OK;
+	if (gnutls_x509_crq_verify(crq, 0) < 0) {
+		gnutls_x509_crq_deinit(crq);
+		return CF_OK;
+	}
+	if (cf_json_object(in->req, "subject", &subj) != CF_OK)
+		subj = NULL;
+	/* The request's hosts replace the CSR's SANs. */
+	st = apply_hosts(in->req, check_san, &ns, &given, detail);
+	if (st == CF_OK) {
+		check_cn(crq, subj, &ns);
+		if (!given)
+			check_csr_sans(crq, &ns);
+	}
+	gnutls_x509_crq_deinit(crq);
+	if (st == CF_OK && ns.refused) {
+		*detail = "5500 Request does not match policy whitelist";
+		st = CF_E_BAD_REQUEST;
+	}
+	return st;
+}
+
 enum cf_status
 pki_sign(struct vault *v, struct json_object *req, struct json_object **result,
     const char **detail)
@@ -1174,7 +1409,8 @@ pki_sign(struct vault *v, struct json_object *req, struct json_object **result,
 		*detail = "missing parameter 'certificate_request'";
 		return CF_E_BAD_REQUEST;
 	}
-	if ((st = issue(v, &in, &cert, detail)) != CF_OK)
+	if ((st = whitelist_check(&in, detail)) != CF_OK ||
+	    (st = issue(v, &in, &cert, detail)) != CF_OK)
 		return st;
 	*result = json_object_new_object();
 	add_str(*result, "certificate", cert);
@@ -1215,6 +1451,130 @@ pki_info(struct vault *v, struct json_object *req, struct json_object **result,
 	add_str(*result, "expiry", p->expiry_text);
 	free(pem);
 	return CF_OK;
+}
+
+/* ---- import ---- */
+
+/* An operator's CA certificate: a CA, still valid, allowed to sign. */
+static enum cf_status
+import_cert(
+    const char *pem, size_t len, gnutls_x509_crt_t *crt, const char **detail)
+{
+	gnutls_datum_t d = {(unsigned char *)pem, (unsigned)len};
+	unsigned crit = 0, ca = 0, ku = 0;
+	int pathlen = -1, rc;
+
+	*detail = "the certificate is not a PEM X.509 certificate";
+	if (gnutls_x509_crt_init(crt) < 0)
+		return CF_E_INTERNAL;
+	if (gnutls_x509_crt_import(*crt, &d, GNUTLS_X509_FMT_PEM) < 0)
+		return CF_E_BAD_REQUEST;
+	*detail = "the certificate is not a CA certificate (basicConstraints "
+	          "CA:TRUE)";
+	if (gnutls_x509_crt_get_basic_constraints(*crt, &crit, &ca, &pathlen) <
+	        0 ||
+	    !ca)
+		return CF_E_BAD_REQUEST;
+	rc = gnutls_x509_crt_get_key_usage(*crt, &ku, &crit);
+	*detail = "the certificate's key usage does not allow cert sign";
+	if (rc >= 0 && !(ku & GNUTLS_KEY_KEY_CERT_SIGN))
+		return CF_E_BAD_REQUEST;
+	*detail = "the certificate has expired";
+	if (gnutls_x509_crt_get_expiration_time(*crt) <= time(NULL))
+		return CF_E_BAD_REQUEST;
+	*detail = NULL;
+	return CF_OK;
+}
+
+/* The CA's key: unencrypted PEM, a key CFSSL accepts, the certificate's
+ * own; exported as PKCS#8 into *out (gnutls_free, wiped by the caller). */
+static enum cf_status
+import_key(const char *pem, size_t len, gnutls_x509_crt_t crt,
+    gnutls_datum_t *out, const char **detail)
+{
+	gnutls_datum_t d = {(unsigned char *)pem, (unsigned)len};
+	gnutls_x509_privkey_t key = NULL;
+	uint8_t kid[64], cid[64];
+	size_t klen = sizeof(kid), clen = sizeof(cid);
+	unsigned bits = 0;
+	int pk;
+	enum cf_status st = CF_E_BAD_REQUEST;
+
+	if (gnutls_x509_privkey_init(&key) < 0)
+		return CF_E_INTERNAL;
+	*detail = "the key is not an unencrypted PEM private key";
+	if (gnutls_x509_privkey_import2(
+	        key, &d, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN) < 0)
+		goto out;
+	pk = gnutls_x509_privkey_get_pk_algorithm2(key, &bits);
+	if ((st = key_allowed(pk, bits, detail)) != CF_OK)
+		goto out;
+	st = CF_E_BAD_REQUEST;
+	*detail = "the key does not match the certificate";
+	if (gnutls_x509_privkey_get_key_id(
+	        key, GNUTLS_KEYID_USE_SHA256, kid, &klen) < 0 ||
+	    gnutls_x509_crt_get_key_id(
+	        crt, GNUTLS_KEYID_USE_SHA256, cid, &clen) < 0 ||
+	    klen != clen || memcmp(kid, cid, klen) != 0)
+		goto out;
+	st = CF_E_INTERNAL;
+	if (gt(gnutls_x509_privkey_export2_pkcs8(
+	           key, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN, out),
+	        "pkcs8") < 0)
+		goto out;
+	*detail = NULL;
+	st = CF_OK;
+out:
+	gnutls_x509_privkey_deinit(key);
+	return st;
+}
+
+enum cf_status
+pki_ca_import(struct vault *v, const char *certpem, size_t certlen,
+    const char *keypem, size_t keylen, int force, const char **detail)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t key = {NULL, 0}, cert = {NULL, 0};
+	char *old = NULL;
+	size_t oldlen;
+	enum cf_status st;
+
+	if ((st = import_cert(certpem, certlen, &crt, detail)) != CF_OK ||
+	    (st = import_key(keypem, keylen, crt, &key, detail)) != CF_OK)
+		goto out;
+	if (gt(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &cert),
+	        "export") < 0) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	if ((st = vault_write_begin(v)) != CF_OK)
+		goto out;
+	st = cert_read(v, &old, &oldlen);
+	if (st == CF_OK && !force) {
+		vault_abort(v);
+		*detail = "a CA exists already; --force replaces it";
+		st = CF_E_CONFLICT;
+		goto out;
+	}
+	if ((st != CF_OK && st != CF_E_NOT_FOUND) ||
+	    (st = vault_put(v, RECORD_META, CA_KEY, key.data, key.size)) !=
+	        CF_OK ||
+	    (st = put_clear(v, CA_CERT, cert.data, cert.size)) != CF_OK) {
+		vault_abort(v);
+		goto out;
+	}
+	if ((st = vault_commit(v)) == CF_OK)
+		linfo("certificate authority imported%s",
+		    old != NULL ? ", replacing the previous one" : "");
+out:
+	free(old);
+	if (key.data != NULL)
+		crypto_wipe(key.data, key.size);
+	gnutls_free(key.data);
+	gnutls_free(cert.data);
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	return st;
 }
 
 /* ---- newkey / newcert ---- */
@@ -1436,7 +1796,8 @@ pki_newcert(struct vault *v, struct json_object *req,
 	}
 	/* The CSR already carries the hosts: sign it as it is. */
 	in.req = json_object_new_object();
-	st = issue(v, &in, &cert, detail);
+	if ((st = whitelist_check(&in, detail)) == CF_OK)
+		st = issue(v, &in, &cert, detail);
 	json_object_put(in.req);
 	if (st != CF_OK) {
 		json_object_put(r);
@@ -1754,8 +2115,7 @@ pki_crl(struct vault *v, int64_t lifetime, struct json_object **result,
 	if (st != CF_OK)
 		goto out;
 	st = CF_E_INTERNAL;
-	if (gt(gnutls_x509_crl_privkey_sign(
-	           crl, ca->crt, ca->key, GNUTLS_DIG_SHA256, 0),
+	if (gt(gnutls_x509_crl_privkey_sign(crl, ca->crt, ca->key, ca->dig, 0),
 	        "crl sign") < 0 ||
 	    gt(gnutls_x509_crl_export2(crl, GNUTLS_X509_FMT_DER, &der),
 	        "crl export") < 0 ||

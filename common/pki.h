@@ -6,10 +6,14 @@
  * PKCS#10 parsing and encoding live here, every other primitive in crypto.c.
  *
  * Invariants:
- *   - The CA is made on first use with an unsealed store (ECDSA P-256),
- *     under the store's write lock, so exactly one process creates it.
+ *   - The CA is made at init, in init's own commit (ECDSA P-256 unless
+ *     ca_key says otherwise), or imported (cofferctl ca-import).  A store
+ *     initialized before that gets its CA on first use with an unsealed
+ *     store, under the write lock, so exactly one process creates it.
  *     Its private key is the sealed record m:cakey; its certificate is the
- *     clear record m:cacert, readable while sealed.
+ *     clear record m:cacert, readable while sealed.  The CA signs with
+ *     CFSSL's digest for its key: SHA-256, SHA-384 for RSA 3072 and P-384,
+ *     SHA-512 for RSA 4096 and P-521, Ed25519 as itself.
  *   - A CSR's signature is verified before anything else is taken from it;
  *     its key must be RSA 2048-8192, ECDSA P-256/384/521 or Ed25519.
  *   - Hosts (SANs) are DNS names, IP addresses or e-mail addresses, each
@@ -48,6 +52,26 @@ struct json_object;
 #define PKI_CA_LIFETIME  315360000 /* 10 years, in seconds */
 #define PKI_CRL_LIFETIME 604800    /* 7 days: CFSSL's crl default */
 
+/* The CA key algorithm made at init (or on first use): "ecdsa-256" (the
+ * default), "ecdsa-384", "ecdsa-521", "rsa-2048", "rsa-3072", "rsa-4096"
+ * or "ed25519".  Set once at start-up (config key ca_key); 0 or -1. */
+int pki_ca_key_set(const char *name);
+/* A new CA for init, as the PKI_CA_SEEDS records init writes with its own:
+ * m:cakey (sealed) and m:cacert (clear).  pki_ca_seeds_free wipes them. */
+#define PKI_CA_SEEDS 2
+struct vault_seed;
+enum cf_status pki_ca_new(struct vault_seed *seed);
+void pki_ca_seeds_free(struct vault_seed *seed);
+/*
+ * Import an operator's CA (PEM certificate and unencrypted PEM key) into
+ * the store, whose keys the caller made ready (vault_ready or
+ * vault_unlock).  The certificate must be a valid CA certificate, the
+ * key one CFSSL accepts and the certificate's own.  An existing CA is kept
+ * (CF_E_CONFLICT) unless force.  On refusal *detail says why.
+ */
+enum cf_status pki_ca_import(struct vault *v, const char *certpem,
+    size_t certlen, const char *keypem, size_t keylen, int force,
+    const char **detail);
 /* The CA certificate's PEM (malloc'd), readable while sealed;
  * CF_E_NOT_FOUND before the CA was made. */
 enum cf_status pki_ca_pem(struct vault *v, char **pem, size_t *len);

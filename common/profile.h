@@ -8,8 +8,15 @@
  * profile, CFSSL's default applies: 8760h, "signing", "key encipherment",
  * "server auth", "client auth", not a CA.
  *
+ * Profiles come from CFSSL's own signing config (the config key
+ * ca_profiles), read once at start-up by profile_load(): operators reuse
+ * their cfssl config unchanged.  A config that cannot be honoured (bad
+ * JSON, no usable usages, an expiry or whitelist we cannot read) stops the
+ * program from starting rather than leaving a default in force.  After
+ * loading, the table is read-only for the life of the process.
+ *
  * Invariants:
- *   - key_usage holds X.509 KeyUsage bits in GnuTLS's layout
+ *   - key_usage holds X.509 KeyUsage bits (PROFILE_KU_*) in GnuTLS's layout
  *     (GNUTLS_KEY_DIGITAL_SIGNATURE = 0x80 ... GNUTLS_KEY_DECIPHER_ONLY =
  *     0x8000): the low byte is the first byte of the DER BIT STRING, bit
  *     15 its ninth bit.
@@ -25,6 +32,21 @@
 
 #define PROFILE_NAME_MAX   64
 #define PROFILE_USAGES_MAX 16
+#define PROFILE_MAX        32 /* configured profiles, default included */
+
+/* X.509 KeyUsage bits, with GnuTLS's values (pki.c checks that they
+ * are), so profile.c needs no GnuTLS and pki.c hands them over as they are. */
+enum profile_ku {
+	PROFILE_KU_DIGITAL_SIGNATURE = 0x80,
+	PROFILE_KU_NON_REPUDIATION = 0x40,
+	PROFILE_KU_KEY_ENCIPHERMENT = 0x20,
+	PROFILE_KU_DATA_ENCIPHERMENT = 0x10,
+	PROFILE_KU_KEY_AGREEMENT = 0x08,
+	PROFILE_KU_KEY_CERT_SIGN = 0x04,
+	PROFILE_KU_CRL_SIGN = 0x02,
+	PROFILE_KU_ENCIPHER_ONLY = 0x01,
+	PROFILE_KU_DECIPHER_ONLY = 0x8000,
+};
 
 enum profile_eku {
 	PROFILE_EKU_SERVER = 1 << 0,    /* 1.3.6.1.5.5.7.3.1 */
@@ -51,5 +73,17 @@ struct pki_profile {
 	int nusages;
 	const char *whitelist; /* POSIX ERE the names must match, or NULL */
 };
+
+/* Read CFSSL's signing config at path (its "signing" object: "default"
+ * and "profiles").  0, or -1 with the reason logged.  Called at most once,
+ * before any lookup; without it only CFSSL's default profile exists. */
+int profile_load(const char *path);
+/* The profile named name (len bytes, not NUL-terminated); "" is the
+ * default profile.  NULL for an unknown name. */
+const struct pki_profile *profile_get(const char *name, size_t len);
+/* 1 when name may be in a certificate issued under p: p has no whitelist,
+ * or the whitelist matches somewhere in name (Go's Regexp.Find). */
+int profile_name_allowed(
+    const struct pki_profile *p, const char *name, size_t len);
 
 #endif /* COFFER_PROFILE_H */

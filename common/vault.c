@@ -536,8 +536,33 @@ out:
 	return st;
 }
 
+/* The seeds, under the first data key (term 1) or clear. */
+static enum cf_status
+vault_init_seeds(struct vault *v, const uint8_t *dek,
+    const struct vault_seed *seeds, size_t nseeds)
+{
+	enum cf_status st = CF_OK;
+	size_t i;
+
+	for (i = 0; st == CF_OK && i < nseeds; i++)
+		st = seeds[i].clear
+		         ? put_clear(v->st, seeds[i].key, RECORD_META,
+		               seeds[i].pt, seeds[i].len)
+		         : put_sealed(v->st, dek, 1, RECORD_META, seeds[i].key,
+		               seeds[i].pt, seeds[i].len);
+	return st;
+}
+
 enum cf_status
 vault_init(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
+    struct vault_init_result *out)
+{
+	return vault_init_seeded(v, n, t, lifetime, NULL, 0, out);
+}
+
+enum cf_status
+vault_init_seeded(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
+    const struct vault_seed *seeds, size_t nseeds,
     struct vault_init_result *out)
 {
 	struct crypto_rsa *rsa = NULL;
@@ -571,8 +596,9 @@ vault_init(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
 		st = CF_E_ALREADY_INIT;
 		goto out;
 	}
-	if ((st = vault_init_records(
-	         v, id, n, t, root, dek, pub, publen, priv, privlen)) != CF_OK)
+	if ((st = vault_init_records(v, id, n, t, root, dek, pub, publen, priv,
+	         privlen)) != CF_OK ||
+	    (st = vault_init_seeds(v, dek, seeds, nseeds)) != CF_OK)
 		goto out;
 	locked = 0;
 	if (store_commit(v->st) != 0) {

@@ -58,6 +58,18 @@ struct store *vault_store(struct vault *v);
 enum cf_status vault_status(struct vault *v, struct vault_status *out);
 enum cf_status vault_init(struct vault *v, unsigned shares, unsigned threshold,
     int64_t token_lifetime, struct vault_init_result *out);
+/* A record init writes in its own commit (the CA's key and certificate):
+ * sealed under the first data key, or clear (readable while sealed). */
+struct vault_seed {
+	const char *key;
+	const void *pt;
+	size_t len;
+	int clear;
+};
+/* vault_init, writing seeds[0..nseeds) with the init records. */
+enum cf_status vault_init_seeded(struct vault *v, unsigned shares,
+    unsigned threshold, int64_t token_lifetime, const struct vault_seed *seeds,
+    size_t nseeds, struct vault_init_result *out);
 void vault_init_result_free(struct vault_init_result *r);
 /* One share per call (hex or base64 text); out is the status after it.
  * A wrong combination resets the progress and answers CF_E_BAD_REQUEST. */

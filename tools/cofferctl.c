@@ -9,6 +9,10 @@
  *                         (a negative lifetime mints an expired token, for
  * tests) cofferctl [-c config] backup FILE     sealed records, still ciphertext
  *   cofferctl [-c config] restore FILE    into an empty store
+ *   cofferctl [-c config] ca-import [--force] [--share-file FILE]
+ *                         --cert FILE --key FILE
+ *                         an operator's CA: PEM certificate, unencrypted
+ *                         PEM key; the store unsealed, or a share file
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +26,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "limits.h"
+#include "pki.h"
 #include "store.h"
 #include "vault.h"
 
@@ -32,7 +37,9 @@ usage(void)
 	    "usage: cofferctl [-c config] status | unseal | seal |\n"
 	    "       token --share-file FILE [--lifetime S] UID | backup FILE "
 	    "|\n"
-	    "       restore FILE\n");
+	    "       restore FILE |\n"
+	    "       ca-import [--force] [--share-file FILE] --cert FILE "
+	    "--key FILE\n");
 	exit(2);
 }
 
@@ -140,6 +147,106 @@ cmd_token(struct vault *v, const char *file, int64_t lifetime, const char *uid)
 	return 0;
 }
 
+/* A whole PEM file (malloc'd, NUL-terminated), at most PKI_MAX_PEM. */
+static char *
+read_pem(const char *file, size_t *len)
+{
+	char *buf;
+	FILE *f;
+
+	if ((f = fopen(file, "r")) == NULL) {
+		perror(file);
+		return NULL;
+	}
+	if ((buf = malloc(PKI_MAX_PEM + 1)) != NULL) {
+		*len = fread(buf, 1, PKI_MAX_PEM + 1, f);
+		if (ferror(f) || *len > PKI_MAX_PEM) {
+			fprintf(stderr,
+			    "cofferctl: %s: unreadable or larger "
+			    "than %d bytes\n",
+			    file, PKI_MAX_PEM);
+			free(buf);
+			buf = NULL;
+		} else
+			buf[*len] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The store's keys: from the keyholder when unsealed, else one share. */
+static int
+ready_or_unlock(struct vault *v, const char *share_file)
+{
+	char line[256], *shares[1] = {line};
+	FILE *f;
+	int ok;
+
+	if (vault_ready(v) == CF_OK)
+		return 0;
+	if (share_file == NULL) {
+		fprintf(stderr, "cofferctl: the store is sealed; unseal it or "
+		                "give --share-file\n");
+		return -1;
+	}
+	if ((f = fopen(share_file, "r")) == NULL) {
+		perror(share_file);
+		return -1;
+	}
+	ok = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	ok = ok && vault_unlock(v, shares, 1) == CF_OK;
+	crypto_wipe(line, sizeof(line));
+	if (!ok)
+		fprintf(stderr, "cofferctl: the share does not unlock the "
+		                "store\n");
+	return ok ? 0 : -1;
+}
+
+static int
+cmd_ca_import(struct vault *v, int argc, char **argv)
+{
+	const char *cert = NULL, *key = NULL, *share = NULL, *detail = NULL;
+	char *cpem = NULL, *kpem = NULL;
+	size_t clen = 0, klen = 0;
+	int i, force = 0, rc = 1;
+	enum cf_status st;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--force"))
+			force = 1;
+		else if (!strcmp(argv[i], "--cert") && i + 1 < argc)
+			cert = argv[++i];
+		else if (!strcmp(argv[i], "--key") && i + 1 < argc)
+			key = argv[++i];
+		else if (!strcmp(argv[i], "--share-file") && i + 1 < argc)
+			share = argv[++i];
+		else
+			usage();
+	}
+	if (cert == NULL || key == NULL)
+		usage();
+	if ((cpem = read_pem(cert, &clen)) == NULL ||
+	    (kpem = read_pem(key, &klen)) == NULL ||
+	    ready_or_unlock(v, share) != 0)
+		goto out;
+	st = pki_ca_import(v, cpem, clen, kpem, klen, force, &detail);
+	if (st != CF_OK) {
+		fprintf(stderr, "cofferctl: ca-import: %s\n",
+		    detail != NULL ? detail : errors_name(st));
+		goto out;
+	}
+	printf("certificate authority imported\n");
+	rc = 0;
+out:
+	if (kpem != NULL)
+		crypto_wipe(kpem, klen);
+	free(kpem);
+	free(cpem);
+	return rc;
+}
+
 static int
 cmd_backup(struct vault *v, const char *file, int restore)
 {
@@ -211,6 +318,8 @@ main(int argc, char **argv)
 		rc = cmd_backup(v, argv[1], 0);
 	else if (!strcmp(argv[0], "restore") && argc == 2)
 		rc = cmd_backup(v, argv[1], 1);
+	else if (!strcmp(argv[0], "ca-import"))
+		rc = cmd_ca_import(v, argc, argv);
 	else
 		usage();
 	vault_close(v);

@@ -1,0 +1,399 @@
+/* profile.c: see profile.h.  CFSSL's config/config.go is the reference. */
+#include <ctype.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "json.h"
+#include "log.h"
+#include "pki.h"
+#include "profile.h"
+
+#define CONFIG_MAX (1024 * 1024) /* bytes of a signing config file */
+
+/* CFSSL's usage names (config.KeyUsage and config.ExtKeyUsage). */
+static const struct {
+	const char *name;
+	unsigned ku;  /* PROFILE_KU_* */
+	unsigned eku; /* PROFILE_EKU_* */
+} usage_names[] = {
+    {"signing", PROFILE_KU_DIGITAL_SIGNATURE, 0},
+    {"digital signature", PROFILE_KU_DIGITAL_SIGNATURE, 0},
+    {"content commitment", PROFILE_KU_NON_REPUDIATION, 0},
+    {"key encipherment", PROFILE_KU_KEY_ENCIPHERMENT, 0},
+    {"key agreement", PROFILE_KU_KEY_AGREEMENT, 0},
+    {"data encipherment", PROFILE_KU_DATA_ENCIPHERMENT, 0},
+    {"cert sign", PROFILE_KU_KEY_CERT_SIGN, 0},
+    {"crl sign", PROFILE_KU_CRL_SIGN, 0},
+    {"encipher only", PROFILE_KU_ENCIPHER_ONLY, 0},
+    {"decipher only", PROFILE_KU_DECIPHER_ONLY, 0},
+    {"any", 0, PROFILE_EKU_ANY},
+    {"server auth", 0, PROFILE_EKU_SERVER},
+    {"client auth", 0, PROFILE_EKU_CLIENT},
+    {"code signing", 0, PROFILE_EKU_CODE},
+    {"email protection", 0, PROFILE_EKU_EMAIL},
+    {"s/mime", 0, PROFILE_EKU_EMAIL},
+    {"ipsec end system", 0, PROFILE_EKU_IPSEC_ES},
+    {"ipsec tunnel", 0, PROFILE_EKU_IPSEC_TUN},
+    {"ipsec user", 0, PROFILE_EKU_IPSEC_USR},
+    {"timestamping", 0, PROFILE_EKU_TIME},
+    {"ocsp signing", 0, PROFILE_EKU_OCSP},
+};
+
+/* CFSSL knows these two, but no client checks them today and Coffer
+ * does not write them: refused, so nothing is silently left out. */
+static const char *const usages_unsupported[] = {
+    "microsoft sgc", "netscape sgc"};
+
+/* Profile members that change what CFSSL writes into a certificate and
+ * that Coffer does not implement: a warning at load, never silence. */
+static const char *const members_ignored[] = {"backdate", "issuer_urls",
+    "ocsp_url", "crl_url", "ocsp_no_check", "not_before", "not_after",
+    "policies", "allowed_extensions", "copy_extensions", "ct_log_servers",
+    "expiry_timestamp"};
+
+/* CFSSL's DefaultConfig(). */
+static struct pki_profile table[PROFILE_MAX] = {
+    {"", PROFILE_KU_DIGITAL_SIGNATURE | PROFILE_KU_KEY_ENCIPHERMENT,
+        PROFILE_EKU_SERVER | PROFILE_EKU_CLIENT, 8760LL * 3600, "8760h", 0, -1,
+        {"signing", "key encipherment", "server auth", "client auth"}, 4, NULL},
+};
+static regex_t whitelists[PROFILE_MAX];
+static size_t nprofiles = 1; /* table[0] is the default */
+
+/* What POSIX ERE would read differently from Go's RE2 syntax, or NULL. */
+static const char *
+go_only_syntax(const char *re)
+{
+	const char *p;
+
+	for (p = re; *p != '\0'; p++) {
+		if (*p == '\\') {
+			if (isalnum((unsigned char)p[1]))
+				return "Go escapes such as \\d or \\b";
+			if (p[1] != '\0')
+				p++;
+		} else if (*p == '(' && p[1] == '?')
+			return "(?...) flags and groups";
+		else if (strchr("*+?}", *p) != NULL && p[1] == '?')
+			return "lazy quantifiers";
+		else if (*p == '[') {
+			/* A bracket expression: ']' first is literal, [:x:]
+			 * classes nest, a backslash is literal in POSIX. */
+			p += p[1] == '^' ? 2 : 1;
+			if (*p == ']')
+				p++;
+			for (; *p != '\0' && *p != ']'; p++) {
+				if (*p == '\\')
+					return "a backslash inside [...]";
+				if (*p == '[' && strchr(":.=", p[1]) != NULL &&
+				    p[1] != '\0') {
+					const char *e = strchr(p + 2, ']');
+					if (e == NULL)
+						return "an unclosed [...]";
+					p = e;
+				}
+			}
+			if (*p == '\0')
+				return "an unclosed [...]";
+		}
+	}
+	return NULL;
+}
+
+static int
+load_whitelist(const char *file, const char *name, struct json_object *o,
+    struct pki_profile *p, regex_t *re)
+{
+	const char *s, *why;
+	size_t len;
+	int rc;
+
+	rc = cf_json_string(o, "name_whitelist", &s, &len);
+	if (rc == CF_E_NOT_FOUND || (rc == CF_OK && len == 0))
+		return 0;
+	if (rc != CF_OK || memchr(s, '\0', len) != NULL) {
+		lwarnx("%s: profile '%s': name_whitelist must be a string",
+		    file, name);
+		return -1;
+	}
+	if ((why = go_only_syntax(s)) != NULL) {
+		lwarnx("%s: profile '%s': name_whitelist uses %s; Coffer "
+		       "reads it as a POSIX extended regular expression",
+		    file, name, why);
+		return -1;
+	}
+	if (regcomp(re, s, REG_EXTENDED | REG_NOSUB) != 0) {
+		lwarnx("%s: profile '%s': name_whitelist does not compile",
+		    file, name);
+		return -1;
+	}
+	if ((p->whitelist = strdup(s)) == NULL) {
+		regfree(re);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_usage(const char *file, const char *name, const char *u, size_t len,
+    struct pki_profile *p)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(usages_unsupported) / sizeof(char *); i++)
+		if (strlen(usages_unsupported[i]) == len &&
+		    !memcmp(usages_unsupported[i], u, len)) {
+			lwarnx("%s: profile '%s': usage '%s' is not supported",
+			    file, name, usages_unsupported[i]);
+			return -1;
+		}
+	for (i = 0; i < sizeof(usage_names) / sizeof(usage_names[0]); i++)
+		if (strlen(usage_names[i].name) == len &&
+		    !memcmp(usage_names[i].name, u, len))
+			break;
+	if (i == sizeof(usage_names) / sizeof(usage_names[0])) {
+		/* CFSSL skips unknown usages (config.Usages). */
+		lwarnx("%s: profile '%s': unknown usage '%.*s' ignored", file,
+		    name, (int)(len > 64 ? 64 : len), u);
+		return 0;
+	}
+	p->key_usage |= usage_names[i].ku;
+	p->ext_usage |= usage_names[i].eku;
+	p->usages[p->nusages++] = usage_names[i].name;
+	return 0;
+}
+
+static int
+load_usages(const char *file, const char *name, struct json_object *o,
+    struct pki_profile *p)
+{
+	struct json_object *a, *u;
+	size_t i, n;
+
+	if (cf_json_array(o, "usages", &a) != CF_OK ||
+	    (n = json_object_array_length(a)) == 0 || n > PROFILE_USAGES_MAX) {
+		lwarnx("%s: profile '%s': usages must be a list of 1 to %d "
+		       "names",
+		    file, name, PROFILE_USAGES_MAX);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		u = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(u, json_type_string)) {
+			lwarnx("%s: profile '%s': usages must be strings", file,
+			    name);
+			return -1;
+		}
+		if (load_usage(file, name, json_object_get_string(u),
+		        (size_t)json_object_get_string_len(u), p) != 0)
+			return -1;
+	}
+	/* config.validProfile: unknown usages only is no policy. */
+	if (p->nusages == 0) {
+		lwarnx("%s: profile '%s': no known usage", file, name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_expiry(const char *file, const char *name, struct json_object *o,
+    struct pki_profile *p)
+{
+	const char *s;
+	size_t len;
+
+	if (cf_json_string(o, "expiry", &s, &len) != CF_OK || len == 0) {
+		lwarnx("%s: profile '%s': empty expiry string", file, name);
+		return -1;
+	}
+	if (len >= sizeof(p->expiry_text) || memchr(s, '\0', len) != NULL ||
+	    pki_duration(s, &p->expiry) != 0 || p->expiry == 0) {
+		lwarnx("%s: profile '%s': expiry must be a whole Go duration "
+		       "in h, m and s (\"8760h\")",
+		    file, name);
+		return -1;
+	}
+	memcpy(p->expiry_text, s, len + 1);
+	return 0;
+}
+
+/* ca_constraint: {is_ca, max_path_len, max_path_len_zero}, read as Go's
+ * x509 template reads them: a limit when max_path_len > 0, or 0 when
+ * max_path_len_zero says so; otherwise none. */
+static int
+load_ca(const char *file, const char *name, struct json_object *o,
+    struct pki_profile *p)
+{
+	struct json_object *c;
+	int64_t max = 0;
+	int zero = 0;
+	enum cf_status st;
+
+	p->max_path_len = -1;
+	st = cf_json_object(o, "ca_constraint", &c);
+	if (st == CF_E_NOT_FOUND)
+		return 0;
+	if (st != CF_OK ||
+	    cf_json_bool(c, "is_ca", &p->is_ca) == CF_E_BAD_JSON ||
+	    cf_json_int(c, "max_path_len", -1, 255, &max) == CF_E_BAD_JSON ||
+	    cf_json_bool(c, "max_path_len_zero", &zero) == CF_E_BAD_JSON) {
+		lwarnx("%s: profile '%s': ca_constraint must be {is_ca, "
+		       "max_path_len (0-255), max_path_len_zero}",
+		    file, name);
+		return -1;
+	}
+	if (max > 0)
+		p->max_path_len = (int)max;
+	else if (max == 0 && zero)
+		p->max_path_len = 0;
+	return 0;
+}
+
+static int
+load_profile(const char *file, const char *name, struct json_object *o,
+    struct pki_profile *p, regex_t *re)
+{
+	size_t i;
+	struct json_object *m;
+
+	if (!json_object_is_type(o, json_type_object)) {
+		lwarnx("%s: profile '%s' is not an object", file, name);
+		return -1;
+	}
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	for (i = 0; i < sizeof(members_ignored) / sizeof(char *); i++)
+		if (json_object_object_get_ex(o, members_ignored[i], &m))
+			lwarnx("%s: profile '%s': '%s' is not supported and "
+			       "is ignored",
+			    file, name, members_ignored[i]);
+	if (load_usages(file, name, o, p) != 0 ||
+	    load_expiry(file, name, o, p) != 0 ||
+	    load_ca(file, name, o, p) != 0)
+		return -1;
+	return load_whitelist(file, name, o, p, re);
+}
+
+static int
+profile_name_ok(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (len == 0 || len >= PROFILE_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)name[i] < ' ' || name[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+load_signing(const char *file, struct json_object *signing)
+{
+	struct json_object *def, *profiles;
+	enum cf_status st;
+
+	st = cf_json_object(signing, "default", &def);
+	if (st == CF_E_BAD_JSON ||
+	    (st == CF_OK && load_profile(file, "default", def, &table[0],
+	                        &whitelists[0]) != 0))
+		return -1;
+	table[0].name[0] = '\0';
+	st = cf_json_object(signing, "profiles", &profiles);
+	if (st == CF_E_NOT_FOUND)
+		return 0;
+	if (st != CF_OK) {
+		lwarnx("%s: signing.profiles must be an object", file);
+		return -1;
+	}
+	json_object_object_foreach(profiles, name, o)
+	{
+		if (nprofiles == PROFILE_MAX || !profile_name_ok(name)) {
+			lwarnx("%s: at most %d profiles, named with 1 to %d "
+			       "printable bytes",
+			    file, PROFILE_MAX - 1, PROFILE_NAME_MAX - 1);
+			return -1;
+		}
+		if (load_profile(file, name, o, &table[nprofiles],
+		        &whitelists[nprofiles]) != 0)
+			return -1;
+		nprofiles++;
+	}
+	return 0;
+}
+
+int
+profile_load(const char *path)
+{
+	struct json_object *cfg = NULL, *signing;
+	char *buf = NULL;
+	size_t len;
+	FILE *f;
+	int rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		lwarn("ca_profiles: %s", path);
+		return -1;
+	}
+	if ((buf = malloc(CONFIG_MAX + 1)) == NULL)
+		goto out;
+	len = fread(buf, 1, CONFIG_MAX + 1, f);
+	if (ferror(f) || len > CONFIG_MAX) {
+		lwarnx("%s: unreadable, or larger than %d bytes", path,
+		    CONFIG_MAX);
+		goto out;
+	}
+	if (cf_json_parse(buf, len, &cfg) != CF_OK) {
+		lwarnx(
+		    "%s: not a JSON object (a cfssl config is expected)", path);
+		goto out;
+	}
+	if (cf_json_object(cfg, "signing", &signing) != CF_OK) {
+		lwarnx("%s: no \"signing\" object: not a cfssl config", path);
+		goto out;
+	}
+	rc = load_signing(path, signing);
+	if (rc == 0)
+		linfo("%s: %zu signing profiles besides the default", path,
+		    nprofiles - 1);
+out:
+	json_object_put(cfg);
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
+const struct pki_profile *
+profile_get(const char *name, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return &table[0];
+	for (i = 1; i < nprofiles; i++)
+		if (strlen(table[i].name) == len &&
+		    !memcmp(table[i].name, name, len))
+			return &table[i];
+	return NULL;
+}
+
+int
+profile_name_allowed(const struct pki_profile *p, const char *name, size_t len)
+{
+	char buf[PKI_MAX_HOST + 1];
+	size_t i = (size_t)(p - table);
+
+	if (p->whitelist == NULL)
+		return 1;
+	if (i >= nprofiles || len >= sizeof(buf) ||
+	    memchr(name, '\0', len) != NULL)
+		return 0;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	return regexec(&whitelists[i], buf, 0, NULL, 0) == 0;
+}
