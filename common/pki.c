@@ -1287,7 +1287,7 @@ issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 	struct x509_tbs t;
 	uint8_t name[NAME_MAX_DER];
 	char *pem = NULL;
-	size_t pemlen = 0, cap;
+	size_t pemlen = 0, cap, i;
 	int hosts;
 	enum cf_status st;
 
@@ -1331,8 +1331,11 @@ issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 	t.sans = sans.s;
 	t.nsans = sans.n;
 	t.sigalg = x509_signer_alg(cache.signer);
-	cap = c.derlen + cache.issuerlen + sizeof(name) +
-	      PKI_MAX_HOSTS * (PKI_MAX_HOST + 4) + 1024;
+	/* Every variable part's size, plus room for the fixed ones: small
+	 * enough that malloc never maps fresh pages for it. */
+	cap = t.issuer.len + t.subject.len + t.spki.len + 1024;
+	for (i = 0; i < sans.n; i++)
+		cap += sans.s[i].len + 8;
 	if ((st = encode_cert(&t, cap, &pem, &pemlen)) != CF_OK ||
 	    (st = record_cert(v, t.serial, sizeof(t.serial), cache.ski,
 	         cache.skilen, t.not_before, t.not_after, pem, pemlen)) !=
