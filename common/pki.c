@@ -1,4 +1,4 @@
-/* pki.c: see pki.h.  With crypto.c, the only file that includes GnuTLS. */
+/* pki.c: see pki.h. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,14 +2,19 @@
  * pki.h: Coffer's certificate authority: the CA key pair, X.509 issuing
  * from CSRs, certificate records, revocation and the CRL.
  *
- * pki.c is, with crypto.c, the only file that includes GnuTLS: X.509 and
- * PKCS#10 parsing and encoding live here, every other primitive in crypto.c.
+ * pki.c holds the CA's policy and records; the certificate itself is
+ * parsed and encoded by csr.c, x509.c and der.c, and ECDSA P-256 is done
+ * by ecp256.c.  GnuTLS does everything else (other key types, CA making,
+ * CRLs, reading certificates for certinfo and bundle).
  *
  * Invariants:
  *   - The CA is made on first use with an unsealed store (ECDSA P-256),
  *     under the store's write lock, so exactly one process creates it.
  *     Its private key is the sealed record m:cakey; its certificate is the
  *     clear record m:cacert, readable while sealed.
+ *   - Each process parses the CA key once per unseal and keeps it only
+ *     while vault_epoch() is the one it was parsed in and the CA
+ *     certificate is unchanged; both are checked on every signing request.
  *   - A CSR's signature is verified before anything else is taken from it;
  *     its key must be RSA 2048-8192, ECDSA P-256/384/521 or Ed25519.
  *   - Hosts (SANs) are DNS names, IP addresses or e-mail addresses, each
