@@ -3,6 +3,7 @@
  * the certificate encoder and the CA signer, each judged by GnuTLS: what we
  * write must import, say field for field what we meant, and verify.
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -272,6 +273,45 @@ test_csr_p256_fast_path(void)
 	gnutls_privkey_deinit(k);
 }
 
+/* The PEM forms clients send: GnuTLS's "NEW" header (make_csr), the
+ * plain one, text before it. */
+static void
+test_csr_pem_forms(void)
+{
+	gnutls_privkey_t k = new_key(GNUTLS_PK_ECDSA, 256);
+	size_t len, n;
+	char *pem = make_csr(k, GNUTLS_DIG_SHA256, &len), *alt, *body, *end;
+	gnutls_datum_t in, der, out;
+	struct csr c;
+
+	body = strstr(pem, "\n") + 1;
+	end = strstr(pem, "-----END");
+	alt = malloc(len + 200);
+	n = (size_t)snprintf(alt, len + 200,
+	    "Subject: svc\n-----BEGIN CERTIFICATE REQUEST-----\n%.*s"
+	    "-----END CERTIFICATE REQUEST-----\n",
+	    (int)(end - body), body);
+	CHECK(csr_parse(alt, n, &c) == CSR_OK && csr_verify(&c) == CSR_OK,
+	    "CERTIFICATE REQUEST, after other text");
+	csr_free(&c);
+	/* One more DER byte after the request: not a request. */
+	in.data = (unsigned char *)pem;
+	in.size = (unsigned)len;
+	if (gnutls_pem_base64_decode2(NULL, &in, &der) < 0 ||
+	    (der.data = gnutls_realloc(der.data, der.size + 1)) == NULL)
+		abort();
+	der.data[der.size++] = 0;
+	if (gnutls_pem_base64_encode2("CERTIFICATE REQUEST", &der, &out) < 0)
+		abort();
+	CHECK(csr_parse((char *)out.data, out.size, &c) == CSR_PARSE,
+	    "trailing bytes are 9003");
+	gnutls_free(der.data);
+	gnutls_free(out.data);
+	free(alt);
+	free(pem);
+	gnutls_privkey_deinit(k);
+}
+
 static void
 test_csr_other_keys_through_gnutls(void)
 {
@@ -528,6 +568,7 @@ main(void)
 	test_der_times();
 	test_der_reader_is_strict();
 	test_csr_p256_fast_path();
+	test_csr_pem_forms();
 	test_csr_other_keys_through_gnutls();
 	test_certificates_by_ca_key_type();
 	test_ecp256_refuses_a_point_off_the_curve();
