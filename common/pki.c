@@ -12,8 +12,8 @@
 #include <json-c/json.h>
 
 #include "codec.h"
-#include "csr.h"
 #include "crypto.h"
+#include "csr.h"
 #include "json.h"
 #include "log.h"
 #include "pki.h"
@@ -23,15 +23,17 @@
 #include "vault.h"
 #include "x509.h"
 
-#define CA_KEY       "m:cakey"
-#define CA_CERT      "m:cacert"
-#define SEEN_PFX     "m:seen:"
-#define CERT_PFX     "c:"
-#define BACKDATE     300 /* seconds: CFSSL backdates notBefore 5 minutes */
-#define MAX_DN       64  /* X.520 upper bound of CN, O, OU, L, ST */
-#define ID_LEN       20  /* SHA-1 key identifiers */
-#define CA_CN        "Coffer CA"
-#define DUR_LIMIT    (100LL * 366 * 86400)
+#define CA_KEY    "m:cakey"
+#define CA_CERT   "m:cacert"
+#define SEEN_PFX  "m:seen:"
+#define CERT_PFX  "c:"
+#define BACKDATE  300 /* seconds: CFSSL backdates notBefore 5 minutes */
+#define MAX_DN    64  /* X.520 upper bound of CN, O, OU, L, ST */
+#define ID_LEN    20  /* SHA-1 key identifiers */
+#define CA_CN     "Coffer CA"
+#define DUR_LIMIT (100LL * 366 * 86400)
+
+/* Issuing (issue() and its helpers). */
 #define HOSTS_FULL   (-100000) /* a SAN setter's "no room" */
 #define NAME_MAX_DER 8192      /* a subject built from JSON */
 
