@@ -1,4 +1,4 @@
-/* pki.c: see pki.h.  With crypto.c, the only file that includes GnuTLS. */
+/* pki.c: see pki.h. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 
 #include "codec.h"
 #include "crypto.h"
+#include "csr.h"
 #include "json.h"
 #include "log.h"
 #include "pki.h"
@@ -20,6 +21,7 @@
 #include "record.h"
 #include "store.h"
 #include "vault.h"
+#include "x509.h"
 
 #define CA_KEY    "m:cakey"
 #define CA_CERT   "m:cacert"
@@ -30,6 +32,10 @@
 #define ID_LEN    20  /* SHA-1 key identifiers */
 #define CA_CN     "Coffer CA"
 #define DUR_LIMIT (100LL * 366 * 86400)
+
+/* Issuing (issue() and its helpers). */
+#define HOSTS_FULL   (-100000) /* a SAN setter's "no room" */
+#define NAME_MAX_DER 8192      /* a subject built from JSON */
 
 /* The key algorithms a CA may be made with (ca_key; all of them keys
  * CFSSL's initca makes too), and the one chosen; set once at start-up. */
@@ -888,11 +894,45 @@ record_cert(struct vault *v, const uint8_t *serial, size_t slen,
 /* Apply CN and names[] ({C,ST,L,O,OU}) of a CFSSL CSR JSON to a setter. */
 typedef int (*dn_setter)(void *obj, const char *oid, const void *v, size_t n);
 
+/* An attribute of a certificate's subject, into an open Name (der_w). */
 static int
-set_crt_dn(void *obj, const char *oid, const void *v, size_t n)
+set_der_dn(void *obj, const char *oid, const void *v, size_t n)
 {
-	return gnutls_x509_crt_set_dn_by_oid(
-	    (gnutls_x509_crt_t)obj, oid, 0, v, (unsigned)n);
+	static const struct {
+		const char *oid;
+		uint8_t der[5];
+	} oids[] = {
+	    {GNUTLS_OID_X520_COUNTRY_NAME, {0x06, 0x03, 0x55, 0x04, 0x06}},
+	    {GNUTLS_OID_X520_STATE_OR_PROVINCE_NAME,
+	        {0x06, 0x03, 0x55, 0x04, 0x08}},
+	    {GNUTLS_OID_X520_LOCALITY_NAME, {0x06, 0x03, 0x55, 0x04, 0x07}},
+	    {GNUTLS_OID_X520_ORGANIZATION_NAME, {0x06, 0x03, 0x55, 0x04, 0x0a}},
+	    {GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME,
+	        {0x06, 0x03, 0x55, 0x04, 0x0b}},
+	    {GNUTLS_OID_X520_COMMON_NAME, {0x06, 0x03, 0x55, 0x04, 0x03}},
+	};
+	static const char printable[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                "abcdefghijklmnopqrstuvwxyz"
+	                                "0123456789 '()+,-./:=?";
+	struct der_w *w = obj;
+	const char *s = v;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(oids) / sizeof(oids[0]); i++)
+		if (!strcmp(oids[i].oid, oid))
+			break;
+	if (i == sizeof(oids) / sizeof(oids[0]))
+		return -1;
+	/* countryName is a PrintableString (X.520); the rest UTF-8. */
+	if (i == 0) {
+		for (k = 0; k < n; k++)
+			if (s[k] == '\0' || strchr(printable, s[k]) == NULL)
+				return -1;
+	} else if (!codec_utf8_valid(s, n))
+		return -1;
+	x509_name_part(w, oids[i].der, sizeof(oids[i].der),
+	    i == 0 ? DER_PRINTABLE : DER_UTF8, s, n);
+	return w->err ? -1 : 0;
 }
 
 static int
@@ -969,12 +1009,36 @@ apply_subject(
 typedef int (*san_setter)(
     void *obj, gnutls_x509_subject_alt_name_t t, const void *v, size_t n);
 
+/* The SANs of one certificate; IP bytes are copied, names borrowed from
+ * the request. */
+struct san_list {
+	struct x509_san s[PKI_MAX_HOSTS];
+	uint8_t ip[PKI_MAX_HOSTS][16];
+	size_t n;
+};
+
 static int
-set_crt_san(
+set_list_san(
     void *obj, gnutls_x509_subject_alt_name_t t, const void *v, size_t n)
 {
-	return gnutls_x509_crt_set_subject_alt_name(
-	    (gnutls_x509_crt_t)obj, t, v, (unsigned)n, GNUTLS_FSAN_APPEND);
+	struct san_list *l = obj;
+	struct x509_san *e;
+
+	if (l->n == PKI_MAX_HOSTS)
+		return HOSTS_FULL;
+	e = &l->s[l->n];
+	e->p = v;
+	e->len = n;
+	if (t == GNUTLS_SAN_IPADDRESS) {
+		if (n > sizeof(l->ip[0]))
+			return -1;
+		memcpy(l->ip[l->n], v, n);
+		e->p = l->ip[l->n];
+		e->tag = DER_CTX(7);
+	} else
+		e->tag = t == GNUTLS_SAN_RFC822NAME ? DER_CTX(1) : DER_CTX(2);
+	l->n++;
+	return 0;
 }
 
 static int
@@ -1008,6 +1072,10 @@ add_host(
 	default:
 		*detail = "5300 invalid host: hosts are DNS names, IP "
 		          "addresses or e-mail addresses";
+		return CF_E_BAD_REQUEST;
+	}
+	if (rc == HOSTS_FULL) {
+		*detail = "5300 at most 100 hosts";
 		return CF_E_BAD_REQUEST;
 	}
 	return gt(rc, "set_subject_alt_name") < 0 ? CF_E_INTERNAL : CF_OK;
@@ -1074,36 +1142,34 @@ apply_hosts(struct json_object *o, san_setter set, void *obj, int *given,
 
 /* The CSR's own SANs, validated like request hosts. */
 static enum cf_status
-copy_csr_sans(gnutls_x509_crq_t crq, gnutls_x509_crt_t crt, const char **detail)
+copy_csr_sans(const struct csr *c, struct san_list *l, const char **detail)
 {
-	char buf[PKI_MAX_HOST + 1];
-	size_t len;
-	unsigned i, type;
-	int rc;
+	struct der_r names = c->sans, v;
+	unsigned tag;
+	size_t i;
 
-	for (i = 0; i < PKI_MAX_HOSTS + 1; i++) {
-		len = sizeof(buf);
-		rc = gnutls_x509_crq_get_subject_alt_name(
-		    crq, i, buf, &len, &type, NULL);
-		if (rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			return CF_OK;
-		if (rc < 0 || i == PKI_MAX_HOSTS) {
+	while (names.len > 0) {
+		if (der_next(&names, &tag, &v, NULL) != 0 ||
+		    l->n == PKI_MAX_HOSTS) {
 			*detail = "5300 invalid subject alternative name in "
 			          "the certificate request";
 			return CF_E_BAD_REQUEST;
 		}
-		if (type == GNUTLS_SAN_IPADDRESS && (len == 4 || len == 16))
-			rc = set_crt_san(crt, GNUTLS_SAN_IPADDRESS, buf, len);
-		else if ((type == GNUTLS_SAN_DNSNAME && dns_valid(buf, len)) ||
-		         type == GNUTLS_SAN_RFC822NAME)
-			rc = set_crt_san(crt, type, buf, len);
-		else {
+		for (i = 0; tag == DER_CTX(1) && i < v.len; i++)
+			if (v.p[i] <= ' ' || v.p[i] > '~')
+				break;
+		if (!(tag == DER_CTX(7) && (v.len == 4 || v.len == 16)) &&
+		    !(tag == DER_CTX(2) &&
+		        dns_valid((const char *)v.p, v.len)) &&
+		    !(tag == DER_CTX(1) && v.len > 0 && i == v.len)) {
 			*detail =
 			    "5300 invalid host in the certificate request";
 			return CF_E_BAD_REQUEST;
 		}
-		if (gt(rc, "set_subject_alt_name") < 0)
-			return CF_E_INTERNAL;
+		l->s[l->n].tag = tag;
+		l->s[l->n].p = v.p;
+		l->s[l->n].len = v.len;
+		l->n++;
 	}
 	return CF_OK;
 }
@@ -1131,25 +1197,6 @@ key_allowed(int pk, unsigned bits, const char **detail)
 
 /* ---- signing ---- */
 
-/* The profile's extended key usages, in PROFILE_EKU_* bit order. */
-static int
-set_ekus(gnutls_x509_crt_t crt, unsigned ext_usage)
-{
-	static const char *const oids[] = {GNUTLS_KP_TLS_WWW_SERVER,
-	    GNUTLS_KP_TLS_WWW_CLIENT, GNUTLS_KP_CODE_SIGNING,
-	    GNUTLS_KP_EMAIL_PROTECTION, "1.3.6.1.5.5.7.3.5",
-	    "1.3.6.1.5.5.7.3.6", "1.3.6.1.5.5.7.3.7", GNUTLS_KP_TIME_STAMPING,
-	    GNUTLS_KP_OCSP_SIGNING, GNUTLS_KP_ANY};
-	size_t i;
-
-	for (i = 0; i < sizeof(oids) / sizeof(oids[0]); i++)
-		if ((ext_usage & (1u << i)) &&
-		    gt(gnutls_x509_crt_set_key_purpose_oid(crt, oids[i], 0),
-		        "eku") < 0)
-			return -1;
-	return 0;
-}
-
 struct issue {
 	const char *csr;
 	size_t csrlen;
@@ -1158,48 +1205,249 @@ struct issue {
 };
 
 static enum cf_status
-crq_import(
-    const char *pem, size_t len, gnutls_x509_crq_t *out, const char **detail)
+crq_import(const char *pem, size_t len, struct csr *c, const char **detail)
 {
-	gnutls_datum_t d = {(unsigned char *)pem, (unsigned)len};
-	gnutls_x509_crq_t crq = NULL;
-
-	if (len > PKI_MAX_PEM ||
-	    (strstr(pem, "-----BEGIN CERTIFICATE REQUEST-----") == NULL &&
-	        strstr(pem, "-----BEGIN NEW CERTIFICATE REQUEST-----") ==
-	            NULL)) {
+	switch (csr_parse(pem, len, c)) {
+	case CSR_OK:
+		return CF_OK;
+	case CSR_DECODE:
 		*detail = "9002 failed to decode the certificate request";
 		return CF_E_BAD_REQUEST;
-	}
-	if (gnutls_x509_crq_init(&crq) < 0)
-		return CF_E_INTERNAL;
-	if (gnutls_x509_crq_import(crq, &d, GNUTLS_X509_FMT_PEM) < 0) {
-		gnutls_x509_crq_deinit(crq);
+	case CSR_PARSE:
 		*detail = "9003 failed to parse the certificate request";
 		return CF_E_BAD_REQUEST;
+	default:
+		return CF_E_INTERNAL;
 	}
-	*out = crq;
+}
+
+/* The signature first: nothing is taken from an unverified CSR. */
+static enum cf_status
+crq_check(const struct csr *c, const char **detail)
+{
+	unsigned bits = 0;
+	int pk;
+
+	switch (csr_verify(c)) {
+	case CSR_OK:
+		break;
+	case CSR_BAD_SIG:
+		*detail = "9300 the certificate request's signature does not "
+		          "verify";
+		return CF_E_BAD_REQUEST;
+	case CSR_PARSE:
+		*detail = "9003 failed to parse the certificate request";
+		return CF_E_BAD_REQUEST;
+	default:
+		return CF_E_INTERNAL;
+	}
+	if (csr_key(c, &pk, &bits) != 0)
+		return CF_E_INTERNAL;
+	return key_allowed(pk, bits, detail);
+}
+
+/*
+ * This process's CA, parsed once per unseal rather than per request (its
+ * PEM key import alone cost more than the signature).  It is good while
+ * the vault's epoch is the one it was made in and the CA certificate is
+ * the one it was made from (an import replaces both); every request checks
+ * both, and drops it the moment the store is found sealed.
+ */
+struct ca_cache {
+	struct x509_signer *signer;
+	char *pem; /* the CA certificate */
+	size_t pemlen;
+	uint8_t *issuer; /* its subject Name, DER */
+	size_t issuerlen;
+	uint8_t ski[ID_LEN];
+	size_t skilen;
+	int64_t not_after;
+	int32_t epoch;
+};
+
+static struct ca_cache cache;
+
+static void
+cache_drop(void)
+{
+	x509_signer_free(cache.signer);
+	free(cache.pem);
+	free(cache.issuer);
+	memset(&cache, 0, sizeof(cache));
+}
+
+/* The CA's subject key id, else (an imported CA without one) its key's. */
+static int
+cache_ski(gnutls_x509_crt_t crt)
+{
+	unsigned crit;
+
+	cache.skilen = sizeof(cache.ski);
+	if (gnutls_x509_crt_get_subject_key_id(
+	        crt, cache.ski, &cache.skilen, &crit) >= 0)
+		return 0;
+	cache.skilen = sizeof(cache.ski);
+	return gt(gnutls_x509_crt_get_key_id(
+	              crt, GNUTLS_KEYID_USE_SHA1, cache.ski, &cache.skilen),
+	    "CA key id");
+}
+
+static enum cf_status
+cache_fill(struct vault *v, int32_t epoch)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t d, dn = {NULL, 0};
+	uint8_t *key = NULL;
+	size_t keylen = 0;
+	enum cf_status st;
+
+	if ((st = ca_read(v, &key, &keylen, &cache.pem, &cache.pemlen)) ==
+	        CF_E_NOT_FOUND &&
+	    (st = pki_ca_ensure(v)) == CF_OK)
+		st = ca_read(v, &key, &keylen, &cache.pem, &cache.pemlen);
+	if (st != CF_OK)
+		goto out;
+	st = CF_E_INTERNAL;
+	d.data = (unsigned char *)cache.pem;
+	d.size = (unsigned)cache.pemlen;
+	if (x509_signer_new(key, keylen, &cache.signer) != 0 ||
+	    gt(gnutls_x509_crt_init(&crt), "crt_init") < 0 ||
+	    gt(gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM),
+	        "import CA certificate") < 0 ||
+	    gt(gnutls_x509_crt_get_raw_dn(crt, &dn), "CA subject") < 0 ||
+	    cache_ski(crt) < 0 || (cache.issuer = malloc(dn.size)) == NULL)
+		goto out;
+	memcpy(cache.issuer, dn.data, dn.size);
+	cache.issuerlen = dn.size;
+	cache.not_after = gnutls_x509_crt_get_expiration_time(crt);
+	cache.epoch = epoch;
+	st = CF_OK;
+out:
+	if (st != CF_OK)
+		cache_drop();
+	gnutls_free(dn.data);
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	record_free(key, keylen);
+	return st;
+}
+
+static enum cf_status
+ca_current(struct vault *v)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	int32_t epoch;
+	int same;
+	enum cf_status st;
+
+	if ((st = vault_ready(v)) != CF_OK) {
+		cache_drop();
+		return st;
+	}
+	epoch = vault_epoch(v);
+	if (cache.signer != NULL && epoch != 0 && epoch == cache.epoch) {
+		st = pki_ca_pem(v, &pem, &len);
+		same = st == CF_OK && len == cache.pemlen &&
+		       !memcmp(pem, cache.pem, len);
+		free(pem);
+		if (same)
+			return CF_OK;
+	}
+	cache_drop();
+	return cache_fill(v, epoch);
+}
+
+/* The subject override of a sign request ({CN, names}), as a Name. */
+static enum cf_status
+subject_der(struct json_object *subj, uint8_t *buf, size_t cap,
+    struct der_r *out, const char **detail)
+{
+	struct der_w w;
+	enum cf_status st;
+
+	der_w_init(&w, buf, cap);
+	der_open(&w, DER_SEQUENCE);
+	if ((st = apply_subject(subj, set_der_dn, &w, detail)) != CF_OK)
+		return st;
+	der_close(&w);
+	if (w.err) {
+		*detail = "5300 invalid subject name";
+		return CF_E_BAD_REQUEST;
+	}
+	out->p = buf;
+	out->len = w.len;
 	return CF_OK;
+}
+
+/* The certificate of t, signed by the CA, as PEM (malloc'd). */
+static enum cf_status
+encode_cert(const struct x509_tbs *t, size_t cap, char **pem, size_t *pemlen)
+{
+	uint8_t *buf;
+	size_t tbslen, len;
+	enum cf_status st = CF_E_INTERNAL;
+
+	/* The TBS, then the certificate around it and its signature. */
+	if ((buf = malloc(2 * cap + X509_SIG_MAX + 64)) == NULL)
+		return CF_E_INTERNAL;
+	if (x509_tbs_encode(t, buf, cap, &tbslen) == 0 &&
+	    x509_sign(cache.signer, buf, tbslen, buf + cap,
+	        cap + X509_SIG_MAX + 64, &len) == 0 &&
+	    (*pem = x509_pem(buf + cap, len, pemlen)) != NULL)
+		st = CF_OK;
+	free(buf);
+	return st;
+}
+
+/*
+ * CFSSL's name whitelist (signer/local): the CN, the DNS names and the
+ * e-mail addresses the certificate will carry must each match; IP
+ * addresses are not checked, as in CFSSL.  Called by issue() once the CSR
+ * is verified and the names are final, so the error order stays CFSSL's.
+ */
+static enum cf_status
+whitelist_check(const struct pki_profile *p, const struct der_r *subject,
+    const struct san_list *sans, const char **detail)
+{
+	gnutls_datum_t dn = {
+	    (unsigned char *)subject->p, (unsigned)subject->len};
+	char cn[MAX_DN * 4 + 1];
+	size_t len = sizeof(cn), i;
+
+	if (p->whitelist == NULL)
+		return CF_OK;
+	if (gnutls_x509_rdn_get_by_oid(
+	        &dn, GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn, &len) == 0 &&
+	    len > 0 && !profile_name_allowed(p, cn, len))
+		goto refused;
+	for (i = 0; i < sans->n; i++)
+		if (sans->s[i].tag != DER_CTX(7) &&
+		    !profile_name_allowed(p, sans->s[i].p, sans->s[i].len))
+			goto refused;
+	return CF_OK;
+refused:
+	*detail = "5500 Request does not match policy whitelist";
+	return CF_E_BAD_REQUEST;
 }
 
 static enum cf_status
 issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 {
-	struct pki_ca *ca = NULL;
-	gnutls_x509_crq_t crq = NULL;
-	gnutls_x509_crt_t crt = NULL;
-	gnutls_pubkey_t pub = NULL;
-	gnutls_datum_t pem = {NULL, 0};
+	struct csr c;
 	struct json_object *subj = NULL;
-	uint8_t serial[PKI_SERIAL_LEN], id[ID_LEN];
-	size_t idlen;
-	unsigned bits = 0;
-	int pk, hosts, rc;
-	int64_t nb, na, ca_na;
+	struct san_list sans;
+	struct x509_tbs t;
+	uint8_t name[NAME_MAX_DER];
+	char *pem = NULL;
+	size_t pemlen = 0, cap, i;
+	int hosts;
 	enum cf_status st;
 
-	if ((st = crq_import(in->csr, in->csrlen, &crq, detail)) != CF_OK)
-		goto out;
+	if ((st = crq_import(in->csr, in->csrlen, &c, detail)) != CF_OK)
+		return st;
+	memset(&t, 0, sizeof(t));
+	sans.n = 0;
 	st = cf_json_object(in->req, "subject", &subj);
 	if (st == CF_E_BAD_JSON && is_null(in->req, "subject"))
 		subj = NULL;
@@ -1208,187 +1456,51 @@ issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 		st = CF_E_BAD_REQUEST;
 		goto out;
 	}
-	if (gt(gnutls_x509_crt_init(&crt), "crt_init") < 0) {
-		st = CF_E_INTERNAL;
+	if ((st = crq_check(&c, detail)) != CF_OK ||
+	    (st = ca_current(v)) != CF_OK)
 		goto out;
-	}
-	/* The signature first: nothing is taken from an unverified CSR.
-	 * gnutls_x509_crt_set_crq verifies it before copying the subject and
-	 * key, so the CSR's own subject costs one verification, not two (a
-	 * third of the issuing time: reference/stack-limits.md). */
-	rc = subj != NULL ? gnutls_x509_crq_verify(crq, 0)
-	                  : gnutls_x509_crt_set_crq(crt, crq);
-	if (rc < 0) {
-		*detail = rc == GNUTLS_E_PK_SIG_VERIFY_FAILED
-		              ? "9300 the certificate request's signature does "
-		                "not verify"
-		              : "9003 failed to parse the certificate request";
-		st = CF_E_BAD_REQUEST;
+	t.subject = c.subject;
+	if (subj != NULL && (st = subject_der(subj, name, sizeof(name),
+	                         &t.subject, detail)) != CF_OK)
 		goto out;
-	}
-	st = CF_E_INTERNAL;
-	if (gnutls_pubkey_init(&pub) < 0 ||
-	    gnutls_pubkey_import_x509_crq(pub, crq, 0) < 0)
-		goto out;
-	pk = gnutls_pubkey_get_pk_algorithm(pub, &bits);
-	if ((st = key_allowed(pk, bits, detail)) != CF_OK)
-		goto out;
-	if ((st = ca_load(v, &ca)) != CF_OK)
-		goto out;
-	st = CF_E_INTERNAL;
-	nb = (int64_t)time(NULL) - BACKDATE;
-	na = nb + in->profile->expiry;
-	ca_na = gnutls_x509_crt_get_expiration_time(ca->crt);
-	if (na > ca_na)
-		na = ca_na;
-	if (random_serial(serial) != 0 || key_id(pub, id, &idlen) < 0 ||
-	    gt(gnutls_x509_crt_set_version(crt, 3), "version") < 0 ||
-	    gt(gnutls_x509_crt_set_serial(crt, serial, sizeof(serial)),
-	        "serial") < 0 ||
-	    (subj != NULL &&
-	        gt(gnutls_x509_crt_set_pubkey(crt, pub), "pubkey") < 0) ||
-	    gt(gnutls_x509_crt_set_activation_time(crt, (time_t)nb), "nb") <
-	        0 ||
-	    gt(gnutls_x509_crt_set_expiration_time(crt, (time_t)na), "na") < 0)
-		goto out;
-	if (subj != NULL &&
-	    (st = apply_subject(subj, set_crt_dn, crt, detail)) != CF_OK)
-		goto out;
-	if ((st = apply_hosts(in->req, set_crt_san, crt, &hosts, detail)) !=
+	if ((st = apply_hosts(in->req, set_list_san, &sans, &hosts, detail)) !=
 	        CF_OK ||
-	    (!hosts && (st = copy_csr_sans(crq, crt, detail)) != CF_OK))
+	    (!hosts && (st = copy_csr_sans(&c, &sans, detail)) != CF_OK) ||
+	    (st = whitelist_check(in->profile, &t.subject, &sans, detail)) !=
+	        CF_OK)
 		goto out;
 	st = CF_E_INTERNAL;
-	if (gt(gnutls_x509_crt_set_basic_constraints(crt, in->profile->is_ca,
-	           in->profile->is_ca ? in->profile->max_path_len : -1),
-	        "bc") < 0 ||
-	    (in->profile->key_usage != 0 &&
-	        gt(gnutls_x509_crt_set_key_usage(crt, in->profile->key_usage),
-	            "ku") < 0) ||
-	    set_ekus(crt, in->profile->ext_usage) < 0 ||
-	    gt(gnutls_x509_crt_set_subject_key_id(crt, id, idlen), "ski") < 0 ||
-	    gt(gnutls_x509_crt_set_authority_key_id(crt, ca->ski, ca->skilen),
-	        "aki") < 0 ||
-	    gt(gnutls_x509_crt_privkey_sign(crt, ca->crt, ca->key, ca->dig, 0),
-	        "sign") < 0 ||
-	    gt(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &pem),
-	        "export") < 0)
+	if (random_serial(t.serial) != 0)
 		goto out;
-	if ((st = record_cert(v, serial, sizeof(serial), ca->ski, ca->skilen,
-	         nb, na, (const char *)pem.data, pem.size)) != CF_OK)
+	t.issuer.p = cache.issuer;
+	t.issuer.len = cache.issuerlen;
+	t.not_before = (int64_t)time(NULL) - BACKDATE;
+	t.not_after = t.not_before + in->profile->expiry;
+	if (t.not_after > cache.not_after)
+		t.not_after = cache.not_after;
+	t.spki = c.spki;
+	t.keybits = c.keybits;
+	t.profile = in->profile;
+	memcpy(t.aki, cache.ski, cache.skilen);
+	t.akilen = cache.skilen;
+	t.sans = sans.s;
+	t.nsans = sans.n;
+	t.sigalg = x509_signer_alg(cache.signer);
+	/* Every variable part's size, plus room for the fixed ones: small
+	 * enough that malloc never maps fresh pages for it. */
+	cap = t.issuer.len + t.subject.len + t.spki.len + 1024;
+	for (i = 0; i < sans.n; i++)
+		cap += sans.s[i].len + 8;
+	if ((st = encode_cert(&t, cap, &pem, &pemlen)) != CF_OK ||
+	    (st = record_cert(v, t.serial, sizeof(t.serial), cache.ski,
+	         cache.skilen, t.not_before, t.not_after, pem, pemlen)) !=
+	        CF_OK)
 		goto out;
-	if ((*out = strndup((const char *)pem.data, pem.size)) == NULL)
-		st = CF_E_INTERNAL;
+	*out = pem;
+	pem = NULL;
 out:
-	gnutls_free(pem.data);
-	if (crt != NULL)
-		gnutls_x509_crt_deinit(crt);
-	if (pub != NULL)
-		gnutls_pubkey_deinit(pub);
-	if (crq != NULL)
-		gnutls_x509_crq_deinit(crq);
-	ca_free(ca);
-	return st;
-}
-
-/* What whitelist_check's SAN setter sees. */
-struct names_seen {
-	const struct pki_profile *profile;
-	int refused;
-};
-
-static int
-check_san(void *obj, gnutls_x509_subject_alt_name_t t, const void *v, size_t n)
-{
-	struct names_seen *ns = obj;
-
-	if ((t == GNUTLS_SAN_DNSNAME || t == GNUTLS_SAN_RFC822NAME) &&
-	    !profile_name_allowed(ns->profile, v, n))
-		ns->refused = 1;
-	return 0;
-}
-
-/* The certificate's CN against the whitelist: the request subject's when
- * it has one (issue() then takes nothing from the CSR's subject). */
-static void
-check_cn(gnutls_x509_crq_t crq, struct json_object *subj, struct names_seen *ns)
-{
-	char buf[MAX_DN + 1];
-	const char *cn;
-	size_t len;
-
-	if (subj != NULL) {
-		if (cf_json_string(subj, "CN", &cn, &len) == CF_OK && len > 0)
-			check_san(ns, GNUTLS_SAN_DNSNAME, cn, len);
-		return;
-	}
-	len = sizeof(buf);
-	if (gnutls_x509_crq_get_dn_by_oid(
-	        crq, GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf, &len) >= 0 &&
-	    len > 0)
-		check_san(ns, GNUTLS_SAN_DNSNAME, buf, len);
-}
-
-/* The CSR's own SANs against the whitelist. */
-static void
-check_csr_sans(gnutls_x509_crq_t crq, struct names_seen *ns)
-{
-	char buf[PKI_MAX_HOST + 1];
-	size_t len;
-	unsigned i, type;
-	int rc;
-
-	for (i = 0; i < PKI_MAX_HOSTS; i++) {
-		len = sizeof(buf);
-		rc = gnutls_x509_crq_get_subject_alt_name(
-		    crq, i, buf, &len, &type, NULL);
-		if (rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			break;
-		if (rc >= 0)
-			check_san(
-			    ns, (gnutls_x509_subject_alt_name_t)type, buf, len);
-	}
-}
-
-/*
- * CFSSL's name whitelist (signer/local): the CN, the DNS names and the
- * e-mail addresses of the certificate to be must each match.  They are
- * what issue() writes: the request's subject and hosts, else the CSR's.
- * A CSR that does not parse or verify is left for issue() to refuse with
- * its own error, so the error order stays CFSSL's.
- */
-static enum cf_status
-whitelist_check(const struct issue *in, const char **detail)
-{
-	struct names_seen ns = {in->profile, 0};
-	struct json_object *subj = NULL;
-	gnutls_x509_crq_t crq = NULL;
-	const char *ignored;
-	int given = 0;
-	enum cf_status st;
-
-	if (in->profile->whitelist == NULL)
-		return CF_OK;
-	if (crq_import(in->csr, in->csrlen, &crq, &ignored) != CF_OK)
-		return CF_OK;
-	if (gnutls_x509_crq_verify(crq, 0) < 0) {
-		gnutls_x509_crq_deinit(crq);
-		return CF_OK;
-	}
-	if (cf_json_object(in->req, "subject", &subj) != CF_OK)
-		subj = NULL;
-	/* The request's hosts replace the CSR's SANs. */
-	st = apply_hosts(in->req, check_san, &ns, &given, detail);
-	if (st == CF_OK) {
-		check_cn(crq, subj, &ns);
-		if (!given)
-			check_csr_sans(crq, &ns);
-	}
-	gnutls_x509_crq_deinit(crq);
-	if (st == CF_OK && ns.refused) {
-		*detail = "5500 Request does not match policy whitelist";
-		st = CF_E_BAD_REQUEST;
-	}
+	free(pem);
+	csr_free(&c);
 	return st;
 }
 
@@ -1409,8 +1521,7 @@ pki_sign(struct vault *v, struct json_object *req, struct json_object **result,
 		*detail = "missing parameter 'certificate_request'";
 		return CF_E_BAD_REQUEST;
 	}
-	if ((st = whitelist_check(&in, detail)) != CF_OK ||
-	    (st = issue(v, &in, &cert, detail)) != CF_OK)
+	if ((st = issue(v, &in, &cert, detail)) != CF_OK)
 		return st;
 	*result = json_object_new_object();
 	add_str(*result, "certificate", cert);
@@ -1796,8 +1907,7 @@ pki_newcert(struct vault *v, struct json_object *req,
 	}
 	/* The CSR already carries the hosts: sign it as it is. */
 	in.req = json_object_new_object();
-	if ((st = whitelist_check(&in, detail)) == CF_OK)
-		st = issue(v, &in, &cert, detail);
+	st = issue(v, &in, &cert, detail);
 	json_object_put(in.req);
 	if (st != CF_OK) {
 		json_object_put(r);

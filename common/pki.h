@@ -2,8 +2,10 @@
  * pki.h: Coffer's certificate authority: the CA key pair, X.509 issuing
  * from CSRs, certificate records, revocation and the CRL.
  *
- * pki.c is, with crypto.c, the only file that includes GnuTLS: X.509 and
- * PKCS#10 parsing and encoding live here, every other primitive in crypto.c.
+ * pki.c holds the CA's policy and records; the certificate itself is
+ * parsed and encoded by csr.c, x509.c and der.c, and ECDSA P-256 is done
+ * by ecp256.c.  GnuTLS does everything else (other key types, CA making,
+ * CRLs, reading certificates for certinfo and bundle).
  *
  * Invariants:
  *   - The CA is made at init, in init's own commit (ECDSA P-256 unless
@@ -14,6 +16,9 @@
  *     clear record m:cacert, readable while sealed.  The CA signs with
  *     CFSSL's digest for its key: SHA-256, SHA-384 for RSA 3072 and P-384,
  *     SHA-512 for RSA 4096 and P-521, Ed25519 as itself.
+ *   - Each process parses the CA key once per unseal and keeps it only
+ *     while vault_epoch() is the one it was parsed in and the CA
+ *     certificate is unchanged; both are checked on every signing request.
  *   - A CSR's signature is verified before anything else is taken from it;
  *     its key must be RSA 2048-8192, ECDSA P-256/384/521 or Ed25519.
  *   - Hosts (SANs) are DNS names, IP addresses or e-mail addresses, each

@@ -268,6 +268,12 @@ out:
 	return st;
 }
 
+int32_t
+vault_epoch(struct vault *v)
+{
+	return keyholder_serial(v->kh, KEYHOLDER_ROOT);
+}
+
 const struct crypto_rsa *
 vault_token_key(struct vault *v)
 {

@@ -84,6 +84,10 @@ enum cf_status vault_unlock(struct vault *v, char *const *shares, unsigned k);
  * else CF_E_NOT_INIT or CF_E_SEALED.  Call once per request, outside any
  * store section. */
 enum cf_status vault_ready(struct vault *v);
+/* Which unseal this is: changes at every unseal (the kernel key's serial),
+ * 0 while sealed.  State a process derives from the unsealed store, such
+ * as a parsed CA key, is good only while the epoch it was made in lasts. */
+int32_t vault_epoch(struct vault *v);
 
 /* The token-verification key (borrowed; lives as long as v), or NULL when
  * the store is not initialized. */

@@ -275,6 +275,83 @@ test_sign_hosts_override_the_csr_sans() {
 	    "$(openssl x509 -in "$W/over.pem" -noout -ext subjectAltName | tail -1 | sed 's/^ *//')"
 }
 
+test_sign_subject_override_is_what_openssl_and_certtool_read() {
+	new_csr subj subj.example.com
+	auth_json POST $C/sign "$(sign_body "$W/subj.csr" \
+	    '+ {subject: {CN: "override.example.com", names: [{C: "DE", ST: "Berlin", L: "Mitte", O: "Ops Ünited", OU: "CA"}]}}')"
+	assert_status 200
+	jq -r .result.certificate "$BODY_FILE" >"$W/subj.pem"
+	assertEquals "subject" \
+	    "subject=C = DE, ST = Berlin, L = Mitte, O = Ops \\C3\\9Cnited, OU = CA, CN = override.example.com" \
+	    "$(openssl x509 -in "$W/subj.pem" -noout -subject)"
+	assertEquals "the CSR's SANs stay" "DNS:subj.example.com" \
+	    "$(openssl x509 -in "$W/subj.pem" -noout -ext subjectAltName | tail -1 | sed 's/^ *//')"
+	assertContains "$(certtool -i --infile "$W/subj.pem")" \
+	    "Subject: CN=override.example.com,OU=CA,O=Ops Ünited,L=Mitte,ST=Berlin,C=DE"
+	assertEquals "verifies" "$W/subj.pem: OK" \
+	    "$(openssl verify -CAfile "$W/ca.pem" "$W/subj.pem" 2>&1)"
+}
+
+test_sign_copies_dns_ip_and_email_sans_from_an_openssl_csr() {
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$W/osan.key" -out "$W/osan.csr" -subj "/O=Ops/CN=osan.example.com" \
+	    -addext "subjectAltName=DNS:osan.example.com,IP:10.9.8.7,email:ops@example.com,IP:2001:db8::1" \
+	    2>/dev/null
+	auth_json POST $C/sign "$(sign_body "$W/osan.csr")"
+	assert_status 200
+	jq -r .result.certificate "$BODY_FILE" >"$W/osan.pem"
+	assertEquals "SANs" \
+	    "DNS:osan.example.com, IP Address:10.9.8.7, email:ops@example.com, IP Address:2001:DB8:0:0:0:0:0:1" \
+	    "$(openssl x509 -in "$W/osan.pem" -noout -ext subjectAltName | tail -1 | sed 's/^ *//')"
+	assertEquals "the CSR's subject, verbatim" \
+	    "$(openssl req -in "$W/osan.csr" -noout -subject | sed 's/^subject=//')" \
+	    "$(openssl x509 -in "$W/osan.pem" -noout -subject | sed 's/^subject=//')"
+	assertEquals "the CSR's key" "$(openssl pkey -in "$W/osan.key" -pubout)" \
+	    "$(openssl x509 -in "$W/osan.pem" -noout -pubkey)"
+	certtool --verify --load-ca-certificate "$W/ca.pem" \
+	    --infile "$W/osan.pem" >/dev/null 2>&1
+	assertEquals "certtool verifies the chain" 0 $?
+}
+
+test_sign_p384_and_ed25519_csrs_chain_to_the_ca() {
+	local k
+	for k in "ec -pkeyopt ec_paramgen_curve:P-384" ed25519; do
+		# shellcheck disable=SC2086
+		openssl req -new -newkey $k -nodes -keyout "$W/k.key" \
+		    -out "$W/k.csr" -subj /CN=k.example.com 2>/dev/null
+		auth_json POST $C/sign "$(sign_body "$W/k.csr")"
+		assert_status 200 "$k"
+		jq -r .result.certificate "$BODY_FILE" >"$W/k.pem"
+		assertEquals "$k verifies" "$W/k.pem: OK" \
+		    "$(openssl verify -CAfile "$W/ca.pem" "$W/k.pem" 2>&1)"
+		assertEquals "$k: the CSR's key" \
+		    "$(openssl pkey -in "$W/k.key" -pubout)" \
+		    "$(openssl x509 -in "$W/k.pem" -noout -pubkey)"
+	done
+}
+
+test_no_worker_signs_after_a_seal_and_all_sign_after_the_unseal() {
+	local i
+	new_csr sealed sealed.example.com
+	# Enough requests that every worker has parsed the CA key.
+	for ((i = 0; i < 12; i++)); do
+		auth_json POST $C/sign "$(sign_body "$W/sealed.csr")"
+		assert_status 200 "before the seal"
+	done
+	auth_req PUT /secrets/v1/seal/default
+	assert_status 200
+	for ((i = 0; i < 12; i++)); do
+		auth_json POST $C/sign "$(sign_body "$W/sealed.csr")"
+		assert_status 503 "sealed, request $i"
+	done
+	json_req PUT /secrets/v1/unseal/default "{\"key\":\"${COFFER_SHARES%% *}\"}"
+	assert_status 200
+	for ((i = 0; i < 12; i++)); do
+		auth_json POST $C/sign "$(sign_body "$W/sealed.csr")"
+		assert_status 200 "after the unseal"
+	done
+}
+
 test_oversized_request_is_413_in_the_envelope() {
 	head -c 1100000 /dev/zero | tr '\0' a >"$W/big.txt"
 	jq -n --rawfile s "$W/big.txt" '{certificate_request: $s}' >"$W/big.json"

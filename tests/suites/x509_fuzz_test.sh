@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The hand-written DER and PKCS#10 parsers (common/der.c, common/csr.c)
+# under libFuzzer with ASan and UBSan, from the seed corpus in
+# tests/fuzz/corpus/, for COFFER_FUZZ_SECONDS each (default 10): short, so
+# every test run exercises them; `make fuzz` runs longer.
+. "$(dirname "$0")/../lib.sh"
+
+fuzz() { # fuzz TARGET: build and run one target; asserts it found nothing
+	local out
+	out=$(bash "$COFFER_TOP/tests/fuzz/run.sh" "$COFFER_BUILD" \
+	    "${COFFER_FUZZ_SECONDS:-10}" "$1" 2>&1)
+	assertEquals "fuzz_$1 exit status ($out)" 0 $?
+	assertContains "$out" "nothing found"
+}
+
+test_fuzzing_the_csr_parser_finds_nothing() {
+	fuzz csr
+}
+
+test_fuzzing_the_der_reader_and_writer_finds_nothing() {
+	fuzz der
+}
+
+. /usr/share/shunit2/shunit2
