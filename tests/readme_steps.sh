@@ -133,6 +133,11 @@ stack_call GET http://127.0.0.1/api/v1/secrets/readme "$tmp" \
 result plain-loopback-get "$STACK_STATUS:$(jq -r .data.value "$tmp" 2>/dev/null)"
 [ "$STACK_STATUS" = 200 ] || server_log
 
+# The cfssl CLI signs through Coffer (authsign) as the README shows.
+steps cfssl-cli cfssl-cli || server_log
+result cfssl-cli-sans "$(openssl x509 -in "$tree/svc.pem" -noout -ext \
+    subjectAltName 2>/dev/null | tail -n 1 | tr -d ' ')"
+
 result store-owner "$(stat -c '%a %U' /var/lib/coffer/coffer.db)"
 result program-user "$(ps -o user= -C secrets | sort -u | paste -sd, -)"
 

@@ -50,6 +50,10 @@ assert_walk() {
 	assertEquals "GET over TLS" 200:as-the-readme-says "${R_tls_get:-}"
 	assertEquals "plain GET from loopback" 200:as-the-readme-says \
 	    "${R_plain_loopback_get:-}"
+	assertEquals "the cfssl CLI block (info, sign, gencert, verify)" ok \
+	    "${R_cfssl_cli:-}"
+	assertEquals "the CSR's hosts in the signed certificate" \
+	    DNS:svc.example.com,IPAddress:10.0.0.7 "${R_cfssl_cli_sans:-}"
 	assertEquals "the store's owner and mode" "600 $user" "${R_store_owner:-}"
 	assertEquals "the programs' user" "$user" "${R_program_user:-}"
 	assertEquals "sealed again" 200 "${R_seal:-}"
@@ -75,7 +79,7 @@ test_every_marked_readme_block_is_one_the_steps_run() {
 	local tags
 	tags=$(sed -n 's/^<!-- readme-test: \(.*\) -->$/\1/p' \
 	    "$COFFER_TOP/README.md" | sort | paste -sd' ' -)
-	assertEquals "README markers" "apache-fcgid apache-proxy apache-tls install lighttpd lighttpd-tls store tls-cert user-coffer user-www-data" "$tags"
+	assertEquals "README markers" "apache-fcgid apache-proxy apache-tls cfssl-cli install lighttpd lighttpd-tls store tls-cert user-coffer user-www-data" "$tags"
 }
 
 test_the_readme_packages_are_installed_here() {
