@@ -116,16 +116,22 @@ string_array(char **v, unsigned n)
 	return a;
 }
 
+static const char bad_ca_key[] = "ca_key must be one of ecdsa-256, "
+                                 "ecdsa-384, ecdsa-521, rsa-2048, "
+                                 "rsa-3072, rsa-4096, ed25519";
+
 static enum cf_status
 h_init_put(struct cf_ctx *ctx)
 {
 	static const char *const fields[] = {
-	    "shares", "threshold", "pgp_keys", NULL};
+	    "shares", "threshold", "pgp_keys", "ca_key", NULL};
 	struct vault_init_result r;
 	struct vault_seed ca[PKI_CA_SEEDS];
 	struct vault_status vs;
 	struct json_object *o = NULL, *out, *pgp;
-	const char *store;
+	const char *store, *algo = NULL;
+	char algobuf[16];
+	size_t algolen;
 	int64_t n, t;
 	enum cf_status st;
 
@@ -148,6 +154,20 @@ h_init_put(struct cf_ctx *ctx)
 		st = CF_E_BAD_REQUEST;
 		goto out;
 	}
+	/* Coffer's own member: the CA's key algorithm, else the config's. */
+	st = cf_json_string(o, "ca_key", &algo, &algolen);
+	if (st == CF_E_BAD_JSON ||
+	    (st == CF_OK && algolen >= sizeof(algobuf))) {
+		ctx->detail = bad_ca_key;
+		st = CF_E_BAD_REQUEST;
+		goto out;
+	}
+	if (st == CF_OK) {
+		memcpy(algobuf, algo, algolen);
+		algobuf[algolen] = '\0';
+		algo = algobuf;
+	} else
+		algo = NULL;
 	if (t > n || (n > 1 && t < 2)) {
 		ctx->detail =
 		    "threshold must be at most shares, and at least 2 "
@@ -164,7 +184,9 @@ h_init_put(struct cf_ctx *ctx)
 		st = CF_E_ALREADY_INIT;
 		goto out;
 	}
-	if ((st = pki_ca_new(ca)) != CF_OK)
+	if ((st = pki_ca_new(algo, ca)) == CF_E_BAD_REQUEST)
+		ctx->detail = bad_ca_key;
+	if (st != CF_OK)
 		goto out;
 	st = vault_init_seeded(ctx->app->vault, (unsigned)n, (unsigned)t,
 	    ctx->app->cfg.token_lifetime, ca, PKI_CA_SEEDS, &r);

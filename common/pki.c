@@ -382,17 +382,26 @@ random_serial(uint8_t *s)
 	return 0;
 }
 
-int
-pki_ca_key_set(const char *name)
+static const struct ca_key_spec *
+ca_key_find(const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(ca_keys) / sizeof(ca_keys[0]); i++)
-		if (!strcmp(ca_keys[i].name, name)) {
-			ca_key = &ca_keys[i];
-			return 0;
-		}
-	return -1;
+		if (!strcmp(ca_keys[i].name, name))
+			return &ca_keys[i];
+	return NULL;
+}
+
+int
+pki_ca_key_set(const char *name)
+{
+	const struct ca_key_spec *spec;
+
+	if ((spec = ca_key_find(name)) == NULL)
+		return -1;
+	ca_key = spec;
+	return 0;
 }
 
 /* The digest CFSSL signs with for a CA key (signer.DefaultSigAlgo);
@@ -411,10 +420,11 @@ ca_digest(int pk, unsigned bits)
 	return GNUTLS_DIG_SHA512;
 }
 
-/* A self-signed CA certificate and its key (ca_key), both PEM
+/* A self-signed CA certificate and its key of kind spec, both PEM
  * (gnutls_free). */
 static enum cf_status
-ca_make(gnutls_datum_t *keypem, gnutls_datum_t *certpem)
+ca_make(const struct ca_key_spec *spec, gnutls_datum_t *keypem,
+    gnutls_datum_t *certpem)
 {
 	gnutls_privkey_t key = NULL;
 	gnutls_x509_privkey_t xkey = NULL;
@@ -428,7 +438,7 @@ ca_make(gnutls_datum_t *keypem, gnutls_datum_t *certpem)
 	enum cf_status st = CF_E_INTERNAL;
 
 	if (gt(gnutls_privkey_init(&key), "privkey_init") < 0 ||
-	    gt(gnutls_privkey_generate(key, ca_key->pk, ca_key->bits, 0),
+	    gt(gnutls_privkey_generate(key, spec->pk, spec->bits, 0),
 	        "privkey_generate") < 0 ||
 	    (pk = gnutls_privkey_get_pk_algorithm(key, &bits)) < 0 ||
 	    gt(gnutls_pubkey_init(&pub), "pubkey_init") < 0 ||
@@ -479,13 +489,16 @@ out:
 }
 
 enum cf_status
-pki_ca_new(struct vault_seed *seed)
+pki_ca_new(const char *algo, struct vault_seed *seed)
 {
+	const struct ca_key_spec *spec = ca_key;
 	gnutls_datum_t key = {NULL, 0}, crt = {NULL, 0};
 	enum cf_status st;
 
 	memset(seed, 0, PKI_CA_SEEDS * sizeof(*seed));
-	if ((st = ca_make(&key, &crt)) != CF_OK) {
+	if (algo != NULL && (spec = ca_key_find(algo)) == NULL)
+		return CF_E_BAD_REQUEST;
+	if ((st = ca_make(spec, &key, &crt)) != CF_OK) {
 		if (key.data != NULL)
 			crypto_wipe(key.data, key.size);
 		gnutls_free(key.data);
@@ -499,7 +512,7 @@ pki_ca_new(struct vault_seed *seed)
 	seed[1].pt = crt.data;
 	seed[1].len = crt.size;
 	seed[1].clear = 1;
-	linfo("certificate authority made for init (%s)", ca_key->text);
+	linfo("certificate authority made for init (%s)", spec->text);
 	return CF_OK;
 }
 
@@ -584,7 +597,7 @@ pki_ca_ensure(struct vault *v)
 	}
 	/* Key generation happens before the write lock; a process that
 	 * loses the race throws its key away. */
-	if ((st = ca_make(&key, &crt)) != CF_OK)
+	if ((st = ca_make(ca_key, &key, &crt)) != CF_OK)
 		goto out;
 	if ((st = vault_write_begin(v)) != CF_OK)
 		goto out;

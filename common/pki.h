@@ -62,10 +62,12 @@ struct json_object;
  * or "ed25519".  Set once at start-up (config key ca_key); 0 or -1. */
 int pki_ca_key_set(const char *name);
 /* A new CA for init, as the PKI_CA_SEEDS records init writes with its own:
- * m:cakey (sealed) and m:cacert (clear).  pki_ca_seeds_free wipes them. */
+ * m:cakey (sealed) and m:cacert (clear).  pki_ca_seeds_free wipes them.
+ * algo is one of pki_ca_key_set's names, or NULL for the configured one;
+ * an unknown name is CF_E_BAD_REQUEST. */
 #define PKI_CA_SEEDS 2
 struct vault_seed;
-enum cf_status pki_ca_new(struct vault_seed *seed);
+enum cf_status pki_ca_new(const char *algo, struct vault_seed *seed);
 void pki_ca_seeds_free(struct vault_seed *seed);
 /*
  * Import an operator's CA (PEM certificate and unencrypted PEM key) into

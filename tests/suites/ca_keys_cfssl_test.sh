@@ -149,6 +149,31 @@ test_ed25519_ca_signs_certificates_and_crls_that_verify() {
 	        -noout 2>&1)"
 }
 
+test_init_request_ca_key_chooses_the_cas_algorithm() {
+	coffer_server_start || return 1
+	json_req PUT /secrets/v1/init/default \
+	    '{"shares":1,"threshold":1,"ca_key":"ed25519"}'
+	assert_status 200
+	W=$COFFER_STATE/ca
+	mkdir -p "$W" && chmod 0755 "$W"
+	ca_pem
+	assertEquals "the config says ecdsa-256; the request ed25519" ED25519 \
+	    "$(sigalg "$W/ca.pem")"
+}
+
+test_init_request_with_an_unknown_ca_key_is_a_400_and_initializes_nothing() {
+	coffer_server_start || return 1
+	json_req PUT /secrets/v1/init/default \
+	    '{"shares":1,"threshold":1,"ca_key":"rsa-1024"}'
+	assert_status 400
+	assert_schema dcos-error.json
+	assertContains "$BODY" "ca_key must be one of"
+	json_req PUT /secrets/v1/init/default '{"shares":1,"threshold":1,"ca_key":7}'
+	assert_status 400
+	req GET /secrets/v1/init/default
+	assert_json_eq .initialized false
+}
+
 test_an_unknown_ca_key_stops_the_program() {
 	local dir out rc
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/coffer-cakey.XXXXXX")

@@ -52,7 +52,7 @@ test_init_writes_the_ca(void)
 	struct vault_seed ca[PKI_CA_SEEDS];
 	struct vault *v;
 
-	CHECK(pki_ca_new(ca) == CF_OK, "a CA for init");
+	CHECK(pki_ca_new(NULL, ca) == CF_OK, "a CA for init");
 	CHECK(ca[0].pt != NULL && !ca[0].clear && strstr(ca[0].key, "cakey"),
 	    "the key is a sealed seed");
 	CHECK(ca[1].pt != NULL && ca[1].clear, "the certificate a clear one");
@@ -99,9 +99,10 @@ test_import(void)
 
 	CHECK(pki_ca_key_set("rsa-1024") == -1 && pki_ca_key_set("") == -1,
 	    "unknown CA keys are refused");
-	CHECK(pki_ca_key_set("ed25519") == 0 && pki_ca_new(mine) == CF_OK,
+	CHECK(pki_ca_key_set("ed25519") == 0 && pki_ca_new(NULL, mine) == CF_OK,
 	    "an Ed25519 CA");
-	CHECK(pki_ca_key_set("rsa-2048") == 0 && pki_ca_new(other) == CF_OK,
+	CHECK(
+	    pki_ca_key_set("rsa-2048") == 0 && pki_ca_new(NULL, other) == CF_OK,
 	    "an RSA CA");
 	pki_ca_key_set("ecdsa-256");
 	if (v == NULL || mine[0].pt == NULL || other[0].pt == NULL)
