@@ -1,7 +1,8 @@
 /*
  * crypto.h: every cryptographic primitive Coffer uses, as thin checked
  * wrappers around GnuTLS.  Outside crypto.c, only the CA's X.509 files
- * (pki.c, csr.c, x509.c) include GnuTLS, for its certificate and key API.
+ * (pki.c, cakey.c, certdb.c, certfacts.c, subject.c, csr.c, x509.c)
+ * include GnuTLS, for its certificate and key API.
  *
  * Invariants: a function returns 0 on success and -1 on an internal error,
  * which it has logged to stderr with its name and GnuTLS's reason (never

@@ -2,7 +2,12 @@
  * pki.h: Coffer's certificate authority: the CA key pair, X.509 issuing
  * from CSRs, certificate records, revocation and the CRL.
  *
- * pki.c holds the CA's policy and records; the certificate itself is
+ * Five files implement it, sharing pki_internal.h: pki.c the CFSSL
+ * operations (info, sign, newkey, newcert, bundle, authsign) and the
+ * request's policy; cakey.c the CA's key and certificate (pki_ca_*);
+ * certdb.c the certificate records (certinfo, certificates, revoke, crl);
+ * certfacts.c a certificate's facts as CFSSL's JSON; subject.c the subject
+ * and hosts of a request (pki_host_parse).  The certificate itself is
  * parsed and encoded by csr.c, x509.c and der.c, and ECDSA P-256 is done
  * by ecp256.c.  GnuTLS does everything else (other key types, CA making,
  * CRLs, reading certificates for certinfo and bundle).

@@ -10,7 +10,7 @@
  * basicConstraints (critical), extKeyUsage, subject and authority key ids
  * and the subjectAltName.
  *
- * The signer holds the CA's private key for as long as pki.c keeps it
+ * The signer holds the CA's private key for as long as cakey.c keeps it
  * (never past a seal).  An ECDSA P-256 key signs through ecp256.h; RSA,
  * other curves and Ed25519 through GnuTLS, with CFSSL's choice of digest
  * (signer.DefaultSigAlgo: SHA-256 below RSA-3072, SHA-384 below 4096,
