@@ -1216,6 +1216,11 @@ section_enter(struct store *st, int flags)
 		store_log(__func__, "already in a section");
 		return -1;
 	}
+	/* Read in what other writers published while we need no lock for it
+	 * (see view_current): under the lock, only the records of the
+	 * writers queued ahead of us are left to read. */
+	if (write)
+		(void)view_current(st);
 	/* At open the header, turnstile included, may be garbage. */
 	if (flags & SECTION_OPEN)
 		rc = lock_byte(st, F_RDLCK, LK_RW);
