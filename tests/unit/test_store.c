@@ -853,6 +853,78 @@ test_torn_journal_tail_is_repaired(void)
 	store_close(st);
 }
 
+/* One transaction putting n values of len bytes, under keys prefix<i>. */
+static int
+put_many(struct store *st, const char *prefix, int n, size_t len)
+{
+	char key[64];
+	uint8_t *val;
+	int i, rc = -1;
+
+	if ((val = malloc(len)) == NULL)
+		return -1;
+	memset(val, 'x', len);
+	if (store_begin_write(st) == -1)
+		goto out;
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s%d", prefix, i);
+		if (store_put(st, key, strlen(key), val, len) == -1) {
+			store_abort(st);
+			goto out;
+		}
+	}
+	rc = store_commit(st);
+out:
+	free(val);
+	return rc;
+}
+
+/* Without store_set_checkpoint_bytes: 4 MiB of journal, or a quarter of
+ * a larger gdbm file (every checkpoint copies all of it). */
+static void
+test_checkpoint_threshold_grows_with_the_gdbm_file(void)
+{
+	struct store *st = NULL;
+	const char *path = new_path("ckptshare");
+	uint8_t *v = NULL;
+	size_t vlen = 0;
+	off_t db, quarter;
+	int i;
+
+	CHECK(store_open(path, 1, &st) == 0, "open");
+	if (st == NULL)
+		return;
+	CHECK(put_many(st, "big:", 12, 2u << 20) == 0 &&
+	          store_checkpoint(st) == 0,
+	    "24 MiB of values folded into gdbm");
+	db = file_size(path, "");
+	quarter = db / 4;
+	CHECK(quarter > (5 << 20), "gdbm file over 20 MiB");
+	/* Past 4 MiB, short of the quarter: no checkpoint yet. */
+	for (i = 0;
+	     i < 64 && file_size(path, ".journal") < (4 << 20) + (512 << 10);
+	     i++)
+		if (put_many(st, i % 2 ? "a:" : "b:", 1, 512u << 10) != 0)
+			break;
+	CHECK(file_size(path, ".journal") >= (4 << 20) + (512 << 10) &&
+	          file_size(path, ".journal") < quarter,
+	    "journal kept past 4 MiB");
+	/* Past the quarter: the commit that crosses it folds the journal. */
+	for (i = 0; i < 64 && file_size(path, ".journal") > (1 << 20); i++)
+		if (put_many(st, i % 2 ? "a:" : "b:", 1, 512u << 10) != 0)
+			break;
+	CHECK(file_size(path, ".journal") < (1 << 20) &&
+	          file_size(path, "") >= db,
+	    "journal folded past a quarter of gdbm");
+	CHECK(store_begin_read(st) == 0 &&
+	          store_get(st, "a:0", 3, &v, &vlen) == 0 &&
+	          vlen == (512u << 10) && v[vlen - 1] == 'x',
+	    "the last value reads back");
+	store_end_read(st);
+	free(v);
+	store_close(st);
+}
+
 /*
  * A journal written by the bytewise table CRC32C of earlier builds (one
  * record: two puts), byte for byte: the CRCs of the header and of the
@@ -1190,6 +1262,7 @@ main(void)
 	test_lock_free_readers_see_every_acknowledged_commit();
 	test_checkpoints_keep_everything_readable();
 	test_checkpoints_during_concurrent_writes_lose_nothing();
+	test_checkpoint_threshold_grows_with_the_gdbm_file();
 	test_iterate_visits_live_keys_with_prefix();
 	test_reopen_after_close_keeps_data();
 	test_torn_journal_tail_is_repaired();
