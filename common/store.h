@@ -53,7 +53,7 @@
 #define STORE_MAX_KEY          65536    /* bytes in a key */
 #define STORE_MAX_VALUE        2097152  /* 2 MiB: bytes in a value */
 #define STORE_MAX_TXN          67108864 /* 64 MiB: one encoded transaction */
-#define STORE_CHECKPOINT_BYTES 4194304  /* 4 MiB of journal: checkpoint */
+#define STORE_CHECKPOINT_BYTES 4194304  /* 4 MiB: least journal folded */
 
 struct store;
 
@@ -66,8 +66,12 @@ int store_open(const char *path, int create, struct store **out);
 /* Ends any open section (discarding its transaction) and frees st.  NULL-safe.
  */
 void store_close(struct store *st);
-/* Journal size (bytes of records) after which a commit folds the journal into
- * gdbm. */
+/*
+ * Journal size (bytes of records) after which a commit folds the journal into
+ * gdbm.  By default STORE_CHECKPOINT_BYTES or a quarter of the gdbm file,
+ * whichever is larger, up to 16 MiB (each checkpoint copies the whole file);
+ * this fixes it instead.
+ */
 void store_set_checkpoint_bytes(struct store *st, size_t bytes);
 
 /* A fresh view (see above: usually without a lock).  0 or -1.  One section

@@ -853,6 +853,123 @@ test_torn_journal_tail_is_repaired(void)
 	store_close(st);
 }
 
+/* One transaction putting n values of len bytes, under keys prefix<i>. */
+static int
+put_many(struct store *st, const char *prefix, int n, size_t len)
+{
+	char key[64];
+	uint8_t *val;
+	int i, rc = -1;
+
+	if ((val = malloc(len)) == NULL)
+		return -1;
+	memset(val, 'x', len);
+	if (store_begin_write(st) == -1)
+		goto out;
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s%d", prefix, i);
+		if (store_put(st, key, strlen(key), val, len) == -1) {
+			store_abort(st);
+			goto out;
+		}
+	}
+	rc = store_commit(st);
+out:
+	free(val);
+	return rc;
+}
+
+/* Without store_set_checkpoint_bytes: 4 MiB of journal, or a quarter of
+ * a larger gdbm file (every checkpoint copies all of it). */
+static void
+test_checkpoint_threshold_grows_with_the_gdbm_file(void)
+{
+	struct store *st = NULL;
+	const char *path = new_path("ckptshare");
+	uint8_t *v = NULL;
+	size_t vlen = 0;
+	off_t db, quarter;
+	int i;
+
+	CHECK(store_open(path, 1, &st) == 0, "open");
+	if (st == NULL)
+		return;
+	CHECK(put_many(st, "big:", 12, 2u << 20) == 0 &&
+	          store_checkpoint(st) == 0,
+	    "24 MiB of values folded into gdbm");
+	db = file_size(path, "");
+	quarter = db / 4;
+	CHECK(quarter > (5 << 20), "gdbm file over 20 MiB");
+	/* Past 4 MiB, short of the quarter: no checkpoint yet. */
+	for (i = 0;
+	     i < 64 && file_size(path, ".journal") < (4 << 20) + (512 << 10);
+	     i++)
+		if (put_many(st, i % 2 ? "a:" : "b:", 1, 512u << 10) != 0)
+			break;
+	CHECK(file_size(path, ".journal") >= (4 << 20) + (512 << 10) &&
+	          file_size(path, ".journal") < quarter,
+	    "journal kept past 4 MiB");
+	/* Past the quarter: the commit that crosses it folds the journal. */
+	for (i = 0; i < 64 && file_size(path, ".journal") > (1 << 20); i++)
+		if (put_many(st, i % 2 ? "a:" : "b:", 1, 512u << 10) != 0)
+			break;
+	CHECK(file_size(path, ".journal") < (1 << 20) &&
+	          file_size(path, "") >= db,
+	    "journal folded past a quarter of gdbm");
+	CHECK(store_begin_read(st) == 0 &&
+	          store_get(st, "a:0", 3, &v, &vlen) == 0 &&
+	          vlen == (512u << 10) && v[vlen - 1] == 'x',
+	    "the last value reads back");
+	store_end_read(st);
+	free(v);
+	store_close(st);
+}
+
+/*
+ * A journal written by the bytewise table CRC32C of earlier builds (one
+ * record: two puts), byte for byte: the CRCs of the header and of the
+ * record must check with whatever CRC code this build runs, or an upgrade
+ * would drop every record not yet checkpointed.
+ */
+static const uint8_t old_journal[] = {0x43, 0x46, 0x4a, 0x4f, 0x55, 0x52, 0x4e,
+    0x31, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0xbe, 0x8d, 0xf0, 0x4b, 0x00, 0x00, 0x00,
+    0x00, 0x43, 0x46, 0x4a, 0x52, 0x40, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x0d, 0x37, 0x48,
+    0xf4, 0x01, 0x0a, 0x00, 0x00, 0x00, 0x20, 0x00, 0x00, 0x00, 0x63, 0x72,
+    0x63, 0x33, 0x32, 0x63, 0x2f, 0x6b, 0x65, 0x79, 0x61, 0x20, 0x76, 0x61,
+    0x6c, 0x75, 0x65, 0x20, 0x77, 0x72, 0x69, 0x74, 0x74, 0x65, 0x6e, 0x20,
+    0x62, 0x79, 0x20, 0x74, 0x68, 0x65, 0x20, 0x74, 0x61, 0x62, 0x6c, 0x65,
+    0x20, 0x43, 0x52, 0x43, 0x01, 0x02, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00,
+    0x00, 0x6b, 0x32, 0x76, 0x32};
+
+static void
+test_journal_of_an_earlier_build_replays(void)
+{
+	struct store *st = NULL;
+	const char *path = new_path("oldcrc");
+	char p[600];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s.journal", path);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	CHECK(fd != -1 && write(fd, old_journal, sizeof(old_journal)) ==
+	                      (ssize_t)sizeof(old_journal),
+	    "write the old journal");
+	if (fd != -1)
+		close(fd);
+	/* No lock file: open validates every CRC and cuts what fails. */
+	CHECK(store_open(path, 1, &st) == 0, "open over the old journal");
+	CHECK(file_size(path, ".journal") == (off_t)sizeof(old_journal),
+	    "no byte of it cut as torn");
+	CHECK(st &&
+	          read_str(st, "crc32c/key",
+	              "a value written by the table CRC") == 1 &&
+	          read_str(st, "k2", "v2") == 1,
+	    "both of its puts read back");
+	store_close(st);
+}
+
 /* Byte 12 of <path>.lock is the header's busy flag (struct store_shm):
  * what a process killed inside a checkpoint leaves raised. */
 static int
@@ -1145,9 +1262,11 @@ main(void)
 	test_lock_free_readers_see_every_acknowledged_commit();
 	test_checkpoints_keep_everything_readable();
 	test_checkpoints_during_concurrent_writes_lose_nothing();
+	test_checkpoint_threshold_grows_with_the_gdbm_file();
 	test_iterate_visits_live_keys_with_prefix();
 	test_reopen_after_close_keeps_data();
 	test_torn_journal_tail_is_repaired();
+	test_journal_of_an_earlier_build_replays();
 	test_leftovers_of_a_killed_checkpoint_are_cleaned();
 	test_forked_child_commits_are_seen_by_parent();
 	test_dump_and_load_round_trip();
