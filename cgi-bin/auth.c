@@ -439,9 +439,15 @@ user_patch(struct cf_ctx *ctx, const char *uid)
 		    "Invalid user update body.");
 		goto out;
 	}
+	if (pw == NULL && desc == NULL) {
+		st = fail(ctx, CF_E_BAD_REQUEST, "ERR_INVALID_DATA",
+		    "One of `description` and `password` must be provided.");
+		goto out;
+	}
 	st = iam_user_update(ctx->app->vault, uid, desc, pw, &ctx->code);
 	if (st == CF_E_BAD_REQUEST)
-		ctx->detail = "A service account has no password.";
+		ctx->detail = "Password update is not available for service "
+		              "user accounts.";
 	st = done(ctx, user_missing(ctx, st), 204);
 out:
 	json_object_put(o);

@@ -104,6 +104,26 @@ test_patch_changes_the_password() {
 	assert_status 200 "new password"
 }
 
+test_patch_without_description_or_password_answers_400() {
+	auth_json PUT $A/users/hank '{"password":"pw-h"}'
+	auth_json PATCH $A/users/hank '{}'
+	assert_status 400
+	assert_json_eq .code ERR_INVALID_DATA
+	assert_schema dcos-error.json
+}
+
+test_patch_of_a_service_accounts_password_answers_400_as_bouncer() {
+	auth_json PUT $A/users/svc2 "$(pk_body "$COFFER_STATE/sa.pub")"
+	assert_status 201
+	auth_json PATCH $A/users/svc2 '{"password":"pw"}'
+	assert_status 400
+	assert_json_eq .code ERR_INVALID_DATA
+	assert_json_eq .description \
+	    "Password update is not available for service user accounts."
+	auth_json PATCH $A/users/svc2 '{"description":"renamed"}'
+	assert_status 204 "the description may change"
+}
+
 test_unknown_user_answers_400_unknown_user_id() {
 	auth_req GET $A/users/nobody
 	assert_status 400
