@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "store.h"
 
 #define SHM_SIZE    4096
@@ -76,7 +77,6 @@
 #define LOAD_BATCH         (4u << 20) /* bytes per transaction in store_load */
 #define DUMP_LINE_MAX      4096       /* longest dump line we read */
 #define DUMP_LINE_LEN      76 /* base64 characters per dump line, as gdbm */
-#define DUMP_LINE_BYTES    57 /* the bytes they encode */
 
 /*
  * Mapped from <path>.lock by every process; changed only under LK_RW
@@ -2103,38 +2103,26 @@ store_checkpoint(struct store *st)
  * '#' header lines, then per datum "#:len=N" and its base64 in lines of 76
  * characters, then "#:count=N".  gdbm_load and gdbmtool read it.
  */
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 static int
 dump_datum(FILE *fp, const uint8_t *p, size_t len)
 {
-	char line[DUMP_LINE_LEN + 2];
-	size_t i, n, o;
-	uint32_t w;
+	char *b64;
+	size_t i, n, blen;
+	int rc = -1;
 
-	if (fprintf(fp, "#:len=%zu\n", len) < 0)
+	if (fprintf(fp, "#:len=%zu\n", len) < 0 ||
+	    (b64 = codec_base64_encode(p, len, 0)) == NULL)
 		return -1;
-	while (len > 0) {
-		n = len < DUMP_LINE_BYTES ? len : DUMP_LINE_BYTES;
-		for (i = 0, o = 0; i < n; i += 3) {
-			w = (uint32_t)p[i] << 16;
-			if (i + 1 < n)
-				w |= (uint32_t)p[i + 1] << 8;
-			if (i + 2 < n)
-				w |= p[i + 2];
-			line[o++] = b64_alphabet[w >> 18 & 63];
-			line[o++] = b64_alphabet[w >> 12 & 63];
-			line[o++] = i + 1 < n ? b64_alphabet[w >> 6 & 63] : '=';
-			line[o++] = i + 2 < n ? b64_alphabet[w & 63] : '=';
-		}
-		line[o++] = '\n';
-		if (fwrite(line, 1, o, fp) != o)
-			return -1;
-		p += n;
-		len -= n;
+	blen = strlen(b64);
+	for (i = 0; i < blen; i += n) {
+		n = blen - i < DUMP_LINE_LEN ? blen - i : DUMP_LINE_LEN;
+		if (fwrite(b64 + i, 1, n, fp) != n || fputc('\n', fp) == EOF)
+			goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(b64);
+	return rc;
 }
 
 struct dump {
@@ -2243,55 +2231,6 @@ load_size(const char *s, size_t max, size_t *n)
 	return 0;
 }
 
-static int
-b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	return c == '/' ? 63 : -1;
-}
-
-/* Decode one line (a multiple of 4 characters) onto out + *got, within
- * want bytes. */
-static int
-b64_decode_line(const char *s, uint8_t *out, size_t want, size_t *got)
-{
-	size_t len = strlen(s), i, k, pad;
-	int v[4];
-	uint32_t w;
-
-	if (len % 4 != 0)
-		return -1;
-	for (i = 0; i < len; i += 4) {
-		pad = 0;
-		for (k = 0; k < 4; k++) {
-			v[k] =
-			    s[i + k] == '=' && k >= 2 ? 0 : b64_value(s[i + k]);
-			pad += s[i + k] == '=';
-			if (v[k] == -1 || (pad > 0 && s[i + k] != '='))
-				return -1;
-		}
-		if (pad > 0 && i + 4 != len)
-			return -1;
-		if (*got + 3 - pad > want)
-			return -1;
-		w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 |
-		    (uint32_t)v[2] << 6 | (uint32_t)v[3];
-		out[(*got)++] = (uint8_t)(w >> 16);
-		if (pad < 2)
-			out[(*got)++] = (uint8_t)(w >> 8);
-		if (pad < 1)
-			out[(*got)++] = (uint8_t)w;
-	}
-	return 0;
-}
-
 /*
  * At a "#:len=N" line, read the datum into *out (malloc'd).  Leaves the
  * line that follows it in ld->line.  1, 0 if ld->line is not a datum, -1.
@@ -2299,30 +2238,37 @@ b64_decode_line(const char *s, uint8_t *out, size_t want, size_t *got)
 static int
 load_datum(struct load *ld, size_t max, uint8_t **out, size_t *lenp)
 {
-	uint8_t *p = NULL;
-	size_t len, got = 0;
+	char *text = NULL;
+	size_t len, n = 0, cap, l;
+	int rc = -1;
 
 	if (strncmp(ld->line, "#:len=", 6) != 0)
 		return 0;
-	if (load_size(ld->line + 6, max, &len) == -1 ||
-	    (p = malloc(len > 0 ? len : 1)) == NULL)
+	if (load_size(ld->line + 6, max, &len) == -1)
+		return -1;
+	cap = (len + 2) / 3 * 4;
+	if ((text = malloc(cap + 1)) == NULL)
 		return -1;
 	for (;;) {
 		if (load_line(ld) == -1)
-			goto fail;
+			goto out;
 		if (ld->eof || ld->line[0] == '#')
 			break;
-		if (b64_decode_line(ld->line, p, len, &got) == -1)
-			goto fail;
+		if ((l = strlen(ld->line)) > cap - n)
+			goto out;
+		memcpy(text + n, ld->line, l);
+		n += l;
 	}
-	if (got != len)
-		goto fail;
-	*out = p;
-	*lenp = len;
-	return 1;
-fail:
-	free(p);
-	return -1;
+	if (n != cap || codec_base64_decode(text, n, 0, out, lenp) != 0)
+		goto out;
+	if (*lenp != len) {
+		free(*out);
+		goto out;
+	}
+	rc = 1;
+out:
+	free(text);
+	return rc;
 }
 
 /* One record into st's transaction: 1, 0 at the end, or -1. */
