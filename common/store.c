@@ -1347,8 +1347,11 @@ checkpoint_build(struct store *st)
 		store_log(__func__, "%s: %s", st->st_tmppath, strerror(errno));
 		goto out;
 	}
+	/* Not mapped: each gdbm_store into a mapped copy faults in and
+	 * extends the mapping page by page, which cost twice the CPU of
+	 * plain writes (10.5 against 4 us per 1.3 KB record). */
 	db = gdbm_fd_open(dst, st->st_tmppath, 0,
-	    GDBM_WRITER | GDBM_NOLOCK | GDBM_CLOERROR, NULL);
+	    GDBM_WRITER | GDBM_NOLOCK | GDBM_CLOERROR | GDBM_NOMMAP, NULL);
 	dst = -1; /* gdbm owns it now, or closed it */
 	if (db == NULL) {
 		store_log(__func__, "%s: %s", st->st_tmppath,
