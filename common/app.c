@@ -190,6 +190,32 @@ app_read_body(struct cf_ctx *ctx, const char *const *ctypes, int allow_missing)
 	    ctypes, allow_missing);
 }
 
+/*
+ * libfcgi closes a connection by shutting down its side and then waiting
+ * in poll until the web server closes too, so that unread input cannot
+ * turn the close into a reset that destroys the answer in flight (TCP).
+ * That wait is a sleep and a wake-up per request.  Once the request's
+ * input has been read to its end there is nothing left to reset, so a
+ * plain close is as safe; detaching the request tells libfcgi so.  Input
+ * still unread after a few reads (a body refused before it was read) keeps
+ * libfcgi's careful close.
+ */
+static void
+app_finish(FCGX_Request *f)
+{
+	char buf[4096];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (FCGX_GetStr(buf, sizeof(buf), f->in) > 0)
+			continue;
+		if (FCGX_HasSeenEOF(f->in) == EOF)
+			FCGX_Detach(f);
+		break;
+	}
+	FCGX_Finish_r(f);
+}
+
 int
 app_main(const char *program, const struct cf_route *routes, size_t n)
 {
@@ -218,7 +244,7 @@ app_main(const char *program, const struct cf_route *routes, size_t n)
 	while (!app_stop && FCGX_Accept_r(&f) >= 0) {
 		app_busy = 1;
 		app_handle(&app, &f, routes, n);
-		FCGX_Finish_r(&f);
+		app_finish(&f);
 		app_busy = 0;
 	}
 	token_cache_free(app.tokens);
