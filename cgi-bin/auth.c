@@ -399,7 +399,8 @@ user_put(struct cf_ctx *ctx, const char *uid)
 		    "One of `password` or `public_key` must be provided");
 		goto out;
 	}
-	if ((pw != NULL && *pw == '\0') || (pk != NULL && *pk == '\0')) {
+	if ((pw != NULL && !iam_password_valid(pw, strlen(pw))) ||
+	    (pk != NULL && *pk == '\0')) {
 		st = fail(ctx, CF_E_BAD_REQUEST, "ERR_INVALID_DATA",
 		    "`password` and `public_key` must not be empty strings");
 		goto out;
@@ -434,7 +435,7 @@ user_patch(struct cf_ctx *ctx, const char *uid)
 	if (cf_json_only(o, fields) != CF_OK ||
 	    opt_str(o, "description", IAM_MAX_DESC, &desc) != CF_OK ||
 	    opt_str(o, "password", IAM_MAX_PASSWORD, &pw) != CF_OK ||
-	    (pw != NULL && *pw == '\0')) {
+	    (pw != NULL && !iam_password_valid(pw, strlen(pw)))) {
 		st = fail(ctx, CF_E_BAD_REQUEST, "ERR_INVALID_DATA",
 		    "Invalid user update body.");
 		goto out;

@@ -1,5 +1,6 @@
 /* audit.c: see audit.h. */
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,23 +35,48 @@ audit_add(struct json_object *o, const char *k, const char *v)
 		json_object_object_add(o, k, json_object_new_string(v));
 }
 
+/* A new line object holding the time and the program. */
+static struct json_object *
+audit_line(const char *program)
+{
+	struct json_object *o = json_object_new_object();
+	char ts[32];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	audit_add(o, "time", ts);
+	audit_add(o, "program", program);
+	return o;
+}
+
+/* One write(2), so lines of concurrent writers never interleave; takes o. */
+static void
+audit_write(int fd, struct json_object *o)
+{
+	const char *text;
+	char *line;
+	size_t len;
+
+	text = json_object_to_json_string_length(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (text != NULL && asprintf(&line, "%s\n", text) != -1) {
+		if (write(fd, line, len + 1) != (ssize_t)len + 1)
+			lwarn("audit write");
+		free(line);
+	}
+	json_object_put(o);
+}
+
 void
 audit_request(const struct cf_ctx *ctx, int status)
 {
 	struct json_object *o;
-	const char *text;
-	char ts[32], *line;
-	struct tm tm;
-	time_t now = time(NULL);
-	size_t len;
 
 	if (ctx->app->audit_fd == -1)
 		return;
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	o = json_object_new_object();
-	audit_add(o, "time", ts);
-	audit_add(o, "program", ctx->app->program);
+	o = audit_line(ctx->app->program);
 	audit_add(o, "request_id", ctx->req->id);
 	audit_add(o, "method", ctx->req->method_name);
 	/* The path names a secret, never its value; the query is left out
@@ -66,13 +92,28 @@ audit_request(const struct cf_ctx *ctx, int status)
 		    o, "allowed", json_object_new_boolean(ctx->allowed));
 	}
 	json_object_object_add(o, "status", json_object_new_int(status));
-	text = json_object_to_json_string_length(
-	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (text != NULL && asprintf(&line, "%s\n", text) != -1) {
-		if (write(ctx->app->audit_fd, line, len + 1) !=
-		    (ssize_t)len + 1)
-			lwarn("audit write");
-		free(line);
-	}
-	json_object_put(o);
+	audit_write(ctx->app->audit_fd, o);
+}
+
+void
+audit_offline(int fd, const char *program, const char *command,
+    const char *method, const char *path, int status)
+{
+	struct json_object *o;
+	struct passwd *pw;
+	char who[32];
+
+	if (fd == -1)
+		return;
+	/* The uid as a number too: two names may share it. */
+	pw = getpwuid(getuid());
+	snprintf(who, sizeof(who), "%u", (unsigned)getuid());
+	o = audit_line(program);
+	audit_add(o, "command", command);
+	audit_add(o, "method", method);
+	audit_add(o, "path", path);
+	audit_add(o, "operator", pw != NULL ? pw->pw_name : who);
+	audit_add(o, "operator_uid", who);
+	json_object_object_add(o, "status", json_object_new_int(status));
+	audit_write(fd, o);
 }

@@ -5,7 +5,9 @@
  * query or body), the subject, each authorization decision and the status.
  * It never holds a secret value, a token or a key.  One write(2) on an
  * O_APPEND descriptor per line keeps lines from several worker processes
- * whole.
+ * whole.  cofferctl's changes to the store are written to the same log,
+ * named by the API route that makes the same change, so one grep finds a
+ * change however it was made.
  */
 #ifndef COFFER_AUDIT_H
 #define COFFER_AUDIT_H
@@ -15,5 +17,10 @@ struct cf_ctx;
 /* "" or "-" means stderr.  Returns a descriptor, or -1. */
 int audit_open(const char *path);
 void audit_request(const struct cf_ctx *ctx, int status);
+/* A change made by an offline tool: its command, the equivalent API
+ * method and path, the operator (the Unix user that ran it) and the HTTP
+ * status the API would have answered. */
+void audit_offline(int fd, const char *program, const char *command,
+    const char *method, const char *path, int status);
 
 #endif

@@ -71,6 +71,20 @@ iam_action_parse(const char *name)
 	return 0;
 }
 
+int
+iam_password_valid(const char *pw, size_t len)
+{
+	return pw != NULL && len > 0 && len <= IAM_MAX_PASSWORD &&
+	       memchr(pw, '\0', len) == NULL;
+}
+
+int
+iam_description_valid(const char *desc, size_t len)
+{
+	return desc != NULL && len <= IAM_MAX_DESC &&
+	       memchr(desc, '\0', len) == NULL;
+}
+
 /* ---- records ---- */
 
 static char *

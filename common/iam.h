@@ -57,6 +57,11 @@ int iam_id_valid(const char *id);
 int iam_rid_valid(const char *rid);
 /* "create" ... "full" -> enum acl_action bits; 0 if unknown. */
 unsigned iam_action_parse(const char *name);
+/* The IAM API's rules for a user's text, shared by auth.c and cofferctl:
+ * a password is 1..IAM_MAX_PASSWORD bytes, a description at most
+ * IAM_MAX_DESC, neither with a NUL inside its len bytes. */
+int iam_password_valid(const char *pw, size_t len);
+int iam_description_valid(const char *desc, size_t len);
 
 /* Users.  password and public_key: exactly one non-NULL (create). */
 enum cf_status iam_user_create(struct vault *v, const char *uid,

@@ -155,6 +155,22 @@ coffer_init_unseal() {
 	export COFFER_TOKEN COFFER_SHARES
 }
 
+# coffer_ctl ARGS...: cofferctl against the suite's store, as the store's
+# owner (the programs' user, whose kernel keyring holds the unsealed key),
+# as an operator runs it.  That user may not reach the build folder, so a
+# copy in the state folder runs.  stdin and the exit status pass through.
+coffer_ctl() {
+	local owner
+	owner=$(stat -c %U "$COFFER_STATE/coffer.db")
+	if [ "$owner" = "$(id -un)" ]; then
+		"$COFFER_BUILD/tools/cofferctl" -c "$COFFER_CONFIG" "$@"
+	else
+		install -m 0755 "$COFFER_BUILD/tools/cofferctl" \
+		    "$COFFER_STATE/ctl" || return 1
+		runuser -u "$owner" -- "$COFFER_STATE/ctl" -c "$COFFER_CONFIG" "$@"
+	fi
+}
+
 # req METHOD PATH [curl args...]: one request to $COFFER_ADDR$PATH (or to
 # PATH if it is a whole URL; REQ_NETNS=NAME sends it from that namespace).  Sets STATUS (000 if no answer), BODY (the
 # body; binary bodies are read from BODY_FILE), HEADERS (the last header

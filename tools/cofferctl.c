@@ -13,6 +13,9 @@
  *                         --cert FILE --key FILE
  *                         an operator's CA: PEM certificate, unencrypted
  *                         PEM key; the store unsealed, or a share file
+ *   cofferctl [-c config] user-add | user-del | grant | ...
+ *                         users, service accounts, groups and grants,
+ *                         the store unsealed (ctl_iam.c)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +28,7 @@
 
 #include "config.h"
 #include "crypto.h"
+#include "ctl.h"
 #include "limits.h"
 #include "pki.h"
 #include "store.h"
@@ -39,8 +43,9 @@ usage(void)
 	    "|\n"
 	    "       restore FILE |\n"
 	    "       ca-import [--force] [--share-file FILE] --cert FILE "
-	    "--key FILE\n");
-	exit(2);
+	    "--key FILE |\n");
+	ctl_iam_usage(stderr);
+	exit(CTL_USAGE);
 }
 
 static int
@@ -57,9 +62,8 @@ cmd_status(struct vault *v)
 	return 0;
 }
 
-/* One line of text, without echo when stdin is a terminal. */
-static int
-read_secret_line(const char *prompt, char *buf, size_t len)
+int
+ctl_read_secret_line(const char *prompt, char *buf, size_t len)
 {
 	struct termios old, quiet;
 	int tty = isatty(STDIN_FILENO);
@@ -97,7 +101,7 @@ cmd_unseal(struct vault *v)
 			printf("unsealed\n");
 			return 0;
 		}
-		if (read_secret_line(
+		if (ctl_read_secret_line(
 		        "unseal key share: ", line, sizeof(line)) != 0)
 			return 1;
 		st = vault_unseal(v, line, strlen(line), &vs);
@@ -147,9 +151,8 @@ cmd_token(struct vault *v, const char *file, int64_t lifetime, const char *uid)
 	return 0;
 }
 
-/* A whole PEM file (malloc'd, NUL-terminated), at most PKI_MAX_PEM. */
-static char *
-read_pem(const char *file, size_t *len)
+char *
+ctl_read_pem(const char *file, size_t *len)
 {
 	char *buf;
 	FILE *f;
@@ -227,8 +230,8 @@ cmd_ca_import(struct vault *v, int argc, char **argv)
 	}
 	if (cert == NULL || key == NULL)
 		usage();
-	if ((cpem = read_pem(cert, &clen)) == NULL ||
-	    (kpem = read_pem(key, &klen)) == NULL ||
+	if ((cpem = ctl_read_pem(cert, &clen)) == NULL ||
+	    (kpem = ctl_read_pem(key, &klen)) == NULL ||
 	    ready_or_unlock(v, share) != 0)
 		goto out;
 	st = pki_ca_import(v, cpem, clen, kpem, klen, force, &detail);
@@ -320,7 +323,7 @@ main(int argc, char **argv)
 		rc = cmd_backup(v, argv[1], 1);
 	else if (!strcmp(argv[0], "ca-import"))
 		rc = cmd_ca_import(v, argc, argv);
-	else
+	else if ((rc = ctl_iam_run(v, &cfg, argc, argv)) == -1)
 		usage();
 	vault_close(v);
 	return rc;

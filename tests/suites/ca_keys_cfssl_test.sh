@@ -54,16 +54,7 @@ verifies() {
 }
 
 # ctl ARGS...: cofferctl as the store's owner, as an operator runs it.
-ctl() {
-	local owner
-	owner=$(stat -c %U "$COFFER_STATE/coffer.db")
-	if [ "$owner" = "$(id -un)" ]; then
-		"$COFFER_BUILD/tools/cofferctl" -c "$COFFER_CONFIG" "$@"
-	else
-		install -m 0755 "$COFFER_BUILD/tools/cofferctl" "$COFFER_STATE/ctl"
-		runuser -u "$owner" -- "$COFFER_STATE/ctl" -c "$COFFER_CONFIG" "$@"
-	fi
-}
+ctl() { coffer_ctl "$@"; }
 
 # openssl_ca ALGO NAME: a self-signed CA made by openssl (NAME.pem, .key).
 openssl_ca() {

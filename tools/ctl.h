@@ -1,0 +1,38 @@
+/*
+ * ctl.h: what cofferctl's command files share.
+ *
+ * cofferctl works on the store directly, as the uid the FastCGI programs
+ * run as, so an operator can manage a box its HTTP API cannot reach.
+ * Secrets (shares, passwords) are read from files or stdin, never taken
+ * from the command line, where ps would show them.  Exit statuses are
+ * the same for every command: CTL_OK, CTL_FAIL (the store refused or
+ * failed: sealed, unknown, already there, an I/O error) and CTL_USAGE (a
+ * bad command line or invalid input; nothing was written).
+ */
+#ifndef COFFER_CTL_H
+#define COFFER_CTL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CTL_OK    0
+#define CTL_FAIL  1
+#define CTL_USAGE 2
+
+struct vault;
+struct cf_config;
+
+/* cofferctl.c: one line of text, without echo when stdin is a terminal. */
+int ctl_read_secret_line(const char *prompt, char *buf, size_t len);
+/* cofferctl.c: a whole PEM file (malloc'd, NUL-terminated), at most
+ * PKI_MAX_PEM bytes, or NULL (said on stderr). */
+char *ctl_read_pem(const char *file, size_t *len);
+
+/* ctl_iam.c: users, service accounts, groups and grants.  The exit
+ * status, or -1 when argv[0] names none of its commands. */
+int ctl_iam_run(
+    struct vault *v, const struct cf_config *cfg, int argc, char **argv);
+/* Its lines of the usage message. */
+void ctl_iam_usage(FILE *f);
+
+#endif
