@@ -48,21 +48,24 @@ static const struct {
 static const char *const usages_unsupported[] = {
     "microsoft sgc", "netscape sgc"};
 
-/* Profile members that change what CFSSL writes into a certificate and
- * that Coffer does not implement: a warning at load, never silence. */
-static const char *const members_ignored[] = {"backdate", "issuer_urls",
-    "ocsp_url", "crl_url", "ocsp_no_check", "not_before", "not_after",
-    "policies", "allowed_extensions", "copy_extensions", "ct_log_servers",
-    "expiry_timestamp"};
+/* The profile members Coffer honours; any other is logged as ignored at
+ * load (remote, auth_remote, ocsp_no_check, ...), never silently. */
+static const char *const members_known[] = {
+    "usages", "expiry", "ca_constraint", "name_whitelist", "auth_key"};
+
+#define AUTH_KEY_MIN 16  /* bytes: as ca_auth_key */
+#define AUTH_KEY_MAX 128 /* bytes */
 
 /* CFSSL's DefaultConfig(). */
 static struct pki_profile table[PROFILE_MAX] = {
     {"", PROFILE_KU_DIGITAL_SIGNATURE | PROFILE_KU_KEY_ENCIPHERMENT,
         PROFILE_EKU_SERVER | PROFILE_EKU_CLIENT, 8760LL * 3600, "8760h", 0, -1,
-        {"signing", "key encipherment", "server auth", "client auth"}, 4, NULL},
+        {"signing", "key encipherment", "server auth", "client auth"}, 4, NULL,
+        NULL},
 };
 static regex_t whitelists[PROFILE_MAX];
-static size_t nprofiles = 1; /* table[0] is the default */
+static size_t nprofiles = 1;          /* table[0] is the default */
+static struct json_object *auth_keys; /* the config's, while loading */
 
 /* What POSIX ERE would read differently from Go's RE2 syntax, or NULL. */
 static const char *
@@ -255,26 +258,96 @@ load_ca(const char *file, const char *name, struct json_object *o,
 }
 
 static int
+hex_key_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len % 2 != 0 || len < 2 * AUTH_KEY_MIN || len > 2 * AUTH_KEY_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* auth_key: a name in auth_keys, resolved now as CFSSL's populate() does,
+ * so a name without a usable key stops the program instead of leaving a
+ * profile nobody can sign under. */
+static int
+load_auth_key(const char *file, const char *name, struct json_object *o,
+    struct pki_profile *p)
+{
+	struct json_object *k;
+	const char *kn, *type, *hex;
+	size_t knlen, tlen, hlen;
+	enum cf_status st;
+
+	st = cf_json_string(o, "auth_key", &kn, &knlen);
+	if (st == CF_E_NOT_FOUND || (st == CF_OK && knlen == 0))
+		return 0;
+	if (st != CF_OK || memchr(kn, '\0', knlen) != NULL) {
+		lwarnx(
+		    "%s: profile '%s': auth_key must be a string", file, name);
+		return -1;
+	}
+	if (auth_keys == NULL || cf_json_object(auth_keys, kn, &k) != CF_OK) {
+		lwarnx("%s: profile '%s': failed to find auth_key '%.*s' in "
+		       "auth_keys section",
+		    file, name, (int)(knlen > 64 ? 64 : knlen), kn);
+		return -1;
+	}
+	if (cf_json_string(k, "type", &type, &tlen) != CF_OK || tlen != 8 ||
+	    memcmp(type, "standard", 8) != 0) {
+		lwarnx("%s: auth key '%s': unknown authentication type (only "
+		       "\"standard\")",
+		    file, kn);
+		return -1;
+	}
+	if (cf_json_string(k, "key", &hex, &hlen) != CF_OK ||
+	    !hex_key_ok(hex, hlen)) {
+		lwarnx("%s: auth key '%s': key must be hex of %d to %d bytes "
+		       "(env: and file: keys are not read)",
+		    file, kn, AUTH_KEY_MIN, AUTH_KEY_MAX);
+		return -1;
+	}
+	if ((p->auth_key = strndup(hex, hlen)) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+warn_ignored(const char *file, const char *name, struct json_object *o)
+{
+	size_t i;
+
+	json_object_object_foreach(o, k, m)
+	{
+		(void)m;
+		for (i = 0; i < sizeof(members_known) / sizeof(char *); i++)
+			if (!strcmp(members_known[i], k))
+				break;
+		if (i == sizeof(members_known) / sizeof(char *))
+			lwarnx("%s: profile '%s': '%.64s' is not supported "
+			       "and is ignored",
+			    file, name, k);
+	}
+}
+
+static int
 load_profile(const char *file, const char *name, struct json_object *o,
     struct pki_profile *p, regex_t *re)
 {
-	size_t i;
-	struct json_object *m;
-
 	if (!json_object_is_type(o, json_type_object)) {
 		lwarnx("%s: profile '%s' is not an object", file, name);
 		return -1;
 	}
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	for (i = 0; i < sizeof(members_ignored) / sizeof(char *); i++)
-		if (json_object_object_get_ex(o, members_ignored[i], &m))
-			lwarnx("%s: profile '%s': '%s' is not supported and "
-			       "is ignored",
-			    file, name, members_ignored[i]);
+	warn_ignored(file, name, o);
 	if (load_usages(file, name, o, p) != 0 ||
 	    load_expiry(file, name, o, p) != 0 ||
-	    load_ca(file, name, o, p) != 0)
+	    load_ca(file, name, o, p) != 0 ||
+	    load_auth_key(file, name, o, p) != 0)
 		return -1;
 	return load_whitelist(file, name, o, p, re);
 }
@@ -357,7 +430,12 @@ profile_load(const char *path)
 		lwarnx("%s: no \"signing\" object: not a cfssl config", path);
 		goto out;
 	}
+	if (cf_json_object(cfg, "auth_keys", &auth_keys) == CF_E_BAD_JSON) {
+		lwarnx("%s: auth_keys must be an object", path);
+		goto out;
+	}
 	rc = load_signing(path, signing);
+	auth_keys = NULL;
 	if (rc == 0)
 		linfo("%s: %zu signing profiles besides the default", path,
 		    nprofiles - 1);
@@ -366,6 +444,17 @@ out:
 	free(buf);
 	fclose(f);
 	return rc;
+}
+
+int
+profile_any_auth_key(void)
+{
+	size_t i;
+
+	for (i = 0; i < nprofiles; i++)
+		if (table[i].auth_key != NULL)
+			return 1;
+	return 0;
 }
 
 const struct pki_profile *

@@ -24,6 +24,8 @@
  *     order the OIDs are written in.
  *   - max_path_len is -1 for "no limit"; it only matters when is_ca.
  *   - usages[] keeps the configured usage names, in order, for info.
+ *   - auth_key, when set, is hex of 16 to 128 bytes, from an auth_keys
+ *     entry of type "standard" (CFSSL's only type).
  */
 #ifndef COFFER_PROFILE_H
 #define COFFER_PROFILE_H
@@ -72,12 +74,17 @@ struct pki_profile {
 	const char *usages[PROFILE_USAGES_MAX];
 	int nusages;
 	const char *whitelist; /* POSIX ERE the names must match, or NULL */
+	/* auth_key: the hex HMAC key of the auth_keys entry it names, or
+	 * NULL.  A profile with a key is signed only through authsign. */
+	const char *auth_key;
 };
 
 /* Read CFSSL's signing config at path (its "signing" object: "default"
  * and "profiles").  0, or -1 with the reason logged.  Called at most once,
  * before any lookup; without it only CFSSL's default profile exists. */
 int profile_load(const char *path);
+/* 1 when some profile (the default included) names an auth_key. */
+int profile_any_auth_key(void);
 /* The profile named name (len bytes, not NUL-terminated); "" is the
  * default profile.  NULL for an unknown name. */
 const struct pki_profile *profile_get(const char *name, size_t len);

@@ -6,6 +6,7 @@
 
 C=/api/v1/cfssl
 AUTH_KEY=0123456789ABCDEF0123456789ABCDEF
+CLIENT_KEY=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 
 oneTimeSetUp() {
 	# The programs' user must read the config: a folder of its own.
@@ -22,7 +23,7 @@ oneTimeSetUp() {
 		               "expiry": "48h",
 		               "name_whitelist": "(^|\\.)example\\.com$"},
 		    "client": {"usages": ["signing", "client auth", "email protection"],
-		               "expiry": "1h", "auth_key": "k1"},
+		               "expiry": "1h", "auth_key": "k2"},
 		    "intermediate": {"usages": ["cert sign", "crl sign"],
 		                     "expiry": "43800h",
 		                     "ca_constraint": {"is_ca": true, "max_path_len": 1,
@@ -32,9 +33,12 @@ oneTimeSetUp() {
 		                                 "max_path_len_zero": true}},
 		    "century": {"usages": ["signing"], "expiry": "876000h"}}},
 		 "auth_keys": {"k1": {"type": "standard",
-		                      "key": "0123456789ABCDEF0123456789ABCDEF"}},
+		                      "key": "0123456789ABCDEF0123456789ABCDEF"},
+		               "k2": {"type": "standard",
+		                      "key": "CLIENT_KEY"}},
 		 "remotes": {"ca": "127.0.0.1:8888"}}
 	EOF
+	sed -i "s/CLIENT_KEY/$CLIENT_KEY/" "$PDIR/cfssl.json"
 	chmod 0644 "$PDIR/cfssl.json"
 	coffer_server_start "ca_profiles=$PDIR/cfssl.json" \
 	    ca_auth_key=$AUTH_KEY && coffer_init_unseal || return 1
@@ -45,10 +49,15 @@ oneTimeSetUp() {
 		{"signing": {"default": {"auth_remote": {"remote": "coffer",
 		  "auth_key": "k1"}},
 		  "profiles": {"server": {"auth_remote": {"remote": "coffer",
-		  "auth_key": "k1"}}}},
-		 "auth_keys": {"k1": {"type": "standard", "key": "$AUTH_KEY"}},
+		  "auth_key": "k1"}},
+		  "client": {"auth_remote": {"remote": "coffer", "auth_key": "k2"}}}},
+		 "auth_keys": {"k1": {"type": "standard", "key": "$AUTH_KEY"},
+		               "k2": {"type": "standard", "key": "$CLIENT_KEY"}},
 		 "remotes": {"coffer": "$COFFER_ADDR"}}
 	EOF
+	# The same, with ca_auth_key's k1 for the client profile.
+	sed 's/"auth_key": "k2"/"auth_key": "k1"/' "$W/client.json" \
+	    >"$W/client-k1.json"
 	req GET /ca/dcos-ca.crt
 	printf '%s\n' "$BODY" >"$W/ca.pem"
 }
@@ -164,10 +173,19 @@ test_server_profile_certificate_carries_exactly_its_usages_and_expiry() {
 	assertEquals "48h" 172800 "$(lifetime "$W/s.example.com.server.pem")"
 }
 
+# cfssl_sign NAME PROFILE [CLIENT_CONFIG]: cfssl sign NAME's CSR through
+# authsign under PROFILE, with the client config's key for it (client.json
+# by default); the certificate to $W/NAME.PROFILE.pem, cfssl's log to OUT.
+cfssl_sign() {
+	OUT=$(cd "$W" && cfssl sign -config "${3:-client.json}" -profile "$2" \
+	    "$1.csr" 2>&1 >"$W/$1.$2.json")
+	jq -r '.cert // empty' "$W/$1.$2.json" >"$W/$1.$2.pem" 2>/dev/null
+}
+
 test_client_profile_certificate_carries_client_and_email_usages() {
 	new_csr c.example.com c.example.com
-	sign c.example.com client
-	assert_status 200
+	cfssl_sign c.example.com client
+	assertTrue "cfssl wrote the certificate ($OUT)" "[ -s $W/c.example.com.client.pem ]"
 	assertEquals "KU" "Digital Signature|" \
 	    "$(ext "$W/c.example.com.client.pem" keyUsage)"
 	assertEquals "EKU" "TLS Web Client Authentication, E-mail Protection|" \
@@ -176,6 +194,35 @@ test_client_profile_certificate_carries_client_and_email_usages() {
 	assertContains "certtool agrees" \
 	    "$(certtool -i --infile "$W/c.example.com.client.pem")" \
 	    "Email protection"
+}
+
+test_sign_refuses_a_profile_with_an_auth_key_and_records_nothing() {
+	local before
+	before=$(cert_count)
+	new_csr k.example.com k.example.com
+	sign k.example.com client
+	assert_status 400
+	assert_schema cfssl-error.json
+	assert_json_eq '.errors[0].code' 400
+	assert_json_eq '.errors[0].message' 'authentication required'
+	assertEquals "nothing recorded" "$before" "$(cert_count)"
+}
+
+test_newcert_refuses_a_profile_with_an_auth_key() {
+	auth_json POST /ca/api/v2/newcert '{"profile": "client", "request":
+	    {"CN": "nk.example.com", "hosts": ["nk.example.com"],
+	     "key": {"algo": "ecdsa", "size": 256}}}'
+	assert_status 400
+	assert_json_eq '.errors[0].message' 'authentication required'
+}
+
+test_authsign_with_ca_auth_key_on_a_profile_with_its_own_key_is_invalid_token() {
+	local before
+	before=$(cert_count)
+	new_csr k1.example.com k1.example.com
+	cfssl_sign k1.example.com client client-k1.json
+	assertContains "$OUT" "invalid token"
+	assertEquals "nothing recorded" "$before" "$(cert_count)"
 }
 
 test_is_ca_profile_gives_ca_true_with_its_path_length() {
@@ -334,6 +381,34 @@ test_a_bad_profiles_file_stops_the_program_with_its_reason() {
 	start_ca "$f"
 	assertNotEquals "no signing section" 0 "$RC"
 	assertContains "$OUT" "not a cfssl config"
+}
+
+test_a_bad_auth_key_stops_the_program_with_its_reason() {
+	local f=$PDIR/badkey.json k='"key": "0123456789ABCDEF0123456789ABCDEF"'
+	echo '{"signing": {"default": {"usages": ["signing"], "expiry": "1h", "auth_key": "nokey"}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "unknown key name" 0 "$RC"
+	assertContains "$OUT" "failed to find auth_key 'nokey' in auth_keys"
+	echo '{"signing": {"default": {"usages": ["signing"], "expiry": "1h", "auth_key": "a"}}, "auth_keys": {"a": {"type": "standard-ip", '"$k"'}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "unknown type" 0 "$RC"
+	assertContains "$OUT" "unknown authentication type"
+	echo '{"signing": {"default": {"usages": ["signing"], "expiry": "1h", "auth_key": "a"}}, "auth_keys": {"a": {"type": "standard", "key": "env:CFSSL_KEY"}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "not hex" 0 "$RC"
+	assertContains "$OUT" "key must be hex of 16 to 128 bytes"
+	echo '{"signing": {"default": {"usages": ["signing"], "expiry": "1h", "auth_key": "a"}}, "auth_keys": {"a": {"type": "standard", "key": "0011"}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "too short" 0 "$RC"
+	assertContains "$OUT" "key must be hex"
+}
+
+test_unknown_profile_members_are_logged_as_ignored() {
+	local f=$PDIR/extra.json
+	echo '{"signing": {"profiles": {"p": {"usages": ["signing"], "expiry": "1h", "remote": "ca", "ocsp_no_check": true}}}}' >"$f"
+	start_ca "$f"
+	assertContains "$OUT" "profile 'p': 'remote' is not supported and is ignored"
+	assertContains "$OUT" "profile 'p': 'ocsp_no_check' is not supported and is ignored"
 }
 
 . /usr/share/shunit2/shunit2

@@ -65,8 +65,13 @@ static const char *const config =
     "  \"canolimit\": {\"usages\": [\"cert sign\"], \"expiry\": \"1h\","
     "   \"ca_constraint\": {\"is_ca\": true, \"max_path_len\": 0}},"
     "  \"wl\": {\"usages\": [\"signing\"], \"expiry\": \"1h\","
-    "   \"name_whitelist\": \"^[a-z]+\\\\.example\\\\.com$|@ops\\\\.net$\"}"
-    " }}}";
+    "   \"name_whitelist\": \"^[a-z]+\\\\.example\\\\.com$|@ops\\\\.net$\"},"
+    "  \"keyed\": {\"usages\": [\"signing\"], \"expiry\": \"1h\","
+    "   \"auth_key\": \"k\"}"
+    " }},"
+    " \"auth_keys\": {\"k\": {\"type\": \"standard\","
+    "  \"key\": \"00112233445566778899aabbccddeeff\"},"
+    "  \"unused\": {\"type\": \"odd\"}}}";
 
 static void
 test_default_before_any_config_is_cfssls(void)
@@ -114,6 +119,12 @@ test_config_profiles(void)
 	p = profile_get("canolimit", 9);
 	CHECK(p != NULL && p->is_ca && p->max_path_len == -1,
 	    "max_path_len 0 without max_path_len_zero: no limit (Go)");
+	p = profile_get("keyed", 5);
+	CHECK(p != NULL && p->auth_key != NULL &&
+	          !strcmp(p->auth_key, "00112233445566778899aabbccddeeff"),
+	    "auth_key resolves to its auth_keys entry's key");
+	CHECK(profile_get("ku", 2)->auth_key == NULL && profile_any_auth_key(),
+	    "only the profile naming a key has one");
 	CHECK(profile_get("nope", 4) == NULL && profile_get("ca", 2) == NULL,
 	    "unknown names and prefixes are unknown");
 }
@@ -172,6 +183,16 @@ test_refused_configs(void)
 	               " \"(a\"}}}}"},
 	    {__LINE__, "{\"signing\": {\"profiles\": {\"\": {\"usages\":"
 	               " [\"signing\"], \"expiry\": \"1h\"}}}}"},
+	    {__LINE__, "{\"signing\": {\"default\": {\"usages\": [\"signing\"],"
+	               " \"expiry\": \"1h\", \"auth_key\": \"k\"}}}"},
+	    {__LINE__,
+	        "{\"signing\": {\"default\": {\"usages\": [\"signing\"],"
+	        " \"expiry\": \"1h\", \"auth_key\": \"k\"}}, \"auth_keys\":"
+	        " {\"k\": {\"type\": \"standard\", \"key\": \"00112233"
+	        "445566778899aabbccddeeffg\"}}}"},
+	    {__LINE__, "{\"signing\": {\"default\": {\"usages\": [\"signing\"],"
+	               " \"expiry\": \"1h\", \"auth_key\": 1}}}"},
+	    {__LINE__, "{\"signing\": {}, \"auth_keys\": []}"},
 	};
 	size_t i;
 
