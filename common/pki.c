@@ -279,7 +279,8 @@ issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 	t.sigalg = x509_signer_alg(ca->signer);
 	/* Every variable part's size, plus room for the fixed ones: small
 	 * enough that malloc never maps fresh pages for it. */
-	cap = t.issuer.len + t.subject.len + t.spki.len + 1024;
+	cap = t.issuer.len + t.subject.len + t.spki.len + 1024 +
+	      x509_profile_room(in->profile);
 	for (i = 0; i < sans.n; i++)
 		cap += sans.s[i].len + 8;
 	if ((st = encode_cert(ca, &t, cap, &pem, &pemlen)) != CF_OK ||

@@ -58,10 +58,14 @@ static const char *const members_known[] = {
 
 /* CFSSL's DefaultConfig(). */
 static struct pki_profile table[PROFILE_MAX] = {
-    {"", PROFILE_KU_DIGITAL_SIGNATURE | PROFILE_KU_KEY_ENCIPHERMENT,
-        PROFILE_EKU_SERVER | PROFILE_EKU_CLIENT, 8760LL * 3600, "8760h", 0, -1,
-        {"signing", "key encipherment", "server auth", "client auth"}, 4, NULL,
-        NULL},
+    {.name = "",
+        .key_usage = PROFILE_KU_DIGITAL_SIGNATURE | PROFILE_KU_KEY_ENCIPHERMENT,
+        .ext_usage = PROFILE_EKU_SERVER | PROFILE_EKU_CLIENT,
+        .expiry = 8760LL * 3600,
+        .expiry_text = "8760h",
+        .max_path_len = -1,
+        .usages = {"signing", "key encipherment", "server auth", "client auth"},
+        .nusages = 4},
 };
 static regex_t whitelists[PROFILE_MAX];
 static size_t nprofiles = 1;          /* table[0] is the default */
@@ -315,6 +319,100 @@ load_auth_key(const char *file, const char *name, struct json_object *o,
 	return 0;
 }
 
+/* A URL goes into an IA5String: printable ASCII, no spaces. */
+static int
+url_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len >= PROFILE_URL_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+load_url(const char *file, const char *name, struct json_object *o,
+    const char *member, const char **out)
+{
+	const char *s;
+	size_t len;
+	enum cf_status st;
+
+	st = cf_json_string(o, member, &s, &len);
+	if (st == CF_E_NOT_FOUND || (st == CF_OK && len == 0))
+		return 0;
+	if (st != CF_OK || !url_ok(s, len)) {
+		lwarnx(
+		    "%s: profile '%s': %s must be a URL of 1 to %d printable "
+		    "ASCII bytes",
+		    file, name, member, PROFILE_URL_MAX - 1);
+		return -1;
+	}
+	return (*out = strndup(s, len)) == NULL ? -1 : 0;
+}
+
+/* issuer_urls: a list; absent (or null) leaves the default's in force. */
+static int
+load_issuer_urls(const char *file, const char *name, struct json_object *o,
+    struct pki_profile *p, int *given)
+{
+	struct json_object *a, *u;
+	size_t i, n;
+	enum cf_status st;
+
+	*given = 0;
+	st = cf_json_array(o, "issuer_urls", &a);
+	if (st == CF_E_NOT_FOUND)
+		return 0;
+	if (st != CF_OK || (n = json_object_array_length(a)) > PROFILE_URLS_MAX)
+		goto bad;
+	for (i = 0; i < n; i++) {
+		u = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(u, json_type_string) ||
+		    !url_ok(json_object_get_string(u),
+		        (size_t)json_object_get_string_len(u)))
+			goto bad;
+		if ((p->issuer_urls[i] = strdup(json_object_get_string(u))) ==
+		    NULL)
+			return -1;
+		p->nissuer_urls++;
+	}
+	*given = 1;
+	return 0;
+bad:
+	lwarnx("%s: profile '%s': issuer_urls must be a list of at most %d "
+	       "URLs of printable ASCII",
+	    file, name, PROFILE_URLS_MAX);
+	return -1;
+}
+
+/* CFSSL's FillTemplate: a profile without a CRL, OCSP or issuer URL of
+ * its own has the default profile's. */
+static int
+load_urls(const char *file, const char *name, struct json_object *o,
+    struct pki_profile *p, const struct pki_profile *def)
+{
+	int given, i;
+
+	if (load_url(file, name, o, "crl_url", &p->crl_url) != 0 ||
+	    load_url(file, name, o, "ocsp_url", &p->ocsp_url) != 0 ||
+	    load_issuer_urls(file, name, o, p, &given) != 0)
+		return -1;
+	if (def == NULL)
+		return 0;
+	if (p->crl_url == NULL)
+		p->crl_url = def->crl_url;
+	if (p->ocsp_url == NULL)
+		p->ocsp_url = def->ocsp_url;
+	if (!given)
+		for (i = 0; i < def->nissuer_urls; i++)
+			p->issuer_urls[p->nissuer_urls++] = def->issuer_urls[i];
+	return 0;
+}
+
 static void
 warn_ignored(const char *file, const char *name, struct json_object *o)
 {
@@ -333,9 +431,10 @@ warn_ignored(const char *file, const char *name, struct json_object *o)
 	}
 }
 
+/* def: the default profile, whose URLs p inherits; NULL when p is it. */
 static int
 load_profile(const char *file, const char *name, struct json_object *o,
-    struct pki_profile *p, regex_t *re)
+    struct pki_profile *p, const struct pki_profile *def, regex_t *re)
 {
 	if (!json_object_is_type(o, json_type_object)) {
 		lwarnx("%s: profile '%s' is not an object", file, name);
@@ -347,7 +446,8 @@ load_profile(const char *file, const char *name, struct json_object *o,
 	if (load_usages(file, name, o, p) != 0 ||
 	    load_expiry(file, name, o, p) != 0 ||
 	    load_ca(file, name, o, p) != 0 ||
-	    load_auth_key(file, name, o, p) != 0)
+	    load_auth_key(file, name, o, p) != 0 ||
+	    load_urls(file, name, o, p, def) != 0)
 		return -1;
 	return load_whitelist(file, name, o, p, re);
 }
@@ -373,7 +473,7 @@ load_signing(const char *file, struct json_object *signing)
 
 	st = cf_json_object(signing, "default", &def);
 	if (st == CF_E_BAD_JSON ||
-	    (st == CF_OK && load_profile(file, "default", def, &table[0],
+	    (st == CF_OK && load_profile(file, "default", def, &table[0], NULL,
 	                        &whitelists[0]) != 0))
 		return -1;
 	table[0].name[0] = '\0';
@@ -392,7 +492,7 @@ load_signing(const char *file, struct json_object *signing)
 			    file, PROFILE_MAX - 1, PROFILE_NAME_MAX - 1);
 			return -1;
 		}
-		if (load_profile(file, name, o, &table[nprofiles],
+		if (load_profile(file, name, o, &table[nprofiles], &table[0],
 		        &whitelists[nprofiles]) != 0)
 			return -1;
 		nprofiles++;

@@ -24,6 +24,7 @@
  *     order the OIDs are written in.
  *   - max_path_len is -1 for "no limit"; it only matters when is_ca.
  *   - usages[] keeps the configured usage names, in order, for info.
+ *   - URLs are 1 to PROFILE_URL_MAX - 1 printable ASCII bytes (IA5).
  *   - auth_key, when set, is hex of 16 to 128 bytes, from an auth_keys
  *     entry of type "standard" (CFSSL's only type).
  */
@@ -34,7 +35,9 @@
 
 #define PROFILE_NAME_MAX   64
 #define PROFILE_USAGES_MAX 16
-#define PROFILE_MAX        32 /* configured profiles, default included */
+#define PROFILE_MAX        32   /* configured profiles, default included */
+#define PROFILE_URLS_MAX   8    /* issuer_urls of one profile */
+#define PROFILE_URL_MAX    1024 /* bytes of one URL */
 
 /* X.509 KeyUsage bits, with GnuTLS's values (pki.c checks that they
  * are), so profile.c needs no GnuTLS and pki.c hands them over as they are. */
@@ -77,6 +80,13 @@ struct pki_profile {
 	/* auth_key: the hex HMAC key of the auth_keys entry it names, or
 	 * NULL.  A profile with a key is signed only through authsign. */
 	const char *auth_key;
+	/* crl_url, ocsp_url, issuer_urls: the CRL Distribution Points and
+	 * Authority Information Access URIs (printable ASCII), or NULL / 0;
+	 * a profile without one has the default profile's, as in CFSSL. */
+	const char *crl_url;
+	const char *ocsp_url;
+	const char *issuer_urls[PROFILE_URLS_MAX];
+	int nissuer_urls;
 };
 
 /* Read CFSSL's signing config at path (its "signing" object: "default"

@@ -16,7 +16,8 @@ oneTimeSetUp() {
 	cat >"$PDIR/cfssl.json" <<-'EOF'
 		{"signing": {
 		  "default": {"usages": ["signing", "key encipherment", "server auth"],
-		              "expiry": "720h"},
+		              "expiry": "720h",
+		              "crl_url": "http://crl.example.com/default.crl"},
 		  "profiles": {
 		    "server": {"usages": ["digital signature", "key encipherment",
 		                          "server auth"],
@@ -31,7 +32,12 @@ oneTimeSetUp() {
 		    "lastca": {"usages": ["cert sign"], "expiry": "8760h",
 		               "ca_constraint": {"is_ca": true, "max_path_len": 0,
 		                                 "max_path_len_zero": true}},
-		    "century": {"usages": ["signing"], "expiry": "876000h"}}},
+		    "century": {"usages": ["signing"], "expiry": "876000h"},
+		    "urls": {"usages": ["signing", "server auth"], "expiry": "1h",
+		             "crl_url": "http://ca.example.com/ca.crl",
+		             "ocsp_url": "http://ocsp.example.com",
+		             "issuer_urls": ["http://ca.example.com/ca.crt",
+		                             "ldap://dir.example.com/cn=CA"]}}},
 		 "auth_keys": {"k1": {"type": "standard",
 		                      "key": "0123456789ABCDEF0123456789ABCDEF"},
 		               "k2": {"type": "standard",
@@ -225,6 +231,44 @@ test_authsign_with_ca_auth_key_on_a_profile_with_its_own_key_is_invalid_token() 
 	assertEquals "nothing recorded" "$before" "$(cert_count)"
 }
 
+test_urls_profile_writes_crl_distribution_point_and_aia() {
+	local pem=$W/u.example.com.urls.pem
+	new_csr u.example.com u.example.com
+	sign u.example.com urls
+	assert_status 200
+	assertEquals "CRL DP" "Full Name:|URI:http://ca.example.com/ca.crl|" \
+	    "$(ext "$pem" crlDistributionPoints)"
+	assertEquals "AIA" "OCSP - URI:http://ocsp.example.com|CA Issuers - URI:http://ca.example.com/ca.crt|CA Issuers - URI:ldap://dir.example.com/cn=CA|" \
+	    "$(ext "$pem" authorityInfoAccess)"
+	assertEquals "chains" "$pem: OK" \
+	    "$(openssl verify -CAfile "$W/ca.pem" "$pem" 2>&1)"
+}
+
+test_certtool_reads_the_url_extensions() {
+	local out
+	new_csr t.example.com t.example.com
+	sign t.example.com urls
+	assert_status 200
+	out=$(certtool -i --infile "$W/t.example.com.urls.pem" 2>&1)
+	assertContains "$out" "CRL Distribution points (not critical):"
+	assertContains "$out" "URI: http://ca.example.com/ca.crl"
+	assertContains "$out" "Access Method: 1.3.6.1.5.5.7.48.1 (id-ad-ocsp)"
+	assertContains "$out" "Access Location URI: http://ocsp.example.com"
+	assertContains "$out" "Access Method: 1.3.6.1.5.5.7.48.2 (id-ad-caIssuers)"
+	assertContains "$out" "Access Location URI: ldap://dir.example.com/cn=CA"
+}
+
+test_a_profile_without_urls_has_the_default_profiles() {
+	local pem=$W/i.example.com.server.pem
+	new_csr i.example.com i.example.com
+	sign i.example.com server
+	assert_status 200
+	assertEquals "the default's CRL DP" \
+	    "Full Name:|URI:http://crl.example.com/default.crl|" \
+	    "$(ext "$pem" crlDistributionPoints)"
+	assertEquals "no AIA" "" "$(ext "$pem" authorityInfoAccess)"
+}
+
 test_is_ca_profile_gives_ca_true_with_its_path_length() {
 	new_csr Sub-CA
 	sign Sub-CA intermediate
@@ -401,6 +445,22 @@ test_a_bad_auth_key_stops_the_program_with_its_reason() {
 	start_ca "$f"
 	assertNotEquals "too short" 0 "$RC"
 	assertContains "$OUT" "key must be hex"
+}
+
+test_a_bad_url_stops_the_program_with_its_reason() {
+	local f=$PDIR/badurl.json
+	echo '{"signing": {"default": {"usages": ["signing"], "expiry": "1h", "crl_url": "http://a b/"}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "a space in crl_url" 0 "$RC"
+	assertContains "$OUT" "crl_url must be a URL"
+	echo '{"signing": {"default": {"usages": ["signing"], "expiry": "1h", "ocsp_url": 5}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "ocsp_url not a string" 0 "$RC"
+	assertContains "$OUT" "ocsp_url must be a URL"
+	echo '{"signing": {"default": {"usages": ["signing"], "expiry": "1h", "issuer_urls": "http://x/"}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "issuer_urls not a list" 0 "$RC"
+	assertContains "$OUT" "issuer_urls must be a list"
 }
 
 test_unknown_profile_members_are_logged_as_ignored() {
