@@ -222,6 +222,19 @@ refused:
 	return CF_E_BAD_REQUEST;
 }
 
+/* CFSSL's FillTemplate: the profile's fixed times when it has them, else
+ * now rounded to the minute, less the backdate, and the expiry after. */
+static void
+validity(const struct pki_profile *p, int64_t now, struct x509_tbs *t)
+{
+	int64_t back = p->backdate != 0 ? p->backdate : BACKDATE;
+
+	t->not_before =
+	    p->has_not_before ? p->not_before : (now + 30) / 60 * 60 - back;
+	t->not_after =
+	    p->has_not_after ? p->not_after : t->not_before + p->expiry;
+}
+
 static enum cf_status
 issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 {
@@ -265,10 +278,15 @@ issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 		goto out;
 	t.issuer.p = ca->issuer;
 	t.issuer.len = ca->issuerlen;
-	t.not_before = (int64_t)time(NULL) - BACKDATE;
-	t.not_after = t.not_before + in->profile->expiry;
+	validity(in->profile, (int64_t)time(NULL), &t);
 	if (t.not_after > ca->not_after)
 		t.not_after = ca->not_after;
+	if (t.not_after <= t.not_before) {
+		/* A profile's fixed not_before past the CA's own end. */
+		*detail = "5300 the profile's validity is outside the CA's";
+		st = CF_E_BAD_REQUEST;
+		goto out;
+	}
 	t.spki = c.spki;
 	t.keybits = c.keybits;
 	t.profile = in->profile;

@@ -1,9 +1,12 @@
 /* profile.c: see profile.h.  CFSSL's config/config.go is the reference. */
 #include <ctype.h>
+#include <inttypes.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -413,6 +416,270 @@ load_urls(const char *file, const char *name, struct json_object *o,
 	return 0;
 }
 
+/* backdate: a Go duration, like expiry (CFSSL's populate()). */
+static int
+load_backdate(const char *file, const char *name, struct json_object *o,
+    struct pki_profile *p)
+{
+	const char *s;
+	size_t len;
+	enum cf_status st;
+
+	st = cf_json_string(o, "backdate", &s, &len);
+	if (st == CF_E_NOT_FOUND || (st == CF_OK && len == 0))
+		return 0;
+	if (st != CF_OK || memchr(s, '\0', len) != NULL ||
+	    pki_duration(s, &p->backdate) != 0) {
+		lwarnx("%s: profile '%s': backdate must be a whole Go duration "
+		       "in h, m and s (\"1h\")",
+		    file, name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+digits(const char **s, int n, int *out)
+{
+	*out = 0;
+	while (n-- > 0) {
+		if (!isdigit((unsigned char)**s))
+			return -1;
+		*out = *out * 10 + (*(*s)++ - '0');
+	}
+	return 0;
+}
+
+/* Go's time.Time in JSON: RFC 3339, "2006-01-02T15:04:05Z07:00", with
+ * optional fractional seconds (dropped: certificates count seconds). */
+static int
+rfc3339(const char *s, int64_t *out)
+{
+	struct tm tm, back;
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	time_t t;
+
+	if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) ||
+	    *s++ != '-' || digits(&s, 2, &d) || *s++ != 'T' ||
+	    digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi) ||
+	    *s++ != ':' || digits(&s, 2, &sec))
+		return -1;
+	if (*s == '.') {
+		if (!isdigit((unsigned char)*++s))
+			return -1;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	if (*s == '+' || *s == '-') {
+		sign = *s++ == '+' ? 1 : -1;
+		if (digits(&s, 2, &oh) || *s++ != ':' || digits(&s, 2, &om) ||
+		    oh > 23 || om > 59)
+			return -1;
+	} else if (*s++ != 'Z')
+		return -1;
+	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 ||
+	    sec > 59)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	/* timegm folds 31 April into May; Go refuses it, so do we. */
+	if ((t = timegm(&tm)) == (time_t)-1 || gmtime_r(&t, &back) == NULL ||
+	    back.tm_mday != d)
+		return -1;
+	*out = (int64_t)t - sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+static int
+load_time(const char *file, const char *name, struct json_object *o,
+    const char *member, int *has, int64_t *out)
+{
+	const char *s;
+	size_t len;
+	enum cf_status st;
+
+	st = cf_json_string(o, member, &s, &len);
+	if (st == CF_E_NOT_FOUND)
+		return 0;
+	if (st != CF_OK || memchr(s, '\0', len) != NULL || rfc3339(s, out)) {
+		lwarnx("%s: profile '%s': %s must be an RFC 3339 time "
+		       "(\"2030-01-02T15:04:05Z\")",
+		    file, name, member);
+		return -1;
+	}
+	*has = 1;
+	return 0;
+}
+
+static int
+load_validity(const char *file, const char *name, struct json_object *o,
+    struct pki_profile *p)
+{
+	if (load_backdate(file, name, o, p) != 0 ||
+	    load_time(file, name, o, "not_before", &p->has_not_before,
+	        &p->not_before) != 0 ||
+	    load_time(file, name, o, "not_after", &p->has_not_after,
+	        &p->not_after) != 0)
+		return -1;
+	if (p->has_not_before && p->has_not_after &&
+	    p->not_after < p->not_before) {
+		lwarnx("%s: profile '%s': not_after is before not_before", file,
+		    name);
+		return -1;
+	}
+	return 0;
+}
+
+/* A member by Go's rule for untagged fields: the exact name, else any
+ * case ("ID", "Qualifiers" in CFSSL 1.2's config.CertificatePolicy). */
+static struct json_object *
+member_fold(struct json_object *o, const char *key)
+{
+	struct json_object *m;
+
+	if (json_object_object_get_ex(o, key, &m))
+		return m;
+	json_object_object_foreach(o, k, v)
+	{
+		if (!strcasecmp(k, key))
+			return v;
+	}
+	return NULL;
+}
+
+/* A dotted OID as DER content: at least two arcs, the first 0-2, the
+ * second below 40 under 0 and 1 (what Go's asn1.Marshal accepts). */
+static int
+oid_encode(const char *s, struct profile_policy *pol)
+{
+	uint64_t arcs[PROFILE_OID_MAX], v;
+	size_t n = 0, i;
+	int k;
+
+	while (n < PROFILE_OID_MAX) {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		for (v = 0; isdigit((unsigned char)*s); s++) {
+			if (v > (UINT64_C(1) << 56))
+				return -1;
+			v = v * 10 + (uint64_t)(*s - '0');
+		}
+		arcs[n++] = v;
+		if (*s == '\0')
+			break;
+		if (*s++ != '.')
+			return -1;
+	}
+	if (*s != '\0' || n < 2 || arcs[0] > 2 ||
+	    (arcs[0] < 2 && arcs[1] >= 40))
+		return -1;
+	arcs[1] += 40 * arcs[0];
+	pol->oidlen = 0;
+	for (i = 1; i < n; i++) {
+		for (k = 9; k > 0 && !(arcs[i] >> (7 * k)); k--)
+			;
+		for (; k >= 0; k--) {
+			if (pol->oidlen == PROFILE_OID_MAX)
+				return -1;
+			pol->oid[pol->oidlen++] =
+			    (uint8_t)(((arcs[i] >> (7 * k)) & 0x7f) |
+			              (k > 0 ? 0x80 : 0));
+		}
+	}
+	return 0;
+}
+
+/* {type: id-qt-cps | id-qt-unotice, value}: a CPS URI is an IA5String,
+ * so ASCII; a notice is UTF-8 (the file is checked UTF-8 already). */
+static int
+load_qualifier(struct json_object *q, struct profile_qualifier *out)
+{
+	struct json_object *t, *v;
+	const char *type, *val;
+	size_t i, len;
+
+	if (!json_object_is_type(q, json_type_object) ||
+	    (t = member_fold(q, "type")) == NULL ||
+	    !json_object_is_type(t, json_type_string) ||
+	    ((v = member_fold(q, "value")) != NULL &&
+	        !json_object_is_type(v, json_type_string)))
+		return -1;
+	type = json_object_get_string(t);
+	val = v != NULL ? json_object_get_string(v) : "";
+	len = v != NULL ? (size_t)json_object_get_string_len(v) : 0;
+	if (len >= PROFILE_URL_MAX || memchr(val, '\0', len) != NULL)
+		return -1;
+	if (!strcmp(type, "id-qt-cps"))
+		out->cps = 1;
+	else if (strcmp(type, "id-qt-unotice") != 0)
+		return -1;
+	for (i = 0; out->cps && i < len; i++)
+		if ((unsigned char)val[i] < ' ' || (unsigned char)val[i] > '~')
+			return -1;
+	return (out->value = strdup(val)) == NULL ? -1 : 0;
+}
+
+static int
+load_policy(struct json_object *o, struct profile_policy *pol)
+{
+	struct json_object *id, *qs;
+	size_t i, n;
+
+	/* CFSSL 1.2 reads "id" (any case); later releases "oid". */
+	if (!json_object_is_type(o, json_type_object) ||
+	    ((id = member_fold(o, "id")) == NULL &&
+	        !json_object_object_get_ex(o, "oid", &id)) ||
+	    !json_object_is_type(id, json_type_string) ||
+	    oid_encode(json_object_get_string(id), pol) != 0)
+		return -1;
+	if ((qs = member_fold(o, "qualifiers")) == NULL)
+		return 0;
+	if (!json_object_is_type(qs, json_type_array) ||
+	    (n = json_object_array_length(qs)) > PROFILE_QUALIFIERS_MAX)
+		return -1;
+	for (i = 0; i < n; i++, pol->nq++)
+		if (load_qualifier(
+		        json_object_array_get_idx(qs, i), &pol->q[i]) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+load_policies(const char *file, const char *name, struct json_object *o,
+    struct pki_profile *p)
+{
+	struct profile_policy *pols;
+	struct json_object *a;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(o, "policies", &a) || a == NULL)
+		return 0;
+	if (!json_object_is_type(a, json_type_array) ||
+	    (n = json_object_array_length(a)) > PROFILE_POLICIES_MAX)
+		goto bad;
+	if (n == 0)
+		return 0;
+	if ((pols = calloc(n, sizeof(*pols))) == NULL)
+		return -1;
+	p->policies = pols;
+	for (i = 0; i < n; i++, p->npolicies++)
+		if (load_policy(json_object_array_get_idx(a, i), &pols[i]) != 0)
+			goto bad;
+	return 0;
+bad:
+	lwarnx("%s: profile '%s': policies must be a list of at most %d "
+	       "{\"id\": \"1.2.3\", \"qualifiers\": [{\"type\": \"id-qt-cps\" "
+	       "or \"id-qt-unotice\", \"value\"}]} (at most %d qualifiers, "
+	       "a CPS URI in ASCII)",
+	    file, name, PROFILE_POLICIES_MAX, PROFILE_QUALIFIERS_MAX);
+	return -1;
+}
+
 static void
 warn_ignored(const char *file, const char *name, struct json_object *o)
 {
@@ -447,7 +714,9 @@ load_profile(const char *file, const char *name, struct json_object *o,
 	    load_expiry(file, name, o, p) != 0 ||
 	    load_ca(file, name, o, p) != 0 ||
 	    load_auth_key(file, name, o, p) != 0 ||
-	    load_urls(file, name, o, p, def) != 0)
+	    load_urls(file, name, o, p, def) != 0 ||
+	    load_validity(file, name, o, p) != 0 ||
+	    load_policies(file, name, o, p) != 0)
 		return -1;
 	return load_whitelist(file, name, o, p, re);
 }

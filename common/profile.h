@@ -33,11 +33,14 @@
 
 #include <stdint.h>
 
-#define PROFILE_NAME_MAX   64
-#define PROFILE_USAGES_MAX 16
-#define PROFILE_MAX        32   /* configured profiles, default included */
-#define PROFILE_URLS_MAX   8    /* issuer_urls of one profile */
-#define PROFILE_URL_MAX    1024 /* bytes of one URL */
+#define PROFILE_NAME_MAX       64
+#define PROFILE_USAGES_MAX     16
+#define PROFILE_MAX            32   /* configured profiles, default included */
+#define PROFILE_URLS_MAX       8    /* issuer_urls of one profile */
+#define PROFILE_URL_MAX        1024 /* bytes of one URL or policy qualifier */
+#define PROFILE_POLICIES_MAX   8    /* certificate policies of one profile */
+#define PROFILE_QUALIFIERS_MAX 4    /* qualifiers of one policy */
+#define PROFILE_OID_MAX        32   /* content bytes of one policy's OID */
 
 /* X.509 KeyUsage bits, with GnuTLS's values (pki.c checks that they
  * are), so profile.c needs no GnuTLS and pki.c hands them over as they are. */
@@ -66,6 +69,21 @@ enum profile_eku {
 	PROFILE_EKU_ANY = 1 << 9,       /* 2.5.29.37.0 */
 };
 
+/* One policy qualifier: id-qt-cps (value: an IA5String URI) or
+ * id-qt-unotice (value: the UTF-8 explicitText of a UserNotice). */
+struct profile_qualifier {
+	int cps;
+	const char *value;
+};
+
+/* One PolicyInformation of the certificatePolicies extension. */
+struct profile_policy {
+	uint8_t oid[PROFILE_OID_MAX]; /* the OID's DER content */
+	size_t oidlen;
+	struct profile_qualifier q[PROFILE_QUALIFIERS_MAX];
+	int nq;
+};
+
 struct pki_profile {
 	char name[PROFILE_NAME_MAX];
 	unsigned key_usage;
@@ -87,6 +105,15 @@ struct pki_profile {
 	const char *ocsp_url;
 	const char *issuer_urls[PROFILE_URLS_MAX];
 	int nissuer_urls;
+	/* backdate: seconds notBefore is set before now (0: CFSSL's five
+	 * minutes).  not_before / not_after, when has_*, fix the validity
+	 * instead (Unix time), as CFSSL's profile times do. */
+	int64_t backdate;
+	int has_not_before, has_not_after;
+	int64_t not_before, not_after;
+	/* policies: the certificatePolicies extension, in order. */
+	const struct profile_policy *policies;
+	int npolicies;
 };
 
 /* Read CFSSL's signing config at path (its "signing" object: "default"

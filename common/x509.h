@@ -9,7 +9,8 @@
  * extensions come from the profile (profile.h): keyUsage and
  * basicConstraints (critical), extKeyUsage, subject and authority key ids,
  * authorityInfoAccess (OCSP, caIssuers), the subjectAltName and the CRL
- * distribution point, in the order Go's x509 writes them.
+ * distribution point, in the order Go's x509 writes them, then the
+ * certificate policies, where CFSSL adds them.
  *
  * The signer holds the CA's private key for as long as cakey.c keeps it
  * (never past a seal).  An ECDSA P-256 key signs through ecp256.h; RSA,

@@ -37,7 +37,18 @@ oneTimeSetUp() {
 		             "crl_url": "http://ca.example.com/ca.crl",
 		             "ocsp_url": "http://ocsp.example.com",
 		             "issuer_urls": ["http://ca.example.com/ca.crt",
-		                             "ldap://dir.example.com/cn=CA"]}}},
+		                             "ldap://dir.example.com/cn=CA"]},
+		    "policy": {"usages": ["signing"], "expiry": "2h", "backdate": "1h",
+		               "policies": [{"ID": "2.23.140.1.2.1"},
+		                 {"id": "1.3.6.1.4.1.44947.1.1.1",
+		                  "qualifiers": [
+		                    {"type": "id-qt-cps",
+		                     "value": "http://cps.example.com"},
+		                    {"type": "id-qt-unotice",
+		                     "value": "Coffer test notice"}]}]},
+		    "fixed": {"usages": ["signing"], "expiry": "1h",
+		              "not_before": "2026-01-01T00:00:00Z",
+		              "not_after": "2027-01-01T12:00:00.5+02:00"}}},
 		 "auth_keys": {"k1": {"type": "standard",
 		                      "key": "0123456789ABCDEF0123456789ABCDEF"},
 		               "k2": {"type": "standard",
@@ -269,6 +280,44 @@ test_a_profile_without_urls_has_the_default_profiles() {
 	assertEquals "no AIA" "" "$(ext "$pem" authorityInfoAccess)"
 }
 
+test_policies_profile_writes_certificate_policies() {
+	local pem=$W/p.example.com.policy.pem out
+	new_csr p.example.com p.example.com
+	sign p.example.com policy
+	assert_status 200
+	assertEquals "openssl reads them" \
+	    "Policy: 2.23.140.1.2.1|Policy: 1.3.6.1.4.1.44947.1.1.1|CPS: http://cps.example.com|User Notice:|Explicit Text: Coffer test notice|" \
+	    "$(ext "$pem" certificatePolicies)"
+	out=$(certtool -i --infile "$pem" 2>&1)
+	assertContains "$out" "Certificate Policies (not critical):"
+	assertContains "$out" "2.23.140.1.2.1"
+	assertContains "$out" "Note: Coffer test notice"
+	assertContains "$out" "URI: http://cps.example.com"
+}
+
+test_backdate_sets_not_before_back_by_its_duration() {
+	local pem=$W/b.example.com.policy.pem nb now
+	new_csr b.example.com b.example.com
+	now=$(date +%s)
+	sign b.example.com policy
+	assert_status 200
+	nb=$(date -ud "$(openssl x509 -in "$pem" -noout -startdate | cut -d= -f2)" +%s)
+	assertTrue "notBefore about an hour ago ($((now - nb)) s)" \
+	    "[ $((now - nb)) -ge 3540 ] && [ $((now - nb)) -le 3660 ]"
+	assertEquals "the expiry counts from notBefore" 7200 "$(lifetime "$pem")"
+}
+
+test_not_before_and_not_after_fix_the_validity() {
+	local pem=$W/f.example.com.fixed.pem
+	new_csr f.example.com f.example.com
+	sign f.example.com fixed
+	assert_status 200
+	assertEquals "notBefore=Jan  1 00:00:00 2026 GMT" \
+	    "$(openssl x509 -in "$pem" -noout -startdate)"
+	assertEquals "notAfter=Jan  1 10:00:00 2027 GMT" \
+	    "$(openssl x509 -in "$pem" -noout -enddate)"
+}
+
 test_is_ca_profile_gives_ca_true_with_its_path_length() {
 	new_csr Sub-CA
 	sign Sub-CA intermediate
@@ -461,6 +510,36 @@ test_a_bad_url_stops_the_program_with_its_reason() {
 	start_ca "$f"
 	assertNotEquals "issuer_urls not a list" 0 "$RC"
 	assertContains "$OUT" "issuer_urls must be a list"
+}
+
+# refused JSON_PROFILE_MEMBERS WORDS: a profile with these members stops
+# the program, saying WORDS.
+refused() {
+	local f=$PDIR/refused.json
+	echo '{"signing": {"profiles": {"p": {"usages": ["signing"], "expiry": "1h", '"$1"'}}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "refused: $1" 0 "$RC"
+	assertContains "$1" "$OUT" "$2"
+}
+
+test_bad_validity_members_stop_the_program_with_their_reason() {
+	refused '"backdate": "1.5h"' "backdate must be a whole Go duration"
+	refused '"backdate": "-1h"' "backdate must be a whole Go duration"
+	refused '"not_before": "2026-02-30T00:00:00Z"' "not_before must be an RFC 3339 time"
+	refused '"not_after": "2026-01-01 00:00:00"' "not_after must be an RFC 3339 time"
+	refused '"not_before": "2027-01-01T00:00:00Z", "not_after": "2026-01-01T00:00:00Z"' \
+	    "not_after is before not_before"
+}
+
+test_bad_policies_stop_the_program_with_their_reason() {
+	refused '"policies": [{"id": "3.1"}]' "policies must be a list"
+	refused '"policies": [{"id": "1.2.x"}]' "policies must be a list"
+	refused '"policies": [{"qualifiers": []}]' "policies must be a list"
+	refused '"policies": [{"id": "1.2.3", "qualifiers": [{"type": "id-qt-other", "value": "x"}]}]' \
+	    "policies must be a list"
+	refused '"policies": [{"id": "1.2.3", "qualifiers": [{"type": "id-qt-cps", "value": "http://\u00e9"}]}]' \
+	    "a CPS URI in ASCII"
+	refused '"policies": {"id": "1.2.3"}' "policies must be a list"
 }
 
 test_unknown_profile_members_are_logged_as_ignored() {

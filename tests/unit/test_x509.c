@@ -37,7 +37,15 @@ static const struct pki_profile ca_profile = {.name = "intermediate",
     .max_path_len = 2,
     .usages = {"cert sign"},
     .nusages = 1};
-/* The profile's own extensions: CRL DP, AIA. */
+static const struct profile_policy policies[] = {
+    {.oid = {0x2a, 0x03}, /* 1.2.3 */
+        .oidlen = 2,
+        .q = {{1, "http://p"}, {0, "hi"}},
+        .nq = 2},
+    {.oid = {0x67, 0x81, 0x0c, 0x01, 0x02, 0x01}, /* 2.23.140.1.2.1 */
+        .oidlen = 6},
+};
+/* The profile's own extensions: CRL DP, AIA, policies. */
 static const struct pki_profile url_profile = {.name = "urls",
     .key_usage = GNUTLS_KEY_DIGITAL_SIGNATURE,
     .ext_usage = PROFILE_EKU_SERVER | PROFILE_EKU_CLIENT,
@@ -49,7 +57,9 @@ static const struct pki_profile url_profile = {.name = "urls",
     .crl_url = "http://c/x.crl",
     .ocsp_url = "http://o",
     .issuer_urls = {"http://i/c"},
-    .nissuer_urls = 1};
+    .nissuer_urls = 1,
+    .policies = policies,
+    .npolicies = 2};
 
 /* ---- der ---- */
 
@@ -445,6 +455,42 @@ check_url_extensions(gnutls_x509_crt_t crt, const uint8_t *tbs, size_t len,
 	gnutls_free(d.data);
 }
 
+/* certificatePolicies as CFSSL's addPolicies marshals it (RFC 5280
+ * 4.2.1.4), then as GnuTLS reads it. */
+static void
+check_policies(gnutls_x509_crt_t crt, const uint8_t *tbs, size_t len,
+    const struct pki_profile *p)
+{
+	static const uint8_t want[] = {0x30, 0x43, 0x06, 0x03, 0x55, 0x1d, 0x20,
+	    0x04, 0x3c, 0x30, 0x3a, 0x30, 0x2e, 0x06, 0x02, 0x2a, 0x03, 0x30,
+	    0x28, 0x30, 0x14, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07,
+	    0x02, 0x01, 0x16, 0x08, 'h', 't', 't', 'p', ':', '/', '/', 'p',
+	    0x30, 0x10, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x02,
+	    0x02, 0x30, 0x04, 0x0c, 0x02, 'h', 'i', 0x30, 0x08, 0x06, 0x06,
+	    0x67, 0x81, 0x0c, 0x01, 0x02, 0x01};
+	struct gnutls_x509_policy_st pol;
+	unsigned crit = 1;
+
+	if (p->npolicies == 0) {
+		CHECK(memmem(tbs, len, want + 2, 5) == NULL, "no policies");
+		return;
+	}
+	CHECK(memmem(tbs, len, want, sizeof(want)) != NULL,
+	    "policies: OID, CPS IA5String, UserNotice explicitText UTF8");
+	CHECK(gnutls_x509_crt_get_policy(crt, 0, &pol, &crit) >= 0 &&
+	          !strcmp(pol.oid, "1.2.3") && pol.qualifiers == 2 &&
+	          pol.qualifier[0].type == GNUTLS_X509_QUALIFIER_URI &&
+	          !strcmp(pol.qualifier[0].data, "http://p") &&
+	          pol.qualifier[1].type == GNUTLS_X509_QUALIFIER_NOTICE &&
+	          !strcmp(pol.qualifier[1].data, "hi") && crit == 0,
+	    "GnuTLS reads the first policy and its qualifiers");
+	gnutls_x509_policy_release(&pol);
+	CHECK(gnutls_x509_crt_get_policy(crt, 1, &pol, &crit) >= 0 &&
+	          !strcmp(pol.oid, "2.23.140.1.2.1") && pol.qualifiers == 0,
+	    "GnuTLS reads the second, without qualifiers");
+	gnutls_x509_policy_release(&pol);
+}
+
 /* Issue a certificate for a CSR of a P-256 key under ca_key, then read
  * every field back with GnuTLS. */
 static void
@@ -575,6 +621,7 @@ issue_and_check(gnutls_privkey_t ca_key, const struct pki_profile *profile,
 	          vs == 0,
 	    "verifies against the CA");
 	check_url_extensions(crt, tbs, tbslen, profile);
+	check_policies(crt, tbs, tbslen, profile);
 
 	gnutls_x509_crt_deinit(crt);
 	gnutls_x509_crt_deinit(ca);
@@ -599,7 +646,7 @@ test_certificates_by_ca_key_type(void)
 	issue_and_check(k, &ca_profile, GNUTLS_SIGN_ECDSA_SHA256,
 	    "P-256 CA, CA profile with a path length");
 	issue_and_check(k, &url_profile, GNUTLS_SIGN_ECDSA_SHA256,
-	    "P-256 CA, a profile with CRL and AIA URLs");
+	    "P-256 CA, a profile with URLs and policies");
 	gnutls_privkey_deinit(k);
 	k = new_key(
 	    GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP384R1));
