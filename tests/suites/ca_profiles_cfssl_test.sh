@@ -318,6 +318,43 @@ test_not_before_and_not_after_fix_the_validity() {
 	    "$(openssl x509 -in "$pem" -noout -enddate)"
 }
 
+# ext_der PEM NAME: the DER value of one extension, in hex, as openssl's
+# asn1parse dumps it (NAME as asn1parse names the OID).
+ext_der() {
+	openssl asn1parse -in "$1" | grep -A1 ":$2\$" | tail -1 |
+	    sed -n 's/.*\[HEX DUMP\]://p'
+}
+
+test_url_and_policy_extensions_are_byte_for_byte_cfssls() {
+	local p n
+	# cfssl 1.2 signs the same CSR locally under the same two profiles.
+	jq '{signing: {default: .signing.default, profiles:
+	    {urls: .signing.profiles.urls, policy: .signing.profiles.policy}}}' \
+	    "$PDIR/cfssl.json" >"$W/local.json"
+	echo '{"CN": "Local CA", "key": {"algo": "ecdsa", "size": 256}}' \
+	    >"$W/localca.json"
+	(cd "$W" && cfssl gencert -initca localca.json 2>/dev/null |
+	    cfssljson -bare localca)
+	new_csr same.example.com same.example.com
+	for p in urls policy; do
+		sign same.example.com $p
+		assert_status 200
+		(cd "$W" && cfssl sign -ca localca.pem -ca-key localca-key.pem \
+		    -config local.json -profile $p same.example.com.csr \
+		    2>/dev/null | cfssljson -bare "cfssl-$p")
+		for n in "Authority Information Access" \
+		    "X509v3 CRL Distribution Points" "X509v3 Certificate Policies"; do
+			assertEquals "$p: $n" \
+			    "$(ext_der "$W/cfssl-$p.pem" "$n")" \
+			    "$(ext_der "$W/same.example.com.$p.pem" "$n")"
+		done
+	done
+	assertNotNull "cfssl wrote policies" \
+	    "$(ext_der "$W/cfssl-policy.pem" "X509v3 Certificate Policies")"
+	assertNotNull "cfssl wrote AIA" \
+	    "$(ext_der "$W/cfssl-urls.pem" "Authority Information Access")"
+}
+
 test_is_ca_profile_gives_ca_true_with_its_path_length() {
 	new_csr Sub-CA
 	sign Sub-CA intermediate
