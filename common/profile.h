@@ -1,7 +1,8 @@
 /*
  * profile.h: CFSSL signing profiles, the policy a certificate is issued
- * under: its key usages, extended key usages, lifetime, CA constraint and
- * the names it may carry.
+ * under: its key usages, extended key usages, validity, CA constraint, the
+ * names it may carry, its CRL, OCSP and issuer URLs and certificate
+ * policies, and the auth key a request for it must be signed with.
  *
  * The profile is resolved before anything is built, so the encoder only
  * copies these fields into the certificate.  When the config names no
@@ -11,9 +12,12 @@
  * Profiles come from CFSSL's own signing config (the config key
  * ca_profiles), read once at start-up by profile_load(): operators reuse
  * their cfssl config unchanged.  A config that cannot be honoured (bad
- * JSON, no usable usages, an expiry or whitelist we cannot read) stops the
- * program from starting rather than leaving a default in force.  After
- * loading, the table is read-only for the life of the process.
+ * JSON, no usable usages, an expiry, whitelist, URL, time, policy or auth
+ * key we cannot read) stops the program from starting rather than leaving
+ * a default in force; a member Coffer does not implement is logged as
+ * ignored.  After loading, the table (and every string it points to) is
+ * read-only for the life of the process; profiles share the default's
+ * URLs by pointer.
  *
  * Invariants:
  *   - key_usage holds X.509 KeyUsage bits (PROFILE_KU_*) in GnuTLS's layout
@@ -25,6 +29,8 @@
  *   - max_path_len is -1 for "no limit"; it only matters when is_ca.
  *   - usages[] keeps the configured usage names, in order, for info.
  *   - URLs are 1 to PROFILE_URL_MAX - 1 printable ASCII bytes (IA5).
+ *   - A policy's oid is valid DER content (two arcs at least); a CPS
+ *     qualifier is printable ASCII, a notice UTF-8.
  *   - auth_key, when set, is hex of 16 to 128 bytes, from an auth_keys
  *     entry of type "standard" (CFSSL's only type).
  */
