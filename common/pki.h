@@ -95,7 +95,8 @@ enum cf_status pki_info(struct vault *v, struct json_object *req,
     struct json_object **result, const char **detail);
 /* sign: CFSSL's sign request -> {certificate}; records the certificate.
  * A profile with an auth_key is refused ("authentication required"), as
- * CFSSL's sign handler does: authsign is its only way in.  newcert too. */
+ * CFSSL's sign handler does: authsign is its only way in.  newcert refuses
+ * it too, where CFSSL's generator does not check: fail closed. */
 enum cf_status pki_sign(struct vault *v, struct json_object *req,
     struct json_object **result, const char **detail);
 /* newkey: CSR JSON -> {private_key, certificate_request, sums}. */
