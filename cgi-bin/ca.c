@@ -16,6 +16,7 @@
 #include "app.h"
 #include "json.h"
 #include "pki.h"
+#include "profile.h"
 #include "vault.h"
 
 #define CA_RW "dcos:adminrouter:ops:ca:rw"
@@ -118,28 +119,26 @@ out:
 	return st;
 }
 
-/* authsign: CFSSL's HMAC token instead of a credential. */
+/* authsign: CFSSL's HMAC token instead of a credential, with the key of
+ * the profile the request names (ca_auth_key when it names none). */
 static enum cf_status
 h_authsign(struct cf_ctx *ctx)
 {
-	struct json_object *req = NULL, *inner = NULL, *result = NULL;
+	struct json_object *req = NULL, *result = NULL;
 	enum cf_status st;
 
-	if (ctx->app->cfg.ca_auth_key[0] == '\0') {
-		ctx->detail = "5200 authsign is disabled: no ca_auth_key is "
-		              "configured";
+	if (ctx->app->cfg.ca_auth_key[0] == '\0' && !profile_any_auth_key()) {
+		ctx->detail =
+		    "5200 authsign is disabled: no ca_auth_key and no "
+		    "profile auth_key is configured";
 		return CF_E_BAD_REQUEST;
 	}
 	if ((st = read_json(ctx, &req)) != CF_OK)
 		goto out;
-	if ((st = pki_authsign_open(ctx->app->vault, ctx->app->cfg.ca_auth_key,
-	         req, (int64_t)time(NULL), &inner, &ctx->detail)) != CF_OK)
-		goto out;
-	if ((st = pki_sign(ctx->app->vault, inner, &result, &ctx->detail)) ==
-	    CF_OK)
+	if ((st = pki_authsign(ctx->app->vault, ctx->app->cfg.ca_auth_key, req,
+	         (int64_t)time(NULL), &result, &ctx->detail)) == CF_OK)
 		respond(ctx, result);
 out:
-	json_object_put(inner);
 	json_object_put(req);
 	return st;
 }

@@ -28,7 +28,9 @@ struct cf_config {
 	 * store ids) and the Sensu namespaces, comma-separated. */
 	char secret_stores[1024];
 	char sensu_namespaces[1024];
-	char ca_auth_key[257]; /* hex HMAC key of CFSSL authsign; "" off */
+	/* Hex HMAC key of CFSSL authsign for the profiles that name no
+	 * auth_key of their own (profile.h); "" none. */
+	char ca_auth_key[257];
 	/* The CA: its key algorithm (pki_ca_key_set: made at init) and the
 	 * cfssl signing config with its profiles (profile_load), both
 	 * applied by config_load, so a bad value stops the program. */

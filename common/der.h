@@ -35,7 +35,7 @@
 #define DER_CTX(n)       (0x80 | (n)) /* [n] IMPLICIT, primitive */
 #define DER_CTX_CONS(n)  (0xa0 | (n)) /* [n], constructed */
 
-#define DER_MAX_DEPTH 8
+#define DER_MAX_DEPTH 12 /* a certificate policy's user notice: 10 */
 
 struct der_w {
 	uint8_t *buf;

@@ -222,6 +222,19 @@ refused:
 	return CF_E_BAD_REQUEST;
 }
 
+/* CFSSL's FillTemplate: the profile's fixed times when it has them, else
+ * now rounded to the minute, less the backdate, and the expiry after. */
+static void
+validity(const struct pki_profile *p, int64_t now, struct x509_tbs *t)
+{
+	int64_t back = p->backdate != 0 ? p->backdate : BACKDATE;
+
+	t->not_before =
+	    p->has_not_before ? p->not_before : (now + 30) / 60 * 60 - back;
+	t->not_after =
+	    p->has_not_after ? p->not_after : t->not_before + p->expiry;
+}
+
 static enum cf_status
 issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 {
@@ -265,10 +278,15 @@ issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 		goto out;
 	t.issuer.p = ca->issuer;
 	t.issuer.len = ca->issuerlen;
-	t.not_before = (int64_t)time(NULL) - BACKDATE;
-	t.not_after = t.not_before + in->profile->expiry;
+	validity(in->profile, (int64_t)time(NULL), &t);
 	if (t.not_after > ca->not_after)
 		t.not_after = ca->not_after;
+	if (t.not_after <= t.not_before) {
+		/* A profile's fixed not_before past the CA's own end. */
+		*detail = "5300 the profile's validity is outside the CA's";
+		st = CF_E_BAD_REQUEST;
+		goto out;
+	}
 	t.spki = c.spki;
 	t.keybits = c.keybits;
 	t.profile = in->profile;
@@ -279,7 +297,8 @@ issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 	t.sigalg = x509_signer_alg(ca->signer);
 	/* Every variable part's size, plus room for the fixed ones: small
 	 * enough that malloc never maps fresh pages for it. */
-	cap = t.issuer.len + t.subject.len + t.spki.len + 1024;
+	cap = t.issuer.len + t.subject.len + t.spki.len + 1024 +
+	      x509_profile_room(in->profile);
 	for (i = 0; i < sans.n; i++)
 		cap += sans.s[i].len + 8;
 	if ((st = encode_cert(ca, &t, cap, &pem, &pemlen)) != CF_OK ||
@@ -294,8 +313,10 @@ out:
 	return st;
 }
 
-enum cf_status
-pki_sign(struct vault *v, struct json_object *req, struct json_object **result,
+/* sign's work once the caller has settled who may use profile p. */
+static enum cf_status
+sign_under(struct vault *v, struct json_object *req,
+    const struct pki_profile *p, struct json_object **result,
     const char **detail)
 {
 	struct issue in;
@@ -304,8 +325,7 @@ pki_sign(struct vault *v, struct json_object *req, struct json_object **result,
 
 	memset(&in, 0, sizeof(in));
 	in.req = req;
-	if ((in.profile = profile_find(req, detail)) == NULL)
-		return CF_E_BAD_REQUEST;
+	in.profile = p;
 	if (cf_json_string(req, "certificate_request", &in.csr, &in.csrlen) !=
 	    CF_OK) {
 		*detail = "missing parameter 'certificate_request'";
@@ -317,6 +337,30 @@ pki_sign(struct vault *v, struct json_object *req, struct json_object **result,
 	add_str(*result, "certificate", cert);
 	free(cert);
 	return CF_OK;
+}
+
+/* CFSSL's sign handler: a profile with an auth_key is authsign's only. */
+static const struct pki_profile *
+profile_unauthenticated(struct json_object *req, const char **detail)
+{
+	const struct pki_profile *p;
+
+	if ((p = profile_find(req, detail)) != NULL && p->auth_key != NULL) {
+		*detail = "authentication required";
+		return NULL;
+	}
+	return p;
+}
+
+enum cf_status
+pki_sign(struct vault *v, struct json_object *req, struct json_object **result,
+    const char **detail)
+{
+	const struct pki_profile *p;
+
+	if ((p = profile_unauthenticated(req, detail)) == NULL)
+		return CF_E_BAD_REQUEST;
+	return sign_under(v, req, p, result, detail);
 }
 
 enum cf_status
@@ -558,7 +602,7 @@ pki_newcert(struct vault *v, struct json_object *req,
 	enum cf_status st;
 
 	memset(&in, 0, sizeof(in));
-	if ((in.profile = profile_find(req, detail)) == NULL)
+	if ((in.profile = profile_unauthenticated(req, detail)) == NULL)
 		return CF_E_BAD_REQUEST;
 	if (cf_json_object(req, "request", &csrj) != CF_OK) {
 		*detail = "missing parameter 'request'";
@@ -667,80 +711,133 @@ out:
 
 /* ---- authsign ---- */
 
-enum cf_status
-pki_authsign_open(struct vault *v, const char *hexkey, struct json_object *req,
-    int64_t now, struct json_object **inner, const char **detail)
-{
-	uint8_t *key = NULL, *tok = NULL, *body = NULL, mac[32], h[32];
-	size_t keylen = 0, toklen = 0, bodylen = 0, blen, tlen;
-	const char *b64tok, *b64body;
-	char seen[sizeof(SEEN_PFX) + 64], *hex;
-	int64_t ts = 0;
-	uint8_t *old = NULL;
-	size_t oldlen = 0;
-	enum cf_status st = CF_E_BAD_REQUEST;
+/* CFSSL's AuthenticatedRequest, decoded. */
+struct auth_req {
+	uint8_t *tok, *body;
+	size_t toklen, bodylen;
+	int64_t ts;
+};
 
-	*inner = NULL;
-	*detail = "invalid token";
+static void
+auth_req_free(struct auth_req *a)
+{
+	free(a->tok);
+	free(a->body);
+}
+
+static enum cf_status
+auth_decode(struct json_object *req, struct auth_req *a, const char **detail)
+{
+	const char *b64tok, *b64body;
+	size_t blen, tlen;
+
+	memset(a, 0, sizeof(*a));
 	if (cf_json_string(req, "token", &b64tok, &tlen) != CF_OK ||
 	    cf_json_string(req, "request", &b64body, &blen) != CF_OK ||
-	    cf_json_int(req, "timestamp", INT64_MIN, INT64_MAX, &ts) ==
+	    cf_json_int(req, "timestamp", INT64_MIN, INT64_MAX, &a->ts) ==
 	        CF_E_BAD_JSON ||
-	    codec_base64_decode(b64tok, tlen, 0, &tok, &toklen) != 0 ||
-	    codec_base64_decode(b64body, blen, 0, &body, &bodylen) != 0 ||
-	    codec_hex_decode(hexkey, strlen(hexkey), &key, &keylen) != 0)
-		goto out;
-	if (crypto_hmac_sha256(key, keylen, body, bodylen, mac) != 0) {
-		st = CF_E_INTERNAL;
-		goto out;
+	    codec_base64_decode(b64tok, tlen, 0, &a->tok, &a->toklen) != 0 ||
+	    codec_base64_decode(b64body, blen, 0, &a->body, &a->bodylen) != 0) {
+		*detail = "invalid token";
+		return CF_E_BAD_REQUEST;
 	}
-	if (toklen != sizeof(mac) || !crypto_equal(mac, tok, sizeof(mac)))
+	return CF_OK;
+}
+
+/* CFSSL's Standard provider: HMAC-SHA256 of the request with the key. */
+static enum cf_status
+auth_verify(const char *hexkey, const struct auth_req *a, const char **detail)
+{
+	uint8_t *key = NULL, mac[32];
+	size_t keylen = 0;
+	enum cf_status st = CF_E_INTERNAL;
+
+	if (codec_hex_decode(hexkey, strlen(hexkey), &key, &keylen) != 0)
+		return CF_E_INTERNAL;
+	if (crypto_hmac_sha256(key, keylen, a->body, a->bodylen, mac) != 0)
 		goto out;
+	st = CF_OK;
+	if (a->toklen != sizeof(mac) ||
+	    !crypto_equal(mac, a->tok, sizeof(mac))) {
+		*detail = "invalid token";
+		st = CF_E_BAD_REQUEST;
+	}
+out:
+	crypto_wipe(key, keylen);
+	free(key);
+	return st;
+}
+
+/* Coffer's additions: a fresh timestamp and a token never seen, recorded
+ * under the write lock so two workers cannot both accept one replay. */
+static enum cf_status
+auth_fresh(
+    struct vault *v, const struct auth_req *a, int64_t now, const char **detail)
+{
+	char seen[sizeof(SEEN_PFX) + 64], *hex;
+	uint8_t h[32], *old = NULL;
+	size_t oldlen = 0;
+	enum cf_status st;
+
 	/* CFSSL ignores the timestamp; we refuse a missing or stale one. */
-	if (ts < now - PKI_AUTH_WINDOW || ts > now + PKI_AUTH_WINDOW) {
+	if (a->ts < now - PKI_AUTH_WINDOW || a->ts > now + PKI_AUTH_WINDOW) {
 		*detail = "invalid token: stale or missing timestamp";
-		goto out;
+		return CF_E_BAD_REQUEST;
 	}
-	if (cf_json_parse(body, bodylen, inner) != CF_OK) {
-		*detail = "Unable to parse authenticated sign request";
-		goto out;
-	}
-	/* Remember the token under the write lock, so two workers cannot
-	 * both accept one replayed request. */
-	if (crypto_sha256(tok, toklen, h) != 0 ||
-	    (hex = codec_hex_encode(h, sizeof(h))) == NULL) {
-		st = CF_E_INTERNAL;
-		goto fail;
-	}
+	if (crypto_sha256(a->tok, a->toklen, h) != 0 ||
+	    (hex = codec_hex_encode(h, sizeof(h))) == NULL)
+		return CF_E_INTERNAL;
 	snprintf(seen, sizeof(seen), SEEN_PFX "%s", hex);
 	free(hex);
 	if ((st = vault_write_begin(v)) != CF_OK)
-		goto fail;
+		return st;
 	st = vault_get(v, seen, &old, &oldlen);
+	record_free(old, oldlen);
 	if (st == CF_OK) {
 		vault_abort(v);
 		*detail = "invalid token: replayed";
-		st = CF_E_BAD_REQUEST;
-		goto fail;
+		return CF_E_BAD_REQUEST;
 	}
-	if (st != CF_E_NOT_FOUND ||
-	    (st = vault_put(v, RECORD_META, seen, &ts, sizeof(ts))) != CF_OK) {
+	if (st != CF_E_NOT_FOUND || (st = vault_put(v, RECORD_META, seen,
+	                                 &a->ts, sizeof(a->ts))) != CF_OK) {
 		vault_abort(v);
-		goto fail;
+		return st;
 	}
-	if ((st = vault_commit(v)) != CF_OK)
-		goto fail;
-	*detail = NULL;
-	goto out;
-fail:
-	json_object_put(*inner);
-	*inner = NULL;
+	return vault_commit(v);
+}
+
+enum cf_status
+pki_authsign(struct vault *v, const char *fallback_key, struct json_object *req,
+    int64_t now, struct json_object **result, const char **detail)
+{
+	struct json_object *inner = NULL;
+	const struct pki_profile *p;
+	const char *key;
+	struct auth_req a;
+	enum cf_status st;
+
+	if ((st = auth_decode(req, &a, detail)) != CF_OK)
+		goto out;
+	/* CFSSL's order: the inner request names the profile, whose key
+	 * checks the token. */
+	st = CF_E_BAD_REQUEST;
+	if (cf_json_parse(a.body, a.bodylen, &inner) != CF_OK) {
+		*detail = "Unable to parse authenticated sign request";
+		goto out;
+	}
+	if ((p = profile_find(inner, detail)) == NULL)
+		goto out;
+	key = p->auth_key != NULL ? p->auth_key : fallback_key;
+	if (key == NULL || key[0] == '\0') {
+		*detail = "no authentication provider";
+		goto out;
+	}
+	if ((st = auth_verify(key, &a, detail)) != CF_OK ||
+	    (st = auth_fresh(v, &a, now, detail)) != CF_OK)
+		goto out;
+	st = sign_under(v, inner, p, result, detail);
 out:
-	record_free(old, oldlen);
-	if (key != NULL)
-		crypto_wipe(key, keylen);
-	free(key);
-	free(tok);
-	free(body);
+	json_object_put(inner);
+	auth_req_free(&a);
 	return st;
 }

@@ -93,7 +93,10 @@ enum cf_status pki_ca_ensure(struct vault *v);
 /* info: {label, profile} -> {certificate, usages, expiry}. */
 enum cf_status pki_info(struct vault *v, struct json_object *req,
     struct json_object **result, const char **detail);
-/* sign: CFSSL's sign request -> {certificate}; records the certificate. */
+/* sign: CFSSL's sign request -> {certificate}; records the certificate.
+ * A profile with an auth_key is refused ("authentication required"), as
+ * CFSSL's sign handler does: authsign is its only way in.  newcert refuses
+ * it too, where CFSSL's generator does not check: fail closed. */
 enum cf_status pki_sign(struct vault *v, struct json_object *req,
     struct json_object **result, const char **detail);
 /* newkey: CSR JSON -> {private_key, certificate_request, sums}. */
@@ -118,12 +121,16 @@ enum cf_status pki_revoke(struct vault *v, struct json_object *req,
 enum cf_status pki_crl(struct vault *v, int64_t lifetime,
     struct json_object **result, const char **detail);
 /*
- * authsign: check req's token against the hex HMAC key, its timestamp and
- * that it was never seen (recording it), then *inner is the parsed sign
- * request (a new reference).  CF_E_BAD_REQUEST "invalid token" as CFSSL.
+ * authsign: CFSSL's AuthenticatedRequest {token, request, timestamp}.  The
+ * inner sign request names its profile; the token must be the HMAC of the
+ * request with that profile's auth_key, or with fallback_key (hex, the
+ * config's ca_auth_key; NULL or "" for none) when the profile names none.
+ * Then the timestamp must be fresh and the token never seen (it is
+ * recorded), and the request is signed as sign does.  CFSSL's refusals:
+ * "no authentication provider", "invalid token" (CF_E_BAD_REQUEST).
  */
-enum cf_status pki_authsign_open(struct vault *v, const char *hexkey,
-    struct json_object *req, int64_t now, struct json_object **inner,
+enum cf_status pki_authsign(struct vault *v, const char *fallback_key,
+    struct json_object *req, int64_t now, struct json_object **result,
     const char **detail);
 
 /* Helpers, exposed for unit tests and fuzzing. */

@@ -18,6 +18,19 @@ static const uint8_t oid_bc[] = {OID_EXT(0x13)};
 static const uint8_t oid_ski[] = {OID_EXT(0x0e)};
 static const uint8_t oid_aki[] = {OID_EXT(0x23)};
 static const uint8_t oid_san[] = {OID_EXT(0x11)};
+static const uint8_t oid_crl_dp[] = {OID_EXT(0x1f)};
+
+/* id-pe-authorityInfoAccess and its id-ad methods (RFC 5280 4.2.2.1). */
+#define PKIX(a, b)                                                             \
+	{                                                                      \
+		0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, (a), (b)       \
+	}
+static const uint8_t oid_aia[] = PKIX(0x01, 0x01);
+static const uint8_t oid_ad_ocsp[] = PKIX(0x30, 0x01);
+static const uint8_t oid_ad_ca_issuers[] = PKIX(0x30, 0x02);
+static const uint8_t oid_policies[] = {OID_EXT(0x20)};
+static const uint8_t oid_qt_cps[] = PKIX(0x02, 0x01);
+static const uint8_t oid_qt_unotice[] = PKIX(0x02, 0x02);
 
 /* 1.3.6.1.5.5.7.3.n, in the order of PROFILE_EKU_* bits, then anyEKU. */
 #define KP(n)                                                                  \
@@ -170,6 +183,125 @@ ext_sans(struct der_w *w, const struct x509_tbs *t)
 	ext_close(w);
 }
 
+/* AccessDescription: a method and a uniformResourceIdentifier [6]. */
+static void
+access_description(
+    struct der_w *w, const uint8_t *oid, size_t oidlen, const char *url)
+{
+	der_open(w, DER_SEQUENCE);
+	der_raw(w, oid, oidlen);
+	der_put(w, DER_CTX(6), url, strlen(url));
+	der_close(w);
+}
+
+/* Go's order, which CFSSL's certificates have: OCSP, then caIssuers. */
+static void
+ext_aia(struct der_w *w, const struct pki_profile *p)
+{
+	int i;
+
+	if (p->ocsp_url == NULL && p->nissuer_urls == 0)
+		return;
+	ext_open(w, oid_aia, sizeof(oid_aia), 0);
+	der_open(w, DER_SEQUENCE);
+	if (p->ocsp_url != NULL)
+		access_description(
+		    w, oid_ad_ocsp, sizeof(oid_ad_ocsp), p->ocsp_url);
+	for (i = 0; i < p->nissuer_urls; i++)
+		access_description(w, oid_ad_ca_issuers,
+		    sizeof(oid_ad_ca_issuers), p->issuer_urls[i]);
+	der_close(w);
+	ext_close(w);
+}
+
+/* One DistributionPoint whose distributionPoint [0] is a fullName [0] of
+ * one URI, as Go writes CRLDistributionPoints. */
+static void
+ext_crl_dp(struct der_w *w, const struct pki_profile *p)
+{
+	if (p->crl_url == NULL)
+		return;
+	ext_open(w, oid_crl_dp, sizeof(oid_crl_dp), 0);
+	der_open(w, DER_SEQUENCE);
+	der_open(w, DER_SEQUENCE);
+	der_open(w, DER_CTX_CONS(0));
+	der_open(w, DER_CTX_CONS(0));
+	der_put(w, DER_CTX(6), p->crl_url, strlen(p->crl_url));
+	der_close(w);
+	der_close(w);
+	der_close(w);
+	der_close(w);
+	ext_close(w);
+}
+
+/* PolicyQualifierInfo as CFSSL's addPolicies marshals it: a CPS pointer
+ * as an IA5String, a user notice as UserNotice { explicitText UTF8 }. */
+static void
+policy_qualifier(struct der_w *w, const struct profile_qualifier *q)
+{
+	size_t len = strlen(q->value);
+
+	der_open(w, DER_SEQUENCE);
+	if (q->cps) {
+		der_raw(w, oid_qt_cps, sizeof(oid_qt_cps));
+		der_put(w, DER_IA5, q->value, len);
+	} else {
+		der_raw(w, oid_qt_unotice, sizeof(oid_qt_unotice));
+		der_open(w, DER_SEQUENCE);
+		der_put(w, DER_UTF8, q->value, len);
+		der_close(w);
+	}
+	der_close(w);
+}
+
+/* certificatePolicies, not critical, after the standard extensions as
+ * CFSSL adds it (an extra extension for Go). */
+static void
+ext_policies(struct der_w *w, const struct pki_profile *p)
+{
+	const struct profile_policy *pol;
+	int i, j;
+
+	if (p->npolicies == 0)
+		return;
+	ext_open(w, oid_policies, sizeof(oid_policies), 0);
+	der_open(w, DER_SEQUENCE);
+	for (i = 0; i < p->npolicies; i++) {
+		pol = &p->policies[i];
+		der_open(w, DER_SEQUENCE);
+		der_put(w, DER_OID, pol->oid, pol->oidlen);
+		if (pol->nq > 0) {
+			der_open(w, DER_SEQUENCE);
+			for (j = 0; j < pol->nq; j++)
+				policy_qualifier(w, &pol->q[j]);
+			der_close(w);
+		}
+		der_close(w);
+	}
+	der_close(w);
+	ext_close(w);
+}
+
+size_t
+x509_profile_room(const struct pki_profile *p)
+{
+	size_t n = 64;
+	int i, j;
+
+	if (p->crl_url != NULL)
+		n += strlen(p->crl_url) + 32;
+	if (p->ocsp_url != NULL)
+		n += strlen(p->ocsp_url) + 32;
+	for (i = 0; i < p->nissuer_urls; i++)
+		n += strlen(p->issuer_urls[i]) + 32;
+	for (i = 0; i < p->npolicies; i++) {
+		n += p->policies[i].oidlen + 32;
+		for (j = 0; j < p->policies[i].nq; j++)
+			n += strlen(p->policies[i].q[j].value) + 32;
+	}
+	return n;
+}
+
 int
 x509_tbs_encode(const struct x509_tbs *t, uint8_t *buf, size_t cap, size_t *len)
 {
@@ -195,7 +327,10 @@ x509_tbs_encode(const struct x509_tbs *t, uint8_t *buf, size_t cap, size_t *len)
 	ext_ext_usage(&w, t->profile->ext_usage);
 	ext_basic_constraints(&w, t->profile);
 	ext_key_ids(&w, t);
+	ext_aia(&w, t->profile);
 	ext_sans(&w, t);
+	ext_crl_dp(&w, t->profile);
+	ext_policies(&w, t->profile);
 	der_close(&w);
 	der_close(&w);
 	der_close(&w);

@@ -7,8 +7,10 @@
  * SubjectPublicKeyInfo are copied verbatim from the CA certificate and the
  * request, so what the requester signed is exactly what is certified.  The
  * extensions come from the profile (profile.h): keyUsage and
- * basicConstraints (critical), extKeyUsage, subject and authority key ids
- * and the subjectAltName.
+ * basicConstraints (critical), extKeyUsage, subject and authority key ids,
+ * authorityInfoAccess (OCSP, caIssuers), the subjectAltName and the CRL
+ * distribution point, in the order Go's x509 writes them, then the
+ * certificate policies, where CFSSL adds them.
  *
  * The signer holds the CA's private key for as long as cakey.c keeps it
  * (never past a seal).  An ECDSA P-256 key signs through ecp256.h; RSA,
@@ -55,6 +57,9 @@ struct x509_tbs {
 /* The TBSCertificate into buf; 0, or -1 when it does not fit. */
 int x509_tbs_encode(
     const struct x509_tbs *t, uint8_t *buf, size_t cap, size_t *len);
+/* Bytes the profile's own extensions may take beyond the fixed ones: for
+ * sizing the buffer x509_tbs_encode writes into. */
+size_t x509_profile_room(const struct pki_profile *p);
 /* The subject key id: SHA-1 of the key bits (RFC 5280 4.2.1.2 (1)). */
 int x509_key_id(const struct der_r *keybits, uint8_t id[X509_ID_LEN]);
 /* One RelativeDistinguishedName of one attribute, into an open Name. */

@@ -6,6 +6,7 @@
 
 C=/api/v1/cfssl
 AUTH_KEY=0123456789ABCDEF0123456789ABCDEF
+CLIENT_KEY=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 
 oneTimeSetUp() {
 	# The programs' user must read the config: a folder of its own.
@@ -15,14 +16,15 @@ oneTimeSetUp() {
 	cat >"$PDIR/cfssl.json" <<-'EOF'
 		{"signing": {
 		  "default": {"usages": ["signing", "key encipherment", "server auth"],
-		              "expiry": "720h"},
+		              "expiry": "720h",
+		              "crl_url": "http://crl.example.com/default.crl"},
 		  "profiles": {
 		    "server": {"usages": ["digital signature", "key encipherment",
 		                          "server auth"],
 		               "expiry": "48h",
 		               "name_whitelist": "(^|\\.)example\\.com$"},
 		    "client": {"usages": ["signing", "client auth", "email protection"],
-		               "expiry": "1h", "auth_key": "k1"},
+		               "expiry": "1h", "auth_key": "k2"},
 		    "intermediate": {"usages": ["cert sign", "crl sign"],
 		                     "expiry": "43800h",
 		                     "ca_constraint": {"is_ca": true, "max_path_len": 1,
@@ -30,11 +32,30 @@ oneTimeSetUp() {
 		    "lastca": {"usages": ["cert sign"], "expiry": "8760h",
 		               "ca_constraint": {"is_ca": true, "max_path_len": 0,
 		                                 "max_path_len_zero": true}},
-		    "century": {"usages": ["signing"], "expiry": "876000h"}}},
+		    "century": {"usages": ["signing"], "expiry": "876000h"},
+		    "urls": {"usages": ["signing", "server auth"], "expiry": "1h",
+		             "crl_url": "http://ca.example.com/ca.crl",
+		             "ocsp_url": "http://ocsp.example.com",
+		             "issuer_urls": ["http://ca.example.com/ca.crt",
+		                             "ldap://dir.example.com/cn=CA"]},
+		    "policy": {"usages": ["signing"], "expiry": "2h", "backdate": "1h",
+		               "policies": [{"ID": "2.23.140.1.2.1"},
+		                 {"id": "1.3.6.1.4.1.44947.1.1.1",
+		                  "qualifiers": [
+		                    {"type": "id-qt-cps",
+		                     "value": "http://cps.example.com"},
+		                    {"type": "id-qt-unotice",
+		                     "value": "Coffer test notice"}]}]},
+		    "fixed": {"usages": ["signing"], "expiry": "1h",
+		              "not_before": "2026-01-01T00:00:00Z",
+		              "not_after": "2027-01-01T12:00:00.5+02:00"}}},
 		 "auth_keys": {"k1": {"type": "standard",
-		                      "key": "0123456789ABCDEF0123456789ABCDEF"}},
+		                      "key": "0123456789ABCDEF0123456789ABCDEF"},
+		               "k2": {"type": "standard",
+		                      "key": "CLIENT_KEY"}},
 		 "remotes": {"ca": "127.0.0.1:8888"}}
 	EOF
+	sed -i "s/CLIENT_KEY/$CLIENT_KEY/" "$PDIR/cfssl.json"
 	chmod 0644 "$PDIR/cfssl.json"
 	coffer_server_start "ca_profiles=$PDIR/cfssl.json" \
 	    ca_auth_key=$AUTH_KEY && coffer_init_unseal || return 1
@@ -45,10 +66,15 @@ oneTimeSetUp() {
 		{"signing": {"default": {"auth_remote": {"remote": "coffer",
 		  "auth_key": "k1"}},
 		  "profiles": {"server": {"auth_remote": {"remote": "coffer",
-		  "auth_key": "k1"}}}},
-		 "auth_keys": {"k1": {"type": "standard", "key": "$AUTH_KEY"}},
+		  "auth_key": "k1"}},
+		  "client": {"auth_remote": {"remote": "coffer", "auth_key": "k2"}}}},
+		 "auth_keys": {"k1": {"type": "standard", "key": "$AUTH_KEY"},
+		               "k2": {"type": "standard", "key": "$CLIENT_KEY"}},
 		 "remotes": {"coffer": "$COFFER_ADDR"}}
 	EOF
+	# The same, with ca_auth_key's k1 for the client profile.
+	sed 's/"auth_key": "k2"/"auth_key": "k1"/' "$W/client.json" \
+	    >"$W/client-k1.json"
 	req GET /ca/dcos-ca.crt
 	printf '%s\n' "$BODY" >"$W/ca.pem"
 }
@@ -164,10 +190,19 @@ test_server_profile_certificate_carries_exactly_its_usages_and_expiry() {
 	assertEquals "48h" 172800 "$(lifetime "$W/s.example.com.server.pem")"
 }
 
+# cfssl_sign NAME PROFILE [CLIENT_CONFIG]: cfssl sign NAME's CSR through
+# authsign under PROFILE, with the client config's key for it (client.json
+# by default); the certificate to $W/NAME.PROFILE.pem, cfssl's log to OUT.
+cfssl_sign() {
+	OUT=$(cd "$W" && cfssl sign -config "${3:-client.json}" -profile "$2" \
+	    "$1.csr" 2>&1 >"$W/$1.$2.json")
+	jq -r '.cert // empty' "$W/$1.$2.json" >"$W/$1.$2.pem" 2>/dev/null
+}
+
 test_client_profile_certificate_carries_client_and_email_usages() {
 	new_csr c.example.com c.example.com
-	sign c.example.com client
-	assert_status 200
+	cfssl_sign c.example.com client
+	assertTrue "cfssl wrote the certificate ($OUT)" "[ -s $W/c.example.com.client.pem ]"
 	assertEquals "KU" "Digital Signature|" \
 	    "$(ext "$W/c.example.com.client.pem" keyUsage)"
 	assertEquals "EKU" "TLS Web Client Authentication, E-mail Protection|" \
@@ -176,6 +211,148 @@ test_client_profile_certificate_carries_client_and_email_usages() {
 	assertContains "certtool agrees" \
 	    "$(certtool -i --infile "$W/c.example.com.client.pem")" \
 	    "Email protection"
+}
+
+test_sign_refuses_a_profile_with_an_auth_key_and_records_nothing() {
+	local before
+	before=$(cert_count)
+	new_csr k.example.com k.example.com
+	sign k.example.com client
+	assert_status 400
+	assert_schema cfssl-error.json
+	assert_json_eq '.errors[0].code' 400
+	assert_json_eq '.errors[0].message' 'authentication required'
+	assertEquals "nothing recorded" "$before" "$(cert_count)"
+}
+
+test_newcert_refuses_a_profile_with_an_auth_key() {
+	auth_json POST /ca/api/v2/newcert '{"profile": "client", "request":
+	    {"CN": "nk.example.com", "hosts": ["nk.example.com"],
+	     "key": {"algo": "ecdsa", "size": 256}}}'
+	assert_status 400
+	assert_json_eq '.errors[0].message' 'authentication required'
+}
+
+test_authsign_with_ca_auth_key_on_a_profile_with_its_own_key_is_invalid_token() {
+	local before
+	before=$(cert_count)
+	new_csr k1.example.com k1.example.com
+	cfssl_sign k1.example.com client client-k1.json
+	assertContains "$OUT" "invalid token"
+	assertEquals "nothing recorded" "$before" "$(cert_count)"
+}
+
+test_urls_profile_writes_crl_distribution_point_and_aia() {
+	local pem=$W/u.example.com.urls.pem
+	new_csr u.example.com u.example.com
+	sign u.example.com urls
+	assert_status 200
+	assertEquals "CRL DP" "Full Name:|URI:http://ca.example.com/ca.crl|" \
+	    "$(ext "$pem" crlDistributionPoints)"
+	assertEquals "AIA" "OCSP - URI:http://ocsp.example.com|CA Issuers - URI:http://ca.example.com/ca.crt|CA Issuers - URI:ldap://dir.example.com/cn=CA|" \
+	    "$(ext "$pem" authorityInfoAccess)"
+	assertEquals "chains" "$pem: OK" \
+	    "$(openssl verify -CAfile "$W/ca.pem" "$pem" 2>&1)"
+}
+
+test_certtool_reads_the_url_extensions() {
+	local out
+	new_csr t.example.com t.example.com
+	sign t.example.com urls
+	assert_status 200
+	out=$(certtool -i --infile "$W/t.example.com.urls.pem" 2>&1)
+	assertContains "$out" "CRL Distribution points (not critical):"
+	assertContains "$out" "URI: http://ca.example.com/ca.crl"
+	assertContains "$out" "Access Method: 1.3.6.1.5.5.7.48.1 (id-ad-ocsp)"
+	assertContains "$out" "Access Location URI: http://ocsp.example.com"
+	assertContains "$out" "Access Method: 1.3.6.1.5.5.7.48.2 (id-ad-caIssuers)"
+	assertContains "$out" "Access Location URI: ldap://dir.example.com/cn=CA"
+}
+
+test_a_profile_without_urls_has_the_default_profiles() {
+	local pem=$W/i.example.com.server.pem
+	new_csr i.example.com i.example.com
+	sign i.example.com server
+	assert_status 200
+	assertEquals "the default's CRL DP" \
+	    "Full Name:|URI:http://crl.example.com/default.crl|" \
+	    "$(ext "$pem" crlDistributionPoints)"
+	assertEquals "no AIA" "" "$(ext "$pem" authorityInfoAccess)"
+}
+
+test_policies_profile_writes_certificate_policies() {
+	local pem=$W/p.example.com.policy.pem out
+	new_csr p.example.com p.example.com
+	sign p.example.com policy
+	assert_status 200
+	assertEquals "openssl reads them" \
+	    "Policy: 2.23.140.1.2.1|Policy: 1.3.6.1.4.1.44947.1.1.1|CPS: http://cps.example.com|User Notice:|Explicit Text: Coffer test notice|" \
+	    "$(ext "$pem" certificatePolicies)"
+	out=$(certtool -i --infile "$pem" 2>&1)
+	assertContains "$out" "Certificate Policies (not critical):"
+	assertContains "$out" "2.23.140.1.2.1"
+	assertContains "$out" "Note: Coffer test notice"
+	assertContains "$out" "URI: http://cps.example.com"
+}
+
+test_backdate_sets_not_before_back_by_its_duration() {
+	local pem=$W/b.example.com.policy.pem nb now
+	new_csr b.example.com b.example.com
+	now=$(date +%s)
+	sign b.example.com policy
+	assert_status 200
+	nb=$(date -ud "$(openssl x509 -in "$pem" -noout -startdate | cut -d= -f2)" +%s)
+	assertTrue "notBefore about an hour ago ($((now - nb)) s)" \
+	    "[ $((now - nb)) -ge 3540 ] && [ $((now - nb)) -le 3660 ]"
+	assertEquals "the expiry counts from notBefore" 7200 "$(lifetime "$pem")"
+}
+
+test_not_before_and_not_after_fix_the_validity() {
+	local pem=$W/f.example.com.fixed.pem
+	new_csr f.example.com f.example.com
+	sign f.example.com fixed
+	assert_status 200
+	assertEquals "notBefore=Jan  1 00:00:00 2026 GMT" \
+	    "$(openssl x509 -in "$pem" -noout -startdate)"
+	assertEquals "notAfter=Jan  1 10:00:00 2027 GMT" \
+	    "$(openssl x509 -in "$pem" -noout -enddate)"
+}
+
+# ext_der PEM NAME: the DER value of one extension, in hex, as openssl's
+# asn1parse dumps it (NAME as asn1parse names the OID).
+ext_der() {
+	openssl asn1parse -in "$1" | grep -A1 ":$2\$" | tail -1 |
+	    sed -n 's/.*\[HEX DUMP\]://p'
+}
+
+test_url_and_policy_extensions_are_byte_for_byte_cfssls() {
+	local p n
+	# cfssl 1.2 signs the same CSR locally under the same two profiles.
+	jq '{signing: {default: .signing.default, profiles:
+	    {urls: .signing.profiles.urls, policy: .signing.profiles.policy}}}' \
+	    "$PDIR/cfssl.json" >"$W/local.json"
+	echo '{"CN": "Local CA", "key": {"algo": "ecdsa", "size": 256}}' \
+	    >"$W/localca.json"
+	(cd "$W" && cfssl gencert -initca localca.json 2>/dev/null |
+	    cfssljson -bare localca)
+	new_csr same.example.com same.example.com
+	for p in urls policy; do
+		sign same.example.com $p
+		assert_status 200
+		(cd "$W" && cfssl sign -ca localca.pem -ca-key localca-key.pem \
+		    -config local.json -profile $p same.example.com.csr \
+		    2>/dev/null | cfssljson -bare "cfssl-$p")
+		for n in "Authority Information Access" \
+		    "X509v3 CRL Distribution Points" "X509v3 Certificate Policies"; do
+			assertEquals "$p: $n" \
+			    "$(ext_der "$W/cfssl-$p.pem" "$n")" \
+			    "$(ext_der "$W/same.example.com.$p.pem" "$n")"
+		done
+	done
+	assertNotNull "cfssl wrote policies" \
+	    "$(ext_der "$W/cfssl-policy.pem" "X509v3 Certificate Policies")"
+	assertNotNull "cfssl wrote AIA" \
+	    "$(ext_der "$W/cfssl-urls.pem" "Authority Information Access")"
 }
 
 test_is_ca_profile_gives_ca_true_with_its_path_length() {
@@ -334,6 +511,80 @@ test_a_bad_profiles_file_stops_the_program_with_its_reason() {
 	start_ca "$f"
 	assertNotEquals "no signing section" 0 "$RC"
 	assertContains "$OUT" "not a cfssl config"
+}
+
+test_a_bad_auth_key_stops_the_program_with_its_reason() {
+	local f=$PDIR/badkey.json k='"key": "0123456789ABCDEF0123456789ABCDEF"'
+	echo '{"signing": {"default": {"usages": ["signing"], "expiry": "1h", "auth_key": "nokey"}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "unknown key name" 0 "$RC"
+	assertContains "$OUT" "failed to find auth_key 'nokey' in auth_keys"
+	echo '{"signing": {"default": {"usages": ["signing"], "expiry": "1h", "auth_key": "a"}}, "auth_keys": {"a": {"type": "standard-ip", '"$k"'}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "unknown type" 0 "$RC"
+	assertContains "$OUT" "unknown authentication type"
+	echo '{"signing": {"default": {"usages": ["signing"], "expiry": "1h", "auth_key": "a"}}, "auth_keys": {"a": {"type": "standard", "key": "env:CFSSL_KEY"}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "not hex" 0 "$RC"
+	assertContains "$OUT" "key must be hex of 16 to 128 bytes"
+	echo '{"signing": {"default": {"usages": ["signing"], "expiry": "1h", "auth_key": "a"}}, "auth_keys": {"a": {"type": "standard", "key": "0011"}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "too short" 0 "$RC"
+	assertContains "$OUT" "key must be hex"
+}
+
+test_a_bad_url_stops_the_program_with_its_reason() {
+	local f=$PDIR/badurl.json
+	echo '{"signing": {"default": {"usages": ["signing"], "expiry": "1h", "crl_url": "http://a b/"}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "a space in crl_url" 0 "$RC"
+	assertContains "$OUT" "crl_url must be a URL"
+	echo '{"signing": {"default": {"usages": ["signing"], "expiry": "1h", "ocsp_url": 5}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "ocsp_url not a string" 0 "$RC"
+	assertContains "$OUT" "ocsp_url must be a URL"
+	echo '{"signing": {"default": {"usages": ["signing"], "expiry": "1h", "issuer_urls": "http://x/"}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "issuer_urls not a list" 0 "$RC"
+	assertContains "$OUT" "issuer_urls must be a list"
+}
+
+# refused JSON_PROFILE_MEMBERS WORDS: a profile with these members stops
+# the program, saying WORDS.
+refused() {
+	local f=$PDIR/refused.json
+	echo '{"signing": {"profiles": {"p": {"usages": ["signing"], "expiry": "1h", '"$1"'}}}}' >"$f"
+	start_ca "$f"
+	assertNotEquals "refused: $1" 0 "$RC"
+	assertContains "$1" "$OUT" "$2"
+}
+
+test_bad_validity_members_stop_the_program_with_their_reason() {
+	refused '"backdate": "1.5h"' "backdate must be a whole Go duration"
+	refused '"backdate": "-1h"' "backdate must be a whole Go duration"
+	refused '"not_before": "2026-02-30T00:00:00Z"' "not_before must be an RFC 3339 time"
+	refused '"not_after": "2026-01-01 00:00:00"' "not_after must be an RFC 3339 time"
+	refused '"not_before": "2027-01-01T00:00:00Z", "not_after": "2026-01-01T00:00:00Z"' \
+	    "not_after is before not_before"
+}
+
+test_bad_policies_stop_the_program_with_their_reason() {
+	refused '"policies": [{"id": "3.1"}]' "policies must be a list"
+	refused '"policies": [{"id": "1.2.x"}]' "policies must be a list"
+	refused '"policies": [{"qualifiers": []}]' "policies must be a list"
+	refused '"policies": [{"id": "1.2.3", "qualifiers": [{"type": "id-qt-other", "value": "x"}]}]' \
+	    "policies must be a list"
+	refused '"policies": [{"id": "1.2.3", "qualifiers": [{"type": "id-qt-cps", "value": "http://\u00e9"}]}]' \
+	    "a CPS URI in ASCII"
+	refused '"policies": {"id": "1.2.3"}' "policies must be a list"
+}
+
+test_unknown_profile_members_are_logged_as_ignored() {
+	local f=$PDIR/extra.json
+	echo '{"signing": {"profiles": {"p": {"usages": ["signing"], "expiry": "1h", "remote": "ca", "ocsp_no_check": true}}}}' >"$f"
+	start_ca "$f"
+	assertContains "$OUT" "profile 'p': 'remote' is not supported and is ignored"
+	assertContains "$OUT" "profile 'p': 'ocsp_no_check' is not supported and is ignored"
 }
 
 . /usr/share/shunit2/shunit2

@@ -65,8 +65,20 @@ static const char *const config =
     "  \"canolimit\": {\"usages\": [\"cert sign\"], \"expiry\": \"1h\","
     "   \"ca_constraint\": {\"is_ca\": true, \"max_path_len\": 0}},"
     "  \"wl\": {\"usages\": [\"signing\"], \"expiry\": \"1h\","
-    "   \"name_whitelist\": \"^[a-z]+\\\\.example\\\\.com$|@ops\\\\.net$\"}"
-    " }}}";
+    "   \"name_whitelist\": \"^[a-z]+\\\\.example\\\\.com$|@ops\\\\.net$\"},"
+    "  \"keyed\": {\"usages\": [\"signing\"], \"expiry\": \"1h\","
+    "   \"auth_key\": \"k\"},"
+    "  \"more\": {\"usages\": [\"signing\"], \"expiry\": \"1h\","
+    "   \"backdate\": \"2m30s\", \"not_before\": \"2030-03-04T05:06:07Z\","
+    "   \"not_after\": \"2030-03-04T06:06:07.123-01:30\","
+    "   \"crl_url\": \"http://c/\", \"issuer_urls\": [],"
+    "   \"policies\": [{\"ID\": \"1.2.840.113549\", \"Qualifiers\": ["
+    "    {\"Type\": \"id-qt-unotice\", \"Value\": \"n\u00e9\"}]},"
+    "    {\"oid\": \"2.999.4294967296\"}]}"
+    " }},"
+    " \"auth_keys\": {\"k\": {\"type\": \"standard\","
+    "  \"key\": \"00112233445566778899aabbccddeeff\"},"
+    "  \"unused\": {\"type\": \"odd\"}}}";
 
 static void
 test_default_before_any_config_is_cfssls(void)
@@ -114,6 +126,31 @@ test_config_profiles(void)
 	p = profile_get("canolimit", 9);
 	CHECK(p != NULL && p->is_ca && p->max_path_len == -1,
 	    "max_path_len 0 without max_path_len_zero: no limit (Go)");
+	p = profile_get("keyed", 5);
+	CHECK(p != NULL && p->auth_key != NULL &&
+	          !strcmp(p->auth_key, "00112233445566778899aabbccddeeff"),
+	    "auth_key resolves to its auth_keys entry's key");
+	CHECK(profile_get("ku", 2)->auth_key == NULL && profile_any_auth_key(),
+	    "only the profile naming a key has one");
+	p = profile_get("more", 4);
+	CHECK(p != NULL && p->backdate == 150 && p->has_not_before &&
+	          p->not_before == 1898831167 && p->has_not_after &&
+	          p->not_after == 1898831167 + 3600 + 5400,
+	    "backdate and RFC 3339 times, with their offset");
+	CHECK(p != NULL && p->crl_url != NULL &&
+	          !strcmp(p->crl_url, "http://c/") && p->ocsp_url == NULL &&
+	          p->nissuer_urls == 0,
+	    "URLs as given; an empty issuer_urls is none");
+	CHECK(p != NULL && p->npolicies == 2 && p->policies[0].oidlen == 6 &&
+	          !memcmp(p->policies[0].oid, "\x2a\x86\x48\x86\xf7\x0d", 6) &&
+	          p->policies[0].nq == 1 && !p->policies[0].q[0].cps &&
+	          !strcmp(p->policies[0].q[0].value, "n\xc3\xa9"),
+	    "a policy OID in base 128, its notice in UTF-8, members any case");
+	CHECK(
+	    p != NULL && p->npolicies == 2 && p->policies[1].oidlen == 7 &&
+	        !memcmp(p->policies[1].oid, "\x88\x37\x90\x80\x80\x80\x00", 7),
+	    "2.999.2^32: the first subidentifier takes 2 * 40 + 999");
+	CHECK(profile_get("ku", 2)->crl_url == NULL, "no default URL: none");
 	CHECK(profile_get("nope", 4) == NULL && profile_get("ca", 2) == NULL,
 	    "unknown names and prefixes are unknown");
 }
@@ -172,6 +209,39 @@ test_refused_configs(void)
 	               " \"(a\"}}}}"},
 	    {__LINE__, "{\"signing\": {\"profiles\": {\"\": {\"usages\":"
 	               " [\"signing\"], \"expiry\": \"1h\"}}}}"},
+	    {__LINE__, "{\"signing\": {\"default\": {\"usages\": [\"signing\"],"
+	               " \"expiry\": \"1h\", \"auth_key\": \"k\"}}}"},
+	    {__LINE__,
+	        "{\"signing\": {\"default\": {\"usages\": [\"signing\"],"
+	        " \"expiry\": \"1h\", \"auth_key\": \"k\"}}, \"auth_keys\":"
+	        " {\"k\": {\"type\": \"standard\", \"key\": \"00112233"
+	        "445566778899aabbccddeeffg\"}}}"},
+	    {__LINE__, "{\"signing\": {\"default\": {\"usages\": [\"signing\"],"
+	               " \"expiry\": \"1h\", \"auth_key\": 1}}}"},
+	    {__LINE__, "{\"signing\": {}, \"auth_keys\": []}"},
+	    {__LINE__,
+	        "{\"signing\": {\"default\": {\"usages\": [\"signing\"],"
+	        " \"expiry\": \"1h\", \"policies\": [{\"id\": \"1.40\"}]}}}"},
+	    {__LINE__,
+	        "{\"signing\": {\"default\": {\"usages\": [\"signing\"],"
+	        " \"expiry\": \"1h\", \"policies\": [{\"id\": \"1\"}]}}}"},
+	    {__LINE__,
+	        "{\"signing\": {\"default\": {\"usages\": [\"signing\"],"
+	        " \"expiry\": \"1h\", \"policies\": [{\"id\": \"1.2.\"}]}}}"},
+	    {__LINE__,
+	        "{\"signing\": {\"default\": {\"usages\": [\"signing\"],"
+	        " \"expiry\": \"1h\", \"policies\": [{\"id\": \"1.2\","
+	        " \"qualifiers\": [{\"type\": \"\", \"value\": \"x\"}]}]}}}"},
+	    {__LINE__, "{\"signing\": {\"default\": {\"usages\": [\"signing\"],"
+	               " \"expiry\": \"1h\", \"backdate\": \"1d\"}}}"},
+	    {__LINE__, "{\"signing\": {\"default\": {\"usages\": [\"signing\"],"
+	               " \"expiry\": \"1h\", \"not_after\": "
+	               "\"2030-01-01T24:00:00Z\"}}}"},
+	    {__LINE__,
+	        "{\"signing\": {\"default\": {\"usages\": [\"signing\"],"
+	        " \"expiry\": \"1h\", \"ocsp_url\": \"\"}, \"profiles\":"
+	        " {\"p\": {\"usages\": [\"signing\"], \"expiry\": \"1h\","
+	        " \"issuer_urls\": [\"http://\\u00e9/\"]}}}}"},
 	};
 	size_t i;
 

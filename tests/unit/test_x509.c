@@ -19,14 +19,47 @@
 #include "unit.h"
 #include "x509.h"
 
-static const struct pki_profile server_profile = {"default",
-    GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT,
-    PROFILE_EKU_SERVER | PROFILE_EKU_CLIENT, 8760LL * 3600, "8760h", 0, -1,
-    {"signing"}, 1, NULL};
-static const struct pki_profile ca_profile = {"intermediate",
-    GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN | GNUTLS_KEY_DECIPHER_ONLY,
-    PROFILE_EKU_OCSP | PROFILE_EKU_ANY, 3600, "1h", 1, 2, {"cert sign"}, 1,
-    NULL};
+static const struct pki_profile server_profile = {.name = "default",
+    .key_usage = GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT,
+    .ext_usage = PROFILE_EKU_SERVER | PROFILE_EKU_CLIENT,
+    .expiry = 8760LL * 3600,
+    .expiry_text = "8760h",
+    .max_path_len = -1,
+    .usages = {"signing"},
+    .nusages = 1};
+static const struct pki_profile ca_profile = {.name = "intermediate",
+    .key_usage = GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN |
+                 GNUTLS_KEY_DECIPHER_ONLY,
+    .ext_usage = PROFILE_EKU_OCSP | PROFILE_EKU_ANY,
+    .expiry = 3600,
+    .expiry_text = "1h",
+    .is_ca = 1,
+    .max_path_len = 2,
+    .usages = {"cert sign"},
+    .nusages = 1};
+static const struct profile_policy policies[] = {
+    {.oid = {0x2a, 0x03}, /* 1.2.3 */
+        .oidlen = 2,
+        .q = {{1, "http://p"}, {0, "hi"}},
+        .nq = 2},
+    {.oid = {0x67, 0x81, 0x0c, 0x01, 0x02, 0x01}, /* 2.23.140.1.2.1 */
+        .oidlen = 6},
+};
+/* The profile's own extensions: CRL DP, AIA, policies. */
+static const struct pki_profile url_profile = {.name = "urls",
+    .key_usage = GNUTLS_KEY_DIGITAL_SIGNATURE,
+    .ext_usage = PROFILE_EKU_SERVER | PROFILE_EKU_CLIENT,
+    .expiry = 3600,
+    .expiry_text = "1h",
+    .max_path_len = -1,
+    .usages = {"signing"},
+    .nusages = 1,
+    .crl_url = "http://c/x.crl",
+    .ocsp_url = "http://o",
+    .issuer_urls = {"http://i/c"},
+    .nissuer_urls = 1,
+    .policies = policies,
+    .npolicies = 2};
 
 /* ---- der ---- */
 
@@ -375,6 +408,89 @@ check_san(gnutls_x509_crt_t crt, unsigned i, unsigned want_type,
 	    what);
 }
 
+/* The URL extensions, byte for byte as Go writes them (RFC 5280 4.2.1.13
+ * and 4.2.2.1), then as GnuTLS reads them. */
+static void
+check_url_extensions(gnutls_x509_crt_t crt, const uint8_t *tbs, size_t len,
+    const struct pki_profile *p)
+{
+	static const uint8_t crl_dp[] = {0x30, 0x1f, 0x06, 0x03, 0x55, 0x1d,
+	    0x1f, 0x04, 0x18, 0x30, 0x16, 0x30, 0x14, 0xa0, 0x12, 0xa0, 0x10,
+	    0x86, 0x0e, 'h', 't', 't', 'p', ':', '/', '/', 'c', '/', 'x', '.',
+	    'c', 'r', 'l'};
+	static const uint8_t aia[] = {0x30, 0x3c, 0x06, 0x08, 0x2b, 0x06, 0x01,
+	    0x05, 0x05, 0x07, 0x01, 0x01, 0x04, 0x30, 0x30, 0x2e, 0x30, 0x14,
+	    0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x86,
+	    0x08, 'h', 't', 't', 'p', ':', '/', '/', 'o', 0x30, 0x16, 0x06,
+	    0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02, 0x86, 0x0a,
+	    'h', 't', 't', 'p', ':', '/', '/', 'i', '/', 'c'};
+	gnutls_datum_t d = {NULL, 0};
+	char buf[64];
+	size_t n = sizeof(buf);
+	unsigned reasons = 0, crit = 1;
+
+	if (p->crl_url == NULL) {
+		CHECK(memmem(tbs, len, crl_dp + 2, 5) == NULL, "no CRL DP");
+		return;
+	}
+	CHECK(memmem(tbs, len, crl_dp, sizeof(crl_dp)) != NULL,
+	    "CRL DP: distributionPoint [0] fullName [0] URI [6]");
+	CHECK(memmem(tbs, len, aia, sizeof(aia)) != NULL,
+	    "AIA: OCSP, then caIssuers");
+	CHECK(gnutls_x509_crt_get_crl_dist_points(
+	          crt, 0, buf, &n, &reasons, &crit) == GNUTLS_SAN_URI &&
+	          n == strlen(p->crl_url) && !memcmp(buf, p->crl_url, n) &&
+	          crit == 0,
+	    "GnuTLS reads the CRL DP, not critical");
+	CHECK(gnutls_x509_crt_get_authority_info_access(
+	          crt, 0, GNUTLS_IA_OCSP_URI, &d, &crit) >= 0 &&
+	          d.size == 8 && !memcmp(d.data, "http://o", 8),
+	    "GnuTLS reads the OCSP URI");
+	gnutls_free(d.data);
+	d.data = NULL;
+	CHECK(gnutls_x509_crt_get_authority_info_access(
+	          crt, 1, GNUTLS_IA_CAISSUERS_URI, &d, &crit) >= 0 &&
+	          d.size == 10 && !memcmp(d.data, "http://i/c", 10),
+	    "GnuTLS reads the caIssuers URI");
+	gnutls_free(d.data);
+}
+
+/* certificatePolicies as CFSSL's addPolicies marshals it (RFC 5280
+ * 4.2.1.4), then as GnuTLS reads it. */
+static void
+check_policies(gnutls_x509_crt_t crt, const uint8_t *tbs, size_t len,
+    const struct pki_profile *p)
+{
+	static const uint8_t want[] = {0x30, 0x43, 0x06, 0x03, 0x55, 0x1d, 0x20,
+	    0x04, 0x3c, 0x30, 0x3a, 0x30, 0x2e, 0x06, 0x02, 0x2a, 0x03, 0x30,
+	    0x28, 0x30, 0x14, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07,
+	    0x02, 0x01, 0x16, 0x08, 'h', 't', 't', 'p', ':', '/', '/', 'p',
+	    0x30, 0x10, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x02,
+	    0x02, 0x30, 0x04, 0x0c, 0x02, 'h', 'i', 0x30, 0x08, 0x06, 0x06,
+	    0x67, 0x81, 0x0c, 0x01, 0x02, 0x01};
+	struct gnutls_x509_policy_st pol;
+	unsigned crit = 1;
+
+	if (p->npolicies == 0) {
+		CHECK(memmem(tbs, len, want + 2, 5) == NULL, "no policies");
+		return;
+	}
+	CHECK(memmem(tbs, len, want, sizeof(want)) != NULL,
+	    "policies: OID, CPS IA5String, UserNotice explicitText UTF8");
+	CHECK(gnutls_x509_crt_get_policy(crt, 0, &pol, &crit) >= 0 &&
+	          !strcmp(pol.oid, "1.2.3") && pol.qualifiers == 2 &&
+	          pol.qualifier[0].type == GNUTLS_X509_QUALIFIER_URI &&
+	          !strcmp(pol.qualifier[0].data, "http://p") &&
+	          pol.qualifier[1].type == GNUTLS_X509_QUALIFIER_NOTICE &&
+	          !strcmp(pol.qualifier[1].data, "hi") && crit == 0,
+	    "GnuTLS reads the first policy and its qualifiers");
+	gnutls_x509_policy_release(&pol);
+	CHECK(gnutls_x509_crt_get_policy(crt, 1, &pol, &crit) >= 0 &&
+	          !strcmp(pol.oid, "2.23.140.1.2.1") && pol.qualifiers == 0,
+	    "GnuTLS reads the second, without qualifiers");
+	gnutls_x509_policy_release(&pol);
+}
+
 /* Issue a certificate for a CSR of a P-256 key under ca_key, then read
  * every field back with GnuTLS. */
 static void
@@ -504,6 +620,8 @@ issue_and_check(gnutls_privkey_t ca_key, const struct pki_profile *profile,
 	          crt, &ca, 1, GNUTLS_VERIFY_DISABLE_TIME_CHECKS, &vs) >= 0 &&
 	          vs == 0,
 	    "verifies against the CA");
+	check_url_extensions(crt, tbs, tbslen, profile);
+	check_policies(crt, tbs, tbslen, profile);
 
 	gnutls_x509_crt_deinit(crt);
 	gnutls_x509_crt_deinit(ca);
@@ -527,6 +645,8 @@ test_certificates_by_ca_key_type(void)
 	    "P-256 CA (fast path), server profile");
 	issue_and_check(k, &ca_profile, GNUTLS_SIGN_ECDSA_SHA256,
 	    "P-256 CA, CA profile with a path length");
+	issue_and_check(k, &url_profile, GNUTLS_SIGN_ECDSA_SHA256,
+	    "P-256 CA, a profile with URLs and policies");
 	gnutls_privkey_deinit(k);
 	k = new_key(
 	    GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP384R1));
