@@ -1986,9 +1986,11 @@ store_open(const char *path, int create, struct store **out)
 	if (section_enter(st, flags) == -1)
 		goto out;
 	section_leave(st);
-	/* A checkpoint killed while copying leaves its copy behind. */
+	/* A checkpoint killed while copying leaves its copy behind, and
+	 * perhaps its new journal's zeros. */
 	if (lock_try(st, F_WRLCK, LK_CKPT) == 1) {
 		unlink_stale(st->st_tmppath);
+		unlink_stale(st->st_jtmppath);
 		lock_byte(st, F_UNLCK, LK_CKPT);
 	}
 	*out = st;

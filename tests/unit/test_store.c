@@ -1103,30 +1103,33 @@ test_commit_past_the_preallocated_end_grows_the_journal(void)
 	const char *path = new_path("grow");
 	uint8_t *v = NULL;
 	size_t vlen = 0;
-	off_t size;
+	off_t first, size;
 
 	CHECK(store_open(path, 1, &a) == 0 && store_open(path, 0, &b) == 0,
 	    "open two handles");
 	if (a == NULL || b == NULL)
 		goto out;
 	store_set_checkpoint_bytes(a, 64u << 20);
-	size = file_size(path, ".journal");
-	CHECK(put_many(a, "big:", 1, (size_t)size) == 0 &&
+	first = file_size(path, ".journal");
+	CHECK(put_many(a, "big:", 1, (size_t)first) == 0 &&
 	          put_str(a, "after", "1") == 0,
 	    "a record longer than the zeros, and one more");
 	CHECK(file_size(path, ".journal") > journal_end(path) &&
-	          journal_end(path) > size && journal_zero_past_end(path),
+	          journal_end(path) > first && journal_zero_past_end(path),
 	    "the journal grew, with zeros past its records");
 	CHECK(read_str(b, "after", "1") == 1, "another handle reads it");
+	size = file_size(path, ".journal");
+	CHECK(put_str(b, "b", "2") == 0 && file_size(path, ".journal") == size,
+	    "and commits into the zeros the first one added");
 	store_close(a);
 	store_close(b);
 	a = b = NULL;
 	CHECK(remove_file(path, ".lock") == 0, "reboot");
 	CHECK(store_open(path, 0, &a) == 0 && read_str(a, "after", "1") == 1 &&
-	          store_begin_read(a) == 0 &&
+	          read_str(a, "b", "2") == 1 && store_begin_read(a) == 0 &&
 	          store_get(a, "big:0", 5, &v, &vlen) == 0 &&
-	          vlen == (size_t)size,
-	    "both survive a reopen");
+	          vlen == (size_t)first,
+	    "all three survive a reopen");
 	if (a != NULL)
 		store_end_read(a);
 	free(v);
