@@ -1602,8 +1602,9 @@ checkpoint_due(const struct store *st)
 /*
  * The zeros a checkpoint's new journal starts with: room for the records
  * up to the next checkpoint, plus a quarter for those committed while it
- * runs, so that commits seldom grow it.  At most 20 MiB, and 64 KiB for
- * the tiny thresholds of tests.
+ * runs, so that commits seldom grow it.  64 KiB for the tiny thresholds
+ * of tests, and at most 20 MiB: a larger fixed threshold (a bulk fill)
+ * grows it as it goes rather than leave that much disk to the store.
  */
 static int
 checkpoint_prepare_journal(struct store *st, int *jfdp)
@@ -1616,6 +1617,8 @@ checkpoint_prepare_journal(struct store *st, int *jfdp)
 		return -1;
 	}
 	due = checkpoint_due_for(st, (uint64_t)sb.st_size);
+	if (due > CKPT_MAX_BYTES)
+		due = CKPT_MAX_BYTES;
 	return journal_prepare(
 	    st, round_up(JHDR_SIZE + due + due / 4, JOURNAL_ALIGN), jfdp);
 }
@@ -1640,8 +1643,9 @@ checkpoint_run(struct store *st, int forced)
 	if (from == JHDR_SIZE ||
 	    (!forced && from - JHDR_SIZE < checkpoint_due(st)))
 		return 0; /* another process checkpointed meanwhile */
-	/* The overlay stays at from until our next section. */
-	/* The new journal's megabytes of zeros too, not under the lock. */
+	/* The overlay stays at from until our next section.  The new
+	 * journal's megabytes of zeros are written here too, not under the
+	 * lock. */
 	if (checkpoint_build(st) == -1 ||
 	    checkpoint_prepare_journal(st, &jfd) == -1)
 		goto out;
