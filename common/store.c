@@ -3,15 +3,21 @@
  *
  * gdbm alone cannot survive kill -9 in the middle of a store that touches
  * several blocks, and GDBM_SYNC does not sync each store.  So nothing
- * writes the live gdbm file in place.  A transaction is appended to the
- * journal as one framed record (magic, length, generation, CRC32C) under
- * the exclusive lock, published in the shared header, and made durable by
- * one fdatasync shared between the writers waiting at that moment (group
- * commit; the waiters sleep on a futex in the shared header).  Every
+ * writes the live gdbm file in place.  A transaction is written at the
+ * journal's end as one framed record (magic, length, generation, CRC32C)
+ * under the exclusive lock, published in the shared header, and made
+ * durable by one fdatasync shared between the writers waiting at that
+ * moment (group commit; the waiters sleep on a futex in the shared header).
+ * The journal file is written zeros ahead of its records, synced before it
+ * goes live, so that a commit overwrites blocks already allocated and its
+ * fdatasync writes no inode: two device requests instead of three.  Its
+ * end is therefore where the records that check stop, not its length, and
+ * bytes past the end must be zeros (journal_scan says why).  Every
  * process keeps the journal's effect in an in-memory overlay, consulted
  * before gdbm.  When the journal grows past a threshold, a checkpoint copies
  * gdbm to <path>.tmp, applies the overlay, fsyncs, renames it over <path>,
- * then replaces the journal by an empty one.
+ * then replaces the journal by one holding only the records committed
+ * meanwhile, its zeros written beforehand, outside the lock.
  *
  * Readers see the overlay and a gdbm descriptor of their own, so while
  * the shared header shows the epoch and journal end their view was built
@@ -68,6 +74,16 @@
 #define JOP_HDR    9           /* type, key length, value length */
 #define OP_PUT     1
 #define OP_DEL     2
+
+/* A journal is written zeros past its records (see journal_scan). */
+#define JOURNAL_ALIGN  (64u << 10) /* its length is a multiple of this */
+#define JOURNAL_FIRST  (1u << 20)  /* zeros a new store's journal starts with */
+#define JOURNAL_EXTEND (1u << 20)  /* zeros added when a commit runs out */
+#define ZERO_CHUNK     (64u << 10) /* bytes per write or check of zeros */
+
+/* Values of the shared header's busy flag. */
+#define BUSY_CHANGE 1 /* a checkpoint's swap or a recovery */
+#define BUSY_APPEND 2 /* a commit writing its record */
 
 #define CKPT_RETRY_SECONDS 10 /* after a failed checkpoint (disk full?) */
 #define CKPT_DB_SHARE      4  /* journal due: this share of the gdbm file */
@@ -141,6 +157,7 @@ struct store {
 	uint64_t st_epoch; /* of the view: st_db, st_jfd, st_overlay */
 	uint64_t st_jgen;  /* generation in st_jfd's header */
 	uint64_t st_jend;  /* st_overlay holds the journal up to here */
+	uint64_t st_jsize; /* st_jfd's length when last looked at */
 	struct map st_overlay;
 	struct map st_txn;
 	size_t st_txn_bytes; /* encoded ops of st_txn */
@@ -553,6 +570,28 @@ write_full(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+/* Only read: a source of zeros for write_zeros. */
+static uint8_t zero_chunk[ZERO_CHUNK];
+
+static int
+write_zeros(int fd, uint64_t from, uint64_t to)
+{
+	size_t n;
+
+	for (; from < to; from += n) {
+		n = to - from < ZERO_CHUNK ? (size_t)(to - from) : ZERO_CHUNK;
+		if (write_full(fd, zero_chunk, n, from) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static uint64_t
+round_up(uint64_t n, uint64_t unit)
+{
+	return (n + unit - 1) / unit * unit;
+}
+
 static int
 unlink_stale(const char *path)
 {
@@ -706,33 +745,58 @@ jhdr_decode(const struct store *st, const uint8_t *h, uint64_t *gen)
 	return 0;
 }
 
-/* A new journal appears whole (written, synced, renamed), so a journal
- * with a bad header is corruption, never a crash. */
+/*
+ * A new journal file of len bytes of written, synced zeros, at
+ * <path>.journal.tmp.  Written zeros, not fallocate: the blocks of an
+ * unwritten extent are converted when first synced, which writes metadata
+ * again, and saving that write at each commit is the point.
+ */
 static int
-journal_replace(struct store *st, const uint8_t *buf, size_t len)
+journal_prepare(struct store *st, uint64_t len, int *fdp)
 {
-	int fd = -1, rc = -1;
+	int fd;
 
-	fd = open(
-	    st->st_jtmppath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1 || write_full(fd, buf, len, 0) == -1 || fsync(fd) == -1) {
+	fd =
+	    open(st->st_jtmppath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1 || write_zeros(fd, 0, len) == -1 || fsync(fd) == -1) {
 		store_log(__func__, "%s: %s", st->st_jtmppath, strerror(errno));
-		goto out;
+		if (fd != -1)
+			close(fd);
+		return -1;
 	}
-	rc = rename_durable(st, st->st_jtmppath, st->st_jpath);
-out:
-	if (fd != -1)
-		close(fd);
-	return rc;
+	*fdp = fd;
+	return 0;
 }
 
+/* Header and records into a prepared journal, which then replaces the live
+ * one.  It appears whole (written, synced, renamed), so a journal with a
+ * bad header is corruption, never a crash. */
+static int
+journal_replace(struct store *st, int fd, const uint8_t *buf, size_t len)
+{
+	/* fsync, not fdatasync: the records may have outgrown the zeros. */
+	if (write_full(fd, buf, len, 0) == -1 || fsync(fd) == -1) {
+		store_log(__func__, "%s: %s", st->st_jtmppath, strerror(errno));
+		return -1;
+	}
+	return rename_durable(st, st->st_jtmppath, st->st_jpath);
+}
+
+/* A new store's: small, because tests and small stores make many, and a
+ * store that fills it grows it (journal_reserve) until a checkpoint gives
+ * it room to its threshold. */
 static int
 journal_create(struct store *st, uint64_t gen)
 {
 	uint8_t h[JHDR_SIZE];
+	int fd, rc;
 
+	if (journal_prepare(st, JOURNAL_FIRST, &fd) == -1)
+		return -1;
 	jhdr_encode(st, h, gen);
-	return journal_replace(st, h, sizeof(h));
+	rc = journal_replace(st, fd, h, sizeof(h));
+	close(fd);
+	return rc;
 }
 
 /*
@@ -792,15 +856,106 @@ jrec_check(const struct store *st, const uint8_t *buf, size_t avail)
 }
 
 /*
- * Recovery: read the header and every record that checks, truncate what
- * follows the last one (a torn append), and sync.  Sets st_jgen; *endp is
- * the valid end.
+ * The end of the records that check, read one by one from the header on:
+ * the first position whose magic, length, generation, CRC or op framing
+ * is wrong (zeros included), or whose record would run past size.
+ */
+static int
+journal_find_end(struct store *st, int fd, uint64_t size, uint64_t *endp)
+{
+	uint64_t off = JHDR_SIZE;
+	uint32_t len;
+	size_t n;
+
+	for (; size - off >= JREC_HDR; off += n) {
+		if (buf_reserve(st, JREC_HDR) == -1 ||
+		    read_full(fd, st->st_buf, JREC_HDR, off) == -1)
+			return -1;
+		len = get_u32(st->st_buf + 4);
+		if (get_u32(st->st_buf) != JREC_MAGIC || len > STORE_MAX_TXN ||
+		    size - off - JREC_HDR < len)
+			break;
+		if (buf_reserve(st, JREC_HDR + (size_t)len) == -1 ||
+		    read_full(fd, st->st_buf + JREC_HDR, len, off + JREC_HDR) ==
+		        -1)
+			return -1;
+		n = jrec_check(st, st->st_buf, JREC_HDR + (size_t)len);
+		if (n == 0 || jrec_walk(st, st->st_buf, n, NULL) == -1)
+			break;
+	}
+	*endp = off;
+	return 0;
+}
+
+/* Zero every chunk of [from, size) that is not zero already; *zeroed
+ * counts the bytes of the chunks rewritten. */
+static int
+journal_zero_tail(
+    struct store *st, int fd, uint64_t from, uint64_t size, uint64_t *zeroed)
+{
+	uint64_t off;
+	size_t n;
+
+	*zeroed = 0;
+	if (buf_reserve(st, ZERO_CHUNK) == -1)
+		return -1;
+	for (off = from; off < size; off += n) {
+		n = size - off < ZERO_CHUNK ? (size_t)(size - off) : ZERO_CHUNK;
+		if (read_full(fd, st->st_buf, n, off) == -1)
+			return -1;
+		if (memcmp(st->st_buf, zero_chunk, n) == 0)
+			continue;
+		if (write_full(fd, zero_chunk, n, off) == -1)
+			return -1;
+		*zeroed += n;
+	}
+	return 0;
+}
+
+/* Written zeros from size to past need, if need is past size; the caller
+ * syncs.  *sizep is the new length. */
+static int
+journal_grow(int fd, uint64_t *sizep, uint64_t need)
+{
+	uint64_t to = round_up(need + JOURNAL_EXTEND, JOURNAL_ALIGN);
+
+	if (need <= *sizep)
+		return 0;
+	if (write_zeros(fd, *sizep, to) == -1)
+		return -1;
+	*sizep = to;
+	return 0;
+}
+
+/*
+ * Recovery: find the end of the records (journal_find_end), zero what
+ * follows, leave room for commits, and sync.  Sets st_jgen; *endp is the
+ * end.  A journal of earlier builds, which had no zeros and ended at its
+ * length, reads the same and gets its room here.
+ *
+ * Why zero: the end is not the file's length but the first position that
+ * holds no valid record, so bytes that look like a record right at the end
+ * are replayed.  Bytes past the end come from a writer killed between its
+ * write and publishing the end (it raised busy, so its death brings us
+ * here), or from a machine crash that wrote back some unsynced records and
+ * not others.  A later, shorter record written over them ends inside them,
+ * and if a whole record of this generation happened to start there (an
+ * unacknowledged commit, or one framed inside a value), it would replay
+ * after that record, over newer writes.  So every byte from the end to the
+ * file's length is zeroed, all of it (after a crash, zeros may be followed
+ * by records that did reach the disk), and synced before the header is
+ * published, so before any new record is written.  From then on the disk
+ * holds, past the published end, only zeros synced earlier and records
+ * written at the end one after another (commits raise busy while they
+ * write, and zero what a failed write left): a torn one fails its CRC and
+ * stops the scan, and the next recovery zeroes again.
  */
 static int
 journal_scan(struct store *st, uint64_t *endp)
 {
+	uint8_t h[JHDR_SIZE];
 	struct stat sb;
-	size_t off = JHDR_SIZE, n, size;
+	uint64_t size, end, zeroed;
 	int fd = -1, rc = -1;
 
 	if ((fd = open(st->st_jpath, O_RDWR | O_CLOEXEC)) == -1 ||
@@ -808,34 +963,28 @@ journal_scan(struct store *st, uint64_t *endp)
 		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
 		goto out;
 	}
-	size = (size_t)sb.st_size;
-	if (size < JHDR_SIZE || buf_reserve(st, size) == -1 ||
-	    read_full(fd, st->st_buf, size, 0) == -1 ||
-	    jhdr_decode(st, st->st_buf, &st->st_jgen) == -1) {
+	size = (uint64_t)sb.st_size;
+	if (size < JHDR_SIZE || read_full(fd, h, sizeof(h), 0) == -1 ||
+	    jhdr_decode(st, h, &st->st_jgen) == -1) {
 		store_log(__func__, "%s: bad journal header", st->st_jpath);
 		goto out;
 	}
-	while ((n = jrec_check(st, st->st_buf + off, size - off)) > 0) {
-		if (jrec_walk(st, st->st_buf + off, n, NULL) == -1)
-			break;
-		off += n;
+	if (journal_find_end(st, fd, size, &end) == -1 ||
+	    journal_zero_tail(st, fd, end, size, &zeroed) == -1 ||
+	    journal_grow(fd, &size, end + JOURNAL_ALIGN) == -1) {
+		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+		goto out;
 	}
-	if (off < size) {
-		store_log(__func__, "%s: dropping %zu bytes of torn tail",
-		    st->st_jpath, size - off);
-		if (ftruncate(fd, (off_t)off) == -1) {
-			store_log(
-			    __func__, "%s: %s", st->st_jpath, strerror(errno));
-			goto out;
-		}
-	}
-	/* Records no process synced yet are published now: make them
-	 * durable first, as a group commit would. */
+	if (zeroed > 0)
+		store_log(__func__, "%s: zeroed %llu bytes of torn tail",
+		    st->st_jpath, (unsigned long long)zeroed);
+	/* The zeros, and the records no process synced yet, which are
+	 * published now: durable first, as a group commit would make them. */
 	if (fdatasync(fd) == -1) {
 		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
 		goto out;
 	}
-	*endp = off;
+	*endp = end;
 	rc = 0;
 out:
 	if (fd != -1)
@@ -977,10 +1126,12 @@ store_recover(struct store *st, int create)
 		store_log(__func__, "%s: rebuilding the shared header (%s)",
 		    st->st_lpath,
 		    fresh ? "first use since boot"
-		          : "a process died in a checkpoint");
+		    : h->busy == BUSY_APPEND
+		        ? "a writer died in its append"
+		        : "a process died in a checkpoint");
 	if (fresh && turnstile_init(st) == -1)
 		goto out;
-	shm_set_busy(st, 1);
+	shm_set_busy(st, BUSY_CHANGE);
 	/* <path>.tmp may be a live checkpoint's copy; store_open removes
 	 * a dead one's. */
 	if (unlink_stale(st->st_jtmppath) == -1)
@@ -1017,6 +1168,7 @@ view_close(struct store *st)
 	map_clear(&st->st_overlay);
 	st->st_epoch = 0;
 	st->st_jend = JHDR_SIZE;
+	st->st_jsize = 0;
 	st->st_dbsize = 0;
 }
 
@@ -1043,6 +1195,7 @@ view_reopen(struct store *st, uint64_t epoch)
 	}
 	st->st_dbsize = (uint64_t)sb.st_size;
 	if ((st->st_jfd = open(st->st_jpath, O_RDWR | O_CLOEXEC)) == -1 ||
+	    fstat(st->st_jfd, &sb) == -1 ||
 	    read_full(st->st_jfd, h, sizeof(h), 0) == -1) {
 		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
 		view_close(st);
@@ -1053,6 +1206,7 @@ view_reopen(struct store *st, uint64_t epoch)
 		view_close(st);
 		return -1;
 	}
+	st->st_jsize = (uint64_t)sb.st_size;
 	st->st_epoch = epoch;
 	return 0;
 }
@@ -1118,11 +1272,13 @@ view_refresh(struct store *st)
  * Sound because the view is private and the files it reads never change
  * under it: the gdbm file is never written once in place (a checkpoint
  * renames a new one over it, and st_db's descriptor keeps the old one),
- * and a journal never changes below its published end (commits append
- * past it and publish after writing; truncations cut only unpublished
- * tails; a checkpoint replaces the file whole).  Every header change
+ * and a journal never changes below its published end (commits write
+ * past it and publish after writing; a recovery zeroes only unpublished
+ * bytes; a checkpoint replaces the file whole).  Every header change
  * other than a commit's new end raises busy first, stores end, then the
- * new epoch, and only then lowers busy.  So the loads go epoch, end,
+ * new epoch, and only then lowers busy.  (A commit raises busy too,
+ * around its write, so that its death is noticed; the end it stores is
+ * one of this epoch's.)  So the loads go epoch, end,
  * busy, epoch: an end stored by such a change is followed by a busy
  * still up or a new epoch; an end from a later epoch's commit is
  * followed by that epoch.  An end read with the epoch unchanged on both
@@ -1151,34 +1307,6 @@ view_current(struct store *st)
 		return 0;
 	}
 	return 1;
-}
-
-/* Under LK_RW exclusive: bytes past the published end are an append
- * whose writer died before publishing it. */
-static int
-journal_repair_tail(struct store *st)
-{
-	struct stat sb;
-
-	if (fstat(st->st_jfd, &sb) == -1) {
-		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
-		return -1;
-	}
-	if ((uint64_t)sb.st_size == st->st_jend)
-		return 0;
-	if ((uint64_t)sb.st_size < st->st_jend) {
-		store_log(__func__, "%s: shorter than its published end",
-		    st->st_jpath);
-		return -1;
-	}
-	store_log(__func__, "%s: dropping %llu bytes of torn tail",
-	    st->st_jpath,
-	    (unsigned long long)((uint64_t)sb.st_size - st->st_jend));
-	if (ftruncate(st->st_jfd, (off_t)st->st_jend) == -1) {
-		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 /* The child shares its parent's lock file description: locking through it
@@ -1244,8 +1372,6 @@ section_enter(struct store *st, int flags)
 	    section_recover(st, flags) == -1)
 		goto fail;
 	if (view_refresh(st) == -1)
-		goto fail;
-	if (write && journal_repair_tail(st) == -1)
 		goto fail;
 	/* The view is private from here on (see view_current), so a
 	 * reader needs the lock only while it refreshes it. */
@@ -1422,7 +1548,7 @@ journal_carry_tail(struct store *st, uint64_t from, uint64_t gen, size_t *lenp)
  * new journal, both synced before the epoch moved.
  */
 static int
-checkpoint_swap(struct store *st, uint64_t from)
+checkpoint_swap(struct store *st, uint64_t from, int jfd)
 {
 	struct store_shm *h = st->st_shm;
 	uint64_t gen = st->st_jgen + 1;
@@ -1432,9 +1558,9 @@ checkpoint_swap(struct store *st, uint64_t from)
 		return -1;
 	/* Until the epoch moves, a crash leaves files the header does not
 	 * describe: the next locker rebuilds it. */
-	shm_set_busy(st, 1);
+	shm_set_busy(st, BUSY_CHANGE);
 	if (rename_durable(st, st->st_tmppath, st->st_path) == -1 ||
-	    journal_replace(st, st->st_buf, len) == -1 ||
+	    journal_replace(st, jfd, st->st_buf, len) == -1 ||
 	    lock_byte(st, F_WRLCK, LK_SYNC) == -1) {
 		buf_trim(st);
 		return -1;
@@ -1458,13 +1584,43 @@ checkpoint_swap(struct store *st, uint64_t from)
  * that at 4, and the cap bounds the overlay that every process keeps.
  */
 static uint64_t
-checkpoint_due(const struct store *st)
+checkpoint_due_for(const struct store *st, uint64_t dbsize)
 {
-	uint64_t share = st->st_dbsize / CKPT_DB_SHARE;
+	uint64_t share = dbsize / CKPT_DB_SHARE;
 
 	if (st->st_ckpt_fixed || share <= st->st_ckpt_bytes)
 		return st->st_ckpt_bytes;
 	return share < CKPT_MAX_BYTES ? share : CKPT_MAX_BYTES;
+}
+
+static uint64_t
+checkpoint_due(const struct store *st)
+{
+	return checkpoint_due_for(st, st->st_dbsize);
+}
+
+/*
+ * The zeros a checkpoint's new journal starts with: room for the records
+ * up to the next checkpoint, plus a quarter for those committed while it
+ * runs, so that commits seldom grow it.  64 KiB for the tiny thresholds
+ * of tests, and at most 20 MiB: a larger fixed threshold (a bulk fill)
+ * grows it as it goes rather than leave that much disk to the store.
+ */
+static int
+checkpoint_prepare_journal(struct store *st, int *jfdp)
+{
+	struct stat sb;
+	uint64_t due;
+
+	if (stat(st->st_tmppath, &sb) == -1) {
+		store_log(__func__, "%s: %s", st->st_tmppath, strerror(errno));
+		return -1;
+	}
+	due = checkpoint_due_for(st, (uint64_t)sb.st_size);
+	if (due > CKPT_MAX_BYTES)
+		due = CKPT_MAX_BYTES;
+	return journal_prepare(
+	    st, round_up(JHDR_SIZE + due + due / 4, JOURNAL_ALIGN), jfdp);
 }
 
 /*
@@ -1477,7 +1633,7 @@ static int
 checkpoint_run(struct store *st, int forced)
 {
 	uint64_t epoch, from;
-	int rc = -1;
+	int rc = -1, jfd = -1;
 
 	if (section_enter(st, 0) == -1)
 		return -1;
@@ -1487,18 +1643,25 @@ checkpoint_run(struct store *st, int forced)
 	if (from == JHDR_SIZE ||
 	    (!forced && from - JHDR_SIZE < checkpoint_due(st)))
 		return 0; /* another process checkpointed meanwhile */
-	/* The overlay stays at from until our next section. */
-	if (checkpoint_build(st) == -1)
+	/* The overlay stays at from until our next section.  The new
+	 * journal's megabytes of zeros are written here too, not under the
+	 * lock. */
+	if (checkpoint_build(st) == -1 ||
+	    checkpoint_prepare_journal(st, &jfd) == -1)
 		goto out;
 	if (section_enter(st, SECTION_WRITE) == -1)
 		goto out;
 	/* A recovery ran meanwhile (1): the copy may not match the files;
 	 * drop it, the next commit tries again. */
-	rc = st->st_epoch == epoch ? checkpoint_swap(st, from) : 1;
+	rc = st->st_epoch == epoch ? checkpoint_swap(st, from, jfd) : 1;
 	section_leave(st);
 out:
-	if (rc != 0)
+	if (jfd != -1)
+		close(jfd);
+	if (rc != 0) {
 		unlink_stale(st->st_tmppath);
+		unlink_stale(st->st_jtmppath);
+	}
 	return rc == -1 ? -1 : 0;
 }
 
@@ -1561,6 +1724,67 @@ journal_sync(struct store *st, uint64_t epoch, uint64_t end)
 			return journal_sync_lead(st, epoch, end);
 		sync_wait(st, seq);
 	}
+}
+
+/*
+ * Under LK_RW exclusive: written, synced zeros up to need at least, so
+ * that the record overwrites them and its fdatasync writes no inode (two
+ * device requests instead of three).  Past them (rare: a checkpoint gives
+ * the journal room to its threshold), grow the journal by a chunk and
+ * sync it here, once, rather than in every commit's sync.
+ */
+static int
+journal_reserve(struct store *st, uint64_t need)
+{
+	struct stat sb;
+	uint64_t size;
+
+	if (need <= st->st_jsize)
+		return 0;
+	/* Another process may have grown it already. */
+	if (fstat(st->st_jfd, &sb) == -1)
+		goto fail;
+	size = st->st_jsize = (uint64_t)sb.st_size;
+	if (need <= size)
+		return 0;
+	if (journal_grow(st->st_jfd, &size, need) == -1 ||
+	    fdatasync(st->st_jfd) == -1)
+		goto fail;
+	st->st_jsize = size;
+	return 0;
+fail:
+	store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+	return -1;
+}
+
+/*
+ * Under LK_RW exclusive: write the record of len bytes in st_buf at the
+ * journal's end, off, and publish its end.  Busy is up while bytes past the
+ * published end may be other than zeros (see journal_scan): a writer
+ * killed here leaves it up, and the next locker rebuilds the header, which
+ * zeroes them.  A failed write is zeroed and synced before busy comes down
+ * (a shorter record must not end inside it); if that fails too, it stays
+ * up.
+ */
+static int
+journal_append(struct store *st, uint64_t off, size_t len)
+{
+	if (journal_reserve(st, off + len) == -1)
+		return -1;
+	shm_set_busy(st, BUSY_APPEND);
+	if (write_full(st->st_jfd, st->st_buf, len, off) == 0) {
+		shm_store(&st->st_shm->end, off + len);
+		shm_set_busy(st, 0);
+		return 0;
+	}
+	store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+	if (write_zeros(st->st_jfd, off, off + len) == -1 ||
+	    fdatasync(st->st_jfd) == -1) {
+		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+		return -1;
+	}
+	shm_set_busy(st, 0);
+	return -1;
 }
 
 static int
@@ -1766,9 +1990,11 @@ store_open(const char *path, int create, struct store **out)
 	if (section_enter(st, flags) == -1)
 		goto out;
 	section_leave(st);
-	/* A checkpoint killed while copying leaves its copy behind. */
+	/* A checkpoint killed while copying leaves its copy behind, and
+	 * perhaps its new journal's zeros. */
 	if (lock_try(st, F_WRLCK, LK_CKPT) == 1) {
 		unlink_stale(st->st_tmppath);
+		unlink_stale(st->st_jtmppath);
 		lock_byte(st, F_UNLCK, LK_CKPT);
 	}
 	*out = st;
@@ -1870,17 +2096,11 @@ store_commit(struct store *st)
 	    map_reserve(&st->st_overlay, st->st_overlay.m_n + st->st_txn.m_n) ==
 	        -1)
 		goto fail;
-	if (write_full(st->st_jfd, st->st_buf, len, off) == -1) {
-		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
-		if (ftruncate(st->st_jfd, (off_t)off) == -1)
-			store_log(
-			    __func__, "%s: %s", st->st_jpath, strerror(errno));
+	if (journal_append(st, off, len) == -1)
 		goto fail;
-	}
 	end = off + len;
 	map_move(&st->st_overlay, &st->st_txn);
 	st->st_jend = end;
-	shm_store(&st->st_shm->end, end);
 	section_leave(st);
 	buf_trim(st);
 	if (journal_sync(st, epoch, end) == -1)

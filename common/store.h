@@ -9,8 +9,11 @@
  *   <path>          gdbm, opened without gdbm's locking; only ever replaced
  *                   whole by a checkpoint, which builds <path>.tmp (copy,
  *                   update, fsync) without blocking anyone, then renames it
- *   <path>.journal  append-only redo journal: one CRC-framed record per
- *                   committed transaction, folded into <path> by checkpoints
+ *   <path>.journal  redo journal: one CRC-framed record per committed
+ *                   transaction, folded into <path> by checkpoints; written
+ *                   zeros ahead of the records (1 MiB for a new store, room
+ *                   to the checkpoint threshold after a checkpoint), so a
+ *                   commit's fdatasync writes no inode
  *   <path>.lock     fcntl (open file description) locks and a small header
  *                   shared by every process (journal end, durable end,
  *                   checkpoint epoch).  Never delete it while in use.

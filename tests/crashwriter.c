@@ -2,12 +2,14 @@
  * crashwriter.c: the writer and the checker that tests/suites/
  * store_crash_test.sh kills and runs.
  *
- *   crashwriter write <store> <tag> [checkpoint-bytes]
+ *   crashwriter write <store> <tag> [checkpoint-bytes [pad-bytes]]
  *	Commits transactions of three records forever: ack:<tag>:<n> (a value
  *	derived from tag and n), last:<tag> = n, and shared:counter, which
  *	every writer increments.  After each commit returns 0 it prints
  *	"<tag>:<n>" and flushes, so the ack file lists acknowledged writes
- *	only.  A restarted writer goes on from last:<tag> + 1.
+ *	only.  A restarted writer goes on from last:<tag> + 1.  With
+ *	pad-bytes, each transaction also puts that many bytes under
+ *	pad:<tag>:<i> (2 MiB values): a long write, for a kill to land in.
  *   crashwriter fill <store> <records>
  *	Adds records of 1 KiB, so that each checkpoint copies a real file.
  *   crashwriter read <store> <seconds> <writers>
@@ -35,6 +37,7 @@
 #define CW_MAX_TAG            64    /* bytes in a tag */
 #define CW_LINE               (CW_MAX_TAG + 64) /* an ack line */
 #define CW_MAX_WRITERS        64
+#define CW_MAX_PAD            (32u << 20) /* pad bytes per transaction */
 
 /* "n." repeated, 64 to 263 bytes long: a torn or misplaced value shows. */
 static size_t
@@ -96,8 +99,27 @@ put_ulong(struct store *st, const char *key, unsigned long n)
 	return store_put(st, key, strlen(key), buf, (size_t)len);
 }
 
+/* pad bytes of n's digit under pad:<tag>:0, pad:<tag>:1, ... */
 static int
-write_one(struct store *st, const char *tag, unsigned long n)
+put_pad(struct store *st, const char *tag, unsigned long n, size_t pad)
+{
+	static char val[STORE_MAX_VALUE];
+	char key[CW_MAX_TAG + 32];
+	size_t len;
+	int i;
+
+	memset(val, '0' + (int)(n % 10), sizeof(val));
+	for (i = 0; pad > 0; i++, pad -= len) {
+		len = pad < sizeof(val) ? pad : sizeof(val);
+		snprintf(key, sizeof(key), "pad:%s:%d", tag, i);
+		if (store_put(st, key, strlen(key), val, len) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+write_one(struct store *st, const char *tag, unsigned long n, size_t pad)
 {
 	char key[CW_MAX_TAG + 32], last[CW_MAX_TAG + 8], val[300];
 	unsigned long counter;
@@ -111,7 +133,8 @@ write_one(struct store *st, const char *tag, unsigned long n)
 	if (get_ulong(st, "shared:counter", &counter) == -1 ||
 	    store_put(st, key, strlen(key), val, vlen) == -1 ||
 	    put_ulong(st, last, n) == -1 ||
-	    put_ulong(st, "shared:counter", counter + 1) == -1) {
+	    put_ulong(st, "shared:counter", counter + 1) == -1 ||
+	    put_pad(st, tag, n, pad) == -1) {
 		store_abort(st);
 		return -1;
 	}
@@ -119,15 +142,18 @@ write_one(struct store *st, const char *tag, unsigned long n)
 }
 
 static int
-cmd_write(const char *path, const char *tag, const char *ckpt)
+cmd_write(const char *path, const char *tag, const char *ckpt, const char *pad)
 {
 	struct store *st = NULL;
-	unsigned long n, bytes = CW_DEFAULT_CHECKPOINT;
+	unsigned long n, bytes = CW_DEFAULT_CHECKPOINT, padlen = 0;
 	char last[CW_MAX_TAG + 8];
 
 	if (strlen(tag) > CW_MAX_TAG ||
-	    (ckpt != NULL && parse_ulong(ckpt, &bytes) == -1)) {
-		fprintf(stderr, "crashwriter: bad tag or checkpoint size\n");
+	    (ckpt != NULL && parse_ulong(ckpt, &bytes) == -1) ||
+	    (pad != NULL &&
+	        (parse_ulong(pad, &padlen) == -1 || padlen > CW_MAX_PAD))) {
+		fprintf(
+		    stderr, "crashwriter: bad tag, checkpoint or pad size\n");
 		return 2;
 	}
 	if (store_open(path, 1, &st) == -1)
@@ -141,7 +167,7 @@ cmd_write(const char *path, const char *tag, const char *ckpt)
 	}
 	store_end_read(st);
 	for (n++;; n++) {
-		if (write_one(st, tag, n) == -1) {
+		if (write_one(st, tag, n, padlen) == -1) {
 			fprintf(stderr, "crashwriter: commit %s:%lu failed\n",
 			    tag, n);
 			store_close(st);
@@ -346,7 +372,7 @@ out:
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: crashwriter write <store> <tag> [bytes]\n"
+	fprintf(stderr, "usage: crashwriter write <store> <tag> [bytes [pad]]\n"
 	                "       crashwriter fill <store> <records>\n"
 	                "       crashwriter read <store> <seconds> <writers>\n"
 	                "       crashwriter verify <store> <ackfile>...\n");
@@ -355,8 +381,9 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	if (argc >= 4 && argc <= 5 && strcmp(argv[1], "write") == 0)
-		return cmd_write(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+	if (argc >= 4 && argc <= 6 && strcmp(argv[1], "write") == 0)
+		return cmd_write(argv[2], argv[3], argc >= 5 ? argv[4] : NULL,
+		    argc == 6 ? argv[5] : NULL);
 	if (argc == 4 && strcmp(argv[1], "fill") == 0)
 		return cmd_fill(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "read") == 0)

@@ -100,7 +100,9 @@ test_killed_writers_lose_no_acknowledged_write() {
 	assertEquals "no writer failed on its own" 0 "$failures"
 	n=$(acked)
 	echo "  $kills kills, $n acknowledged writes, $read_out," \
-	    "$(cat "$WORK"/err.* | grep -c 'torn tail') torn tails dropped," \
+	    "$(cat "$WORK"/err.* | grep -c 'torn tail') torn tails zeroed," \
+	    "$(cat "$WORK"/err.* | grep -c 'died in its append') appends" \
+	    "recovered," \
 	    "$(cat "$WORK"/err.* | grep -c 'died in a checkpoint')" \
 	    "checkpoints recovered"
 	assertTrue "writers acknowledged writes ($n)" "[ $n -gt 200 ]"
@@ -110,6 +112,30 @@ test_killed_writers_lose_no_acknowledged_write() {
 	out=$("$CRASHWRITER" verify "$STORE" "$WORK"/acks.*)
 	assertEquals "every acknowledged write is readable: $out" 0 $?
 	assertEquals "verified $n" "$out"
+}
+
+# A commit raises the header's busy flag while it writes its record: a
+# writer killed there leaves bytes past the published end, and the next
+# opener rebuilds the header and zeroes them.  Transactions of 8 MiB make
+# the write long enough for kills to land in it.
+test_writer_killed_in_its_append_loses_nothing() {
+	while ! grep -q 'died in its append' "$WORK/err.1" 2>/dev/null &&
+	    [ $kills -lt 300 ]; do
+		start_writer 1 "16777216 8388608"
+		# Past its start, which reads up to 16 MiB of journal.
+		sleep "0.$(($(rand) % 4 + 1))"
+		kill_writer 1
+		kills=$((kills + 1))
+	done
+
+	echo "  a kill landed in an append after $kills"
+	assertTrue "a kill landed in an append" \
+	    "grep -q 'died in its append' \"$WORK/err.1\""
+	assertEquals "no writer failed on its own" 0 "$failures"
+	out=$("$CRASHWRITER" verify "$STORE" "$WORK/acks.1")
+	assertEquals "the store opens and holds every write: $out" 0 $?
+	assertEquals "verified $(acked)" "$out"
+	assertEquals "writers logged only repairs" "" "$(unexpected_logs)"
 }
 
 # Checkpoint after every commit, on a store large enough that copying it

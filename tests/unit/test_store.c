@@ -106,18 +106,152 @@ file_exists(const char *path, const char *suffix)
 	return file_size(path, suffix) != -1;
 }
 
+/* The journal's format (common/store.c), to find its end and to forge
+ * records: a 32-byte header (generation at 16), then records of a 24-byte
+ * header (magic, length, generation, op count, CRC32C) and ops. */
+#define J_HDR     32
+#define J_REC_HDR 24
+#define J_OP_HDR  9
+
+static void
+le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t
+get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* Bitwise CRC32C: slow and obviously right, unlike the store's. */
+static uint32_t
+crc32c(uint32_t crc, const uint8_t *p, size_t len)
+{
+	int k;
+
+	crc = ~crc;
+	while (len-- > 0) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc & 1) ? (crc >> 1) ^ 0x82f63b78u : crc >> 1;
+	}
+	return ~crc;
+}
+
+/* Into buf: a record of generation gen putting key = val; its length. */
+static size_t
+forge_record(uint8_t *buf, const uint8_t *gen, const char *key, const char *val)
+{
+	size_t klen = strlen(key), vlen = strlen(val);
+	size_t plen = J_OP_HDR + klen + vlen;
+	uint8_t *op = buf + J_REC_HDR;
+
+	le32(buf, 0x524a4643u);
+	le32(buf + 4, (uint32_t)plen);
+	memcpy(buf + 8, gen, 8);
+	le32(buf + 16, 1);
+	op[0] = 1;
+	le32(op + 1, (uint32_t)klen);
+	le32(op + 5, (uint32_t)vlen);
+	memcpy(op + J_OP_HDR, key, klen);
+	memcpy(op + J_OP_HDR + klen, val, vlen);
+	le32(buf + 20, crc32c(crc32c(0, buf, 20), op, plen));
+	return J_REC_HDR + plen;
+}
+
+/* The whole journal file, malloc'd; *lenp its length. */
+static uint8_t *
+read_journal(const char *path, size_t *lenp)
+{
+	char p[600];
+	uint8_t *buf = NULL;
+	off_t size;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s.journal", path);
+	if ((size = file_size(path, ".journal")) < J_HDR ||
+	    (fd = open(p, O_RDONLY)) == -1)
+		return NULL;
+	if ((buf = malloc((size_t)size)) != NULL &&
+	    read(fd, buf, (size_t)size) != (ssize_t)size) {
+		free(buf);
+		buf = NULL;
+	}
+	close(fd);
+	*lenp = (size_t)size;
+	return buf;
+}
+
+/* Where the records that check end (the journal's end: no longer its
+ * length, which includes the zeros written ahead), or -1. */
+static off_t
+journal_end(const char *path)
+{
+	uint8_t *j;
+	size_t len, off = J_HDR;
+	uint32_t rlen;
+
+	if ((j = read_journal(path, &len)) == NULL)
+		return -1;
+	while (len - off >= J_REC_HDR && get_le32(j + off) == 0x524a4643u) {
+		rlen = get_le32(j + off + 4);
+		if (len - off - J_REC_HDR < rlen ||
+		    memcmp(j + off + 8, j + 16, 8) != 0 ||
+		    crc32c(crc32c(0, j + off, 20), j + off + J_REC_HDR, rlen) !=
+		        get_le32(j + off + 20))
+			break;
+		off += J_REC_HDR + rlen;
+	}
+	free(j);
+	return (off_t)off;
+}
+
+/* 1 if every byte of the journal past its end is zero. */
 static int
-append_bytes(const char *path, const char *suffix, const void *buf, size_t len)
+journal_zero_past_end(const char *path)
+{
+	off_t end = journal_end(path);
+	uint8_t *j;
+	size_t len, i;
+	int rc = 1;
+
+	if (end == -1 || (j = read_journal(path, &len)) == NULL)
+		return 0;
+	for (i = (size_t)end; i < len; i++)
+		if (j[i] != 0)
+			rc = 0;
+	free(j);
+	return rc;
+}
+
+static int
+write_at(const char *path, const char *suffix, const void *buf, size_t len,
+    off_t off)
 {
 	char p[600];
 	int fd, rc;
 
 	snprintf(p, sizeof(p), "%s%s", path, suffix);
-	if ((fd = open(p, O_WRONLY | O_APPEND)) == -1)
+	if ((fd = open(p, O_WRONLY)) == -1)
 		return -1;
-	rc = write(fd, buf, len) == (ssize_t)len ? 0 : -1;
+	rc = pwrite(fd, buf, len, off) == (ssize_t)len ? 0 : -1;
 	close(fd);
 	return rc;
+}
+
+/* Byte 12 of <path>.lock is the header's busy flag (struct store_shm):
+ * what a process killed inside a checkpoint (1) or in its append (2)
+ * leaves raised. */
+static int
+set_busy_flag(const char *path, uint32_t value)
+{
+	return write_at(path, ".lock", &value, sizeof(value), 12);
 }
 
 static int
@@ -634,7 +768,7 @@ test_checkpoints_keep_everything_readable(void)
 				ok = 0;
 		}
 		CHECK(ok, "round of commits");
-		CHECK(file_size(path, ".journal") < 512 + 200,
+		CHECK(journal_end(path) < 512 + 200,
 		    "journal folded once past the threshold");
 		for (i = 0; i < 40; i++) {
 			snprintf(key, sizeof(key), "k:%d", i);
@@ -645,7 +779,7 @@ test_checkpoints_keep_everything_readable(void)
 		}
 	}
 	CHECK(store_checkpoint(a) == 0, "forced checkpoint");
-	CHECK(file_size(path, ".journal") == 32, "journal empty after it");
+	CHECK(journal_end(path) == 32, "journal empty after it");
 	CHECK(!file_exists(path, ".tmp"), "no temporary file left");
 	/* The gdbm file itself now holds the data, not just the journal. */
 	db = gdbm_open(path, 0, GDBM_READER | GDBM_NOLOCK, 0, NULL);
@@ -813,46 +947,6 @@ test_reopen_after_close_keeps_data(void)
 	store_close(st);
 }
 
-static void
-test_torn_journal_tail_is_repaired(void)
-{
-	static const char garbage[] = "CFJR\x10\0\0\0 torn half of a record";
-	struct store *st = NULL;
-	const char *path = new_path("torn");
-	off_t good;
-
-	CHECK(store_open(path, 1, &st) == 0 && put_str(st, "a", "1") == 0 &&
-	          put_str(st, "b", "2") == 0,
-	    "two records");
-	store_close(st);
-	st = NULL;
-	good = file_size(path, ".journal");
-	CHECK(append_bytes(path, ".journal", garbage, sizeof(garbage)) == 0,
-	    "append garbage");
-	CHECK(store_open(path, 0, &st) == 0, "open with a torn tail");
-	CHECK(st && read_str(st, "a", "1") == 1 && read_str(st, "b", "2") == 1,
-	    "earlier records survive");
-	CHECK(st && put_str(st, "c", "3") == 0, "next writer commits");
-	CHECK(file_size(path, ".journal") > good && st &&
-	          read_str(st, "c", "3") == 1,
-	    "its record replaced the garbage");
-	store_close(st);
-	st = NULL;
-
-	/* As after a reboot: the shared header is gone, so the journal
-	 * is validated by its CRCs at open. */
-	good = file_size(path, ".journal");
-	CHECK(append_bytes(path, ".journal", garbage, sizeof(garbage)) == 0,
-	    "append garbage again");
-	CHECK(remove_file(path, ".lock") == 0, "drop the shared header");
-	CHECK(store_open(path, 0, &st) == 0, "open rebuilds the header");
-	CHECK(file_size(path, ".journal") == good,
-	    "open truncated the torn tail");
-	CHECK(st && read_str(st, "a", "1") == 1 && read_str(st, "c", "3") == 1,
-	    "records survive the rebuild");
-	store_close(st);
-}
-
 /* One transaction putting n values of len bytes, under keys prefix<i>. */
 static int
 put_many(struct store *st, const char *prefix, int n, size_t len)
@@ -879,6 +973,203 @@ out:
 	return rc;
 }
 
+/* A writer killed between its write and publishing the end leaves bytes
+ * past the end, and the busy flag raised. */
+static void
+test_torn_journal_tail_is_repaired(void)
+{
+	static const char garbage[] = "CFJR\x10\0\0\0 torn half of a record";
+	struct store *st = NULL;
+	const char *path = new_path("torn");
+	off_t good;
+
+	CHECK(store_open(path, 1, &st) == 0 && put_str(st, "a", "1") == 0 &&
+	          put_str(st, "b", "2") == 0,
+	    "two records");
+	store_close(st);
+	st = NULL;
+	good = journal_end(path);
+	CHECK(write_at(path, ".journal", garbage, sizeof(garbage), good) == 0 &&
+	          set_busy_flag(path, 2) == 0,
+	    "leave a torn append and its writer's busy flag");
+	CHECK(store_open(path, 0, &st) == 0, "open with a torn tail");
+	CHECK(journal_end(path) == good && journal_zero_past_end(path),
+	    "the rebuild zeroed the torn tail");
+	CHECK(st && read_str(st, "a", "1") == 1 && read_str(st, "b", "2") == 1,
+	    "earlier records survive");
+	CHECK(st && put_str(st, "c", "3") == 0, "next writer commits");
+	CHECK(journal_end(path) > good && st && read_str(st, "c", "3") == 1,
+	    "its record replaced the garbage");
+	store_close(st);
+	st = NULL;
+
+	/* As after a reboot: the shared header is gone, so the journal
+	 * is validated by its CRCs at open. */
+	good = journal_end(path);
+	CHECK(write_at(path, ".journal", garbage, sizeof(garbage), good) == 0,
+	    "write garbage at the end again");
+	CHECK(remove_file(path, ".lock") == 0, "drop the shared header");
+	CHECK(store_open(path, 0, &st) == 0, "open rebuilds the header");
+	CHECK(journal_end(path) == good && journal_zero_past_end(path),
+	    "open zeroed the torn tail");
+	CHECK(st && read_str(st, "a", "1") == 1 && read_str(st, "c", "3") == 1,
+	    "records survive the rebuild");
+	store_close(st);
+}
+
+/* After a machine crash, writeback may have saved some unsynced blocks and
+ * not others: garbage can follow zeros past the end. */
+static void
+test_garbage_after_zeros_past_the_end_is_zeroed(void)
+{
+	static const char garbage[] = "CFJR not a record at all";
+	struct store *st = NULL;
+	const char *path = new_path("farjunk");
+	off_t end, size;
+
+	CHECK(store_open(path, 1, &st) == 0 && put_str(st, "a", "1") == 0,
+	    "one record");
+	store_close(st);
+	st = NULL;
+	end = journal_end(path);
+	size = file_size(path, ".journal");
+	CHECK(size > end + 8192, "the journal has zeros past its end");
+	CHECK(write_at(path, ".journal", garbage, sizeof(garbage),
+	          end + 4096) == 0 &&
+	          write_at(path, ".journal", garbage, sizeof(garbage),
+	              size - (off_t)sizeof(garbage)) == 0 &&
+	          remove_file(path, ".lock") == 0,
+	    "garbage past the zeros, and a reboot");
+	CHECK(store_open(path, 0, &st) == 0, "open rebuilds the header");
+	CHECK(journal_end(path) == end && journal_zero_past_end(path),
+	    "every byte past the end is zero again");
+	CHECK(st && put_str(st, "b", "2") == 0 && read_str(st, "a", "1") == 1 &&
+	          read_str(st, "b", "2") == 1,
+	    "commits and reads go on");
+	store_close(st);
+}
+
+/*
+ * The case the zeros are for: a torn record at the end (it never reached
+ * the disk whole) and a whole one after it (it did).  A newer record of
+ * the torn one's length, written at the end, ends where the stale one
+ * starts: replayed, it would undo a newer write.
+ */
+static void
+test_stale_record_after_a_shorter_newer_one_is_never_replayed(void)
+{
+	struct store *st = NULL;
+	const char *path = new_path("stale");
+	uint8_t rec[256], gen[8], *j;
+	size_t n, m, len;
+	off_t end;
+
+	CHECK(store_open(path, 1, &st) == 0 && put_str(st, "a", "1") == 0,
+	    "one record");
+	store_close(st);
+	st = NULL;
+	end = journal_end(path);
+	j = read_journal(path, &len);
+	CHECK(j != NULL, "read the journal");
+	if (j == NULL)
+		return;
+	memcpy(gen, j + 16, sizeof(gen));
+	free(j);
+	n = forge_record(rec, gen, "r", "torn-record-value");
+	rec[n - 1] ^= 1; /* its CRC fails */
+	m = forge_record(rec + n, gen, "a", "stale");
+	CHECK(write_at(path, ".journal", rec, n + m, end) == 0 &&
+	          remove_file(path, ".lock") == 0,
+	    "a torn record, a whole stale one, and a reboot");
+	CHECK(store_open(path, 0, &st) == 0 && read_str(st, "a", "1") == 1,
+	    "the torn record ends the journal");
+	CHECK(st && put_str(st, "r", "newer-value-here!") == 0 &&
+	          journal_end(path) == end + (off_t)n,
+	    "a newer record ends where the stale one was");
+	store_close(st);
+	st = NULL;
+	CHECK(remove_file(path, ".lock") == 0, "reboot again");
+	CHECK(store_open(path, 0, &st) == 0 && read_str(st, "a", "1") == 1 &&
+	          read_str(st, "r", "newer-value-here!") == 1,
+	    "the stale record is not replayed");
+	store_close(st);
+}
+
+/* The journal starts with 1 MiB of zeros; a commit past them grows it. */
+static void
+test_commit_past_the_preallocated_end_grows_the_journal(void)
+{
+	struct store *a = NULL, *b = NULL;
+	const char *path = new_path("grow");
+	uint8_t *v = NULL;
+	size_t vlen = 0;
+	off_t first, size;
+
+	CHECK(store_open(path, 1, &a) == 0 && store_open(path, 0, &b) == 0,
+	    "open two handles");
+	if (a == NULL || b == NULL)
+		goto out;
+	store_set_checkpoint_bytes(a, 64u << 20);
+	first = file_size(path, ".journal");
+	CHECK(put_many(a, "big:", 1, (size_t)first) == 0 &&
+	          put_str(a, "after", "1") == 0,
+	    "a record longer than the zeros, and one more");
+	CHECK(file_size(path, ".journal") > journal_end(path) &&
+	          journal_end(path) > first && journal_zero_past_end(path),
+	    "the journal grew, with zeros past its records");
+	CHECK(read_str(b, "after", "1") == 1, "another handle reads it");
+	size = file_size(path, ".journal");
+	CHECK(put_str(b, "b", "2") == 0 && file_size(path, ".journal") == size,
+	    "and commits into the zeros the first one added");
+	store_close(a);
+	store_close(b);
+	a = b = NULL;
+	CHECK(remove_file(path, ".lock") == 0, "reboot");
+	CHECK(store_open(path, 0, &a) == 0 && read_str(a, "after", "1") == 1 &&
+	          read_str(a, "b", "2") == 1 && store_begin_read(a) == 0 &&
+	          store_get(a, "big:0", 5, &v, &vlen) == 0 &&
+	          vlen == (size_t)first,
+	    "all three survive a reopen");
+	if (a != NULL)
+		store_end_read(a);
+	free(v);
+out:
+	store_close(a);
+	store_close(b);
+}
+
+/* Earlier builds appended: their journal ended at its length, with no
+ * zeros.  After an upgrade without a reboot the shared header is still
+ * good, so no rebuild gives it room: the first commit does. */
+static void
+test_unpadded_journal_of_an_earlier_build_takes_commits(void)
+{
+	struct store *st = NULL;
+	const char *path = new_path("unpadded");
+	char p[600];
+	off_t end;
+
+	CHECK(store_open(path, 1, &st) == 0 && put_str(st, "a", "1") == 0,
+	    "one record");
+	store_close(st);
+	st = NULL;
+	end = journal_end(path);
+	snprintf(p, sizeof(p), "%s.journal", path);
+	CHECK(truncate(p, end) == 0, "cut the zeros, as earlier builds wrote");
+	CHECK(store_open(path, 0, &st) == 0 && put_str(st, "b", "2") == 0,
+	    "a commit over the unpadded journal");
+	CHECK(file_size(path, ".journal") > journal_end(path) &&
+	          journal_zero_past_end(path),
+	    "it gave the journal room");
+	store_close(st);
+	st = NULL;
+	CHECK(remove_file(path, ".lock") == 0, "reboot");
+	CHECK(store_open(path, 0, &st) == 0 && read_str(st, "a", "1") == 1 &&
+	          read_str(st, "b", "2") == 1,
+	    "both records survive a reopen");
+	store_close(st);
+}
+
 /* Without store_set_checkpoint_bytes: 4 MiB of journal, or a quarter of
  * a larger gdbm file (every checkpoint copies all of it). */
 static void
@@ -901,20 +1192,17 @@ test_checkpoint_threshold_grows_with_the_gdbm_file(void)
 	quarter = db / 4;
 	CHECK(quarter > (5 << 20), "gdbm file over 20 MiB");
 	/* Past 4 MiB, short of the quarter: no checkpoint yet. */
-	for (i = 0;
-	     i < 64 && file_size(path, ".journal") < (4 << 20) + (512 << 10);
-	     i++)
+	for (i = 0; i < 64 && journal_end(path) < (4 << 20) + (512 << 10); i++)
 		if (put_many(st, i % 2 ? "a:" : "b:", 1, 512u << 10) != 0)
 			break;
-	CHECK(file_size(path, ".journal") >= (4 << 20) + (512 << 10) &&
-	          file_size(path, ".journal") < quarter,
+	CHECK(journal_end(path) >= (4 << 20) + (512 << 10) &&
+	          journal_end(path) < quarter,
 	    "journal kept past 4 MiB");
 	/* Past the quarter: the commit that crosses it folds the journal. */
-	for (i = 0; i < 64 && file_size(path, ".journal") > (1 << 20); i++)
+	for (i = 0; i < 64 && journal_end(path) > (1 << 20); i++)
 		if (put_many(st, i % 2 ? "a:" : "b:", 1, 512u << 10) != 0)
 			break;
-	CHECK(file_size(path, ".journal") < (1 << 20) &&
-	          file_size(path, "") >= db,
+	CHECK(journal_end(path) < (1 << 20) && file_size(path, "") >= db,
 	    "journal folded past a quarter of gdbm");
 	CHECK(store_begin_read(st) == 0 &&
 	          store_get(st, "a:0", 3, &v, &vlen) == 0 &&
@@ -960,31 +1248,16 @@ test_journal_of_an_earlier_build_replays(void)
 		close(fd);
 	/* No lock file: open validates every CRC and cuts what fails. */
 	CHECK(store_open(path, 1, &st) == 0, "open over the old journal");
-	CHECK(file_size(path, ".journal") == (off_t)sizeof(old_journal),
-	    "no byte of it cut as torn");
+	CHECK(journal_end(path) == (off_t)sizeof(old_journal) &&
+	          file_size(path, ".journal") > (off_t)sizeof(old_journal) &&
+	          journal_zero_past_end(path),
+	    "no byte of it cut as torn, and zeros written after it");
 	CHECK(st &&
 	          read_str(st, "crc32c/key",
 	              "a value written by the table CRC") == 1 &&
 	          read_str(st, "k2", "v2") == 1,
 	    "both of its puts read back");
 	store_close(st);
-}
-
-/* Byte 12 of <path>.lock is the header's busy flag (struct store_shm):
- * what a process killed inside a checkpoint leaves raised. */
-static int
-raise_busy_flag(const char *path)
-{
-	char p[600];
-	uint32_t one = 1;
-	int fd, rc;
-
-	snprintf(p, sizeof(p), "%s.lock", path);
-	if ((fd = open(p, O_WRONLY)) == -1)
-		return -1;
-	rc = pwrite(fd, &one, sizeof(one), 12) == sizeof(one) ? 0 : -1;
-	close(fd);
-	return rc;
 }
 
 static void
@@ -1010,7 +1283,7 @@ test_leftovers_of_a_killed_checkpoint_are_cleaned(void)
 	    "leave a half-built copy");
 	if (fd != -1)
 		close(fd);
-	CHECK(raise_busy_flag(path) == 0, "leave the busy flag raised");
+	CHECK(set_busy_flag(path, 1) == 0, "leave the busy flag raised");
 	CHECK(read_str(b, "a", "1") == 1 && read_str(b, "b", "2") == 1,
 	    "a reader recovers and reads everything");
 	CHECK(put_str(a, "c", "3") == 0 && read_str(b, "c", "3") == 1,
@@ -1266,6 +1539,10 @@ main(void)
 	test_iterate_visits_live_keys_with_prefix();
 	test_reopen_after_close_keeps_data();
 	test_torn_journal_tail_is_repaired();
+	test_garbage_after_zeros_past_the_end_is_zeroed();
+	test_stale_record_after_a_shorter_newer_one_is_never_replayed();
+	test_commit_past_the_preallocated_end_grows_the_journal();
+	test_unpadded_journal_of_an_earlier_build_takes_commits();
 	test_journal_of_an_earlier_build_replays();
 	test_leftovers_of_a_killed_checkpoint_are_cleaned();
 	test_forked_child_commits_are_seen_by_parent();
