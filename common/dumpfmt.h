@@ -112,7 +112,7 @@ void dumpfmt_reader_init(struct dumpfmt_reader *r, dumpfmt_source_fn source,
 enum dumpfmt_status dumpfmt_read_header(struct dumpfmt_reader *r);
 /* DUMPFMT_OK with the next record in *rec; DUMPFMT_END once the count has
  * closed the dump (checked, with what follows it); an error.  *rec is empty
- * unless DUMPFMT_OK. */
+ * unless DUMPFMT_OK.  After DUMPFMT_END or an error the reader is spent. */
 enum dumpfmt_status dumpfmt_read_record(
     struct dumpfmt_reader *r, struct dumpfmt_record *rec);
 void dumpfmt_record_free(struct dumpfmt_record *rec);

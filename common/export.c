@@ -63,7 +63,7 @@ export_one(
 enum cf_status
 export_write(struct vault *v, const char *store, export_put_fn put, void *arg)
 {
-	struct export_out o = {store, {NULL, NULL, 0}};
+	struct export_out o = {.store = store};
 	char creator[CF_MAX_STORE_NAME + 64];
 	enum cf_status st;
 
