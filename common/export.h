@@ -6,10 +6,10 @@
  * d:<store>:/...) exactly as stored: still ciphertext, never decrypted to
  * produce it, so it opens only under that store's key, that is, with its
  * shares.  The format is the one `cofferctl backup` writes, gdbm_dump's
- * ASCII format ('#' header lines, each datum as "#:len=N" and base64 lines,
- * then "#:count=N"); the count closes it, so a cut-short export is
- * refused.  Unlike a backup, it holds one store's secrets and nothing else
- * (no users, grants or keys).
+ * ASCII format as dumpfmt.c frames it ('#' header lines, each datum as
+ * "#:len=N" and base64 lines, then "#:count=N"); the count closes it, so a
+ * cut-short export is refused.  Unlike a backup, it holds one store's
+ * secrets and nothing else (no users, grants or keys).
  *
  * An import is all or nothing: every record must belong to the store named
  * (its key starts with one of the three prefixes, its kind byte matches),

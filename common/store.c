@@ -50,7 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "codec.h"
+#include "dumpfmt.h"
 #include "store.h"
 
 #define SHM_SIZE    4096
@@ -91,8 +91,6 @@
 #define MAP_MIN_BUCKETS    64
 #define BUF_KEEP           (8u << 20) /* larger I/O buffers are freed after use */
 #define LOAD_BATCH         (4u << 20) /* bytes per transaction in store_load */
-#define DUMP_LINE_MAX      4096       /* longest dump line we read */
-#define DUMP_LINE_LEN      76 /* base64 characters per dump line, as gdbm */
 
 /*
  * Mapped from <path>.lock by every process; changed only under LK_RW
@@ -2321,48 +2319,22 @@ store_checkpoint(struct store *st)
 }
 
 /*
- * Dumps use gdbm_dump's ASCII format, the portable one (gdbm's binary
- * format writes lengths in the host's long and cannot hold an empty value):
- * '#' header lines, then per datum "#:len=N" and its base64 in lines of 76
- * characters, then "#:count=N".  gdbm_load and gdbmtool read it.
+ * Dumps are gdbm_dump's ASCII format, framed by dumpfmt.c, so gdbm_load
+ * and gdbmtool read ours and we read theirs.  They go through stdio on a
+ * copy of the caller's descriptor: the caller keeps and closes its own.
  */
 static int
-dump_datum(FILE *fp, const uint8_t *p, size_t len)
+dump_put(void *arg, const void *p, size_t len)
 {
-	char *b64;
-	size_t i, n, blen;
-	int rc = -1;
-
-	if (fprintf(fp, "#:len=%zu\n", len) < 0 ||
-	    (b64 = codec_base64_encode(p, len, 0)) == NULL)
-		return -1;
-	blen = strlen(b64);
-	for (i = 0; i < blen; i += n) {
-		n = blen - i < DUMP_LINE_LEN ? blen - i : DUMP_LINE_LEN;
-		if (fwrite(b64 + i, 1, n, fp) != n || fputc('\n', fp) == EOF)
-			goto out;
-	}
-	rc = 0;
-out:
-	free(b64);
-	return rc;
+	return fwrite(p, 1, len, arg) == len ? 0 : -1;
 }
-
-struct dump {
-	FILE *fp;
-	size_t count;
-};
 
 static int
 dump_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
 {
-	struct dump *d = arg;
-
-	if (dump_datum(d->fp, key, klen) == -1 ||
-	    dump_datum(d->fp, val, vlen) == -1)
-		return -1;
-	d->count++;
-	return 0;
+	return dumpfmt_write_record(arg, key, klen, val, vlen) == DUMPFMT_OK
+	           ? 0
+	           : -1;
 }
 
 static FILE *
@@ -2381,26 +2353,24 @@ dup_stream(int fd, const char *mode)
 int
 store_dump(struct store *st, int fd)
 {
-	struct dump d = {NULL, 0};
+	struct dumpfmt_writer w;
+	char creator[256];
+	FILE *fp = NULL;
 	int own = st->st_mode == MODE_NONE, rc = -1;
 
 	if (own && store_begin_read(st) == -1)
 		return -1;
-	if ((d.fp = dup_stream(fd, "w")) == NULL)
+	if ((fp = dup_stream(fd, "w")) == NULL)
 		goto out;
-	/* No #:file line: gdbm_load would create that file by itself. */
-	if (fprintf(d.fp,
-	        "# GDBM dump file created by %s (Coffer store)\n"
-	        "#:version=1.1\n#:format=standard\n# End of header\n",
-	        gdbm_version) < 0)
+	dumpfmt_writer_init(&w, dump_put, fp);
+	snprintf(creator, sizeof(creator), "%s (Coffer store)", gdbm_version);
+	if (dumpfmt_write_header(&w, creator) != DUMPFMT_OK ||
+	    store_iterate(st, "", 0, dump_one, &w) != 0 ||
+	    dumpfmt_write_footer(&w) != DUMPFMT_OK)
 		goto out;
-	if (store_iterate(st, "", 0, dump_one, &d) != 0)
-		goto out;
-	if (fprintf(d.fp, "#:count=%zu\n# End of data\n", d.count) < 0)
-		goto out;
-	rc = fflush(d.fp) == 0 ? 0 : -1;
+	rc = fflush(fp) == 0 ? 0 : -1;
 out:
-	if (d.fp != NULL && fclose(d.fp) != 0)
+	if (fp != NULL && fclose(fp) != 0)
 		rc = -1;
 	if (rc == -1)
 		store_log(__func__, "%s", strerror(errno));
@@ -2409,136 +2379,27 @@ out:
 	return rc;
 }
 
-struct load {
-	FILE *fp;
-	char line[DUMP_LINE_MAX];
-	int eof;
-	size_t count;
-};
-
-/* The next line, without its newline, into ld->line.  0, or -1 for a
- * line too long to be ours or gdbm's. */
-static int
-load_line(struct load *ld)
+static ssize_t
+load_read(void *arg, void *buf, size_t len)
 {
-	size_t n;
+	size_t n = fread(buf, 1, len, arg);
 
-	if (fgets(ld->line, sizeof(ld->line), ld->fp) == NULL) {
-		ld->line[0] = '\0';
-		ld->eof = 1;
-		return ferror(ld->fp) ? -1 : 0;
-	}
-	n = strlen(ld->line);
-	if (n == 0 || ld->line[n - 1] != '\n')
-		return feof(ld->fp) ? 0 : -1;
-	ld->line[n - 1] = '\0';
-	return 0;
+	return n == 0 && ferror((FILE *)arg) ? -1 : (ssize_t)n;
 }
 
-/* Digits only, at most max: the length is checked before allocating. */
+/* One record into st's transaction, committed every LOAD_BATCH bytes so
+ * a large dump does not make one huge transaction.  Frees rec. */
 static int
-load_size(const char *s, size_t max, size_t *n)
+load_put(struct store *st, struct dumpfmt_record *rec)
 {
-	size_t v = 0;
+	int rc;
 
-	if (*s == '\0')
+	rc = store_put(st, rec->key, rec->klen, rec->val, rec->vlen);
+	dumpfmt_record_free(rec);
+	if (rc == -1)
 		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > max / 10)
-			return -1;
-		v = v * 10 + (size_t)(*s - '0');
-	}
-	if (v > max)
-		return -1;
-	*n = v;
-	return 0;
-}
-
-/*
- * At a "#:len=N" line, read the datum into *out (malloc'd).  Leaves the
- * line that follows it in ld->line.  1, 0 if ld->line is not a datum, -1.
- */
-static int
-load_datum(struct load *ld, size_t max, uint8_t **out, size_t *lenp)
-{
-	char *text = NULL;
-	size_t len, n = 0, cap, l;
-	int rc = -1;
-
-	if (strncmp(ld->line, "#:len=", 6) != 0)
-		return 0;
-	if (load_size(ld->line + 6, max, &len) == -1)
-		return -1;
-	cap = (len + 2) / 3 * 4;
-	if ((text = malloc(cap + 1)) == NULL)
-		return -1;
-	for (;;) {
-		if (load_line(ld) == -1)
-			goto out;
-		if (ld->eof || ld->line[0] == '#')
-			break;
-		if ((l = strlen(ld->line)) > cap - n)
-			goto out;
-		memcpy(text + n, ld->line, l);
-		n += l;
-	}
-	if (n != cap || codec_base64_decode(text, n, 0, out, lenp) != 0)
-		goto out;
-	if (*lenp != len) {
-		free(*out);
-		goto out;
-	}
-	rc = 1;
-out:
-	free(text);
-	return rc;
-}
-
-/* One record into st's transaction: 1, 0 at the end, or -1. */
-static int
-load_one(struct store *st, struct load *ld)
-{
-	uint8_t *k = NULL, *v = NULL;
-	size_t klen = 0, vlen = 0;
-	int rc = -1, r;
-
-	if ((r = load_datum(ld, STORE_MAX_KEY, &k, &klen)) != 1)
-		return r;
-	if (load_datum(ld, STORE_MAX_VALUE, &v, &vlen) != 1)
-		goto out;
-	if (store_put(st, k, klen, v, vlen) == -1)
-		goto out;
-	ld->count++;
-	rc = 1;
-out:
-	free(k);
-	free(v);
-	return rc;
-}
-
-/* Skip the header up to the first datum; a dump of nothing is fine. */
-static int
-load_header(struct load *ld)
-{
-	if (load_line(ld) == -1 ||
-	    strncmp(ld->line, "# GDBM dump file", 16) != 0)
-		return -1;
-	do {
-		if (load_line(ld) == -1 || ld->eof || ld->line[0] != '#')
-			return -1;
-	} while (strncmp(ld->line, "#:len=", 6) != 0 &&
-	         strncmp(ld->line, "#:count=", 8) != 0);
-	return 0;
-}
-
-/* The count closes the dump: without it, the dump was cut short. */
-static int
-load_trailer(struct load *ld)
-{
-	size_t n;
-
-	if (strncmp(ld->line, "#:count=", 8) != 0 ||
-	    load_size(ld->line + 8, SIZE_MAX, &n) == -1 || n != ld->count)
+	if (st->st_txn_bytes >= LOAD_BATCH &&
+	    (store_commit(st) == -1 || store_begin_write(st) == -1))
 		return -1;
 	return 0;
 }
@@ -2558,16 +2419,23 @@ any_record(
 int
 store_load(struct store *st, int fd)
 {
-	struct load ld;
-	int rc = -1, r;
+	struct dumpfmt_reader r;
+	struct dumpfmt_record rec;
+	enum dumpfmt_status ds;
+	FILE *fp = NULL;
+	int rc = -1;
 
 	if (st->st_mode != MODE_NONE) {
 		store_log(__func__, "called inside a section");
 		return -1;
 	}
-	memset(&ld, 0, sizeof(ld));
-	if ((ld.fp = dup_stream(fd, "r")) == NULL || load_header(&ld) == -1) {
-		store_log(__func__, "not a gdbm ASCII dump");
+	if ((fp = dup_stream(fd, "r")) == NULL) {
+		store_log(__func__, "%s", strerror(errno));
+		goto out;
+	}
+	dumpfmt_reader_init(&r, load_read, fp, STORE_MAX_KEY, STORE_MAX_VALUE);
+	if ((ds = dumpfmt_read_header(&r)) != DUMPFMT_OK) {
+		store_log(__func__, "%s", dumpfmt_strerror(ds));
 		goto out;
 	}
 	if (store_begin_write(st) == -1)
@@ -2576,20 +2444,18 @@ store_load(struct store *st, int fd)
 		store_log(__func__, "the store is not empty");
 		goto out;
 	}
-	while ((r = load_one(st, &ld)) == 1) {
-		if (st->st_txn_bytes >= LOAD_BATCH &&
-		    (store_commit(st) == -1 || store_begin_write(st) == -1))
+	while ((ds = dumpfmt_read_record(&r, &rec)) == DUMPFMT_OK)
+		if (load_put(st, &rec) == -1)
 			goto out;
-	}
-	if (r == -1 || load_trailer(&ld) == -1) {
-		store_log(__func__, "bad or truncated dump after %zu records",
-		    ld.count);
+	if (ds != DUMPFMT_END) {
+		store_log(__func__, "bad dump after %zu records: %s",
+		    r.dr_count, dumpfmt_strerror(ds));
 		goto out;
 	}
 	rc = store_commit(st);
 out:
 	store_abort(st);
-	if (ld.fp != NULL)
-		fclose(ld.fp);
+	if (fp != NULL)
+		fclose(fp);
 	return rc;
 }

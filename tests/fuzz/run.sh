@@ -16,13 +16,13 @@ build=$(cd "$build" && pwd) || exit 2
 secs=${2:-20}
 shift $(($# > 1 ? 2 : 1))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(csr der x509)
+[ ${#targets[@]} -gt 0 ] || targets=(csr der x509 dumpfmt)
 out=$build/tests/fuzz
 mkdir -p "$out" || exit 2
 cc=${FUZZ_CC:-clang}
 # The modules under test and what they call, nothing else.
-srcs=(common/csr.c common/der.c common/ecp256.c common/crypto.c
-	common/codec.c common/log.c common/x509.c)
+srcs=(common/csr.c common/der.c common/dumpfmt.c common/ecp256.c
+	common/crypto.c common/codec.c common/log.c common/x509.c)
 
 rc=0
 for t in "${targets[@]}"; do

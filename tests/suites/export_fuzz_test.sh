@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The gdbm dump reader (common/dumpfmt.c), which parses every import body
+# and every restored backup, under libFuzzer with ASan and UBSan, from the
+# seed corpus in tests/fuzz/corpus/dumpfmt/, for COFFER_FUZZ_SECONDS
+# (default 10): short, so every test run exercises it; `make fuzz` runs
+# longer.
+. "$(dirname "$0")/../lib.sh"
+
+test_fuzzing_the_dump_reader_and_writer_finds_nothing() {
+	local out
+	out=$(bash "$COFFER_TOP/tests/fuzz/run.sh" "$COFFER_BUILD" \
+	    "${COFFER_FUZZ_SECONDS:-10}" dumpfmt 2>&1)
+	assertEquals "fuzz_dumpfmt exit status ($out)" 0 $?
+	assertContains "$out" "nothing found"
+}
+
+. /usr/share/shunit2/shunit2
