@@ -28,6 +28,7 @@ struct vault_keys {
 	uint8_t root[CF_KEY_LEN];
 	uint8_t dek[CF_KEY_LEN];
 	uint32_t term;
+	int32_t serial; /* the keyholder key root came from; 0: offline */
 	int valid;
 };
 
@@ -40,12 +41,17 @@ struct vault {
 	int initialized;
 	unsigned shares;
 	unsigned threshold;
+	int in_request;        /* between vault_request_begin and _end */
+	int checked;           /* vault_ready has answered in this request */
+	enum cf_status status; /* and that answer */
 };
 
+/* Whatever changes the keys also voids the request's answer. */
 static void
 vault_keys_drop(struct vault *v)
 {
 	crypto_wipe(v->keys, sizeof(*v->keys));
+	v->checked = 0;
 }
 
 static struct vault_keys *
@@ -241,11 +247,14 @@ vault_derive(struct vault *v, const uint8_t *root)
 	return st;
 }
 
-enum cf_status
-vault_ready(struct vault *v)
+/* One keyctl read while the cached serial is good.  A key with another
+ * serial is another unseal: derive again, even from the same root. */
+static enum cf_status
+vault_check_keys(struct vault *v)
 {
 	uint8_t root[CF_KEY_LEN];
 	size_t got = 0;
+	int32_t serial;
 	enum cf_status st = CF_E_SEALED;
 	int rc;
 
@@ -256,22 +265,50 @@ vault_ready(struct vault *v)
 		vault_keys_drop(v);
 		goto out;
 	}
-	if (v->keys->valid && crypto_equal(root, v->keys->root, CF_KEY_LEN)) {
+	serial = keyholder_seen(v->kh, KEYHOLDER_ROOT);
+	if (v->keys->valid && v->keys->serial == serial &&
+	    crypto_equal(root, v->keys->root, CF_KEY_LEN)) {
 		st = CF_OK;
 		goto out;
 	}
 	vault_keys_drop(v);
 	if ((st = vault_derive(v, root)) != CF_OK)
 		st = st == CF_E_INTERNAL ? CF_E_INTERNAL : CF_E_SEALED;
+	else
+		v->keys->serial = serial;
 out:
 	crypto_wipe(root, sizeof(root));
 	return st;
 }
 
+enum cf_status
+vault_ready(struct vault *v)
+{
+	if (v->in_request && v->checked)
+		return v->status;
+	v->status = vault_check_keys(v);
+	v->checked = v->in_request;
+	return v->status;
+}
+
+void
+vault_request_begin(struct vault *v)
+{
+	v->in_request = 1;
+	v->checked = 0;
+}
+
+void
+vault_request_end(struct vault *v)
+{
+	v->in_request = 0;
+	v->checked = 0;
+}
+
 int32_t
 vault_epoch(struct vault *v)
 {
-	return keyholder_serial(v->kh, KEYHOLDER_ROOT);
+	return v->keys->valid ? v->keys->serial : 0;
 }
 
 const struct crypto_rsa *
@@ -706,6 +743,7 @@ vault_try_combine(struct vault *v, const uint8_t *prog, unsigned k)
 		st = CF_E_INTERNAL;
 		goto out;
 	}
+	v->keys->serial = keyholder_seen(v->kh, KEYHOLDER_ROOT);
 	linfo("store %s unsealed", v->id);
 out:
 	crypto_wipe(root, sizeof(root));
