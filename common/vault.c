@@ -13,6 +13,7 @@
 #include "keyholder.h"
 #include "limits.h"
 #include "log.h"
+#include "reccache.h"
 #include "shamir.h"
 #include "store.h"
 #include "token.h"
@@ -37,6 +38,7 @@ struct vault {
 	struct keyholder *kh;
 	struct vault_keys *keys;
 	struct crypto_rsa *pub;
+	struct reccache *opened; /* records opened under these keys */
 	char id[2 * VAULT_ID_BYTES + 1];
 	int initialized;
 	unsigned shares;
@@ -46,11 +48,13 @@ struct vault {
 	enum cf_status status; /* and that answer */
 };
 
-/* Whatever changes the keys also voids the request's answer. */
+/* Whatever changes the keys also voids the request's answer and what was
+ * opened with them. */
 static void
 vault_keys_drop(struct vault *v)
 {
 	crypto_wipe(v->keys, sizeof(*v->keys));
+	reccache_clear(v->opened);
 	v->checked = 0;
 }
 
@@ -133,7 +137,8 @@ vault_open(const char *path, struct vault **out)
 
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return -1;
-	if ((v->keys = vault_keys_alloc()) == NULL)
+	if ((v->keys = vault_keys_alloc()) == NULL ||
+	    (v->opened = reccache_new(CF_RECCACHE_SLOTS)) == NULL)
 		goto fail;
 	if (crypto_init() != 0 || store_open(path, 1, &v->st) != 0)
 		goto fail;
@@ -155,6 +160,7 @@ vault_close(struct vault *v)
 		vault_keys_drop(v);
 		munmap(v->keys, sizeof(*v->keys));
 	}
+	reccache_free(v->opened);
 	crypto_rsa_free(v->pub);
 	keyholder_free(v->kh);
 	store_close(v->st);
@@ -362,28 +368,42 @@ vault_abort(struct vault *v)
 	store_abort(v->st);
 }
 
+/* A sealed record as stored: *raw malloc'd (ciphertext; free). */
+static enum cf_status
+vault_fetch(struct vault *v, const char *key, uint8_t **raw, size_t *len)
+{
+	int rc;
+
+	if (!v->keys->valid)
+		return CF_E_SEALED;
+	rc = store_get(v->st, key, strlen(key), raw, len);
+	if (rc == STORE_NOTFOUND)
+		return CF_E_NOT_FOUND;
+	return rc == 0 ? CF_OK : CF_E_INTERNAL;
+}
+
+static enum cf_status
+vault_open_raw(struct vault *v, const char *key, const uint8_t *raw,
+    size_t rawlen, uint8_t **pt, size_t *len)
+{
+	/* XXX(rotate): one term for now; rotation keeps older terms here. */
+	if (record_term(raw, rawlen) != (int64_t)v->keys->term) {
+		lwarnx("record %s names an unknown key term", key);
+		return CF_E_CRYPTO;
+	}
+	return record_open(
+	    v->keys->dek, key, strlen(key), raw, rawlen, pt, len);
+}
+
 enum cf_status
 vault_get(struct vault *v, const char *key, uint8_t **pt, size_t *len)
 {
 	uint8_t *raw = NULL;
 	size_t rawlen;
 	enum cf_status st;
-	int rc;
 
-	if (!v->keys->valid)
-		return CF_E_SEALED;
-	rc = store_get(v->st, key, strlen(key), &raw, &rawlen);
-	if (rc == STORE_NOTFOUND)
-		return CF_E_NOT_FOUND;
-	if (rc != 0)
-		return CF_E_INTERNAL;
-	/* XXX(rotate): one term for now; rotation keeps older terms here. */
-	if (record_term(raw, rawlen) != (int64_t)v->keys->term) {
-		lwarnx("record %s names an unknown key term", key);
-		st = CF_E_CRYPTO;
-	} else
-		st = record_open(
-		    v->keys->dek, key, strlen(key), raw, rawlen, pt, len);
+	if ((st = vault_fetch(v, key, &raw, &rawlen)) == CF_OK)
+		st = vault_open_raw(v, key, raw, rawlen, pt, len);
 	free(raw);
 	return st;
 }
@@ -422,6 +442,17 @@ vault_put(struct vault *v, enum record_kind kind, const char *key,
 	return st;
 }
 
+static enum cf_status
+vault_parse(
+    const char *key, const uint8_t *pt, size_t len, struct json_object **out)
+{
+	if (cf_json_parse(pt, len, out) != CF_OK) {
+		lwarnx("record %s is not JSON", key);
+		return CF_E_INTERNAL;
+	}
+	return CF_OK;
+}
+
 enum cf_status
 vault_get_json(struct vault *v, const char *key, struct json_object **out)
 {
@@ -429,13 +460,40 @@ vault_get_json(struct vault *v, const char *key, struct json_object **out)
 	size_t len = 0;
 	enum cf_status st;
 
-	if ((st = vault_get(v, key, &pt, &len)) != CF_OK)
-		return st;
-	if (cf_json_parse(pt, len, out) != CF_OK) {
-		lwarnx("record %s is not JSON", key);
-		st = CF_E_INTERNAL;
-	}
+	if ((st = vault_get(v, key, &pt, &len)) == CF_OK)
+		st = vault_parse(key, pt, len, out);
 	record_free(pt, len);
+	return st;
+}
+
+enum cf_status
+vault_get_json_cached(struct vault *v, const char *key, const char *const *drop,
+    struct json_object **out)
+{
+	struct json_object *o = NULL;
+	uint8_t *raw = NULL, *pt = NULL;
+	size_t rawlen = 0, len = 0, i;
+	enum cf_status st;
+
+	if ((st = vault_fetch(v, key, &raw, &rawlen)) != CF_OK) {
+		if (st == CF_E_NOT_FOUND)
+			reccache_forget(v->opened, key);
+		goto out;
+	}
+	if ((o = reccache_find(v->opened, key, raw, rawlen)) != NULL) {
+		*out = json_object_get(o);
+		goto out;
+	}
+	if ((st = vault_open_raw(v, key, raw, rawlen, &pt, &len)) != CF_OK ||
+	    (st = vault_parse(key, pt, len, &o)) != CF_OK)
+		goto out;
+	for (i = 0; drop != NULL && drop[i] != NULL; i++)
+		json_object_object_del(o, drop[i]);
+	reccache_keep(v->opened, key, raw, rawlen, o);
+	*out = o;
+out:
+	record_free(pt, len);
+	free(raw);
 	return st;
 }
 

@@ -128,6 +128,15 @@ enum cf_status vault_check(
  * what vault_get answers.  Inside a section. */
 enum cf_status vault_get_json(
     struct vault *v, const char *key, struct json_object **out);
+/* The same through this process's cache of opened records (reccache.h):
+ * a fetch and a compare when the record has not changed since it was last
+ * opened here, in place of an open and a parse.  The members named in
+ * drop (NULL-terminated, or NULL) are removed before the object is kept,
+ * so what must not linger in memory (a password hash) never does.  *out
+ * is shared with the cache: the caller puts its reference, and never
+ * changes the object.  Inside a section. */
+enum cf_status vault_get_json_cached(struct vault *v, const char *key,
+    const char *const *drop, struct json_object **out);
 
 /* Every store key starting with prefix, sorted bytewise; inside a section.
  * The list owns its strings; vault_keylist_free() frees them. */
