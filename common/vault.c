@@ -111,6 +111,7 @@ vault_meta_read(struct vault *v)
 	if (keyholder_open(v->id, &v->kh) != 0)
 		goto out;
 	v->initialized = 1;
+	v->checked = 0; /* a "not initialized" of this request is void */
 	st = CF_OK;
 out:
 	json_object_put(o);
