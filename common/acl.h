@@ -10,11 +10,13 @@
  *
  * Subjects are users and service accounts (iam.h), reached through a JWT
  * (token=, Bearer, or the login cookie), a Sensu API key (Key) or the
- * Dapr API token (mapped to the configured dapr_subject).  Grants are read
- * from the store on every decision, so a change takes effect at once in
- * every worker process.  A refused credential answers in the route's
- * dialect: Sensu's middleware shape ({"Code":5,...}) on Sensu routes,
- * daprd's plain-text "invalid api token" on Dapr routes.
+ * Dapr API token (mapped to the configured dapr_subject).  Subjects and
+ * grants are read from the store on every decision, so a change takes
+ * effect at once in every worker process; what is unchanged since this
+ * process last opened it is not opened and parsed again (reccache.h).
+ * A refused credential answers in the route's dialect: Sensu's middleware
+ * shape ({"Code":5,...}) on Sensu routes, daprd's plain-text "invalid api
+ * token" on Dapr routes.
  *
  * Dapr's secret scoping (allowedSecrets, deniedSecrets, defaultAccess per
  * store, from the config) applies on top of the ACL through

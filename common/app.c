@@ -159,7 +159,9 @@ app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
 	ctx.fcgi = f;
 	ctx.allowed = -1;
 	ctx.dialect = n ? routes[0].dialect : CF_D_DCOS;
+	vault_request_begin(app->vault);
 	st = app_dispatch(&ctx, routes, n);
+	vault_request_end(app->vault);
 	/* A streamed answer that failed after its first bytes went out
 	 * cannot become an error body any more: cut it (http.h). */
 	if (st != CF_OK && http_stream_started(&resp)) {

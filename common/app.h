@@ -11,8 +11,10 @@
  * fixed string of ours.
  *
  * struct cf_app is built once in main() and read-only for requests but
- * for the per-process caches it holds (vault keys, token cache); struct
- * cf_ctx lives for one request and is wiped after it.
+ * for the per-process caches it holds (vault keys and opened records,
+ * token cache); struct cf_ctx lives for one request and is wiped after
+ * it.  Each request is bracketed by vault_request_begin/end, so the seal
+ * state is asked of the kernel once per request.
  */
 #ifndef COFFER_APP_H
 #define COFFER_APP_H

@@ -109,6 +109,32 @@ rec_read(struct vault *v, const char *key, struct json_object **out)
 	return st;
 }
 
+/* What of a user record may stay in a process's cache of opened records:
+ * all but its password hash. */
+static const char *const user_uncached[] = {"password", NULL};
+
+/* In a section: a record as the hot path reads it (who is calling, what
+ * may they do), through the vault's cache; *out is shared, read-only. */
+static enum cf_status
+rec_get_shared(struct vault *v, const char *key, struct json_object **out)
+{
+	return vault_get_json_cached(
+	    v, key, key[0] == 'u' ? user_uncached : NULL, out);
+}
+
+/* Outside any section. */
+static enum cf_status
+rec_read_shared(struct vault *v, const char *key, struct json_object **out)
+{
+	enum cf_status st;
+
+	if ((st = vault_read_begin(v)) != CF_OK)
+		return st;
+	st = rec_get_shared(v, key, out);
+	vault_read_end(v);
+	return st;
+}
+
 static enum cf_status
 rec_put(struct vault *v, const char *key, struct json_object *o)
 {
@@ -244,7 +270,7 @@ iam_user_load(struct vault *v, const char *uid, struct iam_user *u)
 	if (!iam_id_valid(uid))
 		return CF_E_NOT_FOUND;
 	rec_key(key, sizeof(key), 'u', uid);
-	if ((st = rec_read(v, key, &o)) != CF_OK)
+	if ((st = rec_read_shared(v, key, &o)) != CF_OK)
 		return st;
 	memset(u, 0, sizeof(*u));
 	snprintf(u->uid, sizeof(u->uid), "%s", uid);
@@ -1454,7 +1480,7 @@ bits_on(struct vault *v, const char *key, const char *uid,
 	size_t i, n;
 
 	*bits = 0;
-	if ((st = vault_get_json(v, key, &acl)) == CF_E_NOT_FOUND)
+	if ((st = rec_get_shared(v, key, &acl)) == CF_E_NOT_FOUND)
 		return CF_OK;
 	if (st != CF_OK)
 		return st;
@@ -1546,9 +1572,9 @@ iam_allowed(struct vault *v, const char *uid, const char *rid, unsigned actions,
 	rec_key(key, sizeof(key), 'u', uid);
 	if ((st = vault_read_begin(v)) != CF_OK)
 		return st;
-	if ((st = vault_get_json(v, key, &u)) != CF_OK)
+	if ((st = rec_get_shared(v, key, &u)) != CF_OK)
 		goto out;
-	st = vault_get_json(v, "p:" IAM_SUPERUSER_RID, &su);
+	st = rec_get_shared(v, "p:" IAM_SUPERUSER_RID, &su);
 	if (st != CF_OK && st != CF_E_NOT_FOUND)
 		goto out;
 	st = CF_OK;
@@ -1657,7 +1683,7 @@ iam_apikey_lookup(struct vault *v, const char *key, size_t len, char uid[97])
 	if (hash_hex(key, len, hex) != 0)
 		return CF_E_INTERNAL;
 	snprintf(rkey, sizeof(rkey), "k:%s", hex);
-	if ((st = rec_read(v, rkey, &o)) != CF_OK)
+	if ((st = rec_read_shared(v, rkey, &o)) != CF_OK)
 		return st == CF_E_NOT_FOUND ? CF_E_UNAUTHORIZED : st;
 	snprintf(uid, 97, "%s", get_str(o, "uid"));
 	json_object_put(o);

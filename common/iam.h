@@ -13,7 +13,11 @@
  *             and groups (bitmasks of enum acl_action).
  *   k:<hex>   an API key, by the SHA-256 of the key: its owner.
  *   r:<hex>   a Sensu refresh token, by its SHA-256: owner and expiry.
- * Keys and tokens are never stored, only their hashes.
+ * Keys and tokens are never stored, only their hashes.  What every request
+ * reads (user, API key and ACL records, for iam_user_load, iam_apikey_lookup
+ * and iam_allowed) goes through the vault's cache of opened records: still
+ * fetched from the store each time, opened and parsed again only when its
+ * sealed bytes changed (reccache.h); password hashes are never kept there.
  *
  * Every function opens and closes its own store section.  JSON returned
  * through struct json_object ** belongs to the caller (json_object_put).

@@ -52,9 +52,9 @@ keyholder_find(struct keyholder *kh, enum keyholder_slot slot)
 }
 
 int32_t
-keyholder_serial(struct keyholder *kh, enum keyholder_slot slot)
+keyholder_seen(struct keyholder *kh, enum keyholder_slot slot)
 {
-	return keyholder_find(kh, slot);
+	return kh->serial[slot];
 }
 
 int

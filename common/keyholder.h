@@ -11,7 +11,8 @@
  *
  * A struct keyholder is a per-process handle: it caches the key's serial
  * number, never the key.  Buffers filled by keyholder_get() belong to the
- * caller, who wipes them.
+ * caller, who wipes them.  keyholder_get() costs one keyctl system call
+ * while the cached serial is good; a search and a read when it is not.
  */
 #ifndef COFFER_KEYHOLDER_H
 #define COFFER_KEYHOLDER_H
@@ -36,9 +37,11 @@ void keyholder_free(struct keyholder *kh);
  * payload larger than len). */
 int keyholder_get(struct keyholder *kh, enum keyholder_slot slot, void *buf,
     size_t len, size_t *got);
-/* The key's current serial (0 if absent): changes at every unseal, so a
- * process can tell whether state it derived from the key is still good. */
-int32_t keyholder_serial(struct keyholder *kh, enum keyholder_slot slot);
+/* The serial of the key the last keyholder_get() read or keyholder_set()
+ * wrote (0 if none), without a system call.  Every unseal makes a new key,
+ * so a process can tell whether state it derived from the key is still
+ * good. */
+int32_t keyholder_seen(struct keyholder *kh, enum keyholder_slot slot);
 int keyholder_set(struct keyholder *kh, enum keyholder_slot slot,
     const void *buf, size_t len);
 int keyholder_clear(struct keyholder *kh, enum keyholder_slot slot);

@@ -22,5 +22,7 @@
 #define CF_VERSIONS_KEPT  10      /* versions of a secret kept by default */
 #define CF_TOKEN_LIFETIME 432000  /* 5 days, in seconds (DC/OS default) */
 #define CF_MAX_TOKEN      8192    /* bytes in a bearer token */
+#define CF_RECCACHE_SLOTS 64      /* opened records kept per process */
+#define CF_RECCACHE_BYTES 65536   /* 64 KiB: largest sealed record kept */
 
 #endif

@@ -13,6 +13,7 @@
 #include "keyholder.h"
 #include "limits.h"
 #include "log.h"
+#include "reccache.h"
 #include "shamir.h"
 #include "store.h"
 #include "token.h"
@@ -28,6 +29,7 @@ struct vault_keys {
 	uint8_t root[CF_KEY_LEN];
 	uint8_t dek[CF_KEY_LEN];
 	uint32_t term;
+	int32_t serial; /* the keyholder key root came from; 0: offline */
 	int valid;
 };
 
@@ -36,16 +38,24 @@ struct vault {
 	struct keyholder *kh;
 	struct vault_keys *keys;
 	struct crypto_rsa *pub;
+	struct reccache *opened; /* records opened under these keys */
 	char id[2 * VAULT_ID_BYTES + 1];
 	int initialized;
 	unsigned shares;
 	unsigned threshold;
+	int in_request;        /* between vault_request_begin and _end */
+	int checked;           /* vault_ready has answered in this request */
+	enum cf_status status; /* and that answer */
 };
 
+/* Whatever changes the keys also voids the request's answer and what was
+ * opened with them. */
 static void
 vault_keys_drop(struct vault *v)
 {
 	crypto_wipe(v->keys, sizeof(*v->keys));
+	reccache_clear(v->opened);
+	v->checked = 0;
 }
 
 static struct vault_keys *
@@ -101,6 +111,7 @@ vault_meta_read(struct vault *v)
 	if (keyholder_open(v->id, &v->kh) != 0)
 		goto out;
 	v->initialized = 1;
+	v->checked = 0; /* a "not initialized" of this request is void */
 	st = CF_OK;
 out:
 	json_object_put(o);
@@ -127,7 +138,8 @@ vault_open(const char *path, struct vault **out)
 
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return -1;
-	if ((v->keys = vault_keys_alloc()) == NULL)
+	if ((v->keys = vault_keys_alloc()) == NULL ||
+	    (v->opened = reccache_new(CF_RECCACHE_SLOTS)) == NULL)
 		goto fail;
 	if (crypto_init() != 0 || store_open(path, 1, &v->st) != 0)
 		goto fail;
@@ -149,6 +161,7 @@ vault_close(struct vault *v)
 		vault_keys_drop(v);
 		munmap(v->keys, sizeof(*v->keys));
 	}
+	reccache_free(v->opened);
 	crypto_rsa_free(v->pub);
 	keyholder_free(v->kh);
 	store_close(v->st);
@@ -241,11 +254,14 @@ vault_derive(struct vault *v, const uint8_t *root)
 	return st;
 }
 
-enum cf_status
-vault_ready(struct vault *v)
+/* One keyctl read while the cached serial is good.  A key with another
+ * serial is another unseal: derive again, even from the same root. */
+static enum cf_status
+vault_check_keys(struct vault *v)
 {
 	uint8_t root[CF_KEY_LEN];
 	size_t got = 0;
+	int32_t serial;
 	enum cf_status st = CF_E_SEALED;
 	int rc;
 
@@ -256,22 +272,50 @@ vault_ready(struct vault *v)
 		vault_keys_drop(v);
 		goto out;
 	}
-	if (v->keys->valid && crypto_equal(root, v->keys->root, CF_KEY_LEN)) {
+	serial = keyholder_seen(v->kh, KEYHOLDER_ROOT);
+	if (v->keys->valid && v->keys->serial == serial &&
+	    crypto_equal(root, v->keys->root, CF_KEY_LEN)) {
 		st = CF_OK;
 		goto out;
 	}
 	vault_keys_drop(v);
 	if ((st = vault_derive(v, root)) != CF_OK)
 		st = st == CF_E_INTERNAL ? CF_E_INTERNAL : CF_E_SEALED;
+	else
+		v->keys->serial = serial;
 out:
 	crypto_wipe(root, sizeof(root));
 	return st;
 }
 
+enum cf_status
+vault_ready(struct vault *v)
+{
+	if (v->in_request && v->checked)
+		return v->status;
+	v->status = vault_check_keys(v);
+	v->checked = v->in_request;
+	return v->status;
+}
+
+void
+vault_request_begin(struct vault *v)
+{
+	v->in_request = 1;
+	v->checked = 0;
+}
+
+void
+vault_request_end(struct vault *v)
+{
+	v->in_request = 0;
+	v->checked = 0;
+}
+
 int32_t
 vault_epoch(struct vault *v)
 {
-	return keyholder_serial(v->kh, KEYHOLDER_ROOT);
+	return v->keys->valid ? v->keys->serial : 0;
 }
 
 const struct crypto_rsa *
@@ -325,28 +369,42 @@ vault_abort(struct vault *v)
 	store_abort(v->st);
 }
 
+/* A sealed record as stored: *raw malloc'd (ciphertext; free). */
+static enum cf_status
+vault_fetch(struct vault *v, const char *key, uint8_t **raw, size_t *len)
+{
+	int rc;
+
+	if (!v->keys->valid)
+		return CF_E_SEALED;
+	rc = store_get(v->st, key, strlen(key), raw, len);
+	if (rc == STORE_NOTFOUND)
+		return CF_E_NOT_FOUND;
+	return rc == 0 ? CF_OK : CF_E_INTERNAL;
+}
+
+static enum cf_status
+vault_open_raw(struct vault *v, const char *key, const uint8_t *raw,
+    size_t rawlen, uint8_t **pt, size_t *len)
+{
+	/* XXX(rotate): one term for now; rotation keeps older terms here. */
+	if (record_term(raw, rawlen) != (int64_t)v->keys->term) {
+		lwarnx("record %s names an unknown key term", key);
+		return CF_E_CRYPTO;
+	}
+	return record_open(
+	    v->keys->dek, key, strlen(key), raw, rawlen, pt, len);
+}
+
 enum cf_status
 vault_get(struct vault *v, const char *key, uint8_t **pt, size_t *len)
 {
 	uint8_t *raw = NULL;
 	size_t rawlen;
 	enum cf_status st;
-	int rc;
 
-	if (!v->keys->valid)
-		return CF_E_SEALED;
-	rc = store_get(v->st, key, strlen(key), &raw, &rawlen);
-	if (rc == STORE_NOTFOUND)
-		return CF_E_NOT_FOUND;
-	if (rc != 0)
-		return CF_E_INTERNAL;
-	/* XXX(rotate): one term for now; rotation keeps older terms here. */
-	if (record_term(raw, rawlen) != (int64_t)v->keys->term) {
-		lwarnx("record %s names an unknown key term", key);
-		st = CF_E_CRYPTO;
-	} else
-		st = record_open(
-		    v->keys->dek, key, strlen(key), raw, rawlen, pt, len);
+	if ((st = vault_fetch(v, key, &raw, &rawlen)) == CF_OK)
+		st = vault_open_raw(v, key, raw, rawlen, pt, len);
 	free(raw);
 	return st;
 }
@@ -385,6 +443,17 @@ vault_put(struct vault *v, enum record_kind kind, const char *key,
 	return st;
 }
 
+static enum cf_status
+vault_parse(
+    const char *key, const uint8_t *pt, size_t len, struct json_object **out)
+{
+	if (cf_json_parse(pt, len, out) != CF_OK) {
+		lwarnx("record %s is not JSON", key);
+		return CF_E_INTERNAL;
+	}
+	return CF_OK;
+}
+
 enum cf_status
 vault_get_json(struct vault *v, const char *key, struct json_object **out)
 {
@@ -392,13 +461,40 @@ vault_get_json(struct vault *v, const char *key, struct json_object **out)
 	size_t len = 0;
 	enum cf_status st;
 
-	if ((st = vault_get(v, key, &pt, &len)) != CF_OK)
-		return st;
-	if (cf_json_parse(pt, len, out) != CF_OK) {
-		lwarnx("record %s is not JSON", key);
-		st = CF_E_INTERNAL;
-	}
+	if ((st = vault_get(v, key, &pt, &len)) == CF_OK)
+		st = vault_parse(key, pt, len, out);
 	record_free(pt, len);
+	return st;
+}
+
+enum cf_status
+vault_get_json_cached(struct vault *v, const char *key, const char *const *drop,
+    struct json_object **out)
+{
+	struct json_object *o = NULL;
+	uint8_t *raw = NULL, *pt = NULL;
+	size_t rawlen = 0, len = 0, i;
+	enum cf_status st;
+
+	if ((st = vault_fetch(v, key, &raw, &rawlen)) != CF_OK) {
+		if (st == CF_E_NOT_FOUND)
+			reccache_forget(v->opened, key);
+		goto out;
+	}
+	if ((o = reccache_find(v->opened, key, raw, rawlen)) != NULL) {
+		*out = json_object_get(o);
+		goto out;
+	}
+	if ((st = vault_open_raw(v, key, raw, rawlen, &pt, &len)) != CF_OK ||
+	    (st = vault_parse(key, pt, len, &o)) != CF_OK)
+		goto out;
+	for (i = 0; drop != NULL && drop[i] != NULL; i++)
+		json_object_object_del(o, drop[i]);
+	reccache_keep(v->opened, key, raw, rawlen, o);
+	*out = o;
+out:
+	record_free(pt, len);
+	free(raw);
 	return st;
 }
 
@@ -706,6 +802,7 @@ vault_try_combine(struct vault *v, const uint8_t *prog, unsigned k)
 		st = CF_E_INTERNAL;
 		goto out;
 	}
+	v->keys->serial = keyholder_seen(v->kh, KEYHOLDER_ROOT);
 	linfo("store %s unsealed", v->id);
 out:
 	crypto_wipe(root, sizeof(root));

@@ -81,12 +81,20 @@ enum cf_status vault_seal(struct vault *v);
 enum cf_status vault_unlock(struct vault *v, char *const *shares, unsigned k);
 
 /* CF_OK when initialized and unsealed (refreshing this process's keys),
- * else CF_E_NOT_INIT or CF_E_SEALED.  Call once per request, outside any
- * store section. */
+ * else CF_E_NOT_INIT or CF_E_SEALED.  Outside any store section.  It asks
+ * the keyholder (a keyctl system call) at its first call in a request and
+ * answers later calls of the same request from that, so every request sees
+ * a seal made before it began, in any process, for one system call. */
 enum cf_status vault_ready(struct vault *v);
-/* Which unseal this is: changes at every unseal (the kernel key's serial),
- * 0 while sealed.  State a process derives from the unsealed store, such
- * as a parsed CA key, is good only while the epoch it was made in lasts. */
+/* A request's bounds for vault_ready (app.c); outside them, as in the
+ * offline tools, every vault_ready asks the keyholder. */
+void vault_request_begin(struct vault *v);
+void vault_request_end(struct vault *v);
+/* Which unseal this process's keys came from, as the last vault_ready
+ * found it (the kernel key's serial; no system call): changes at every
+ * unseal, 0 while sealed or unlocked offline.  State a process derives
+ * from the unsealed store, such as a parsed CA key, is good only while the
+ * epoch it was made in lasts. */
 int32_t vault_epoch(struct vault *v);
 
 /* The token-verification key (borrowed; lives as long as v), or NULL when
@@ -120,6 +128,15 @@ enum cf_status vault_check(
  * what vault_get answers.  Inside a section. */
 enum cf_status vault_get_json(
     struct vault *v, const char *key, struct json_object **out);
+/* The same through this process's cache of opened records (reccache.h):
+ * a fetch and a compare when the record has not changed since it was last
+ * opened here, in place of an open and a parse.  The members named in
+ * drop (NULL-terminated, or NULL) are removed before the object is kept,
+ * so what must not linger in memory (a password hash) never does.  *out
+ * is shared with the cache: the caller puts its reference, and never
+ * changes the object.  Inside a section. */
+enum cf_status vault_get_json_cached(struct vault *v, const char *key,
+    const char *const *drop, struct json_object **out);
 
 /* Every store key starting with prefix, sorted bytewise; inside a section.
  * The list owns its strings; vault_keylist_free() frees them. */

@@ -212,6 +212,72 @@ auth_req() {
 	    -H "${COFFER_AUTH_HEADER:-Authorization: token=$COFFER_TOKEN}" "$@"
 }
 
+# burst N METHOD PATH [curl args...]: N requests at once, one curl each,
+# so that the server hands them to several worker processes.  "%i" in PATH
+# becomes each request's number (1..N).  Sets BURST to their statuses,
+# counted and sorted ("3x200 1x503").  Never fails.
+burst() {
+	local n=$1 method=$2 path=$3 i dir pids=()
+	shift 3
+	dir=$(mktemp -d "${COFFER_STATE:-${TMPDIR:-/tmp}}/.burst.XXXXXX") ||
+	    return 0
+	for ((i = 1; i <= n; i++)); do
+		curl -sS --max-time 60 -X "$method" -o /dev/null \
+		    -w '%{http_code}\n' "$@" "$COFFER_ADDR${path//%i/$i}" \
+		    >"$dir/$i" 2>/dev/null &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	BURST=$(cat "$dir"/* | sort | uniq -c |
+	    awk '{ printf "%s%dx%s", sep, $1, $2; sep = " " }')
+	rm -rf "$dir"
+	return 0
+}
+
+# coffer_worker_reads PROGRAM: "pid reads" for each worker process of
+# PROGRAM (its read system calls so far, /proc/PID/io), one a line.
+coffer_worker_reads() {
+	local pid prog
+	stack_workers "$COFFER_STATE" | while read -r pid _ prog; do
+		[ "$prog" != "$1" ] ||
+		    awk -v p="$pid" '$1 == "syscr:" { print p, $2 }' \
+			"/proc/$pid/io" 2>/dev/null
+	done
+	return 0
+}
+
+# spread_writes N PATH [curl args...]: a burst of N DC/OS secret PUTs to
+# PATH ("%i" as in burst), each a 200 KB value sent at 100 KB/s.  The
+# server streams a body to the program as it comes, so each request holds
+# a worker of cgi-bin/secrets for two seconds and the others must go to
+# other workers: a way to reach every worker, which a run of requests one
+# after another does not (lighttpd gives them all to the first).  Sets
+# BURST, and SPREAD: how many secrets workers served at least one.
+spread_writes() {
+	local n=$1 path=$2 body=$COFFER_STATE/.spread.json before after
+	shift 2
+	[ -s "$body" ] || printf '{"value":"%s"}' \
+	    "$(head -c 200000 /dev/zero | tr '\0' x)" >"$body"
+	before=$(coffer_worker_reads secrets)
+	burst "$n" PUT "$path" --limit-rate 100K \
+	    -H 'Content-Type: application/json' --data-binary "@$body" "$@"
+	after=$(coffer_worker_reads secrets)
+	SPREAD=$(awk 'NR == FNR { seen[$1] = $2; next }
+		$1 != "" && seen[$1] != $2 { n++ } END { print n + 0 }' \
+	    <(echo "$before") <(echo "$after"))
+}
+
+# assert_spread [MESSAGE]: the last spread_writes reached several workers,
+# where the server lets it: mod_fcgid reads a whole body before it hands
+# the request on (and starts its processes one at a time), so behind it one
+# worker is all that can be promised.
+assert_spread() {
+	local want=2
+	[ "$COFFER_SERVER" = apache-fcgid ] && want=1
+	assertTrue "${1:-spread_writes}: $SPREAD worker(s), expected $want or more" \
+	    "[ ${SPREAD:-0} -ge $want ]"
+}
+
 # json_req / auth_json METHOD PATH JSON [curl args...]: send JSON.
 json_req() {
 	local method=$1 path=$2 json=$3

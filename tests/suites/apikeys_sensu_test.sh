@@ -67,6 +67,22 @@ test_deleted_key_no_longer_authenticates() {
 	assert_json_eq .code 2
 }
 
+test_a_deleted_key_is_refused_at_once_by_every_worker() {
+	local k
+	k=$(new_key admin)
+	# Every worker authenticates the key, and keeps its record opened.
+	spread_writes 6 "/secrets/v1/secret/default/kw/%i" \
+	    -H "Authorization: Key $k"
+	assertEquals "the key writes" 6x201 "$BURST"
+	assert_spread "several workers served the key"
+	auth_req DELETE "$K/$k"
+	assert_status 204
+	req GET /secrets/v1/secret/default/kw/1 -H "Authorization: Key $k"
+	assert_status 401 "the very next request"
+	burst 12 GET /secrets/v1/secret/default/kw/1 -H "Authorization: Key $k"
+	assertEquals "no worker takes the key any more" 12x401 "$BURST"
+}
+
 test_unknown_key_answers_401() {
 	req GET /secrets/v1/secret/default/k/s \
 	    -H "Authorization: Key 7f63b5bc-41f4-4b3e-b59b-5431afd7e6a2"

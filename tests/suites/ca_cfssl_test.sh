@@ -331,25 +331,25 @@ test_sign_p384_and_ed25519_csrs_chain_to_the_ca() {
 }
 
 test_no_worker_signs_after_a_seal_and_all_sign_after_the_unseal() {
-	local i
+	local body
 	new_csr sealed sealed.example.com
-	# Enough requests that every worker has parsed the CA key.
-	for ((i = 0; i < 12; i++)); do
-		auth_json POST $C/sign "$(sign_body "$W/sealed.csr")"
-		assert_status 200 "before the seal"
-	done
+	body=$(sign_body "$W/sealed.csr")
+	# Requests at once, so that several workers parse the CA key.
+	burst 12 POST $C/sign -H "Authorization: token=$COFFER_TOKEN" \
+	    -H 'Content-Type: application/json' --data-binary "$body"
+	assertEquals "before the seal" 12x200 "$BURST"
 	auth_req PUT /secrets/v1/seal/default
 	assert_status 200
-	for ((i = 0; i < 12; i++)); do
-		auth_json POST $C/sign "$(sign_body "$W/sealed.csr")"
-		assert_status 503 "sealed, request $i"
-	done
+	auth_json POST $C/sign "$body"
+	assert_status 503 "the very next request"
+	burst 12 POST $C/sign -H "Authorization: token=$COFFER_TOKEN" \
+	    -H 'Content-Type: application/json' --data-binary "$body"
+	assertEquals "sealed" 12x503 "$BURST"
 	json_req PUT /secrets/v1/unseal/default "{\"key\":\"${COFFER_SHARES%% *}\"}"
 	assert_status 200
-	for ((i = 0; i < 12; i++)); do
-		auth_json POST $C/sign "$(sign_body "$W/sealed.csr")"
-		assert_status 200 "after the unseal"
-	done
+	burst 12 POST $C/sign -H "Authorization: token=$COFFER_TOKEN" \
+	    -H 'Content-Type: application/json' --data-binary "$body"
+	assertEquals "after the unseal" 12x200 "$BURST"
 }
 
 test_oversized_request_is_413_in_the_envelope() {

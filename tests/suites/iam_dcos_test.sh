@@ -144,6 +144,27 @@ test_delete_user_revokes_its_tokens() {
 	assert_status 401 "after delete"
 }
 
+test_a_deleted_user_is_refused_at_once_by_every_worker() {
+	local t
+	auth_json PUT $A/users/ivy '{"password":"pw-ivy"}'
+	auth_json PUT "$A/acls/dcos:secrets:default:%252Fivy" '{"description":"i"}'
+	auth_req PUT "$A/acls/dcos:secrets:default:%252Fivy/users/ivy/full"
+	assert_status 204
+	t=$(login ivy pw-ivy)
+	# Every worker authenticates ivy, and keeps her record opened.
+	spread_writes 6 /secrets/v1/secret/default/ivy/%i \
+	    -H "Authorization: token=$t"
+	assertEquals "ivy writes" 6x201 "$BURST"
+	assert_spread "several workers served ivy"
+	auth_req DELETE $A/users/ivy
+	assert_status 204
+	req GET /secrets/v1/secret/default/ivy/1 -H "Authorization: token=$t"
+	assert_status 401 "the very next request"
+	burst 12 GET /secrets/v1/secret/default/ivy/1 \
+	    -H "Authorization: token=$t"
+	assertEquals "no worker knows ivy any more" 12x401 "$BURST"
+}
+
 test_non_superuser_gets_403_on_iam() {
 	local t
 	t=$(login bob pw-bob)
