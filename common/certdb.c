@@ -1,7 +1,8 @@
 /*
- * certdb.c: the records of issued certificates (sealed c:<serial hex>):
- * recording one as it is issued, and the operations over them: certinfo,
- * the DC/OS certificates list, revoke and the CRL.  See pki.h.
+ * certdb.c: the records of issued certificates (sealed c:<serial hex>,
+ * whose bytes certrec.c reads and writes): recording one as it is issued,
+ * and the operations over them: certinfo, the DC/OS certificates list,
+ * revoke and the CRL.  See pki.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
