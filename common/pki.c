@@ -234,6 +234,7 @@ issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 	struct x509_tbs t;
 	uint8_t name[NAME_MAX_DER], *buf = NULL;
 	const uint8_t *der = NULL;
+	char *pem;
 	size_t derlen = 0, pemlen = 0, cap, i;
 	int hosts;
 	enum cf_status st;
@@ -289,8 +290,10 @@ issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 	    (st = certdb_record(v, t.serial, sizeof(t.serial), ca->ski,
 	         ca->skilen, t.not_before, t.not_after, der, derlen)) != CF_OK)
 		goto out;
-	if ((*out = x509_pem(der, derlen, &pemlen)) == NULL)
+	if ((pem = x509_pem(der, derlen, &pemlen)) == NULL)
 		st = CF_E_INTERNAL;
+	else
+		*out = pem;
 out:
 	free(buf);
 	csr_free(&c);
