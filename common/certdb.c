@@ -1,7 +1,8 @@
 /*
- * certdb.c: the records of issued certificates (sealed c:<serial hex>):
- * recording one as it is issued, and the operations over them: certinfo,
- * the DC/OS certificates list, revoke and the CRL.  See pki.h.
+ * certdb.c: the records of issued certificates (sealed c:<serial hex>,
+ * whose bytes certrec.c reads and writes): recording one as it is issued,
+ * and the operations over them: certinfo, the DC/OS certificates list,
+ * revoke and the CRL.  See pki.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <gnutls/x509.h>
 #include <json-c/json.h>
 
+#include "certrec.h"
 #include "codec.h"
 #include "json.h"
 #include "pki.h"
@@ -21,6 +23,7 @@
 #include "vault.h"
 
 #define CERT_PFX "c:"
+#define KEY_LEN  (2 + 2 * CERTREC_MAX_ID + 1) /* c:<serial hex> */
 
 static int
 hex_normal(const char *in, size_t len, char *out, size_t outlen)
@@ -78,76 +81,118 @@ pki_serial_decimal(const uint8_t *b, size_t n, char *out, size_t outlen)
 	return 0;
 }
 
-/* Decimal digits to big-endian bytes (at most 64); 0 or -1. */
+/* The store key of a serial: CERT_PFX and the serial's bytes in hex. */
 static int
-serial_from_decimal(const char *s, size_t len, uint8_t *out, size_t *outlen)
+key_of(const uint8_t *serial, size_t n, char *key, size_t keylen)
 {
-	uint8_t num[64];
-	size_t i, j, n = sizeof(num);
-	unsigned carry;
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
 
-	if (len == 0 || len > 150)
+	if (n == 0 || n > CERTREC_MAX_ID || keylen < KEY_LEN)
 		return -1;
-	memset(num, 0, sizeof(num));
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		carry = (unsigned)(s[i] - '0');
-		for (j = n; j-- > 0;) {
-			carry += num[j] * 10u;
-			num[j] = (uint8_t)(carry & 0xff);
-			carry >>= 8;
-		}
-		if (carry != 0)
-			return -1;
+	memcpy(key, CERT_PFX, 2);
+	for (i = 0; i < n; i++) {
+		key[2 + 2 * i] = hx[serial[i] >> 4];
+		key[3 + 2 * i] = hx[serial[i] & 15];
 	}
-	for (i = 0; i < n - 1 && num[i] == 0; i++)
-		;
-	*outlen = n - i;
-	memcpy(out, num + i, *outlen);
+	key[2 + 2 * n] = '\0';
 	return 0;
+}
+
+/* Do the n bytes at b read as hex (lowercase, as hex_normal makes it)? */
+static int
+hex_is(const uint8_t *b, size_t n, const char *hex)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	if (strlen(hex) != 2 * n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (hex[2 * i] != hx[b[i] >> 4] ||
+		    hex[2 * i + 1] != hx[b[i] & 15])
+			return 0;
+	return 1;
 }
 
 enum cf_status
 certdb_record(struct vault *v, const uint8_t *serial, size_t slen,
-    const uint8_t *aki, size_t akilen, int64_t nb, int64_t na, const char *pem,
-    size_t pemlen)
+    const uint8_t *aki, size_t akilen, int64_t nb, int64_t na,
+    const uint8_t *der, size_t derlen)
 {
-	struct json_object *o = json_object_new_object();
-	char dec[160], key[2 + 2 * 64 + 1], *h;
-	const char *text;
+	struct certrec r;
+	uint8_t *b = NULL;
+	size_t len;
+	char key[KEY_LEN];
 	enum cf_status st;
 
-	if (pki_serial_decimal(serial, slen, dec, sizeof(dec)) != 0 ||
-	    (h = codec_hex_encode(serial, slen)) == NULL) {
-		json_object_put(o);
+	memset(&r, 0, sizeof(r));
+	r.status = CERTREC_GOOD;
+	r.not_before = nb;
+	r.expiry = na;
+	r.issued_at = (int64_t)time(NULL);
+	r.serial = serial;
+	r.seriallen = slen;
+	r.aki = aki;
+	r.akilen = akilen;
+	r.der = der;
+	r.derlen = derlen;
+	if (key_of(serial, slen, key, sizeof(key)) != 0 ||
+	    certrec_encode(&r, &b, &len) != 0)
 		return CF_E_INTERNAL;
-	}
-	snprintf(key, sizeof(key), CERT_PFX "%s", h);
-	free(h);
-	add_str(o, "serial", dec);
-	h = codec_hex_encode(aki, akilen);
-	add_str(o, "aki", h);
-	free(h);
-	add_str(o, "status", "good");
-	json_object_object_add(o, "reason", json_object_new_int(0));
-	json_object_object_add(o, "revoked_at", json_object_new_int64(0));
-	json_object_object_add(o, "not_before", json_object_new_int64(nb));
-	json_object_object_add(o, "expiry", json_object_new_int64(na));
-	json_object_object_add(
-	    o, "issued_at", json_object_new_int64((int64_t)time(NULL)));
-	json_object_object_add(
-	    o, "pem", json_object_new_string_len(pem, (int)pemlen));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	if ((st = vault_write_begin(v)) == CF_OK) {
-		st = vault_put(v, RECORD_META, key, text, strlen(text));
+		st = vault_put(v, RECORD_META, key, b, len);
 		if (st == CF_OK)
 			st = vault_commit(v);
 		else
 			vault_abort(v);
 	}
-	json_object_put(o);
+	free(b);
 	return st;
+}
+
+/* One record read from the store: r borrows buf. */
+struct loaded {
+	uint8_t *buf;
+	size_t len;
+	struct certrec r;
+};
+
+static void
+loaded_free(struct loaded *l)
+{
+	record_free(l->buf, l->len);
+	l->buf = NULL;
+}
+
+/*
+ * In a section: the record under key.  A record an older build wrote as
+ * JSON is read as if it were this build's, so its store keeps working; it
+ * is rewritten in this format only when it changes (revoke).
+ */
+static enum cf_status
+record_read(struct vault *v, const char *key, struct loaded *l)
+{
+	uint8_t *pt = NULL, *up = NULL;
+	size_t len = 0, uplen = 0;
+	enum cf_status st;
+
+	if ((st = vault_get(v, key, &pt, &len)) != CF_OK)
+		return st;
+	if (len > 0 && pt[0] != CERTREC_FORMAT &&
+	    certrec_from_json(pt, len, &up, &uplen) == 0) {
+		record_free(pt, len);
+		pt = up;
+		len = uplen;
+	}
+	if (certrec_decode(pt, len, &l->r) != 0) {
+		lwarnx("record %s is not a certificate record", key);
+		record_free(pt, len);
+		return CF_E_INTERNAL;
+	}
+	l->buf = pt;
+	l->len = len;
+	return CF_OK;
 }
 
 static const char *const reasons[] = {"unspecified", "keycompromise",
@@ -155,50 +200,61 @@ static const char *const reasons[] = {"unspecified", "keycompromise",
     "certificatehold", "", "removefromcrl", "privilegewithdrawn",
     "aacompromise"};
 
-static const char *
-rec_str(struct json_object *r, const char *k)
+/* CFSSL's certinfo of a record's certificate, whose PEM is made here: the
+ * record keeps only the DER. */
+static enum cf_status
+record_facts(
+    const struct certrec *r, struct json_object **out, const char **detail)
 {
-	const char *s = "";
+	gnutls_x509_crt_t crt = NULL;
+	char *pem;
 	size_t len;
+	enum cf_status st;
 
-	if (cf_json_string(r, k, &s, &len) != CF_OK)
-		return "";
-	return s;
-}
-
-static int64_t
-rec_int(struct json_object *r, const char *k)
-{
-	int64_t n = 0;
-
-	if (cf_json_int(r, k, INT64_MIN, INT64_MAX, &n) != CF_OK)
-		return 0;
-	return n;
+	if ((pem = x509_pem(r->der, r->derlen, &len)) == NULL)
+		return CF_E_INTERNAL;
+	if ((st = certfacts_import(pem, len, &crt, detail)) == CF_OK) {
+		*out = certfacts_json(crt, pem);
+		gnutls_x509_crt_deinit(crt);
+	}
+	free(pem);
+	return st;
 }
 
 /* A record as DC/OS's CertificateDescription (certinfo plus status). */
 static struct json_object *
-describe(struct json_object *rec)
+describe(const struct certrec *r)
 {
-	gnutls_x509_crt_t crt = NULL;
 	struct json_object *o;
-	const char *pem = rec_str(rec, "pem"), *dummy;
-	int64_t reason = rec_int(rec, "reason"),
-	        at = rec_int(rec, "revoked_at");
+	const char *dummy;
 
-	if (certfacts_import(pem, strlen(pem), &crt, &dummy) != CF_OK)
+	if (record_facts(r, &o, &dummy) != CF_OK)
 		return NULL;
-	o = certfacts_json(crt, pem);
-	gnutls_x509_crt_deinit(crt);
-	add_str(o, "status", rec_str(rec, "status"));
-	if (!strcmp(rec_str(rec, "status"), "revoked")) {
-		add_str(o, "reason",
-		    reason >= 0 && reason <= 10 ? reasons[reason]
-		                                : "unspecified");
-		add_time(o, "revoked_at", at);
-	}
+	if (r->status == CERTREC_REVOKED) {
+		add_str(o, "status", "revoked");
+		add_str(o, "reason", reasons[r->reason]);
+		add_time(o, "revoked_at", r->revoked_at);
+	} else
+		add_str(o, "status", "good");
 	add_str(o, "ca_label", "");
 	return o;
+}
+
+/* The certificates filter: serial in decimal and aki in hex, each "" for
+ * any. */
+static int
+wanted(const struct certrec *r, const char *serial, const char *aki,
+    int expired_ok, int64_t now)
+{
+	char dec[160];
+
+	if (!expired_ok && r->expiry <= now)
+		return 0;
+	if (aki[0] != '\0' && !hex_is(r->aki, r->akilen, aki))
+		return 0;
+	return serial[0] == '\0' || (pki_serial_decimal(r->serial, r->seriallen,
+	                                 dec, sizeof(dec)) == 0 &&
+	                                !strcmp(dec, serial));
 }
 
 enum cf_status
@@ -206,7 +262,8 @@ pki_certificates(struct vault *v, struct json_object *req,
     struct json_object **result, const char **detail)
 {
 	struct vault_keylist c = {NULL, 0, 0, 0};
-	struct json_object *rec, *d, *arr = NULL;
+	struct json_object *d, *arr = NULL;
+	struct loaded l;
 	const char *serial = "", *aki = "";
 	char akin[129];
 	size_t slen = 0, alen = 0, i;
@@ -229,14 +286,12 @@ pki_certificates(struct vault *v, struct json_object *req,
 		goto out;
 	arr = json_object_new_array();
 	for (i = 0; i < c.n; i++) {
-		if ((st = vault_get_json(v, c.k[i], &rec)) != CF_OK)
+		if ((st = record_read(v, c.k[i], &l)) != CF_OK)
 			goto out;
-		if ((slen == 0 || !strcmp(rec_str(rec, "serial"), serial)) &&
-		    (akin[0] == '\0' || !strcmp(rec_str(rec, "aki"), akin)) &&
-		    (expired_ok || rec_int(rec, "expiry") > now) &&
-		    (d = describe(rec)) != NULL)
+		if (wanted(&l.r, serial, akin, expired_ok, now) &&
+		    (d = describe(&l.r)) != NULL)
 			json_object_array_add(arr, d);
-		json_object_put(rec);
+		loaded_free(&l);
 	}
 	st = CF_OK;
 	*result = arr;
@@ -248,25 +303,21 @@ out:
 	return st;
 }
 
-/* The record key of (decimal serial, hex aki), or -1 when malformed. */
+/* The record key of a decimal serial, or -1 when malformed. */
 static int
 record_key(const char *serial, size_t slen, char *key, size_t keylen)
 {
-	uint8_t b[64];
+	uint8_t b[CERTREC_MAX_ID];
 	size_t n;
-	char *h;
 
-	if (serial_from_decimal(serial, slen, b, &n) != 0 ||
-	    (h = codec_hex_encode(b, n)) == NULL)
+	if (certrec_serial_from_decimal(serial, slen, b, &n) != 0)
 		return -1;
-	snprintf(key, keylen, CERT_PFX "%s", h);
-	free(h);
-	return 0;
+	return key_of(b, n, key, keylen);
 }
 
 /* In a section: the record of {serial, authority_key_id}. */
 static enum cf_status
-find_record(struct vault *v, struct json_object *req, struct json_object **rec,
+find_record(struct vault *v, struct json_object *req, struct loaded *l,
     char *key, size_t keylen, const char **detail)
 {
 	const char *serial, *aki;
@@ -282,9 +333,9 @@ find_record(struct vault *v, struct json_object *req, struct json_object **rec,
 		          "required";
 		return CF_E_BAD_REQUEST;
 	}
-	st = vault_get_json(v, key, rec);
-	if (st == CF_OK && strcmp(rec_str(*rec, "aki"), akin) != 0) {
-		json_object_put(*rec);
+	st = record_read(v, key, l);
+	if (st == CF_OK && !hex_is(l->r.aki, l->r.akilen, akin)) {
+		loaded_free(l);
 		st = CF_E_NOT_FOUND;
 	}
 	if (st == CF_E_NOT_FOUND)
@@ -298,9 +349,9 @@ pki_certinfo(struct vault *v, struct json_object *req,
     struct json_object **result, const char **detail)
 {
 	gnutls_x509_crt_t crt = NULL;
-	struct json_object *rec = NULL;
+	struct loaded l;
 	const char *pem;
-	char key[2 + 128 + 1];
+	char key[KEY_LEN];
 	size_t len;
 	enum cf_status st;
 
@@ -318,16 +369,12 @@ pki_certinfo(struct vault *v, struct json_object *req,
 	if ((st = vault_ready(v)) != CF_OK ||
 	    (st = vault_read_begin(v)) != CF_OK)
 		return st;
-	st = find_record(v, req, &rec, key, sizeof(key), detail);
+	st = find_record(v, req, &l, key, sizeof(key), detail);
 	vault_read_end(v);
 	if (st != CF_OK)
 		return st;
-	pem = rec_str(rec, "pem");
-	if ((st = certfacts_import(pem, strlen(pem), &crt, detail)) == CF_OK) {
-		*result = certfacts_json(crt, pem);
-		gnutls_x509_crt_deinit(crt);
-	}
-	json_object_put(rec);
+	st = record_facts(&l.r, result, detail);
+	loaded_free(&l);
 	return st;
 }
 
@@ -355,10 +402,11 @@ enum cf_status
 pki_revoke(struct vault *v, struct json_object *req,
     struct json_object **result, const char **detail)
 {
-	struct json_object *rec = NULL;
-	const char *rs = "", *text;
-	char key[2 + 128 + 1];
-	size_t rlen = 0;
+	struct loaded l;
+	const char *rs = "";
+	char key[KEY_LEN];
+	uint8_t *b = NULL;
+	size_t rlen = 0, len;
 	int reason;
 	enum cf_status st;
 
@@ -369,18 +417,19 @@ pki_revoke(struct vault *v, struct json_object *req,
 	}
 	if ((st = vault_write_begin(v)) != CF_OK)
 		return st;
-	if ((st = find_record(v, req, &rec, key, sizeof(key), detail)) !=
-	    CF_OK) {
+	if ((st = find_record(v, req, &l, key, sizeof(key), detail)) != CF_OK) {
 		vault_abort(v);
 		return st;
 	}
-	add_str(rec, "status", "revoked");
-	json_object_object_add(rec, "reason", json_object_new_int(reason));
-	json_object_object_add(
-	    rec, "revoked_at", json_object_new_int64((int64_t)time(NULL)));
-	text = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
-	st = vault_put(v, RECORD_META, key, text, strlen(text));
-	json_object_put(rec);
+	/* Written back in this build's format, whichever it was read in. */
+	l.r.status = CERTREC_REVOKED;
+	l.r.reason = (uint8_t)reason;
+	l.r.revoked_at = (int64_t)time(NULL);
+	st = certrec_encode(&l.r, &b, &len) == 0
+	         ? vault_put(v, RECORD_META, key, b, len)
+	         : CF_E_INTERNAL;
+	loaded_free(&l);
+	free(b);
 	if (st != CF_OK) {
 		vault_abort(v);
 		return st;
@@ -396,14 +445,13 @@ pki_crl(struct vault *v, int64_t lifetime, struct json_object **result,
 {
 	struct vault_keylist c = {NULL, 0, 0, 0};
 	struct pki_ca *ca = NULL;
-	struct json_object *rec;
+	struct loaded l;
 	gnutls_x509_crl_t crl = NULL;
 	gnutls_datum_t der = {NULL, 0};
-	uint8_t b[64], num[9];
+	uint8_t num[9];
 	char *b64;
 	size_t i, n;
 	time_t now = time(NULL);
-	const char *serial;
 	enum cf_status st;
 
 	(void)detail;
@@ -435,17 +483,15 @@ pki_crl(struct vault *v, int64_t lifetime, struct json_object **result,
 		goto out;
 	st = vault_list_keys(v, CERT_PFX, &c);
 	for (i = 0; st == CF_OK && i < c.n; i++) {
-		if ((st = vault_get_json(v, c.k[i], &rec)) != CF_OK)
+		if ((st = record_read(v, c.k[i], &l)) != CF_OK)
 			break;
-		serial = rec_str(rec, "serial");
-		if (!strcmp(rec_str(rec, "status"), "revoked") &&
-		    rec_int(rec, "expiry") > (int64_t)now &&
-		    serial_from_decimal(serial, strlen(serial), b, &n) == 0 &&
-		    gt(gnutls_x509_crl_set_crt_serial(
-		           crl, b, n, (time_t)rec_int(rec, "revoked_at")),
+		if (l.r.status == CERTREC_REVOKED &&
+		    l.r.expiry > (int64_t)now &&
+		    gt(gnutls_x509_crl_set_crt_serial(crl, l.r.serial,
+		           l.r.seriallen, (time_t)l.r.revoked_at),
 		        "crl serial") < 0)
 			st = CF_E_INTERNAL;
-		json_object_put(rec);
+		loaded_free(&l);
 	}
 	vault_read_end(v);
 	if (st != CF_OK)

@@ -170,25 +170,27 @@ crq_check(const struct csr *c, const char **detail)
 	return pki_key_allowed(pk, bits, detail);
 }
 
-/* The certificate of t, signed by the CA, as PEM (malloc'd). */
+/* The certificate of t, signed by the CA, as DER: *der points into *buf
+ * (malloc'd, the caller's). */
 static enum cf_status
 encode_cert(const struct ca_cache *ca, const struct x509_tbs *t, size_t cap,
-    char **pem, size_t *pemlen)
+    uint8_t **buf, const uint8_t **der, size_t *derlen)
 {
-	uint8_t *buf;
-	size_t tbslen, len;
-	enum cf_status st = CF_E_INTERNAL;
+	uint8_t *b;
+	size_t tbslen;
 
 	/* The TBS, then the certificate around it and its signature. */
-	if ((buf = malloc(2 * cap + X509_SIG_MAX + 64)) == NULL)
+	if ((b = malloc(2 * cap + X509_SIG_MAX + 64)) == NULL)
 		return CF_E_INTERNAL;
-	if (x509_tbs_encode(t, buf, cap, &tbslen) == 0 &&
-	    x509_sign(ca->signer, buf, tbslen, buf + cap,
-	        cap + X509_SIG_MAX + 64, &len) == 0 &&
-	    (*pem = x509_pem(buf + cap, len, pemlen)) != NULL)
-		st = CF_OK;
-	free(buf);
-	return st;
+	if (x509_tbs_encode(t, b, cap, &tbslen) != 0 ||
+	    x509_sign(ca->signer, b, tbslen, b + cap, cap + X509_SIG_MAX + 64,
+	        derlen) != 0) {
+		free(b);
+		return CF_E_INTERNAL;
+	}
+	*buf = b;
+	*der = b + cap;
+	return CF_OK;
 }
 
 /*
@@ -243,9 +245,10 @@ issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 	struct json_object *subj = NULL;
 	struct san_list sans;
 	struct x509_tbs t;
-	uint8_t name[NAME_MAX_DER];
-	char *pem = NULL;
-	size_t pemlen = 0, cap, i;
+	uint8_t name[NAME_MAX_DER], *buf = NULL;
+	const uint8_t *der = NULL;
+	char *pem;
+	size_t derlen = 0, pemlen = 0, cap, i;
 	int hosts;
 	enum cf_status st;
 
@@ -301,14 +304,17 @@ issue(struct vault *v, const struct issue *in, char **out, const char **detail)
 	      x509_profile_room(in->profile);
 	for (i = 0; i < sans.n; i++)
 		cap += sans.s[i].len + 8;
-	if ((st = encode_cert(ca, &t, cap, &pem, &pemlen)) != CF_OK ||
+	/* Recorded as DER; the PEM is only for the answer. */
+	if ((st = encode_cert(ca, &t, cap, &buf, &der, &derlen)) != CF_OK ||
 	    (st = certdb_record(v, t.serial, sizeof(t.serial), ca->ski,
-	         ca->skilen, t.not_before, t.not_after, pem, pemlen)) != CF_OK)
+	         ca->skilen, t.not_before, t.not_after, der, derlen)) != CF_OK)
 		goto out;
-	*out = pem;
-	pem = NULL;
+	if ((pem = x509_pem(der, derlen, &pemlen)) == NULL)
+		st = CF_E_INTERNAL;
+	else
+		*out = pem;
 out:
-	free(pem);
+	free(buf);
 	csr_free(&c);
 	return st;
 }

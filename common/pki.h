@@ -5,9 +5,10 @@
  * Five files implement it, sharing pki_internal.h: pki.c the CFSSL
  * operations (info, sign, newkey, newcert, bundle, authsign) and the
  * request's policy; cakey.c the CA's key and certificate (pki_ca_*);
- * certdb.c the certificate records (certinfo, certificates, revoke, crl);
- * certfacts.c a certificate's facts as CFSSL's JSON; subject.c the subject
- * and hosts of a request (pki_host_parse).  The certificate itself is
+ * certdb.c the certificate records (certinfo, certificates, revoke, crl),
+ * whose bytes certrec.c encodes and decodes; certfacts.c a certificate's
+ * facts as CFSSL's JSON; subject.c the subject and hosts of a request
+ * (pki_host_parse).  The certificate itself is
  * parsed and encoded by csr.c, x509.c and der.c, and ECDSA P-256 is done
  * by ecp256.c.  GnuTLS does everything else (other key types, CA making,
  * CRLs, reading certificates for certinfo and bundle).
@@ -29,8 +30,9 @@
  *   - Hosts (SANs) are DNS names, IP addresses or e-mail addresses, each
  *     validated; anything else is refused and nothing is issued.
  *   - Serials are 20 random bytes, positive.  Every issued certificate is
- *     recorded (sealed record c:<serial hex>: serial, AKI, status, expiry,
- *     PEM) in the same write as nothing else, before it is answered.
+ *     recorded (sealed record c:<serial hex>: serial, AKI, status, times,
+ *     DER, in certrec.h's binary format) in the same write as nothing
+ *     else, before it is answered.
  *   - authsign tokens (CFSSL: HMAC-SHA256 over the request) are compared
  *     in constant time; a timestamp more than PKI_AUTH_WINDOW seconds away
  *     from now, or a token seen before, is refused.  Because CFSSL's token

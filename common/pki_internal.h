@@ -7,7 +7,7 @@
  *   cakey.c      the CA's key and certificate: made, imported, read, and
  *                kept parsed for signing once per unseal
  *   certdb.c     certificate records: recording, certinfo, certificates,
- *                revoke and the CRL
+ *                revoke and the CRL (the record's bytes: certrec.c)
  *   certfacts.c  what a certificate says, as CFSSL's JSON
  *   subject.c    a certificate's subject and hosts (SANs) from a request
  *
@@ -124,10 +124,11 @@ enum cf_status cakey_current(struct vault *v, const struct ca_cache **out);
 
 /* ---- certdb.c ---- */
 
-/* Record an issued certificate (c:<serial hex>), in its own write. */
+/* Record an issued certificate (c:<serial hex>, certrec.h's format), in
+ * its own write. */
 enum cf_status certdb_record(struct vault *v, const uint8_t *serial,
     size_t slen, const uint8_t *aki, size_t akilen, int64_t nb, int64_t na,
-    const char *pem, size_t pemlen);
+    const uint8_t *der, size_t derlen);
 
 /* ---- certfacts.c ---- */
 

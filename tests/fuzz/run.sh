@@ -16,22 +16,31 @@ build=$(cd "$build" && pwd) || exit 2
 secs=${2:-20}
 shift $(($# > 1 ? 2 : 1))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(csr der x509 dumpfmt)
+[ ${#targets[@]} -gt 0 ] || targets=(csr der x509 dumpfmt certrec)
 out=$build/tests/fuzz
 mkdir -p "$out" || exit 2
 cc=${FUZZ_CC:-clang}
 # The modules under test and what they call, nothing else.
 srcs=(common/csr.c common/der.c common/dumpfmt.c common/ecp256.c
 	common/crypto.c common/codec.c common/log.c common/x509.c)
+pkgs=(gnutls libcrypto json-c)
+# certrec reads an older build's JSON records through json.c, which
+# renders responses too (http.c, errors.c, libfcgi).
+certrec_srcs=(common/certrec.c common/json.c common/http.c common/errors.c)
 
 rc=0
 for t in "${targets[@]}"; do
 	bin=$out/fuzz_$t
+	more=() libs=()
+	if [ "$t" = certrec ]; then
+		more=("${certrec_srcs[@]}")
+		libs=(-lfcgi)
+	fi
 	# shellcheck disable=SC2046
 	if ! (cd "$top" && "$cc" -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -D_GNU_SOURCE -iquote common $(pkg-config --cflags gnutls libcrypto) \
-	    -o "$bin" "tests/fuzz/fuzz_$t.c" "${srcs[@]}" \
-	    $(pkg-config --libs gnutls libcrypto)); then
+	    -D_GNU_SOURCE -iquote common $(pkg-config --cflags "${pkgs[@]}") \
+	    -o "$bin" "tests/fuzz/fuzz_$t.c" "${srcs[@]}" "${more[@]}" \
+	    $(pkg-config --libs "${pkgs[@]}") "${libs[@]}"); then
 		echo "fuzz_$t: does not build" >&2
 		rc=1
 		continue

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The hand-written DER and PKCS#10 parsers (common/der.c, common/csr.c)
-# and the certificate encoder's profile extensions (common/x509.c) under
-# libFuzzer with ASan and UBSan, from the seed corpus in
-# tests/fuzz/corpus/, for COFFER_FUZZ_SECONDS each (default 10): short, so
-# every test run exercises them; `make fuzz` runs longer.
+# the certificate encoder's profile extensions (common/x509.c) and the
+# certificate record decoder (common/certrec.c) under libFuzzer with ASan
+# and UBSan, from the seed corpus in tests/fuzz/corpus/, for
+# COFFER_FUZZ_SECONDS each (default 10): short, so every test run
+# exercises them; `make fuzz` runs longer.
 . "$(dirname "$0")/../lib.sh"
 
 fuzz() { # fuzz TARGET: build and run one target; asserts it found nothing
@@ -24,6 +25,10 @@ test_fuzzing_the_der_reader_and_writer_finds_nothing() {
 
 test_fuzzing_the_profile_extensions_encoder_finds_nothing() {
 	fuzz x509
+}
+
+test_fuzzing_the_certificate_record_decoder_finds_nothing() {
+	fuzz certrec
 }
 
 . /usr/share/shunit2/shunit2
