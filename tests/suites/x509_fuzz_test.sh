@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The hand-written DER and PKCS#10 parsers (common/der.c, common/csr.c)
+# The hand-written DER and PKCS#10 parsers (common/der.c, common/csr.c),
 # the certificate encoder's profile extensions (common/x509.c) and the
 # certificate record decoder (common/certrec.c) under libFuzzer with ASan
 # and UBSan, from the seed corpus in tests/fuzz/corpus/, for
