@@ -387,16 +387,24 @@ stack_wait_http() {
 }
 
 stack_lighttpd_up() {
-	local state=$1 port check
+	local state=$1 port check pid i
 	port=$(cat "$state/port") || return 1
 	# Sockets left by a killed server make lighttpd's first connect fail.
 	rm -f "$state"/run/*.sock-*
 	check=$(lighttpd -tt -f "$state/lighttpd.conf" 2>&1) ||
 	    { stack_say "$check"; return 1; }
-	# Daemonizes, and returns only once the server listens and has
-	# spawned the programs (or failed to).  Errors before the error log
-	# is open (a port already bound) go to stderr: kept for stack_start.
-	STACK_START_ERR=$(lighttpd -f "$state/lighttpd.conf" 2>&1) || return 1
+	# In the foreground (-D), in a session of its own: a daemon's stderr
+	# is /dev/null, and the programs it spawns inherit it, so their
+	# warnings would be lost; this way they, and lighttpd's errors before
+	# its error log is open (a port already bound), go to the error log.
+	setsid lighttpd -D -f "$state/lighttpd.conf" \
+	    </dev/null >/dev/null 2>>"$state/error.log" &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		stack_pid "$state" && break
+		sleep 0.1
+	done
 	stack_pid "$state" || return 1
 	stack_wait_http "http://127.0.0.1:$port/"
 }
