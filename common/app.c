@@ -1,4 +1,8 @@
 /* app.c: see app.h. */
+#include <sys/epoll.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +14,7 @@
 #include "app.h"
 #include "audit.h"
 #include "crypto.h"
+#include "limits.h"
 #include "log.h"
 #include "token.h"
 #include "vault.h"
@@ -27,6 +32,51 @@ app_on_term(int sig)
 	if (!app_busy)
 		_exit(0);
 	app_stop = 1;
+}
+
+/*
+ * Wait for the next request.  A worker that sees no request after a seal
+ * would keep the store's keys (and the CA key parsed with them) for as
+ * long as it stays idle; so it waits at most CF_IDLE_SECONDS at a time and
+ * checks the seal (vault_idle) between waits.  The listening socket is
+ * non-blocking, so libfcgi's accept answers EAGAIN rather than sleep where
+ * no timeout reaches it; the wait is an epoll with EPOLLEXCLUSIVE, which
+ * wakes one idle worker per connection, as a blocking accept did.  (An
+ * alarm around a blocking accept would also interrupt libfcgi's first read
+ * of a request it had just accepted, and lose that request.)
+ */
+static int
+app_listen_setup(struct cf_app *app, int fd)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
+	int fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    (app->listen_wait = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    epoll_ctl(app->listen_wait, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		lwarn("listening socket");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+app_accept(struct cf_app *app, FCGX_Request *f)
+{
+	struct epoll_event ev;
+	int rc;
+
+	for (;;) {
+		if ((rc = FCGX_Accept_r(f)) != -EAGAIN && rc != -EWOULDBLOCK)
+			return rc;
+		rc = epoll_wait(
+		    app->listen_wait, &ev, 1, CF_IDLE_SECONDS * 1000);
+		if (app_stop)
+			return -1;
+		if (rc == 0)
+			vault_idle(app->vault);
+	}
 }
 
 static size_t
@@ -227,6 +277,7 @@ app_main(const char *program, const struct cf_route *routes, size_t n)
 
 	memset(&app, 0, sizeof(app));
 	app.program = program;
+	app.listen_wait = -1;
 	if (config_load(&app.cfg, NULL) != 0)
 		return 1;
 	if ((app.audit_fd = audit_open(app.cfg.audit_log)) == -1)
@@ -241,9 +292,10 @@ app_main(const char *program, const struct cf_route *routes, size_t n)
 	sa.sa_handler = app_on_term;
 	sigaction(SIGTERM, &sa, NULL); /* no SA_RESTART: accept returns */
 	signal(SIGPIPE, SIG_IGN);
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&f, 0, 0) != 0)
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&f, 0, 0) != 0 ||
+	    app_listen_setup(&app, f.listen_sock) != 0)
 		return 1;
-	while (!app_stop && FCGX_Accept_r(&f) >= 0) {
+	while (!app_stop && app_accept(&app, &f) >= 0) {
 		app_busy = 1;
 		app_handle(&app, &f, routes, n);
 		app_finish(&f);
@@ -251,5 +303,7 @@ app_main(const char *program, const struct cf_route *routes, size_t n)
 	}
 	token_cache_free(app.tokens);
 	vault_close(app.vault);
+	if (app.listen_wait != -1)
+		close(app.listen_wait);
 	return 0;
 }

@@ -35,6 +35,7 @@ struct cf_app {
 	struct vault *vault;
 	struct token_cache *tokens;
 	int audit_fd;
+	int listen_wait; /* epoll of the listening socket (app_accept) */
 };
 
 #define ROUTE_PUBLIC     (1 << 0) /* no credential needed */

@@ -445,6 +445,10 @@ cache_fill(struct vault *v, int32_t epoch)
 	cache.issuerlen = dn.size;
 	cache.not_after = gnutls_x509_crt_get_expiration_time(crt);
 	cache.epoch = epoch;
+	/* The parsed CA key goes with the store's keys, even in a worker
+	 * that sees no request after the seal. */
+	if (vault_hold(v, cache_drop) != 0)
+		goto out;
 	st = CF_OK;
 out:
 	if (st != CF_OK)

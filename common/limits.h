@@ -24,5 +24,6 @@
 #define CF_MAX_TOKEN      8192    /* bytes in a bearer token */
 #define CF_RECCACHE_SLOTS 64      /* opened records kept per process */
 #define CF_RECCACHE_BYTES 65536   /* 64 KiB: largest sealed record kept */
+#define CF_IDLE_SECONDS   1       /* a sealed store's keys outlive it idle */
 
 #endif

@@ -46,6 +46,8 @@ struct vault {
 	int in_request;        /* between vault_request_begin and _end */
 	int checked;           /* vault_ready has answered in this request */
 	enum cf_status status; /* and that answer */
+	vault_drop_fn holders[VAULT_MAX_HOLDERS]; /* vault_hold */
+	size_t nholders;
 };
 
 /* Whatever changes the keys also voids the request's answer and what was
@@ -53,9 +55,36 @@ struct vault {
 static void
 vault_keys_drop(struct vault *v)
 {
+	size_t i;
+
 	crypto_wipe(v->keys, sizeof(*v->keys));
 	reccache_clear(v->opened);
+	for (i = 0; i < v->nholders; i++)
+		v->holders[i]();
 	v->checked = 0;
+}
+
+int
+vault_hold(struct vault *v, vault_drop_fn drop)
+{
+	size_t i;
+
+	for (i = 0; i < v->nholders; i++)
+		if (v->holders[i] == drop)
+			return 0;
+	if (v->nholders == VAULT_MAX_HOLDERS)
+		return -1;
+	v->holders[v->nholders++] = drop;
+	return 0;
+}
+
+void
+vault_idle(struct vault *v)
+{
+	if (v->keys == NULL || !v->keys->valid)
+		return;
+	if (vault_ready(v) != CF_OK)
+		linfo("store %s is sealed: keys dropped while idle", v->id);
 }
 
 static struct vault_keys *

@@ -49,7 +49,8 @@ struct vault_init_result {
 	char *root_token; /* JWT of the first superuser */
 };
 
-#define VAULT_SUPERUSER "admin"
+#define VAULT_SUPERUSER   "admin"
+#define VAULT_MAX_HOLDERS 4 /* vault_hold's registrations */
 
 int vault_open(const char *path, struct vault **out);
 void vault_close(struct vault *v);
@@ -90,6 +91,20 @@ enum cf_status vault_ready(struct vault *v);
  * offline tools, every vault_ready asks the keyholder. */
 void vault_request_begin(struct vault *v);
 void vault_request_end(struct vault *v);
+/*
+ * What a process derives from the keys (a parsed CA key) must go with
+ * them: vault_hold registers a function that drops it, called whenever
+ * the keys are dropped (seal, another unseal, close).  At most
+ * VAULT_MAX_HOLDERS; registering the same function again does nothing.
+ * -1 when full.
+ */
+typedef void (*vault_drop_fn)(void);
+int vault_hold(struct vault *v, vault_drop_fn drop);
+/* Between requests (app.c, every CF_IDLE_SECONDS while no request comes):
+ * drop the keys, and all that vault_hold registered, if the store has been
+ * sealed since.  A worker that holds keys asks the keyholder (one keyctl);
+ * one that holds none does nothing. */
+void vault_idle(struct vault *v);
 /* Which unseal this process's keys came from, as the last vault_ready
  * found it (the kernel key's serial; no system call): changes at every
  * unseal, 0 while sealed or unlocked offline.  State a process derives

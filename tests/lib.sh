@@ -254,17 +254,38 @@ coffer_worker_reads() {
 # after another does not (lighttpd gives them all to the first).  Sets
 # BURST, and SPREAD: how many secrets workers served at least one.
 spread_writes() {
-	local n=$1 path=$2 body=$COFFER_STATE/.spread.json before after
+	local n=$1 path=$2 body=$COFFER_STATE/.spread.json
 	shift 2
 	[ -s "$body" ] || printf '{"value":"%s"}' \
 	    "$(head -c 200000 /dev/zero | tr '\0' x)" >"$body"
-	before=$(coffer_worker_reads secrets)
-	burst "$n" PUT "$path" --limit-rate 100K \
+	served_by secrets burst "$n" PUT "$path" --limit-rate 100K \
 	    -H 'Content-Type: application/json' --data-binary "@$body" "$@"
-	after=$(coffer_worker_reads secrets)
-	SPREAD=$(awk 'NR == FNR { seen[$1] = $2; next }
-		$1 != "" && seen[$1] != $2 { n++ } END { print n + 0 }' \
+	SPREAD=$(echo "$SERVED" | grep -c .)
+}
+
+# served_by PROGRAM COMMAND [ARGS...]: run COMMAND; SERVED lists the pids of
+# PROGRAM's workers that made read system calls meanwhile (served it).
+served_by() {
+	local prog=$1 before after
+	shift
+	before=$(coffer_worker_reads "$prog")
+	"$@"
+	after=$(coffer_worker_reads "$prog")
+	SERVED=$(awk 'NR == FNR { seen[$1] = $2; next }
+		$1 != "" && seen[$1] != $2 { print $1 }' \
 	    <(echo "$before") <(echo "$after"))
+}
+
+# assert_dropped_keys MARK PIDS MESSAGE: each worker in PIDS wrote to the
+# error log, after its first MARK lines, that it dropped the store's keys
+# (a seal it served, or one it found while idle: vault_idle).
+assert_dropped_keys() {
+	local mark=$1 pids=$2 pid log=$COFFER_STATE/error.log
+	for pid in $pids; do
+		assertTrue "$3: worker $pid dropped the keys" \
+		    "tail -n +$((mark + 1)) '$log' |
+		    grep -Eq 'coffer\[$pid\] .*(keys dropped while idle|store [0-9a-f]+ sealed)'"
+	done
 }
 
 # assert_spread [MESSAGE]: the last spread_writes reached several workers,

@@ -352,6 +352,28 @@ test_no_worker_signs_after_a_seal_and_all_sign_after_the_unseal() {
 	assertEquals "after the unseal" 12x200 "$BURST"
 }
 
+test_a_seal_drops_the_ca_key_of_workers_that_stay_idle() {
+	local body held mark
+	new_csr idle idle.example.com
+	body=$(sign_body "$W/idle.csr")
+	served_by ca burst 12 POST $C/sign \
+	    -H "Authorization: token=$COFFER_TOKEN" \
+	    -H 'Content-Type: application/json' --data-binary "$body"
+	assertEquals "before the seal" 12x200 "$BURST"
+	held=$SERVED
+	assertNotNull "some ca worker parsed the CA key" "$held"
+	mark=$(wc -l <"$COFFER_STATE/error.log")
+	auth_req PUT /secrets/v1/seal/default
+	assert_status 200
+	# The seal is the secrets program's: no ca worker sees a request.
+	sleep 3
+	assert_dropped_keys "$mark" "$held" "within 3 s of the seal"
+	json_req PUT /secrets/v1/unseal/default "{\"key\":\"${COFFER_SHARES%% *}\"}"
+	assert_status 200
+	auth_json POST $C/sign "$body"
+	assert_status 200 "signing after the unseal"
+}
+
 test_oversized_request_is_413_in_the_envelope() {
 	head -c 1100000 /dev/zero | tr '\0' a >"$W/big.txt"
 	jq -n --rawfile s "$W/big.txt" '{certificate_request: $s}' >"$W/big.json"

@@ -96,6 +96,23 @@ test_seal_reaches_every_worker_process() {
 	assertEquals "every request served after the unseal" 12x200 "$BURST"
 }
 
+test_a_seal_drops_the_keys_of_workers_that_stay_idle() {
+	local t="Authorization: token=$COFFER_TOKEN" held mark
+	spread_writes 6 "/secrets/v1/secret/default/seal/idle%i" -H "$t"
+	assertEquals "writes before the seal" 6x201 "$BURST"
+	assert_spread "several workers hold the keys"
+	held=$SERVED
+	mark=$(wc -l <"$COFFER_STATE/error.log")
+	seal_store
+	assert_status 200
+	# No request reaches the others: each finds the seal itself.
+	sleep 3
+	assert_dropped_keys "$mark" "$held" "within 3 s of the seal"
+	unseal_store
+	auth_req GET /secrets/v1/secret/default/seal/idle1
+	assert_status 200 "the keys come back with the unseal"
+}
+
 test_unseal_with_wrong_share_answers_400_and_stays_sealed() {
 	seal_store
 	json_req PUT /secrets/v1/unseal/default \
