@@ -308,7 +308,6 @@ main(void)
 {
 	struct vault_init_result r;
 	struct vault *v = NULL;
-	char cmd[300];
 
 	if (mkdtemp(dir) == NULL)
 		return 1;
@@ -328,8 +327,6 @@ main(void)
 		vault_init_result_free(&r);
 	}
 	vault_close(v);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	unit_rmtree(dir);
 	return unit_done();
 }

@@ -141,15 +141,12 @@ out:
 int
 main(void)
 {
-	char cmd[300];
 
 	if (mkdtemp(dir) == NULL)
 		return EXIT_FAILURE;
 	test_init_writes_the_ca();
 	test_older_store_gets_its_ca_on_first_use();
 	test_import();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	unit_rmtree(dir);
 	return unit_done();
 }

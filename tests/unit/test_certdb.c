@@ -639,7 +639,6 @@ test_a_garbled_record_in_the_store_is_an_error(void)
 int
 main(void)
 {
-	char cmd[300];
 
 	if (mkdtemp(dir) == NULL)
 		return EXIT_FAILURE;
@@ -653,8 +652,6 @@ main(void)
 	test_signing_records_the_binary_format();
 	test_an_older_builds_record_is_read_and_revoked();
 	test_a_garbled_record_in_the_store_is_an_error();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	unit_rmtree(dir);
 	return unit_done();
 }

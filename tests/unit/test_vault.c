@@ -107,7 +107,6 @@ main(void)
 {
 	struct vault_init_result r;
 	struct vault *v1 = NULL, *v2 = NULL;
-	char cmd[300];
 
 	if (mkdtemp(dir) == NULL)
 		return 1;
@@ -124,8 +123,6 @@ main(void)
 		vault_init_result_free(&r);
 	vault_close(v2);
 	vault_close(v1);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	unit_rmtree(dir);
 	return unit_done();
 }

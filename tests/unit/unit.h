@@ -35,6 +35,17 @@ static int unit_passed, unit_failed;
 		}                                                              \
 	} while (0)
 
+/* Remove a test program's scratch folder (made with mkdtemp) and all in it. */
+static inline void
+unit_rmtree(const char *dir)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
 static inline int
 unit_done(void)
 {
