@@ -23,8 +23,8 @@
 
 static volatile sig_atomic_t app_stop, app_busy;
 
-/* Between requests there is nothing to finish: leave at once (libfcgi
- * retries its accept on EINTR).  During one, finish it first. */
+/* Between requests (app_accept's wait) there is nothing to finish: leave
+ * at once.  During one, finish it first. */
 static void
 app_on_term(int sig)
 {
@@ -68,7 +68,9 @@ app_accept(struct cf_app *app, FCGX_Request *f)
 	int rc;
 
 	for (;;) {
-		if ((rc = FCGX_Accept_r(f)) != -EAGAIN && rc != -EWOULDBLOCK)
+		/* EAGAIN: no connection waiting (the socket is non-blocking).
+		 */
+		if ((rc = FCGX_Accept_r(f)) != -EAGAIN)
 			return rc;
 		rc = epoll_wait(
 		    app->listen_wait, &ev, 1, CF_IDLE_SECONDS * 1000);

@@ -81,10 +81,13 @@ vault_hold(struct vault *v, vault_drop_fn drop)
 void
 vault_idle(struct vault *v)
 {
+	enum cf_status st;
+
 	if (v->keys == NULL || !v->keys->valid)
 		return;
-	if (vault_ready(v) != CF_OK)
-		linfo("store %s is sealed: keys dropped while idle", v->id);
+	if ((st = vault_ready(v)) != CF_OK)
+		linfo("store %s: keys dropped while idle (%s)", v->id,
+		    st == CF_E_SEALED ? "sealed" : "cannot derive them");
 }
 
 static struct vault_keys *
