@@ -397,9 +397,10 @@ stack_lighttpd_up() {
 	# is /dev/null, and the programs it spawns inherit it, so their
 	# warnings would be lost; this way they, and lighttpd's errors before
 	# its error log is open (a port already bound), go to the error log.
-	setsid lighttpd -D -f "$state/lighttpd.conf" \
-	    </dev/null >/dev/null 2>>"$state/error.log" &
-	pid=$!
+	# Started from a subshell, so it is no job of the caller's (whose
+	# `wait` would wait for it).
+	pid=$(setsid lighttpd -D -f "$state/lighttpd.conf" \
+	    </dev/null >/dev/null 2>>"$state/error.log" & echo $!)
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$pid" 2>/dev/null || return 1
 		stack_pid "$state" && break
