@@ -1,5 +1,6 @@
 /* app.c: see app.h. */
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,7 +51,15 @@ app_listen_setup(struct cf_app *app, int fd)
 {
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
 	int fl;
+	socklen_t len = sizeof(fl);
 
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &fl, &len) == -1 ||
+	    fl == 0) {
+		lwarnx("fd %d is not a listening socket: start %s from a "
+		       "FastCGI server (lighttpd, spawn-fcgi, mod_fcgid)",
+		    fd, app->program);
+		return -1;
+	}
 	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
 	    (app->listen_wait = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
@@ -276,6 +285,7 @@ app_main(const char *program, const struct cf_route *routes, size_t n)
 	struct cf_app app;
 	FCGX_Request f;
 	struct sigaction sa;
+	int rc = 1;
 
 	memset(&app, 0, sizeof(app));
 	app.program = program;
@@ -286,26 +296,28 @@ app_main(const char *program, const struct cf_route *routes, size_t n)
 		return 1;
 	if (vault_open(app.cfg.store, &app.vault) != 0) {
 		lwarnx("cannot open the store %s", app.cfg.store);
-		return 1;
+		goto out;
 	}
 	if ((app.tokens = token_cache_new(TOKEN_CACHE_SLOTS)) == NULL)
-		return 1;
+		goto out;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = app_on_term;
 	sigaction(SIGTERM, &sa, NULL); /* no SA_RESTART: accept returns */
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&f, 0, 0) != 0 ||
 	    app_listen_setup(&app, f.listen_sock) != 0)
-		return 1;
+		goto out;
 	while (!app_stop && app_accept(&app, &f) >= 0) {
 		app_busy = 1;
 		app_handle(&app, &f, routes, n);
 		app_finish(&f);
 		app_busy = 0;
 	}
+	rc = 0;
+out:
 	token_cache_free(app.tokens);
 	vault_close(app.vault);
 	if (app.listen_wait != -1)
 		close(app.listen_wait);
-	return 0;
+	return rc;
 }

@@ -53,8 +53,10 @@ static const char *const usages_unsupported[] = {
 
 /* The profile members Coffer honours; any other is logged as ignored at
  * load (remote, auth_remote, ocsp_no_check, ...), never silently. */
-static const char *const members_known[] = {
-    "usages", "expiry", "ca_constraint", "name_whitelist", "auth_key"};
+/* Every member load_profile honours; any other is logged as ignored. */
+static const char *const members_known[] = {"usages", "expiry", "ca_constraint",
+    "name_whitelist", "auth_key", "crl_url", "ocsp_url", "issuer_urls",
+    "backdate", "not_before", "not_after", "policies"};
 
 #define AUTH_KEY_MIN 16  /* bytes: as ca_auth_key */
 #define AUTH_KEY_MAX 128 /* bytes */

@@ -587,4 +587,9 @@ test_unknown_profile_members_are_logged_as_ignored() {
 	assertContains "$OUT" "profile 'p': 'ocsp_no_check' is not supported and is ignored"
 }
 
+test_members_it_honours_are_not_logged_as_ignored() {
+	start_ca "$PDIR/cfssl.json"
+	assertNotContains "$OUT" "is not supported and is ignored"
+}
+
 . /usr/share/shunit2/shunit2
