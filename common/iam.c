@@ -404,9 +404,10 @@ acl_bits(struct json_object *acl, char who, const char *id)
 	return (unsigned)json_object_get_int(b) & ACL_FULL;
 }
 
-/* In a section: is the user record u a superuser (flag, direct grant on
- * dcos:superuser, or one of its groups)?  su: the dcos:superuser ACL or
- * NULL. */
+/* In a section: is the user record u a superuser (flag, or full on
+ * dcos:superuser directly or through one of its groups)?  su: the
+ * dcos:superuser ACL or NULL.  As in DC/OS, only full makes a superuser:
+ * read on dcos:superuser lets a user ask about it, not act as it. */
 static int
 user_is_su(struct json_object *u, struct json_object *su)
 {
@@ -419,14 +420,14 @@ user_is_su(struct json_object *u, struct json_object *su)
 		return 1;
 	if (su == NULL)
 		return 0;
-	if (acl_bits(su, 'u', get_str(u, "uid")))
+	if (acl_bits(su, 'u', get_str(u, "uid")) == ACL_FULL)
 		return 1;
 	json_object_object_get_ex(u, "groups", &groups);
 	n = groups ? json_object_array_length(groups) : 0;
 	for (i = 0; i < n; i++) {
 		g = json_object_array_get_idx(groups, i);
 		if (json_object_is_type(g, json_type_string) &&
-		    acl_bits(su, 'g', json_object_get_string(g)))
+		    acl_bits(su, 'g', json_object_get_string(g)) == ACL_FULL)
 			return 1;
 	}
 	return 0;

@@ -137,10 +137,11 @@ enum cf_status iam_grant_query(struct vault *v, const char *rid, char who,
 
 /*
  * The decision: may uid do actions on rid?  Superuser (the init flag, or
- * any grant on dcos:superuser, directly or through a group) may do
- * anything; otherwise a grant on rid or on a resource above it (segment
- * boundaries of the path after ":/", or that path followed by "/" and "*") to
- * uid or one of its groups must hold every bit of actions.  *allowed is 0 or 1.
+ * full on dcos:superuser, directly or through a group; a lesser action
+ * there is an ordinary grant) may do anything; otherwise a grant on rid or
+ * on a resource above it (segment boundaries of the path after ":/", or
+ * that path followed by "/" and "*") to uid or one of its groups must hold
+ * every bit of actions.  *allowed is 0 or 1.
  */
 enum cf_status iam_allowed(struct vault *v, const char *uid, const char *rid,
     unsigned actions, int *allowed);

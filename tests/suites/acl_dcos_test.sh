@@ -98,6 +98,43 @@ test_revoking_a_superuser_grant_takes_effect_at_once_in_every_worker() {
 	assertEquals "bob is no superuser anywhere" 12x403 "$BURST"
 }
 
+test_an_action_other_than_full_on_dcos_superuser_makes_no_superuser() {
+	local t a
+	auth_json PUT $A/users/sue '{"password":"pw-sue"}'
+	json_req POST $A/auth/login '{"uid":"sue","password":"pw-sue"}'
+	t=$(jq -r .token "$BODY_FILE")
+	for a in read create update delete; do
+		grant dcos:superuser users/sue "$a"
+		req PUT $A/users/mallory -H "Authorization: token=$t" \
+		    -H 'Content-Type: application/json' -d '{"password":"x"}'
+		assert_status 403 "$a on dcos:superuser: no new user"
+		req PUT "$A/acls/dcos:superuser/users/sue/full" \
+		    -H "Authorization: token=$t"
+		assert_status 403 "$a on dcos:superuser: no grant of full"
+		as "$t" GET $S/x/y
+		assert_status 403 "$a on dcos:superuser: no secret"
+		auth_req DELETE "$A/acls/dcos:superuser/users/sue/$a"
+	done
+	auth_req GET $A/users/mallory
+	assert_status 400 "mallory was never created"
+	auth_req DELETE $A/users/sue
+}
+
+test_a_group_with_read_on_dcos_superuser_makes_no_superuser() {
+	local t
+	auth_json PUT $A/users/gus '{"password":"pw-gus"}'
+	auth_json PUT $A/groups/readers '{"description":"r"}'
+	auth_req PUT $A/groups/readers/users/gus
+	grant dcos:superuser groups/readers read
+	json_req POST $A/auth/login '{"uid":"gus","password":"pw-gus"}'
+	t=$(jq -r .token "$BODY_FILE")
+	as "$t" GET $A/users
+	assert_status 403 "a member of a group with read only"
+	auth_req DELETE "$A/acls/dcos:superuser/groups/readers/read"
+	auth_req DELETE $A/groups/readers
+	auth_req DELETE $A/users/gus
+}
+
 test_a_group_grant_reaches_its_members_only_while_they_are_members() {
 	auth_json PUT $A/groups/team '{"description":"team"}'
 	grant "${R}team" groups/team read

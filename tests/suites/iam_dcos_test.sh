@@ -221,6 +221,17 @@ test_the_last_superuser_cannot_be_removed() {
 	assert_status 200 "admin is still there"
 }
 
+test_read_on_dcos_superuser_does_not_count_as_a_remaining_superuser() {
+	auth_json PUT $A/users/reader '{"password":"pw-reader"}'
+	auth_req PUT $A/acls/dcos:superuser/users/reader/read
+	assert_status 204
+	auth_req DELETE $A/users/admin
+	assert_status 400 "reader is no superuser"
+	assert_json_eq .code ERR_NO_MORE_SUPERUSERS
+	auth_req DELETE $A/users/reader
+	assert_status 204
+}
+
 test_a_granted_superuser_can_be_removed_but_not_the_last() {
 	local t
 	auth_json PUT $A/users/root2 '{"password":"pw-root2"}'
