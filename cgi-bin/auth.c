@@ -123,17 +123,20 @@ throttle_note(struct cf_ctx *ctx, const char *uid, int ok)
 {
 	const struct cf_config *c = &ctx->app->cfg;
 	const char *addr = http_param(ctx->req, "REMOTE_ADDR");
+	struct iam_user u;
 	char key[160];
 	int64_t now = (int64_t)time(NULL);
+	int account;
 
 	snprintf(key, sizeof(key), "u:%s", uid);
 	if (ok) {
 		iam_throttle_reset(c->store, key);
 		return;
 	}
-	iam_throttle_fail(c->store, key, c->login_window, now);
+	account = iam_user_load(ctx->app->vault, uid, &u) == CF_OK;
+	iam_throttle_fail(c->store, key, account, c->login_window, now);
 	snprintf(key, sizeof(key), "a:%s", addr ? addr : "");
-	iam_throttle_fail(c->store, key, c->login_window, now);
+	iam_throttle_fail(c->store, key, 0, c->login_window, now);
 }
 
 static enum cf_status

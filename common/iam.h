@@ -27,7 +27,10 @@
  * The throttle counts failed logins per account and per client address in
  * a small shared file beside the store (<store>.throttle, mode 0600),
  * updated under an fcntl lock, so every worker process of every program
- * sees the same counts.
+ * sees the same counts.  Names are placed by an HMAC under a random key
+ * kept in that file, so which names compete for room cannot be known from
+ * outside; a live count of an existing account is never evicted by another
+ * name, and when there is no room a name counts as throttled.
  */
 #ifndef COFFER_IAM_H
 #define COFFER_IAM_H
@@ -169,11 +172,14 @@ enum cf_status iam_refresh_take(struct vault *v, const char *uid,
     const char *token, size_t len, int64_t now);
 
 /* Throttle.  key: "u:<uid>" or "a:<address>".  iam_throttle_blocked: 1
- * when key has max or more failures in the last window seconds. */
+ * when key has max or more failures in the last window seconds, or has no
+ * count and no room for one.  account: key is an existing account's, whose
+ * count no other name may evict (names without an account, which anyone
+ * can invent, and addresses only take room that is free or theirs). */
 int iam_throttle_blocked(const char *store, const char *key, unsigned max,
     int64_t window, int64_t now);
-void iam_throttle_fail(
-    const char *store, const char *key, int64_t window, int64_t now);
+void iam_throttle_fail(const char *store, const char *key, int account,
+    int64_t window, int64_t now);
 void iam_throttle_reset(const char *store, const char *key);
 
 #endif

@@ -291,16 +291,102 @@ test_throttle(void)
 	int64_t now = 1000000;
 
 	CHECK(!iam_throttle_blocked(path, "u:t", 3, 60, now), "fresh");
-	iam_throttle_fail(path, "u:t", 60, now);
-	iam_throttle_fail(path, "u:t", 60, now);
+	iam_throttle_fail(path, "u:t", 1, 60, now);
+	iam_throttle_fail(path, "u:t", 1, 60, now);
 	CHECK(!iam_throttle_blocked(path, "u:t", 3, 60, now), "two");
-	iam_throttle_fail(path, "u:t", 60, now);
+	iam_throttle_fail(path, "u:t", 1, 60, now);
 	CHECK(iam_throttle_blocked(path, "u:t", 3, 60, now), "three");
 	CHECK(!iam_throttle_blocked(path, "u:other", 3, 60, now), "per key");
 	CHECK(!iam_throttle_blocked(path, "u:t", 3, 60, now + 61),
 	    "the window passes");
 	iam_throttle_reset(path, "u:t");
 	CHECK(!iam_throttle_blocked(path, "u:t", 3, 60, now), "reset");
+}
+
+/* The throttle file's layout, as iam.c keeps it: "cfthrot1", the key. */
+#define THR_T_MAGICLEN 8
+#define THR_T_KEYLEN   32
+#define THR_T_SLOTS    1024
+#define THR_T_PROBE    16
+#define THR_T_NAMELEN  32
+
+/* The window of key in the 1,024-slot table, with the file's own key. */
+static size_t
+thr_window(const uint8_t *k, const char *key)
+{
+	uint8_t h[32];
+	uint64_t idx;
+
+	if (crypto_hmac_sha256(k, THR_T_KEYLEN, key, strlen(key), h) != 0)
+		return (size_t)-1;
+	memcpy(&idx, h, sizeof(idx));
+	return (size_t)(idx % THR_T_SLOTS);
+}
+
+/* The n-th name after *from (prefix and a number) in key's window. */
+static void
+thr_neighbour(const uint8_t *k, const char *key, const char *prefix,
+    unsigned *from, char name[THR_T_NAMELEN])
+{
+	size_t want = thr_window(k, key);
+
+	do
+		snprintf(name, THR_T_NAMELEN, "%s%u", prefix, (*from)++);
+	while (thr_window(k, name) != want);
+}
+
+/*
+ * Even one who knew the file's key, and so which names share an
+ * account's window, cannot erase the account's count with failures under
+ * names that are no account; and a window full of live account counts
+ * throttles a name that has no room, rather than letting it go uncounted.
+ */
+static void
+test_throttle_eviction(void)
+{
+	uint8_t head[THR_T_MAGICLEN + THR_T_KEYLEN];
+	char tpath[300], name[THR_T_NAMELEN];
+	int64_t now = 2000000;
+	unsigned i, from = 0, blocked = 0;
+	FILE *f;
+
+	iam_throttle_fail(path, "u:carol", 1, 60, now);
+	snprintf(tpath, sizeof(tpath), "%s.throttle", path);
+	if ((f = fopen(tpath, "rb")) == NULL ||
+	    fread(head, 1, sizeof(head), f) != sizeof(head)) {
+		CHECK(0, "the throttle file's key");
+		if (f != NULL)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	iam_throttle_fail(path, "u:carol", 1, 60, now);
+	iam_throttle_fail(path, "u:carol", 1, 60, now);
+	CHECK(iam_throttle_blocked(path, "u:carol", 3, 60, now), "carol");
+	for (i = 0; i < 4 * THR_T_PROBE; i++) {
+		thr_neighbour(
+		    head + THR_T_MAGICLEN, "u:carol", "u:ghost", &from, name);
+		iam_throttle_fail(path, name, 0, 60, now);
+	}
+	CHECK(iam_throttle_blocked(path, "u:carol", 3, 60, now),
+	    "carol's count outlives failures of non-accounts in her window");
+	from = 0;
+	for (i = 0; i < THR_T_PROBE; i++) {
+		thr_neighbour(
+		    head + THR_T_MAGICLEN, "u:carol", "u:acct", &from, name);
+		iam_throttle_fail(path, name, 1, 60, now);
+	}
+	CHECK(iam_throttle_blocked(path, "u:carol", 3, 60, now),
+	    "nor failures of other accounts");
+	for (i = 0; i < THR_T_PROBE; i++) {
+		thr_neighbour(
+		    head + THR_T_MAGICLEN, "u:carol", "u:late", &from, name);
+		blocked += iam_throttle_blocked(path, name, 3, 60, now);
+	}
+	CHECK(blocked == THR_T_PROBE, "no room left: throttled");
+	CHECK(!iam_throttle_blocked(path, "u:late0", 3, 60, now + 61) &&
+	          !iam_throttle_blocked(path, "u:carol", 3, 60, now + 61),
+	    "once the window of time passes, room again");
 }
 
 int
@@ -316,6 +402,7 @@ main(void)
 	test_ids();
 	test_dapr_scope();
 	test_throttle();
+	test_throttle_eviction();
 	CHECK(vault_open(path, &v) == 0, "open");
 	CHECK(v != NULL && vault_init(v, 1, 1, 3600, &r) == CF_OK, "init");
 	if (v != NULL && r.nshares == 1) {
