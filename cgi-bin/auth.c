@@ -23,6 +23,13 @@
 
 #define COOKIE_AUTH "dcos-acs-auth-cookie"
 #define COOKIE_INFO "dcos-acs-info-cookie"
+/* The login cookie is a bearer credential: no other site's page may make
+ * the browser send it (every use of it is same-origin), and a login over
+ * TLS never lets it travel over plain HTTP afterwards. */
+#define COOKIE_ATTRS     "; Path=/; SameSite=Strict"
+#define COOKIE_ATTRS_TLS COOKIE_ATTRS "; Secure"
+#define COOKIE_CLEAR                                                           \
+	COOKIE_AUTH "=; Expires=Sat, 01 Jan 2000 00:00:00 GMT; HttpOnly"
 
 static const char *const ctypes_json[] = {"application/json", NULL};
 
@@ -139,6 +146,12 @@ throttle_note(struct cf_ctx *ctx, const char *uid, int ok)
 	iam_throttle_fail(c->store, key, 0, c->login_window, now);
 }
 
+static const char *
+cookie_attrs(const struct cf_ctx *ctx)
+{
+	return http_req_tls(ctx->req) ? COOKIE_ATTRS_TLS : COOKIE_ATTRS;
+}
+
 static enum cf_status
 login_cookies(struct cf_ctx *ctx, const char *uid, const char *jwt)
 {
@@ -156,12 +169,14 @@ login_cookies(struct cf_ctx *ctx, const char *uid, const char *jwt)
 	json_object_put(info);
 	if (b64 == NULL)
 		return CF_E_INTERNAL;
-	if (asprintf(&cookie, COOKIE_AUTH "=%s; HttpOnly; Path=/", jwt) != -1) {
+	if (asprintf(&cookie, COOKIE_AUTH "=%s; HttpOnly%s", jwt,
+	        cookie_attrs(ctx)) != -1) {
 		http_resp_header(ctx->resp, "Set-Cookie", cookie);
 		crypto_wipe(cookie, strlen(cookie));
 		free(cookie);
 	}
-	if (asprintf(&cookie, COOKIE_INFO "=%s; Path=/", b64) != -1) {
+	if (asprintf(&cookie, COOKIE_INFO "=%s%s", b64, cookie_attrs(ctx)) !=
+	    -1) {
 		http_resp_header(ctx->resp, "Set-Cookie", cookie);
 		free(cookie);
 	}
@@ -341,8 +356,8 @@ h_auth(struct cf_ctx *ctx)
 		    "`saml-provider`.");
 	if (!strcmp(what, "logout") && ctx->req->method == HTTP_GET) {
 		http_resp_header(ctx->resp, "Set-Cookie",
-		    COOKIE_AUTH "=; Expires=Sat, 01 Jan 2000 00:00:00 GMT; "
-		                "HttpOnly; Path=/");
+		    http_req_tls(ctx->req) ? COOKIE_CLEAR COOKIE_ATTRS_TLS
+		                           : COOKIE_CLEAR COOKIE_ATTRS);
 		http_resp_body(ctx->resp, "application/json", "{}", 2);
 		return CF_OK;
 	}

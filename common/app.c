@@ -154,11 +154,9 @@ app_is_loopback(const char *addr)
 static enum cf_status
 app_transport(struct cf_ctx *ctx)
 {
-	const char *https = http_param(ctx->req, "HTTPS");
-
 	if (ctx->app->cfg.allow_plain_http)
 		return CF_OK;
-	if (https != NULL && !strcasecmp(https, "on"))
+	if (http_req_tls(ctx->req))
 		return CF_OK;
 	if (app_is_loopback(http_param(ctx->req, "REMOTE_ADDR")))
 		return CF_OK;

@@ -308,6 +308,14 @@ http_param(const struct cf_req *req, const char *name)
 	return NULL;
 }
 
+int
+http_req_tls(const struct cf_req *req)
+{
+	const char *https = http_param(req, "HTTPS");
+
+	return https != NULL && !strcasecmp(https, "on");
+}
+
 /*
  * "dapr-api-token" is passed as HTTP_DAPR_API_TOKEN (RFC 3875 4.1.18);
  * Content-Type and Content-Length lose the prefix (4.1.2, 4.1.3).

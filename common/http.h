@@ -93,6 +93,9 @@ void http_req_free(struct cf_req *req);
  * ("Authorization", looked up as HTTP_AUTHORIZATION); NULL if absent. */
 const char *http_param(const struct cf_req *req, const char *name);
 const char *http_header(const struct cf_req *req, const char *name);
+/* 1 if the request reached the web server over TLS (HTTPS=on, set by the
+ * server that terminated it; a client cannot set a parameter). */
+int http_req_tls(const struct cf_req *req);
 /* The first value of a query parameter, decoded; NULL if absent. */
 const char *http_query(const struct cf_req *req, const char *name);
 /* Its n-th value (from 0) when the parameter repeats; NULL past the last. */
