@@ -235,7 +235,7 @@ h_login(struct cf_ctx *ctx)
 	if (st != CF_OK)
 		goto out;
 	throttle_note(ctx, uid, 1);
-	if ((st = vault_issue_token(ctx->app->vault, uid, (int64_t)time(NULL),
+	if ((st = iam_issue_token(ctx->app->vault, uid, (int64_t)time(NULL),
 	         ctx->app->cfg.token_lifetime, &jwt)) != CF_OK ||
 	    (st = login_cookies(ctx, uid, jwt)) != CF_OK)
 		goto out;
@@ -848,7 +848,7 @@ sensu_tokens(struct cf_ctx *ctx, const char *uid)
 	int64_t life = ctx->app->cfg.access_token_lifetime;
 	enum cf_status st;
 
-	if ((st = vault_issue_token(ctx->app->vault, uid, now, life, &jwt)) !=
+	if ((st = iam_issue_token(ctx->app->vault, uid, now, life, &jwt)) !=
 	        CF_OK ||
 	    (st = iam_refresh_create(ctx->app->vault, uid, now, &refresh)) !=
 	        CF_OK)
@@ -951,7 +951,9 @@ h_sensu_token(struct cf_ctx *ctx)
 	}
 	st = iam_refresh_take(
 	    ctx->app->vault, c.uid, rt, strlen(rt), (int64_t)time(NULL));
-	if (st == CF_OK && iam_user_load(ctx->app->vault, c.uid, &u) != CF_OK)
+	if (st == CF_OK &&
+	    (iam_user_load(ctx->app->vault, c.uid, &u) != CF_OK ||
+	        strcmp(c.inc, u.incarnation) != 0))
 		st = CF_E_UNAUTHORIZED;
 	if (st == CF_E_UNAUTHORIZED)
 		st = sensu_plain(ctx, st, "Request unauthorized");

@@ -12,8 +12,10 @@
 #include "token.h"
 #include "vault.h"
 
+/* inc: the incarnation a token names (NULL for a credential that names
+ * none: an API key, deleted with its user, or the Dapr token). */
 static enum cf_status
-acl_load_subject(struct cf_ctx *ctx, const char *uid)
+acl_load_subject(struct cf_ctx *ctx, const char *uid, const char *inc)
 {
 	struct iam_user u;
 	enum cf_status st;
@@ -25,6 +27,10 @@ acl_load_subject(struct cf_ctx *ctx, const char *uid)
 	}
 	if (st != CF_OK)
 		return st;
+	if (inc != NULL && strcmp(inc, u.incarnation) != 0) {
+		lwarnx("token for an earlier user %s", uid);
+		return CF_E_UNAUTHORIZED;
+	}
 	snprintf(ctx->subject.uid, sizeof(ctx->subject.uid), "%s", uid);
 	ctx->subject.superuser = u.superuser;
 	ctx->authenticated = 1;
@@ -53,7 +59,7 @@ acl_authenticate(struct cf_ctx *ctx)
 	const struct cf_config *cfg = &ctx->app->cfg;
 	struct token_claims claims;
 	enum token_kind kind = TOKEN_NONE;
-	const char *cred;
+	const char *cred, *inc = NULL;
 	char uid[TOKEN_MAX_UID + 1];
 	size_t len;
 	enum cf_status st;
@@ -61,8 +67,8 @@ acl_authenticate(struct cf_ctx *ctx)
 
 	/* trust_remote_user: the web server's own subject comes first. */
 	if ((remote = remote_user(ctx, uid)) != 0) {
-		if (remote < 0 ||
-		    (st = acl_load_subject(ctx, uid)) == CF_E_UNAUTHORIZED)
+		if (remote < 0 || (st = acl_load_subject(ctx, uid, NULL)) ==
+		                      CF_E_UNAUTHORIZED)
 			return acl_refuse(ctx, TOKEN_NONE);
 		return st;
 	}
@@ -75,6 +81,7 @@ acl_authenticate(struct cf_ctx *ctx)
 		        (int64_t)time(NULL), &claims) != CF_OK)
 			return acl_refuse(ctx, kind);
 		memcpy(uid, claims.uid, sizeof(uid));
+		inc = claims.inc;
 		break;
 	case TOKEN_APIKEY:
 		st = iam_apikey_lookup(ctx->app->vault, cred, len, uid);
@@ -92,7 +99,7 @@ acl_authenticate(struct cf_ctx *ctx)
 	default:
 		return acl_refuse(ctx, TOKEN_NONE);
 	}
-	if ((st = acl_load_subject(ctx, uid)) == CF_E_UNAUTHORIZED)
+	if ((st = acl_load_subject(ctx, uid, inc)) == CF_E_UNAUTHORIZED)
 		return acl_refuse(ctx, kind);
 	return st;
 }

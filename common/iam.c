@@ -264,6 +264,8 @@ iam_user_load(struct vault *v, const char *uid, struct iam_user *u)
 {
 	struct json_object *o = NULL;
 	char key[IAM_KEY_MAX];
+	const char *inc;
+	size_t inclen;
 	enum cf_status st;
 	int su = 0;
 
@@ -277,8 +279,23 @@ iam_user_load(struct vault *v, const char *uid, struct iam_user *u)
 	u->is_service = json_object_object_get_ex(o, "public_key", NULL);
 	(void)cf_json_bool(o, "superuser", &su);
 	u->superuser = su;
+	if (cf_json_string(o, TOKEN_INC_CLAIM, &inc, &inclen) == CF_OK &&
+	    inclen < sizeof(u->incarnation))
+		memcpy(u->incarnation, inc, inclen + 1);
 	json_object_put(o);
 	return CF_OK;
+}
+
+enum cf_status
+iam_issue_token(
+    struct vault *v, const char *uid, int64_t now, int64_t lifetime, char **jwt)
+{
+	struct iam_user u;
+	enum cf_status st;
+
+	if ((st = iam_user_load(v, uid, &u)) != CF_OK)
+		return st;
+	return vault_issue_token(v, uid, u.incarnation, now, lifetime, jwt);
 }
 
 enum cf_status
@@ -287,7 +304,7 @@ iam_user_create(struct vault *v, const char *uid, const char *desc,
 {
 	struct json_object *o = NULL, *ph = NULL, *old = NULL;
 	struct crypto_rsa *rsa = NULL;
-	char key[IAM_KEY_MAX];
+	char key[IAM_KEY_MAX], inc[TOKEN_INC_LEN + 1];
 	enum cf_status st;
 	int rc;
 
@@ -295,6 +312,10 @@ iam_user_create(struct vault *v, const char *uid, const char *desc,
 		*code = "ERR_INVALID_USER_ID";
 		return CF_E_BAD_REQUEST;
 	}
+	/* A fresh incarnation, so that no token of a user deleted before
+	 * under this uid reaches this one. */
+	if (token_incarnation_new(inc) != 0)
+		return CF_E_INTERNAL;
 	if (pk != NULL) {
 		rc = crypto_rsa_import_public(pk, pklen, &rsa);
 		crypto_rsa_free(rsa);
@@ -309,6 +330,7 @@ iam_user_create(struct vault *v, const char *uid, const char *desc,
 	json_object_object_add(
 	    o, "created", json_object_new_int64((int64_t)time(NULL)));
 	json_object_object_add(o, "groups", json_object_new_array());
+	add_str(o, TOKEN_INC_CLAIM, inc);
 	if (pk != NULL)
 		json_object_object_add(o, "public_key",
 		    json_object_new_string_len(pk, (int)pklen));

@@ -7,7 +7,8 @@
  *   u:<uid>   a user: description, a PBKDF2-SHA256 password hash (with its
  *             own salt and iteration count) or, for a service account, an
  *             RSA public key; the groups it belongs to; "superuser" for the
- *             account init creates.
+ *             account init creates; its incarnation, random at creation,
+ *             which the tokens issued to it name (token.h).
  *   g:<gid>   a group: description.
  *   p:<rid>   an ACL: description, and the actions granted on it to users
  *             and groups (bitmasks of enum acl_action).
@@ -39,6 +40,7 @@
 #include <stdint.h>
 
 #include "errors.h"
+#include "token.h"
 
 struct vault;
 struct json_object;
@@ -54,6 +56,7 @@ struct json_object;
 
 struct iam_user {
 	char uid[97];
+	char incarnation[TOKEN_INC_LEN + 1]; /* "" for a record made before */
 	int is_service;
 	int superuser; /* the init flag */
 };
@@ -87,6 +90,10 @@ enum cf_status iam_user_list(
 /* CF_OK with *u filled if uid exists. */
 enum cf_status iam_user_load(
     struct vault *v, const char *uid, struct iam_user *u);
+/* A token for the existing user uid, naming its incarnation (*jwt as
+ * vault_issue_token's); CF_E_NOT_FOUND when there is no such user. */
+enum cf_status iam_issue_token(struct vault *v, const char *uid, int64_t now,
+    int64_t lifetime, char **jwt);
 enum cf_status iam_user_permissions(
     struct vault *v, const char *uid, struct json_object **out);
 enum cf_status iam_user_groups(

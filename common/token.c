@@ -63,6 +63,35 @@ token_uid_valid(const char *uid, size_t len)
 	return 1;
 }
 
+/* Exactly TOKEN_INC_LEN lowercase hex digits, as token_incarnation_new. */
+static int
+token_inc_valid(const char *inc, size_t len)
+{
+	size_t i;
+
+	if (len != TOKEN_INC_LEN)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((inc[i] >= '0' && inc[i] <= '9') ||
+		        (inc[i] >= 'a' && inc[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+int
+token_incarnation_new(char inc[TOKEN_INC_LEN + 1])
+{
+	uint8_t b[TOKEN_INC_BYTES];
+	char *hex;
+
+	if (crypto_random(b, sizeof(b)) != 0 ||
+	    (hex = codec_hex_encode(b, sizeof(b))) == NULL)
+		return -1;
+	memcpy(inc, hex, TOKEN_INC_LEN + 1);
+	free(hex);
+	return 0;
+}
+
 /*
  * Decode one segment.  codec's base64url is strict and canonical (no
  * padding, no foreign characters, unused bits zero), so a token has exactly
@@ -102,18 +131,24 @@ token_header_check(struct json_object *h)
 static const char *
 token_claims_check(struct json_object *p, int64_t now, struct token_claims *c)
 {
-	const char *uid;
-	size_t len;
+	const char *uid, *inc = "";
+	size_t len, inclen = 0;
 	int64_t exp;
 
 	if (cf_json_string(p, "uid", &uid, &len) != CF_OK)
 		return "uid missing or not a string";
 	if (!token_uid_valid(uid, len))
 		return "uid invalid";
+	if (json_object_object_get_ex(p, TOKEN_INC_CLAIM, NULL) &&
+	    (cf_json_string(p, TOKEN_INC_CLAIM, &inc, &inclen) != CF_OK ||
+	        !token_inc_valid(inc, inclen)))
+		return "incarnation is not one of ours";
 	if (cf_json_int(p, "exp", INT64_MIN, INT64_MAX, &exp) != CF_OK)
 		return "exp missing or not an integer";
 	memcpy(c->uid, uid, len);
 	c->uid[len] = '\0';
+	memcpy(c->inc, inc, inclen);
+	c->inc[inclen] = '\0';
 	c->exp = exp;
 	if (exp <= now)
 		return "expired";
@@ -258,8 +293,8 @@ token_verify_cached(struct token_cache *c, const struct crypto_rsa *pub,
 }
 
 enum cf_status
-token_issue(const struct crypto_rsa *key, const char *uid, int64_t now,
-    int64_t lifetime, char **jwt)
+token_issue(const struct crypto_rsa *key, const char *uid, const char *inc,
+    int64_t now, int64_t lifetime, char **jwt)
 {
 	struct json_object *p = NULL, *v;
 	const char *pj;
@@ -269,8 +304,12 @@ token_issue(const struct crypto_rsa *key, const char *uid, int64_t now,
 	size_t pjlen, hl, pl, sl, siglen = 0;
 	enum cf_status st = CF_E_INTERNAL;
 
+	if (inc == NULL)
+		inc = "";
 	if (uid == NULL ||
 	    !token_uid_valid(uid, strnlen(uid, TOKEN_MAX_UID + 1)) ||
+	    (*inc != '\0' &&
+	        !token_inc_valid(inc, strnlen(inc, TOKEN_INC_LEN + 1))) ||
 	    lifetime <= 0 || now > INT64_MAX - lifetime) {
 		st = CF_E_BAD_REQUEST;
 		goto out;
@@ -279,6 +318,12 @@ token_issue(const struct crypto_rsa *key, const char *uid, int64_t now,
 		goto out;
 	if ((v = json_object_new_string(uid)) == NULL ||
 	    json_object_object_add(p, "uid", v) != 0) {
+		json_object_put(v);
+		goto out;
+	}
+	if (*inc != '\0' &&
+	    ((v = json_object_new_string(inc)) == NULL ||
+	        json_object_object_add(p, TOKEN_INC_CLAIM, v) != 0)) {
 		json_object_put(v);
 		goto out;
 	}

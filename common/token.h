@@ -8,6 +8,13 @@
  * signature and the expiry; that the subject still exists is the caller's
  * check against the store (acl.c), since only the store knows.
  *
+ * A token names the incarnation of its subject (private claim
+ * "incarnation": random hex given to a user record when it is created),
+ * so that a user deleted and created again under the same uid is not
+ * reached by the tokens of the one before.  A token without the claim
+ * (from a version before it) names the incarnation "": it matches only a
+ * record made by such a version, which has none.
+ *
  * A small per-process cache remembers tokens already verified (keyed by
  * the SHA-256 of the whole token, valid until the token's exp), so the
  * RSA verification is paid once per token per worker, not per request.
@@ -26,10 +33,15 @@
 struct crypto_rsa;
 struct cf_req;
 
-#define TOKEN_MAX_UID 96
+#define TOKEN_MAX_UID   96
+#define TOKEN_INC_BYTES 16                    /* random bytes */
+#define TOKEN_INC_LEN   (2 * TOKEN_INC_BYTES) /* their hex */
+/* The claim, and the member of a user record (iam.h) that holds it. */
+#define TOKEN_INC_CLAIM "incarnation"
 
 struct token_claims {
 	char uid[TOKEN_MAX_UID + 1];
+	char inc[TOKEN_INC_LEN + 1]; /* "" when the token has none */
 	int64_t exp;
 };
 
@@ -43,10 +55,14 @@ enum token_kind {
 
 struct token_cache;
 
-/* Issue a JWT for uid valid for lifetime seconds from now; *jwt malloc'd,
+/* Issue a JWT for uid (of incarnation inc: TOKEN_INC_LEN hex digits, or
+ * "" for none) valid for lifetime seconds from now; *jwt malloc'd,
  * NUL-terminated, caller wipes and frees. */
 enum cf_status token_issue(const struct crypto_rsa *key, const char *uid,
-    int64_t now, int64_t lifetime, char **jwt);
+    const char *inc, int64_t now, int64_t lifetime, char **jwt);
+
+/* A new random incarnation: TOKEN_INC_LEN hex digits.  0 or -1. */
+int token_incarnation_new(char inc[TOKEN_INC_LEN + 1]);
 
 /* CF_OK with *out filled, or CF_E_UNAUTHORIZED. */
 enum cf_status token_verify(const struct crypto_rsa *pub, const char *jwt,

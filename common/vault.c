@@ -584,7 +584,7 @@ json_text(struct json_object *o)
 static enum cf_status
 vault_init_records(struct vault *v, const char *id, unsigned n, unsigned t,
     const uint8_t *root, const uint8_t *dek, const char *pub, size_t publen,
-    const char *priv, size_t privlen)
+    const char *priv, size_t privlen, const char *inc)
 {
 	struct json_object *o = NULL;
 	uint8_t ring[4 + 4 + CF_KEY_LEN];
@@ -621,6 +621,7 @@ vault_init_records(struct vault *v, const char *id, unsigned n, unsigned t,
 	json_object_object_add(o, "description",
 	    json_object_new_string("superuser created at init"));
 	json_object_object_add(o, "superuser", json_object_new_boolean(1));
+	json_object_object_add(o, TOKEN_INC_CLAIM, json_object_new_string(inc));
 	json_object_object_add(o, "created", json_object_new_int64(now));
 	free(text);
 	if ((text = json_text(o)) == NULL) {
@@ -702,7 +703,7 @@ vault_init_seeded(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
 	struct crypto_rsa *rsa = NULL;
 	uint8_t idb[VAULT_ID_BYTES], root[CF_KEY_LEN];
 	uint8_t dek[CF_KEY_LEN];
-	char *id = NULL, *pub = NULL, *priv = NULL;
+	char *id = NULL, *pub = NULL, *priv = NULL, inc[TOKEN_INC_LEN + 1];
 	size_t publen = 0, privlen = 0;
 	enum cf_status st = CF_E_INTERNAL;
 	int locked = 0;
@@ -716,6 +717,7 @@ vault_init_seeded(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
 	if (crypto_random(idb, sizeof(idb)) != 0 ||
 	    crypto_random(root, sizeof(root)) != 0 ||
 	    crypto_random(dek, sizeof(dek)) != 0 ||
+	    token_incarnation_new(inc) != 0 ||
 	    (id = codec_hex_encode(idb, sizeof(idb))) == NULL ||
 	    crypto_rsa_generate(VAULT_RSA_BITS, &rsa) != 0 ||
 	    crypto_rsa_export_public(rsa, &pub, &publen) != 0 ||
@@ -731,7 +733,7 @@ vault_init_seeded(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
 		goto out;
 	}
 	if ((st = vault_init_records(v, id, n, t, root, dek, pub, publen, priv,
-	         privlen)) != CF_OK ||
+	         privlen, inc)) != CF_OK ||
 	    (st = vault_init_seeds(v, dek, seeds, nseeds)) != CF_OK)
 		goto out;
 	locked = 0;
@@ -741,7 +743,7 @@ vault_init_seeded(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
 	}
 	if ((st = vault_load_meta(v)) != CF_OK ||
 	    (st = vault_init_shares(root, n, t, out)) != CF_OK ||
-	    (st = token_issue(rsa, VAULT_SUPERUSER, (int64_t)time(NULL),
+	    (st = token_issue(rsa, VAULT_SUPERUSER, inc, (int64_t)time(NULL),
 	         lifetime, &out->root_token)) != CF_OK)
 		goto out;
 	linfo("store %s initialized with %u shares, threshold %u", v->id, n, t);
@@ -902,8 +904,8 @@ vault_seal(struct vault *v)
 }
 
 enum cf_status
-vault_issue_token(
-    struct vault *v, const char *uid, int64_t now, int64_t lifetime, char **jwt)
+vault_issue_token(struct vault *v, const char *uid, const char *inc,
+    int64_t now, int64_t lifetime, char **jwt)
 {
 	struct crypto_rsa *rsa = NULL;
 	uint8_t *pem = NULL;
@@ -920,7 +922,7 @@ vault_issue_token(
 		st = CF_E_INTERNAL;
 		goto out;
 	}
-	st = token_issue(rsa, uid, now, lifetime, jwt);
+	st = token_issue(rsa, uid, inc, now, lifetime, jwt);
 out:
 	crypto_rsa_free(rsa);
 	record_free(pem, len);

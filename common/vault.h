@@ -115,9 +115,10 @@ int32_t vault_epoch(struct vault *v);
 /* The token-verification key (borrowed; lives as long as v), or NULL when
  * the store is not initialized. */
 const struct crypto_rsa *vault_token_key(struct vault *v);
-/* Mint a token for uid with the sealed signing key (needs vault_ready). */
-enum cf_status vault_issue_token(struct vault *v, const char *uid, int64_t now,
-    int64_t lifetime, char **jwt);
+/* Mint a token for uid of incarnation inc (token.h) with the sealed
+ * signing key (needs vault_ready). */
+enum cf_status vault_issue_token(struct vault *v, const char *uid,
+    const char *inc, int64_t now, int64_t lifetime, char **jwt);
 
 enum cf_status vault_read_begin(struct vault *v);
 void vault_read_end(struct vault *v);

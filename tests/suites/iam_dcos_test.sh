@@ -144,6 +144,21 @@ test_delete_user_revokes_its_tokens() {
 	assert_status 401 "after delete"
 }
 
+test_a_token_does_not_work_for_a_user_created_again_under_the_same_uid() {
+	local old new
+	auth_json PUT $A/users/hal '{"password":"pw-hal"}'
+	old=$(login hal pw-hal)
+	auth_req DELETE $A/users/hal
+	assert_status 204
+	auth_json PUT $A/users/hal '{"password":"pw-hal-2"}'
+	assert_status 201
+	req GET $A/users/hal/permissions -H "Authorization: token=$old"
+	assert_status 401 "the token of the deleted hal"
+	new=$(login hal pw-hal-2)
+	req GET $A/users/hal/permissions -H "Authorization: token=$new"
+	assert_status 200 "the new hal's own token"
+}
+
 test_a_deleted_user_is_refused_at_once_by_every_worker() {
 	local t
 	auth_json PUT $A/users/ivy '{"password":"pw-ivy"}'

@@ -112,6 +112,22 @@ test_service_account_logs_in_with_a_token_signed_by_its_key() {
 	assert_schema iam-login-response.json
 }
 
+test_a_token_does_not_work_for_a_service_account_created_again() {
+	local body old
+	body=$(jq -n --rawfile k "$COFFER_STATE/sa.pub" '{public_key: $k}')
+	auth_json PUT $A/users/svc2 "$body"
+	sa_login svc2 "$(login_token "$COFFER_STATE/sa.pem" svc2 \
+	    $(($(date +%s) + 60)))"
+	assert_status 200
+	old=$(jq -r .token "$BODY_FILE")
+	auth_req DELETE $A/users/svc2
+	assert_status 204
+	auth_json PUT $A/users/svc2 "$body"
+	assert_status 201 "the same uid and key again"
+	req GET $A/users/svc2/permissions -H "Authorization: token=$old"
+	assert_status 401 "the token of the deleted svc2"
+}
+
 test_service_login_token_signed_by_another_key_answers_401() {
 	sa_login svc "$(login_token "$COFFER_STATE/other.pem" svc $(($(date +%s) + 120)))"
 	assert_invalid_credentials "wrong key"

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "acl.h"
@@ -389,6 +390,81 @@ test_throttle_eviction(void)
 	    "once the window of time passes, room again");
 }
 
+/* acl_authenticate with a token of uid naming incarnation inc. */
+static enum cf_status
+auth_with_token(struct vault *v, const char *uid, const char *inc)
+{
+	struct cf_app app;
+	struct cf_req req;
+	struct cf_resp resp;
+	struct cf_ctx ctx;
+	char *jwt = NULL, *hdr = NULL, *envp[3];
+	enum cf_status st;
+
+	if (vault_issue_token(v, uid, inc, (int64_t)time(NULL), 3600, &jwt) !=
+	        CF_OK ||
+	    asprintf(&hdr, "HTTP_AUTHORIZATION=token=%s", jwt) == -1) {
+		free(jwt);
+		return CF_E_INTERNAL;
+	}
+	memset(&app, 0, sizeof(app));
+	config_defaults(&app.cfg);
+	app.vault = v;
+	envp[0] = "REQUEST_METHOD=GET";
+	envp[1] = hdr;
+	envp[2] = NULL;
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	memset(&ctx, 0, sizeof(ctx));
+	req.envp = envp;
+	ctx.app = &app;
+	ctx.req = &req;
+	ctx.resp = &resp;
+	ctx.dialect = CF_D_DCOS;
+	st = acl_authenticate(&ctx);
+	http_resp_free(&resp);
+	free(hdr);
+	free(jwt);
+	return st;
+}
+
+/*
+ * A token reaches only the incarnation of its user it was issued to.  A
+ * record made before incarnations existed has none, and only tokens that
+ * name none (made by the same older version) reach it.
+ */
+static void
+test_incarnation(struct vault *v)
+{
+	static const char old_user[] =
+	    "{\"uid\":\"olduser\",\"description\":\"\",\"groups\":[]}";
+	struct iam_user u;
+	const char *code = NULL;
+	char other[TOKEN_INC_LEN + 1];
+
+	CHECK(vault_write_begin(v) == CF_OK &&
+	          vault_put(v, RECORD_USER, "u:olduser", old_user,
+	              sizeof(old_user) - 1) == CF_OK &&
+	          vault_commit(v) == CF_OK,
+	    "a record of an older version");
+	CHECK(auth_with_token(v, "olduser", "") == CF_OK,
+	    "an old token reaches an old record");
+	CHECK(token_incarnation_new(other) == 0 &&
+	          auth_with_token(v, "olduser", other) == CF_E_UNAUTHORIZED,
+	    "a token naming an incarnation does not");
+	CHECK(
+	    iam_user_create(v, "newuser", "", "pw", NULL, 0, &code) == CF_OK &&
+	        iam_user_load(v, "newuser", &u) == CF_OK &&
+	        strlen(u.incarnation) == TOKEN_INC_LEN,
+	    "a new user has an incarnation");
+	CHECK(auth_with_token(v, "newuser", u.incarnation) == CF_OK,
+	    "its own token");
+	CHECK(auth_with_token(v, "newuser", "") == CF_E_UNAUTHORIZED,
+	    "a token naming none does not reach it");
+	CHECK(auth_with_token(v, "newuser", other) == CF_E_UNAUTHORIZED,
+	    "nor one naming another");
+}
+
 int
 main(void)
 {
@@ -410,6 +486,7 @@ main(void)
 		test_decisions(v);
 		test_passwords(v);
 		test_dapr_token(v);
+		test_incarnation(v);
 		/* No keyholder key was set: vault_unlock is this process's. */
 		vault_init_result_free(&r);
 	}

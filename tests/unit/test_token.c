@@ -184,6 +184,9 @@ check_verdict(int line, const struct crypto_rsa *k, const char *jwt, size_t len,
 	    "no token bytes in the log");
 }
 
+/* An incarnation as token_incarnation_new makes them. */
+#define INC "0123456789abcdef0123456789abcdef"
+
 static void
 test_issue_then_verify_round_trips(void)
 {
@@ -191,7 +194,8 @@ test_issue_then_verify_round_trips(void)
 	char *jwt = NULL, *want_h, *want_p, *want;
 	char pj[64];
 
-	CHECK(token_issue(key, "alice", NOW, CF_TOKEN_LIFETIME, &jwt) == CF_OK,
+	CHECK(token_issue(key, "alice", "", NOW, CF_TOKEN_LIFETIME, &jwt) ==
+	          CF_OK,
 	    "issue");
 	if (jwt == NULL)
 		return;
@@ -222,6 +226,17 @@ test_issue_then_verify_round_trips(void)
 	free(want_p);
 	free(want);
 	free(jwt);
+	jwt = NULL;
+	CHECK(token_issue(key, "alice", INC, NOW, 60, &jwt) == CF_OK &&
+	          verify(jwt, strlen(jwt), NOW, &c) == CF_OK &&
+	          strcmp(c.inc, INC) == 0,
+	    "the incarnation comes back");
+	free(jwt);
+	jwt = NULL;
+	CHECK(token_issue(key, "alice", "0123", NOW, 60, &jwt) ==
+	              CF_E_BAD_REQUEST &&
+	          jwt == NULL,
+	    "an incarnation not of ours is not issued");
 }
 
 static void
@@ -245,11 +260,11 @@ test_issue_refuses_bad_arguments(void)
 
 	for (i = 0; i < sizeof(rows) / sizeof(*rows); i++)
 		CHECK_LINE(rows[i].line,
-		    token_issue(key, rows[i].uid, rows[i].now, rows[i].lifetime,
-		        &jwt) == CF_E_BAD_REQUEST &&
+		    token_issue(key, rows[i].uid, "", rows[i].now,
+		        rows[i].lifetime, &jwt) == CF_E_BAD_REQUEST &&
 		        jwt == NULL,
 		    "issue refused, *jwt untouched");
-	CHECK(token_issue(key, U96, NOW, 60, &jwt) == CF_OK,
+	CHECK(token_issue(key, U96, "", NOW, 60, &jwt) == CF_OK,
 	    "96-byte uid issued");
 	free(jwt);
 }
@@ -270,6 +285,7 @@ test_issue_refuses_bad_arguments(void)
 #define R_EXP     "exp missing or not an integer"
 #define R_NOUID   "uid missing or not a string"
 #define R_UID     "uid invalid"
+#define R_INC     "incarnation is not one of ours"
 
 /*
  * Each row: a header and payload, who signs them, and why verify refuses
@@ -299,6 +315,24 @@ test_verify_checks_header_signature_and_claims(void)
 	        SIGN_KEY, NULL, "every uid character class"},
 	    {__LINE__, HDR, "{\"uid\":\"alice\",\"exp\":1700000001}", SIGN_KEY,
 	        NULL, "exp one second ahead"},
+	    {__LINE__, HDR,
+	        "{\"uid\":\"alice\",\"incarnation\":\"" INC
+	        "\",\"exp\":1800000000}",
+	        SIGN_KEY, NULL, "an incarnation"},
+	    {__LINE__, HDR,
+	        "{\"uid\":\"alice\",\"incarnation\":\"0123456789ABCDEF"
+	        "0123456789abcdef\",\"exp\":1800000000}",
+	        SIGN_KEY, R_INC, "incarnation in upper case"},
+	    {__LINE__, HDR,
+	        "{\"uid\":\"alice\",\"incarnation\":\"0123\",\"exp\":"
+	        "1800000000}",
+	        SIGN_KEY, R_INC, "incarnation too short"},
+	    {__LINE__, HDR,
+	        "{\"uid\":\"alice\",\"incarnation\":\"\",\"exp\":1800000000}",
+	        SIGN_KEY, R_INC, "incarnation empty"},
+	    {__LINE__, HDR,
+	        "{\"uid\":\"alice\",\"incarnation\":12,\"exp\":1800000000}",
+	        SIGN_KEY, R_INC, "incarnation not a string"},
 
 	    {__LINE__, HDR, GOOD, SIGN_OTHER, R_SIG, "signed by another key"},
 	    {__LINE__, HDR, GOOD, SIGN_HMAC, R_SIG,
@@ -393,7 +427,7 @@ test_verify_refuses_tampered_payload(void)
 	const char *d1, *d2;
 	char pj[64];
 
-	if (token_issue(key, "alice", NOW, 60, &jwt) != CF_OK)
+	if (token_issue(key, "alice", "", NOW, 60, &jwt) != CF_OK)
 		return;
 	/* Same header and signature, payload re-encoded with another uid. */
 	snprintf(pj, sizeof(pj), "{\"uid\":\"admin\",\"exp\":%lld}", NOW + 60);
@@ -522,8 +556,8 @@ test_cache_remembers_verified_tokens_until_exp(void)
 	token_cache_free(NULL);
 	token_cache_reset(NULL);
 	if (tc == NULL || one == NULL ||
-	    token_issue(key, "alice", NOW, 100, &t1) != CF_OK ||
-	    token_issue(key, "bob", NOW, 100, &t2) != CF_OK)
+	    token_issue(key, "alice", "", NOW, 100, &t1) != CF_OK ||
+	    token_issue(key, "bob", "", NOW, 100, &t2) != CF_OK)
 		goto out;
 	l1 = strlen(t1);
 	l2 = strlen(t2);
