@@ -221,6 +221,29 @@ test_dapr_scope(void)
 		    "scope");
 }
 
+/* acl_authenticate of a GET with the one header hdr ("HTTP_X=value"):
+ * ctx, req and resp are the caller's, zeroed here; resp is freed by the
+ * caller, and req names hdr only during the call. */
+static enum cf_status
+authenticate(struct cf_app *app, char *hdr, enum cf_dialect d,
+    struct cf_ctx *ctx, struct cf_req *req, struct cf_resp *resp)
+{
+	char *envp[] = {"REQUEST_METHOD=GET", hdr, NULL};
+	enum cf_status st;
+
+	memset(req, 0, sizeof(*req));
+	memset(resp, 0, sizeof(*resp));
+	memset(ctx, 0, sizeof(*ctx));
+	req->envp = envp;
+	ctx->app = app;
+	ctx->req = req;
+	ctx->resp = resp;
+	ctx->dialect = d;
+	st = acl_authenticate(ctx);
+	req->envp = NULL;
+	return st;
+}
+
 /* acl_authenticate with only a dapr-api-token header. */
 static void
 test_dapr_token(struct vault *v)
@@ -244,7 +267,7 @@ test_dapr_token(struct vault *v)
 	struct cf_req req;
 	struct cf_resp resp;
 	struct cf_ctx ctx;
-	char hdr[128], *envp[3];
+	char hdr[128];
 	size_t i;
 	enum cf_status st;
 
@@ -257,18 +280,7 @@ test_dapr_token(struct vault *v)
 	for (i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
 		snprintf(
 		    hdr, sizeof(hdr), "HTTP_DAPR_API_TOKEN=%s", rows[i].token);
-		envp[0] = "REQUEST_METHOD=GET";
-		envp[1] = hdr;
-		envp[2] = NULL;
-		memset(&req, 0, sizeof(req));
-		memset(&resp, 0, sizeof(resp));
-		memset(&ctx, 0, sizeof(ctx));
-		req.envp = envp;
-		ctx.app = &app;
-		ctx.req = &req;
-		ctx.resp = &resp;
-		ctx.dialect = rows[i].d;
-		st = acl_authenticate(&ctx);
+		st = authenticate(&app, hdr, rows[i].d, &ctx, &req, &resp);
 		CHECK_LINE(rows[i].line, st == rows[i].want, "status");
 		if (st == CF_OK) {
 			CHECK_LINE(rows[i].line,
@@ -398,7 +410,7 @@ auth_with_token(struct vault *v, const char *uid, const char *inc)
 	struct cf_req req;
 	struct cf_resp resp;
 	struct cf_ctx ctx;
-	char *jwt = NULL, *hdr = NULL, *envp[3];
+	char *jwt = NULL, *hdr = NULL;
 	enum cf_status st;
 
 	if (vault_issue_token(v, uid, inc, (int64_t)time(NULL), 3600, &jwt) !=
@@ -410,18 +422,7 @@ auth_with_token(struct vault *v, const char *uid, const char *inc)
 	memset(&app, 0, sizeof(app));
 	config_defaults(&app.cfg);
 	app.vault = v;
-	envp[0] = "REQUEST_METHOD=GET";
-	envp[1] = hdr;
-	envp[2] = NULL;
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	memset(&ctx, 0, sizeof(ctx));
-	req.envp = envp;
-	ctx.app = &app;
-	ctx.req = &req;
-	ctx.resp = &resp;
-	ctx.dialect = CF_D_DCOS;
-	st = acl_authenticate(&ctx);
+	st = authenticate(&app, hdr, CF_D_DCOS, &ctx, &req, &resp);
 	http_resp_free(&resp);
 	free(hdr);
 	free(jwt);
