@@ -313,6 +313,14 @@ auth_json() {
 	    --data-binary "$json" "$@"
 }
 
+# keys_body N FILE: the path API's body of a map of N keys, {"data":
+# {"k1": "v", ..., "kN": "v"}}, in FILE (too long for an argument).
+keys_body() {
+	seq 1 "$1" | awk 'BEGIN { printf "{\"data\":{" }
+		{ printf "%s\"k%d\":\"v\"", (NR > 1 ? "," : ""), $1 }
+		END { printf "}}" }' >"$2"
+}
+
 # header NAME: the value of response header NAME (case-insensitive), or
 # nothing and non-zero if absent.
 header() {
