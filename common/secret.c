@@ -319,19 +319,28 @@ key_version(const char *store, const char *path, uint64_t ver)
 	return k;
 }
 
-/* Read a sealed record as a secret; inside a section. */
+/* Read a sealed record of at most max plaintext bytes as a secret (*size,
+ * when not NULL, its bytes); inside a section. */
 static enum cf_status
-secret_load(struct vault *v, const char *key, struct secret **out)
+secret_load_within(struct vault *v, const char *key, size_t max,
+    struct secret **out, size_t *size)
 {
 	uint8_t *pt = NULL;
 	size_t len = 0;
 	enum cf_status st;
 
-	if ((st = vault_get(v, key, &pt, &len)) != CF_OK)
+	if ((st = vault_get_within(v, key, max, &pt, &len)) != CF_OK)
 		return st;
-	st = secret_decode(pt, len, out);
+	if ((st = secret_decode(pt, len, out)) == CF_OK && size != NULL)
+		*size = len;
 	record_free(pt, len);
 	return st;
+}
+
+static enum cf_status
+secret_load(struct vault *v, const char *key, struct secret **out)
+{
+	return secret_load_within(v, key, SIZE_MAX, out, NULL);
 }
 
 static enum cf_status
@@ -381,6 +390,24 @@ secret_get(struct vault *v, const char *store, const char *path,
 out:
 	vault_read_end(v);
 	secret_free(s);
+	free(key);
+	return st;
+}
+
+enum cf_status
+secret_get_within(struct vault *v, const char *store, const char *path,
+    size_t max, struct secret **out, size_t *size)
+{
+	char *key;
+	enum cf_status st;
+
+	if ((st = vault_read_begin(v)) != CF_OK)
+		return st;
+	if ((key = key_of('s', store, path)) == NULL)
+		st = CF_E_INTERNAL;
+	else
+		st = secret_load_within(v, key, max, out, size);
+	vault_read_end(v);
 	free(key);
 	return st;
 }

@@ -83,6 +83,12 @@ const struct secret_entry *secret_find(const struct secret *s, const char *key);
 /* version 0 = current.  CF_E_NOT_FOUND when absent. */
 enum cf_status secret_get(struct vault *v, const char *store, const char *path,
     uint64_t version, struct secret **out);
+/* The current version, unless its record holds more than max bytes: then
+ * CF_E_TOO_LARGE, told from the record's stored size before it is opened.
+ * On success *size is the record's plaintext bytes, which bound the bytes
+ * of its keys and values. */
+enum cf_status secret_get_within(struct vault *v, const char *store,
+    const char *path, size_t max, struct secret **out, size_t *size);
 /* Write s (its map, and description/labels when set) as a new version.
  * On success *version (may be NULL) is the new version number. */
 enum cf_status secret_write(struct vault *v, const char *store,

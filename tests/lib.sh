@@ -321,6 +321,16 @@ keys_body() {
 		END { printf "}}" }' >"$2"
 }
 
+# coffer_tamper KEY: flip one ciphertext byte of the stored record KEY
+# (tests/fillstore, as the store's owner), as a failing disk would: it no
+# longer opens.
+coffer_tamper() {
+	local owner tool=$COFFER_STATE/fillstore
+	owner=$(stat -c %U "$COFFER_STATE/coffer.db")
+	install -m 0755 "${FILLSTORE:-$COFFER_BUILD/tests/fillstore}" "$tool"
+	runuser -u "$owner" -- "$tool" "$COFFER_CONFIG" - tamper "$1"
+}
+
 # header NAME: the value of response header NAME (case-insensitive), or
 # nothing and non-zero if absent.
 header() {
