@@ -632,7 +632,7 @@ path_parse(struct cf_ctx *ctx, struct secret *s)
 		ctx->detail = "the body must be {\"data\": {...}}";
 		goto out;
 	}
-	if (json_object_object_length(d) > CF_MAX_SECRET_KEYS) {
+	if (json_object_object_length(d) > CF_MAX_MAP_KEYS) {
 		ctx->detail = SECRET_KEYS_DETAIL;
 		st = CF_E_TOO_LARGE;
 		goto out;

@@ -9,7 +9,7 @@
 #define CF_MAX_BODY       1048576 /* 1 MiB: default request body limit */
 #define CF_MAX_BODY_SMALL 8192    /* unauthenticated endpoints (unseal) */
 #define CF_MAX_SECRET     1048576 /* 1 MiB: one secret's value */
-#define CF_MAX_SECRET_KEYS 10000  /* keys in one secret's map */
+#define CF_MAX_MAP_KEYS   10000   /* keys in one secret's map */
 #define CF_MAX_PATH       512     /* bytes in a secret path */
 #define CF_MAX_SEGMENTS   16      /* segments in a secret path */
 #define CF_MAX_URI        8192    /* bytes in REQUEST_URI */

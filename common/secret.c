@@ -594,7 +594,7 @@ secret_merge(
 	out->binary = in->binary;
 	if ((st = secret_merge_map(old, in, out)) != CF_OK)
 		return st;
-	if (out->n > CF_MAX_SECRET_KEYS)
+	if (out->n > CF_MAX_MAP_KEYS)
 		return CF_E_TOO_LARGE;
 	if (in->author && (out->author = strdup(in->author)) == NULL)
 		return CF_E_INTERNAL;

@@ -13,7 +13,7 @@
  * of [A-Za-z0-9._-], no empty, "." or ".." segment, at most CF_MAX_SEGMENTS
  * segments and CF_MAX_PATH bytes.
  *
- * A secret holds at most CF_MAX_SECRET_KEYS keys: a write that would pass
+ * A secret holds at most CF_MAX_MAP_KEYS keys: a write that would pass
  * it is refused (CF_E_TOO_LARGE) and changes nothing.  Reading one costs
  * time linear in its size, whatever its number of keys: keys are unique,
  * so a map taken from one JSON object (json-c keeps the last of duplicate
@@ -76,9 +76,9 @@ int secret_set(struct secret *s, const char *key, const void *val, size_t len);
 int secret_add(struct secret *s, const char *key, const void *val, size_t len);
 const struct secret_entry *secret_find(const struct secret *s, const char *key);
 
-/* The detail of the CF_E_TOO_LARGE a write over CF_MAX_SECRET_KEYS gets. */
+/* The detail of the CF_E_TOO_LARGE a write over CF_MAX_MAP_KEYS gets. */
 #define SECRET_KEYS_DETAIL                                                     \
-	"a secret holds at most " CF_STRING(CF_MAX_SECRET_KEYS) " keys"
+	"a secret holds at most " CF_STRING(CF_MAX_MAP_KEYS) " keys"
 
 /* version 0 = current.  CF_E_NOT_FOUND when absent. */
 enum cf_status secret_get(struct vault *v, const char *store, const char *path,

@@ -7,7 +7,7 @@
  * as a search per key once did (60,000 keys took 20 s).  The figure is
  * this process's CPU time, the least of a few runs, so a busy machine
  * does not fail it.  A write that would leave a secret with more than
- * CF_MAX_SECRET_KEYS keys is refused and changes nothing.
+ * CF_MAX_MAP_KEYS keys is refused and changes nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,23 +213,23 @@ static const struct {
 	const char *what;
 	size_t keys;  /* keys sent */
 	int merge;    /* merged into the full secret (DC/OS PATCH) */
-	size_t first; /* first key's number: below CF_MAX_SECRET_KEYS
+	size_t first; /* first key's number: below CF_MAX_MAP_KEYS
 	               * replaces keys the secret holds */
 	enum cf_status want;
 } bounds[] = {
-    {__LINE__, "a map of the bound replaces the map", CF_MAX_SECRET_KEYS, 0, 0,
+    {__LINE__, "a map of the bound replaces the map", CF_MAX_MAP_KEYS, 0, 0,
         CF_OK},
-    {__LINE__, "a map over the bound is refused", CF_MAX_SECRET_KEYS + 1, 0, 0,
+    {__LINE__, "a map over the bound is refused", CF_MAX_MAP_KEYS + 1, 0, 0,
         CF_E_TOO_LARGE},
     {__LINE__, "a new key merged into a full secret is refused", 1, 1,
-        CF_MAX_SECRET_KEYS, CF_E_TOO_LARGE},
+        CF_MAX_MAP_KEYS, CF_E_TOO_LARGE},
     {__LINE__, "a held key merged into a full secret is taken", 1, 1, 7, CF_OK},
 };
 
 static void
 test_a_write_over_the_key_bound_is_refused_and_changes_nothing(struct vault *v)
 {
-	struct secret *full = map_of(CF_MAX_SECRET_KEYS), *in;
+	struct secret *full = map_of(CF_MAX_MAP_KEYS), *in;
 	char key[KEY_BYTES];
 	uint64_t ver, ver2;
 	size_t i, j, n, n2;
@@ -237,7 +237,7 @@ test_a_write_over_the_key_bound_is_refused_and_changes_nothing(struct vault *v)
 
 	CHECK(full != NULL && secret_write(v, STORE, "bound/s", SECRET_UPSERT,
 	                          full, 1, NULL) == CF_OK,
-	    "a secret of CF_MAX_SECRET_KEYS keys is written");
+	    "a secret of CF_MAX_MAP_KEYS keys is written");
 	secret_free(full);
 	for (i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
 		current(v, "bound/s", &ver, &n);
@@ -261,7 +261,7 @@ test_a_write_over_the_key_bound_is_refused_and_changes_nothing(struct vault *v)
 		    bounds[i].line, st == bounds[i].want, bounds[i].what);
 		CHECK_LINE(bounds[i].line,
 		    bounds[i].want != CF_OK ||
-		        (ver2 == ver + 1 && n2 == CF_MAX_SECRET_KEYS),
+		        (ver2 == ver + 1 && n2 == CF_MAX_MAP_KEYS),
 		    "a write taken makes a version of the bound's keys");
 		CHECK_LINE(bounds[i].line,
 		    bounds[i].want == CF_OK || (ver2 == ver && n2 == n),
