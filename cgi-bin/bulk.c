@@ -27,14 +27,17 @@
 #include "sensu.h"
 
 #define BATCH_MAX       1000        /* paths in one multi-get */
-#define BATCH_MAX_BYTES (16u << 20) /* 16 MiB of values in one answer */
+#define BATCH_MAX_BYTES (16u << 20) /* 16 MiB of records in one answer */
 
 /*
  * Coffer's multi-get: POST /coffer/v1/secrets/{store}/batch with
  * {"paths": [...]} (at most BATCH_MAX), answering each path's map or its
  * own error, so one missing or forbidden secret does not fail the rest.
- * The values held in one answer are bounded (BATCH_MAX_BYTES); past it a
- * path answers 413 and the client asks again for fewer.
+ * A path given more than once is read and answered once.  The records
+ * read for one answer are bounded (BATCH_MAX_BYTES of plaintext, which
+ * bounds the keys and values it holds); past it a path answers 413, told
+ * from the record's stored size before it is decrypted, and the client
+ * asks again for fewer.
  */
 
 static const char *const ctypes_json[] = {"application/json", NULL};
@@ -52,7 +55,7 @@ batch_error(int code, const char *msg)
 }
 
 /* One path's answer: {"data": map, "version": n} or {"error": ...}.
- * *budget is what the answer may still hold, in value bytes. */
+ * *budget is what the answer may still read, in record bytes. */
 static struct json_object *
 batch_one(
     struct cf_ctx *ctx, const char *store, const char *path, size_t *budget)
@@ -60,29 +63,27 @@ batch_one(
 	struct json_object *o, *d;
 	struct secret *s = NULL;
 	char rid[CF_MAX_PATH + CF_MAX_STORE_NAME + 32];
-	size_t i;
+	size_t i, size = 0;
 	enum cf_status st;
 
 	snprintf(rid, sizeof(rid), "dcos:secrets:%s:/%s", store, path);
 	if ((st = acl_check(ctx, rid, ACL_READ)) == CF_E_FORBIDDEN)
 		return batch_error(403, "forbidden");
 	if (st == CF_OK)
-		st = secret_get(ctx->app->vault, store, path, 0, &s);
+		st = secret_get_within(
+		    ctx->app->vault, store, path, *budget, &s, &size);
 	if (st == CF_E_NOT_FOUND)
 		return batch_error(404, "not found");
+	if (st == CF_E_TOO_LARGE)
+		return batch_error(413, "the answer's size limit is reached");
 	if (st != CF_OK)
 		return batch_error(500, "internal error");
+	*budget -= size;
 	for (i = 0; i < s->n; i++) {
 		if (!codec_utf8_valid(s->e[i].val, s->e[i].len)) {
 			secret_free(s);
 			return batch_error(415, "the secret holds binary data");
 		}
-		if (s->e[i].len > *budget) {
-			secret_free(s);
-			return batch_error(
-			    413, "the answer's size limit is reached");
-		}
-		*budget -= s->e[i].len;
 	}
 	o = json_object_new_object();
 	d = json_object_new_object();
@@ -136,6 +137,10 @@ h_batch(struct cf_ctx *ctx)
 	res = json_object_new_object();
 	for (i = 0; i < n; i++) {
 		p = json_object_array_get_idx(paths, i);
+		/* The answer is keyed by path: a repeat was answered. */
+		if (json_object_object_get_ex(
+		        res, json_object_get_string(p), NULL))
+			continue;
 		free(copy);
 		copy = strndup(json_object_get_string(p),
 		    (size_t)json_object_get_string_len(p));

@@ -528,6 +528,8 @@ dcos_write(struct cf_ctx *ctx, enum secret_mode mode, enum acl_action action)
 		ctx->detail = "Secret already exists.";
 	else if (st == CF_E_NOT_FOUND)
 		ctx->detail = "secret not found";
+	else if (st == CF_E_TOO_LARGE)
+		ctx->detail = SECRET_KEYS_DETAIL;
 	else if (st == CF_OK)
 		http_resp_status(ctx->resp, mode == SECRET_CREATE ? 201 : 204);
 out:
@@ -630,6 +632,11 @@ path_parse(struct cf_ctx *ctx, struct secret *s)
 		ctx->detail = "the body must be {\"data\": {...}}";
 		goto out;
 	}
+	if (json_object_object_length(d) > CF_MAX_MAP_KEYS) {
+		ctx->detail = SECRET_KEYS_DETAIL;
+		st = CF_E_TOO_LARGE;
+		goto out;
+	}
 	json_object_object_foreach(d, key, val)
 	{
 		if (!json_object_is_type(val, json_type_string) ||
@@ -637,7 +644,8 @@ path_parse(struct cf_ctx *ctx, struct secret *s)
 			ctx->detail = "data values must be strings";
 			goto out;
 		}
-		if (secret_set(s, key, json_object_get_string(val),
+		/* json-c keeps one member per key: no search needed. */
+		if (secret_add(s, key, json_object_get_string(val),
 		        (size_t)json_object_get_string_len(val)) != 0) {
 			st = CF_E_INTERNAL;
 			goto out;

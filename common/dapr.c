@@ -101,7 +101,13 @@ dapr_metadata(struct cf_ctx *ctx)
 	return CF_OK;
 }
 
-/* metadata.version_id: a version number, or the store's own error. */
+/*
+ * metadata.version_id: a version number.  daprd hands metadata to the
+ * store unread and answers whatever the store fails with as 500
+ * ERR_SECRET_GET; here the store is ours and knows the fault is the
+ * client's, so it answers daprd's code for a malformed request, as for a
+ * malformed name.
+ */
 static enum cf_status
 dapr_version(struct cf_ctx *ctx, uint64_t *version)
 {
@@ -112,10 +118,9 @@ dapr_version(struct cf_ctx *ctx, uint64_t *version)
 	if (q == NULL)
 		return CF_OK;
 	if (http_parse_size(q, SIZE_MAX, &n) != 0 || n == 0) {
-		ctx->code = "ERR_SECRET_GET";
-		ctx->detail = "failed getting secret from secret store: "
-		              "version_id must be a version number";
-		return CF_E_INTERNAL;
+		ctx->code = "ERR_MALFORMED_REQUEST";
+		ctx->detail = "metadata.version_id must be a version number";
+		return CF_E_BAD_REQUEST;
 	}
 	*version = (uint64_t)n;
 	return CF_OK;

@@ -9,6 +9,7 @@
 #define CF_MAX_BODY       1048576 /* 1 MiB: default request body limit */
 #define CF_MAX_BODY_SMALL 8192    /* unauthenticated endpoints (unseal) */
 #define CF_MAX_SECRET     1048576 /* 1 MiB: one secret's value */
+#define CF_MAX_MAP_KEYS   10000   /* keys in one secret's map */
 #define CF_MAX_PATH       512     /* bytes in a secret path */
 #define CF_MAX_SEGMENTS   16      /* segments in a secret path */
 #define CF_MAX_URI        8192    /* bytes in REQUEST_URI */
@@ -25,5 +26,9 @@
 #define CF_RECCACHE_SLOTS 64      /* opened records kept per process */
 #define CF_RECCACHE_BYTES 65536   /* 64 KiB: largest sealed record kept */
 #define CF_IDLE_SECONDS   1       /* a sealed store's keys outlive it idle */
+
+/* A bound's digits as a string literal, for the messages that name it. */
+#define CF_STRING_(x) #x
+#define CF_STRING(x)  CF_STRING_(x)
 
 #endif

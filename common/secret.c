@@ -19,6 +19,8 @@
 #define DIR_SECRET 1
 #define DIR_FOLDER 2
 
+#define SECRET_FIRST_CAP 4 /* entries first allocated for a map */
+
 static int
 name_char(int c)
 {
@@ -108,35 +110,61 @@ secret_find(const struct secret *s, const char *key)
 	return NULL;
 }
 
-int
-secret_set(struct secret *s, const char *key, const void *val, size_t len)
+/* Room for one more entry: the array doubles, so n appends cost O(n). */
+static int
+entry_room(struct secret *s)
 {
-	struct secret_entry *e, *ne;
-	uint8_t *copy;
+	struct secret_entry *ne;
+	size_t cap;
 
-	if ((copy = malloc(len + 1)) == NULL)
+	if (s->n < s->cap)
+		return 0;
+	cap = s->cap ? 2 * s->cap : SECRET_FIRST_CAP;
+	if ((ne = reallocarray(s->e, cap, sizeof(*ne))) == NULL)
 		return -1;
+	s->e = ne;
+	s->cap = cap;
+	return 0;
+}
+
+int
+secret_add(struct secret *s, const char *key, const void *val, size_t len)
+{
+	uint8_t *copy;
+	char *k;
+
+	if (entry_room(s) != 0 || (copy = malloc(len + 1)) == NULL)
+		return -1;
+	if ((k = strdup(key)) == NULL) {
+		free(copy);
+		return -1;
+	}
 	memcpy(copy, val, len);
 	copy[len] = '\0';
-	if ((e = (struct secret_entry *)secret_find(s, key)) != NULL) {
-		crypto_wipe(e->val, e->len);
-		free(e->val);
-		e->val = copy;
-		e->len = len;
-		return 0;
-	}
-	if ((ne = reallocarray(s->e, s->n + 1, sizeof(*ne))) == NULL)
-		goto fail;
-	s->e = ne;
-	if ((s->e[s->n].key = strdup(key)) == NULL)
-		goto fail;
+	s->e[s->n].key = k;
 	s->e[s->n].val = copy;
 	s->e[s->n].len = len;
 	s->n++;
 	return 0;
-fail:
-	free(copy);
-	return -1;
+}
+
+int
+secret_set(struct secret *s, const char *key, const void *val, size_t len)
+{
+	struct secret_entry *e;
+	uint8_t *copy;
+
+	if ((e = (struct secret_entry *)secret_find(s, key)) == NULL)
+		return secret_add(s, key, val, len);
+	if ((copy = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(copy, val, len);
+	copy[len] = '\0';
+	crypto_wipe(e->val, e->len);
+	free(e->val);
+	e->val = copy;
+	e->len = len;
+	return 0;
 }
 
 void
@@ -248,7 +276,8 @@ secret_decode(const uint8_t *pt, size_t len, struct secret **out)
 		slen = (size_t)json_object_get_string_len(val);
 		if (codec_base64_decode(str, slen, 0, &bytes, &blen) != 0)
 			goto out;
-		b = secret_set(s, key, bytes, blen);
+		/* json-c keeps one member per key: no search needed. */
+		b = secret_add(s, key, bytes, blen);
 		crypto_wipe(bytes, blen);
 		free(bytes);
 		if (b != 0)
@@ -290,19 +319,28 @@ key_version(const char *store, const char *path, uint64_t ver)
 	return k;
 }
 
-/* Read a sealed record as a secret; inside a section. */
+/* Read a sealed record of at most max plaintext bytes as a secret (*size,
+ * when not NULL, its bytes); inside a section. */
 static enum cf_status
-secret_load(struct vault *v, const char *key, struct secret **out)
+secret_load_within(struct vault *v, const char *key, size_t max,
+    struct secret **out, size_t *size)
 {
 	uint8_t *pt = NULL;
 	size_t len = 0;
 	enum cf_status st;
 
-	if ((st = vault_get(v, key, &pt, &len)) != CF_OK)
+	if ((st = vault_get_within(v, key, max, &pt, &len)) != CF_OK)
 		return st;
-	st = secret_decode(pt, len, out);
+	if ((st = secret_decode(pt, len, out)) == CF_OK && size != NULL)
+		*size = len;
 	record_free(pt, len);
 	return st;
+}
+
+static enum cf_status
+secret_load(struct vault *v, const char *key, struct secret **out)
+{
+	return secret_load_within(v, key, SIZE_MAX, out, NULL);
 }
 
 static enum cf_status
@@ -352,6 +390,24 @@ secret_get(struct vault *v, const char *store, const char *path,
 out:
 	vault_read_end(v);
 	secret_free(s);
+	free(key);
+	return st;
+}
+
+enum cf_status
+secret_get_within(struct vault *v, const char *store, const char *path,
+    size_t max, struct secret **out, size_t *size)
+{
+	char *key;
+	enum cf_status st;
+
+	if ((st = vault_read_begin(v)) != CF_OK)
+		return st;
+	if ((key = key_of('s', store, path)) == NULL)
+		st = CF_E_INTERNAL;
+	else
+		st = secret_load_within(v, key, max, out, size);
+	vault_read_end(v);
 	free(key);
 	return st;
 }
@@ -477,20 +533,69 @@ version_rotate(struct vault *v, const char *store, const char *path,
 	return st;
 }
 
+static int
+entry_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct secret_entry *const *)a)->key,
+	    (*(const struct secret_entry *const *)b)->key);
+}
+
+/*
+ * out's map: old's keys in their order, each with in's value when in has
+ * it, then in's other keys in theirs (the order a search per key gave).
+ * in's keys are looked up in a sorted index, so the merge costs
+ * O((n + m) log m), never n * m.
+ */
+static enum cf_status
+secret_merge_map(
+    const struct secret *old, const struct secret *in, struct secret *out)
+{
+	const struct secret_entry **idx = NULL, **hit, *probe, *e;
+	uint8_t *taken = NULL;
+	size_t i;
+	enum cf_status st = CF_E_INTERNAL;
+
+	if (in->merge && old != NULL && old->n > 0 && in->n > 0) {
+		if ((idx = calloc(in->n, sizeof(*idx))) == NULL ||
+		    (taken = calloc(in->n, 1)) == NULL)
+			goto out;
+		for (i = 0; i < in->n; i++)
+			idx[i] = &in->e[i];
+		qsort(idx, in->n, sizeof(*idx), entry_ptr_cmp);
+	}
+	for (i = 0; in->merge && old != NULL && i < old->n; i++) {
+		probe = &old->e[i];
+		hit = idx ? bsearch(
+		                &probe, idx, in->n, sizeof(*idx), entry_ptr_cmp)
+		          : NULL;
+		e = hit ? *hit : probe;
+		if (hit)
+			taken[*hit - in->e] = 1;
+		if (secret_add(out, e->key, e->val, e->len) != 0)
+			goto out;
+	}
+	for (i = 0; i < in->n; i++)
+		if (!(taken && taken[i]) &&
+		    secret_add(out, in->e[i].key, in->e[i].val, in->e[i].len))
+			goto out;
+	st = CF_OK;
+out:
+	free(taken);
+	free(idx);
+	return st;
+}
+
 static enum cf_status
 secret_merge(
     const struct secret *old, const struct secret *in, struct secret *out)
 {
-	size_t i;
+	enum cf_status st;
 
 	out->binary = in->binary;
-	for (i = 0; in->merge && old != NULL && i < old->n; i++)
-		if (secret_set(
-		        out, old->e[i].key, old->e[i].val, old->e[i].len))
-			return CF_E_INTERNAL;
-	for (i = 0; i < in->n; i++)
-		if (secret_set(out, in->e[i].key, in->e[i].val, in->e[i].len))
-			return CF_E_INTERNAL;
+	if ((st = secret_merge_map(old, in, out)) != CF_OK)
+		return st;
+	if (out->n > CF_MAX_MAP_KEYS)
+		return CF_E_TOO_LARGE;
 	if (in->author && (out->author = strdup(in->author)) == NULL)
 		return CF_E_INTERNAL;
 	if (in->description)

@@ -13,6 +13,13 @@
  * of [A-Za-z0-9._-], no empty, "." or ".." segment, at most CF_MAX_SEGMENTS
  * segments and CF_MAX_PATH bytes.
  *
+ * A secret holds at most CF_MAX_MAP_KEYS keys: a write that would pass
+ * it is refused (CF_E_TOO_LARGE) and changes nothing.  Reading one costs
+ * time linear in its size, whatever its number of keys: keys are unique,
+ * so a map taken from one JSON object (json-c keeps the last of duplicate
+ * members) is appended without a search, and a merge looks keys up in a
+ * sorted index.  A record an older build wrote with more keys still reads.
+ *
  * Ownership: a struct secret owns its strings and values; secret_free()
  * wipes the values and accepts NULL.  The functions below open and close
  * their own store sections.
@@ -24,6 +31,7 @@
 #include <stdint.h>
 
 #include "errors.h"
+#include "limits.h"
 
 struct vault;
 struct json_object;
@@ -45,6 +53,7 @@ struct secret {
 	int merge; /* write: keep keys not in e */
 	struct secret_entry *e;
 	size_t n;
+	size_t cap; /* entries allocated in e */
 };
 
 enum secret_mode {
@@ -59,13 +68,27 @@ enum cf_status secret_path_join(char *const *segs, size_t n, char **path);
 
 struct secret *secret_new(void);
 void secret_free(struct secret *s);
-/* Set (replace) key's value; copies. */
+/* Set (replace) key's value; copies.  A search of the keys: for a
+ * dialect's few fixed keys, not for a client's map. */
 int secret_set(struct secret *s, const char *key, const void *val, size_t len);
+/* Append key, which s must not hold (the members of one JSON object are
+ * unique); copies.  Amortized constant time. */
+int secret_add(struct secret *s, const char *key, const void *val, size_t len);
 const struct secret_entry *secret_find(const struct secret *s, const char *key);
+
+/* The detail of the CF_E_TOO_LARGE a write over CF_MAX_MAP_KEYS gets. */
+#define SECRET_KEYS_DETAIL                                                     \
+	"a secret holds at most " CF_STRING(CF_MAX_MAP_KEYS) " keys"
 
 /* version 0 = current.  CF_E_NOT_FOUND when absent. */
 enum cf_status secret_get(struct vault *v, const char *store, const char *path,
     uint64_t version, struct secret **out);
+/* The current version, unless its record holds more than max bytes: then
+ * CF_E_TOO_LARGE, told from the record's stored size before it is opened.
+ * On success *size is the record's plaintext bytes, which bound the bytes
+ * of its keys and values. */
+enum cf_status secret_get_within(struct vault *v, const char *store,
+    const char *path, size_t max, struct secret **out, size_t *size);
 /* Write s (its map, and description/labels when set) as a new version.
  * On success *version (may be NULL) is the new version number. */
 enum cf_status secret_write(struct vault *v, const char *store,

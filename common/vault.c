@@ -1,4 +1,5 @@
 /* vault.c: see vault.h. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,12 +432,26 @@ vault_open_raw(struct vault *v, const char *key, const uint8_t *raw,
 enum cf_status
 vault_get(struct vault *v, const char *key, uint8_t **pt, size_t *len)
 {
+	return vault_get_within(v, key, SIZE_MAX, pt, len);
+}
+
+enum cf_status
+vault_get_within(
+    struct vault *v, const char *key, size_t max, uint8_t **pt, size_t *len)
+{
 	uint8_t *raw = NULL;
 	size_t rawlen;
 	enum cf_status st;
 
-	if ((st = vault_fetch(v, key, &raw, &rawlen)) == CF_OK)
-		st = vault_open_raw(v, key, raw, rawlen, pt, len);
+	if ((st = vault_fetch(v, key, &raw, &rawlen)) != CF_OK)
+		goto out;
+	/* A shorter record fails to open below, as it would without max. */
+	if (rawlen > RECORD_OVERHEAD && rawlen - RECORD_OVERHEAD > max) {
+		st = CF_E_TOO_LARGE;
+		goto out;
+	}
+	st = vault_open_raw(v, key, raw, rawlen, pt, len);
+out:
 	free(raw);
 	return st;
 }

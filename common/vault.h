@@ -130,6 +130,10 @@ void vault_abort(struct vault *v);
  * record_free), CF_E_NOT_FOUND, CF_E_CRYPTO, CF_E_INTERNAL. */
 enum cf_status vault_get(
     struct vault *v, const char *key, uint8_t **pt, size_t *len);
+/* The same, unless the record's plaintext would pass max bytes: then
+ * CF_E_TOO_LARGE, told from its stored size, and nothing is decrypted. */
+enum cf_status vault_get_within(
+    struct vault *v, const char *key, size_t max, uint8_t **pt, size_t *len);
 enum cf_status vault_put(struct vault *v, enum record_kind kind,
     const char *key, const void *pt, size_t len);
 enum cf_status vault_del(struct vault *v, const char *key);

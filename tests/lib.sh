@@ -313,6 +313,24 @@ auth_json() {
 	    --data-binary "$json" "$@"
 }
 
+# keys_body N FILE: the path API's body of a map of N keys, {"data":
+# {"k1": "v", ..., "kN": "v"}}, in FILE (too long for an argument).
+keys_body() {
+	seq 1 "$1" | awk 'BEGIN { printf "{\"data\":{" }
+		{ printf "%s\"k%d\":\"v\"", (NR > 1 ? "," : ""), $1 }
+		END { printf "}}" }' >"$2"
+}
+
+# coffer_tamper KEY: flip one ciphertext byte of the stored record KEY
+# (tests/fillstore, as the store's owner), as a failing disk would: it no
+# longer opens.
+coffer_tamper() {
+	local owner tool=$COFFER_STATE/fillstore
+	owner=$(stat -c %U "$COFFER_STATE/coffer.db")
+	install -m 0755 "${FILLSTORE:-$COFFER_BUILD/tests/fillstore}" "$tool"
+	runuser -u "$owner" -- "$tool" "$COFFER_CONFIG" - tamper "$1"
+}
+
 # header NAME: the value of response header NAME (case-insensitive), or
 # nothing and non-zero if absent.
 header() {

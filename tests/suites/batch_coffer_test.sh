@@ -49,6 +49,44 @@ test_a_forbidden_path_answers_403_and_the_granted_one_its_data() {
 	assert_body_lacks '"j"'
 }
 
+# big_secret PATH: a secret of one key holding a million bytes.
+big_secret() {
+	local f=$COFFER_STATE/big.json
+	[ -s "$f" ] || printf '{"data":{"k":"%s"}}' \
+	    "$(head -c 1000000 /dev/zero | tr '\0' x)" >"$f"
+	auth_json PUT "/api/v1/secrets/$1" "@$f"
+	assert_status 200 "PUT $1"
+}
+
+test_a_path_repeated_1000_times_is_read_and_answered_once() {
+	local paths
+	big_secret big/once
+	paths=$(yes '"big/once"' | head -n 1000 | paste -sd, -)
+	auth_json POST $B "{\"paths\":[$paths]}"
+	assert_status 200
+	assert_schema coffer-batch-response.json
+	assert_json_eq '.secrets | length' 1
+	# Read a thousand times, its copies filled the answer's bound and
+	# the last one answered 413.
+	assert_json_eq '.secrets["big/once"].data.k | length' 1000000
+}
+
+test_a_record_past_the_answer_bound_is_refused_before_it_is_decrypted() {
+	local i paths
+	for i in $(seq 1 17); do big_secret "big/b$i"; done
+	# big/b17 no longer opens: reading it would answer 500.
+	coffer_tamper s:default:/big/b17
+	auth_req GET /api/v1/secrets/big/b17
+	assert_status 500 "the damaged record fails to open"
+	paths=$(seq 1 17 | sed 's|^|"big/b|; s|$|"|' | paste -sd, -)
+	auth_json POST $B "{\"paths\":[$paths]}"
+	assert_status 200
+	assert_json_eq '.secrets["big/b1"].data.k | length' 1000000
+	# 17 MB of values pass the 16 MiB bound: big/b17 is past it, and
+	# its size alone says so, without opening it.
+	assert_json_eq '.secrets["big/b17"].error.code' 413
+}
+
 test_more_than_1000_paths_answers_400() {
 	local paths
 	paths=$(seq 1 1001 | sed 's/^/"p/; s/$/"/' | paste -sd, -)

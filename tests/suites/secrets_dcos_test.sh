@@ -339,6 +339,19 @@ test_body_over_1MiB_answers_413_and_changes_nothing() {
 	assert_status 404
 }
 
+test_a_patch_past_10000_keys_answers_413_and_changes_nothing() {
+	keys_body 10000 "$COFFER_STATE/keys.json"
+	auth_json PUT /api/v1/secrets/full/map "@$COFFER_STATE/keys.json"
+	assert_status 200 "a map of 10,000 keys, through the path API"
+	auth_json PATCH $S/full/map '{"value":"one key more"}'
+	assert_status 413
+	assert_schema dcos-error.json
+	assert_json_eq .description "a secret holds at most 10000 keys"
+	auth_req GET /api/v1/secrets/full/map
+	assert_json_eq '.data | length' 10000
+	assert_json_eq .data.value null
+}
+
 test_wrong_method_answers_405_with_allow() {
 	auth_json POST $S/m/s '{"value":"x"}'
 	assert_status 405

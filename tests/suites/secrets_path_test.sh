@@ -78,6 +78,26 @@ test_put_wrong_content_type_answers_415() {
 	assert_schema path-error.json
 }
 
+test_a_map_over_10000_keys_answers_413_and_changes_nothing() {
+	local f=$COFFER_STATE/keys.json
+	keys_body 10000 "$f"
+	bearer_json PUT $P/many/keys "@$f"
+	assert_status 200 "a map of 10,000 keys is taken"
+	keys_body 10001 "$f"
+	bearer_json PUT $P/many/keys "@$f"
+	assert_status 413
+	assert_schema path-error.json
+	assert_json_eq .message "a secret holds at most 10000 keys"
+	# 60,000 keys once cost 20 s of CPU to take: now refused at once.
+	keys_body 60000 "$f"
+	bearer_json PUT $P/many/keys "@$f"
+	assert_status 413 "60,000 keys"
+	auth_req GET $P/many/keys
+	assert_status 200
+	assert_json_eq '.data | length' 10000
+	assert_json_eq .data.k10000 v
+}
+
 test_put_over_body_limit_answers_413() {
 	local big
 	big=$(head -c 1048600 /dev/zero | tr '\0' a)
