@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -19,9 +20,11 @@
 #include "pki.h"
 #include "secret.h"
 #include "sensu.h"
+#include "unsealgate.h"
 #include "vault.h"
 
-#define DEFAULT_STORE "default"
+#define DEFAULT_STORE       "default"
+#define UNSEAL_RETRY_DIGITS 16 /* a Retry-After in seconds, and its NUL */
 
 static const char *const ctypes_json[] = {"application/json", NULL};
 static const char *const ctypes_secret[] = {
@@ -225,11 +228,36 @@ h_seal_status(struct cf_ctx *ctx)
 	return CF_OK;
 }
 
+static const char *
+unseal_addr(struct cf_ctx *ctx)
+{
+	const char *addr = http_param(ctx->req, "REMOTE_ADDR");
+
+	return addr != NULL ? addr : "";
+}
+
+/* Too soon after failed attempts: 429 with the seconds left, at once. */
+static enum cf_status
+unseal_gate(struct cf_ctx *ctx)
+{
+	char retry[UNSEAL_RETRY_DIGITS];
+	unsigned wait;
+
+	wait = unsealgate_wait(
+	    ctx->app->cfg.store, unseal_addr(ctx), (int64_t)time(NULL));
+	if (wait == 0)
+		return CF_OK;
+	snprintf(retry, sizeof(retry), "%u", wait);
+	http_resp_header(ctx->resp, "Retry-After", retry);
+	ctx->detail = "too many failed unseal attempts; retry later";
+	return CF_E_TOO_MANY;
+}
+
 static enum cf_status
 h_unseal(struct cf_ctx *ctx)
 {
 	static const char *const fields[] = {"key", NULL};
-	struct vault_status vs;
+	struct vault_status vs = {0};
 	struct json_object *o = NULL;
 	const char *store, *key;
 	size_t len;
@@ -244,9 +272,15 @@ h_unseal(struct cf_ctx *ctx)
 		st = CF_E_BAD_REQUEST;
 		goto out;
 	}
+	if ((st = unseal_gate(ctx)) != CF_OK)
+		goto out;
 	st = vault_unseal(ctx->app->vault, key, len, &vs);
-	if (st == CF_E_BAD_REQUEST)
-		ctx->detail = "invalid unseal key share";
+	ctx->detail = vs.refused;
+	if (st == CF_E_BAD_REQUEST || st == CF_E_CONFLICT)
+		unsealgate_fail(
+		    ctx->app->cfg.store, unseal_addr(ctx), (int64_t)time(NULL));
+	if (st == CF_OK && !vs.sealed)
+		unsealgate_clear(ctx->app->cfg.store);
 	if (st == CF_OK)
 		render_status(ctx, &vs);
 out:

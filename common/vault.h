@@ -40,6 +40,8 @@ struct vault_status {
 	unsigned shares;
 	unsigned threshold;
 	unsigned progress;
+	/* Why vault_unseal refused the share (a fixed string), or NULL. */
+	const char *refused;
 };
 
 struct vault_init_result {
@@ -73,7 +75,10 @@ enum cf_status vault_init_seeded(struct vault *v, unsigned shares,
     size_t nseeds, struct vault_init_result *out);
 void vault_init_result_free(struct vault_init_result *r);
 /* One share per call (hex or base64 text); out is the status after it.
- * A wrong combination resets the progress and answers CF_E_BAD_REQUEST. */
+ * A share that does not decode answers CF_E_BAD_REQUEST; one whose
+ * x-coordinate is already held CF_E_CONFLICT, and the progress stays; a
+ * threshold that does not combine to the key resets the progress and
+ * answers CF_E_BAD_REQUEST.  Each refusal sets out->refused. */
 enum cf_status vault_unseal(
     struct vault *v, const char *share, size_t len, struct vault_status *out);
 enum cf_status vault_seal(struct vault *v);
