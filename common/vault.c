@@ -926,13 +926,17 @@ vault_seal(struct vault *v)
 {
 	enum cf_status st = CF_OK;
 
-	if (!v->initialized)
+	/* Not initialized: no store id, so no key in any keyring. */
+	if (!v->initialized && vault_load_meta(v) != CF_OK)
 		return CF_E_NOT_INIT;
-	if (keyholder_clear(v->kh, KEYHOLDER_ROOT) != 0 ||
-	    keyholder_clear(v->kh, KEYHOLDER_PROGRESS) != 0)
+	/* The key first, so that nothing after it can leave it behind. */
+	if (keyholder_clear(v->kh, KEYHOLDER_ROOT) != 0)
 		st = CF_E_INTERNAL;
 	vault_keys_drop(v);
-	linfo("store %s sealed", v->id);
+	if (keyholder_clear(v->kh, KEYHOLDER_PROGRESS) != 0)
+		lwarnx("store %s: the unseal progress stays", v->id);
+	if (st == CF_OK)
+		linfo("store %s sealed", v->id);
 	return st;
 }
 
