@@ -83,6 +83,7 @@ vault_idle(struct vault *v)
 {
 	enum cf_status st;
 
+	store_idle(v->st);
 	if (v->keys == NULL || !v->keys->valid)
 		return;
 	if ((st = vault_ready(v)) != CF_OK)

@@ -106,8 +106,9 @@ void vault_request_end(struct vault *v);
 typedef void (*vault_drop_fn)(void);
 int vault_hold(struct vault *v, vault_drop_fn drop);
 /* Between requests (app.c, every CF_IDLE_SECONDS while no request comes):
- * drop the keys, and all that vault_hold registered, if the store has been
- * sealed since.  A worker that holds keys asks the keyholder (one keyctl);
+ * let go of store files a checkpoint replaced (store_idle), and drop the
+ * keys, and all that vault_hold registered, if the store has been sealed
+ * since.  A worker that holds keys asks the keyholder (one keyctl);
  * one that holds none does nothing. */
 void vault_idle(struct vault *v);
 /* Which unseal this process's keys came from, as the last vault_ready
