@@ -6,6 +6,7 @@
  * waits 2^(n-1) seconds, at most UNSEALGATE_MAX_DELAY.
  */
 #include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,7 +49,6 @@ static int
 gate_open(const char *store, struct gate *g)
 {
 	char path[GATE_PATH_MAX];
-	struct flock fl;
 	ssize_t n;
 	int fd;
 
@@ -60,10 +60,7 @@ gate_open(const char *store, struct gate *g)
 		lwarn("%s", path);
 		return -1;
 	}
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	if (fcntl(fd, F_SETLKW, &fl) == -1 ||
+	if (flock(fd, LOCK_EX) == -1 ||
 	    (n = pread(fd, g, sizeof(*g), 0)) == -1) {
 		lwarn("%s", path);
 		close(fd);

@@ -11,7 +11,7 @@
  * failures would wipe its sender's record.
  *
  * The counts live in a small file beside the store (<store>.unseal, mode
- * 0600) under an fcntl lock, so every worker of every program sees them.
+ * 0600) under an flock, so every worker of every program sees them.
  * It holds client addresses and counts, never a share.  The table has a
  * fixed number of slots (the stalest gives way), so each call is bounded
  * work whatever the number of addresses.  A file that cannot be used

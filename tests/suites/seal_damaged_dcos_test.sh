@@ -6,24 +6,14 @@
 # as a failing disk would.
 . "$(dirname "$0")/../lib.sh"
 
-FILLSTORE=${FILLSTORE:-$COFFER_BUILD/tests/fillstore}
-
-oneTimeSetUp() {
-	coffer_server_start && coffer_init_unseal || return 1
-	install -m 0755 "$FILLSTORE" "$COFFER_STATE/fillstore"
-}
+oneTimeSetUp() { coffer_server_start && coffer_init_unseal; }
 oneTimeTearDown() { coffer_server_stop; }
 
 share() { set -- $COFFER_SHARES; echo "$1"; }
 unseal_store() { json_req PUT /secrets/v1/unseal/default "{\"key\":\"$(share)\"}"; }
 
-# tamper KEY: flip one ciphertext byte of the record KEY, as its owner.
-tamper() {
-	local owner
-	owner=$(stat -c %U "$COFFER_STATE/coffer.db")
-	runuser -u "$owner" -- "$COFFER_STATE/fillstore" "$COFFER_CONFIG" - \
-	    tamper "$1"
-}
+# tamper KEY: flip one ciphertext byte of the record KEY.
+tamper() { coffer_fillstore tamper "$1"; }
 
 # assert_sealed_everywhere: the seal status says so and every worker
 # refuses secrets: the kernel no longer holds the key.

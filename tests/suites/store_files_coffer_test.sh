@@ -5,22 +5,12 @@
 # so deleted files do not keep their disk space for as long as it idles.
 . "$(dirname "$0")/../lib.sh"
 
-FILLSTORE=${FILLSTORE:-$COFFER_BUILD/tests/fillstore}
-
 oneTimeSetUp() { coffer_server_start && coffer_init_unseal; }
 oneTimeTearDown() { coffer_server_stop; }
 
-# checkpoint: a few secrets written by tests/fillstore, as the store's
-# owner, which folds the journal into a new gdbm file at the end.
-checkpoint() {
-	local owner tool=$COFFER_STATE/fillstore share=$COFFER_STATE/share
-	owner=$(stat -c %U "$COFFER_STATE/coffer.db")
-	(umask 077 && echo "${COFFER_SHARES%% *}" >"$share")
-	install -m 0755 "$FILLSTORE" "$tool"
-	chown "$owner" "$share"
-	runuser -u "$owner" -- "$tool" "$COFFER_CONFIG" "$share" fill \
-	    default ckpt /s 1 10 value
-}
+# checkpoint: a few secrets written by tests/fillstore, which folds the
+# journal into a new gdbm file at the end.
+checkpoint() { coffer_fillstore fill default ckpt /s 1 10 value; }
 
 # deleted_store_files: "pid program file" for each deleted store file a
 # worker still holds open.
