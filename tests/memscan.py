@@ -13,6 +13,10 @@ import sys
 
 # Mappings the kernel provides that read as errors or hold no user data.
 SKIP = ("[vvar]", "[vsyscall]", "[vvar_vclock]")
+CHUNK = 1 << 20
+# AddressSanitizer's shadow is terabytes of mostly untouched mappings that
+# hold no user data; a worker's own mappings are far smaller than this.
+MAX_MAPPING = 1 << 32
 
 
 def mappings(pid):
@@ -25,15 +29,31 @@ def mappings(pid):
                 yield start, end, name
 
 
+def read_mapping(mem, start, end):
+    """The mapping's bytes, CHUNK at a time; pages that cannot be read
+    (guard pages, a mapping gone meanwhile) end it."""
+    parts = []
+    at = start
+    while at < end:
+        try:
+            mem.seek(at)
+            part = mem.read(min(CHUNK, end - at))
+        except (OSError, ValueError, OverflowError):
+            break
+        if not part:
+            break
+        parts.append(part)
+        at += len(part)
+    return b"".join(parts)
+
+
 def scan(pid, wanted):
     found = []
     with open(f"/proc/{pid}/mem", "rb", 0) as mem:
         for start, end, name in mappings(pid):
-            try:
-                mem.seek(start)
-                data = mem.read(end - start)
-            except (OSError, ValueError, OverflowError):
+            if end - start > MAX_MAPPING:
                 continue
+            data = read_mapping(mem, start, end)
             for label, needle in wanted:
                 at = data.find(needle)
                 while at != -1:
