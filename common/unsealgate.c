@@ -87,7 +87,9 @@ gate_find(struct gate *g, const char *addr, int make)
 	size_t i, stalest = 1;
 
 	for (i = 1; i < UNSEALGATE_SLOTS; i++) {
-		if (!strncmp(g->slot[i].addr, addr, UNSEALGATE_ADDR_BYTES))
+		/* As stored: an address too long for a slot is cut. */
+		if (g->slot[i].addr[0] != '\0' &&
+		    !strncmp(g->slot[i].addr, addr, UNSEALGATE_ADDR_BYTES - 1))
 			return &g->slot[i];
 		if (g->slot[i].last < g->slot[stalest].last)
 			stalest = i;

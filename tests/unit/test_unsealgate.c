@@ -92,6 +92,21 @@ test_many_addresses(const char *store)
 	    "every wait ends");
 }
 
+/* An address longer than a slot still counts as itself. */
+static void
+test_a_long_address(const char *store)
+{
+	static const char addr[] =
+	    "fe80:0000:0000:0000:0000:0000:0000:0001%long-interface-name";
+	unsigned i;
+
+	unsealgate_clear(store);
+	for (i = 0; i <= UNSEALGATE_FREE_ADDR; i++)
+		unsealgate_fail(store, addr, 2000);
+	CHECK(unsealgate_wait(store, addr, 2000) == 1,
+	    "a long address waits after its free failures");
+}
+
 int
 main(void)
 {
@@ -104,6 +119,7 @@ main(void)
 	snprintf(store, sizeof(store), "%s/coffer.db", dir);
 	test_rows(store);
 	test_many_addresses(store);
+	test_a_long_address(store);
 	unit_rmtree(dir);
 	return unit_done();
 }
