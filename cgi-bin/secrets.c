@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -16,12 +17,15 @@
 #include "dapr.h"
 #include "json.h"
 #include "limits.h"
+#include "log.h"
 #include "pki.h"
 #include "secret.h"
 #include "sensu.h"
+#include "unsealgate.h"
 #include "vault.h"
 
-#define DEFAULT_STORE "default"
+#define DEFAULT_STORE       "default"
+#define UNSEAL_RETRY_DIGITS 16 /* a Retry-After in seconds, and its NUL */
 
 static const char *const ctypes_json[] = {"application/json", NULL};
 static const char *const ctypes_secret[] = {
@@ -225,11 +229,36 @@ h_seal_status(struct cf_ctx *ctx)
 	return CF_OK;
 }
 
+static const char *
+unseal_addr(struct cf_ctx *ctx)
+{
+	const char *addr = http_param(ctx->req, "REMOTE_ADDR");
+
+	return addr != NULL ? addr : "";
+}
+
+/* Too soon after failed attempts: 429 with the seconds left, at once. */
+static enum cf_status
+unseal_gate(struct cf_ctx *ctx)
+{
+	char retry[UNSEAL_RETRY_DIGITS];
+	unsigned wait;
+
+	wait = unsealgate_wait(
+	    ctx->app->cfg.store, unseal_addr(ctx), (int64_t)time(NULL));
+	if (wait == 0)
+		return CF_OK;
+	snprintf(retry, sizeof(retry), "%u", wait);
+	http_resp_header(ctx->resp, "Retry-After", retry);
+	ctx->detail = "too many failed unseal attempts; retry later";
+	return CF_E_TOO_MANY;
+}
+
 static enum cf_status
 h_unseal(struct cf_ctx *ctx)
 {
 	static const char *const fields[] = {"key", NULL};
-	struct vault_status vs;
+	struct vault_status vs = {0};
 	struct json_object *o = NULL;
 	const char *store, *key;
 	size_t len;
@@ -244,14 +273,52 @@ h_unseal(struct cf_ctx *ctx)
 		st = CF_E_BAD_REQUEST;
 		goto out;
 	}
+	if ((st = unseal_gate(ctx)) != CF_OK)
+		goto out;
 	st = vault_unseal(ctx->app->vault, key, len, &vs);
-	if (st == CF_E_BAD_REQUEST)
-		ctx->detail = "invalid unseal key share";
+	ctx->detail = vs.refused;
+	if (st == CF_E_BAD_REQUEST || st == CF_E_CONFLICT)
+		unsealgate_fail(
+		    ctx->app->cfg.store, unseal_addr(ctx), (int64_t)time(NULL));
+	if (st == CF_OK && !vs.sealed)
+		unsealgate_clear(ctx->app->cfg.store);
 	if (st == CF_OK)
 		render_status(ctx, &vs);
 out:
 	json_object_put(o);
 	return st;
+}
+
+/* The store could not decide who the caller is or what they may do: a
+ * record failed to open, or this worker cannot derive the keys. */
+static int
+seal_undecided(enum cf_status st)
+{
+	return st == CF_E_INTERNAL || st == CF_E_CRYPTO || st == CF_E_SEALED;
+}
+
+/*
+ * Seal is the emergency brake, so it must work whatever state the store
+ * is in; the route is public and sealed-ok so that it authenticates here.
+ * A superuser seals as always.  When the store cannot decide, a token its
+ * key verifies is enough: sealing is the closed state, and a damaged
+ * store is when the brake is wanted.  Any other caller is refused.
+ */
+static enum cf_status
+seal_allowed(struct cf_ctx *ctx)
+{
+	enum cf_status st;
+
+	if ((st = acl_authenticate(ctx)) == CF_OK)
+		st = acl_check(ctx, "dcos:superuser", ACL_FULL);
+	if (!seal_undecided(st) || !acl_token_verified(ctx))
+		return st;
+	lwarnx("seal by %s, whose rights the store cannot check (%s)",
+	    ctx->subject.uid, errors_name(st));
+	snprintf(ctx->rid, sizeof(ctx->rid), "dcos:superuser");
+	ctx->action = acl_action_name(ACL_FULL);
+	ctx->allowed = 1;
+	return CF_OK;
 }
 
 static enum cf_status
@@ -262,7 +329,7 @@ h_seal(struct cf_ctx *ctx)
 	enum cf_status st;
 
 	if ((st = store_arg(ctx, &store)) != CF_OK ||
-	    (st = acl_check(ctx, "dcos:superuser", ACL_FULL)) != CF_OK ||
+	    (st = seal_allowed(ctx)) != CF_OK ||
 	    (st = vault_seal(ctx->app->vault)) != CF_OK ||
 	    (st = vault_status(ctx->app->vault, &vs)) != CF_OK)
 		return st;
@@ -715,7 +782,8 @@ static const struct cf_route routes[] = {
         ROUTE_PUBLIC | ROUTE_SEALED_OK, h_seal_status},
     {{"secrets", "v1", "unseal", NULL}, 1, 1, HTTP_PUT, CF_D_DCOS,
         ROUTE_PUBLIC | ROUTE_SEALED_OK, h_unseal},
-    {{"secrets", "v1", "seal", NULL}, 1, 1, HTTP_PUT, CF_D_DCOS, 0, h_seal},
+    {{"secrets", "v1", "seal", NULL}, 1, 1, HTTP_PUT, CF_D_DCOS,
+        ROUTE_PUBLIC | ROUTE_SEALED_OK, h_seal},
     {{"secrets", "v1", "secret", NULL}, 1, 1 + CF_MAX_SEGMENTS, HTTP_GET,
         CF_D_DCOS, 0, h_dcos_get},
     {{"secrets", "v1", "secret", NULL}, 2, 1 + CF_MAX_SEGMENTS, HTTP_PUT,

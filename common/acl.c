@@ -105,6 +105,25 @@ acl_authenticate(struct cf_ctx *ctx)
 }
 
 int
+acl_token_verified(struct cf_ctx *ctx)
+{
+	const struct crypto_rsa *pub;
+	struct token_claims claims;
+	enum token_kind kind = TOKEN_NONE;
+	const char *cred;
+	size_t len;
+
+	if (token_from_request(ctx->req, &kind, &cred, &len) != CF_OK ||
+	    kind != TOKEN_JWT ||
+	    (pub = vault_token_key(ctx->app->vault)) == NULL ||
+	    token_verify_cached(ctx->app->tokens, pub, cred, len,
+	        (int64_t)time(NULL), &claims) != CF_OK)
+		return 0;
+	memcpy(ctx->subject.uid, claims.uid, sizeof(ctx->subject.uid));
+	return 1;
+}
+
+int
 acl_covers(const char *grant, const char *rid)
 {
 	size_t n = strlen(grant);

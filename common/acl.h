@@ -45,6 +45,12 @@ struct acl_subject {
 
 /* CF_OK with ctx->subject set, CF_E_UNAUTHORIZED, or a store error. */
 enum cf_status acl_authenticate(struct cf_ctx *ctx);
+/* The emergency brake's credential (seal): 1 when the request carries a
+ * JWT that this store's token key verifies, with ctx->subject.uid set to
+ * the uid it names; else 0.  It reads no sealed record, so it answers
+ * whatever state they are in; it says who signed in, not what they may
+ * do. */
+int acl_token_verified(struct cf_ctx *ctx);
 /* CF_OK or CF_E_FORBIDDEN; audited through ctx. */
 enum cf_status acl_check(
     struct cf_ctx *ctx, const char *rid, enum acl_action action);

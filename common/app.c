@@ -19,6 +19,7 @@
 #include "log.h"
 #include "token.h"
 #include "vault.h"
+#include "wipe.h"
 
 #define TOKEN_CACHE_SLOTS 256
 
@@ -288,7 +289,7 @@ app_main(const char *program, const struct cf_route *routes, size_t n)
 	memset(&app, 0, sizeof(app));
 	app.program = program;
 	app.listen_wait = -1;
-	if (config_load(&app.cfg, NULL) != 0)
+	if (wipe_process_init() != 0 || config_load(&app.cfg, NULL) != 0)
 		return 1;
 	if ((app.audit_fd = audit_open(app.cfg.audit_log)) == -1)
 		return 1;

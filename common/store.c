@@ -2038,6 +2038,16 @@ store_set_checkpoint_bytes(struct store *st, size_t bytes)
 	st->st_ckpt_fixed = 1;
 }
 
+void
+store_idle(struct store *st)
+{
+	if (st->st_mode != MODE_NONE || st->st_epoch == 0 ||
+	    st->st_forks != store_forks_now())
+		return;
+	if (shm_load(&st->st_shm->epoch) != st->st_epoch)
+		view_close(st);
+}
+
 int
 store_begin_read(struct store *st)
 {

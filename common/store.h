@@ -125,6 +125,13 @@ int store_iterate(struct store *st, const void *prefix, size_t plen,
         void *arg, const void *key, size_t klen, const void *val, size_t vlen),
     void *arg);
 
+/* Between sections, while the process idles: when a checkpoint has
+ * replaced the files since this process's view was built, close the old
+ * ones (deleted, they would keep their disk space for as long as it
+ * idles); the next section opens the new.  One look at the shared
+ * header, no system call otherwise. */
+void store_idle(struct store *st);
+
 /* Fold the journal into gdbm now, outside any section (waits for a
  * checkpoint another process is running).  0 or -1. */
 int store_checkpoint(struct store *st);

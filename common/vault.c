@@ -84,6 +84,7 @@ vault_idle(struct vault *v)
 {
 	enum cf_status st;
 
+	store_idle(v->st);
 	if (v->keys == NULL || !v->keys->valid)
 		return;
 	if ((st = vault_ready(v)) != CF_OK)
@@ -824,8 +825,15 @@ share_decode(const char *s, size_t len, uint8_t *out)
 	return rc;
 }
 
+static const char vault_not_combined[] =
+    "the shares did not combine to the store's key; progress is reset";
+static const char vault_bad_share[] = "invalid unseal key share";
+static const char vault_held_x[] =
+    "a share with this x-coordinate is already held";
+
 static enum cf_status
-vault_try_combine(struct vault *v, const uint8_t *prog, unsigned k)
+vault_try_combine(
+    struct vault *v, const uint8_t *prog, unsigned k, const char **why)
 {
 	uint8_t *ptrs[CF_MAX_SHARES];
 	uint8_t root[CF_KEY_LEN];
@@ -842,6 +850,7 @@ vault_try_combine(struct vault *v, const uint8_t *prog, unsigned k)
 		lwarnx(
 		    "store %s: unseal shares do not combine to the key", v->id);
 		st = CF_E_BAD_REQUEST;
+		*why = vault_not_combined;
 		goto out;
 	}
 	if (st != CF_OK)
@@ -858,47 +867,74 @@ out:
 	return st;
 }
 
+/* Add share to the progress held by the keyholder, combining at the
+ * threshold.  Inside the store's write lock. */
+static enum cf_status
+vault_unseal_add(struct vault *v, const uint8_t *share, const char **why)
+{
+	uint8_t prog[PROGRESS_MAX];
+	size_t plen;
+	unsigned k, i;
+	enum cf_status st = CF_OK;
+
+	k = vault_progress(v, prog, &plen);
+	for (i = 0; i < k; i++) {
+		const uint8_t *held = prog + 1 + i * SHARE_LEN;
+
+		if (held[CF_KEY_LEN] != share[CF_KEY_LEN])
+			continue;
+		/* The same share again (a retry) changes nothing, as in
+		 * Vault.  Another at a held x would be ignored or, worse,
+		 * spoil the combination: whoever sent the first one,
+		 * refuse it openly. */
+		if (!crypto_equal(held, share, SHARE_LEN)) {
+			*why = vault_held_x;
+			st = CF_E_CONFLICT;
+		}
+		goto out;
+	}
+	memcpy(prog + 1 + k * SHARE_LEN, share, SHARE_LEN);
+	prog[0] = (uint8_t)++k;
+	if (k >= v->threshold) {
+		st = vault_try_combine(v, prog, k, why);
+		keyholder_clear(v->kh, KEYHOLDER_PROGRESS);
+	} else if (keyholder_set(
+	               v->kh, KEYHOLDER_PROGRESS, prog, 1 + k * SHARE_LEN) != 0)
+		st = CF_E_INTERNAL;
+out:
+	crypto_wipe(prog, sizeof(prog));
+	return st;
+}
+
 enum cf_status
 vault_unseal(
     struct vault *v, const char *text, size_t len, struct vault_status *out)
 {
-	uint8_t prog[PROGRESS_MAX], share[SHARE_LEN];
-	size_t plen;
-	unsigned k, i;
+	uint8_t share[SHARE_LEN];
+	const char *why = NULL;
 	enum cf_status st;
 
+	out->refused = NULL;
 	if (!v->initialized && vault_load_meta(v) != CF_OK)
 		return CF_E_NOT_INIT;
 	if (vault_ready(v) == CF_OK)
 		return vault_status(v, out);
-	if (share_decode(text, len, share) != 0)
+	if (share_decode(text, len, share) != 0) {
+		out->refused = vault_bad_share;
 		return CF_E_BAD_REQUEST;
+	}
 	/* The store's write lock serializes unseal calls from every worker
 	 * so two shares cannot overwrite each other's progress. */
 	if (store_begin_write(v->st) != 0) {
 		st = CF_E_INTERNAL;
 		goto out;
 	}
-	k = vault_progress(v, prog, &plen);
-	for (i = 0; i < k; i++)
-		if (prog[1 + i * SHARE_LEN + CF_KEY_LEN] == share[CF_KEY_LEN])
-			break;
-	if (i == k) { /* a share already given does not count */
-		memcpy(prog + 1 + k * SHARE_LEN, share, SHARE_LEN);
-		prog[0] = (uint8_t)++k;
-	}
-	st = CF_OK;
-	if (k >= v->threshold) {
-		st = vault_try_combine(v, prog, k);
-		keyholder_clear(v->kh, KEYHOLDER_PROGRESS);
-	} else if (keyholder_set(
-	               v->kh, KEYHOLDER_PROGRESS, prog, 1 + k * SHARE_LEN) != 0)
-		st = CF_E_INTERNAL;
+	st = vault_unseal_add(v, share, &why);
 	store_abort(v->st);
 	if (st == CF_OK)
 		st = vault_status(v, out);
+	out->refused = why;
 out:
-	crypto_wipe(prog, sizeof(prog));
 	crypto_wipe(share, sizeof(share));
 	return st;
 }
@@ -908,13 +944,17 @@ vault_seal(struct vault *v)
 {
 	enum cf_status st = CF_OK;
 
-	if (!v->initialized)
+	/* Not initialized: no store id, so no key in any keyring. */
+	if (!v->initialized && vault_load_meta(v) != CF_OK)
 		return CF_E_NOT_INIT;
-	if (keyholder_clear(v->kh, KEYHOLDER_ROOT) != 0 ||
-	    keyholder_clear(v->kh, KEYHOLDER_PROGRESS) != 0)
+	/* The key first, so that nothing after it can leave it behind. */
+	if (keyholder_clear(v->kh, KEYHOLDER_ROOT) != 0)
 		st = CF_E_INTERNAL;
 	vault_keys_drop(v);
-	linfo("store %s sealed", v->id);
+	if (keyholder_clear(v->kh, KEYHOLDER_PROGRESS) != 0)
+		lwarnx("store %s: the unseal progress stays", v->id);
+	if (st == CF_OK)
+		linfo("store %s sealed", v->id);
 	return st;
 }
 

@@ -40,6 +40,8 @@ struct vault_status {
 	unsigned shares;
 	unsigned threshold;
 	unsigned progress;
+	/* Why vault_unseal refused the share (a fixed string), or NULL. */
+	const char *refused;
 };
 
 struct vault_init_result {
@@ -73,7 +75,10 @@ enum cf_status vault_init_seeded(struct vault *v, unsigned shares,
     size_t nseeds, struct vault_init_result *out);
 void vault_init_result_free(struct vault_init_result *r);
 /* One share per call (hex or base64 text); out is the status after it.
- * A wrong combination resets the progress and answers CF_E_BAD_REQUEST. */
+ * A share that does not decode answers CF_E_BAD_REQUEST; one whose
+ * x-coordinate is already held CF_E_CONFLICT, and the progress stays; a
+ * threshold that does not combine to the key resets the progress and
+ * answers CF_E_BAD_REQUEST.  Each refusal sets out->refused. */
 enum cf_status vault_unseal(
     struct vault *v, const char *share, size_t len, struct vault_status *out);
 enum cf_status vault_seal(struct vault *v);
@@ -101,8 +106,9 @@ void vault_request_end(struct vault *v);
 typedef void (*vault_drop_fn)(void);
 int vault_hold(struct vault *v, vault_drop_fn drop);
 /* Between requests (app.c, every CF_IDLE_SECONDS while no request comes):
- * drop the keys, and all that vault_hold registered, if the store has been
- * sealed since.  A worker that holds keys asks the keyholder (one keyctl);
+ * let go of store files a checkpoint replaced (store_idle), and drop the
+ * keys, and all that vault_hold registered, if the store has been sealed
+ * since.  A worker that holds keys asks the keyholder (one keyctl);
  * one that holds none does nothing. */
 void vault_idle(struct vault *v);
 /* Which unseal this process's keys came from, as the last vault_ready

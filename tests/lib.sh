@@ -171,6 +171,23 @@ coffer_ctl() {
 	fi
 }
 
+# coffer_fillstore fill ARGS... | tamper KEY: tests/fillstore (FILLSTORE
+# overrides it) against the suite's store, as the store's owner, from a copy
+# in the state folder (that user may not reach the build folder).  fill
+# unlocks the store with the first of COFFER_SHARES.
+coffer_fillstore() {
+	local owner tool=$COFFER_STATE/fillstore share=-
+	owner=$(stat -c %U "$COFFER_STATE/coffer.db")
+	install -m 0755 "${FILLSTORE:-$COFFER_BUILD/tests/fillstore}" "$tool" ||
+	    return 1
+	if [ "$1" = fill ]; then
+		share=$COFFER_STATE/share
+		(umask 077 && echo "${COFFER_SHARES%% *}" >"$share")
+		chown "$owner" "$share"
+	fi
+	runuser -u "$owner" -- "$tool" "$COFFER_CONFIG" "$share" "$@"
+}
+
 # req METHOD PATH [curl args...]: one request to $COFFER_ADDR$PATH (or to
 # PATH if it is a whole URL; REQ_NETNS=NAME sends it from that namespace).  Sets STATUS (000 if no answer), BODY (the
 # body; binary bodies are read from BODY_FILE), HEADERS (the last header

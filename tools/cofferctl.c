@@ -108,7 +108,8 @@ cmd_unseal(struct vault *v)
 		st = vault_unseal(v, line, strlen(line), &vs);
 		crypto_wipe(line, sizeof(line));
 		if (st != CF_OK) {
-			fprintf(stderr, "cofferctl: %s\n", errors_name(st));
+			fprintf(stderr, "cofferctl: %s\n",
+			    vs.refused != NULL ? vs.refused : errors_name(st));
 			return 1;
 		}
 		fprintf(

@@ -31,24 +31,11 @@ FILLSTORE=${FILLSTORE:-$COFFER_BUILD/tests/fillstore}
 CAPPED=1
 ldd "$COFFER_BUILD/cgi-bin/bulk" 2>/dev/null | grep -q libasan && CAPPED=0
 
-# fill ARGS...: tests/fillstore CONFIG SHARE_FILE fill ARGS..., as the
-# store's owner (a copy, since that user may not reach the build tree).
-fill() {
-	local owner tool=$COFFER_STATE/fillstore share=$COFFER_STATE/share
-	owner=$(stat -c %U "$COFFER_STATE/coffer.db")
-	(umask 077 && echo "${COFFER_SHARES%% *}" >"$share")
-	install -m 0755 "$FILLSTORE" "$tool"
-	chown "$owner" "$share"
-	runuser -u "$owner" -- "$tool" "$COFFER_CONFIG" "$share" fill "$@"
-}
+# fill ARGS...: tests/fillstore CONFIG SHARE_FILE fill ARGS...
+fill() { coffer_fillstore fill "$@"; }
 
 # tamper KEY: damage one record, as its owner.
-tamper() {
-	local owner
-	owner=$(stat -c %U "$COFFER_STATE/coffer.db")
-	runuser -u "$owner" -- "$COFFER_STATE/fillstore" "$COFFER_CONFIG" - \
-	    tamper "$1"
-}
+tamper() { coffer_fillstore tamper "$1"; }
 
 oneTimeSetUp() {
 	coffer_server_start sensu_namespaces=default,ns7 &&
