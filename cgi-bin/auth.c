@@ -916,7 +916,8 @@ h_sensu_token(struct cf_ctx *ctx)
 	size_t len;
 	enum cf_status st;
 
-	if ((st = token_from_request(ctx->req, &kind, &cred, &len)) != CF_OK ||
+	if ((st = token_from_request(ctx->req, 0, &kind, &cred, &len)) !=
+	        CF_OK ||
 	    kind != TOKEN_JWT || pub == NULL ||
 	    token_verify_any_exp(pub, cred, len, &c) != CF_OK) {
 		ctx->detail = "invalid access token";

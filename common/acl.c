@@ -66,7 +66,8 @@ acl_authenticate(struct cf_ctx *ctx)
 			return acl_refuse(ctx, TOKEN_NONE);
 		return st;
 	}
-	if (token_from_request(ctx->req, &kind, &cred, &len) != CF_OK)
+	if (token_from_request(ctx->req, ctx->dialect == CF_D_DAPR, &kind,
+	        &cred, &len) != CF_OK)
 		return acl_refuse(ctx, TOKEN_JWT);
 	switch (kind) {
 	case TOKEN_JWT:
