@@ -1073,8 +1073,8 @@ static const struct cf_route routes[] = {
         h_apikeys_list},
     {{"api", "core", "v2", "apikeys", NULL}, 0, 0, HTTP_POST, CF_D_SENSU, 0,
         h_apikeys_post},
-    {{"api", "core", "v2", "apikeys", NULL}, 1, 1, HTTP_DELETE, CF_D_SENSU, 0,
-        h_apikeys_delete},
+    {{"api", "core", "v2", "apikeys", NULL}, 1, 1, HTTP_DELETE, CF_D_SENSU,
+        ROUTE_KEY_ARG, h_apikeys_delete},
 };
 
 int

@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "audit.h"
+#include "iam.h"
 #include "log.h"
 
 int
@@ -69,10 +70,41 @@ audit_write(int fd, struct json_object *o)
 	json_object_put(o);
 }
 
+/*
+ * The request's path for its line.  Past the ctx->key_at segments before
+ * an API key (Sensu's DELETE /api/core/v2/apikeys/{key}), the rest becomes
+ * the key's name, so that no key reaches the log, even from a request
+ * that failed and left the key valid.  NULL (no path) when that cannot be
+ * done; *buf is malloc'd when used.
+ */
+static const char *
+audit_path(const struct cf_ctx *ctx, char **buf)
+{
+	const char *p = ctx->req->path, *rest = p;
+	char name[IAM_APIKEY_NAME_LEN + 1];
+	size_t i;
+
+	*buf = NULL;
+	if (p == NULL || ctx->key_at == 0)
+		return p;
+	for (i = 0; i < ctx->key_at && rest != NULL; i++)
+		rest = strchr(rest + 1, '/');
+	if (rest == NULL || rest[1] == '\0')
+		return p;
+	rest++;
+	if (iam_apikey_name(rest, strlen(rest), name) != 0 ||
+	    asprintf(buf, "%.*s%s", (int)(rest - p), p, name) == -1) {
+		*buf = NULL;
+		return NULL;
+	}
+	return *buf;
+}
+
 void
 audit_request(const struct cf_ctx *ctx, int status)
 {
 	struct json_object *o;
+	char *path;
 
 	if (ctx->app->audit_fd == -1)
 		return;
@@ -81,7 +113,8 @@ audit_request(const struct cf_ctx *ctx, int status)
 	audit_add(o, "method", ctx->req->method_name);
 	/* The path names a secret, never its value; the query is left out
 	 * since clients have put credentials there. */
-	audit_add(o, "path", ctx->req->path);
+	audit_add(o, "path", audit_path(ctx, &path));
+	free(path);
 	audit_add(o, "remote_addr", http_param(ctx->req, "REMOTE_ADDR"));
 	if (ctx->authenticated)
 		audit_add(o, "subject", ctx->subject.uid);

@@ -83,6 +83,78 @@ test_a_deleted_key_is_refused_at_once_by_every_worker() {
 	assertEquals "no worker takes the key any more" 12x401 "$BURST"
 }
 
+# assert_no_log_holds TEXT WHAT: neither the audit log nor the server's
+# logs (error log; the test servers keep no access log) hold TEXT.
+assert_no_log_holds() {
+	local f
+	for f in "$COFFER_STATE"/*.log; do
+		if grep -qF -- "$1" "$f"; then
+			fail "$2: $(basename "$f") holds the key"
+		fi
+	done
+}
+
+# The last audit line of a request to the key names it by its
+# record name (the SHA-256 hex that the list shows).
+assert_audited_by_name() {
+	local name line
+	name=$(printf '%s' "$1" | sha256sum | cut -d' ' -f1)
+	line=$(grep -F "\"path\":\"$K/$name\"" "$COFFER_STATE/audit.log" |
+	    tail -n 1)
+	assertNotNull "$2: the audit line names the key by its name" "$line"
+}
+
+test_a_delete_that_finds_no_key_of_the_caller_logs_no_key() {
+	local k kim
+	k=$(new_key admin)
+	kim=$(new_key kim)
+	req DELETE "$K/$k" -H "Authorization: Key $kim"
+	assert_status 404 "another user's key"
+	assert_no_log_holds "$k" "a 404 delete"
+	assert_audited_by_name "$k" "a 404 delete"
+	req GET /secrets/v1/secret/default/k/s -H "Authorization: Key $k"
+	assert_status 200 "the key still works"
+}
+
+test_a_delete_while_sealed_logs_no_key() {
+	local k
+	k=$(new_key kim)
+	auth_req PUT /secrets/v1/seal/default
+	assert_status 200
+	auth_req DELETE "$K/$k"
+	assert_status 503
+	stack_unseal "$COFFER_ADDR" $COFFER_SHARES
+	assert_no_log_holds "$k" "a delete while sealed"
+	assert_audited_by_name "$k" "a delete while sealed"
+	req GET /secrets/v1/secret/default/k/s -H "Authorization: Key $k"
+	assert_status 200 "the key still works"
+}
+
+test_a_successful_delete_logs_no_key() {
+	local k
+	k=$(new_key kim)
+	auth_req DELETE "$K/$k"
+	assert_status 204
+	assert_no_log_holds "$k" "a delete"
+	assert_audited_by_name "$k" "a delete"
+}
+
+test_a_key_in_a_path_no_route_takes_reaches_no_log() {
+	local k
+	k=$(new_key kim)
+	auth_req GET "$K/$k"
+	assert_status 405
+	auth_req DELETE "$K/$k/more"
+	assert_status 404
+	auth_req DELETE "$K/$k%zz"
+	assert_status 400
+	req DELETE "$K/$k"
+	assert_status 401 "no credential"
+	assert_no_log_holds "$k" "requests no route answers"
+	req GET /secrets/v1/secret/default/k/s -H "Authorization: Key $k"
+	assert_status 200 "the key still works"
+}
+
 test_unknown_key_answers_401() {
 	req GET /secrets/v1/secret/default/k/s \
 	    -H "Authorization: Key 7f63b5bc-41f4-4b3e-b59b-5431afd7e6a2"
