@@ -13,6 +13,7 @@
 
 #include "acl.h"
 #include "app.h"
+#include "audit.h"
 #include "codec.h"
 #include "crypto.h"
 #include "iam.h"
@@ -963,14 +964,19 @@ h_sensu_logout(struct cf_ctx *ctx)
 	return CF_OK;
 }
 
+/* Does the caller see every user's keys, or only its own?  Not a refusal,
+ * but a decision all the same, so it is audited. */
 static int
 is_su(struct cf_ctx *ctx)
 {
 	int allowed = 0;
 
-	return iam_allowed(ctx->app->vault, ctx->subject.uid, IAM_SUPERUSER_RID,
-	           ACL_FULL, &allowed) == CF_OK &&
-	       allowed;
+	if (iam_allowed(ctx->app->vault, ctx->subject.uid, IAM_SUPERUSER_RID,
+	        ACL_FULL, &allowed) != CF_OK)
+		allowed = 0;
+	audit_decision(
+	    ctx, IAM_SUPERUSER_RID, acl_action_name(ACL_FULL), NULL, allowed);
+	return allowed;
 }
 
 static enum cf_status

@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "acl.h"
+#include "audit.h"
 #include "config.h"
 #include "errors.h"
 #include "http.h"
@@ -72,9 +73,10 @@ struct cf_ctx {
 	const char *detail; /* error detail: a literal */
 	const char *code;   /* error code (DC/OS ERR_*): a literal, or NULL */
 	size_t key_at;      /* segments before an API key in the path, or 0 */
-	char rid[640];      /* last decision, for audit */
+	char rid[AUDIT_RID_MAX]; /* last decision, for audit */
 	const char *action;
-	int allowed; /* -1: no decision */
+	int allowed;                      /* -1: no decision */
+	struct audit_decisions decisions; /* every decision (audit.h) */
 };
 
 /* Load config, open the store, serve until the web server stops us. */

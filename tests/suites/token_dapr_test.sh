@@ -45,6 +45,9 @@ test_the_dapr_scope_denies_what_it_names() {
 	dapr GET /v1.0/secrets/default/app/a/y
 	assert_status 403
 	assert_body_lacks yv
+	local line
+	line=$(grep '"path":"/v1.0/secrets/default/app/a/y"' 	    "$COFFER_STATE/audit.log" | tail -1)
+	assertEquals "the scope's denial is audited" 	    '[["dcos:secrets:default:/app/a/y","read",false,"dapr_scope"]]' 	    "$(jq -c '[.decisions[] | [.resource, .action, .allowed, .by]]' <<<"$line")"
 }
 
 test_a_wrong_dapr_token_answers_401() {
