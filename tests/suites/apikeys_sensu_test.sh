@@ -120,6 +120,12 @@ assert_audited_by_name() {
 	assertNotNull "$2: the audit line names the key by its name" "$line"
 }
 
+# The key still authenticates: the request that named it left it be.
+assert_key_still_works() {
+	req GET /secrets/v1/secret/default/k/s -H "Authorization: Key $1"
+	assert_status 200 "the key still works"
+}
+
 test_apaches_access_log_keeps_the_other_requests() {
 	new_key kim >/dev/null
 	if [ "$COFFER_SERVER" = lighttpd ]; then
@@ -140,8 +146,7 @@ test_a_delete_that_finds_no_key_of_the_caller_logs_no_key() {
 	assert_status 404 "another user's key"
 	assert_no_log_holds "$k" "a 404 delete"
 	assert_audited_by_name "$k" "a 404 delete"
-	req GET /secrets/v1/secret/default/k/s -H "Authorization: Key $k"
-	assert_status 200 "the key still works"
+	assert_key_still_works "$k"
 }
 
 test_a_delete_while_sealed_logs_no_key() {
@@ -154,8 +159,7 @@ test_a_delete_while_sealed_logs_no_key() {
 	stack_unseal "$COFFER_ADDR" $COFFER_SHARES
 	assert_no_log_holds "$k" "a delete while sealed"
 	assert_audited_by_name "$k" "a delete while sealed"
-	req GET /secrets/v1/secret/default/k/s -H "Authorization: Key $k"
-	assert_status 200 "the key still works"
+	assert_key_still_works "$k"
 }
 
 test_a_successful_delete_logs_no_key() {
@@ -177,8 +181,7 @@ test_a_key_in_a_path_no_route_takes_reaches_no_log() {
 	req DELETE "$K/$k"
 	assert_status 401 "no credential"
 	assert_no_log_holds "$k" "requests no route answers"
-	req GET /secrets/v1/secret/default/k/s -H "Authorization: Key $k"
-	assert_status 200 "the key still works"
+	assert_key_still_works "$k"
 }
 
 test_a_key_in_a_path_that_does_not_decode_reaches_no_log_of_coffers() {
