@@ -13,6 +13,7 @@
 
 #include "acl.h"
 #include "app.h"
+#include "audit.h"
 #include "codec.h"
 #include "crypto.h"
 #include "iam.h"
@@ -934,7 +935,8 @@ h_sensu_token(struct cf_ctx *ctx)
 	size_t len;
 	enum cf_status st;
 
-	if ((st = token_from_request(ctx->req, &kind, &cred, &len)) != CF_OK ||
+	if ((st = token_from_request(ctx->req, 0, &kind, &cred, &len)) !=
+	        CF_OK ||
 	    kind != TOKEN_JWT || pub == NULL ||
 	    token_verify_any_exp(pub, cred, len, &c) != CF_OK) {
 		ctx->detail = "invalid access token";
@@ -982,14 +984,19 @@ h_sensu_logout(struct cf_ctx *ctx)
 	return CF_OK;
 }
 
+/* Does the caller see every user's keys, or only its own?  Not a refusal,
+ * but a decision all the same, so it is audited. */
 static int
 is_su(struct cf_ctx *ctx)
 {
 	int allowed = 0;
 
-	return iam_allowed(ctx->app->vault, ctx->subject.uid, IAM_SUPERUSER_RID,
-	           ACL_FULL, &allowed) == CF_OK &&
-	       allowed;
+	if (iam_allowed(ctx->app->vault, ctx->subject.uid, IAM_SUPERUSER_RID,
+	        ACL_FULL, &allowed) != CF_OK)
+		allowed = 0;
+	audit_decision(
+	    ctx, IAM_SUPERUSER_RID, acl_action_name(ACL_FULL), NULL, allowed);
+	return allowed;
 }
 
 static enum cf_status
@@ -1092,8 +1099,8 @@ static const struct cf_route routes[] = {
         h_apikeys_list},
     {{"api", "core", "v2", "apikeys", NULL}, 0, 0, HTTP_POST, CF_D_SENSU, 0,
         h_apikeys_post},
-    {{"api", "core", "v2", "apikeys", NULL}, 1, 1, HTTP_DELETE, CF_D_SENSU, 0,
-        h_apikeys_delete},
+    {{"api", "core", "v2", "apikeys", NULL}, 1, 1, HTTP_DELETE, CF_D_SENSU,
+        ROUTE_KEY_ARG, h_apikeys_delete},
 };
 
 int

@@ -5,6 +5,7 @@
 
 #include "acl.h"
 #include "app.h"
+#include "audit.h"
 #include "config.h"
 #include "iam.h"
 #include "log.h"
@@ -72,7 +73,8 @@ acl_authenticate(struct cf_ctx *ctx)
 			return acl_refuse(ctx, TOKEN_NONE);
 		return st;
 	}
-	if (token_from_request(ctx->req, &kind, &cred, &len) != CF_OK)
+	if (token_from_request(ctx->req, ctx->dialect == CF_D_DAPR, &kind,
+	        &cred, &len) != CF_OK)
 		return acl_refuse(ctx, TOKEN_JWT);
 	switch (kind) {
 	case TOKEN_JWT:
@@ -164,9 +166,7 @@ acl_check(struct cf_ctx *ctx, const char *rid, enum acl_action action)
 		    (unsigned)action, &allowed);
 	if (st != CF_OK)
 		allowed = 0;
-	snprintf(ctx->rid, sizeof(ctx->rid), "%s", rid);
-	ctx->action = acl_action_name(action);
-	ctx->allowed = allowed;
+	audit_decision(ctx, rid, acl_action_name(action), NULL, allowed);
 	if (st != CF_OK)
 		return st;
 	if (!allowed && ctx->dialect == CF_D_SENSU) {

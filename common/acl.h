@@ -10,7 +10,9 @@
  *
  * Subjects are users and service accounts (iam.h), reached through a JWT
  * (token=, Bearer, or the login cookie), a Sensu API key (Key) or the
- * Dapr API token (mapped to the configured dapr_subject).  Subjects and
+ * Dapr API token (mapped to the configured dapr_subject).  The Dapr token
+ * is daprd's, guarding Dapr's API: it authenticates only on routes of the
+ * Dapr dialect (/v1.0/...), and elsewhere is as if absent.  Subjects and
  * grants are read from the store on every decision, so a change takes
  * effect at once in every worker process; what is unchanged since this
  * process last opened it is not opened and parsed again (reccache.h).

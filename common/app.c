@@ -144,6 +144,24 @@ route_find(const struct cf_route *routes, size_t n, const struct cf_req *req,
 	return NULL;
 }
 
+/* How many leading segments of req come before an API key: the prefix of
+ * a ROUTE_KEY_ARG route that they match, whatever the method or the rest
+ * (a 400, 404 or 405 carries the key all the same); 0 when none. */
+static size_t
+route_key_at(const struct cf_route *routes, size_t n, const struct cf_req *req)
+{
+	size_t i, plen;
+
+	for (i = 0; i < n; i++) {
+		if (!(routes[i].flags & ROUTE_KEY_ARG))
+			continue;
+		plen = route_prefix_len(&routes[i]);
+		if (route_match_len(&routes[i], req) == plen)
+			return plen;
+	}
+	return 0;
+}
+
 static int
 app_is_loopback(const char *addr)
 {
@@ -236,6 +254,7 @@ app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
 	}
 	if (http_resp_send(&resp, f) != 0 && !resp.stream_failed)
 		lwarnx("request %s: short write to the web server", req.id);
+	ctx.key_at = route_key_at(routes, n, &req);
 	/* An aborted stream began as a 200 but failed: audit what happened. */
 	audit_request(&ctx, resp.stream_failed ? 500
 	                    : resp.status      ? resp.status

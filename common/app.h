@@ -6,7 +6,9 @@
  * Allow), refuses plain HTTP from afar, answers 503 while the store is
  * sealed (unless the route works sealed), authenticates the caller (unless
  * the route is public), calls the handler, renders its status in the
- * route's dialect and writes the audit line.  Handlers never render
+ * route's dialect and writes the audit line, which names an API key in
+ * the path (ROUTE_KEY_ARG) by its name only, whether or not a route took
+ * the request.  Handlers never render
  * errors themselves: they return a status, and may set ctx->detail to a
  * fixed string of ours.
  *
@@ -22,6 +24,7 @@
 #include <stddef.h>
 
 #include "acl.h"
+#include "audit.h"
 #include "config.h"
 #include "errors.h"
 #include "http.h"
@@ -40,6 +43,7 @@ struct cf_app {
 
 #define ROUTE_PUBLIC     (1 << 0) /* no credential needed */
 #define ROUTE_SEALED_OK  (1 << 1) /* answers while sealed */
+#define ROUTE_KEY_ARG    (1 << 2) /* the path after the prefix is an API key */
 #define ROUTE_MAX_PREFIX 4
 
 struct cf_ctx;
@@ -68,9 +72,11 @@ struct cf_ctx {
 	int authenticated;
 	const char *detail; /* error detail: a literal */
 	const char *code;   /* error code (DC/OS ERR_*): a literal, or NULL */
-	char rid[640];      /* last decision, for audit */
+	size_t key_at;      /* segments before an API key in the path, or 0 */
+	char rid[AUDIT_RID_MAX]; /* last decision, for audit */
 	const char *action;
-	int allowed; /* -1: no decision */
+	int allowed;                      /* -1: no decision */
+	struct audit_decisions decisions; /* every decision (audit.h) */
 };
 
 /* Load config, open the store, serve until the web server stops us. */

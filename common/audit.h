@@ -2,7 +2,8 @@
  * audit.h: one JSON line per request, written when the answer is sent.
  *
  * The line names the program, request id, method, the route (never the
- * query or body), the subject, each authorization decision and the status.
+ * query or body), the subject, each authorization decision and the status
+ * (a request of many decisions may take several lines: audit_decision).
  * It never holds a secret value, a token or a key.  One write(2) on an
  * O_APPEND descriptor per line keeps lines from several worker processes
  * whole.  cofferctl's changes to the store are written to the same log,
@@ -12,7 +13,39 @@
 #ifndef COFFER_AUDIT_H
 #define COFFER_AUDIT_H
 
+#include <stddef.h>
+
+#define AUDIT_RID_MAX        640 /* bytes of a resource id, with its NUL */
+#define AUDIT_LINE_DECISIONS 32  /* decisions written on one line */
+
 struct cf_ctx;
+
+struct audit_decision {
+	char rid[AUDIT_RID_MAX];
+	const char *action; /* a literal */
+	const char *by;     /* NULL: the ACL; else what decided (a literal) */
+	int allowed;
+};
+
+/* A request's decisions not written yet, and how many were already. */
+struct audit_decisions {
+	struct audit_decision d[AUDIT_LINE_DECISIONS];
+	size_t n;
+	size_t written;
+};
+
+/*
+ * Record one authorization decision of the request (and make it the one
+ * the line's "resource", "action" and "allowed" name, as they always
+ * have).  Every decision is written: the request's line carries them in
+ * "decisions", with "decisions_total"; a request that makes more than
+ * AUDIT_LINE_DECISIONS (a batch, a Dapr bulk map) writes each full set at
+ * once on a line of its own, with the same request_id and "continued":
+ * true, before its last line.  So memory and line length stay bounded
+ * however many decisions a request makes, and no line is lost to a limit.
+ */
+void audit_decision(struct cf_ctx *ctx, const char *rid, const char *action,
+    const char *by, int allowed);
 
 /* "" or "-" means stderr.  Returns a descriptor, or -1. */
 int audit_open(const char *path);

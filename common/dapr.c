@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "acl.h"
+#include "audit.h"
 #include "codec.h"
 #include "config.h"
 #include "dapr.h"
@@ -27,13 +28,35 @@ dapr_store(struct cf_ctx *ctx, const char **store)
 	return CF_OK;
 }
 
+#define DAPR_RID_MAX (CF_MAX_PATH + CF_MAX_STORE_NAME + 32)
+
+static void
+dapr_rid(char rid[DAPR_RID_MAX], const char *store, const char *path)
+{
+	snprintf(rid, DAPR_RID_MAX, "dcos:secrets:%s:/%s", store, path);
+}
+
 static enum cf_status
 dapr_rid_check(struct cf_ctx *ctx, const char *store, const char *path)
 {
-	char rid[CF_MAX_PATH + CF_MAX_STORE_NAME + 32];
+	char rid[DAPR_RID_MAX];
 
-	snprintf(rid, sizeof(rid), "dcos:secrets:%s:/%s", store, path);
+	dapr_rid(rid, store, path);
 	return acl_check(ctx, rid, ACL_READ);
+}
+
+/* Dapr's secret scopes (acl_dapr_allowed): 1 if store may give path.  A
+ * denial is an authorization decision like the ACL's, so it is audited. */
+static int
+dapr_scope_allows(struct cf_ctx *ctx, const char *store, const char *path)
+{
+	char rid[DAPR_RID_MAX];
+
+	if (acl_dapr_allowed(&ctx->app->cfg, store, path))
+		return 1;
+	dapr_rid(rid, store, path);
+	audit_decision(ctx, rid, acl_action_name(ACL_READ), "dapr_scope", 0);
+	return 0;
 }
 
 /* The secret's map as a JSON object, or NULL when a value is not UTF-8
@@ -142,7 +165,7 @@ dapr_get(struct cf_ctx *ctx, const char *store)
 		return st;
 	}
 	/* Order of daprd's checks: store, scope, store call (§B.3). */
-	if (!acl_dapr_allowed(&ctx->app->cfg, store, path) ||
+	if (!dapr_scope_allows(ctx, store, path) ||
 	    (st = dapr_rid_check(ctx, store, path)) == CF_E_FORBIDDEN) {
 		ctx->code = "ERR_PERMISSION_DENIED";
 		ctx->detail = "access denied by policy to get the secret";
@@ -225,7 +248,7 @@ dapr_bulk_one(struct cf_ctx *ctx, const char *store, const char *name, int all,
 	enum cf_status st;
 
 	/* Denied keys are left out silently (§B.3). */
-	if (!acl_dapr_allowed(&ctx->app->cfg, store, name))
+	if (!dapr_scope_allows(ctx, store, name))
 		return CF_OK;
 	if (!all && (st = dapr_rid_check(ctx, store, name)) != CF_OK)
 		return st == CF_E_FORBIDDEN ? CF_OK : st;

@@ -1747,17 +1747,30 @@ iam_apikey_list(struct vault *v, const char *owner, struct json_object **out)
 	return CF_OK;
 }
 
+int
+iam_apikey_name(const char *arg, size_t len, char name[IAM_APIKEY_NAME_LEN + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; len == IAM_APIKEY_NAME_LEN && i < len; i++)
+		if (memchr(digits, arg[i], sizeof(digits) - 1) == NULL)
+			break;
+	if (len != IAM_APIKEY_NAME_LEN || i < len)
+		return hash_hex(arg, len, name);
+	memcpy(name, arg, IAM_APIKEY_NAME_LEN);
+	name[IAM_APIKEY_NAME_LEN] = '\0';
+	return 0;
+}
+
 enum cf_status
 iam_apikey_delete(struct vault *v, const char *name, const char *only_owner)
 {
 	struct json_object *o = NULL;
 	char hex[65], rkey[70];
 	enum cf_status st;
-	size_t n = strlen(name);
 
-	if (n == 64 && strspn(name, "0123456789abcdef") == 64)
-		memcpy(hex, name, 65);
-	else if (hash_hex(name, n, hex) != 0)
+	if (iam_apikey_name(name, strlen(name), hex) != 0)
 		return CF_E_INTERNAL;
 	snprintf(rkey, sizeof(rkey), "k:%s", hex);
 	if ((st = vault_write_begin(v)) != CF_OK)

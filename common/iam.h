@@ -166,6 +166,13 @@ enum cf_status iam_apikey_lookup(
 /* owner NULL: every key; else only that user's. */
 enum cf_status iam_apikey_list(
     struct vault *v, const char *owner, struct json_object **out);
+/* The name of the key that arg (len bytes) stands for, as a URL carries
+ * it: arg itself when it is already a name (IAM_APIKEY_NAME_LEN lowercase
+ * hex digits; no key is), else its SHA-256 hex.  Never the key: what may be
+ * logged. 0, or -1 (out of memory). */
+#define IAM_APIKEY_NAME_LEN 64 /* hex digits of a key's name (SHA-256) */
+int iam_apikey_name(
+    const char *arg, size_t len, char name[IAM_APIKEY_NAME_LEN + 1]);
 /* name: the SHA-256 hex or the key itself.  only_owner non-NULL: a key
  * of anyone else is CF_E_NOT_FOUND. */
 enum cf_status iam_apikey_delete(

@@ -453,7 +453,7 @@ out:
 }
 
 enum cf_status
-token_from_request(const struct cf_req *req, enum token_kind *kind,
+token_from_request(const struct cf_req *req, int dapr, enum token_kind *kind,
     const char **cred, size_t *len)
 {
 	const char *v, *p = NULL;
@@ -479,7 +479,7 @@ token_from_request(const struct cf_req *req, enum token_kind *kind,
 			lwarnx("unsupported Authorization scheme");
 			return CF_E_UNAUTHORIZED;
 		}
-	} else if ((v = http_header(req, "dapr-api-token")) != NULL) {
+	} else if (dapr && (v = http_header(req, "dapr-api-token")) != NULL) {
 		k = TOKEN_DAPR;
 		p = v;
 	} else if ((p = token_cookie(req, &n)) != NULL) {

@@ -75,6 +75,13 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') || return 1
 #                    requires the server's own Basic auth for every URL
 #   STACK_BIND_EXTRA another local address (a veth's, for a client that is
 #                    not loopback): the plain and TLS ports listen there too
+#   STACK_ACCESS_LOG=1  Apache keeps an access log, STATE/access.log,
+#                    leaving out what coffer-proxy.conf and coffer-fcgid.conf
+#                    mark (none by default: the benchmark would pay for
+#                    it).  lighttpd keeps none, as coffer.conf advises: its
+#                    conditional accesslog.filename is not applied to
+#                    requests a FastCGI program answers (1.4.69), so it
+#                    could not leave out the URLs that carry an API key.
 stack_write_config() {
 	local state=$1 build=$2 port=$3 kv key
 	shift 3
@@ -192,6 +199,11 @@ EOF
 			echo "Listen $a:$port"
 		done
 		echo "Include \"$STACK_TOP/apache-conf/apache/$include\""
+		if [ "${STACK_ACCESS_LOG:-0}" = 1 ]; then
+			echo "CustomLog \"$state/access.log\"" \
+			    "\"%h %l %u %t \\\"%r\\\" %>s %b\"" \
+			    "env=!coffer_key_in_url"
+		fi
 		if [ "$STACK_SERVER" = apache-fcgid ]; then
 			echo "FcgidIPCDir \"$state/apache-run/fcgid\""
 			echo "FcgidProcessTableFile \"$state/apache-run/fcgid/shm\""

@@ -130,4 +130,69 @@ test_batch_without_token_answers_401_and_reveals_nothing() {
 	assert_schema path-error.json
 }
 
+# audit_lines_of SUBJECT: the audit lines of that subject's last batch
+# (every line with its request_id), one JSON object a line.
+audit_lines_of() {
+	local id
+	id=$(grep -F "\"path\":\"$B\"" "$COFFER_STATE/audit.log" |
+	    grep -F "\"subject\":\"$1\"" | grep '"status"' | tail -n 1 |
+	    jq -r .request_id)
+	grep -F "\"request_id\":\"$id\"" "$COFFER_STATE/audit.log"
+}
+
+# A subject with read on multi/a only; prints its token.
+reader_of_multi_a() {
+	local A=/acs/api/v1
+	auth_json PUT $A/users/$1 "{\"password\":\"pw-$1\"}"
+	auth_json PUT "$A/acls/dcos:secrets:default:%252Fmulti%252Fa" \
+	    '{"description":"test"}'
+	auth_req PUT "$A/acls/dcos:secrets:default:%252Fmulti%252Fa/users/$1/read"
+	json_req POST $A/auth/login "{\"uid\":\"$1\",\"password\":\"pw-$1\"}"
+	jq -r .token "$BODY_FILE"
+}
+
+test_a_mixed_batch_audits_every_decision() {
+	local t lines
+	t=$(reader_of_multi_a dora)
+	req POST $B -H "Authorization: token=$t" \
+	    -H 'Content-Type: application/json' \
+	    --data-binary '{"paths":["multi/a","multi/b"]}'
+	assert_status 200
+	lines=$(audit_lines_of dora)
+	assertEquals "one line" 1 "$(wc -l <<<"$lines")"
+	assertEquals "both decisions, in order" \
+	    '[["dcos:secrets:default:/multi/a","read",true],["dcos:secrets:default:/multi/b","read",false]]' \
+	    "$(jq -c '[.decisions[] | [.resource, .action, .allowed]]' <<<"$lines")"
+	assertEquals "decisions_total" 2 "$(jq .decisions_total <<<"$lines")"
+	assertEquals "the last decision stays where it was" \
+	    'dcos:secrets:default:/multi/b false' \
+	    "$(jq -r '"\(.resource) \(.allowed)"' <<<"$lines")"
+}
+
+test_a_batch_of_many_paths_audits_every_decision_on_bounded_lines() {
+	local t lines paths i
+	t=$(reader_of_multi_a erin)
+	paths='"multi/a"'
+	for i in $(seq 1 99); do paths+=",\"many/p$i\""; done
+	req POST $B -H "Authorization: token=$t" \
+	    -H 'Content-Type: application/json' \
+	    --data-binary "{\"paths\":[$paths]}"
+	assert_status 200
+	lines=$(audit_lines_of erin)
+	assertTrue "several lines" "[ $(wc -l <<<"$lines") -gt 1 ]"
+	assertEquals "every decision once, in order" 100 \
+	    "$(jq -s '[.[].decisions[]] | length' <<<"$lines")"
+	assertEquals "the first allowed" true \
+	    "$(jq -s '[.[].decisions[]][0].allowed' <<<"$lines")"
+	assertEquals "the 100th path" 'dcos:secrets:default:/many/p99 false' \
+	    "$(jq -rs '[.[].decisions[]][99] | "\(.resource) \(.allowed)"' <<<"$lines")"
+	assertEquals "all but the last line continue" \
+	    "$(($(wc -l <<<"$lines") - 1))" \
+	    "$(jq -s '[.[] | select(.continued == true)] | length' <<<"$lines")"
+	assertEquals "the last line has the status and the total" "200 100" \
+	    "$(tail -n 1 <<<"$lines" | jq -r '"\(.status) \(.decisions_total)"')"
+	assertTrue "each line stays short" \
+	    "[ $(awk '{ if (length > m) m = length } END { print m }' <<<"$lines") -lt 65536 ]"
+}
+
 . /usr/share/shunit2/shunit2

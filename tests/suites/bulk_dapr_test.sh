@@ -45,6 +45,18 @@ test_bulk_leaves_out_what_the_acl_and_the_scopes_deny() {
 	assert_body_lacks ov
 }
 
+test_bulk_audits_every_decision() {
+	local line
+	req GET $S/default/bulk -H "dapr-api-token: $TOKEN"
+	assert_status 200
+	line=$(grep -F '"path":"/v1.0/secrets/default/bulk"' \
+	    "$COFFER_STATE/audit.log" | grep -F '"subject":"daprapp"' |
+	    grep '"status"' | tail -n 1)
+	assertEquals "the store, the scope's denial, then each secret" \
+	    '[["dcos:secrets:default:/",false,null],["dcos:secrets:default:/app/hidden",false,"dapr_scope"],["dcos:secrets:default:/app/s1",true,null],["dcos:secrets:default:/app/s2",true,null],["dcos:secrets:default:/app/s3",true,null],["dcos:secrets:default:/bulk",false,null],["dcos:secrets:default:/other",false,null]]' \
+	    "$(jq -c '[.decisions[] | [.resource, .allowed, .by]]' <<<"$line")"
+}
+
 test_bulk_of_an_empty_store_is_an_empty_map() {
 	req GET $S/empty/bulk -H "Authorization: Bearer $COFFER_TOKEN"
 	assert_status 200

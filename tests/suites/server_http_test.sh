@@ -78,7 +78,7 @@ test_request_uri_reaches_the_program_with_its_query_string() {
 test_credentials_never_reach_the_error_log() {
 	local sentinel=coffer-sentinel-$$-$RANDOM
 	req GET /secrets/v1/secret/default/x -H "Authorization: token=$sentinel"
-	req GET /api/v1/secrets/x -H "dapr-api-token: $sentinel"
+	req GET /v1.0/secrets/default/x -H "dapr-api-token: $sentinel"
 	req GET /hello -H "Authorization: Bearer $sentinel"
 	if grep -qF -- "$sentinel" "$COFFER_STATE/error.log"; then
 		fail "a credential was written to the web server's error log"

@@ -260,8 +260,15 @@ test_dapr_token(struct vault *v)
 	        "invalid api token\n"},
 	    {__LINE__, "right-tokeN", CF_D_DAPR, CF_E_UNAUTHORIZED,
 	        "invalid api token\n"},
+	    /* Outside Dapr's API the token is no credential at all, right
+	     * or wrong. */
 	    {__LINE__, "wrong-token", CF_D_SENSU, CF_E_UNAUTHORIZED,
-	        "{\"Code\":5,\"Message\":\"invalid credentials\"}"},
+	        "{\"Code\":5,\"Message\":\"bad credentials\"}"},
+	    {__LINE__, "right-token", CF_D_SENSU, CF_E_UNAUTHORIZED,
+	        "{\"Code\":5,\"Message\":\"bad credentials\"}"},
+	    {__LINE__, "right-token", CF_D_DCOS, CF_E_UNAUTHORIZED,
+	        "{\"title\":\"401 Unauthorized\",\"description\":\"client is "
+	        "not authenticated\",\"code\":\"ERR_UNAUTHORIZED\"}"},
 	};
 	struct cf_app app;
 	struct cf_req req;

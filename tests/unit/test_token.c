@@ -632,39 +632,48 @@ test_from_request_finds_the_credential(void)
 	static char big[CF_MAX_TOKEN + 64], max[CF_MAX_TOKEN + 64];
 	static const struct {
 		int line;
+		int dapr_route;          /* a route of Dapr's API */
 		const char *auth, *dapr; /* header values, NULL: absent */
 		enum cf_status want;
 		enum token_kind kind;
 		const char *cred;
 	} rows[] = {
-	    {__LINE__, NULL, NULL, CF_OK, TOKEN_NONE, NULL},
-	    {__LINE__, "token=abc.def.ghi", NULL, CF_OK, TOKEN_JWT,
+	    {__LINE__, 1, NULL, NULL, CF_OK, TOKEN_NONE, NULL},
+	    {__LINE__, 1, "token=abc.def.ghi", NULL, CF_OK, TOKEN_JWT,
 	        "abc.def.ghi"},
-	    {__LINE__, "Bearer abc.def.ghi", NULL, CF_OK, TOKEN_JWT,
+	    {__LINE__, 1, "Bearer abc.def.ghi", NULL, CF_OK, TOKEN_JWT,
 	        "abc.def.ghi"},
-	    {__LINE__, "Key 0123abcd", NULL, CF_OK, TOKEN_APIKEY, "0123abcd"},
-	    {__LINE__, NULL, "s3cr3t", CF_OK, TOKEN_DAPR, "s3cr3t"},
-	    {__LINE__, "Bearer jwt", "s3cr3t", CF_OK, TOKEN_JWT, "jwt"},
-	    {__LINE__, "", NULL, CF_OK, TOKEN_NONE, NULL},
-	    {__LINE__, "", "s3cr3t", CF_OK, TOKEN_DAPR, "s3cr3t"},
-	    {__LINE__, "bearer jwt", NULL, CF_E_UNAUTHORIZED, 0, NULL},
-	    {__LINE__, "BEARER jwt", NULL, CF_E_UNAUTHORIZED, 0, NULL},
-	    {__LINE__, "Bearer", NULL, CF_E_UNAUTHORIZED, 0, NULL},
-	    {__LINE__, "Bearer ", NULL, CF_E_UNAUTHORIZED, 0, NULL},
-	    {__LINE__, "Bearerjwt", NULL, CF_E_UNAUTHORIZED, 0, NULL},
-	    {__LINE__, "token=", NULL, CF_E_UNAUTHORIZED, 0, NULL},
-	    {__LINE__, "Token=jwt", NULL, CF_E_UNAUTHORIZED, 0, NULL},
-	    {__LINE__, "token jwt", NULL, CF_E_UNAUTHORIZED, 0, NULL},
-	    {__LINE__, "Key ", NULL, CF_E_UNAUTHORIZED, 0, NULL},
-	    {__LINE__, "key 0123", NULL, CF_E_UNAUTHORIZED, 0, NULL},
-	    {__LINE__, "Basic YWxpY2U6cHc=", NULL, CF_E_UNAUTHORIZED, 0, NULL},
-	    {__LINE__, " Bearer jwt", NULL, CF_E_UNAUTHORIZED, 0, NULL},
-	    {__LINE__, "Basic YWxpY2U6cHc=", "s3cr3t", CF_E_UNAUTHORIZED, 0,
+	    {__LINE__, 1, "Key 0123abcd", NULL, CF_OK, TOKEN_APIKEY,
+	        "0123abcd"},
+	    {__LINE__, 1, NULL, "s3cr3t", CF_OK, TOKEN_DAPR, "s3cr3t"},
+	    {__LINE__, 1, "Bearer jwt", "s3cr3t", CF_OK, TOKEN_JWT, "jwt"},
+	    {__LINE__, 1, "", NULL, CF_OK, TOKEN_NONE, NULL},
+	    {__LINE__, 1, "", "s3cr3t", CF_OK, TOKEN_DAPR, "s3cr3t"},
+	    {__LINE__, 1, "bearer jwt", NULL, CF_E_UNAUTHORIZED, 0, NULL},
+	    {__LINE__, 1, "BEARER jwt", NULL, CF_E_UNAUTHORIZED, 0, NULL},
+	    {__LINE__, 1, "Bearer", NULL, CF_E_UNAUTHORIZED, 0, NULL},
+	    {__LINE__, 1, "Bearer ", NULL, CF_E_UNAUTHORIZED, 0, NULL},
+	    {__LINE__, 1, "Bearerjwt", NULL, CF_E_UNAUTHORIZED, 0, NULL},
+	    {__LINE__, 1, "token=", NULL, CF_E_UNAUTHORIZED, 0, NULL},
+	    {__LINE__, 1, "Token=jwt", NULL, CF_E_UNAUTHORIZED, 0, NULL},
+	    {__LINE__, 1, "token jwt", NULL, CF_E_UNAUTHORIZED, 0, NULL},
+	    {__LINE__, 1, "Key ", NULL, CF_E_UNAUTHORIZED, 0, NULL},
+	    {__LINE__, 1, "key 0123", NULL, CF_E_UNAUTHORIZED, 0, NULL},
+	    {__LINE__, 1, "Basic YWxpY2U6cHc=", NULL, CF_E_UNAUTHORIZED, 0,
 	        NULL},
-	    {__LINE__, NULL, "", CF_E_UNAUTHORIZED, 0, NULL},
-	    {__LINE__, big, NULL, CF_E_UNAUTHORIZED, 0, NULL},
-	    {__LINE__, NULL, big + 7, CF_E_UNAUTHORIZED, 0, NULL},
-	    {__LINE__, max, NULL, CF_OK, TOKEN_JWT, max + 7},
+	    {__LINE__, 1, " Bearer jwt", NULL, CF_E_UNAUTHORIZED, 0, NULL},
+	    {__LINE__, 1, "Basic YWxpY2U6cHc=", "s3cr3t", CF_E_UNAUTHORIZED, 0,
+	        NULL},
+	    {__LINE__, 1, NULL, "", CF_E_UNAUTHORIZED, 0, NULL},
+	    {__LINE__, 1, big, NULL, CF_E_UNAUTHORIZED, 0, NULL},
+	    {__LINE__, 1, NULL, big + 7, CF_E_UNAUTHORIZED, 0, NULL},
+	    {__LINE__, 1, max, NULL, CF_OK, TOKEN_JWT, max + 7},
+	    /* Elsewhere dapr-api-token is as if absent. */
+	    {__LINE__, 0, NULL, "s3cr3t", CF_OK, TOKEN_NONE, NULL},
+	    {__LINE__, 0, "", "s3cr3t", CF_OK, TOKEN_NONE, NULL},
+	    {__LINE__, 0, NULL, "", CF_OK, TOKEN_NONE, NULL},
+	    {__LINE__, 0, NULL, big + 7, CF_OK, TOKEN_NONE, NULL},
+	    {__LINE__, 0, "Bearer jwt", "s3cr3t", CF_OK, TOKEN_JWT, "jwt"},
 	};
 	char a[CF_MAX_TOKEN + 128], d[CF_MAX_TOKEN + 128];
 	char *envp[4];
@@ -699,7 +708,8 @@ test_from_request_finds_the_credential(void)
 		kind = TOKEN_DAPR;
 		cred = NULL;
 		len = 12345;
-		st = token_from_request(&req, &kind, &cred, &len);
+		st = token_from_request(
+		    &req, rows[i].dapr_route, &kind, &cred, &len);
 		CHECK_LINE(rows[i].line, st == rows[i].want, "status");
 		if (st != CF_OK || rows[i].want != CF_OK) {
 			CHECK_LINE(rows[i].line,
