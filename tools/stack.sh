@@ -336,16 +336,21 @@ stack_spawn_pids() {
 	awk '/^[0-9]+$/' "$1"/run/*.pid 2>/dev/null || true
 }
 
-# stack_socket_pids STATE: the pids of the processes that hold a Unix
-# socket bound in STATE (the FastCGI sockets of run/, mod_fcgid's of
-# apache-run/), one a line.  Whoever their parent is now: a server killed
-# with SIGKILL leaves its programs to init, still listening there.
+# stack_socket_pids STATE BIN: the pids of the processes running a program
+# of BIN that hold a Unix socket bound in STATE (the FastCGI sockets of
+# run/, mod_fcgid's of apache-run/), one a line.  Whoever their parent is
+# now: a server killed with SIGKILL leaves its programs to init, still
+# listening there.
 stack_socket_pids() {
-	local inodes
+	local inodes dirs
 	inodes=$(awk -v dir="$1/" 'index($8, dir) == 1 { print $7 }' \
 	    /proc/net/unix 2>/dev/null | paste -sd' ' -)
 	[ -n "$inodes" ] || return 0
-	find /proc/[0-9]*/fd -maxdepth 1 -lname 'socket:*' -printf '%h %l\n' \
+	dirs=$(ps -eo pid=,args= | awk -v bin="$2/" \
+	    'index($2, bin) == 1 { print "/proc/" $1 "/fd" }')
+	[ -n "$dirs" ] || return 0
+	# shellcheck disable=SC2086
+	find $dirs -maxdepth 1 -lname 'socket:*' -printf '%h %l\n' \
 	    2>/dev/null | awk -v inodes="$inodes" '
 		BEGIN { n = split(inodes, i, " "); for (k = 1; k <= n; k++) want[i[k]] = 1 }
 		{
@@ -356,17 +361,20 @@ stack_socket_pids() {
 
 # stack_program_pids STATE: the pids of the FastCGI programs of STATE, one
 # a line: those the server spawned (its descendants running a program of
-# the state's bin folder), those spawn-fcgi started (run/*.pid), and any
-# orphan of the state's bin folder still holding one of its sockets.
+# the state's bin folder), those spawn-fcgi started (run/*.pid), and, when
+# no server runs, the orphans of the state's bin folder still holding one
+# of its sockets (a running server has none: stack_start refuses them).
 stack_program_pids() {
 	local state=$1 bin
 	bin=$(cat "$state/bin-dir" 2>/dev/null) || bin=
-	local roots holders
+	local roots holders=
 	stack_pid "$state" || STACK_PID=
 	# The roots: the server, and the supervisors coffer-spawn started
 	# (multiwatch, or the programs themselves without it).
 	roots="$STACK_PID $(stack_spawn_pids "$state")"
-	holders=$(stack_socket_pids "$state" | paste -sd' ' -)
+	if [ -z "$STACK_PID" ] && [ -n "$bin" ]; then
+		holders=$(stack_socket_pids "$state" "$bin" | paste -sd' ' -)
+	fi
 	[ -n "${roots// /}${holders}" ] || return 0
 	ps -eo pid=,ppid=,args= | awk -v roots="$roots" -v bin="$bin" \
 	    -v holders="$holders" '
