@@ -221,6 +221,11 @@ record_facts(
 	return st;
 }
 
+/* A good certificate's revocation time: what CFSSL's certdb record holds
+ * then (Go's zero time.Time), since DC/OS's CertificateDescription
+ * requires revoked_at and reason on every entry. */
+static const char never_revoked[] = "0001-01-01T00:00:00Z";
+
 /* A record as DC/OS's CertificateDescription (certinfo plus status). */
 static struct json_object *
 describe(const struct certrec *r)
@@ -234,8 +239,12 @@ describe(const struct certrec *r)
 		add_str(o, "status", "revoked");
 		add_str(o, "reason", reasons[r->reason]);
 		add_time(o, "revoked_at", r->revoked_at);
-	} else
+	} else {
+		/* CFSSL's good records: reason 0, unspecified. */
 		add_str(o, "status", "good");
+		add_str(o, "reason", reasons[0]);
+		add_str(o, "revoked_at", never_revoked);
+	}
 	add_str(o, "ca_label", "");
 	return o;
 }

@@ -195,7 +195,6 @@ render_json(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
 	struct json_object *o = must(json_object_new_object()), *errs, *e;
 	size_t row = status_row(error_table[st].http);
 	const char *msg = detail != NULL ? detail : error_table[st].msg;
-	char code[16];
 	int code_n;
 
 	switch (d) {
@@ -205,11 +204,12 @@ render_json(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
 		add_string(o, "code", error_table[st].dcos);
 		break;
 	case CF_D_PATH:
-		/* The spec's examples give the code as a string. */
-		snprintf(code, sizeof(code), "%d", error_table[st].http);
+		/* An integer, as the spec's Error schema types it (its
+		 * examples' strings fail a client that validates). */
 		if (detail == NULL && status_table[row].crossid_msg != NULL)
 			msg = status_table[row].crossid_msg;
-		add_string(o, "code", code);
+		json_object_object_add(
+		    o, "code", must(json_object_new_int(error_table[st].http)));
 		add_string(o, "message", msg);
 		add_string(o, "status", status_table[row].reason);
 		break;

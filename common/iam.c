@@ -766,6 +766,9 @@ group_view(struct json_object *g)
 	add_str(o, "gid", get_str(g, "gid"));
 	add_str(o, "url", url);
 	add_str(o, "description", get_str(g, "description"));
+	/* Required by the IAM spec's Group, as for users: no group here
+	 * comes from LDAP or another provider. */
+	add_str(o, "provider_type", "internal");
 	return o;
 }
 

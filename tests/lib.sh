@@ -192,7 +192,8 @@ coffer_fillstore() {
 # PATH if it is a whole URL; REQ_NETNS=NAME sends it from that namespace).  Sets STATUS (000 if no answer), BODY (the
 # body; binary bodies are read from BODY_FILE), HEADERS (the last header
 # block, CR removed) and HEADERS_FILE.  Never fails, so a suite always
-# reaches its assertions.
+# reaches its assertions; an answer its API's published spec contradicts
+# fails the test (spec_check_answer below).
 req() {
 	local method=$1 path=$2 url dir
 	shift 2
@@ -217,7 +218,71 @@ req() {
 	# A 100 Continue or a redirect adds blocks: keep the last one.
 	HEADERS=$(tr -d '\r' <"$HEADERS_FILE" |
 	    awk '/^HTTP\// { b = "" } { b = b $0 "\n" } END { printf "%s", b }')
+	spec_check_answer auto "$method" "$url"
 	return 0
+}
+
+# Every answer of an API whose published spec tests/specs/ holds (DC/OS
+# secrets, CA and IAM; the path API) is checked against it as it comes
+# (req calls spec_check_answer): the operation's response schema for its
+# status, with the errata of tests/specs/errata.json.  A status or
+# operation the spec does not document passes; assert_spec fails it.
+# One validator (tests/validate.py --serve) serves a whole suite; a request
+# made in a subshell, which cannot reach it, starts one of its own.
+COFFER_SPEC_RE='^/(secrets/v1|ca/api/v2|acs/api/v1|api/v1/secrets)/'
+
+# spec_check_answer auto|strict METHOD URL: check the last answer (STATUS,
+# BODY_FILE, HEADERS) against its spec; fail the test if it does not match
+# (strict: or if the spec documents no schema for it).
+spec_check_answer() {
+	local mode=$1 method=$2 path=$3 verdict msg ctype
+	path=${path#http*://*/}
+	[[ $path == /* ]] || path=/$path
+	[[ $path =~ $COFFER_SPEC_RE ]] || {
+		[ "$mode" = auto ] && return 0
+		fail "$LAST_REQ: no published spec covers $path"
+		return 1
+	}
+	[ "$STATUS" != 000 ] && [ "$method" != HEAD ] || return 0
+	ctype=$(header Content-Type) || ctype=
+	spec_validate "$method" "$path" "$ctype" || return 0
+	read -r verdict msg <<<"$SPEC_VERDICT"
+	case "$verdict:$mode" in
+	ok:* | skip:auto) return 0 ;;
+	esac
+	fail "$LAST_REQ: answer $STATUS is not as its spec says: $msg; body: $(_coffer_body_excerpt)"
+	return 1
+}
+
+# spec_validate METHOD PATH CONTENT_TYPE: SPEC_VERDICT = the validator's
+# one-line verdict on the answer in STATUS and BODY_FILE.
+spec_validate() {
+	local line
+	line=$(jq -cn --arg m "$1" --arg p "$2" --arg s "$STATUS" \
+	    --arg c "$3" --arg b "$BODY_FILE" \
+	    '{method: $m, path: $p, status: ($s | tonumber), ctype: $c, body: $b}') ||
+	    return 1
+	if [ "$BASHPID" = "$$" ]; then
+		if [ -z "${COFFER_SPEC_PROC[1]:-}" ]; then
+			coproc COFFER_SPEC_PROC {
+				"$STACK_PYTHON" "$COFFER_TOP/tests/validate.py" --serve
+			}
+		fi
+		echo "$line" >&"${COFFER_SPEC_PROC[1]}" &&
+		    read -r SPEC_VERDICT <&"${COFFER_SPEC_PROC[0]}" && return 0
+		SPEC_VERDICT="fail the spec validator did not answer"
+		return 0
+	fi
+	SPEC_VERDICT=$("$STACK_PYTHON" "$COFFER_TOP/tests/validate.py" --serve \
+	    <<<"$line")
+}
+
+# assert_spec: the last answer matches the response schema its
+# published spec gives for the request's operation and the answer's status,
+# and the spec does give one.
+assert_spec() {
+	local method=${LAST_REQ%% *} path=${LAST_REQ#* }
+	spec_check_answer strict "$method" "$path"
 }
 
 # auth_req METHOD PATH [curl args...]: req with the superuser's token, as

@@ -268,13 +268,14 @@ stack_newcert() {
 	hosts=$(jq -cn '$ARGS.positional' --args "$@") || return 1
 	out=$state/tls/$name.json
 	(umask 077 && mkdir -p "$state/tls" && : >"$out") || return 1
-	# The token goes to curl in a header file, never on a command line.
-	printf 'Authorization: token=%s\n' "$token" |
-	    stack_call POST "$addr/api/v1/cfssl/newcert" "$out" -H @- \
-		-H 'Content-Type: application/json' --data-binary \
-		"$(jq -cn --arg cn "$cn" --argjson hosts "$hosts" \
-		    '{request: {CN: $cn, hosts: $hosts,
-		      key: {algo: "ecdsa", size: 256}}}')"
+	# The token goes to curl in a header file, never on a command line
+	# (and not through a pipe: see stack_unseal).
+	stack_call POST "$addr/api/v1/cfssl/newcert" "$out" -H @- \
+	    -H 'Content-Type: application/json' --data-binary \
+	    "$(jq -cn --arg cn "$cn" --argjson hosts "$hosts" \
+		'{request: {CN: $cn, hosts: $hosts,
+		  key: {algo: "ecdsa", size: 256}}}')" \
+	    < <(printf 'Authorization: token=%s\n' "$token")
 	if [ "$STACK_STATUS" != 200 ] ||
 	    ! jq -er .result.certificate "$out" >"$state/tls/$name.pem" ||
 	    ! (umask 077 && jq -er .result.private_key "$out" \
@@ -347,25 +348,61 @@ stack_spawn_pids() {
 	awk '/^[0-9]+$/' "$1"/run/*.pid 2>/dev/null || true
 }
 
+# stack_socket_pids STATE BIN: the pids of the processes running a program
+# of BIN that hold a Unix socket bound in STATE (the FastCGI sockets of
+# run/, mod_fcgid's of apache-run/), one a line.  Whoever their parent is
+# now: a server killed with SIGKILL leaves its programs to init, still
+# listening there.
+stack_socket_pids() {
+	local inodes dirs
+	inodes=$(awk -v dir="$1/" 'index($8, dir) == 1 { print $7 }' \
+	    /proc/net/unix 2>/dev/null | paste -sd' ' -)
+	[ -n "$inodes" ] || return 0
+	dirs=$(ps -eo pid=,args= | awk -v bin="$2/" \
+	    'index($2, bin) == 1 { print "/proc/" $1 "/fd" }')
+	[ -n "$dirs" ] || return 0
+	# shellcheck disable=SC2086
+	find $dirs -maxdepth 1 -lname 'socket:*' -printf '%h %l\n' \
+	    2>/dev/null | awk -v inodes="$inodes" '
+		BEGIN { n = split(inodes, i, " "); for (k = 1; k <= n; k++) want[i[k]] = 1 }
+		{
+			split($1, d, "/"); ino = $2; gsub(/[^0-9]/, "", ino)
+			if (ino in want) print d[3]
+		}' | sort -un
+}
+
 # stack_program_pids STATE: the pids of the FastCGI programs of STATE, one
 # a line: those the server spawned (its descendants running a program of
-# the state's bin folder), and those spawn-fcgi started (run/*.pid).
+# the state's bin folder), those spawn-fcgi started (run/*.pid), and, when
+# no server runs, the orphans of the state's bin folder still holding one
+# of its sockets (a running server has none: stack_start refuses them).
 stack_program_pids() {
 	local state=$1 bin
 	bin=$(cat "$state/bin-dir" 2>/dev/null) || bin=
-	local roots
+	local roots holders=
 	stack_pid "$state" || STACK_PID=
 	# The roots: the server, and the supervisors coffer-spawn started
 	# (multiwatch, or the programs themselves without it).
 	roots="$STACK_PID $(stack_spawn_pids "$state")"
-	[ -n "${roots// /}" ] || return 0
-	ps -eo pid=,ppid=,args= | awk -v roots="$roots" -v bin="$bin" '
-		BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) root[r[i]] = 1 }
+	if [ -z "$STACK_PID" ] && [ -n "$bin" ]; then
+		holders=$(stack_socket_pids "$state" "$bin" | paste -sd' ' -)
+	fi
+	[ -n "${roots// /}${holders}" ] || return 0
+	ps -eo pid=,ppid=,args= | awk -v roots="$roots" -v bin="$bin" \
+	    -v holders="$holders" '
+		BEGIN {
+			n = split(roots, r, " "); for (i = 1; i <= n; i++) root[r[i]] = 1
+			n = split(holders, h, " "); for (i = 1; i <= n; i++) holder[h[i]] = 1
+		}
 		{ parent[$1] = $2; args[$1] = $3 }
 		END {
 			for (p in parent) {
 				if (bin != "" && index(args[p], bin "/") != 1)
 					continue
+				if (bin != "" && p in holder) {
+					print p
+					continue
+				}
 				q = p
 				while (q in parent && !(q in root) && q > 1)
 					q = parent[q]
@@ -373,6 +410,16 @@ stack_program_pids() {
 					print p
 			}
 		}' | sort -n
+}
+
+# stack_server_procs STATE: the pids of every process of STATE's web
+# server (with Apache, its children and mod_fcgid's process manager too),
+# found by the configuration file on their command line: after a SIGKILL
+# of the server's first process, no pid file leads to the others.
+stack_server_procs() {
+	stack_server_files "$1"
+	ps -eo pid=,args= | awk -v conf="$STACK_CONF" '
+		$2 ~ /(^|\/)(lighttpd|apache2)$/ && index($0, " " conf) { print $1 }'
 }
 
 # stack_workers STATE: the FastCGI processes, one "pid rss_kib program" line
@@ -473,6 +520,23 @@ stack_server_up() {
 	esac
 }
 
+# stack_refuse_running STATE: fails, saying so, if a server or a program
+# of STATE still runs.  A second server on the same state folder would
+# share its sockets with the first, and each remove the other's.
+stack_refuse_running() {
+	local state=$1 pids
+	if stack_pid "$state"; then
+		stack_say "stack: $state is in use: its $STACK_KIND is running" \
+		    "(pid $STACK_PID); stop it first (stack_stop)"
+		return 1
+	fi
+	pids=$(stack_program_pids "$state" | paste -sd' ' -)
+	[ -z "$pids" ] && return 0
+	stack_say "stack: $state is in use: its programs are running" \
+	    "(pids $pids); stop them first (stack_stop)"
+	return 1
+}
+
 # stack_start STATE BUILD [FIRST_PORT] [KEY=VALUE...]: write the configs and
 # start the web server (STACK_SERVER) with the programs of BUILD (absolute).
 # Sets STACK_PORT, STACK_ADDR and STACK_PID, and with STACK_TLS=1
@@ -493,6 +557,7 @@ stack_start() {
 		return 1
 		;;
 	esac
+	stack_refuse_running "$state" || return 1
 	(umask 077 && mkdir -p "$state") && echo "$build" >"$state/build-dir" ||
 	    return 1
 	for ((try = 0; try < 5; try++)); do
@@ -624,7 +689,12 @@ stack_stop() {
 		# to the programs they spawned as they go down.
 		kill -TERM "$STACK_PID" 2>/dev/null
 	else
+		# No server to pass it on (killed outright): its processes
+		# and programs, orphans now, get SIGTERM from here.
 		STACK_PID=
+		workers+=" $(stack_server_procs "$state")"
+		# shellcheck disable=SC2086
+		[ -z "${workers// /}" ] || kill -TERM $workers 2>/dev/null
 	fi
 	if [ -d "$state/run" ] && ls "$state"/run/*.pid >/dev/null 2>&1; then
 		for p in $STACK_PROGRAMS; do
@@ -673,10 +743,12 @@ stack_unseal() {
 	shift
 	tmp=$(mktemp) || return 1
 	for share in "$@"; do
-		# The share goes to curl on stdin, never on a command line.
-		printf '{"key":"%s"}' "$share" |
-		    stack_call PUT "$addr/secrets/v1/unseal/default" "$tmp" \
-			-H 'Content-Type: application/json' --data-binary @-
+		# The share goes to curl on stdin, never on a command line
+		# nor on disk; not through a pipe, whose last command would
+		# set STACK_STATUS in a subshell.
+		stack_call PUT "$addr/secrets/v1/unseal/default" "$tmp" \
+		    -H 'Content-Type: application/json' --data-binary @- \
+		    < <(printf '{"key":"%s"}' "$share")
 		if [ "$STACK_STATUS" != 200 ]; then
 			stack_say "stack: unseal answered $STACK_STATUS: $(head -c 300 "$tmp")"
 			rm -f "$tmp"

@@ -108,6 +108,19 @@ test_certificates_lists_issued_and_filters_by_serial_and_aki() {
 	assert_json_eq '.result | length' 0
 }
 
+test_a_good_certificate_is_listed_with_reason_and_revoked_at_as_cfssl_records_it() {
+	local serial
+	auth_json POST /api/v1/cfssl/certinfo "$(jq -n --rawfile c "$W/www.pem" '{certificate: $c}')"
+	serial=$(jq -r .result.serial_number "$BODY_FILE")
+	auth_json POST $A/certificates "{\"serial\":\"$serial\"}"
+	assert_status 200
+	assert_json_eq '.result[0].status' good
+	assert_json_eq '.result[0].reason' unspecified
+	assert_json_eq '.result[0].revoked_at' 0001-01-01T00:00:00Z
+	assert_json_eq '.result[0].ca_label' ''
+	assert_spec
+}
+
 test_certificates_with_a_malformed_aki_is_400() {
 	auth_json POST $A/certificates '{"authority_key_id":"zz:yy"}'
 	assert_status 400

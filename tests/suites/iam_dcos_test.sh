@@ -202,6 +202,24 @@ test_no_token_gets_401_on_iam() {
 	assert_header WWW-Authenticate acsjwt
 }
 
+test_a_group_is_described_with_its_provider_type_as_the_spec_requires() {
+	auth_json PUT $A/groups/devs '{"description":"Developers"}'
+	assert_status 201
+	auth_req GET $A/groups/devs
+	assert_status 200
+	assert_json_eq .provider_type internal
+	assert_spec
+	auth_req GET $A/groups
+	assert_json_eq '[.array[].provider_type] | unique' '["internal"]'
+	assert_spec
+	auth_req PUT $A/groups/devs/users/bob
+	auth_req GET $A/users/bob/groups
+	assert_json_eq '.array[0].group.provider_type' internal
+	assert_spec
+	auth_req DELETE $A/groups/devs
+	assert_status 204
+}
+
 test_groups_create_list_members_and_delete() {
 	auth_json PUT $A/groups/ops '{"description":"Operators"}'
 	assert_status 201

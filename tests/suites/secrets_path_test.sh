@@ -47,6 +47,23 @@ test_get_missing_answers_404_in_path_error_shape() {
 	assert_json_eq .status 'Not Found'
 }
 
+test_error_bodies_carry_the_code_as_an_integer_as_the_spec_types_it() {
+	req GET $P/no/token
+	assert_status 401
+	assert_json_eq '.code | type' number
+	assert_json_eq .code 401
+	assert_spec
+	auth_req GET $P/no/such
+	assert_status 404
+	assert_json_eq '.code | type' number
+	assert_spec
+	bearer_json PUT $P/bad/int '{"data":{"port":5432}}'
+	assert_status 400
+	assert_json_eq '.code | type' number
+	assert_json_eq .code 400
+	assert_spec
+}
+
 test_put_non_string_value_answers_400_and_changes_nothing() {
 	bearer_json PUT $P/bad/num '{"data":{"port":5432}}'
 	assert_status 400
