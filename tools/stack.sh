@@ -23,7 +23,7 @@
 #   www/ (empty root)   apache-run/ (Apache's runtime files)
 #   cgi-bin/ (apache-fcgid: a copy of the programs)   tls/ (certificates)
 #   coffer.db      the store, with coffer.db.journal and .lock beside it
-#   audit.log      tmp/ (upload folder, unused while bodies are streamed)
+#   audit.log      tmp/ (unused: bodies lighttpd buffers go to tmpfs)
 
 STACK_TOP=${STACK_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 STACK_SERVER=${STACK_SERVER:-lighttpd}
