@@ -164,6 +164,9 @@ EOF
 # The user Apache's workers run as (Apache will not serve as root), and
 # with mod_fcgid the programs too.
 STACK_APACHE_USER=${STACK_APACHE_USER:-www-data}
+# Where the web server keeps a request body it buffers: a memory file
+# system, since bodies hold secrets (lighttpd's is in its coffer.conf).
+STACK_BODY_TMPDIR=${STACK_BODY_TMPDIR:-/dev/shm}
 
 stack_write_apache() {
 	local state=$1 build=$2 port=$3 a bin=$build/cgi-bin include v
@@ -442,7 +445,10 @@ stack_apache_up() {
 	fi
 	check=$(apache2 -t -f "$state/apache.conf" 2>&1) ||
 	    { stack_say "$check"; return 1; }
-	STACK_START_ERR=$(apache2 -f "$state/apache.conf" -k start 2>&1) ||
+	# Request bodies that mod_proxy_fcgi spools go to Apache's TMPDIR:
+	# memory, never disk (apache-conf/apache/coffer-proxy.conf).
+	STACK_START_ERR=$(TMPDIR=$STACK_BODY_TMPDIR \
+	    apache2 -f "$state/apache.conf" -k start 2>&1) ||
 	    return 1
 	local i
 	for ((i = 0; i < 50; i++)); do

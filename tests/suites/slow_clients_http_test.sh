@@ -24,13 +24,6 @@ SLOW_OVER_LIMIT=2000000
 # plus a margin for a loaded machine.
 SLOW_DEADLINE_SECONDS=10
 SLOW_DEADLINE_MARGIN=5
-# mod_proxy_fcgi streams a body to the program as it comes (no setting of
-# Apache 2.4 makes it read the body whole first), so behind it a program
-# whose workers all read stalled bodies answers once RequestReadTimeout
-# has cut them: the deadline is the promise there.
-if [ "$COFFER_SERVER" = apache-proxy ]; then
-	SLOW_ANSWER_SECONDS=$((SLOW_DEADLINE_SECONDS + SLOW_DEADLINE_MARGIN))
-fi
 
 SLOW_FDS=()
 
