@@ -93,6 +93,10 @@ stack_write_config() {
 		conf[$key]=${conf[$key]# }
 	done
 	(umask 077 && mkdir -p "$state"/{run,tmp,www}) || return 1
+	# The servers' own error documents (apache-conf/errors/), where
+	# Apache's user can read them.
+	rm -rf "$state/errors" &&
+	    cp -R "$STACK_TOP/apache-conf/errors" "$state/errors" || return 1
 	{
 		echo "# Written by tools/stack.sh; rewritten at every start."
 		for key in "${order[@]}"; do
@@ -124,6 +128,7 @@ var.coffer_port   = $port
 var.coffer_bin    = "$build/cgi-bin"
 var.coffer_config = "$state/coffer.conf"
 var.coffer_run    = var.coffer_state + "/run"
+var.coffer_errors = var.coffer_state + "/errors"
 EOF
 		if [ -n "${STACK_AUTH_PORT:-}" ]; then
 			echo 'server.modules += ( "mod_auth", "mod_authn_file" )'
@@ -131,6 +136,7 @@ EOF
 		cat <<EOF
 include "$STACK_TOP/apache-conf/lighttpd/standalone.conf"
 include "$STACK_TOP/apache-conf/lighttpd/coffer.conf"
+include "$STACK_TOP/apache-conf/lighttpd/errors.conf"
 EOF
 		if [ -n "${STACK_TLS_PORT:-}" ]; then
 			cat <<EOF
@@ -188,6 +194,7 @@ Define COFFER_PORT   $port
 Define COFFER_BIN    "$bin"
 Define COFFER_CONFIG "$state/coffer.conf"
 Define COFFER_RUN    "$state/run"
+Define COFFER_ERRORS "$state/errors"
 Define COFFER_USER   $STACK_APACHE_USER
 Include "$STACK_TOP/apache-conf/apache/standalone.conf"
 EOF
