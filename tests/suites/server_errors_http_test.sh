@@ -19,7 +19,7 @@ ERROR_ROUTES=(
 	"PUT /secrets/v1/secret/default/big dcos-error.json"
 	"POST /acs/api/v1/auth/login dcos-error.json"
 	"PUT /api/v1/secrets/big path-error.json"
-	"POST /coffer/v1/import path-error.json"
+	"POST /coffer/v1/import/default path-error.json"
 	"POST /v1.0/secrets/default/big dapr-error.json"
 	"PUT /api/enterprise/secrets/v1/namespaces/default/secrets/big sensu-error.json"
 	"POST /api/core/v2/apikeys sensu-error.json"
