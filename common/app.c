@@ -22,6 +22,9 @@
 #include "wipe.h"
 
 #define TOKEN_CACHE_SLOTS 256
+/* app_finish drains at most this much unread input before it closes. */
+#define APP_DRAIN_CHUNK 4096
+#define APP_DRAIN_READS 4
 
 static volatile sig_atomic_t app_stop, app_busy;
 
@@ -280,20 +283,33 @@ app_read_body(struct cf_ctx *ctx, const char *const *ctypes, int allow_missing)
  * plain close is as safe; detaching the request tells libfcgi so.  Input
  * still unread after a few reads (a body refused before it was read) keeps
  * libfcgi's careful close.
+ *
+ * The leftover input is read without blocking, and only after the answer
+ * went out: a web server that streams the body (mod_proxy_fcgi) would
+ * otherwise keep this worker waiting, answer unsent, for a client that
+ * announced a body and stalled.  What has not arrived is left to the
+ * careful close, which ends as soon as the web server has the answer.
  */
 static void
 app_finish(FCGX_Request *f)
 {
-	char buf[4096];
-	int i;
+	char buf[APP_DRAIN_CHUNK];
+	int i, fl;
 
-	for (i = 0; i < 4; i++) {
+	(void)FCGX_FFlush(f->out);
+	if ((fl = fcntl(f->ipcFd, F_GETFL)) == -1 ||
+	    fcntl(f->ipcFd, F_SETFL, fl | O_NONBLOCK) == -1)
+		goto out;
+	for (i = 0; i < APP_DRAIN_READS; i++) {
 		if (FCGX_GetStr(buf, sizeof(buf), f->in) > 0)
 			continue;
 		if (FCGX_HasSeenEOF(f->in) == EOF)
 			FCGX_Detach(f);
 		break;
 	}
+	/* libfcgi writes the end of the answer blocking. */
+	(void)fcntl(f->ipcFd, F_SETFL, fl);
+out:
 	FCGX_Finish_r(f);
 }
 

@@ -23,7 +23,7 @@
 #   www/ (empty root)   apache-run/ (Apache's runtime files)
 #   cgi-bin/ (apache-fcgid: a copy of the programs)   tls/ (certificates)
 #   coffer.db      the store, with coffer.db.journal and .lock beside it
-#   audit.log      tmp/ (upload folder, unused while bodies are streamed)
+#   audit.log      tmp/ (unused: bodies lighttpd buffers go to tmpfs)
 
 STACK_TOP=${STACK_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 STACK_SERVER=${STACK_SERVER:-lighttpd}
@@ -100,6 +100,10 @@ stack_write_config() {
 		conf[$key]=${conf[$key]# }
 	done
 	(umask 077 && mkdir -p "$state"/{run,tmp,www}) || return 1
+	# The servers' own error documents (apache-conf/errors/), where
+	# Apache's user can read them.
+	rm -rf "$state/errors" &&
+	    cp -R "$STACK_TOP/apache-conf/errors" "$state/errors" || return 1
 	{
 		echo "# Written by tools/stack.sh; rewritten at every start."
 		for key in "${order[@]}"; do
@@ -131,6 +135,7 @@ var.coffer_port   = $port
 var.coffer_bin    = "$build/cgi-bin"
 var.coffer_config = "$state/coffer.conf"
 var.coffer_run    = var.coffer_state + "/run"
+var.coffer_errors = var.coffer_state + "/errors"
 EOF
 		if [ -n "${STACK_AUTH_PORT:-}" ]; then
 			echo 'server.modules += ( "mod_auth", "mod_authn_file" )'
@@ -138,6 +143,7 @@ EOF
 		cat <<EOF
 include "$STACK_TOP/apache-conf/lighttpd/standalone.conf"
 include "$STACK_TOP/apache-conf/lighttpd/coffer.conf"
+include "$STACK_TOP/apache-conf/lighttpd/errors.conf"
 EOF
 		if [ -n "${STACK_TLS_PORT:-}" ]; then
 			cat <<EOF
@@ -171,6 +177,9 @@ EOF
 # The user Apache's workers run as (Apache will not serve as root), and
 # with mod_fcgid the programs too.
 STACK_APACHE_USER=${STACK_APACHE_USER:-www-data}
+# Where the web server keeps a request body it buffers: a memory file
+# system, since bodies hold secrets (lighttpd's is in its coffer.conf).
+STACK_BODY_TMPDIR=${STACK_BODY_TMPDIR:-/dev/shm}
 
 stack_write_apache() {
 	local state=$1 build=$2 port=$3 a bin=$build/cgi-bin include v
@@ -192,6 +201,7 @@ Define COFFER_PORT   $port
 Define COFFER_BIN    "$bin"
 Define COFFER_CONFIG "$state/coffer.conf"
 Define COFFER_RUN    "$state/run"
+Define COFFER_ERRORS "$state/errors"
 Define COFFER_USER   $STACK_APACHE_USER
 Include "$STACK_TOP/apache-conf/apache/standalone.conf"
 EOF
@@ -501,7 +511,10 @@ stack_apache_up() {
 	fi
 	check=$(apache2 -t -f "$state/apache.conf" 2>&1) ||
 	    { stack_say "$check"; return 1; }
-	STACK_START_ERR=$(apache2 -f "$state/apache.conf" -k start 2>&1) ||
+	# Request bodies that mod_proxy_fcgi spools go to Apache's TMPDIR:
+	# memory, never disk (apache-conf/apache/coffer-proxy.conf).
+	STACK_START_ERR=$(TMPDIR=$STACK_BODY_TMPDIR \
+	    apache2 -f "$state/apache.conf" -k start 2>&1) ||
 	    return 1
 	local i
 	for ((i = 0; i < 50; i++)); do
