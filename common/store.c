@@ -29,6 +29,20 @@
  * same.  A multi-step change of the shared header raises its busy flag; the
  * next process to lock the store and find it raised (or a header from
  * another boot) rebuilds the header from the journal.
+ *
+ * Torn or damaged.  A crash can only tear what no fdatasync covered yet:
+ * the records after the last durable one, in any mix of their blocks and
+ * the zeros beneath (a group commit's later record may reach the disk
+ * while an earlier one does not).  So every record opens with a mark op
+ * holding how far the journal was durable when it was written.  At
+ * recovery, a record that fails its check is a torn tail, cut and zeroed,
+ * unless a record after it that does check carries a mark past it: that
+ * failed record had been durable, so whole, and no crash changes durable
+ * bytes.  That is damage: the store then changes no byte, serves nothing
+ * and says where (store_damage), until the files change (cofferctl
+ * salvage, or a restore).  Within one boot a published record that fails
+ * is damage too.  So is a gdbm file that gdbm cannot read: a key gdbm does
+ * not find in it may be there, so it never answers "not found".
  */
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -74,6 +88,11 @@
 #define JOP_HDR    9           /* type, key length, value length */
 #define OP_PUT     1
 #define OP_DEL     2
+#define OP_MARK    3 /* no key; its value: the journal's durable end */
+#define JMARK_LEN  8
+#define JMARK_OP   (JOP_HDR + JMARK_LEN)
+#define JREC_MAX   (STORE_MAX_TXN + JMARK_OP) /* bytes after the header */
+#define DAMAGE_LEN 512 /* the operator's line about a damaged store */
 
 /* A journal is written zeros past its records (see journal_scan). */
 #define JOURNAL_ALIGN  (64u << 10) /* its length is a multiple of this */
@@ -135,6 +154,26 @@ struct map {
 
 enum store_mode { MODE_NONE, MODE_READ, MODE_WRITE };
 
+/* What journal_check_fd found in a journal. */
+struct store_jcheck {
+	uint64_t jc_size;
+	uint64_t jc_end;   /* the first position that does not check */
+	size_t jc_records; /* the records before it */
+	uint64_t jc_next;  /* the first record that checks past it */
+	size_t jc_after;   /* the records that check past it */
+	uint64_t jc_mark;  /* the highest durable end they claim */
+	int jc_damaged;    /* that end is past jc_end */
+};
+
+/* What a file was when damage was found in it: any change to it (a
+ * salvage, a restore) is worth another look. */
+struct file_ident {
+	dev_t fi_dev;
+	ino_t fi_ino;
+	off_t fi_size;
+	struct timespec fi_ctime;
+};
+
 #define SECTION_WRITE  0x1
 #define SECTION_OPEN   0x2 /* the first section of store_open */
 #define SECTION_CREATE 0x4 /* store_open may create the gdbm file */
@@ -168,10 +207,16 @@ struct store {
 	uint64_t st_sipkey[2];
 	uint32_t st_crc[256];
 	char st_boot[BOOT_ID_LEN];
+	/* Damage found (see store_damage): empty while none was. */
+	char st_damage[DAMAGE_LEN];
+	struct file_ident st_damage_j, st_damage_db;
 };
 
 static void store_log(const char *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
+static void store_damaged(struct store *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+static void view_close(struct store *);
 
 /*
  * Process state, not request state: bumped in the child of every fork()
@@ -213,6 +258,68 @@ store_log(const char *func, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	errno = saved;
+}
+
+/* A missing file reads as all zeros. */
+static void
+file_ident_get(const char *path, struct file_ident *fi)
+{
+	struct stat sb;
+
+	memset(fi, 0, sizeof(*fi));
+	if (stat(path, &sb) == -1)
+		return;
+	fi->fi_dev = sb.st_dev;
+	fi->fi_ino = sb.st_ino;
+	fi->fi_size = sb.st_size;
+	fi->fi_ctime = sb.st_ctim;
+}
+
+static int
+file_ident_same(const struct file_ident *a, const struct file_ident *b)
+{
+	return a->fi_dev == b->fi_dev && a->fi_ino == b->fi_ino &&
+	       a->fi_size == b->fi_size &&
+	       a->fi_ctime.tv_sec == b->fi_ctime.tv_sec &&
+	       a->fi_ctime.tv_nsec == b->fi_ctime.tv_nsec;
+}
+
+/*
+ * Damage found: say what it is, once, and refuse every section while the
+ * files it was found in stay as they are (damage_stands), so that a
+ * damaged store is neither read as if whole nor scanned again per request.
+ */
+static void
+store_damaged(struct store *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->st_damage, sizeof(st->st_damage), fmt, ap);
+	va_end(ap);
+	file_ident_get(st->st_jpath, &st->st_damage_j);
+	file_ident_get(st->st_path, &st->st_damage_db);
+	store_log("damaged", "%s", st->st_damage);
+}
+
+/* 1 while the damage found stands; once either file has changed (a
+ * salvage, a restore, a commit of another process), look again. */
+static int
+damage_stands(struct store *st)
+{
+	struct file_ident j, db;
+
+	if (st->st_damage[0] == '\0')
+		return 0;
+	file_ident_get(st->st_jpath, &j);
+	file_ident_get(st->st_path, &db);
+	if (file_ident_same(&j, &st->st_damage_j) &&
+	    file_ident_same(&db, &st->st_damage_db))
+		return 1;
+	st->st_damage[0] = '\0';
+	if (st->st_mode == MODE_NONE)
+		view_close(st);
+	return 0;
 }
 
 /* The files are read back only on this host, but a fixed byte order costs
@@ -797,19 +904,43 @@ journal_create(struct store *st, uint64_t gen)
 	return rc;
 }
 
+/* The durable end in a record's mark op, its first; 1 if it has one. */
+static int
+jrec_mark(const uint8_t *rec, size_t reclen, uint64_t *mark)
+{
+	const uint8_t *op = rec + JREC_HDR;
+
+	if (reclen < JREC_HDR + JMARK_OP || get_u32(rec + 16) == 0 ||
+	    op[0] != OP_MARK || get_u32(op + 1) != 0 ||
+	    get_u32(op + 5) != JMARK_LEN)
+		return 0;
+	*mark = get_u64(op + JOP_HDR);
+	return 1;
+}
+
 /*
  * Walk the ops of a record that passed jrec_check.  With m, apply them to
- * m; without, only check their framing.  0, or -1 (bad framing, no memory).
+ * m; without, only check their framing.  *mark (if not NULL) is the
+ * record's mark, 0 for a record of an earlier build, which has none.  0,
+ * or -1 (bad framing, no memory).
  */
 static int
-jrec_walk(struct store *st, const uint8_t *rec, size_t reclen, struct map *m)
+jrec_walk(struct store *st, const uint8_t *rec, size_t reclen, struct map *m,
+    uint64_t *mark)
 {
 	const uint8_t *p = rec + JREC_HDR, *end = rec + reclen;
-	uint32_t i, nops = get_u32(rec + 16), klen, vlen;
+	uint32_t i = 0, nops = get_u32(rec + 16), klen, vlen;
+	uint64_t own = 0;
 	struct ment *e;
 	int type;
 
-	for (i = 0; i < nops; i++) {
+	if (jrec_mark(rec, reclen, &own)) {
+		p += JMARK_OP;
+		i = 1;
+	}
+	if (mark != NULL)
+		*mark = own;
+	for (; i < nops; i++) {
 		if ((size_t)(end - p) < JOP_HDR)
 			return -1;
 		type = p[0];
@@ -840,7 +971,7 @@ jrec_check(const struct store *st, const uint8_t *buf, size_t avail)
 	if (avail < JREC_HDR || get_u32(buf) != JREC_MAGIC)
 		return 0;
 	len = get_u32(buf + 4);
-	if (len > STORE_MAX_TXN || avail - JREC_HDR < len)
+	if (len > JREC_MAX || avail - JREC_HDR < len)
 		return 0;
 	/* The generation ties a record to this journal: bytes from another
 	 * one can never replay here. */
@@ -859,7 +990,8 @@ jrec_check(const struct store *st, const uint8_t *buf, size_t avail)
  * is wrong (zeros included), or whose record would run past size.
  */
 static int
-journal_find_end(struct store *st, int fd, uint64_t size, uint64_t *endp)
+journal_find_end(
+    struct store *st, int fd, uint64_t size, struct store_jcheck *jc)
 {
 	uint64_t off = JHDR_SIZE;
 	uint32_t len;
@@ -870,7 +1002,7 @@ journal_find_end(struct store *st, int fd, uint64_t size, uint64_t *endp)
 		    read_full(fd, st->st_buf, JREC_HDR, off) == -1)
 			return -1;
 		len = get_u32(st->st_buf + 4);
-		if (get_u32(st->st_buf) != JREC_MAGIC || len > STORE_MAX_TXN ||
+		if (get_u32(st->st_buf) != JREC_MAGIC || len > JREC_MAX ||
 		    size - off - JREC_HDR < len)
 			break;
 		if (buf_reserve(st, JREC_HDR + (size_t)len) == -1 ||
@@ -878,23 +1010,24 @@ journal_find_end(struct store *st, int fd, uint64_t size, uint64_t *endp)
 		        -1)
 			return -1;
 		n = jrec_check(st, st->st_buf, JREC_HDR + (size_t)len);
-		if (n == 0 || jrec_walk(st, st->st_buf, n, NULL) == -1)
+		if (n == 0 || jrec_walk(st, st->st_buf, n, NULL, NULL) == -1)
 			break;
+		jc->jc_records++;
 	}
-	*endp = off;
+	jc->jc_end = off;
 	return 0;
 }
 
-/* Zero every chunk of [from, size) that is not zero already; *zeroed
- * counts the bytes of the chunks rewritten. */
+/* Zero (if zero is set) every chunk of [from, size) that is not zero
+ * already; *dirty counts the bytes of those chunks. */
 static int
-journal_zero_tail(
-    struct store *st, int fd, uint64_t from, uint64_t size, uint64_t *zeroed)
+journal_zero_tail(struct store *st, int fd, uint64_t from, uint64_t size,
+    int zero, uint64_t *dirty)
 {
 	uint64_t off;
 	size_t n;
 
-	*zeroed = 0;
+	*dirty = 0;
 	if (buf_reserve(st, ZERO_CHUNK) == -1)
 		return -1;
 	for (off = from; off < size; off += n) {
@@ -903,10 +1036,80 @@ journal_zero_tail(
 			return -1;
 		if (memcmp(st->st_buf, zero_chunk, n) == 0)
 			continue;
-		if (write_full(fd, zero_chunk, n, off) == -1)
+		if (zero && write_full(fd, zero_chunk, n, off) == -1)
 			return -1;
-		*zeroed += n;
+		*dirty += n;
 	}
+	return 0;
+}
+
+/*
+ * Past bad, the first position that does not check: the records that do
+ * check (found wherever they start), and the highest durable end their
+ * marks claim.  Linear: a record found is skipped whole, and a position
+ * that fails is passed by one byte.
+ */
+static int
+journal_after_bad(struct store *st, int fd, uint64_t bad, uint64_t size,
+    struct store_jcheck *jc)
+{
+	static const uint8_t magic[] = {'C', 'F', 'J', 'R'};
+	size_t len = (size_t)(size - bad), off = 1, n;
+	const uint8_t *hit;
+	uint64_t mark;
+
+	if (buf_reserve(st, len) == -1 ||
+	    read_full(fd, st->st_buf, len, bad) == -1)
+		return -1;
+	while (off < len && (hit = memmem(st->st_buf + off, len - off, magic,
+	                         sizeof(magic))) != NULL) {
+		off = (size_t)(hit - st->st_buf);
+		n = jrec_check(st, hit, len - off);
+		if (n == 0 || jrec_walk(st, hit, n, NULL, &mark) == -1) {
+			off++;
+			continue;
+		}
+		if (jc->jc_after == 0)
+			jc->jc_next = bad + off;
+		jc->jc_after++;
+		if (mark > jc->jc_mark)
+			jc->jc_mark = mark;
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * The journal in fd: its end, and whether what follows is a torn tail or
+ * damage (jc_damaged).  The rule, from what a crash can leave: records
+ * are written one after another past the end, over zeros synced before,
+ * and a commit is acknowledged only once an fdatasync covered it; each
+ * record's mark op holds the end the journal was durable to when it was
+ * written.  A crash (of a process or of the machine) can leave past the
+ * last durable record any mix of the unsynced records' blocks and zeros,
+ * so a record that fails there is a torn tail, even with records that
+ * check after it (a group commit's later record may reach the disk while
+ * an earlier one does not).  But a record that checks and whose mark lies
+ * past the failed position proves that position was durable, so whole,
+ * before it was written: no crash changes durable bytes, so that is
+ * damage, and nothing may be zeroed.  A failure in the last durable group
+ * of records (no later mark covers it) cannot be told from a tear and is
+ * cut as one.
+ */
+static int
+journal_check_fd(
+    struct store *st, int fd, uint64_t size, struct store_jcheck *jc)
+{
+	uint64_t dirty;
+
+	memset(jc, 0, sizeof(*jc));
+	jc->jc_size = size;
+	if (journal_find_end(st, fd, size, jc) == -1 ||
+	    journal_zero_tail(st, fd, jc->jc_end, size, 0, &dirty) == -1)
+		return -1;
+	if (dirty > 0 && journal_after_bad(st, fd, jc->jc_end, size, jc) == -1)
+		return -1;
+	jc->jc_damaged = jc->jc_mark > jc->jc_end;
 	return 0;
 }
 
@@ -926,8 +1129,10 @@ journal_grow(int fd, uint64_t *sizep, uint64_t need)
 }
 
 /*
- * Recovery: find the end of the records (journal_find_end), zero what
- * follows, leave room for commits, and sync.  Sets st_jgen; *endp is the
+ * Recovery: find the end of the records (journal_find_end); if what
+ * follows is damage rather than a torn tail (journal_check_fd), change
+ * nothing and refuse; else zero what follows, leave room for commits, and
+ * sync.  Sets st_jgen; *endp is the
  * end.  A journal of earlier builds, which had no zeros and ended at its
  * length, reads the same and gets its room here.
  *
@@ -951,6 +1156,7 @@ journal_grow(int fd, uint64_t *sizep, uint64_t need)
 static int
 journal_scan(struct store *st, uint64_t *endp)
 {
+	struct store_jcheck jc;
 	uint8_t h[JHDR_SIZE];
 	struct stat sb;
 	uint64_t size, end, zeroed;
@@ -967,8 +1173,23 @@ journal_scan(struct store *st, uint64_t *endp)
 		store_log(__func__, "%s: bad journal header", st->st_jpath);
 		goto out;
 	}
-	if (journal_find_end(st, fd, size, &end) == -1 ||
-	    journal_zero_tail(st, fd, end, size, &zeroed) == -1 ||
+	if (journal_check_fd(st, fd, size, &jc) == -1) {
+		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+		goto out;
+	}
+	end = jc.jc_end;
+	if (jc.jc_damaged) {
+		store_damaged(st,
+		    "%s: damaged at offset %llu: the record there fails its "
+		    "check, but a record after it (offset %llu, %zu that check "
+		    "in all) was written once the journal was durable to %llu; "
+		    "nothing was changed (cofferctl verify, salvage)",
+		    st->st_jpath, (unsigned long long)end,
+		    (unsigned long long)jc.jc_next, jc.jc_after,
+		    (unsigned long long)jc.jc_mark);
+		goto out;
+	}
+	if (journal_zero_tail(st, fd, end, size, 1, &zeroed) == -1 ||
 	    journal_grow(fd, &size, end + JOURNAL_ALIGN) == -1) {
 		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
 		goto out;
@@ -1154,6 +1375,22 @@ out:
 	return rc;
 }
 
+/* A gdbm failure other than a missing key or memory: its file cannot be
+ * read as written, and a key it would not find may well be in it. */
+static void
+gdbm_failed(struct store *st, const char *func)
+{
+	if (gdbm_errno == GDBM_MALLOC_ERROR ||
+	    (gdbm_errno == GDBM_FILE_OPEN_ERROR && errno != EIO)) {
+		store_log(
+		    func, "%s: %s", st->st_path, gdbm_strerror(gdbm_errno));
+		return;
+	}
+	store_damaged(st,
+	    "%s: damaged: %s (cofferctl verify; restore a backup)", st->st_path,
+	    gdbm_strerror(gdbm_errno));
+}
+
 static void
 view_close(struct store *st)
 {
@@ -1182,8 +1419,7 @@ view_reopen(struct store *st, uint64_t epoch)
 	st->st_db = gdbm_open(
 	    st->st_path, 0, GDBM_READER | GDBM_NOLOCK | GDBM_CLOEXEC, 0, NULL);
 	if (st->st_db == NULL) {
-		store_log(
-		    __func__, "%s: %s", st->st_path, gdbm_strerror(gdbm_errno));
+		gdbm_failed(st, __func__);
 		return -1;
 	}
 	if (fstat(gdbm_fdesc(st->st_db), &sb) == -1) {
@@ -1209,9 +1445,10 @@ view_reopen(struct store *st, uint64_t epoch)
 	return 0;
 }
 
-/* Apply the published journal records [st_jend, end) to the overlay. */
+/* Apply the published journal records [st_jend, end) to the overlay.  0,
+ * 1 if one fails its check (*badp: where), -1. */
 static int
-view_read_journal(struct store *st, uint64_t end)
+view_read_journal(struct store *st, uint64_t end, uint64_t *badp)
 {
 	size_t len = (size_t)(end - st->st_jend), off = 0, n;
 	int rc = -1;
@@ -1224,11 +1461,10 @@ view_read_journal(struct store *st, uint64_t end)
 	}
 	while (off < len) {
 		n = jrec_check(st, st->st_buf + off, len - off);
-		if (n == 0 ||
-		    jrec_walk(st, st->st_buf + off, n, &st->st_overlay) == -1) {
-			store_log(__func__, "%s: bad record at %llu",
-			    st->st_jpath,
-			    (unsigned long long)(st->st_jend + off));
+		if (n == 0 || jrec_walk(st, st->st_buf + off, n,
+		                  &st->st_overlay, NULL) == -1) {
+			*badp = st->st_jend + off;
+			rc = 1;
 			goto out;
 		}
 		off += n;
@@ -1244,16 +1480,24 @@ static int
 view_refresh(struct store *st)
 {
 	uint64_t epoch = shm_load(&st->st_shm->epoch);
-	uint64_t end = shm_load(&st->st_shm->end);
+	uint64_t end = shm_load(&st->st_shm->end), bad = 0;
+	int rc = 0;
 
 	if (epoch != st->st_epoch && view_reopen(st, epoch) == -1)
 		return -1;
 	if (end == st->st_jend)
 		return 0;
-	if (end < st->st_jend || view_read_journal(st, end) == -1) {
+	if (end < st->st_jend || (rc = view_read_journal(st, end, &bad)) != 0) {
 		if (end < st->st_jend)
 			store_log(
 			    __func__, "%s: journal went back", st->st_jpath);
+		/* Published records were written whole: one that fails
+		 * now was changed after the fact. */
+		if (rc == 1)
+			store_damaged(st,
+			    "%s: damaged at offset %llu: a published record "
+			    "fails its check (cofferctl verify, salvage)",
+			    st->st_jpath, (unsigned long long)bad);
 		/* A half-applied overlay is harmless (the ops are
 		 * idempotent), but start over next time. */
 		view_close(st);
@@ -1288,7 +1532,7 @@ static int
 view_current(struct store *st)
 {
 	const struct store_shm *h = st->st_shm;
-	uint64_t epoch, end;
+	uint64_t epoch, end, bad;
 
 	if (st->st_epoch == 0)
 		return 0;
@@ -1300,7 +1544,7 @@ view_current(struct store *st)
 		return 0;
 	if (end == st->st_jend)
 		return 1;
-	if (view_read_journal(st, end) == -1) {
+	if (view_read_journal(st, end, &bad) != 0) {
 		view_close(st); /* the locked path starts over */
 		return 0;
 	}
@@ -1354,6 +1598,8 @@ section_enter(struct store *st, int flags)
 		store_log(__func__, "already in a section");
 		return -1;
 	}
+	if (damage_stands(st))
+		return -1;
 	/* Read in what other writers published while we need no lock for it
 	 * (see view_current): under the lock, only the records of the
 	 * writers queued ahead of us are left to read. */
@@ -1511,6 +1757,7 @@ static int
 journal_carry_tail(struct store *st, uint64_t from, uint64_t gen, size_t *lenp)
 {
 	size_t len = (size_t)(st->st_jend - from), off = 0, n;
+	uint64_t mark;
 	uint8_t *p;
 	uint32_t crc;
 
@@ -1527,6 +1774,11 @@ journal_carry_tail(struct store *st, uint64_t from, uint64_t gen, size_t *lenp)
 			return -1;
 		}
 		put_u64(p + 8, gen);
+		/* Its mark spoke of the old journal's offsets.  The carried
+		 * records are synced together, before the new journal goes
+		 * live, so each may vouch for what precedes it there. */
+		if (jrec_mark(p, n, &mark))
+			put_u64(p + JREC_HDR + JOP_HDR, JHDR_SIZE + off);
 		crc = crc_update(st->st_crc, 0, p, 20);
 		crc = crc_update(st->st_crc, crc, p + JREC_HDR, n - JREC_HDR);
 		put_u32(p + 20, crc);
@@ -1785,10 +2037,15 @@ journal_append(struct store *st, uint64_t off, size_t len)
 	return -1;
 }
 
+/*
+ * Under LK_RW exclusive.  The record opens with its mark: how far the
+ * journal is durable now, which the record's own check then vouches for
+ * (journal_check_fd says what for).
+ */
 static int
 txn_encode(struct store *st, size_t *lenp)
 {
-	size_t len = JREC_HDR + st->st_txn_bytes, i;
+	size_t body = JMARK_OP + st->st_txn_bytes, len = JREC_HDR + body, i;
 	uint8_t *p;
 	struct ment *e;
 	uint32_t crc;
@@ -1796,6 +2053,11 @@ txn_encode(struct store *st, size_t *lenp)
 	if (buf_reserve(st, len) == -1)
 		return -1;
 	p = st->st_buf + JREC_HDR;
+	p[0] = OP_MARK;
+	put_u32(p + 1, 0);
+	put_u32(p + 5, JMARK_LEN);
+	put_u64(p + JOP_HDR, shm_load(&st->st_shm->synced));
+	p += JMARK_OP;
 	for (i = 0; i < st->st_txn.m_nb; i++) {
 		for (e = st->st_txn.m_b[i]; e != NULL; e = e->next) {
 			p[0] = e->tomb ? OP_DEL : OP_PUT;
@@ -1807,11 +2069,11 @@ txn_encode(struct store *st, size_t *lenp)
 	}
 	p = st->st_buf;
 	put_u32(p, JREC_MAGIC);
-	put_u32(p + 4, (uint32_t)st->st_txn_bytes);
+	put_u32(p + 4, (uint32_t)body);
 	put_u64(p + 8, st->st_jgen);
-	put_u32(p + 16, (uint32_t)st->st_txn.m_n);
+	put_u32(p + 16, (uint32_t)st->st_txn.m_n + 1);
 	crc = crc_update(st->st_crc, 0, p, 20);
-	crc = crc_update(st->st_crc, crc, p + JREC_HDR, st->st_txn_bytes);
+	crc = crc_update(st->st_crc, crc, p + JREC_HDR, body);
 	put_u32(p + 20, crc);
 	*lenp = len;
 	return 0;
@@ -1985,12 +2247,13 @@ store_open(const char *path, int create, struct store **out)
 		goto out;
 	if (create)
 		flags |= SECTION_CREATE;
-	if (section_enter(st, flags) == -1)
+	if (section_enter(st, flags) == -1 && st->st_damage[0] == '\0')
 		goto out;
 	section_leave(st);
 	/* A checkpoint killed while copying leaves its copy behind, and
-	 * perhaps its new journal's zeros. */
-	if (lock_try(st, F_WRLCK, LK_CKPT) == 1) {
+	 * perhaps its new journal's zeros.  (Not beside a damaged store:
+	 * nothing there is touched.) */
+	if (st->st_damage[0] == '\0' && lock_try(st, F_WRLCK, LK_CKPT) == 1) {
 		unlink_stale(st->st_tmppath);
 		unlink_stale(st->st_jtmppath);
 		lock_byte(st, F_UNLCK, LK_CKPT);
@@ -2029,6 +2292,12 @@ store_close(struct store *st)
 	free(st->st_tmppath);
 	free(st->st_jtmppath);
 	free(st);
+}
+
+const char *
+store_damage(struct store *st)
+{
+	return damage_stands(st) ? st->st_damage : NULL;
 }
 
 void
@@ -2148,8 +2417,7 @@ gdbm_get(
 	if (v.dptr == NULL) {
 		if (gdbm_errno == GDBM_ITEM_NOT_FOUND)
 			return STORE_NOTFOUND;
-		store_log(
-		    __func__, "%s: %s", st->st_path, gdbm_strerror(gdbm_errno));
+		gdbm_failed(st, __func__);
 		return -1;
 	}
 	*val = (uint8_t *)v.dptr;
@@ -2224,8 +2492,7 @@ iter_gdbm_one(const struct iter *it, datum k)
 	    iter_shadowed(it, k.dptr, (size_t)k.dsize, LAYER_GDBM))
 		return 0;
 	if ((v = gdbm_fetch(it->st->st_db, k)).dptr == NULL) {
-		store_log(__func__, "%s: %s", it->st->st_path,
-		    gdbm_strerror(gdbm_errno));
+		gdbm_failed(it->st, __func__);
 		return -1;
 	}
 	rc = it->cb(it->arg, k.dptr, (size_t)k.dsize, v.dptr, (size_t)v.dsize);
@@ -2248,8 +2515,7 @@ iter_gdbm(const struct iter *it)
 		free(k.dptr);
 	}
 	if (gdbm_errno != GDBM_ITEM_NOT_FOUND) {
-		store_log(__func__, "%s: %s", it->st->st_path,
-		    gdbm_strerror(gdbm_errno));
+		gdbm_failed(it->st, __func__);
 		return -1;
 	}
 	return 0;

@@ -63,9 +63,19 @@ struct store;
 /*
  * Opens (create=1: creating missing files) the store at path.  Returns 0 and
  * *out, to be freed with store_close(), or -1.  Repairs what a crashed
- * process left behind, so it fails only on I/O errors or real corruption.
+ * process left behind, so it fails only on I/O errors.  A damaged store
+ * (see store_damage) opens too, so that its user can say so, but changes
+ * nothing and serves nothing: every section fails.
  */
 int store_open(const char *path, int create, struct store **out);
+/*
+ * NULL, or what is damaged (file, offset, what failed), after a call
+ * failed because of it: a journal record that fails its check where no
+ * crash can have torn it (see store.c), or a gdbm file that gdbm cannot
+ * read.  Every section then fails, without touching the files, until
+ * either file changes (a salvage or a restore).  Owned by st.
+ */
+const char *store_damage(struct store *st);
 /* Ends any open section (discarding its transaction) and frees st.  NULL-safe.
  */
 void store_close(struct store *st);
