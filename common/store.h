@@ -50,6 +50,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define STORE_NOTFOUND 1
 
@@ -153,5 +154,24 @@ int store_dump(struct store *st, int fd);
  * holds a prefix of the dump.  0 or -1.
  */
 int store_load(struct store *st, int fd);
+
+/*
+ * Check the store at path, changing nothing and taking no lock (it may be
+ * in use): every journal record, and every gdbm record read back.  Says
+ * on out what reads and what is damaged (file, offset, record names).  0
+ * if nothing is damaged, 1 if something is, -1 if it cannot look.
+ */
+int store_verify(const char *path, FILE *out);
+/*
+ * Write a new store from what can be read of the one at path: gdbm's
+ * records that read, then every journal record that checks, in order
+ * (past a damaged one too; never a torn tail).  It holds every lock of
+ * the store meanwhile; the damaged files are kept beside the new ones
+ * (<path>.damaged-<time>, <path>.journal.damaged-<time>), and every
+ * process then reads the new ones.  Says on out what is lost: the
+ * damaged journal bytes (offset, length, the record names in them) and
+ * the gdbm records that do not read.  0 or -1.
+ */
+int store_salvage(const char *path, FILE *out);
 
 #endif

@@ -1329,6 +1329,99 @@ test_a_gdbm_file_gdbm_cannot_read_is_damaged_not_empty(void)
 	store_close(st);
 }
 
+/* k<from>..k<to-1>, one commit each. */
+static int
+put_range(struct store *st, int from, int to)
+{
+	char key[16];
+
+	for (; from < to; from++) {
+		snprintf(key, sizeof(key), "k%d", from);
+		if (put_str(st, key, key) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* 1 if the folder of path holds a file whose name starts with path's
+ * file name and then suffix. */
+static int
+kept_aside(const char *path, const char *suffix)
+{
+	char pattern[700], cmd[800];
+
+	snprintf(pattern, sizeof(pattern), "%s%s", path, suffix);
+	snprintf(cmd, sizeof(cmd), "ls '%s'* >/dev/null 2>&1", pattern);
+	return system(cmd) == 0;
+}
+
+/*
+ * verify reads and changes nothing; salvage writes a store of everything
+ * that reads (gdbm's records, the journal's before and after the damaged
+ * one), names the write it lost, and keeps the damaged files.
+ */
+static void
+test_verify_and_salvage_say_exactly_what_is_lost(void)
+{
+	struct store *st = NULL;
+	const char *path = new_path("salvage");
+	char *text = NULL, at[64], key[16];
+	size_t tlen = 0, len;
+	uint8_t *j = NULL, bit;
+	FILE *out;
+	off_t rec2;
+	int k, ok = 1;
+
+	CHECK(store_open(path, 1, &st) == 0 && put_range(st, 0, 10) == 0 &&
+	          store_checkpoint(st) == 0 && put_range(st, 10, 20) == 0,
+	    "ten records in gdbm, ten in the journal");
+	store_close(st);
+	st = NULL;
+	out = open_memstream(&text, &tlen);
+	CHECK(out && store_verify(path, out) == 0, "verify: a sound store");
+	fclose(out);
+	CHECK(text && strstr(text, "\nok\n") != NULL, "verify says ok");
+	free(text);
+	rec2 = record_offset(path, 2);
+	j = read_journal(path, &len);
+	CHECK(rec2 > 0 && j != NULL, "find record 2 (k12)");
+	if (rec2 <= 0 || j == NULL)
+		goto out;
+	bit = j[rec2 + 30] ^ 0x01;
+	j[rec2 + 30] = bit;
+	CHECK(
+	    write_at(path, ".journal", &bit, 1, rec2 + 30) == 0, "flip a bit");
+	out = open_memstream(&text, &tlen);
+	CHECK(out && store_verify(path, out) == 1, "verify: damage");
+	fclose(out);
+	snprintf(at, sizeof(at), "DAMAGED at offset %lld", (long long)rec2);
+	CHECK(text && strstr(text, at) != NULL, "verify names the offset");
+	CHECK(journal_is(path, j, len), "verify changed nothing");
+	free(text);
+	out = open_memstream(&text, &tlen);
+	CHECK(out && store_salvage(path, out) == 0, "salvage");
+	fclose(out);
+	CHECK(text && strstr(text, "lost: the write of k12 ") != NULL,
+	    "salvage names the write it lost");
+	CHECK(kept_aside(path, ".damaged-") &&
+	          kept_aside(path, ".journal.damaged-"),
+	    "the damaged files are kept");
+	free(text);
+	CHECK(store_open(path, 0, &st) == 0 && store_damage(st) == NULL,
+	    "the salvaged store opens whole");
+	for (k = 0; st && k < 20; k++) {
+		snprintf(key, sizeof(key), "k%d", k);
+		ok &= read_str(st, key, key) == (k == 12 ? -1 : 1);
+	}
+	CHECK(st && ok, "every record but k12 reads back");
+	CHECK(st && put_str(st, "k12", "again") == 0 &&
+	          read_str(st, "k12", "again") == 1,
+	    "and takes writes");
+out:
+	free(j);
+	store_close(st);
+}
+
 /* The journal starts with 1 MiB of zeros; a commit past them grows it. */
 static void
 test_commit_past_the_preallocated_end_grows_the_journal(void)
@@ -1778,6 +1871,7 @@ main(void)
 	test_a_failed_record_is_torn_only_if_no_later_record_vouches_for_it();
 	test_a_flipped_bit_inside_the_journal_refuses_it_and_keeps_every_byte();
 	test_a_gdbm_file_gdbm_cannot_read_is_damaged_not_empty();
+	test_verify_and_salvage_say_exactly_what_is_lost();
 	test_commit_past_the_preallocated_end_grows_the_journal();
 	test_unpadded_journal_of_an_earlier_build_takes_commits();
 	test_journal_of_an_earlier_build_replays();
