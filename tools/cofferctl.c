@@ -60,9 +60,9 @@ cmd_status(struct vault *v)
 	if (vault_status(v, &vs) != CF_OK)
 		return 1;
 	printf("initialized: %s\nsealed: %s\nshares: %u\nthreshold: %u\n"
-	       "progress: %u\n",
+	       "progress: %u\nhealth: %s\n",
 	    vs.initialized ? "yes" : "no", vs.sealed ? "yes" : "no", vs.shares,
-	    vs.threshold, vs.progress);
+	    vs.threshold, vs.progress, vs.damaged ? "damaged" : "ok");
 	return 0;
 }
 
