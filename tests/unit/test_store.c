@@ -1355,6 +1355,23 @@ kept_aside(const char *path, const char *suffix)
 	return system(cmd) == 0;
 }
 
+/* fn(path, a stream) into *text (malloc'd, the caller frees it): fn's
+ * result, or -2. */
+static int
+report_of(int (*fn)(const char *, FILE *), const char *path, char **text)
+{
+	size_t len;
+	FILE *out;
+	int rc;
+
+	*text = NULL;
+	if ((out = open_memstream(text, &len)) == NULL)
+		return -2;
+	rc = fn(path, out);
+	fclose(out);
+	return rc;
+}
+
 /*
  * verify reads and changes nothing; salvage writes a store of everything
  * that reads (gdbm's records, the journal's before and after the damaged
@@ -1366,9 +1383,8 @@ test_verify_and_salvage_say_exactly_what_is_lost(void)
 	struct store *st = NULL;
 	const char *path = new_path("salvage");
 	char *text = NULL, at[64], key[16];
-	size_t tlen = 0, len;
+	size_t len;
 	uint8_t *j = NULL, bit;
-	FILE *out;
 	off_t rec2;
 	int k, ok = 1;
 
@@ -1377,9 +1393,8 @@ test_verify_and_salvage_say_exactly_what_is_lost(void)
 	    "ten records in gdbm, ten in the journal");
 	store_close(st);
 	st = NULL;
-	out = open_memstream(&text, &tlen);
-	CHECK(out && store_verify(path, out) == 0, "verify: a sound store");
-	fclose(out);
+	CHECK(
+	    report_of(store_verify, path, &text) == 0, "verify: a sound store");
 	CHECK(text && strstr(text, "\nok\n") != NULL, "verify says ok");
 	free(text);
 	rec2 = record_offset(path, 2);
@@ -1391,16 +1406,12 @@ test_verify_and_salvage_say_exactly_what_is_lost(void)
 	j[rec2 + 30] = bit;
 	CHECK(
 	    write_at(path, ".journal", &bit, 1, rec2 + 30) == 0, "flip a bit");
-	out = open_memstream(&text, &tlen);
-	CHECK(out && store_verify(path, out) == 1, "verify: damage");
-	fclose(out);
+	CHECK(report_of(store_verify, path, &text) == 1, "verify: damage");
 	snprintf(at, sizeof(at), "DAMAGED at offset %lld", (long long)rec2);
 	CHECK(text && strstr(text, at) != NULL, "verify names the offset");
 	CHECK(journal_is(path, j, len), "verify changed nothing");
 	free(text);
-	out = open_memstream(&text, &tlen);
-	CHECK(out && store_salvage(path, out) == 0, "salvage");
-	fclose(out);
+	CHECK(report_of(store_salvage, path, &text) == 0, "salvage");
 	CHECK(text && strstr(text, "lost: the write of k12 ") != NULL,
 	    "salvage names the write it lost");
 	CHECK(kept_aside(path, ".damaged-") &&
