@@ -134,6 +134,9 @@ struct store_shm {
 	uint32_t writer_waiting;
 	uint32_t sync_seq; /* futex: bumped after each sync, to wake waiters */
 	pthread_mutex_t turnstile;
+	/* ident_hash of the gdbm file last found to match <path>.sum: so
+	 * one process, not each, reads a new file through (db_verify). */
+	uint64_t db_verified;
 };
 
 /* One key of the overlay or of a transaction: a value or a tombstone. */
@@ -186,6 +189,8 @@ struct store {
 	char *st_lpath;
 	char *st_tmppath;
 	char *st_jtmppath;
+	char *st_spath;    /* <path>.sum: the gdbm file's checksums */
+	char *st_stmppath; /* <path>.sum.tmp */
 	int st_lfd;
 	int st_jfd;
 	int st_dfd;
@@ -1219,10 +1224,210 @@ out:
 	return rc;
 }
 
+/*
+ * <path>.sum: the size and CRC32C of the gdbm file a checkpoint wrote,
+ * and of the one before it (a crash between the writing of the sum and
+ * the rename of the file leaves the old file).  gdbm checks nothing of
+ * what it reads: a flipped bit in a key makes it answer "not found" for
+ * a record it holds.  So a gdbm file is read through once per version
+ * (db_verify) and one that matches neither sum is damage.  A store of an
+ * earlier build has no sum until its next checkpoint, and is trusted.
+ */
+#define SUM_MAGIC "CFSUM001"
+#define SUM_MAX   2
+#define SUM_ENTRY 12 /* size (8), crc (4) */
+#define SUM_SIZE  (8 + 4 + SUM_MAX * SUM_ENTRY + 4)
+
+struct db_sum {
+	uint64_t ds_size;
+	uint32_t ds_crc;
+};
+
+/* The size and CRC32C of the file open at fd.  Its own buffer: a
+ * checkpoint's swap holds the carried journal in st_buf. */
+static int
+db_sum_fd(struct store *st, int fd, struct db_sum *sum)
+{
+	uint64_t off = 0;
+	uint8_t *buf;
+	ssize_t n;
+
+	if ((buf = malloc(ZERO_CHUNK)) == NULL)
+		return -1;
+	sum->ds_crc = 0;
+	for (;;) {
+		n = pread(fd, buf, ZERO_CHUNK, (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		sum->ds_crc =
+		    crc_update(st->st_crc, sum->ds_crc, buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	free(buf);
+	sum->ds_size = off;
+	return n == 0 ? 0 : -1;
+}
+
+static int
+db_sum_path(struct store *st, const char *path, struct db_sum *sum)
+{
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = db_sum_fd(st, fd, sum);
+	close(fd);
+	return rc;
+}
+
+/* 0 and sums[0..*n), newest last; 1 if there is no sum file; -1 if it
+ * does not read (errno EINVAL: its bytes are wrong). */
+static int
+db_sums_read(struct store *st, struct db_sum *sums, size_t *n)
+{
+	uint8_t b[SUM_SIZE];
+	ssize_t len;
+	size_t i;
+	int fd;
+
+	if ((fd = open(st->st_spath, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 1 : -1;
+	len = pread(fd, b, sizeof(b), 0);
+	close(fd);
+	if (len != (ssize_t)sizeof(b) || memcmp(b, SUM_MAGIC, 8) != 0 ||
+	    get_u32(b + 8) == 0 || get_u32(b + 8) > SUM_MAX ||
+	    get_u32(b + SUM_SIZE - 4) !=
+	        crc_update(st->st_crc, 0, b, SUM_SIZE - 4)) {
+		errno = EINVAL;
+		return -1;
+	}
+	*n = get_u32(b + 8);
+	for (i = 0; i < *n; i++) {
+		sums[i].ds_size = get_u64(b + 12 + i * SUM_ENTRY);
+		sums[i].ds_crc = get_u32(b + 12 + i * SUM_ENTRY + 8);
+	}
+	return 0;
+}
+
+/* Written aside, synced, renamed: a sum file appears whole. */
+static int
+db_sums_write(struct store *st, const struct db_sum *sums, size_t n)
+{
+	uint8_t b[SUM_SIZE];
+	size_t i;
+	int fd, rc;
+
+	memset(b, 0, sizeof(b));
+	memcpy(b, SUM_MAGIC, 8);
+	put_u32(b + 8, (uint32_t)n);
+	for (i = 0; i < n; i++) {
+		put_u64(b + 12 + i * SUM_ENTRY, sums[i].ds_size);
+		put_u32(b + 12 + i * SUM_ENTRY + 8, sums[i].ds_crc);
+	}
+	put_u32(b + SUM_SIZE - 4, crc_update(st->st_crc, 0, b, SUM_SIZE - 4));
+	fd = open(
+	    st->st_stmppath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	rc =
+	    fd == -1 || write_full(fd, b, sizeof(b), 0) == -1 || fsync(fd) == -1
+	        ? -1
+	        : 0;
+	if (rc == -1)
+		store_log(__func__, "%s: %s", st->st_stmppath, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return rc == 0 ? rename_durable(st, st->st_stmppath, st->st_spath) : -1;
+}
+
+/* Before <path>.tmp is renamed over <path>: the sums of both. */
+static int
+db_sums_next(struct store *st, const struct db_sum *next)
+{
+	struct db_sum sums[SUM_MAX];
+	size_t n = 0;
+	int rc;
+
+	rc = db_sums_read(st, sums, &n);
+	if (rc == -1 && errno != EINVAL)
+		return -1;
+	/* No sum yet (a store of an earlier build), or a damaged one: the
+	 * live file's own, so that a crash before the rename leaves a
+	 * file that matches. */
+	if (rc != 0 && access(st->st_path, F_OK) == 0 &&
+	    db_sum_path(st, st->st_path, &sums[0]) == -1)
+		return -1;
+	if (rc != 0)
+		n = access(st->st_path, F_OK) == 0 ? 1 : 0;
+	if (n > 0)
+		sums[0] = sums[n - 1];
+	n = n > 0 ? 1 : 0;
+	sums[n++] = *next;
+	return db_sums_write(st, sums, n);
+}
+
+/* What a file is (any write or rename changes its ctime), as one value
+ * every process computes alike. */
+static uint64_t
+ident_hash(const struct stat *sb)
+{
+	static const uint64_t key[2]; /* shared, not secret */
+	uint64_t v[5] = {(uint64_t)sb->st_dev, (uint64_t)sb->st_ino,
+	    (uint64_t)sb->st_size, (uint64_t)sb->st_ctim.tv_sec,
+	    (uint64_t)sb->st_ctim.tv_nsec};
+
+	return sip_hash(key, v, sizeof(v)) | 1; /* 0: none */
+}
+
+/* The gdbm file open at fd (sb) against <path>.sum, once per version of
+ * it in any process.  0, or -1 (damage recorded, or an I/O error). */
+static int
+db_verify(struct store *st, int fd, const struct stat *sb)
+{
+	struct db_sum sums[SUM_MAX], got;
+	uint64_t id = ident_hash(sb);
+	size_t n = 0, i;
+	int rc;
+
+	if (__atomic_load_n(&st->st_shm->db_verified, __ATOMIC_ACQUIRE) == id)
+		return 0;
+	if ((rc = db_sums_read(st, sums, &n)) == 1)
+		return 0;
+	if (rc == -1 && errno != EINVAL) {
+		store_log(__func__, "%s: %s", st->st_spath, strerror(errno));
+		return -1;
+	}
+	if (rc == -1) {
+		store_damaged(st,
+		    "%s: damaged: it does not read (cofferctl "
+		    "verify; restore a backup)",
+		    st->st_spath);
+		return -1;
+	}
+	if (db_sum_fd(st, fd, &got) == -1) {
+		store_log(__func__, "%s: %s", st->st_path, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (sums[i].ds_size == got.ds_size &&
+		    sums[i].ds_crc == got.ds_crc) {
+			__atomic_store_n(
+			    &st->st_shm->db_verified, id, __ATOMIC_RELEASE);
+			return 0;
+		}
+	}
+	store_damaged(st,
+	    "%s: damaged: it is not the file its checkpoint wrote (its "
+	    "checksum differs from %s; cofferctl verify; restore a backup)",
+	    st->st_path, st->st_spath);
+	return -1;
+}
+
 /* The gdbm file appears whole too: built aside, synced, renamed. */
 static int
 gdbm_create(struct store *st)
 {
+	struct db_sum sum;
 	GDBM_FILE db;
 	int rc = -1;
 
@@ -1244,6 +1449,9 @@ out:
 		    gdbm_strerror(gdbm_errno));
 		rc = -1;
 	}
+	if (rc == 0 && (db_sum_path(st, st->st_tmppath, &sum) == -1 ||
+	                   db_sums_write(st, &sum, 1) == -1))
+		rc = -1;
 	if (rc == 0)
 		rc = rename_durable(st, st->st_tmppath, st->st_path);
 	return rc;
@@ -1435,6 +1643,10 @@ view_reopen(struct store *st, uint64_t epoch)
 		return -1;
 	}
 	st->st_dbsize = (uint64_t)sb.st_size;
+	if (db_verify(st, gdbm_fdesc(st->st_db), &sb) == -1) {
+		view_close(st);
+		return -1;
+	}
 	if ((st->st_jfd = open(st->st_jpath, O_RDWR | O_CLOEXEC)) == -1 ||
 	    fstat(st->st_jfd, &sb) == -1 ||
 	    read_full(st->st_jfd, h, sizeof(h), 0) == -1) {
@@ -1708,9 +1920,9 @@ checkpoint_apply(struct store *st, GDBM_FILE db)
 	return 0;
 }
 
-/* <path>.tmp = <path> + the overlay, on disk. */
+/* <path>.tmp = <path> + the overlay, on disk; *sum is its checksum. */
 static int
-checkpoint_build(struct store *st)
+checkpoint_build(struct store *st, struct db_sum *sum)
 {
 	GDBM_FILE db = NULL;
 	int src = -1, dst = -1, rc = -1;
@@ -1753,6 +1965,10 @@ out:
 		close(src);
 	if (dst != -1)
 		close(dst);
+	if (rc == 0 && db_sum_path(st, st->st_tmppath, sum) == -1) {
+		store_log(__func__, "%s: %s", st->st_tmppath, strerror(errno));
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -1805,10 +2021,12 @@ journal_carry_tail(struct store *st, uint64_t from, uint64_t gen, size_t *lenp)
  * new journal, both synced before the epoch moved.
  */
 static int
-checkpoint_swap(struct store *st, uint64_t from, int jfd)
+checkpoint_swap(
+    struct store *st, uint64_t from, int jfd, const struct db_sum *sum)
 {
 	struct store_shm *h = st->st_shm;
 	uint64_t gen = st->st_jgen + 1;
+	struct stat sb;
 	size_t len;
 
 	if (journal_carry_tail(st, from, gen, &len) == -1)
@@ -1816,12 +2034,18 @@ checkpoint_swap(struct store *st, uint64_t from, int jfd)
 	/* Until the epoch moves, a crash leaves files the header does not
 	 * describe: the next locker rebuilds it. */
 	shm_set_busy(st, BUSY_CHANGE);
-	if (rename_durable(st, st->st_tmppath, st->st_path) == -1 ||
+	if (db_sums_next(st, sum) == -1 ||
+	    rename_durable(st, st->st_tmppath, st->st_path) == -1 ||
 	    journal_replace(st, jfd, st->st_buf, len) == -1 ||
 	    lock_byte(st, F_WRLCK, LK_SYNC) == -1) {
 		buf_trim(st);
 		return -1;
 	}
+	/* Its checksum was taken from what we wrote: no process need read
+	 * it through again. */
+	if (stat(st->st_path, &sb) == 0)
+		__atomic_store_n(
+		    &h->db_verified, ident_hash(&sb), __ATOMIC_RELEASE);
 	shm_store(&h->end, len);
 	shm_store(&h->synced, len);
 	shm_store(&h->epoch, shm_next_epoch(st));
@@ -1889,6 +2113,7 @@ checkpoint_prepare_journal(struct store *st, int *jfdp)
 static int
 checkpoint_run(struct store *st, int forced)
 {
+	struct db_sum sum;
 	uint64_t epoch, from;
 	int rc = -1, jfd = -1;
 
@@ -1903,14 +2128,14 @@ checkpoint_run(struct store *st, int forced)
 	/* The overlay stays at from until our next section.  The new
 	 * journal's megabytes of zeros are written here too, not under the
 	 * lock. */
-	if (checkpoint_build(st) == -1 ||
+	if (checkpoint_build(st, &sum) == -1 ||
 	    checkpoint_prepare_journal(st, &jfd) == -1)
 		goto out;
 	if (section_enter(st, SECTION_WRITE) == -1)
 		goto out;
 	/* A recovery ran meanwhile (1): the copy may not match the files;
 	 * drop it, the next commit tries again. */
-	rc = st->st_epoch == epoch ? checkpoint_swap(st, from, jfd) : 1;
+	rc = st->st_epoch == epoch ? checkpoint_swap(st, from, jfd, &sum) : 1;
 	section_leave(st);
 out:
 	if (jfd != -1)
@@ -2210,10 +2435,12 @@ store_paths(struct store *st, const char *path)
 	    asprintf(&st->st_jpath, "%s.journal", path) == -1 ||
 	    asprintf(&st->st_lpath, "%s.lock", path) == -1 ||
 	    asprintf(&st->st_tmppath, "%s.tmp", path) == -1 ||
-	    asprintf(&st->st_jtmppath, "%s.journal.tmp", path) == -1) {
+	    asprintf(&st->st_jtmppath, "%s.journal.tmp", path) == -1 ||
+	    asprintf(&st->st_spath, "%s.sum", path) == -1 ||
+	    asprintf(&st->st_stmppath, "%s.sum.tmp", path) == -1) {
 		/* asprintf leaves its pointer undefined on failure. */
 		st->st_jpath = st->st_lpath = st->st_tmppath = NULL;
-		st->st_jtmppath = NULL;
+		st->st_jtmppath = st->st_spath = st->st_stmppath = NULL;
 		return -1;
 	}
 	return 0;
@@ -2311,6 +2538,8 @@ store_close(struct store *st)
 	free(st->st_lpath);
 	free(st->st_tmppath);
 	free(st->st_jtmppath);
+	free(st->st_spath);
+	free(st->st_stmppath);
 	free(st);
 }
 
@@ -2919,6 +3148,37 @@ inspect_gdbm(struct store *st, FILE *out,
 	return rc;
 }
 
+/* The gdbm file against <path>.sum: 0 if it matches (or there is
+ * none yet), 1 if not. */
+static int
+inspect_sum(struct store *st, FILE *out)
+{
+	struct db_sum sums[SUM_MAX], got;
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = db_sums_read(st, sums, &n)) == 1) {
+		fprintf(out, "gdbm %s: no checksum yet (%s)\n", st->st_path,
+		    st->st_spath);
+		return 0;
+	}
+	if (rc == -1 || db_sum_path(st, st->st_path, &got) == -1) {
+		fprintf(out, "gdbm %s: DAMAGED: %s: %s\n", st->st_path,
+		    rc == -1 ? st->st_spath : st->st_path,
+		    errno == EINVAL ? "its bytes are wrong" : strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (sums[i].ds_size == got.ds_size &&
+		    sums[i].ds_crc == got.ds_crc)
+			return 0;
+	fprintf(out,
+	    "gdbm %s: DAMAGED: not the file its checkpoint wrote (its "
+	    "checksum differs from %s)\n",
+	    st->st_path, st->st_spath);
+	return 1;
+}
+
 int
 store_verify(const char *path, FILE *out)
 {
@@ -2931,7 +3191,8 @@ store_verify(const char *path, FILE *out)
 		return -1;
 	if (stat(st->st_path, &sb) == 0)
 		st->st_dbsize = (uint64_t)sb.st_size;
-	bad = inspect_gdbm(st, out, NULL, NULL);
+	bad = inspect_sum(st, out);
+	bad |= inspect_gdbm(st, out, NULL, NULL);
 	if (inspect_journal(st, &jc, NULL) == -1) {
 		fprintf(out, "journal %s: DAMAGED: unreadable\n", st->st_jpath);
 		rc = 1;
@@ -2992,19 +3253,24 @@ out:
 static int
 salvage_swap(struct store *st, const char *npath, FILE *out)
 {
-	char *aside = NULL, *jaside = NULL, *njpath = NULL, *nlpath = NULL;
+	char *aside = NULL, *jaside = NULL, *saside = NULL, *njpath = NULL;
+	char *nlpath = NULL, *nspath = NULL;
 	long long now = (long long)time(NULL);
 	int rc = -1;
 
 	if (asprintf(&aside, "%s.damaged-%lld", st->st_path, now) == -1 ||
 	    asprintf(&jaside, "%s.damaged-%lld", st->st_jpath, now) == -1 ||
+	    asprintf(&saside, "%s.damaged-%lld", st->st_spath, now) == -1 ||
 	    asprintf(&njpath, "%s.journal", npath) == -1 ||
-	    asprintf(&nlpath, "%s.lock", npath) == -1) {
-		aside = jaside = njpath = nlpath = NULL;
+	    asprintf(&nlpath, "%s.lock", npath) == -1 ||
+	    asprintf(&nspath, "%s.sum", npath) == -1) {
+		aside = jaside = saside = njpath = nlpath = nspath = NULL;
 		goto out;
 	}
-	if (rename(st->st_path, aside) == -1 ||
+	if ((rename(st->st_spath, saside) == -1 && errno != ENOENT) ||
+	    rename(st->st_path, aside) == -1 ||
 	    rename(st->st_jpath, jaside) == -1 ||
+	    rename(nspath, st->st_spath) == -1 ||
 	    rename(npath, st->st_path) == -1 ||
 	    rename(njpath, st->st_jpath) == -1 || sync_dir(st) == -1) {
 		store_log(__func__, "%s: %s", st->st_path, strerror(errno));
@@ -3019,16 +3285,18 @@ salvage_swap(struct store *st, const char *npath, FILE *out)
 out:
 	free(aside);
 	free(jaside);
+	free(saside);
 	free(njpath);
 	free(nlpath);
+	free(nspath);
 	return rc;
 }
 
 static int
 salvage_clear(const char *npath)
 {
-	static const char *const suffix[] = {
-	    "", ".journal", ".lock", ".tmp", ".journal.tmp"};
+	static const char *const suffix[] = {"", ".journal", ".lock", ".tmp",
+	    ".journal.tmp", ".sum", ".sum.tmp"};
 	char *p;
 	size_t i;
 	int rc;

@@ -1355,6 +1355,29 @@ kept_aside(const char *path, const char *suffix)
 	return system(cmd) == 0;
 }
 
+/* The first place the file at path holds needle, or -1. */
+static off_t
+find_in(const char *path, const char *needle)
+{
+	uint8_t *buf;
+	const uint8_t *hit;
+	struct stat sb;
+	off_t at = -1;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return -1;
+	if (fstat(fd, &sb) == 0 && (buf = malloc((size_t)sb.st_size)) != NULL) {
+		if (read(fd, buf, (size_t)sb.st_size) == sb.st_size &&
+		    (hit = memmem(buf, (size_t)sb.st_size, needle,
+		         strlen(needle))) != NULL)
+			at = hit - buf;
+		free(buf);
+	}
+	close(fd);
+	return at;
+}
+
 /* fn(path, a stream) into *text (malloc'd, the caller frees it): fn's
  * result, or -2. */
 static int
@@ -1370,6 +1393,41 @@ report_of(int (*fn)(const char *, FILE *), const char *path, char **text)
 	rc = fn(path, out);
 	fclose(out);
 	return rc;
+}
+
+/*
+ * gdbm checks nothing it reads: one flipped bit in a key's bytes made it
+ * answer "not found" for a record it held.  The checksum a checkpoint
+ * keeps of the file makes that damage, for every key, and verify says so.
+ */
+static void
+test_a_flipped_bit_in_a_gdbm_key_is_damage_not_a_missing_key(void)
+{
+	struct store *st = NULL;
+	const char *path = new_path("gdbmflip");
+	char *text = NULL;
+	uint8_t bit;
+	off_t at;
+
+	CHECK(store_open(path, 1, &st) == 0 &&
+	          put_str(st, "a-key-of-its-own", "v") == 0 &&
+	          put_str(st, "another", "w") == 0 && store_checkpoint(st) == 0,
+	    "two records in gdbm");
+	store_close(st);
+	st = NULL;
+	at = find_in(path, "a-key-of-its-own");
+	CHECK(at > 0, "the key's bytes in the gdbm file");
+	bit = 'a' ^ 0x02;
+	CHECK(at > 0 && write_at(path, "", &bit, 1, at) == 0, "flip a bit");
+	CHECK(store_open(path, 0, &st) == 0, "the store opens (to say so)");
+	CHECK(st && store_begin_read(st) == -1 && store_damage(st) != NULL &&
+	          strstr(store_damage(st), path) != NULL,
+	    "no read answers, so none answers \"not found\"");
+	CHECK(report_of(store_verify, path, &text) == 1 && text &&
+	          strstr(text, "not the file its checkpoint wrote") != NULL,
+	    "verify says the gdbm file changed");
+	free(text);
+	store_close(st);
 }
 
 /*
@@ -1883,6 +1941,7 @@ main(void)
 	test_a_flipped_bit_inside_the_journal_refuses_it_and_keeps_every_byte();
 	test_a_gdbm_file_gdbm_cannot_read_is_damaged_not_empty();
 	test_verify_and_salvage_say_exactly_what_is_lost();
+	test_a_flipped_bit_in_a_gdbm_key_is_damage_not_a_missing_key();
 	test_commit_past_the_preallocated_end_grows_the_journal();
 	test_unpadded_journal_of_an_earlier_build_takes_commits();
 	test_journal_of_an_earlier_build_replays();
