@@ -41,7 +41,8 @@
  * bytes.  That is damage: the store then changes no byte, serves nothing
  * and says where (store_damage), until the files change (cofferctl
  * salvage, or a restore).  Within one boot a published record that fails
- * is damage too.  So is a gdbm file that gdbm cannot read: a key gdbm does
+ * is damage too.  So is a gdbm file that gdbm cannot read, or that is not
+ * the file its checkpoint wrote (<path>.sum, db_verify): a key gdbm does
  * not find in it may be there, so it never answers "not found".
  */
 #include <sys/mman.h>

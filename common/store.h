@@ -17,6 +17,9 @@
  *   <path>.lock     fcntl (open file description) locks and a small header
  *                   shared by every process (journal end, durable end,
  *                   checkpoint epoch).  Never delete it while in use.
+ *   <path>.sum      the size and CRC32C of the gdbm file the last checkpoint
+ *                   wrote (and of the one before): a gdbm file that matches
+ *                   neither is damaged (store_damage)
  *
  * Invariants:
  *   - A read section (store_begin_read) reads a snapshot: every write
