@@ -3099,7 +3099,7 @@ report_lost_keys(struct store *st, uint64_t off, uint64_t len, FILE *out)
 
 /* Every record gdbm can read, to cb (if not NULL); counts to out.  Stops
  * after as many keys as the file has bytes, so a damaged chain cannot
- * loop.  0 if every key read back, 1 if not. */
+ * loop.  0 if every key read back, 1 if not, -1 if cb failed. */
 static int
 inspect_gdbm(struct store *st, FILE *out,
     int (*cb)(struct store *, const void *, size_t, const void *, size_t),
@@ -3108,7 +3108,7 @@ inspect_gdbm(struct store *st, FILE *out,
 	GDBM_FILE db;
 	datum k, v, next;
 	size_t ok = 0, bad = 0, n = 0;
-	int rc = 1;
+	int rc = 0, failed = 0;
 
 	db = gdbm_open(
 	    st->st_path, 0, GDBM_READER | GDBM_NOLOCK | GDBM_CLOEXEC, 0, NULL);
@@ -3127,26 +3127,26 @@ inspect_gdbm(struct store *st, FILE *out,
 			ok++;
 			if (cb != NULL && cb(arg, k.dptr, (size_t)k.dsize,
 			                      v.dptr, (size_t)v.dsize) == -1)
-				bad++;
+				failed = 1;
 			free(v.dptr);
 		}
-		next = ++n > st->st_dbsize ? (datum){NULL, 0}
-		                           : gdbm_nextkey(db, k);
+		next = failed || ++n > st->st_dbsize ? (datum){NULL, 0}
+		                                     : gdbm_nextkey(db, k);
 		free(k.dptr);
 	}
-	if (gdbm_errno != GDBM_ITEM_NOT_FOUND || bad > 0)
+	if (!failed && (gdbm_errno != GDBM_ITEM_NOT_FOUND || bad > 0)) {
 		fprintf(out, "gdbm %s: DAMAGED: %s after %zu records\n",
 		    st->st_path,
 		    gdbm_errno != GDBM_ITEM_NOT_FOUND
 		        ? gdbm_strerror(gdbm_errno)
 		        : "records that do not read",
 		    ok);
-	else
-		rc = 0;
+		rc = 1;
+	}
 	fprintf(out, "gdbm %s: %zu records read back, %zu do not\n",
 	    st->st_path, ok, bad);
 	gdbm_close(db);
-	return rc;
+	return failed ? -1 : rc;
 }
 
 /* The gdbm file against <path>.sum: 0 if it matches (or there is
@@ -3239,8 +3239,8 @@ salvage_build(
 	store_set_checkpoint_bytes(ns, SIZE_MAX);
 	if (store_begin_write(ns) == -1)
 		goto out;
-	(void)inspect_gdbm(st, out, batch_put, ns);
-	if (salvage_journal(ns, m) == -1 || store_commit(ns) == -1 ||
+	if (inspect_gdbm(st, out, batch_put, ns) == -1 ||
+	    salvage_journal(ns, m) == -1 || store_commit(ns) == -1 ||
 	    store_checkpoint(ns) == -1)
 		goto out;
 	rc = 0;
