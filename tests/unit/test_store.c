@@ -1242,6 +1242,7 @@ test_a_failed_record_is_torn_only_if_no_later_record_vouches_for_it(void)
 static void
 test_a_flipped_bit_inside_the_journal_refuses_it_and_keeps_every_byte(void)
 {
+	static const char value[] = "a value of some length";
 	static const struct {
 		int line;
 		int reboot;
@@ -1263,7 +1264,7 @@ test_a_flipped_bit_inside_the_journal_refuses_it_and_keeps_every_byte(void)
 		ok = store_open(path, 1, &st) == 0;
 		for (k = 0; ok && k < 20; k++) {
 			snprintf(key, sizeof(key), "k%d", k);
-			ok = put_str(st, key, "a value of some length") == 0;
+			ok = put_str(st, key, value) == 0;
 		}
 		CHECK_LINE(rows[i].line, ok, "twenty commits, each synced");
 		store_close(st);
@@ -1295,10 +1296,8 @@ test_a_flipped_bit_inside_the_journal_refuses_it_and_keeps_every_byte(void)
 		CHECK_LINE(rows[i].line,
 		    write_at(path, ".journal", &bit, 1, rec2 + 40) == 0 && st &&
 		        store_damage(st) == NULL &&
-		        read_str(st, "k0",
-		            "a value "
-		            "of some length") == 1 &&
-		        read_str(st, "k19", "a value of some length") == 1,
+		        read_str(st, "k0", value) == 1 &&
+		        read_str(st, "k19", value) == 1,
 		    "put right, the journal reads again, every record in it");
 		free(j);
 		j = NULL;
