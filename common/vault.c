@@ -231,7 +231,6 @@ vault_status(struct vault *v, struct vault_status *out)
 {
 	uint8_t buf[PROGRESS_MAX];
 	size_t len;
-
 	enum cf_status st = CF_OK;
 
 	memset(out, 0, sizeof(*out));
@@ -326,10 +325,11 @@ vault_check_keys(struct vault *v)
 		goto out;
 	}
 	vault_keys_drop(v);
-	if ((st = vault_derive(v, root)) != CF_OK && st != CF_E_STORE_DAMAGED)
-		st = st == CF_E_INTERNAL ? CF_E_INTERNAL : CF_E_SEALED;
-	else
+	st = vault_derive(v, root);
+	if (st == CF_OK)
 		v->keys->serial = serial;
+	else if (st != CF_E_INTERNAL && st != CF_E_STORE_DAMAGED)
+		st = CF_E_SEALED;
 out:
 	crypto_wipe(root, sizeof(root));
 	return st;
