@@ -56,9 +56,13 @@ static int
 cmd_status(struct vault *v)
 {
 	struct vault_status vs;
+	enum cf_status st;
 
-	if (vault_status(v, &vs) != CF_OK)
+	/* A damaged store has said what is damaged on stderr already. */
+	if ((st = vault_status(v, &vs)) != CF_OK) {
+		fprintf(stderr, "cofferctl: %s\n", errors_name(st));
 		return 1;
+	}
 	printf("initialized: %s\nsealed: %s\nshares: %u\nthreshold: %u\n"
 	       "progress: %u\nhealth: %s\n",
 	    vs.initialized ? "yes" : "no", vs.sealed ? "yes" : "no", vs.shares,
