@@ -79,6 +79,9 @@ render_status(struct cf_ctx *ctx, const struct vault_status *vs)
 	    o, "threshold", json_object_new_int((int)vs->threshold));
 	json_object_object_add(
 	    o, "progress", json_object_new_int((int)vs->progress));
+	/* Coffer's own member: a damaged store is not merely sealed. */
+	json_object_object_add(o, "health",
+	    json_object_new_string(vs->damaged ? "damaged" : "ok"));
 	cf_json_respond(ctx->resp, 200, o);
 	json_object_put(o);
 }

@@ -86,6 +86,11 @@ static const struct {
     /* Said no more than any 500: which record failed is for the log. */
     [CF_E_CRYPTO] = {"crypto", 500, "ERR_INTERNAL", "ERR_INTERNAL",
         SENSU_INTERNAL, 500, "an internal error has occurred"},
+    /* Which file and offset is for the log and cofferctl verify. */
+    [CF_E_STORE_DAMAGED] = {"store_damaged", 503, "ERR_STORE_DAMAGED",
+        "ERR_STORE_DAMAGED", SENSU_INTERNAL, 503,
+        "the store is damaged: it serves nothing until it is salvaged or "
+        "restored from a backup"},
 };
 
 /*

@@ -30,6 +30,8 @@ enum cf_status {
 	CF_E_PLAIN_HTTP,   /* 403: not over TLS */
 	CF_E_INTERNAL,     /* 500 */
 	CF_E_CRYPTO,       /* 500: a record failed authentication */
+	/* 503: the store found its files damaged (store_damage) */
+	CF_E_STORE_DAMAGED,
 	CF_STATUS_MAX
 };
 

@@ -29,6 +29,21 @@
  * same.  A multi-step change of the shared header raises its busy flag; the
  * next process to lock the store and find it raised (or a header from
  * another boot) rebuilds the header from the journal.
+ *
+ * Torn or damaged.  A crash can only tear what no fdatasync covered yet:
+ * the records after the last durable one, in any mix of their blocks and
+ * the zeros beneath (a group commit's later record may reach the disk
+ * while an earlier one does not).  So every record opens with a mark op
+ * holding how far the journal was durable when it was written.  At
+ * recovery, a record that fails its check is a torn tail, cut and zeroed,
+ * unless a record after it that does check carries a mark past it: that
+ * failed record had been durable, so whole, and no crash changes durable
+ * bytes.  That is damage: the store then changes no byte, serves nothing
+ * and says where (store_damage), until the files change (cofferctl
+ * salvage, or a restore).  Within one boot a published record that fails
+ * is damage too.  So is a gdbm file that gdbm cannot read, or that is not
+ * the file its checkpoint wrote (<path>.sum, db_verify): a key gdbm does
+ * not find in it may be there, so it never answers "not found".
  */
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -74,6 +89,11 @@
 #define JOP_HDR    9           /* type, key length, value length */
 #define OP_PUT     1
 #define OP_DEL     2
+#define OP_MARK    3 /* no key; its value: the journal's durable end */
+#define JMARK_LEN  8
+#define JMARK_OP   (JOP_HDR + JMARK_LEN)
+#define JREC_MAX   (STORE_MAX_TXN + JMARK_OP) /* bytes after the header */
+#define DAMAGE_LEN 512 /* the operator's line about a damaged store */
 
 /* A journal is written zeros past its records (see journal_scan). */
 #define JOURNAL_ALIGN  (64u << 10) /* its length is a multiple of this */
@@ -115,6 +135,9 @@ struct store_shm {
 	uint32_t writer_waiting;
 	uint32_t sync_seq; /* futex: bumped after each sync, to wake waiters */
 	pthread_mutex_t turnstile;
+	/* ident_hash of the gdbm file last found to match <path>.sum: so
+	 * one process, not each, reads a new file through (db_verify). */
+	uint64_t db_verified;
 };
 
 /* One key of the overlay or of a transaction: a value or a tombstone. */
@@ -135,6 +158,28 @@ struct map {
 
 enum store_mode { MODE_NONE, MODE_READ, MODE_WRITE };
 
+/* What journal_check_fd found in a journal. */
+struct store_jcheck {
+	uint64_t jc_size;
+	uint64_t jc_end;   /* the first position that does not check */
+	size_t jc_records; /* the records before it */
+	uint64_t jc_dirty; /* bytes of the 64 KiB chunks past it not zero */
+	uint64_t jc_next;  /* the first record that checks past it */
+	size_t jc_after;   /* the records that check past it */
+	size_t jc_gaps;    /* runs of bytes between them that do not */
+	uint64_t jc_mark;  /* the highest durable end they claim */
+	int jc_damaged;    /* that end is past jc_end */
+};
+
+/* What a file was when damage was found in it: any change to it (a
+ * salvage, a restore) is worth another look. */
+struct file_ident {
+	dev_t fi_dev;
+	ino_t fi_ino;
+	off_t fi_size;
+	struct timespec fi_ctime;
+};
+
 #define SECTION_WRITE  0x1
 #define SECTION_OPEN   0x2 /* the first section of store_open */
 #define SECTION_CREATE 0x4 /* store_open may create the gdbm file */
@@ -145,6 +190,8 @@ struct store {
 	char *st_lpath;
 	char *st_tmppath;
 	char *st_jtmppath;
+	char *st_spath;    /* <path>.sum: the gdbm file's checksums */
+	char *st_stmppath; /* <path>.sum.tmp */
 	int st_lfd;
 	int st_jfd;
 	int st_dfd;
@@ -168,10 +215,16 @@ struct store {
 	uint64_t st_sipkey[2];
 	uint32_t st_crc[256];
 	char st_boot[BOOT_ID_LEN];
+	/* Damage found (see store_damage): empty while none was. */
+	char st_damage[DAMAGE_LEN];
+	struct file_ident st_damage_j, st_damage_db;
 };
 
 static void store_log(const char *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
+static void store_damaged(struct store *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+static void view_close(struct store *);
 
 /*
  * Process state, not request state: bumped in the child of every fork()
@@ -213,6 +266,68 @@ store_log(const char *func, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	errno = saved;
+}
+
+/* A missing file reads as all zeros. */
+static void
+file_ident_get(const char *path, struct file_ident *fi)
+{
+	struct stat sb;
+
+	memset(fi, 0, sizeof(*fi));
+	if (stat(path, &sb) == -1)
+		return;
+	fi->fi_dev = sb.st_dev;
+	fi->fi_ino = sb.st_ino;
+	fi->fi_size = sb.st_size;
+	fi->fi_ctime = sb.st_ctim;
+}
+
+static int
+file_ident_same(const struct file_ident *a, const struct file_ident *b)
+{
+	return a->fi_dev == b->fi_dev && a->fi_ino == b->fi_ino &&
+	       a->fi_size == b->fi_size &&
+	       a->fi_ctime.tv_sec == b->fi_ctime.tv_sec &&
+	       a->fi_ctime.tv_nsec == b->fi_ctime.tv_nsec;
+}
+
+/*
+ * Damage found: say what it is, once, and refuse every section while the
+ * files it was found in stay as they are (damage_stands), so that a
+ * damaged store is neither read as if whole nor scanned again per request.
+ */
+static void
+store_damaged(struct store *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->st_damage, sizeof(st->st_damage), fmt, ap);
+	va_end(ap);
+	file_ident_get(st->st_jpath, &st->st_damage_j);
+	file_ident_get(st->st_path, &st->st_damage_db);
+	store_log("damaged", "%s", st->st_damage);
+}
+
+/* 1 while the damage found stands; once either file has changed (a
+ * salvage, a restore, a commit of another process), look again. */
+static int
+damage_stands(struct store *st)
+{
+	struct file_ident j, db;
+
+	if (st->st_damage[0] == '\0')
+		return 0;
+	file_ident_get(st->st_jpath, &j);
+	file_ident_get(st->st_path, &db);
+	if (file_ident_same(&j, &st->st_damage_j) &&
+	    file_ident_same(&db, &st->st_damage_db))
+		return 1;
+	st->st_damage[0] = '\0';
+	if (st->st_mode == MODE_NONE)
+		view_close(st);
+	return 0;
 }
 
 /* The files are read back only on this host, but a fixed byte order costs
@@ -797,19 +912,43 @@ journal_create(struct store *st, uint64_t gen)
 	return rc;
 }
 
+/* The durable end in a record's mark op, its first; 1 if it has one. */
+static int
+jrec_mark(const uint8_t *rec, size_t reclen, uint64_t *mark)
+{
+	const uint8_t *op = rec + JREC_HDR;
+
+	if (reclen < JREC_HDR + JMARK_OP || get_u32(rec + 16) == 0 ||
+	    op[0] != OP_MARK || get_u32(op + 1) != 0 ||
+	    get_u32(op + 5) != JMARK_LEN)
+		return 0;
+	*mark = get_u64(op + JOP_HDR);
+	return 1;
+}
+
 /*
  * Walk the ops of a record that passed jrec_check.  With m, apply them to
- * m; without, only check their framing.  0, or -1 (bad framing, no memory).
+ * m; without, only check their framing.  *mark (if not NULL) is the
+ * record's mark, 0 for a record of an earlier build, which has none.  0,
+ * or -1 (bad framing, no memory).
  */
 static int
-jrec_walk(struct store *st, const uint8_t *rec, size_t reclen, struct map *m)
+jrec_walk(struct store *st, const uint8_t *rec, size_t reclen, struct map *m,
+    uint64_t *mark)
 {
 	const uint8_t *p = rec + JREC_HDR, *end = rec + reclen;
-	uint32_t i, nops = get_u32(rec + 16), klen, vlen;
+	uint32_t i = 0, nops = get_u32(rec + 16), klen, vlen;
+	uint64_t own = 0;
 	struct ment *e;
 	int type;
 
-	for (i = 0; i < nops; i++) {
+	if (jrec_mark(rec, reclen, &own)) {
+		p += JMARK_OP;
+		i = 1;
+	}
+	if (mark != NULL)
+		*mark = own;
+	for (; i < nops; i++) {
 		if ((size_t)(end - p) < JOP_HDR)
 			return -1;
 		type = p[0];
@@ -840,7 +979,7 @@ jrec_check(const struct store *st, const uint8_t *buf, size_t avail)
 	if (avail < JREC_HDR || get_u32(buf) != JREC_MAGIC)
 		return 0;
 	len = get_u32(buf + 4);
-	if (len > STORE_MAX_TXN || avail - JREC_HDR < len)
+	if (len > JREC_MAX || avail - JREC_HDR < len)
 		return 0;
 	/* The generation ties a record to this journal: bytes from another
 	 * one can never replay here. */
@@ -859,7 +998,8 @@ jrec_check(const struct store *st, const uint8_t *buf, size_t avail)
  * is wrong (zeros included), or whose record would run past size.
  */
 static int
-journal_find_end(struct store *st, int fd, uint64_t size, uint64_t *endp)
+journal_find_end(struct store *st, int fd, uint64_t size,
+    struct store_jcheck *jc, struct map *m)
 {
 	uint64_t off = JHDR_SIZE;
 	uint32_t len;
@@ -870,7 +1010,7 @@ journal_find_end(struct store *st, int fd, uint64_t size, uint64_t *endp)
 		    read_full(fd, st->st_buf, JREC_HDR, off) == -1)
 			return -1;
 		len = get_u32(st->st_buf + 4);
-		if (get_u32(st->st_buf) != JREC_MAGIC || len > STORE_MAX_TXN ||
+		if (get_u32(st->st_buf) != JREC_MAGIC || len > JREC_MAX ||
 		    size - off - JREC_HDR < len)
 			break;
 		if (buf_reserve(st, JREC_HDR + (size_t)len) == -1 ||
@@ -878,23 +1018,24 @@ journal_find_end(struct store *st, int fd, uint64_t size, uint64_t *endp)
 		        -1)
 			return -1;
 		n = jrec_check(st, st->st_buf, JREC_HDR + (size_t)len);
-		if (n == 0 || jrec_walk(st, st->st_buf, n, NULL) == -1)
+		if (n == 0 || jrec_walk(st, st->st_buf, n, m, NULL) == -1)
 			break;
+		jc->jc_records++;
 	}
-	*endp = off;
+	jc->jc_end = off;
 	return 0;
 }
 
-/* Zero every chunk of [from, size) that is not zero already; *zeroed
- * counts the bytes of the chunks rewritten. */
+/* Zero (if zero is set) every chunk of [from, size) that is not zero
+ * already; *dirty counts the bytes of those chunks. */
 static int
-journal_zero_tail(
-    struct store *st, int fd, uint64_t from, uint64_t size, uint64_t *zeroed)
+journal_zero_tail(struct store *st, int fd, uint64_t from, uint64_t size,
+    int zero, uint64_t *dirty)
 {
 	uint64_t off;
 	size_t n;
 
-	*zeroed = 0;
+	*dirty = 0;
 	if (buf_reserve(st, ZERO_CHUNK) == -1)
 		return -1;
 	for (off = from; off < size; off += n) {
@@ -903,10 +1044,85 @@ journal_zero_tail(
 			return -1;
 		if (memcmp(st->st_buf, zero_chunk, n) == 0)
 			continue;
-		if (write_full(fd, zero_chunk, n, off) == -1)
+		if (zero && write_full(fd, zero_chunk, n, off) == -1)
 			return -1;
-		*zeroed += n;
+		*dirty += n;
 	}
+	return 0;
+}
+
+/*
+ * Past bad, the first position that does not check: the records that do
+ * check (found wherever they start; applied to m if not NULL), the runs
+ * of bytes between them that do not, and the highest durable end their
+ * marks claim.  Linear: a record found is skipped whole, and a position
+ * that fails is passed by one byte.
+ */
+static int
+journal_after_bad(struct store *st, int fd, uint64_t bad, uint64_t size,
+    struct store_jcheck *jc, struct map *m)
+{
+	static const uint8_t magic[] = {'C', 'F', 'J', 'R'};
+	size_t len = (size_t)(size - bad), off = 1, n, expect = 0;
+	const uint8_t *hit;
+	uint64_t mark;
+
+	if (buf_reserve(st, len) == -1 ||
+	    read_full(fd, st->st_buf, len, bad) == -1)
+		return -1;
+	while (off < len && (hit = memmem(st->st_buf + off, len - off, magic,
+	                         sizeof(magic))) != NULL) {
+		off = (size_t)(hit - st->st_buf);
+		n = jrec_check(st, hit, len - off);
+		if (n == 0 || jrec_walk(st, hit, n, m, &mark) == -1) {
+			off++;
+			continue;
+		}
+		if (jc->jc_after == 0)
+			jc->jc_next = bad + off;
+		jc->jc_gaps += off != expect;
+		expect = off + n;
+		jc->jc_after++;
+		if (mark > jc->jc_mark)
+			jc->jc_mark = mark;
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * The journal in fd: its end, and whether what follows is a torn tail or
+ * damage (jc_damaged).  The rule, from what a crash can leave: records
+ * are written one after another past the end, over zeros synced before,
+ * and a commit is acknowledged only once an fdatasync covered it; each
+ * record's mark op holds the end the journal was durable to when it was
+ * written.  A crash (of a process or of the machine) can leave past the
+ * last durable record any mix of the unsynced records' blocks and zeros,
+ * so a record that fails there is a torn tail, even with records that
+ * check after it (a group commit's later record may reach the disk while
+ * an earlier one does not).  But a record that checks and whose mark lies
+ * past the failed position proves that position was durable, so whole,
+ * before it was written: no crash changes durable bytes, so that is
+ * damage, and nothing may be zeroed.  A failure in the last durable group
+ * of records (no later mark covers it) cannot be told from a tear and is
+ * cut as one.
+ */
+static int
+journal_check_fd(struct store *st, int fd, uint64_t size,
+    struct store_jcheck *jc, struct map *m)
+{
+	uint64_t dirty;
+
+	memset(jc, 0, sizeof(*jc));
+	jc->jc_size = size;
+	if (journal_find_end(st, fd, size, jc, m) == -1 ||
+	    journal_zero_tail(st, fd, jc->jc_end, size, 0, &dirty) == -1)
+		return -1;
+	jc->jc_dirty = dirty;
+	if (dirty > 0 &&
+	    journal_after_bad(st, fd, jc->jc_end, size, jc, m) == -1)
+		return -1;
+	jc->jc_damaged = jc->jc_mark > jc->jc_end;
 	return 0;
 }
 
@@ -926,8 +1142,10 @@ journal_grow(int fd, uint64_t *sizep, uint64_t need)
 }
 
 /*
- * Recovery: find the end of the records (journal_find_end), zero what
- * follows, leave room for commits, and sync.  Sets st_jgen; *endp is the
+ * Recovery: find the end of the records (journal_find_end); if what
+ * follows is damage rather than a torn tail (journal_check_fd), change
+ * nothing and refuse; else zero what follows, leave room for commits, and
+ * sync.  Sets st_jgen; *endp is the
  * end.  A journal of earlier builds, which had no zeros and ended at its
  * length, reads the same and gets its room here.
  *
@@ -951,6 +1169,7 @@ journal_grow(int fd, uint64_t *sizep, uint64_t need)
 static int
 journal_scan(struct store *st, uint64_t *endp)
 {
+	struct store_jcheck jc;
 	uint8_t h[JHDR_SIZE];
 	struct stat sb;
 	uint64_t size, end, zeroed;
@@ -967,8 +1186,23 @@ journal_scan(struct store *st, uint64_t *endp)
 		store_log(__func__, "%s: bad journal header", st->st_jpath);
 		goto out;
 	}
-	if (journal_find_end(st, fd, size, &end) == -1 ||
-	    journal_zero_tail(st, fd, end, size, &zeroed) == -1 ||
+	if (journal_check_fd(st, fd, size, &jc, NULL) == -1) {
+		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+		goto out;
+	}
+	end = jc.jc_end;
+	if (jc.jc_damaged) {
+		store_damaged(st,
+		    "%s: damaged at offset %llu: the record there fails its "
+		    "check, but a record after it (offset %llu, %zu that check "
+		    "in all) was written once the journal was durable to %llu; "
+		    "nothing was changed (cofferctl verify, salvage)",
+		    st->st_jpath, (unsigned long long)end,
+		    (unsigned long long)jc.jc_next, jc.jc_after,
+		    (unsigned long long)jc.jc_mark);
+		goto out;
+	}
+	if (journal_zero_tail(st, fd, end, size, 1, &zeroed) == -1 ||
 	    journal_grow(fd, &size, end + JOURNAL_ALIGN) == -1) {
 		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
 		goto out;
@@ -991,10 +1225,210 @@ out:
 	return rc;
 }
 
+/*
+ * <path>.sum: the size and CRC32C of the gdbm file a checkpoint wrote,
+ * and of the one before it (a crash between the writing of the sum and
+ * the rename of the file leaves the old file).  gdbm checks nothing of
+ * what it reads: a flipped bit in a key makes it answer "not found" for
+ * a record it holds.  So a gdbm file is read through once per version
+ * (db_verify) and one that matches neither sum is damage.  A store of an
+ * earlier build has no sum until its next checkpoint, and is trusted.
+ */
+#define SUM_MAGIC "CFSUM001"
+#define SUM_MAX   2
+#define SUM_ENTRY 12 /* size (8), crc (4) */
+#define SUM_SIZE  (8 + 4 + SUM_MAX * SUM_ENTRY + 4)
+
+struct db_sum {
+	uint64_t ds_size;
+	uint32_t ds_crc;
+};
+
+/* The size and CRC32C of the file open at fd.  Its own buffer: a
+ * checkpoint's swap holds the carried journal in st_buf. */
+static int
+db_sum_fd(struct store *st, int fd, struct db_sum *sum)
+{
+	uint64_t off = 0;
+	uint8_t *buf;
+	ssize_t n;
+
+	if ((buf = malloc(ZERO_CHUNK)) == NULL)
+		return -1;
+	sum->ds_crc = 0;
+	for (;;) {
+		n = pread(fd, buf, ZERO_CHUNK, (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		sum->ds_crc =
+		    crc_update(st->st_crc, sum->ds_crc, buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	free(buf);
+	sum->ds_size = off;
+	return n == 0 ? 0 : -1;
+}
+
+static int
+db_sum_path(struct store *st, const char *path, struct db_sum *sum)
+{
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = db_sum_fd(st, fd, sum);
+	close(fd);
+	return rc;
+}
+
+/* 0 and sums[0..*n), newest last; 1 if there is no sum file; -1 if it
+ * does not read (errno EINVAL: its bytes are wrong). */
+static int
+db_sums_read(struct store *st, struct db_sum *sums, size_t *n)
+{
+	uint8_t b[SUM_SIZE];
+	ssize_t len;
+	size_t i;
+	int fd;
+
+	if ((fd = open(st->st_spath, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 1 : -1;
+	len = pread(fd, b, sizeof(b), 0);
+	close(fd);
+	if (len != (ssize_t)sizeof(b) || memcmp(b, SUM_MAGIC, 8) != 0 ||
+	    get_u32(b + 8) == 0 || get_u32(b + 8) > SUM_MAX ||
+	    get_u32(b + SUM_SIZE - 4) !=
+	        crc_update(st->st_crc, 0, b, SUM_SIZE - 4)) {
+		errno = EINVAL;
+		return -1;
+	}
+	*n = get_u32(b + 8);
+	for (i = 0; i < *n; i++) {
+		sums[i].ds_size = get_u64(b + 12 + i * SUM_ENTRY);
+		sums[i].ds_crc = get_u32(b + 12 + i * SUM_ENTRY + 8);
+	}
+	return 0;
+}
+
+/* Written aside, synced, renamed: a sum file appears whole. */
+static int
+db_sums_write(struct store *st, const struct db_sum *sums, size_t n)
+{
+	uint8_t b[SUM_SIZE];
+	size_t i;
+	int fd, rc;
+
+	memset(b, 0, sizeof(b));
+	memcpy(b, SUM_MAGIC, 8);
+	put_u32(b + 8, (uint32_t)n);
+	for (i = 0; i < n; i++) {
+		put_u64(b + 12 + i * SUM_ENTRY, sums[i].ds_size);
+		put_u32(b + 12 + i * SUM_ENTRY + 8, sums[i].ds_crc);
+	}
+	put_u32(b + SUM_SIZE - 4, crc_update(st->st_crc, 0, b, SUM_SIZE - 4));
+	fd = open(
+	    st->st_stmppath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	rc =
+	    fd == -1 || write_full(fd, b, sizeof(b), 0) == -1 || fsync(fd) == -1
+	        ? -1
+	        : 0;
+	if (rc == -1)
+		store_log(__func__, "%s: %s", st->st_stmppath, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return rc == 0 ? rename_durable(st, st->st_stmppath, st->st_spath) : -1;
+}
+
+/* Before <path>.tmp is renamed over <path>: the sums of both. */
+static int
+db_sums_next(struct store *st, const struct db_sum *next)
+{
+	struct db_sum sums[SUM_MAX];
+	size_t n = 0;
+	int rc;
+
+	rc = db_sums_read(st, sums, &n);
+	if (rc == -1 && errno != EINVAL)
+		return -1;
+	/* No sum yet (a store of an earlier build), or a damaged one: the
+	 * live file's own, so that a crash before the rename leaves a
+	 * file that matches. */
+	if (rc != 0 && access(st->st_path, F_OK) == 0 &&
+	    db_sum_path(st, st->st_path, &sums[0]) == -1)
+		return -1;
+	if (rc != 0)
+		n = access(st->st_path, F_OK) == 0 ? 1 : 0;
+	if (n > 0)
+		sums[0] = sums[n - 1];
+	n = n > 0 ? 1 : 0;
+	sums[n++] = *next;
+	return db_sums_write(st, sums, n);
+}
+
+/* What a file is (any write or rename changes its ctime), as one value
+ * every process computes alike. */
+static uint64_t
+ident_hash(const struct stat *sb)
+{
+	static const uint64_t key[2]; /* shared, not secret */
+	uint64_t v[5] = {(uint64_t)sb->st_dev, (uint64_t)sb->st_ino,
+	    (uint64_t)sb->st_size, (uint64_t)sb->st_ctim.tv_sec,
+	    (uint64_t)sb->st_ctim.tv_nsec};
+
+	return sip_hash(key, v, sizeof(v)) | 1; /* 0: none */
+}
+
+/* The gdbm file open at fd (sb) against <path>.sum, once per version of
+ * it in any process.  0, or -1 (damage recorded, or an I/O error). */
+static int
+db_verify(struct store *st, int fd, const struct stat *sb)
+{
+	struct db_sum sums[SUM_MAX], got;
+	uint64_t id = ident_hash(sb);
+	size_t n = 0, i;
+	int rc;
+
+	if (__atomic_load_n(&st->st_shm->db_verified, __ATOMIC_ACQUIRE) == id)
+		return 0;
+	if ((rc = db_sums_read(st, sums, &n)) == 1)
+		return 0;
+	if (rc == -1 && errno != EINVAL) {
+		store_log(__func__, "%s: %s", st->st_spath, strerror(errno));
+		return -1;
+	}
+	if (rc == -1) {
+		store_damaged(st,
+		    "%s: damaged: it does not read (cofferctl "
+		    "verify; restore a backup)",
+		    st->st_spath);
+		return -1;
+	}
+	if (db_sum_fd(st, fd, &got) == -1) {
+		store_log(__func__, "%s: %s", st->st_path, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (sums[i].ds_size == got.ds_size &&
+		    sums[i].ds_crc == got.ds_crc) {
+			__atomic_store_n(
+			    &st->st_shm->db_verified, id, __ATOMIC_RELEASE);
+			return 0;
+		}
+	}
+	store_damaged(st,
+	    "%s: damaged: it is not the file its checkpoint wrote (its "
+	    "checksum differs from %s; cofferctl verify; restore a backup)",
+	    st->st_path, st->st_spath);
+	return -1;
+}
+
 /* The gdbm file appears whole too: built aside, synced, renamed. */
 static int
 gdbm_create(struct store *st)
 {
+	struct db_sum sum;
 	GDBM_FILE db;
 	int rc = -1;
 
@@ -1016,6 +1450,9 @@ out:
 		    gdbm_strerror(gdbm_errno));
 		rc = -1;
 	}
+	if (rc == 0 && (db_sum_path(st, st->st_tmppath, &sum) == -1 ||
+	                   db_sums_write(st, &sum, 1) == -1))
+		rc = -1;
 	if (rc == 0)
 		rc = rename_durable(st, st->st_tmppath, st->st_path);
 	return rc;
@@ -1154,6 +1591,22 @@ out:
 	return rc;
 }
 
+/* A gdbm failure other than a missing key or memory: its file cannot be
+ * read as written, and a key it would not find may well be in it. */
+static void
+gdbm_failed(struct store *st, const char *func)
+{
+	if (gdbm_errno == GDBM_MALLOC_ERROR ||
+	    (gdbm_errno == GDBM_FILE_OPEN_ERROR && errno != EIO)) {
+		store_log(
+		    func, "%s: %s", st->st_path, gdbm_strerror(gdbm_errno));
+		return;
+	}
+	store_damaged(st,
+	    "%s: damaged: %s (cofferctl verify; restore a backup)", st->st_path,
+	    gdbm_strerror(gdbm_errno));
+}
+
 static void
 view_close(struct store *st)
 {
@@ -1182,8 +1635,7 @@ view_reopen(struct store *st, uint64_t epoch)
 	st->st_db = gdbm_open(
 	    st->st_path, 0, GDBM_READER | GDBM_NOLOCK | GDBM_CLOEXEC, 0, NULL);
 	if (st->st_db == NULL) {
-		store_log(
-		    __func__, "%s: %s", st->st_path, gdbm_strerror(gdbm_errno));
+		gdbm_failed(st, __func__);
 		return -1;
 	}
 	if (fstat(gdbm_fdesc(st->st_db), &sb) == -1) {
@@ -1192,6 +1644,10 @@ view_reopen(struct store *st, uint64_t epoch)
 		return -1;
 	}
 	st->st_dbsize = (uint64_t)sb.st_size;
+	if (db_verify(st, gdbm_fdesc(st->st_db), &sb) == -1) {
+		view_close(st);
+		return -1;
+	}
 	if ((st->st_jfd = open(st->st_jpath, O_RDWR | O_CLOEXEC)) == -1 ||
 	    fstat(st->st_jfd, &sb) == -1 ||
 	    read_full(st->st_jfd, h, sizeof(h), 0) == -1) {
@@ -1209,9 +1665,10 @@ view_reopen(struct store *st, uint64_t epoch)
 	return 0;
 }
 
-/* Apply the published journal records [st_jend, end) to the overlay. */
+/* Apply the published journal records [st_jend, end) to the overlay.  0,
+ * 1 if one fails its check (*badp: where), -1. */
 static int
-view_read_journal(struct store *st, uint64_t end)
+view_read_journal(struct store *st, uint64_t end, uint64_t *badp)
 {
 	size_t len = (size_t)(end - st->st_jend), off = 0, n;
 	int rc = -1;
@@ -1224,11 +1681,10 @@ view_read_journal(struct store *st, uint64_t end)
 	}
 	while (off < len) {
 		n = jrec_check(st, st->st_buf + off, len - off);
-		if (n == 0 ||
-		    jrec_walk(st, st->st_buf + off, n, &st->st_overlay) == -1) {
-			store_log(__func__, "%s: bad record at %llu",
-			    st->st_jpath,
-			    (unsigned long long)(st->st_jend + off));
+		if (n == 0 || jrec_walk(st, st->st_buf + off, n,
+		                  &st->st_overlay, NULL) == -1) {
+			*badp = st->st_jend + off;
+			rc = 1;
 			goto out;
 		}
 		off += n;
@@ -1244,16 +1700,24 @@ static int
 view_refresh(struct store *st)
 {
 	uint64_t epoch = shm_load(&st->st_shm->epoch);
-	uint64_t end = shm_load(&st->st_shm->end);
+	uint64_t end = shm_load(&st->st_shm->end), bad = 0;
+	int rc = 0;
 
 	if (epoch != st->st_epoch && view_reopen(st, epoch) == -1)
 		return -1;
 	if (end == st->st_jend)
 		return 0;
-	if (end < st->st_jend || view_read_journal(st, end) == -1) {
+	if (end < st->st_jend || (rc = view_read_journal(st, end, &bad)) != 0) {
 		if (end < st->st_jend)
 			store_log(
 			    __func__, "%s: journal went back", st->st_jpath);
+		/* Published records were written whole: one that fails
+		 * now was changed after the fact. */
+		if (rc == 1)
+			store_damaged(st,
+			    "%s: damaged at offset %llu: a published record "
+			    "fails its check (cofferctl verify, salvage)",
+			    st->st_jpath, (unsigned long long)bad);
 		/* A half-applied overlay is harmless (the ops are
 		 * idempotent), but start over next time. */
 		view_close(st);
@@ -1288,7 +1752,7 @@ static int
 view_current(struct store *st)
 {
 	const struct store_shm *h = st->st_shm;
-	uint64_t epoch, end;
+	uint64_t epoch, end, bad;
 
 	if (st->st_epoch == 0)
 		return 0;
@@ -1300,7 +1764,7 @@ view_current(struct store *st)
 		return 0;
 	if (end == st->st_jend)
 		return 1;
-	if (view_read_journal(st, end) == -1) {
+	if (view_read_journal(st, end, &bad) != 0) {
 		view_close(st); /* the locked path starts over */
 		return 0;
 	}
@@ -1354,6 +1818,8 @@ section_enter(struct store *st, int flags)
 		store_log(__func__, "already in a section");
 		return -1;
 	}
+	if (damage_stands(st))
+		return -1;
 	/* Read in what other writers published while we need no lock for it
 	 * (see view_current): under the lock, only the records of the
 	 * writers queued ahead of us are left to read. */
@@ -1455,9 +1921,9 @@ checkpoint_apply(struct store *st, GDBM_FILE db)
 	return 0;
 }
 
-/* <path>.tmp = <path> + the overlay, on disk. */
+/* <path>.tmp = <path> + the overlay, on disk; *sum is its checksum. */
 static int
-checkpoint_build(struct store *st)
+checkpoint_build(struct store *st, struct db_sum *sum)
 {
 	GDBM_FILE db = NULL;
 	int src = -1, dst = -1, rc = -1;
@@ -1500,6 +1966,10 @@ out:
 		close(src);
 	if (dst != -1)
 		close(dst);
+	if (rc == 0 && db_sum_path(st, st->st_tmppath, sum) == -1) {
+		store_log(__func__, "%s: %s", st->st_tmppath, strerror(errno));
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -1511,6 +1981,7 @@ static int
 journal_carry_tail(struct store *st, uint64_t from, uint64_t gen, size_t *lenp)
 {
 	size_t len = (size_t)(st->st_jend - from), off = 0, n;
+	uint64_t mark;
 	uint8_t *p;
 	uint32_t crc;
 
@@ -1527,6 +1998,11 @@ journal_carry_tail(struct store *st, uint64_t from, uint64_t gen, size_t *lenp)
 			return -1;
 		}
 		put_u64(p + 8, gen);
+		/* Its mark spoke of the old journal's offsets.  The carried
+		 * records are synced together, before the new journal goes
+		 * live, so each may vouch for what precedes it there. */
+		if (jrec_mark(p, n, &mark))
+			put_u64(p + JREC_HDR + JOP_HDR, JHDR_SIZE + off);
 		crc = crc_update(st->st_crc, 0, p, 20);
 		crc = crc_update(st->st_crc, crc, p + JREC_HDR, n - JREC_HDR);
 		put_u32(p + 20, crc);
@@ -1546,10 +2022,12 @@ journal_carry_tail(struct store *st, uint64_t from, uint64_t gen, size_t *lenp)
  * new journal, both synced before the epoch moved.
  */
 static int
-checkpoint_swap(struct store *st, uint64_t from, int jfd)
+checkpoint_swap(
+    struct store *st, uint64_t from, int jfd, const struct db_sum *sum)
 {
 	struct store_shm *h = st->st_shm;
 	uint64_t gen = st->st_jgen + 1;
+	struct stat sb;
 	size_t len;
 
 	if (journal_carry_tail(st, from, gen, &len) == -1)
@@ -1557,12 +2035,18 @@ checkpoint_swap(struct store *st, uint64_t from, int jfd)
 	/* Until the epoch moves, a crash leaves files the header does not
 	 * describe: the next locker rebuilds it. */
 	shm_set_busy(st, BUSY_CHANGE);
-	if (rename_durable(st, st->st_tmppath, st->st_path) == -1 ||
+	if (db_sums_next(st, sum) == -1 ||
+	    rename_durable(st, st->st_tmppath, st->st_path) == -1 ||
 	    journal_replace(st, jfd, st->st_buf, len) == -1 ||
 	    lock_byte(st, F_WRLCK, LK_SYNC) == -1) {
 		buf_trim(st);
 		return -1;
 	}
+	/* Its checksum was taken from what we wrote: no process need read
+	 * it through again. */
+	if (stat(st->st_path, &sb) == 0)
+		__atomic_store_n(
+		    &h->db_verified, ident_hash(&sb), __ATOMIC_RELEASE);
 	shm_store(&h->end, len);
 	shm_store(&h->synced, len);
 	shm_store(&h->epoch, shm_next_epoch(st));
@@ -1630,6 +2114,7 @@ checkpoint_prepare_journal(struct store *st, int *jfdp)
 static int
 checkpoint_run(struct store *st, int forced)
 {
+	struct db_sum sum;
 	uint64_t epoch, from;
 	int rc = -1, jfd = -1;
 
@@ -1644,14 +2129,14 @@ checkpoint_run(struct store *st, int forced)
 	/* The overlay stays at from until our next section.  The new
 	 * journal's megabytes of zeros are written here too, not under the
 	 * lock. */
-	if (checkpoint_build(st) == -1 ||
+	if (checkpoint_build(st, &sum) == -1 ||
 	    checkpoint_prepare_journal(st, &jfd) == -1)
 		goto out;
 	if (section_enter(st, SECTION_WRITE) == -1)
 		goto out;
 	/* A recovery ran meanwhile (1): the copy may not match the files;
 	 * drop it, the next commit tries again. */
-	rc = st->st_epoch == epoch ? checkpoint_swap(st, from, jfd) : 1;
+	rc = st->st_epoch == epoch ? checkpoint_swap(st, from, jfd, &sum) : 1;
 	section_leave(st);
 out:
 	if (jfd != -1)
@@ -1785,10 +2270,15 @@ journal_append(struct store *st, uint64_t off, size_t len)
 	return -1;
 }
 
+/*
+ * Under LK_RW exclusive.  The record opens with its mark: how far the
+ * journal is durable now, which the record's own check then vouches for
+ * (journal_check_fd says what for).
+ */
 static int
 txn_encode(struct store *st, size_t *lenp)
 {
-	size_t len = JREC_HDR + st->st_txn_bytes, i;
+	size_t body = JMARK_OP + st->st_txn_bytes, len = JREC_HDR + body, i;
 	uint8_t *p;
 	struct ment *e;
 	uint32_t crc;
@@ -1796,6 +2286,11 @@ txn_encode(struct store *st, size_t *lenp)
 	if (buf_reserve(st, len) == -1)
 		return -1;
 	p = st->st_buf + JREC_HDR;
+	p[0] = OP_MARK;
+	put_u32(p + 1, 0);
+	put_u32(p + 5, JMARK_LEN);
+	put_u64(p + JOP_HDR, shm_load(&st->st_shm->synced));
+	p += JMARK_OP;
 	for (i = 0; i < st->st_txn.m_nb; i++) {
 		for (e = st->st_txn.m_b[i]; e != NULL; e = e->next) {
 			p[0] = e->tomb ? OP_DEL : OP_PUT;
@@ -1807,11 +2302,11 @@ txn_encode(struct store *st, size_t *lenp)
 	}
 	p = st->st_buf;
 	put_u32(p, JREC_MAGIC);
-	put_u32(p + 4, (uint32_t)st->st_txn_bytes);
+	put_u32(p + 4, (uint32_t)body);
 	put_u64(p + 8, st->st_jgen);
-	put_u32(p + 16, (uint32_t)st->st_txn.m_n);
+	put_u32(p + 16, (uint32_t)st->st_txn.m_n + 1);
 	crc = crc_update(st->st_crc, 0, p, 20);
-	crc = crc_update(st->st_crc, crc, p + JREC_HDR, st->st_txn_bytes);
+	crc = crc_update(st->st_crc, crc, p + JREC_HDR, body);
 	put_u32(p + 20, crc);
 	*lenp = len;
 	return 0;
@@ -1941,13 +2436,43 @@ store_paths(struct store *st, const char *path)
 	    asprintf(&st->st_jpath, "%s.journal", path) == -1 ||
 	    asprintf(&st->st_lpath, "%s.lock", path) == -1 ||
 	    asprintf(&st->st_tmppath, "%s.tmp", path) == -1 ||
-	    asprintf(&st->st_jtmppath, "%s.journal.tmp", path) == -1) {
+	    asprintf(&st->st_jtmppath, "%s.journal.tmp", path) == -1 ||
+	    asprintf(&st->st_spath, "%s.sum", path) == -1 ||
+	    asprintf(&st->st_stmppath, "%s.sum.tmp", path) == -1) {
 		/* asprintf leaves its pointer undefined on failure. */
 		st->st_jpath = st->st_lpath = st->st_tmppath = NULL;
-		st->st_jtmppath = NULL;
+		st->st_jtmppath = st->st_spath = st->st_stmppath = NULL;
 		return -1;
 	}
 	return 0;
+}
+
+/* A handle on path's files that has opened none of them yet. */
+static struct store *
+store_bare(const char *path)
+{
+	struct store *st;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	st->st_lfd = st->st_jfd = st->st_dfd = -1;
+	st->st_jend = JHDR_SIZE;
+	st->st_ckpt_bytes = STORE_CHECKPOINT_BYTES;
+	st->st_forks = store_forks_now();
+	crc_init(st->st_crc);
+	if (pthread_once(&store_forks_once, store_forks_init) != 0 ||
+	    store_forks_rc != 0) {
+		errno = store_forks_rc != 0 ? store_forks_rc : EAGAIN;
+		goto fail;
+	}
+	if (store_paths(st, path) == -1 ||
+	    getrandom(st->st_sipkey, sizeof(st->st_sipkey), 0) == -1 ||
+	    (st->st_dfd = open_dir(path)) == -1)
+		goto fail;
+	return st;
+fail:
+	store_close(st);
+	return NULL;
 }
 
 int
@@ -1960,22 +2485,7 @@ store_open(const char *path, int create, struct store **out)
 		store_log(__func__, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		goto fail;
-	st->st_lfd = st->st_jfd = st->st_dfd = -1;
-	st->st_jend = JHDR_SIZE;
-	st->st_ckpt_bytes = STORE_CHECKPOINT_BYTES;
-	st->st_forks = store_forks_now();
-	crc_init(st->st_crc);
-	if (pthread_once(&store_forks_once, store_forks_init) != 0 ||
-	    store_forks_rc != 0) {
-		errno = store_forks_rc != 0 ? store_forks_rc : EAGAIN;
-		goto fail;
-	}
-	if (store_paths(st, path) == -1 ||
-	    getrandom(st->st_sipkey, sizeof(st->st_sipkey), 0) == -1)
-		goto fail;
-	if ((st->st_dfd = open_dir(path)) == -1)
+	if ((st = store_bare(path)) == NULL)
 		goto fail;
 	/* Without a boot id (no /proc), a header left by the previous boot
 	 * is trusted; a journal that lost its unsynced tail then fails
@@ -1985,12 +2495,13 @@ store_open(const char *path, int create, struct store **out)
 		goto out;
 	if (create)
 		flags |= SECTION_CREATE;
-	if (section_enter(st, flags) == -1)
+	if (section_enter(st, flags) == -1 && st->st_damage[0] == '\0')
 		goto out;
 	section_leave(st);
 	/* A checkpoint killed while copying leaves its copy behind, and
-	 * perhaps its new journal's zeros. */
-	if (lock_try(st, F_WRLCK, LK_CKPT) == 1) {
+	 * perhaps its new journal's zeros.  (Not beside a damaged store:
+	 * nothing there is touched.) */
+	if (st->st_damage[0] == '\0' && lock_try(st, F_WRLCK, LK_CKPT) == 1) {
 		unlink_stale(st->st_tmppath);
 		unlink_stale(st->st_jtmppath);
 		lock_byte(st, F_UNLCK, LK_CKPT);
@@ -2028,7 +2539,15 @@ store_close(struct store *st)
 	free(st->st_lpath);
 	free(st->st_tmppath);
 	free(st->st_jtmppath);
+	free(st->st_spath);
+	free(st->st_stmppath);
 	free(st);
+}
+
+const char *
+store_damage(struct store *st)
+{
+	return damage_stands(st) ? st->st_damage : NULL;
 }
 
 void
@@ -2158,8 +2677,7 @@ gdbm_get(
 	if (v.dptr == NULL) {
 		if (gdbm_errno == GDBM_ITEM_NOT_FOUND)
 			return STORE_NOTFOUND;
-		store_log(
-		    __func__, "%s: %s", st->st_path, gdbm_strerror(gdbm_errno));
+		gdbm_failed(st, __func__);
 		return -1;
 	}
 	*val = (uint8_t *)v.dptr;
@@ -2234,8 +2752,7 @@ iter_gdbm_one(const struct iter *it, datum k)
 	    iter_shadowed(it, k.dptr, (size_t)k.dsize, LAYER_GDBM))
 		return 0;
 	if ((v = gdbm_fetch(it->st->st_db, k)).dptr == NULL) {
-		store_log(__func__, "%s: %s", it->st->st_path,
-		    gdbm_strerror(gdbm_errno));
+		gdbm_failed(it->st, __func__);
 		return -1;
 	}
 	rc = it->cb(it->arg, k.dptr, (size_t)k.dsize, v.dptr, (size_t)v.dsize);
@@ -2258,8 +2775,7 @@ iter_gdbm(const struct iter *it)
 		free(k.dptr);
 	}
 	if (gdbm_errno != GDBM_ITEM_NOT_FOUND) {
-		store_log(__func__, "%s: %s", it->st->st_path,
-		    gdbm_strerror(gdbm_errno));
+		gdbm_failed(it->st, __func__);
 		return -1;
 	}
 	return 0;
@@ -2397,21 +2913,30 @@ load_read(void *arg, void *buf, size_t len)
 	return n == 0 && ferror((FILE *)arg) ? -1 : (ssize_t)n;
 }
 
-/* One record into st's transaction, committed every LOAD_BATCH bytes so
- * a large dump does not make one huge transaction.  Frees rec. */
+/* A put (val NULL: a delete) into st's transaction, committed every
+ * LOAD_BATCH bytes so a large load does not make one huge transaction. */
 static int
-load_put(struct store *st, struct dumpfmt_record *rec)
+batch_put(struct store *st, const void *key, size_t klen, const void *val,
+    size_t vlen)
 {
-	int rc;
-
-	rc = store_put(st, rec->key, rec->klen, rec->val, rec->vlen);
-	dumpfmt_record_free(rec);
-	if (rc == -1)
+	if ((val != NULL ? store_put(st, key, klen, val, vlen)
+	                 : store_delete(st, key, klen)) == -1)
 		return -1;
 	if (st->st_txn_bytes >= LOAD_BATCH &&
 	    (store_commit(st) == -1 || store_begin_write(st) == -1))
 		return -1;
 	return 0;
+}
+
+/* One record of a dump into st's transaction.  Frees rec. */
+static int
+load_put(struct store *st, struct dumpfmt_record *rec)
+{
+	int rc;
+
+	rc = batch_put(st, rec->key, rec->klen, rec->val, rec->vlen);
+	dumpfmt_record_free(rec);
+	return rc;
 }
 
 static int
@@ -2467,5 +2992,374 @@ out:
 	store_abort(st);
 	if (fp != NULL)
 		fclose(fp);
+	return rc;
+}
+
+/* ---- verify and salvage: offline, for an operator ---- */
+
+/* A record name as text: printable bytes as they are, others as \xNN. */
+static void
+print_key(FILE *out, const void *key, size_t klen)
+{
+	const uint8_t *p = key;
+	size_t i;
+
+	for (i = 0; i < klen; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+			fputc(p[i], out);
+		else
+			fprintf(out, "\\x%02x", p[i]);
+	}
+}
+
+/* The journal of st (a bare handle): jc, and its records applied to m
+ * if not NULL (past a damaged record too, but never a torn tail). */
+static int
+inspect_journal(struct store *st, struct store_jcheck *jc, struct map *m)
+{
+	uint8_t h[JHDR_SIZE];
+	struct stat sb;
+	int fd, rc = -1;
+
+	if ((fd = open(st->st_jpath, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1) {
+		store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
+		goto out;
+	}
+	if (sb.st_size < JHDR_SIZE || read_full(fd, h, sizeof(h), 0) == -1 ||
+	    jhdr_decode(st, h, &st->st_jgen) == -1) {
+		store_log(__func__, "%s: bad journal header", st->st_jpath);
+		goto out;
+	}
+	if (journal_check_fd(st, fd, (uint64_t)sb.st_size, jc, NULL) == -1)
+		goto out;
+	rc = 0;
+	if (m != NULL)
+		rc =
+		    jc->jc_damaged
+		        ? journal_check_fd(st, fd, (uint64_t)sb.st_size, jc, m)
+		        : journal_find_end(st, fd, (uint64_t)sb.st_size, jc, m);
+out:
+	if (fd != -1)
+		close(fd);
+	buf_trim(st);
+	return rc;
+}
+
+static void
+report_journal(struct store *st, const struct store_jcheck *jc, FILE *out)
+{
+	fprintf(out, "journal %s: %zu records check, up to offset %llu\n",
+	    st->st_jpath, jc->jc_records, (unsigned long long)jc->jc_end);
+	if (jc->jc_damaged) {
+		fprintf(out,
+		    "journal %s: DAMAGED at offset %llu: %llu bytes up to the "
+		    "next record that checks (offset %llu) are lost; %zu "
+		    "records check after them, in %zu runs\n",
+		    st->st_jpath, (unsigned long long)jc->jc_end,
+		    (unsigned long long)(jc->jc_next - jc->jc_end),
+		    (unsigned long long)jc->jc_next, jc->jc_after, jc->jc_gaps);
+	} else if (jc->jc_dirty > 0) {
+		fprintf(out,
+		    "journal %s: a torn tail after offset %llu (what a crash "
+		    "leaves; the next opener cuts it)\n",
+		    st->st_jpath, (unsigned long long)jc->jc_end);
+	}
+}
+
+/* The keys the damaged bytes at off seem to name, read without a check:
+ * their writes are what a salvage loses. */
+static void
+report_lost_keys(struct store *st, uint64_t off, uint64_t len, FILE *out)
+{
+	const uint8_t *p, *end;
+	uint32_t klen, vlen;
+	int fd;
+
+	if ((fd = open(st->st_jpath, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	if (len > JREC_HDR + JMARK_OP && buf_reserve(st, (size_t)len) == 0 &&
+	    read_full(fd, st->st_buf, (size_t)len, off) == 0) {
+		end = st->st_buf + len;
+		/* The mark's own framing may be what is damaged. */
+		p = st->st_buf + JREC_HDR;
+		if (p[0] == OP_MARK)
+			p += JMARK_OP;
+		for (; end - p >= JOP_HDR; p += JOP_HDR + (size_t)klen + vlen) {
+			klen = get_u32(p + 1);
+			vlen = get_u32(p + 5);
+			if ((p[0] != OP_PUT && p[0] != OP_DEL) ||
+			    (size_t)(end - p - JOP_HDR) < (size_t)klen + vlen)
+				break;
+			fputs("lost: the write of ", out);
+			print_key(out, p + JOP_HDR, klen);
+			fputs(" (as the damaged bytes name it)\n", out);
+		}
+		if (p != end)
+			fprintf(out,
+			    "lost: %llu damaged bytes at offset %llu whose "
+			    "record names do not read\n",
+			    (unsigned long long)(end - p),
+			    (unsigned long long)(off +
+			                         (uint64_t)(p - st->st_buf)));
+	}
+	close(fd);
+	buf_trim(st);
+}
+
+/* Every record gdbm can read, to cb (if not NULL); counts to out.  Stops
+ * after as many keys as the file has bytes, so a damaged chain cannot
+ * loop.  0 if every key read back, 1 if not, -1 if cb failed. */
+static int
+inspect_gdbm(struct store *st, FILE *out,
+    int (*cb)(struct store *, const void *, size_t, const void *, size_t),
+    struct store *arg)
+{
+	GDBM_FILE db;
+	datum k, v, next;
+	size_t ok = 0, bad = 0, n = 0;
+	int rc = 0, failed = 0;
+
+	db = gdbm_open(
+	    st->st_path, 0, GDBM_READER | GDBM_NOLOCK | GDBM_CLOEXEC, 0, NULL);
+	if (db == NULL) {
+		fprintf(out, "gdbm %s: DAMAGED: %s: no record of it reads\n",
+		    st->st_path, gdbm_strerror(gdbm_errno));
+		return 1;
+	}
+	for (k = gdbm_firstkey(db); k.dptr != NULL; k = next) {
+		if ((v = gdbm_fetch(db, k)).dptr == NULL) {
+			fputs("unreadable: ", out);
+			print_key(out, k.dptr, (size_t)k.dsize);
+			fputc('\n', out);
+			bad++;
+		} else {
+			ok++;
+			if (cb != NULL && cb(arg, k.dptr, (size_t)k.dsize,
+			                      v.dptr, (size_t)v.dsize) == -1)
+				failed = 1;
+			free(v.dptr);
+		}
+		next = failed || ++n > st->st_dbsize ? (datum){NULL, 0}
+		                                     : gdbm_nextkey(db, k);
+		free(k.dptr);
+	}
+	if (!failed && (gdbm_errno != GDBM_ITEM_NOT_FOUND || bad > 0)) {
+		fprintf(out, "gdbm %s: DAMAGED: %s after %zu records\n",
+		    st->st_path,
+		    gdbm_errno != GDBM_ITEM_NOT_FOUND
+		        ? gdbm_strerror(gdbm_errno)
+		        : "records that do not read",
+		    ok);
+		rc = 1;
+	}
+	fprintf(out, "gdbm %s: %zu records read back, %zu do not\n",
+	    st->st_path, ok, bad);
+	gdbm_close(db);
+	return failed ? -1 : rc;
+}
+
+/* The gdbm file against <path>.sum: 0 if it matches (or there is
+ * none yet), 1 if not. */
+static int
+inspect_sum(struct store *st, FILE *out)
+{
+	struct db_sum sums[SUM_MAX], got;
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = db_sums_read(st, sums, &n)) == 1) {
+		fprintf(out, "gdbm %s: no checksum yet (%s)\n", st->st_path,
+		    st->st_spath);
+		return 0;
+	}
+	if (rc == -1 || db_sum_path(st, st->st_path, &got) == -1) {
+		fprintf(out, "gdbm %s: DAMAGED: %s: %s\n", st->st_path,
+		    rc == -1 ? st->st_spath : st->st_path,
+		    errno == EINVAL ? "its bytes are wrong" : strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (sums[i].ds_size == got.ds_size &&
+		    sums[i].ds_crc == got.ds_crc)
+			return 0;
+	fprintf(out,
+	    "gdbm %s: DAMAGED: not the file its checkpoint wrote (its "
+	    "checksum differs from %s)\n",
+	    st->st_path, st->st_spath);
+	return 1;
+}
+
+int
+store_verify(const char *path, FILE *out)
+{
+	struct store_jcheck jc;
+	struct store *st;
+	struct stat sb;
+	int rc = -1, bad;
+
+	if ((st = store_bare(path)) == NULL)
+		return -1;
+	if (stat(st->st_path, &sb) == 0)
+		st->st_dbsize = (uint64_t)sb.st_size;
+	bad = inspect_sum(st, out);
+	bad |= inspect_gdbm(st, out, NULL, NULL);
+	if (inspect_journal(st, &jc, NULL) == -1) {
+		fprintf(out, "journal %s: DAMAGED: unreadable\n", st->st_jpath);
+		rc = 1;
+		goto out;
+	}
+	report_journal(st, &jc, out);
+	rc = bad || jc.jc_damaged;
+	fprintf(out, "%s\n", rc ? "damaged" : "ok");
+out:
+	store_close(st);
+	return rc;
+}
+
+/* The journal's records, as m holds them, after gdbm's: they are newer. */
+static int
+salvage_journal(struct store *ns, const struct map *m)
+{
+	const struct ment *e;
+	size_t i;
+
+	for (i = 0; i < m->m_nb; i++) {
+		for (e = m->m_b[i]; e != NULL; e = e->next) {
+			if (batch_put(ns, e->data, e->klen,
+			        e->tomb ? NULL : e->data + e->klen,
+			        e->vlen) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* What st's journal and gdbm file hold, into the new store at npath,
+ * folded into its gdbm file. */
+static int
+salvage_build(
+    struct store *st, const char *npath, const struct map *m, FILE *out)
+{
+	struct store *ns = NULL;
+	int rc = -1;
+
+	if (store_open(npath, 1, &ns) == -1)
+		return -1;
+	store_set_checkpoint_bytes(ns, SIZE_MAX);
+	if (store_begin_write(ns) == -1)
+		goto out;
+	if (inspect_gdbm(st, out, batch_put, ns) == -1 ||
+	    salvage_journal(ns, m) == -1 || store_commit(ns) == -1 ||
+	    store_checkpoint(ns) == -1)
+		goto out;
+	rc = 0;
+out:
+	store_close(ns);
+	return rc;
+}
+
+/* The damaged files aside, the salvaged ones in their place; then every
+ * process rebuilds its header and view from them (busy). */
+static int
+salvage_swap(struct store *st, const char *npath, FILE *out)
+{
+	char *aside = NULL, *jaside = NULL, *saside = NULL, *njpath = NULL;
+	char *nlpath = NULL, *nspath = NULL;
+	long long now = (long long)time(NULL);
+	int rc = -1;
+
+	if (asprintf(&aside, "%s.damaged-%lld", st->st_path, now) == -1 ||
+	    asprintf(&jaside, "%s.damaged-%lld", st->st_jpath, now) == -1 ||
+	    asprintf(&saside, "%s.damaged-%lld", st->st_spath, now) == -1 ||
+	    asprintf(&njpath, "%s.journal", npath) == -1 ||
+	    asprintf(&nlpath, "%s.lock", npath) == -1 ||
+	    asprintf(&nspath, "%s.sum", npath) == -1) {
+		aside = jaside = saside = njpath = nlpath = nspath = NULL;
+		goto out;
+	}
+	if ((rename(st->st_spath, saside) == -1 && errno != ENOENT) ||
+	    rename(st->st_path, aside) == -1 ||
+	    rename(st->st_jpath, jaside) == -1 ||
+	    rename(nspath, st->st_spath) == -1 ||
+	    rename(npath, st->st_path) == -1 ||
+	    rename(njpath, st->st_jpath) == -1 || sync_dir(st) == -1) {
+		store_log(__func__, "%s: %s", st->st_path, strerror(errno));
+		goto out;
+	}
+	unlink_stale(nlpath);
+	if (st->st_shm->magic == SHM_MAGIC)
+		shm_set_busy(st, BUSY_CHANGE);
+	fprintf(out, "salvaged: the damaged files are kept as %s and %s\n",
+	    aside, jaside);
+	rc = 0;
+out:
+	free(aside);
+	free(jaside);
+	free(saside);
+	free(njpath);
+	free(nlpath);
+	free(nspath);
+	return rc;
+}
+
+static int
+salvage_clear(const char *npath)
+{
+	static const char *const suffix[] = {"", ".journal", ".lock", ".tmp",
+	    ".journal.tmp", ".sum", ".sum.tmp"};
+	char *p;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		if (asprintf(&p, "%s%s", npath, suffix[i]) == -1)
+			return -1;
+		rc = unlink_stale(p);
+		free(p);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_salvage(const char *path, FILE *out)
+{
+	struct store_jcheck jc;
+	struct store *st;
+	struct map m = {NULL, 0, 0};
+	struct stat sb;
+	char *npath = NULL;
+	int rc = -1, locked = 0;
+
+	if ((st = store_bare(path)) == NULL)
+		return -1;
+	if (stat(st->st_path, &sb) == 0)
+		st->st_dbsize = (uint64_t)sb.st_size;
+	if (open_lock_file(st) == -1 ||
+	    asprintf(&npath, "%s.salvage", path) == -1)
+		goto out;
+	/* No checkpoint and no section anywhere until the new files are in
+	 * place. */
+	if (lock_byte(st, F_WRLCK, LK_CKPT) == -1 ||
+	    lock_byte(st, F_WRLCK, LK_RW) == -1)
+		goto out;
+	locked = 1;
+	if (inspect_journal(st, &jc, &m) == -1 || salvage_clear(npath) == -1 ||
+	    salvage_build(st, npath, &m, out) == -1)
+		goto out;
+	report_journal(st, &jc, out);
+	if (jc.jc_damaged)
+		report_lost_keys(st, jc.jc_end, jc.jc_next - jc.jc_end, out);
+	rc = salvage_swap(st, npath, out);
+out:
+	if (locked) {
+		lock_byte(st, F_UNLCK, LK_RW);
+		lock_byte(st, F_UNLCK, LK_CKPT);
+	}
+	map_free(&m);
+	free(npath);
+	store_close(st);
 	return rc;
 }

@@ -17,6 +17,9 @@
  *   <path>.lock     fcntl (open file description) locks and a small header
  *                   shared by every process (journal end, durable end,
  *                   checkpoint epoch).  Never delete it while in use.
+ *   <path>.sum      the size and CRC32C of the gdbm file the last checkpoint
+ *                   wrote (and of the one before): a gdbm file that matches
+ *                   neither is damaged (store_damage)
  *
  * Invariants:
  *   - A read section (store_begin_read) reads a snapshot: every write
@@ -50,6 +53,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define STORE_NOTFOUND 1
 
@@ -63,9 +67,19 @@ struct store;
 /*
  * Opens (create=1: creating missing files) the store at path.  Returns 0 and
  * *out, to be freed with store_close(), or -1.  Repairs what a crashed
- * process left behind, so it fails only on I/O errors or real corruption.
+ * process left behind, so it fails only on I/O errors.  A damaged store
+ * (see store_damage) opens too, so that its user can say so, but changes
+ * nothing and serves nothing: every section fails.
  */
 int store_open(const char *path, int create, struct store **out);
+/*
+ * NULL, or what is damaged (file, offset, what failed), after a call
+ * failed because of it: a journal record that fails its check where no
+ * crash can have torn it (see store.c), or a gdbm file that gdbm cannot
+ * read.  Every section then fails, without touching the files, until
+ * either file changes (a salvage or a restore).  Owned by st.
+ */
+const char *store_damage(struct store *st);
 /* Ends any open section (discarding its transaction) and frees st.  NULL-safe.
  */
 void store_close(struct store *st);
@@ -150,5 +164,24 @@ int store_dump(struct store *st, int fd);
  * holds a prefix of the dump.  0 or -1.
  */
 int store_load(struct store *st, int fd);
+
+/*
+ * Check the store at path, changing nothing and taking no lock (it may be
+ * in use): every journal record, and every gdbm record read back.  Says
+ * on out what reads and what is damaged (file, offset, record names).  0
+ * if nothing is damaged, 1 if something is, -1 if it cannot look.
+ */
+int store_verify(const char *path, FILE *out);
+/*
+ * Write a new store from what can be read of the one at path: gdbm's
+ * records that read, then every journal record that checks, in order
+ * (past a damaged one too; never a torn tail).  It holds every lock of
+ * the store meanwhile; the damaged files are kept beside the new ones
+ * (<path>.damaged-<time>, <path>.journal.damaged-<time>), and every
+ * process then reads the new ones.  Says on out what is lost: the
+ * damaged journal bytes (offset, length, the record names in them) and
+ * the gdbm records that do not read.  0 or -1.
+ */
+int store_salvage(const char *path, FILE *out);
 
 #endif

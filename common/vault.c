@@ -112,6 +112,14 @@ vault_keys_alloc(void)
 	return p;
 }
 
+/* After a store call failed: its damage, when it found some (the store
+ * has logged what), else an internal error. */
+static enum cf_status
+vault_store_failed(struct vault *v)
+{
+	return store_damage(v->st) != NULL ? CF_E_STORE_DAMAGED : CF_E_INTERNAL;
+}
+
 /* m:init is clear: it is what tells a sealed store apart from a new one.
  * Runs inside a store section. */
 static enum cf_status
@@ -129,7 +137,7 @@ vault_meta_read(struct vault *v)
 	rc = store_get(v->st, "m:init", 6, &raw, &rawlen);
 	if (rc == STORE_NOTFOUND)
 		goto out;
-	st = CF_E_INTERNAL;
+	st = rc == 0 ? CF_E_INTERNAL : vault_store_failed(v);
 	if (rc != 0 || record_read_clear(raw, rawlen, &pt, &ptlen) != CF_OK ||
 	    cf_json_parse(pt, ptlen, &o) != CF_OK ||
 	    cf_json_string(o, "id", &id, &idlen) != CF_OK ||
@@ -159,7 +167,7 @@ vault_load_meta(struct vault *v)
 	enum cf_status st;
 
 	if (store_begin_read(v->st) != 0)
-		return CF_E_INTERNAL;
+		return vault_store_failed(v);
 	st = vault_meta_read(v);
 	store_end_read(v->st);
 	return st;
@@ -225,13 +233,16 @@ vault_status(struct vault *v, struct vault_status *out)
 {
 	uint8_t buf[PROGRESS_MAX];
 	size_t len;
+	enum cf_status st = CF_OK;
 
 	memset(out, 0, sizeof(*out));
 	out->sealed = 1;
-	if (!v->initialized && vault_load_meta(v) == CF_E_INTERNAL)
+	if (!v->initialized && (st = vault_load_meta(v)) == CF_E_INTERNAL)
 		return CF_E_INTERNAL;
+	out->damaged = st == CF_E_STORE_DAMAGED || store_damage(v->st) != NULL;
+	/* Whether a damaged store was ever initialized, it cannot say. */
 	if (!v->initialized)
-		return CF_OK;
+		return out->damaged ? CF_E_STORE_DAMAGED : CF_OK;
 	out->initialized = 1;
 	out->shares = v->shares;
 	out->threshold = v->threshold;
@@ -254,8 +265,10 @@ vault_keyring_read(struct vault *v, const uint8_t *root)
 	int rc;
 
 	rc = store_get(v->st, "m:keyring", 9, &raw, &rawlen);
-	if (rc != 0)
+	if (rc != 0) {
+		st = rc == -1 ? vault_store_failed(v) : CF_E_INTERNAL;
 		goto out;
+	}
 	if ((st = record_open(
 	         root, "m:keyring", 9, raw, rawlen, &pt, &ptlen)) != CF_OK)
 		goto out;
@@ -282,7 +295,7 @@ vault_derive(struct vault *v, const uint8_t *root)
 	enum cf_status st;
 
 	if (store_begin_read(v->st) != 0)
-		return CF_E_INTERNAL;
+		return vault_store_failed(v);
 	st = vault_keyring_read(v, root);
 	store_end_read(v->st);
 	return st;
@@ -299,8 +312,9 @@ vault_check_keys(struct vault *v)
 	enum cf_status st = CF_E_SEALED;
 	int rc;
 
-	if (!v->initialized && vault_load_meta(v) != CF_OK)
-		return CF_E_NOT_INIT;
+	if (!v->initialized && (st = vault_load_meta(v)) != CF_OK)
+		return st == CF_E_STORE_DAMAGED ? st : CF_E_NOT_INIT;
+	st = CF_E_SEALED;
 	rc = keyholder_get(v->kh, KEYHOLDER_ROOT, root, sizeof(root), &got);
 	if (rc != 0 || got != CF_KEY_LEN) {
 		vault_keys_drop(v);
@@ -313,10 +327,11 @@ vault_check_keys(struct vault *v)
 		goto out;
 	}
 	vault_keys_drop(v);
-	if ((st = vault_derive(v, root)) != CF_OK)
-		st = st == CF_E_INTERNAL ? CF_E_INTERNAL : CF_E_SEALED;
-	else
+	st = vault_derive(v, root);
+	if (st == CF_OK)
 		v->keys->serial = serial;
+	else if (st != CF_E_INTERNAL && st != CF_E_STORE_DAMAGED)
+		st = CF_E_SEALED;
 out:
 	crypto_wipe(root, sizeof(root));
 	return st;
@@ -376,7 +391,7 @@ vault_token_key(struct vault *v)
 enum cf_status
 vault_read_begin(struct vault *v)
 {
-	return store_begin_read(v->st) == 0 ? CF_OK : CF_E_INTERNAL;
+	return store_begin_read(v->st) == 0 ? CF_OK : vault_store_failed(v);
 }
 
 void
@@ -388,13 +403,13 @@ vault_read_end(struct vault *v)
 enum cf_status
 vault_write_begin(struct vault *v)
 {
-	return store_begin_write(v->st) == 0 ? CF_OK : CF_E_INTERNAL;
+	return store_begin_write(v->st) == 0 ? CF_OK : vault_store_failed(v);
 }
 
 enum cf_status
 vault_commit(struct vault *v)
 {
-	return store_commit(v->st) == 0 ? CF_OK : CF_E_INTERNAL;
+	return store_commit(v->st) == 0 ? CF_OK : vault_store_failed(v);
 }
 
 void
@@ -414,7 +429,7 @@ vault_fetch(struct vault *v, const char *key, uint8_t **raw, size_t *len)
 	rc = store_get(v->st, key, strlen(key), raw, len);
 	if (rc == STORE_NOTFOUND)
 		return CF_E_NOT_FOUND;
-	return rc == 0 ? CF_OK : CF_E_INTERNAL;
+	return rc == 0 ? CF_OK : vault_store_failed(v);
 }
 
 static enum cf_status
@@ -915,8 +930,8 @@ vault_unseal(
 	enum cf_status st;
 
 	out->refused = NULL;
-	if (!v->initialized && vault_load_meta(v) != CF_OK)
-		return CF_E_NOT_INIT;
+	if (!v->initialized && (st = vault_load_meta(v)) != CF_OK)
+		return st == CF_E_STORE_DAMAGED ? st : CF_E_NOT_INIT;
 	if (vault_ready(v) == CF_OK)
 		return vault_status(v, out);
 	if (share_decode(text, len, share) != 0) {
@@ -926,7 +941,7 @@ vault_unseal(
 	/* The store's write lock serializes unseal calls from every worker
 	 * so two shares cannot overwrite each other's progress. */
 	if (store_begin_write(v->st) != 0) {
-		st = CF_E_INTERNAL;
+		st = vault_store_failed(v);
 		goto out;
 	}
 	st = vault_unseal_add(v, share, &why);
@@ -1060,12 +1075,15 @@ vault_keylist_free(struct vault_keylist *l)
 enum cf_status
 vault_list_keys(struct vault *v, const char *prefix, struct vault_keylist *l)
 {
+	enum cf_status st;
+
 	memset(l, 0, sizeof(*l));
 	if (store_iterate(
 	        vault_store(v), prefix, strlen(prefix), keylist_cb, l) == -1 ||
 	    l->err) {
+		st = l->err ? CF_E_INTERNAL : vault_store_failed(v);
 		vault_keylist_free(l);
-		return CF_E_INTERNAL;
+		return st;
 	}
 	if (l->n > 1)
 		qsort(l->k, l->n, sizeof(*l->k), keylist_cmp);

@@ -37,6 +37,8 @@ struct store;
 struct vault_status {
 	int initialized;
 	int sealed;
+	int damaged; /* the store found damage (store_damage): it serves nothing
+	              */
 	unsigned shares;
 	unsigned threshold;
 	unsigned progress;

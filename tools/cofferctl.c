@@ -9,6 +9,10 @@
  *                         (a negative lifetime mints an expired token, for
  * tests) cofferctl [-c config] backup FILE     sealed records, still ciphertext
  *   cofferctl [-c config] restore FILE    into an empty store
+ *   cofferctl [-c config] verify          check the files, change nothing;
+ *                                         exit 1 if anything is damaged
+ *   cofferctl [-c config] salvage         a new store from what reads; the
+ *                                         damaged files kept beside it
  *   cofferctl [-c config] ca-import [--force] [--share-file FILE]
  *                         --cert FILE --key FILE
  *                         an operator's CA: PEM certificate, unencrypted
@@ -42,7 +46,7 @@ usage(void)
 	    "usage: cofferctl [-c config] status | unseal | seal |\n"
 	    "       token --share-file FILE [--lifetime S] UID | backup FILE "
 	    "|\n"
-	    "       restore FILE |\n"
+	    "       restore FILE | verify | salvage |\n"
 	    "       ca-import [--force] [--share-file FILE] --cert FILE "
 	    "--key FILE |\n");
 	ctl_iam_usage(stderr);
@@ -53,13 +57,17 @@ static int
 cmd_status(struct vault *v)
 {
 	struct vault_status vs;
+	enum cf_status st;
 
-	if (vault_status(v, &vs) != CF_OK)
+	/* A damaged store has said what is damaged on stderr already. */
+	if ((st = vault_status(v, &vs)) != CF_OK) {
+		fprintf(stderr, "cofferctl: %s\n", errors_name(st));
 		return 1;
+	}
 	printf("initialized: %s\nsealed: %s\nshares: %u\nthreshold: %u\n"
-	       "progress: %u\n",
+	       "progress: %u\nhealth: %s\n",
 	    vs.initialized ? "yes" : "no", vs.sealed ? "yes" : "no", vs.shares,
-	    vs.threshold, vs.progress);
+	    vs.threshold, vs.progress, vs.damaged ? "damaged" : "ok");
 	return 0;
 }
 
@@ -311,6 +319,11 @@ main(int argc, char **argv)
 		usage();
 	if (config_load(&cfg, conf) != 0)
 		return 1;
+	/* On the files alone: a damaged store opens, but serves nothing. */
+	if (!strcmp(argv[0], "verify") && argc == 1)
+		return store_verify(cfg.store, stdout) == 0 ? 0 : 1;
+	if (!strcmp(argv[0], "salvage") && argc == 1)
+		return store_salvage(cfg.store, stdout) == 0 ? 0 : 1;
 	if (vault_open(cfg.store, &v) != 0)
 		return 1;
 	if (!strcmp(argv[0], "status") && argc == 1)

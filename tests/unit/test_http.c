@@ -945,6 +945,7 @@ test_errors_status(void)
 	    {__LINE__, CF_E_CRYPTO, 500},
 	    {__LINE__, CF_E_SEALED, 503},
 	    {__LINE__, CF_E_NOT_INIT, 503},
+	    {__LINE__, CF_E_STORE_DAMAGED, 503},
 	    {__LINE__, CF_OK, 200},
 	};
 	size_t i;
@@ -1034,6 +1035,10 @@ test_errors_dcos(void)
 	        "the store is sealed", "ERR_SEALED"},
 	    {__LINE__, CF_E_NOT_INIT, NULL, "503 Service Unavailable",
 	        "the store is not initialized", "ERR_NOT_INITIALIZED"},
+	    {__LINE__, CF_E_STORE_DAMAGED, NULL, "503 Service Unavailable",
+	        "the store is damaged: it serves nothing until it is salvaged "
+	        "or restored from a backup",
+	        "ERR_STORE_DAMAGED"},
 	    {__LINE__, CF_E_CRYPTO, NULL, "500 Internal Server Error",
 	        "an internal error has occurred", "ERR_INTERNAL"},
 	};
@@ -1086,6 +1091,10 @@ test_errors_path(void)
 	        "an internal error has occurred.", "Internal Error"},
 	    {__LINE__, CF_E_SEALED, NULL, "503", "the store is sealed",
 	        "Service Unavailable"},
+	    {__LINE__, CF_E_STORE_DAMAGED, NULL, "503",
+	        "the store is damaged: it serves nothing until it is salvaged "
+	        "or restored from a backup",
+	        "Service Unavailable"},
 	    {__LINE__, CF_E_BAD_PATH, "invalid secret path", "400",
 	        "invalid secret path", "Bad Request"},
 	};
@@ -1130,6 +1139,7 @@ test_errors_dapr_sensu(void)
 	    {__LINE__, CF_E_CONFLICT, "ERR_CONFLICT", 3},
 	    {__LINE__, CF_E_INTERNAL, "ERR_INTERNAL", 0},
 	    {__LINE__, CF_E_SEALED, "ERR_SEALED", 0},
+	    {__LINE__, CF_E_STORE_DAMAGED, "ERR_STORE_DAMAGED", 0},
 	};
 	struct cf_resp resp;
 	struct json_object *o;
@@ -1173,6 +1183,7 @@ test_errors_cfssl(void)
 	    {__LINE__, CF_E_UNAUTHORIZED, 7100},
 	    {__LINE__, CF_E_METHOD, 405},
 	    {__LINE__, CF_E_SEALED, 503},
+	    {__LINE__, CF_E_STORE_DAMAGED, 503},
 	};
 	struct cf_resp resp;
 	struct json_object *o, *errs, *msgs, *v, *e;

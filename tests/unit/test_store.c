@@ -108,10 +108,13 @@ file_exists(const char *path, const char *suffix)
 
 /* The journal's format (common/store.c), to find its end and to forge
  * records: a 32-byte header (generation at 16), then records of a 24-byte
- * header (magic, length, generation, op count, CRC32C) and ops. */
+ * header (magic, length, generation, op count, CRC32C) and ops, the first
+ * of them the mark (type 3, no key, 8 bytes: the journal's durable end
+ * when the record was written). */
 #define J_HDR     32
 #define J_REC_HDR 24
 #define J_OP_HDR  9
+#define J_MARK    (J_OP_HDR + 8)
 
 static void
 le32(uint8_t *p, uint32_t v)
@@ -120,6 +123,13 @@ le32(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)(v >> 8);
 	p[2] = (uint8_t)(v >> 16);
 	p[3] = (uint8_t)(v >> 24);
+}
+
+static void
+le64(uint8_t *p, uint64_t v)
+{
+	le32(p, (uint32_t)v);
+	le32(p + 4, (uint32_t)(v >> 32));
 }
 
 static uint32_t
@@ -144,24 +154,31 @@ crc32c(uint32_t crc, const uint8_t *p, size_t len)
 	return ~crc;
 }
 
-/* Into buf: a record of generation gen putting key = val; its length. */
+/* Into buf: a record of generation gen, written when the journal was
+ * durable to mark, putting key = val; its length. */
 static size_t
-forge_record(uint8_t *buf, const uint8_t *gen, const char *key, const char *val)
+forge_record(uint8_t *buf, const uint8_t *gen, uint64_t mark, const char *key,
+    const char *val)
 {
 	size_t klen = strlen(key), vlen = strlen(val);
-	size_t plen = J_OP_HDR + klen + vlen;
+	size_t plen = J_MARK + J_OP_HDR + klen + vlen;
 	uint8_t *op = buf + J_REC_HDR;
 
 	le32(buf, 0x524a4643u);
 	le32(buf + 4, (uint32_t)plen);
 	memcpy(buf + 8, gen, 8);
-	le32(buf + 16, 1);
+	le32(buf + 16, 2);
+	op[0] = 3;
+	le32(op + 1, 0);
+	le32(op + 5, 8);
+	le64(op + J_OP_HDR, mark);
+	op += J_MARK;
 	op[0] = 1;
 	le32(op + 1, (uint32_t)klen);
 	le32(op + 5, (uint32_t)vlen);
 	memcpy(op + J_OP_HDR, key, klen);
 	memcpy(op + J_OP_HDR + klen, val, vlen);
-	le32(buf + 20, crc32c(crc32c(0, buf, 20), op, plen));
+	le32(buf + 20, crc32c(crc32c(0, buf, 20), buf + J_REC_HDR, plen));
 	return J_REC_HDR + plen;
 }
 
@@ -210,6 +227,43 @@ journal_end(const char *path)
 	}
 	free(j);
 	return (off_t)off;
+}
+
+/* Where the journal's record n (0 first) starts, or -1. */
+static off_t
+record_offset(const char *path, int n)
+{
+	uint8_t *j;
+	size_t len, off = J_HDR;
+	off_t at = -1;
+
+	if ((j = read_journal(path, &len)) == NULL)
+		return -1;
+	for (; len - off >= J_REC_HDR && get_le32(j + off) == 0x524a4643u;
+	     n--) {
+		if (n == 0) {
+			at = (off_t)off;
+			break;
+		}
+		off += J_REC_HDR + get_le32(j + off + 4);
+	}
+	free(j);
+	return at;
+}
+
+/* 1 if the journal holds exactly the bytes of was (wlen of them). */
+static int
+journal_is(const char *path, const uint8_t *was, size_t wlen)
+{
+	uint8_t *j;
+	size_t len;
+	int rc;
+
+	if ((j = read_journal(path, &len)) == NULL)
+		return 0;
+	rc = len == wlen && memcmp(j, was, len) == 0;
+	free(j);
+	return rc;
 }
 
 /* 1 if every byte of the journal past its end is zero. */
@@ -1075,9 +1129,9 @@ test_stale_record_after_a_shorter_newer_one_is_never_replayed(void)
 		return;
 	memcpy(gen, j + 16, sizeof(gen));
 	free(j);
-	n = forge_record(rec, gen, "r", "torn-record-value");
+	n = forge_record(rec, gen, (uint64_t)end, "r", "torn-record-value");
 	rec[n - 1] ^= 1; /* its CRC fails */
-	m = forge_record(rec + n, gen, "a", "stale");
+	m = forge_record(rec + n, gen, (uint64_t)end, "a", "stale");
 	CHECK(write_at(path, ".journal", rec, n + m, end) == 0 &&
 	          remove_file(path, ".lock") == 0,
 	    "a torn record, a whole stale one, and a reboot");
@@ -1092,6 +1146,347 @@ test_stale_record_after_a_shorter_newer_one_is_never_replayed(void)
 	CHECK(store_open(path, 0, &st) == 0 && read_str(st, "a", "1") == 1 &&
 	          read_str(st, "r", "newer-value-here!") == 1,
 	    "the stale record is not replayed");
+	store_close(st);
+}
+
+/*
+ * A crash tears only what no fdatasync had covered yet, and that may be a
+ * group commit's earlier record while a later one reached the disk: so a
+ * record that fails, followed by one that checks, is a torn tail unless
+ * the later one was written once the journal was durable past the failed
+ * one.  Then it is damage, and the store refuses to serve and changes
+ * nothing.
+ */
+static void
+test_a_failed_record_is_torn_only_if_no_later_record_vouches_for_it(void)
+{
+	static const struct {
+		int line;
+		int vouched; /* the later record's mark lies past the failed one
+		              */
+	} rows[] = {
+	    {__LINE__, 0},
+	    {__LINE__, 1},
+	};
+	struct store *st = NULL;
+	const char *path;
+	char name[32], at[64];
+	uint8_t rec[256], gen[8], *j = NULL;
+	size_t i, n, len;
+	off_t end;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(name, sizeof(name), "vouch%zu", i);
+		path = new_path(name);
+		CHECK_LINE(rows[i].line,
+		    store_open(path, 1, &st) == 0 && put_str(st, "a", "1") == 0,
+		    "one record");
+		store_close(st);
+		st = NULL;
+		end = journal_end(path);
+		j = read_journal(path, &len);
+		CHECK_LINE(rows[i].line, j != NULL, "read the journal");
+		if (j == NULL)
+			continue;
+		memcpy(gen, j + 16, sizeof(gen));
+		free(j);
+		n = forge_record(rec, gen, (uint64_t)end, "r", "failed-record");
+		rec[n - 1] ^= 1;
+		n += forge_record(rec + n, gen,
+		    rows[i].vouched ? (uint64_t)end + n : (uint64_t)end, "b",
+		    "later");
+		CHECK_LINE(rows[i].line,
+		    write_at(path, ".journal", rec, n, end) == 0 &&
+		        remove_file(path, ".lock") == 0,
+		    "a failed record, one that checks after it, a reboot");
+		j = read_journal(path, &len);
+		CHECK_LINE(rows[i].line, store_open(path, 0, &st) == 0,
+		    "the store opens (to say what it found)");
+		snprintf(at, sizeof(at), "offset %lld", (long long)end);
+		if (rows[i].vouched) {
+			CHECK_LINE(rows[i].line,
+			    st && store_damage(st) != NULL &&
+			        strstr(store_damage(st), at) != NULL,
+			    "damage, at the failed record's offset");
+			CHECK_LINE(rows[i].line,
+			    st && store_begin_read(st) == -1 &&
+			        store_begin_write(st) == -1,
+			    "no section on a damaged store");
+			CHECK_LINE(rows[i].line, j && journal_is(path, j, len),
+			    "every byte of the journal kept");
+		} else {
+			CHECK_LINE(rows[i].line,
+			    st && store_damage(st) == NULL &&
+			        read_str(st, "a", "1") == 1 &&
+			        read_str(st, "b", "later") == -1,
+			    "a torn tail: cut, the records before it read");
+			CHECK_LINE(rows[i].line,
+			    journal_end(path) == end &&
+			        journal_zero_past_end(path),
+			    "zeros past the end");
+		}
+		free(j);
+		j = NULL;
+		store_close(st);
+		st = NULL;
+	}
+}
+
+/*
+ * One bit flipped inside an early record of a journal whose later records
+ * were each written after it was synced: damage, after a reboot (the
+ * opener checks the journal) as within the same boot (a process reads the
+ * published records in).  Every byte stays; the damage clears once the
+ * file is put right.
+ */
+static void
+test_a_flipped_bit_inside_the_journal_refuses_it_and_keeps_every_byte(void)
+{
+	static const char value[] = "a value of some length";
+	static const struct {
+		int line;
+		int reboot;
+	} rows[] = {
+	    {__LINE__, 1},
+	    {__LINE__, 0},
+	};
+	struct store *st = NULL;
+	const char *path;
+	char name[32], key[16], at[64];
+	uint8_t *j = NULL, bit;
+	size_t i, len;
+	off_t rec2;
+	int k, ok;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(name, sizeof(name), "flip%zu", i);
+		path = new_path(name);
+		ok = store_open(path, 1, &st) == 0;
+		for (k = 0; ok && k < 20; k++) {
+			snprintf(key, sizeof(key), "k%d", k);
+			ok = put_str(st, key, value) == 0;
+		}
+		CHECK_LINE(rows[i].line, ok, "twenty commits, each synced");
+		store_close(st);
+		st = NULL;
+		rec2 = record_offset(path, 2);
+		j = read_journal(path, &len);
+		CHECK_LINE(
+		    rows[i].line, rec2 > 0 && j != NULL, "find record 2");
+		if (rec2 <= 0 || j == NULL)
+			continue;
+		bit = j[rec2 + 40] ^ 0x10;
+		j[rec2 + 40] = bit;
+		CHECK_LINE(rows[i].line,
+		    write_at(path, ".journal", &bit, 1, rec2 + 40) == 0 &&
+		        (!rows[i].reboot || remove_file(path, ".lock") == 0),
+		    "flip one bit inside record 2");
+		CHECK_LINE(rows[i].line, store_open(path, 0, &st) == 0,
+		    "the store opens (to say what it found)");
+		snprintf(at, sizeof(at), "offset %lld", (long long)rec2);
+		CHECK_LINE(rows[i].line,
+		    st && store_begin_read(st) == -1 && store_damage(st) &&
+		        strstr(store_damage(st), at) != NULL,
+		    "reads refused, and the damage names record 2's offset");
+		CHECK_LINE(rows[i].line,
+		    st && store_begin_write(st) == -1 &&
+		        journal_is(path, j, len),
+		    "writes refused, and every byte of the journal kept");
+		bit ^= 0x10;
+		CHECK_LINE(rows[i].line,
+		    write_at(path, ".journal", &bit, 1, rec2 + 40) == 0 && st &&
+		        store_damage(st) == NULL &&
+		        read_str(st, "k0", value) == 1 &&
+		        read_str(st, "k19", value) == 1,
+		    "put right, the journal reads again, every record in it");
+		free(j);
+		j = NULL;
+		store_close(st);
+		st = NULL;
+	}
+}
+
+/* A gdbm file gdbm cannot read holds what it cannot say: damaged, never
+ * "not found". */
+static void
+test_a_gdbm_file_gdbm_cannot_read_is_damaged_not_empty(void)
+{
+	static const char junk[] = "JUNK";
+	struct store *st = NULL;
+	const char *path = new_path("gdbmjunk");
+
+	CHECK(store_open(path, 1, &st) == 0 && put_str(st, "a", "1") == 0 &&
+	          store_checkpoint(st) == 0,
+	    "a record in gdbm");
+	store_close(st);
+	st = NULL;
+	CHECK(write_at(path, "", junk, 4, 0) == 0, "its magic overwritten");
+	CHECK(store_open(path, 0, &st) == 0, "the store opens (to say so)");
+	CHECK(st && store_begin_read(st) == -1 && store_damage(st) != NULL &&
+	          strstr(store_damage(st), path) != NULL,
+	    "reads refused, and the damage names the gdbm file");
+	store_close(st);
+}
+
+/* k<from>..k<to-1>, one commit each. */
+static int
+put_range(struct store *st, int from, int to)
+{
+	char key[16];
+
+	for (; from < to; from++) {
+		snprintf(key, sizeof(key), "k%d", from);
+		if (put_str(st, key, key) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* 1 if the folder of path holds a file whose name starts with path's
+ * file name and then suffix. */
+static int
+kept_aside(const char *path, const char *suffix)
+{
+	char pattern[700], cmd[800];
+
+	snprintf(pattern, sizeof(pattern), "%s%s", path, suffix);
+	snprintf(cmd, sizeof(cmd), "ls '%s'* >/dev/null 2>&1", pattern);
+	return system(cmd) == 0;
+}
+
+/* The first place the file at path holds needle, or -1. */
+static off_t
+find_in(const char *path, const char *needle)
+{
+	uint8_t *buf;
+	const uint8_t *hit;
+	struct stat sb;
+	off_t at = -1;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return -1;
+	if (fstat(fd, &sb) == 0 && (buf = malloc((size_t)sb.st_size)) != NULL) {
+		if (read(fd, buf, (size_t)sb.st_size) == sb.st_size &&
+		    (hit = memmem(buf, (size_t)sb.st_size, needle,
+		         strlen(needle))) != NULL)
+			at = hit - buf;
+		free(buf);
+	}
+	close(fd);
+	return at;
+}
+
+/* fn(path, a stream) into *text (malloc'd, the caller frees it): fn's
+ * result, or -2. */
+static int
+report_of(int (*fn)(const char *, FILE *), const char *path, char **text)
+{
+	size_t len;
+	FILE *out;
+	int rc;
+
+	*text = NULL;
+	if ((out = open_memstream(text, &len)) == NULL)
+		return -2;
+	rc = fn(path, out);
+	fclose(out);
+	return rc;
+}
+
+/*
+ * gdbm checks nothing it reads: one flipped bit in a key's bytes made it
+ * answer "not found" for a record it held.  The checksum a checkpoint
+ * keeps of the file makes that damage, for every key, and verify says so.
+ */
+static void
+test_a_flipped_bit_in_a_gdbm_key_is_damage_not_a_missing_key(void)
+{
+	struct store *st = NULL;
+	const char *path = new_path("gdbmflip");
+	char *text = NULL;
+	uint8_t bit;
+	off_t at;
+
+	CHECK(store_open(path, 1, &st) == 0 &&
+	          put_str(st, "a-key-of-its-own", "v") == 0 &&
+	          put_str(st, "another", "w") == 0 && store_checkpoint(st) == 0,
+	    "two records in gdbm");
+	store_close(st);
+	st = NULL;
+	at = find_in(path, "a-key-of-its-own");
+	CHECK(at > 0, "the key's bytes in the gdbm file");
+	bit = 'a' ^ 0x02;
+	CHECK(at > 0 && write_at(path, "", &bit, 1, at) == 0, "flip a bit");
+	CHECK(store_open(path, 0, &st) == 0, "the store opens (to say so)");
+	CHECK(st && store_begin_read(st) == -1 && store_damage(st) != NULL &&
+	          strstr(store_damage(st), path) != NULL,
+	    "no read answers, so none answers \"not found\"");
+	CHECK(report_of(store_verify, path, &text) == 1 && text &&
+	          strstr(text, "not the file its checkpoint wrote") != NULL,
+	    "verify says the gdbm file changed");
+	free(text);
+	store_close(st);
+}
+
+/*
+ * verify reads and changes nothing; salvage writes a store of everything
+ * that reads (gdbm's records, the journal's before and after the damaged
+ * one), names the write it lost, and keeps the damaged files.
+ */
+static void
+test_verify_and_salvage_say_exactly_what_is_lost(void)
+{
+	struct store *st = NULL;
+	const char *path = new_path("salvage");
+	char *text = NULL, at[64], key[16];
+	size_t len;
+	uint8_t *j = NULL, bit;
+	off_t rec2;
+	int k, ok = 1;
+
+	CHECK(store_open(path, 1, &st) == 0 && put_range(st, 0, 10) == 0 &&
+	          store_checkpoint(st) == 0 && put_range(st, 10, 20) == 0,
+	    "ten records in gdbm, ten in the journal");
+	store_close(st);
+	st = NULL;
+	CHECK(
+	    report_of(store_verify, path, &text) == 0, "verify: a sound store");
+	CHECK(text && strstr(text, "\nok\n") != NULL, "verify says ok");
+	free(text);
+	rec2 = record_offset(path, 2);
+	j = read_journal(path, &len);
+	CHECK(rec2 > 0 && j != NULL, "find record 2 (k12)");
+	if (rec2 <= 0 || j == NULL)
+		goto out;
+	bit = j[rec2 + 30] ^ 0x01;
+	j[rec2 + 30] = bit;
+	CHECK(
+	    write_at(path, ".journal", &bit, 1, rec2 + 30) == 0, "flip a bit");
+	CHECK(report_of(store_verify, path, &text) == 1, "verify: damage");
+	snprintf(at, sizeof(at), "DAMAGED at offset %lld", (long long)rec2);
+	CHECK(text && strstr(text, at) != NULL, "verify names the offset");
+	CHECK(journal_is(path, j, len), "verify changed nothing");
+	free(text);
+	CHECK(report_of(store_salvage, path, &text) == 0, "salvage");
+	CHECK(text && strstr(text, "lost: the write of k12 ") != NULL,
+	    "salvage names the write it lost");
+	CHECK(kept_aside(path, ".damaged-") &&
+	          kept_aside(path, ".journal.damaged-"),
+	    "the damaged files are kept");
+	free(text);
+	CHECK(store_open(path, 0, &st) == 0 && store_damage(st) == NULL,
+	    "the salvaged store opens whole");
+	for (k = 0; st && k < 20; k++) {
+		snprintf(key, sizeof(key), "k%d", k);
+		ok &= read_str(st, key, key) == (k == 12 ? -1 : 1);
+	}
+	CHECK(st && ok, "every record but k12 reads back");
+	CHECK(st && put_str(st, "k12", "again") == 0 &&
+	          read_str(st, "k12", "again") == 1,
+	    "and takes writes");
+out:
+	free(j);
 	store_close(st);
 }
 
@@ -1541,6 +1936,11 @@ main(void)
 	test_torn_journal_tail_is_repaired();
 	test_garbage_after_zeros_past_the_end_is_zeroed();
 	test_stale_record_after_a_shorter_newer_one_is_never_replayed();
+	test_a_failed_record_is_torn_only_if_no_later_record_vouches_for_it();
+	test_a_flipped_bit_inside_the_journal_refuses_it_and_keeps_every_byte();
+	test_a_gdbm_file_gdbm_cannot_read_is_damaged_not_empty();
+	test_verify_and_salvage_say_exactly_what_is_lost();
+	test_a_flipped_bit_in_a_gdbm_key_is_damage_not_a_missing_key();
 	test_commit_past_the_preallocated_end_grows_the_journal();
 	test_unpadded_journal_of_an_earlier_build_takes_commits();
 	test_journal_of_an_earlier_build_replays();
