@@ -82,8 +82,8 @@ render_status(struct cf_ctx *ctx, const struct vault_status *vs)
 	/* A damaged store is not merely sealed.  The body is the DC/OS
 	 * SealStatus, which admits no other member, so the store's health
 	 * goes in a header of Coffer's own. */
-	http_resp_header(ctx->resp, "Coffer-Store-Health",
-	    vs->damaged ? "damaged" : "ok");
+	http_resp_header(
+	    ctx->resp, "Coffer-Store-Health", vs->damaged ? "damaged" : "ok");
 	cf_json_respond(ctx->resp, 200, o);
 	json_object_put(o);
 }
