@@ -30,6 +30,7 @@ enum cf_status {
 	CF_E_PLAIN_HTTP,   /* 403: not over TLS */
 	CF_E_INTERNAL,     /* 500 */
 	CF_E_CRYPTO,       /* 500: a record failed authentication */
+	CF_E_STORE_FULL,   /* 507: no room on the store's disk (STORE_FULL) */
 	CF_STATUS_MAX
 };
 
