@@ -69,6 +69,10 @@ render_status(struct cf_ctx *ctx, const struct vault_status *vs)
 
 	json_object_object_add(
 	    o, "sealed", json_object_new_boolean(vs->sealed));
+	/* Coffer's own member: why the journal is not folded, if it is not. */
+	json_object_object_add(o, "checkpoint",
+	    json_object_new_string(
+	        vs->disk_full ? "blocked: disk full" : "ok"));
 	json_object_object_add(
 	    o, "shares", json_object_new_int((int)vs->shares));
 	json_object_object_add(
