@@ -79,11 +79,14 @@ render_status(struct cf_ctx *ctx, const struct vault_status *vs)
 	    o, "threshold", json_object_new_int((int)vs->threshold));
 	json_object_object_add(
 	    o, "progress", json_object_new_int((int)vs->progress));
-	/* A damaged store is not merely sealed.  The body is the DC/OS
-	 * SealStatus, which admits no other member, so the store's health
-	 * goes in a header of Coffer's own. */
+	/* A damaged store is not merely sealed, and a journal that cannot
+	 * be folded is worth an alert.  The body is the DC/OS SealStatus,
+	 * which admits no other member, so both go in headers of Coffer's
+	 * own. */
 	http_resp_header(
 	    ctx->resp, "Coffer-Store-Health", vs->damaged ? "damaged" : "ok");
+	http_resp_header(ctx->resp, "Coffer-Checkpoint",
+	    vs->disk_full ? "blocked: disk full" : "ok");
 	cf_json_respond(ctx->resp, 200, o);
 	json_object_put(o);
 }

@@ -91,6 +91,12 @@ static const struct {
         "ERR_STORE_DAMAGED", SENSU_INTERNAL, 503,
         "the store is damaged: it serves nothing until it is salvaged or "
         "restored from a backup"},
+    /* The disk's state, not the request's fault: the client may retry
+     * once an operator frees space, and may delete meanwhile. */
+    [CF_E_STORE_FULL] = {"store_full", 507, "ERR_STORE_FULL", "ERR_STORE_FULL",
+        SENSU_INTERNAL, 507,
+        "the store's disk is full: it takes deletes only, until space is "
+        "freed"},
 };
 
 /*
@@ -117,6 +123,7 @@ static const struct {
     {500, "500 Internal Server Error", "Internal Error",
         "an internal error has occurred."},
     {503, "503 Service Unavailable", "Service Unavailable", NULL},
+    {507, "507 Insufficient Storage", "Insufficient Storage", NULL},
 };
 
 static enum cf_status

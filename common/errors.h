@@ -32,6 +32,7 @@ enum cf_status {
 	CF_E_CRYPTO,       /* 500: a record failed authentication */
 	/* 503: the store found its files damaged (store_damage) */
 	CF_E_STORE_DAMAGED,
+	CF_E_STORE_FULL, /* 507: no room on the store's disk (STORE_FULL) */
 	CF_STATUS_MAX
 };
 

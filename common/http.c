@@ -59,6 +59,7 @@ static const struct {
     {500, "Internal Server Error"},
     {501, "Not Implemented"},
     {503, "Service Unavailable"},
+    {507, "Insufficient Storage"},
 };
 
 /*

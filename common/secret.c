@@ -682,7 +682,7 @@ secret_delete(
 	uint64_t ver;
 	enum cf_status st;
 
-	if ((st = vault_write_begin(v)) != CF_OK)
+	if ((st = vault_delete_begin(v)) != CF_OK)
 		return st;
 	if ((key = key_of('s', store, path)) == NULL) {
 		st = CF_E_INTERNAL;

@@ -801,6 +801,8 @@ sensu_parse(struct cf_ctx *ctx, enum sensu_kind kind, const char *ns,
 	if (secret_set(s, "id", id, idlen) ||
 	    secret_set(s, "provider", prov, provlen))
 		goto out;
+	/* The write's own failure (a full disk) must not read as ours. */
+	ctx->detail = NULL;
 	st = CF_OK;
 out:
 	json_object_put(o);

@@ -48,6 +48,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 
@@ -108,6 +109,7 @@
 #define CKPT_RETRY_SECONDS 10 /* after a failed checkpoint (disk full?) */
 #define CKPT_DB_SHARE      4  /* journal due: this share of the gdbm file */
 #define CKPT_MAX_BYTES     (16u << 20) /* but never more than this */
+#define CKPT_ROOM_FACTOR   2 /* gdbm may take more than a record's bytes */
 #define MAP_MIN_BUCKETS    64
 #define BUF_KEEP           (8u << 20) /* larger I/O buffers are freed after use */
 #define LOAD_BATCH         (4u << 20) /* bytes per transaction in store_load */
@@ -138,6 +140,7 @@ struct store_shm {
 	/* ident_hash of the gdbm file last found to match <path>.sum: so
 	 * one process, not each, reads a new file through (db_verify). */
 	uint64_t db_verified;
+	uint32_t disk_full; /* store_disk_full; a header without it reads 0 */
 };
 
 /* One key of the overlay or of a transaction: a value or a tombstone. */
@@ -210,6 +213,7 @@ struct store {
 	int st_ckpt_fixed;    /* set by store_set_checkpoint_bytes */
 	uint64_t st_dbsize;   /* of st_db's file, which never changes */
 	time_t st_ckpt_retry; /* no automatic checkpoint before this */
+	int st_txn_reserve;   /* store_use_reserve: the transaction deletes */
 	uint8_t *st_buf;
 	size_t st_bufsz;
 	uint64_t st_sipkey[2];
@@ -1853,6 +1857,7 @@ section_leave(struct store *st)
 {
 	map_clear(&st->st_txn);
 	st->st_txn_bytes = 0;
+	st->st_txn_reserve = 0;
 	if (st->st_mode == MODE_WRITE)
 		lock_byte(st, F_UNLCK, LK_RW);
 	st->st_mode = MODE_NONE;
@@ -2082,27 +2087,109 @@ checkpoint_due(const struct store *st)
 }
 
 /*
- * The zeros a checkpoint's new journal starts with: room for the records
- * up to the next checkpoint, plus a quarter for those committed while it
- * runs, so that commits seldom grow it.  64 KiB for the tiny thresholds
- * of tests, and at most 20 MiB: a larger fixed threshold (a bulk fill)
- * grows it as it goes rather than leave that much disk to the store.
+ * The zeros a checkpoint's new journal starts with, for a gdbm file of
+ * dbsize bytes: room for the records up to the next checkpoint, plus a
+ * quarter for those committed while it runs, so that commits seldom grow
+ * it, plus the reserve kept for deletes.  At most 20 MiB and the reserve:
+ * a larger fixed threshold (a bulk fill) grows it as it goes rather than
+ * leave that much disk to the store.
  */
+static uint64_t
+journal_fresh_size(const struct store *st, uint64_t dbsize)
+{
+	uint64_t due = checkpoint_due_for(st, dbsize);
+
+	if (due > CKPT_MAX_BYTES)
+		due = CKPT_MAX_BYTES;
+	return round_up(
+	    JHDR_SIZE + due + due / 4 + STORE_RESERVE_BYTES, JOURNAL_ALIGN);
+}
+
 static int
 checkpoint_prepare_journal(struct store *st, int *jfdp)
 {
 	struct stat sb;
-	uint64_t due;
 
 	if (stat(st->st_tmppath, &sb) == -1) {
 		store_log(__func__, "%s: %s", st->st_tmppath, strerror(errno));
 		return -1;
 	}
-	due = checkpoint_due_for(st, (uint64_t)sb.st_size);
-	if (due > CKPT_MAX_BYTES)
-		due = CKPT_MAX_BYTES;
 	return journal_prepare(
-	    st, round_up(JHDR_SIZE + due + due / 4, JOURNAL_ALIGN), jfdp);
+	    st, journal_fresh_size(st, (uint64_t)sb.st_size), jfdp);
+}
+
+/*
+ * The disk the files need to fold jbytes of journal records: a copy of
+ * the gdbm file, what the records add to it (counted CKPT_ROOM_FACTOR
+ * times: gdbm splits buckets), and the next journal's zeros, all made
+ * before the old files are let go.
+ */
+static uint64_t
+checkpoint_room(const struct store *st, uint64_t jbytes)
+{
+	uint64_t grown = st->st_dbsize + CKPT_ROOM_FACTOR * jbytes;
+
+	return grown + journal_fresh_size(st, grown);
+}
+
+/* Raise or lower the shared flag of store_disk_full; 1 if it changed. */
+static int
+disk_full_mark(struct store *st, uint32_t full)
+{
+	return __atomic_exchange_n(
+	           &st->st_shm->disk_full, full, __ATOMIC_SEQ_CST) != full;
+}
+
+static void
+disk_full_clear(struct store *st)
+{
+	if (disk_full_mark(st, 0))
+		store_log(
+		    __func__, "%s: room for a checkpoint again", st->st_path);
+}
+
+/* After a write failed: STORE_FULL and the flag raised (logged once) if
+ * the disk is full, else -1. */
+static int
+disk_full_failed(struct store *st, const char *what)
+{
+	if (errno != ENOSPC && errno != EDQUOT)
+		return -1;
+	if (disk_full_mark(st, 1))
+		store_log(__func__,
+		    "%s: disk full writing %s: checkpoint blocked; writes "
+		    "are refused, deletes still go through",
+		    st->st_path, what);
+	return STORE_FULL;
+}
+
+/*
+ * 1 if the disk will still hold a checkpoint of jbytes of records once
+ * grow more bytes are written (or it cannot tell: then the writes will),
+ * else 0 and the flag raised.  Bytes free to anyone, not root's share.
+ */
+static int
+disk_has_room(struct store *st, uint64_t grow, uint64_t jbytes)
+{
+	struct statvfs sv;
+	uint64_t avail, need = grow + checkpoint_room(st, jbytes);
+
+	if (fstatvfs(st->st_dfd, &sv) == -1) {
+		store_log(__func__, "directory of %s: %s", st->st_path,
+		    strerror(errno));
+		return 1;
+	}
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (avail >= need)
+		return 1;
+	if (disk_full_mark(st, 1))
+		store_log(__func__,
+		    "%s: checkpoint blocked: disk full: it needs %llu bytes, "
+		    "%llu are free; writes are refused once the journal's "
+		    "room is used, deletes still go through",
+		    st->st_path, (unsigned long long)need,
+		    (unsigned long long)avail);
+	return 0;
 }
 
 /*
@@ -2126,18 +2213,25 @@ checkpoint_run(struct store *st, int forced)
 	if (from == JHDR_SIZE ||
 	    (!forced && from - JHDR_SIZE < checkpoint_due(st)))
 		return 0; /* another process checkpointed meanwhile */
+	/* Rather than fill the disk with a copy that cannot be finished. */
+	if (!disk_has_room(st, 0, from - JHDR_SIZE))
+		return -1;
 	/* The overlay stays at from until our next section.  The new
 	 * journal's megabytes of zeros are written here too, not under the
 	 * lock. */
 	if (checkpoint_build(st, &sum) == -1 ||
-	    checkpoint_prepare_journal(st, &jfd) == -1)
+	    checkpoint_prepare_journal(st, &jfd) == -1) {
+		(void)disk_full_failed(st, "the checkpoint's copy");
 		goto out;
+	}
 	if (section_enter(st, SECTION_WRITE) == -1)
 		goto out;
 	/* A recovery ran meanwhile (1): the copy may not match the files;
 	 * drop it, the next commit tries again. */
 	rc = st->st_epoch == epoch ? checkpoint_swap(st, from, jfd, &sum) : 1;
 	section_leave(st);
+	if (rc == 0)
+		disk_full_clear(st);
 out:
 	if (jfd != -1)
 		close(jfd);
@@ -2215,29 +2309,46 @@ journal_sync(struct store *st, uint64_t epoch, uint64_t end)
  * device requests instead of three).  Past them (rare: a checkpoint gives
  * the journal room to its threshold), grow the journal by a chunk and
  * sync it here, once, rather than in every commit's sync.
+ *
+ * On a full disk: a transaction leaves the last STORE_RESERVE_BYTES of
+ * zeros to deletes (store_use_reserve), which cannot fail for space since
+ * their blocks are written already; and it grows the journal only while
+ * the disk keeps room for a checkpoint after it (disk_has_room), else it
+ * is refused, STORE_FULL.  So the journal never takes the room that would
+ * fold it, and space freed on the disk goes to the checkpoint first.
+ * Deletes grow it whenever the disk lets them.
  */
 static int
 journal_reserve(struct store *st, uint64_t need)
 {
 	struct stat sb;
-	uint64_t size;
+	uint64_t size, want = need;
 
-	if (need <= st->st_jsize)
+	if (!st->st_txn_reserve)
+		want += STORE_RESERVE_BYTES;
+	if (want <= st->st_jsize)
 		return 0;
 	/* Another process may have grown it already. */
 	if (fstat(st->st_jfd, &sb) == -1)
 		goto fail;
 	size = st->st_jsize = (uint64_t)sb.st_size;
-	if (need <= size)
+	if (want <= size)
 		return 0;
-	if (journal_grow(st->st_jfd, &size, need) == -1 ||
+	/* journal_grow adds up to a chunk and an alignment past want. */
+	if (!st->st_txn_reserve &&
+	    !disk_has_room(st, want - size + JOURNAL_EXTEND + JOURNAL_ALIGN,
+	        need - JHDR_SIZE))
+		return STORE_FULL;
+	if (journal_grow(st->st_jfd, &size, want) == -1 ||
 	    fdatasync(st->st_jfd) == -1)
 		goto fail;
 	st->st_jsize = size;
+	if (!st->st_txn_reserve)
+		disk_full_clear(st);
 	return 0;
 fail:
 	store_log(__func__, "%s: %s", st->st_jpath, strerror(errno));
-	return -1;
+	return disk_full_failed(st, "the journal");
 }
 
 /*
@@ -2252,8 +2363,10 @@ fail:
 static int
 journal_append(struct store *st, uint64_t off, size_t len)
 {
-	if (journal_reserve(st, off + len) == -1)
-		return -1;
+	int rc;
+
+	if ((rc = journal_reserve(st, off + len)) != 0)
+		return rc;
 	shm_set_busy(st, BUSY_APPEND);
 	if (write_full(st->st_jfd, st->st_buf, len, off) == 0) {
 		shm_store(&st->st_shm->end, off + len);
@@ -2608,6 +2721,7 @@ store_commit(struct store *st)
 {
 	uint64_t off = st->st_jend, end, epoch = st->st_epoch;
 	size_t len;
+	int rc = -1;
 
 	if (st->st_mode != MODE_WRITE) {
 		store_log(__func__, "not in a write section");
@@ -2623,7 +2737,7 @@ store_commit(struct store *st)
 	    map_reserve(&st->st_overlay, st->st_overlay.m_n + st->st_txn.m_n) ==
 	        -1)
 		goto fail;
-	if (journal_append(st, off, len) == -1)
+	if ((rc = journal_append(st, off, len)) != 0)
 		goto fail;
 	end = off + len;
 	map_move(&st->st_overlay, &st->st_txn);
@@ -2638,7 +2752,7 @@ store_commit(struct store *st)
 fail:
 	section_leave(st);
 	buf_trim(st);
-	return -1;
+	return rc;
 }
 
 void
@@ -2646,6 +2760,19 @@ store_abort(struct store *st)
 {
 	if (st->st_mode == MODE_WRITE)
 		section_leave(st);
+}
+
+void
+store_use_reserve(struct store *st)
+{
+	if (st->st_mode == MODE_WRITE)
+		st->st_txn_reserve = 1;
+}
+
+int
+store_disk_full(struct store *st)
+{
+	return __atomic_load_n(&st->st_shm->disk_full, __ATOMIC_ACQUIRE) != 0;
 }
 
 static int

@@ -40,6 +40,11 @@
  *     (between publication and the group's fdatasync), so an operating
  *     system crash, not a killed process, may lose a write that was seen
  *     but never acknowledged.
+ *   - A full disk refuses writes, never half of one, and keeps two rooms:
+ *     STORE_RESERVE_BYTES of journal zeros for deletes (store_use_reserve),
+ *     and the room a checkpoint needs, which the journal never grows into
+ *     (store_disk_full), so that space freed on the disk goes to folding
+ *     the journal first.
  *
  * Process safety: any number of processes may use one store.  A struct store
  * belongs to one thread; a child of fork() reopens its descriptors on its
@@ -56,11 +61,13 @@
 #include <stdio.h>
 
 #define STORE_NOTFOUND 1
+#define STORE_FULL     2 /* store_commit: no room on the disk */
 
 #define STORE_MAX_KEY          65536    /* bytes in a key */
 #define STORE_MAX_VALUE        2097152  /* 2 MiB: bytes in a value */
 #define STORE_MAX_TXN          67108864 /* 64 MiB: one encoded transaction */
 #define STORE_CHECKPOINT_BYTES 4194304  /* 4 MiB: least journal folded */
+#define STORE_RESERVE_BYTES    262144   /* 256 KiB: journal kept for deletes */
 
 struct store;
 
@@ -111,13 +118,32 @@ int store_delete(struct store *st, const void *key, size_t klen);
 /*
  * Append the transaction to the journal, release the lock, and return 0 once
  * it is durable.  -1: nothing applied, except after a failed fdatasync (a
- * failing disk), where the write may be visible but is not durable.  Either
- * way the section is over.  A commit may run a checkpoint after its own
+ * failing disk), where the write may be visible but is not durable.
+ * STORE_FULL: nothing applied, the disk has no room for it (a transaction
+ * without store_use_reserve is refused once the journal would have to grow
+ * into the room a checkpoint needs; see store_disk_full).  Either way the
+ * section is over.  A commit may run a checkpoint after its own
  * write is durable; that checkpoint's failure is logged, not returned.
  */
 int store_commit(struct store *st);
 /* Discard the transaction and release the lock. */
 void store_abort(struct store *st);
+/*
+ * In a write section: the transaction deletes, so it may write into the
+ * journal's last STORE_RESERVE_BYTES of zeros, which other transactions
+ * leave alone, and may grow the journal into the room a checkpoint needs.
+ * So a secret can still be deleted on a full disk.
+ */
+void store_use_reserve(struct store *st);
+/*
+ * 1 while the disk lacks the room a checkpoint needs (a copy of the gdbm
+ * file, the journal folded into it, the next journal's zeros), as the last
+ * commit that needed room or the last checkpoint found it, in any process:
+ * the journal is then not folded, and a commit that would grow it is
+ * refused STORE_FULL, but a delete (store_use_reserve).  Logged when it
+ * changes.  0 otherwise.
+ */
+int store_disk_full(struct store *st);
 
 /*
  * In a read or write section: 0 and *val (malloc'd, the caller frees it;

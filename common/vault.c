@@ -250,6 +250,7 @@ vault_status(struct vault *v, struct vault_status *out)
 	if (out->sealed)
 		out->progress = vault_progress(v, buf, &len);
 	crypto_wipe(buf, sizeof(buf));
+	out->disk_full = store_disk_full(v->st);
 	return CF_OK;
 }
 
@@ -406,10 +407,29 @@ vault_write_begin(struct vault *v)
 	return store_begin_write(v->st) == 0 ? CF_OK : vault_store_failed(v);
 }
 
+/* A full disk is the client's to hear of: it may retry, or delete. */
+static enum cf_status
+vault_commit_status(struct vault *v, int rc)
+{
+	if (rc == STORE_FULL)
+		return CF_E_STORE_FULL;
+	return rc == 0 ? CF_OK : vault_store_failed(v);
+}
+
 enum cf_status
 vault_commit(struct vault *v)
 {
-	return store_commit(v->st) == 0 ? CF_OK : vault_store_failed(v);
+	return vault_commit_status(v, store_commit(v->st));
+}
+
+enum cf_status
+vault_delete_begin(struct vault *v)
+{
+	enum cf_status st;
+
+	if ((st = vault_write_begin(v)) == CF_OK)
+		store_use_reserve(v->st);
+	return st;
 }
 
 void
@@ -768,10 +788,8 @@ vault_init_seeded(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
 	    (st = vault_init_seeds(v, dek, seeds, nseeds)) != CF_OK)
 		goto out;
 	locked = 0;
-	if (store_commit(v->st) != 0) {
-		st = CF_E_INTERNAL;
+	if ((st = vault_commit_status(v, store_commit(v->st))) != CF_OK)
 		goto out;
-	}
 	if ((st = vault_load_meta(v)) != CF_OK ||
 	    (st = vault_init_shares(root, n, t, out)) != CF_OK ||
 	    (st = token_issue(rsa, VAULT_SUPERUSER, inc, (int64_t)time(NULL),

@@ -44,6 +44,7 @@ struct vault_status {
 	unsigned progress;
 	/* Why vault_unseal refused the share (a fixed string), or NULL. */
 	const char *refused;
+	int disk_full; /* store_disk_full: no room for a checkpoint */
 };
 
 struct vault_init_result {
@@ -133,6 +134,9 @@ void vault_read_end(struct vault *v);
 enum cf_status vault_write_begin(struct vault *v);
 enum cf_status vault_commit(struct vault *v);
 void vault_abort(struct vault *v);
+/* vault_write_begin for a transaction that deletes: it may use the room a
+ * full disk keeps for deletes (store_use_reserve). */
+enum cf_status vault_delete_begin(struct vault *v);
 
 /* Sealed records, by store key.  vault_get: CF_OK (*pt malloc'd, wipe with
  * record_free), CF_E_NOT_FOUND, CF_E_CRYPTO, CF_E_INTERNAL. */

@@ -26,6 +26,9 @@
 #include "unit.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define STORE_FULL_MSG                                                         \
+	"the store's disk is full: it takes deletes only, until space is "     \
+	"freed"
 
 /* A request with REQUEST_METHOD, REQUEST_URI and up to 6 more parameters. */
 struct fake {
@@ -941,6 +944,7 @@ test_errors_status(void)
 	    {__LINE__, CF_E_TOO_LARGE, 413},
 	    {__LINE__, CF_E_MEDIA_TYPE, 415},
 	    {__LINE__, CF_E_TOO_MANY, 429},
+	    {__LINE__, CF_E_STORE_FULL, 507},
 	    {__LINE__, CF_E_INTERNAL, 500},
 	    {__LINE__, CF_E_CRYPTO, 500},
 	    {__LINE__, CF_E_SEALED, 503},
@@ -1025,6 +1029,8 @@ test_errors_dcos(void)
 	        "Secret not found.", "ERR_NOT_FOUND"},
 	    {__LINE__, CF_E_CONFLICT, NULL, "409 Conflict",
 	        "resource already exists", "ERR_CONFLICT"},
+	    {__LINE__, CF_E_STORE_FULL, NULL, "507 Insufficient Storage",
+	        STORE_FULL_MSG, "ERR_STORE_FULL"},
 	    {__LINE__, CF_E_TOO_LARGE, NULL, "413 Payload Too Large",
 	        "request body too large", "ERR_BODY_TOO_LARGE"},
 	    {__LINE__, CF_E_MEDIA_TYPE, NULL, "415 Unsupported Media Type",
@@ -1087,6 +1093,8 @@ test_errors_path(void)
 	        "the request action is forbidden.", "Forbidden"},
 	    {__LINE__, CF_E_NOT_FOUND, NULL, "404",
 	        "the requested resource could not be found.", "Not Found"},
+	    {__LINE__, CF_E_STORE_FULL, NULL, "507", STORE_FULL_MSG,
+	        "Insufficient Storage"},
 	    {__LINE__, CF_E_INTERNAL, NULL, "500",
 	        "an internal error has occurred.", "Internal Error"},
 	    {__LINE__, CF_E_SEALED, NULL, "503", "the store is sealed",
@@ -1135,6 +1143,7 @@ test_errors_dapr_sensu(void)
 	    {__LINE__, CF_E_BAD_JSON, "ERR_MALFORMED_REQUEST", 1},
 	    {__LINE__, CF_E_UNAUTHORIZED, "ERR_UNAUTHORIZED", 5},
 	    {__LINE__, CF_E_FORBIDDEN, "ERR_PERMISSION_DENIED", 4},
+	    {__LINE__, CF_E_STORE_FULL, "ERR_STORE_FULL", 0},
 	    {__LINE__, CF_E_NOT_FOUND, "ERR_NOT_FOUND", 2},
 	    {__LINE__, CF_E_CONFLICT, "ERR_CONFLICT", 3},
 	    {__LINE__, CF_E_INTERNAL, "ERR_INTERNAL", 0},
@@ -1180,6 +1189,7 @@ test_errors_cfssl(void)
 		int code;
 	} t[] = {
 	    {__LINE__, CF_E_BAD_JSON, 400},
+	    {__LINE__, CF_E_STORE_FULL, 507},
 	    {__LINE__, CF_E_UNAUTHORIZED, 7100},
 	    {__LINE__, CF_E_METHOD, 405},
 	    {__LINE__, CF_E_SEALED, 503},
