@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# A short crash storm (tools/crashstorm): 60 SIGKILLs among the workers of
+# secrets, bulk, ca and auth and the web server itself, while writers (both
+# secrets dialects, IAM users, CA signs) and readers (secrets, bulk's
+# multi-get, users, certificate records) run.  No acknowledged write may be
+# lost and no read may answer a state that was not current during it.  The
+# storm runs once, in oneTimeSetUp; each test checks one of its figures.
+# The full storm (1,000 kills) is `tools/crashstorm` by hand.
+. "$(dirname "$0")/../lib.sh"
+
+KILLS=60
+MAX_SECONDS=40
+
+# storm NAME [ARGS...]: run tools/crashstorm on a stack of its own (a
+# state folder of its own, which Apache's user must reach: not under W;
+# registered for run-all.sh's cleanup); its figures go to W/NAME.json, its
+# table and complaints to W/NAME.out, its exit code to W/NAME.rc.
+storm() {
+	local name=$1 keep= state
+	shift
+	state=$(mktemp -d "${TMPDIR:-/tmp}/coffer-test.XXXXXX") || return 1
+	[ -n "${COFFER_RUN_STATES:-}" ] &&
+	    echo "$state" >>"$COFFER_RUN_STATES"
+	[ "${COFFER_KEEP_STATE:-0}" = 1 ] && keep=--keep
+	"$STACK_PYTHON" "$COFFER_TOP/tools/crashstorm" \
+	    --server="$COFFER_SERVER" --build="$COFFER_BUILD" \
+	    --state="$state" --json="$W/$name.json" $keep "$@" \
+	    >"$W/$name.out" 2>&1
+	echo $? >"$W/$name.rc"
+}
+
+# figure NAME JQ: one figure of storm NAME.
+figure() {
+	jq -r "$2" "$W/$1.json" 2>/dev/null
+}
+
+oneTimeSetUp() {
+	W=$(mktemp -d "${TMPDIR:-/tmp}/coffer-storm-test.XXXXXX") || return 1
+	storm storm --kills=$KILLS --max-seconds=$MAX_SECONDS
+	storm forged --kills=10 --max-seconds=10 --forge=0.3
+	cat "$W/storm.out" >&2
+}
+
+oneTimeTearDown() {
+	[ "${COFFER_KEEP_STATE:-0}" = 1 ] || rm -rf "$W"
+}
+
+test_sixty_kills_lose_no_acknowledged_write() {
+	assertEquals "the storm killed $KILLS processes: $(tail -n 3 "$W/storm.out")" \
+	    $KILLS "$(figure storm '[.kills[]] | add')"
+	assertTrue "the server itself was killed" \
+	    "[ $(figure storm .kills.server) -ge 1 ]"
+	assertTrue "writes were acknowledged ($(figure storm .acked))" \
+	    "[ $(figure storm .acked) -gt 100 ]"
+	assertEquals "acknowledged writes lost: $(figure storm .samples)" \
+	    0 "$(figure storm .lost)"
+	assertEquals "the storm's exit code" 0 "$(cat "$W/storm.rc")"
+}
+
+test_sixty_kills_give_no_wrong_read() {
+	assertTrue "requests were answered ($(figure storm .requests))" \
+	    "[ $(figure storm .requests) -gt 200 ]"
+	assertEquals "wrong reads: $(figure storm .samples)" \
+	    0 "$(figure storm .wrong)"
+}
+
+test_an_acknowledgement_that_never_happened_is_caught() {
+	assertEquals "the forged storm fails" 1 "$(cat "$W/forged.rc")"
+	assertTrue "it finds the forged writes lost or read wrong" \
+	    "[ $(figure forged '.lost + .wrong') -ge 1 ]"
+}
+
+. /usr/share/shunit2/shunit2
