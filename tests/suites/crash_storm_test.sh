@@ -16,7 +16,7 @@ MAX_SECONDS=40
 # registered for run-all.sh's cleanup); its figures go to W/NAME.json, its
 # table and complaints to W/NAME.out, its exit code to W/NAME.rc.
 storm() {
-	local name=$1 keep= state
+	local name=$1 keep='' state
 	shift
 	state=$(mktemp -d "${TMPDIR:-/tmp}/coffer-test.XXXXXX") || return 1
 	[ -n "${COFFER_RUN_STATES:-}" ] &&
