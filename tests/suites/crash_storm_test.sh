@@ -37,7 +37,7 @@ figure() {
 oneTimeSetUp() {
 	W=$(mktemp -d "${TMPDIR:-/tmp}/coffer-storm-test.XXXXXX") || return 1
 	storm storm --kills=$KILLS --max-seconds=$MAX_SECONDS
-	storm forged --kills=3 --max-seconds=10 --forge=0.3
+	storm forged --kills=0 --min-seconds=4 --forge=0.3
 	cat "$W/storm.out" >&2
 }
 
