@@ -35,8 +35,11 @@ figure() {
 }
 
 oneTimeSetUp() {
+	local log=${COFFER_LOG_DIR:+$COFFER_LOG_DIR/$COFFER_SUITE}
 	W=$(mktemp -d "${TMPDIR:-/tmp}/coffer-storm-test.XXXXXX") || return 1
-	storm storm --kills=$KILLS --max-seconds=$MAX_SECONDS
+	# The server's log goes where coffer_server_stop keeps it (run-all.sh).
+	storm storm --kills=$KILLS --max-seconds=$MAX_SECONDS \
+	    ${log:+"--log=$log.$COFFER_SERVER.server.log"}
 	storm forged --kills=0 --min-seconds=4 --forge=0.3
 	cat "$W/storm.out" >&2
 }
@@ -66,8 +69,10 @@ test_sixty_kills_give_no_wrong_read() {
 
 test_an_acknowledgement_that_never_happened_is_caught() {
 	assertEquals "the forged storm fails" 1 "$(cat "$W/forged.rc")"
-	assertTrue "it finds the forged writes lost or read wrong" \
-	    "[ $(figure forged '.lost + .wrong') -ge 1 ]"
+	assertTrue "updates were forged ($(figure forged .forged))" \
+	    "[ $(figure forged .forged) -ge 1 ]"
+	assertTrue "each is found lost ($(figure forged .lost))" \
+	    "[ $(figure forged .lost) -ge $(figure forged .forged) ]"
 }
 
 . /usr/share/shunit2/shunit2
