@@ -3,8 +3,10 @@
 # secrets, bulk, ca and auth and the web server itself, while writers (both
 # secrets dialects, IAM users, CA signs) and readers (secrets, bulk's
 # multi-get, users, certificate records) run.  No acknowledged write may be
-# lost and no read may answer a state that was not current during it.  The
-# storm runs once, in oneTimeSetUp; each test checks one of its figures.
+# lost, no read may answer a state that was not current during it, and no
+# 5xx may come from Coffer itself.  The storm runs once, in oneTimeSetUp;
+# each test checks one of its figures.  A second storm forges some
+# acknowledgements, to see the check catch every one.
 # The full storm (1,000 kills) is `tools/crashstorm` by hand.
 . "$(dirname "$0")/../lib.sh"
 
@@ -65,6 +67,13 @@ test_sixty_kills_give_no_wrong_read() {
 	    "[ $(figure storm .requests) -gt 200 ]"
 	assertEquals "wrong reads: $(figure storm .samples)" \
 	    0 "$(figure storm .wrong)"
+}
+
+# A request in flight to a killed worker gets the web server's own 500 or
+# 503 page; the workers that live on never answer a 5xx of their own.
+test_sixty_kills_leave_coffer_answering_no_5xx_of_its_own() {
+	assertEquals "5xx answers in Coffer's JSON" \
+	    0 "$(figure storm .coffer5xx)"
 }
 
 test_an_acknowledgement_that_never_happened_is_caught() {
