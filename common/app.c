@@ -303,7 +303,12 @@ app_finish(FCGX_Request *f)
 	for (i = 0; i < APP_DRAIN_READS; i++) {
 		if (FCGX_GetStr(buf, sizeof(buf), f->in) > 0)
 			continue;
-		if (FCGX_HasSeenEOF(f->in) == EOF)
+		/* libfcgi marks a stream closed on a read error too, EAGAIN
+		 * included: only a real end of input may skip the careful
+		 * close, or the web server's last (empty) stdin record, still
+		 * on its way, meets a closed socket (mod_proxy_fcgi then
+		 * answers 503). */
+		if (FCGX_HasSeenEOF(f->in) == EOF && FCGX_GetError(f->in) == 0)
 			FCGX_Detach(f);
 		break;
 	}
