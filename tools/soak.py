@@ -53,6 +53,7 @@ HIST_BASE = 1.02  # latency histogram: buckets 2% apart
 SAMPLE_SECONDS = 60
 CONNECT_TIMEOUT = 10
 REQUEST_TIMEOUT = 60
+CLIENT_BEHIND = 0.95  # below this share of the target rate, say so
 NO_BODY = (204, 304)  # answers without a body, whatever their headers
 
 
@@ -310,6 +311,9 @@ def report(c, seconds, rate, samples, sample_s, flat, slack):
     print("all: %d requests in %.0f s (%.0f/s, target %.0f/s), "
           "%d connection errors" % (total, seconds, total / seconds, rate,
                                     c.errors))
+    if total / seconds < CLIENT_BEHIND * rate:
+        print("(below the target: the stack or this client ran slower than "
+              "during the probe, a busy machine; see the p99s)")
     progs = sorted({p for s in samples for p in s})
     print("\nworker memory (MB) every %g s: RSS mean and max over the program's"
           " workers, then the means of RssAnon, RssFile and PSS" % sample_s)
