@@ -89,7 +89,7 @@
 #define CKPT_DB_SHARE      4  /* journal due: this share of the gdbm file */
 #define CKPT_MAX_BYTES     (16u << 20) /* but never more than this */
 #define MAP_MIN_BUCKETS    64
-#define BUF_KEEP           (8u << 20) /* larger I/O buffers are freed after use */
+#define BUF_KEEP           (1u << 20) /* larger I/O buffers are freed after use */
 #define LOAD_BATCH         (4u << 20) /* bytes per transaction in store_load */
 
 /*
@@ -516,7 +516,10 @@ buf_reserve(struct store *st, size_t n)
 	return 0;
 }
 
-/* A worker keeps its buffer between requests, but not a huge one. */
+/* A worker keeps its buffer between requests, but not a huge one: a view
+ * that catches up reads the journal in one piece, up to a checkpoint's worth
+ * (a quarter of the store, at most CKPT_MAX_BYTES), which every worker
+ * would otherwise hold for good (tools/soak shows it). */
 static void
 buf_trim(struct store *st)
 {
