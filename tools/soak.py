@@ -171,7 +171,10 @@ class Client:
                 body = '{"value":"soak-%s%d"}' % (name, i)
                 conn[1].write(self.request_bytes(
                     "PUT", DCOS + "soak/%s%d" % (name, i), body))
-                status, _ = await read_response(conn[0])
+                status, close = await read_response(conn[0])
+                if close:  # Apache: MaxKeepAliveRequests
+                    conn[1].close()
+                    conn = await self.connect()
                 if status != EXPECT["create DC/OS PUT"]:
                     raise SystemExit("soak: PUT soak/%s%d answered %d" % (
                         name, i, status))
