@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,9 @@
 /* app_finish drains at most this much unread input before it closes. */
 #define APP_DRAIN_CHUNK 4096
 #define APP_DRAIN_READS 4
+/* glibc's own starting values, fixed (see app_malloc_init). */
+#define APP_MMAP_THRESHOLD (128u << 10)
+#define APP_TRIM_THRESHOLD (128u << 10)
 
 static volatile sig_atomic_t app_stop, app_busy;
 
@@ -37,6 +41,22 @@ app_on_term(int sig)
 	if (!app_busy)
 		_exit(0);
 	app_stop = 1;
+}
+
+/*
+ * A worker lives for days and its peaks come from the store: the journal
+ * read in one piece after a checkpoint, the overlay built from it.  glibc
+ * raises its mmap threshold to the size of the largest mapped block freed
+ * so far, and its trim threshold to twice that: after one
+ * multi-megabyte buffer, every later block of that size goes to the heap,
+ * and the heap keeps that much free memory for good.  Fixed thresholds keep
+ * big blocks mapped (freed at once) and the heap's free top returned.
+ */
+static void
+app_malloc_init(void)
+{
+	mallopt(M_MMAP_THRESHOLD, APP_MMAP_THRESHOLD);
+	mallopt(M_TRIM_THRESHOLD, APP_TRIM_THRESHOLD);
 }
 
 /*
@@ -89,8 +109,12 @@ app_accept(struct cf_app *app, FCGX_Request *f)
 		    app->listen_wait, &ev, 1, CF_IDLE_SECONDS * 1000);
 		if (app_stop)
 			return -1;
-		if (rc == 0)
+		if (rc == 0) {
 			vault_idle(app->vault);
+			/* The overlay vault_idle may have dropped lay all
+			 * over the heap: give its pages back while idle. */
+			malloc_trim(0);
+		}
 	}
 }
 
@@ -329,6 +353,7 @@ app_main(const char *program, const struct cf_route *routes, size_t n)
 	memset(&app, 0, sizeof(app));
 	app.program = program;
 	app.listen_wait = -1;
+	app_malloc_init();
 	if (wipe_process_init() != 0 || config_load(&app.cfg, NULL) != 0)
 		return 1;
 	if ((app.audit_fd = audit_open(app.cfg.audit_log)) == -1)

@@ -111,7 +111,7 @@
 #define CKPT_MAX_BYTES     (16u << 20) /* but never more than this */
 #define CKPT_ROOM_FACTOR   2 /* gdbm may take more than a record's bytes */
 #define MAP_MIN_BUCKETS    64
-#define BUF_KEEP           (8u << 20) /* larger I/O buffers are freed after use */
+#define BUF_KEEP           (1u << 20) /* larger I/O buffers are freed after use */
 #define LOAD_BATCH         (4u << 20) /* bytes per transaction in store_load */
 
 /*
@@ -635,7 +635,10 @@ buf_reserve(struct store *st, size_t n)
 	return 0;
 }
 
-/* A worker keeps its buffer between requests, but not a huge one. */
+/* A worker keeps its buffer between requests, but not a huge one: a view
+ * that catches up reads the journal in one piece, up to a checkpoint's worth
+ * (a quarter of the store, at most CKPT_MAX_BYTES), which every worker
+ * would otherwise hold for good (tools/soak shows it). */
 static void
 buf_trim(struct store *st)
 {

@@ -805,3 +805,22 @@ stack_init_unseal() {
 	read -ra shares <<<"$STACK_SHARES"
 	stack_unseal "$1" "${shares[@]:0:$3}"
 }
+
+# stack_fill STATE BUILD STORE FOLDERS EACH: FOLDERS * EACH secrets
+# f<i>/s<j> straight into the store STORE of STATE (tests/fillstore: a
+# thousand to a transaction), as the store's owner, from a copy in the state
+# folder (that user may not reach the build folder).  Unlocks the store
+# with the first of STACK_SHARES.
+stack_fill() {
+	local state=$1 build=$2 owner rc=0
+	owner=$(stat -c %U "$state/coffer.db") || return 1
+	[ -x "$build/tests/fillstore" ] ||
+	    make -C "$build" tests/fillstore >/dev/null || return 1
+	(umask 077 && echo "${STACK_SHARES%% *}" >"$state/share") || return 1
+	install -m 0755 "$build/tests/fillstore" "$state/fillstore" &&
+	    chown "$owner" "$state/share" &&
+	    runuser -u "$owner" -- "$state/fillstore" "$state/coffer.conf" \
+		"$state/share" fill "$3" f /s "$4" "$5" value >/dev/null || rc=1
+	rm -f "$state/share"
+	return $rc
+}
