@@ -346,7 +346,7 @@ stack_pid() {
 	pid=$(cat "$STACK_PIDFILE" 2>/dev/null) || return 1
 	[[ $pid =~ ^[0-9]+$ ]] || return 1
 	# A pid file can outlive its process, and the pid be reused.
-	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+	tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" |
 	    grep -qF -- "$STACK_CONF" || return 1
 	STACK_PID=$pid
 }
