@@ -115,7 +115,8 @@ acl_token_verified(struct cf_ctx *ctx)
 	const char *cred;
 	size_t len;
 
-	if (token_from_request(ctx->req, &kind, &cred, &len) != CF_OK ||
+	if (token_from_request(ctx->req, ctx->dialect == CF_D_DAPR, &kind,
+	        &cred, &len) != CF_OK ||
 	    kind != TOKEN_JWT ||
 	    (pub = vault_token_key(ctx->app->vault)) == NULL ||
 	    token_verify_cached(ctx->app->tokens, pub, cred, len,
