@@ -8,32 +8,24 @@
 # test run exercises them; `make fuzz` and `make fuzz-long` run longer.
 . "$(dirname "$0")/../lib.sh"
 
-fuzz() { # fuzz TARGET: build and run one target; asserts it found nothing
-	local out
-	out=$(bash "$COFFER_TOP/tests/fuzz/run.sh" "$COFFER_BUILD" \
-	    "${COFFER_FUZZ_SECONDS:-5}" "$1" 2>&1)
-	assertEquals "fuzz_$1 exit status ($out)" 0 $?
-	assertContains "$out" "nothing found"
-}
-
 test_fuzzing_the_fastcgi_request_parser_finds_nothing() {
-	fuzz http_request
+	assert_fuzz_finds_nothing http_request 5
 }
 
 test_fuzzing_the_json_reader_finds_nothing() {
-	fuzz json
+	assert_fuzz_finds_nothing json 5
 }
 
 test_fuzzing_the_credential_readers_and_jwt_verifier_finds_nothing() {
-	fuzz token
+	assert_fuzz_finds_nothing token 5
 }
 
 test_fuzzing_the_sensu_selector_parser_finds_nothing() {
-	fuzz sensu_selector
+	assert_fuzz_finds_nothing sensu_selector 5
 }
 
 test_fuzzing_the_dialect_body_parsers_finds_nothing() {
-	fuzz dialect_body
+	assert_fuzz_finds_nothing dialect_body 5
 }
 
 . /usr/share/shunit2/shunit2
