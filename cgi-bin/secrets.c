@@ -15,6 +15,7 @@
 #include "app.h"
 #include "codec.h"
 #include "dapr.h"
+#include "dialect_body.h"
 #include "json.h"
 #include "limits.h"
 #include "log.h"
@@ -496,80 +497,13 @@ out:
 	return st;
 }
 
-static int
-labels_valid(struct json_object *a)
-{
-	size_t i, n = json_object_array_length(a);
-
-	for (i = 0; i < n; i++)
-		if (!json_object_is_type(
-		        json_object_array_get_idx(a, i), json_type_string))
-			return 0;
-	return 1;
-}
-
-/* A DC/OS Secret body: "value" is required; the SDK's author and the UI's
- * path are accepted too. */
+/* A DC/OS Secret body (common/dialect_body.c). */
 static enum cf_status
 dcos_parse(struct cf_ctx *ctx, struct secret *s)
 {
-	static const char *const fields[] = {"value", "author", "created",
-	    "description", "labels", "path", NULL};
-	struct json_object *o = NULL, *labels;
-	const char *str;
-	size_t len;
-	enum cf_status st;
-
-	if (http_ctype_is(ctx->req, "application/octet-stream")) {
-		s->binary = 1;
-		return secret_set(s, "value", ctx->req->body, ctx->req->bodylen)
-		           ? CF_E_INTERNAL
-		           : CF_OK;
-	}
-	if ((st = cf_json_parse(ctx->req->body, ctx->req->bodylen, &o)) !=
-	    CF_OK)
-		goto out;
-	st = CF_E_BAD_JSON;
-	if (cf_json_only(o, fields) != CF_OK) {
-		ctx->detail = "unknown field in secret";
-		goto out;
-	}
-	if (cf_json_string(o, "value", &str, &len) != CF_OK) {
-		ctx->detail = "value must be a string";
-		goto out;
-	}
-	if (secret_set(s, "value", str, len) != 0) {
-		st = CF_E_INTERNAL;
-		goto out;
-	}
-	if (cf_json_string(o, "author", &str, &len) == CF_E_BAD_JSON ||
-	    cf_json_string(o, "path", &str, &len) == CF_E_BAD_JSON ||
-	    cf_json_string(o, "created", &str, &len) == CF_E_BAD_JSON) {
-		ctx->detail = "author, path and created must be strings";
-		goto out;
-	}
-	if (cf_json_string(o, "author", &str, &len) == CF_OK &&
-	    (s->author = strndup(str, len)) == NULL)
-		goto out;
-	if ((st = cf_json_string(o, "description", &str, &len)) ==
-	    CF_E_BAD_JSON) {
-		ctx->detail = "description must be a string";
-		goto out;
-	}
-	if (st == CF_OK && (s->description = strndup(str, len)) == NULL)
-		goto out;
-	st = cf_json_array(o, "labels", &labels);
-	if (st == CF_E_BAD_JSON || (st == CF_OK && !labels_valid(labels))) {
-		ctx->detail = "labels must be an array of strings";
-		st = CF_E_BAD_JSON;
-		goto out;
-	}
-	if (st == CF_OK)
-		s->labels = json_object_get(labels);
-	st = CF_OK;
-out:
-	json_object_put(o);
-	return st;
+	return dcos_body_parse(ctx->req->body, ctx->req->bodylen,
+	    http_ctype_is(ctx->req, "application/octet-stream"), s,
+	    &ctx->detail);
 }
 
 static enum cf_status
@@ -694,42 +628,8 @@ out:
 static enum cf_status
 path_parse(struct cf_ctx *ctx, struct secret *s)
 {
-	static const char *const fields[] = {"data", NULL};
-	struct json_object *o = NULL, *d;
-	enum cf_status st;
-
-	if ((st = cf_json_parse(ctx->req->body, ctx->req->bodylen, &o)) !=
-	    CF_OK)
-		goto out;
-	st = CF_E_BAD_JSON;
-	if (cf_json_only(o, fields) != CF_OK ||
-	    cf_json_object(o, "data", &d) != CF_OK) {
-		ctx->detail = "the body must be {\"data\": {...}}";
-		goto out;
-	}
-	if (json_object_object_length(d) > CF_MAX_MAP_KEYS) {
-		ctx->detail = SECRET_KEYS_DETAIL;
-		st = CF_E_TOO_LARGE;
-		goto out;
-	}
-	json_object_object_foreach(d, key, val)
-	{
-		if (!json_object_is_type(val, json_type_string) ||
-		    *key == '\0') {
-			ctx->detail = "data values must be strings";
-			goto out;
-		}
-		/* json-c keeps one member per key: no search needed. */
-		if (secret_add(s, key, json_object_get_string(val),
-		        (size_t)json_object_get_string_len(val)) != 0) {
-			st = CF_E_INTERNAL;
-			goto out;
-		}
-	}
-	st = CF_OK;
-out:
-	json_object_put(o);
-	return st;
+	return path_body_parse(
+	    ctx->req->body, ctx->req->bodylen, s, &ctx->detail);
 }
 
 static enum cf_status

@@ -192,6 +192,18 @@ sel_parse(const char *text, struct sensu_selector *s)
 	}
 }
 
+int
+sensu_selector_valid(const char *text)
+{
+	struct sensu_selector s;
+	int r;
+
+	memset(&s, 0, sizeof(s)); /* sel_parse fills clauses, never clears */
+	r = sel_parse(text, &s);
+	sel_free(&s);
+	return r;
+}
+
 /* "a,b" or "[a, b]": is v one of the field's items? */
 static int
 sel_list_has(const char *field, const char *v)
@@ -728,9 +740,9 @@ coffer_id_check(const char *id)
 
 /* Reference §A.1 checkMeta: the body's name must be the URL's, and its
  * namespace, when given, the URL's. */
-static enum cf_status
-sensu_parse(struct cf_ctx *ctx, enum sensu_kind kind, const char *ns,
-    const char *name, struct secret *s)
+enum cf_status
+sensu_body_parse(const uint8_t *body, size_t blen, int provider, const char *ns,
+    const char *name, struct secret *s, const char **detail)
 {
 	static const char *const top[] = {
 	    "type", "api_version", "metadata", "spec", NULL};
@@ -739,15 +751,15 @@ sensu_parse(struct cf_ctx *ctx, enum sensu_kind kind, const char *ns,
 	struct json_object *o = NULL, *m, *spec, *x;
 	const char *str, *id = NULL, *prov = NULL;
 	size_t len, idlen = 0, provlen = 0;
+	enum sensu_kind kind = provider ? SENSU_PROVIDER : SENSU_SECRET;
 	enum cf_status st;
 
-	if ((st = cf_json_parse(ctx->req->body, ctx->req->bodylen, &o)) !=
-	    CF_OK) {
-		ctx->detail = "invalid argument(s) received";
+	if ((st = cf_json_parse(body, blen, &o)) != CF_OK) {
+		*detail = "invalid argument(s) received";
 		goto out;
 	}
 	st = CF_E_BAD_REQUEST;
-	ctx->detail = "invalid argument(s) received";
+	*detail = "invalid argument(s) received";
 	if (cf_json_only(o, top) != CF_OK ||
 	    cf_json_object(o, "metadata", &m) != CF_OK ||
 	    cf_json_only(m, meta) != CF_OK ||
@@ -758,15 +770,15 @@ sensu_parse(struct cf_ctx *ctx, enum sensu_kind kind, const char *ns,
 		goto out;
 	if (cf_json_string(m, "name", &str, &len) != CF_OK ||
 	    strcmp(str, name) != 0) {
-		ctx->detail = "the name of the resource does not match the "
-		              "name of the URI";
+		*detail = "the name of the resource does not match the "
+		          "name of the URI";
 		goto out;
 	}
 	if (kind == SENSU_SECRET &&
 	    cf_json_string(m, "namespace", &str, &len) == CF_OK && len > 0 &&
 	    strcmp(str, ns) != 0) {
-		ctx->detail = "the namespace of the resource does not match "
-		              "the namespace of the URI";
+		*detail = "the namespace of the resource does not match "
+		          "the namespace of the URI";
 		goto out;
 	}
 	if ((cf_json_object(m, "labels", &x) == CF_OK &&
@@ -788,11 +800,11 @@ sensu_parse(struct cf_ctx *ctx, enum sensu_kind kind, const char *ns,
 	    cf_json_string(spec, "id", &id, &idlen) != CF_OK || idlen == 0 ||
 	    cf_json_string(spec, "provider", &prov, &provlen) != CF_OK ||
 	    provlen == 0) {
-		ctx->detail = "spec.id and spec.provider are required";
+		*detail = "spec.id and spec.provider are required";
 		goto out;
 	}
 	if (!strcmp(prov, "coffer") && coffer_id_check(id) != CF_OK) {
-		ctx->detail = "a coffer secret id is path#key";
+		*detail = "a coffer secret id is path#key";
 		goto out;
 	}
 	/* A provider that does not exist is no error: Sensu stores the
@@ -807,6 +819,14 @@ sensu_parse(struct cf_ctx *ctx, enum sensu_kind kind, const char *ns,
 out:
 	json_object_put(o);
 	return st;
+}
+
+static enum cf_status
+sensu_parse(struct cf_ctx *ctx, enum sensu_kind kind, const char *ns,
+    const char *name, struct secret *s)
+{
+	return sensu_body_parse(ctx->req->body, ctx->req->bodylen,
+	    kind == SENSU_PROVIDER, ns, name, s, &ctx->detail);
 }
 
 static enum cf_status

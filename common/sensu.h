@@ -32,11 +32,16 @@
 #ifndef COFFER_SENSU_H
 #define COFFER_SENSU_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "app.h"
 
 #define SENSU_STORE        "sensu"
 #define SENSU_MAX_SELECTOR 1024 /* bytes in one selector statement */
 #define SENSU_MAX_CLAUSES  16   /* && clauses in one statement */
+
+struct secret;
 
 /* Every route under /api/enterprise/secrets/v1. */
 enum cf_status sensu_dispatch(struct cf_ctx *ctx);
@@ -50,6 +55,17 @@ enum cf_status sensu_dispatch(struct cf_ctx *ctx);
  * does). */
 enum cf_status sensu_coffer_resolve(
     struct vault *v, const char *id, uint8_t **val, size_t *len);
+
+/* Parse a selector statement (labelSelector, fieldSelector) and drop it:
+ * 0 if a request carrying it would be answered, -1 if it is refused. */
+int sensu_selector_valid(const char *text);
+
+/* A Secret (provider unset) or SecretProvider body for the resource
+ * {ns}/{name} into s, from bytes alone: CF_OK, CF_E_BAD_JSON (not JSON),
+ * CF_E_BAD_REQUEST (a bad resource, or a name or namespace that is not
+ * the URL's) or CF_E_INTERNAL; *detail is a fixed string of ours. */
+enum cf_status sensu_body_parse(const uint8_t *body, size_t blen, int provider,
+    const char *ns, const char *name, struct secret *s, const char **detail);
 
 /* clang-format off */
 #define SENSU_ROUTES \

@@ -487,3 +487,14 @@ assert_body_lacks() {
 		return 1
 	fi
 }
+
+# assert_fuzz_finds_nothing TARGET [SECONDS]: build the libFuzzer target
+# tests/fuzz/fuzz_TARGET.c and run it from its seed corpus for
+# COFFER_FUZZ_SECONDS (else SECONDS, else 10); asserts it found nothing.
+assert_fuzz_finds_nothing() {
+	local out
+	out=$(bash "$COFFER_TOP/tests/fuzz/run.sh" "$COFFER_BUILD" \
+	    "${COFFER_FUZZ_SECONDS:-${2:-10}}" "$1" 2>&1)
+	assertEquals "fuzz_$1 exit status ($out)" 0 $?
+	assertContains "$out" "nothing found"
+}

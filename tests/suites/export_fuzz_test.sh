@@ -7,11 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 test_fuzzing_the_dump_reader_and_writer_finds_nothing() {
-	local out
-	out=$(bash "$COFFER_TOP/tests/fuzz/run.sh" "$COFFER_BUILD" \
-	    "${COFFER_FUZZ_SECONDS:-10}" dumpfmt 2>&1)
-	assertEquals "fuzz_dumpfmt exit status ($out)" 0 $?
-	assertContains "$out" "nothing found"
+	assert_fuzz_finds_nothing dumpfmt
 }
 
 . /usr/share/shunit2/shunit2

@@ -7,28 +7,20 @@
 # exercises them; `make fuzz` runs longer.
 . "$(dirname "$0")/../lib.sh"
 
-fuzz() { # fuzz TARGET: build and run one target; asserts it found nothing
-	local out
-	out=$(bash "$COFFER_TOP/tests/fuzz/run.sh" "$COFFER_BUILD" \
-	    "${COFFER_FUZZ_SECONDS:-10}" "$1" 2>&1)
-	assertEquals "fuzz_$1 exit status ($out)" 0 $?
-	assertContains "$out" "nothing found"
-}
-
 test_fuzzing_the_csr_parser_finds_nothing() {
-	fuzz csr
+	assert_fuzz_finds_nothing csr
 }
 
 test_fuzzing_the_der_reader_and_writer_finds_nothing() {
-	fuzz der
+	assert_fuzz_finds_nothing der
 }
 
 test_fuzzing_the_profile_extensions_encoder_finds_nothing() {
-	fuzz x509
+	assert_fuzz_finds_nothing x509
 }
 
 test_fuzzing_the_certificate_record_decoder_finds_nothing() {
-	fuzz certrec
+	assert_fuzz_finds_nothing certrec
 }
 
 . /usr/share/shunit2/shunit2

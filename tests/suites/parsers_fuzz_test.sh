@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Every parser a request meets before it is authenticated, and the bodies
+# of the dialects that write a secret, under libFuzzer with ASan and UBSan
+# from the seed corpus in tests/fuzz/corpus/, for COFFER_FUZZ_SECONDS each
+# (default 5): the FastCGI request (common/http.c), the JSON reader
+# (common/json.c), the credentials and JWT verifier (common/token.c),
+# Sensu's selectors and the DC/OS, path and Sensu bodies.  Short, so every
+# test run exercises them; `make fuzz` and `make fuzz-long` run longer.
+. "$(dirname "$0")/../lib.sh"
+
+test_fuzzing_the_fastcgi_request_parser_finds_nothing() {
+	assert_fuzz_finds_nothing http_request 5
+}
+
+test_fuzzing_the_json_reader_finds_nothing() {
+	assert_fuzz_finds_nothing json 5
+}
+
+test_fuzzing_the_credential_readers_and_jwt_verifier_finds_nothing() {
+	assert_fuzz_finds_nothing token 5
+}
+
+test_fuzzing_the_sensu_selector_parser_finds_nothing() {
+	assert_fuzz_finds_nothing sensu_selector 5
+}
+
+test_fuzzing_the_dialect_body_parsers_finds_nothing() {
+	assert_fuzz_finds_nothing dialect_body 5
+}
+
+. /usr/share/shunit2/shunit2
