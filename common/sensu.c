@@ -814,7 +814,7 @@ sensu_body_parse(const uint8_t *body, size_t blen, int provider, const char *ns,
 	    secret_set(s, "provider", prov, provlen))
 		goto out;
 	/* The write's own failure (a full disk) must not read as ours. */
-	ctx->detail = NULL;
+	*detail = NULL;
 	st = CF_OK;
 out:
 	json_object_put(o);
