@@ -188,4 +188,30 @@ test_status_on_a_mistyped_store_path_creates_nothing() {
 	assert_plain "mistyped store"
 }
 
+test_grants_lists_the_superuser_of_init() {
+	ctl grants admin
+	assertEquals "exit status: $ERR" 0 "$RC"
+	assertContains "$OUT" "dcos:superuser full"
+}
+
+test_grants_lists_the_superuser_through_a_group() {
+	ctl group-add admins
+	ctl grant --group dcos:superuser full admins
+	ctl user-add erin --password-stdin <<<"pw-erin"
+	ctl group-member-add admins erin
+	ctl grants erin
+	assertContains "$OUT" "dcos:superuser full group admins"
+}
+
+test_permissions_of_the_init_superuser_list_dcos_superuser() {
+	auth_req GET $A/users/admin/permissions
+	assert_status 200
+	assertEquals "the direct grant" "full" "$(jq -r \
+	    '.direct[] | select(.rid == "dcos:superuser") | .actions[].name' \
+	    "$BODY_FILE")"
+	assertEquals "its ACL's url" "$A/acls/dcos:superuser" "$(jq -r \
+	    '.direct[] | select(.rid == "dcos:superuser") | .aclurl' \
+	    "$BODY_FILE")"
+}
+
 . /usr/share/shunit2/shunit2
