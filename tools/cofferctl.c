@@ -2,24 +2,17 @@
  * cofferctl: offline administration of a Coffer store, run as the uid the
  * FastCGI programs run as.
  *
- *   cofferctl [-c config] status
- *   cofferctl [-c config] unseal          shares read from stdin, no echo
- *   cofferctl [-c config] seal
- *   cofferctl [-c config] token --share-file FILE [--lifetime SECONDS] UID
- *                         (a negative lifetime mints an expired token, for
- * tests) cofferctl [-c config] backup FILE     sealed records, still ciphertext
- *   cofferctl [-c config] restore FILE    into an empty store
- *   cofferctl [-c config] verify          check the files, change nothing;
- *                                         exit 1 if anything is damaged
- *   cofferctl [-c config] salvage         a new store from what reads; the
- *                                         damaged files kept beside it
- *   cofferctl [-c config] ca-import [--force] [--share-file FILE]
- *                         --cert FILE --key FILE
- *                         an operator's CA: PEM certificate, unencrypted
- *                         PEM key; the store unsealed, or a share file
- *   cofferctl [-c config] user-add | user-del | grant | ...
- *                         users, service accounts, groups and grants,
- *                         the store unsealed (ctl_iam.c)
+ *   cofferctl [-v] [-c config] COMMAND [ARGS]
+ *   cofferctl --help | -h | --version | help COMMAND
+ *
+ * The commands, their syntax and what each does are in ctl_helps below
+ * (the identity commands in ctl_iam.c), which is what --help prints.  The
+ * configuration is -c's file, else $COFFER_CONFIG, else the default path.
+ * Only restore may create a store; every other command refuses a path
+ * where none is, so a typo never leaves an empty store behind.  Errors
+ * are plain words on stderr; the library's log lines only with -v.
+ * token --lifetime takes a negative lifetime to mint an expired token
+ * (for tests), and mints only for a user that exists.
  */
 #include <config.h> /* configure's PACKAGE_VERSION */
 #include <errno.h>
@@ -136,7 +129,8 @@ ctl_status_text(enum cf_status st)
 	case CF_E_SEALED:
 		return "the store is sealed (cofferctl unseal)";
 	case CF_E_NOT_INIT:
-		return "the store is not initialized (POST /v1/sys/init)";
+		return "the store is not initialized (PUT "
+		       "/secrets/v1/init/default)";
 	case CF_E_STORE_DAMAGED:
 		return "the store is damaged (cofferctl verify says where; "
 		       "cofferctl salvage)";
