@@ -206,6 +206,7 @@ test_grants_lists_the_superuser_through_a_group() {
 test_permissions_of_the_init_superuser_list_dcos_superuser() {
 	auth_req GET $A/users/admin/permissions
 	assert_status 200
+	assert_spec
 	assertEquals "the direct grant" "full" "$(jq -r \
 	    '.direct[] | select(.rid == "dcos:superuser") | .actions[].name' \
 	    "$BODY_FILE")"
