@@ -682,6 +682,23 @@ actions_view(const char *aclurl, const char *who, const char *id, unsigned b)
 	return a;
 }
 
+/* A user's own grant of actions b on rid, as GET .../permissions lists it. */
+static void
+direct_add(struct json_object *direct, const char *rid, const char *desc,
+    const char *uid, unsigned b)
+{
+	struct json_object *e = json_object_new_object();
+	char url[IAM_MAX_RID * 3 + 64];
+
+	rid_url(url, sizeof(url), rid);
+	add_str(e, "rid", rid);
+	add_str(e, "description", desc);
+	add_str(e, "aclurl", url);
+	json_object_object_add(
+	    e, "actions", actions_view(url, "users", uid, b));
+	json_object_array_add(direct, e);
+}
+
 enum cf_status
 iam_user_permissions(struct vault *v, const char *uid, struct json_object **out)
 {
@@ -691,6 +708,7 @@ iam_user_permissions(struct vault *v, const char *uid, struct json_object **out)
 	enum cf_status st;
 	size_t i, j, n;
 	unsigned b;
+	int flag = 0;
 	const char *gid;
 
 	rec_key(key, sizeof(key), 'u', uid);
@@ -706,6 +724,7 @@ iam_user_permissions(struct vault *v, const char *uid, struct json_object **out)
 		return st;
 	}
 	json_object_object_get_ex(u, "groups", &groups);
+	(void)cf_json_bool(u, "superuser", &flag);
 	n = groups ? json_object_array_length(groups) : 0;
 	direct = json_object_new_array();
 	grp = json_object_new_array();
@@ -714,15 +733,16 @@ iam_user_permissions(struct vault *v, const char *uid, struct json_object **out)
 		if ((st = vault_get_json(v, l.k[i], &acl)) != CF_OK)
 			break;
 		rid_url(url, sizeof(url), l.k[i] + 2);
-		if ((b = acl_bits(acl, 'u', uid)) != 0) {
-			e = json_object_new_object();
-			add_str(e, "rid", l.k[i] + 2);
-			add_str(e, "description", get_str(acl, "description"));
-			add_str(e, "aclurl", url);
-			json_object_object_add(
-			    e, "actions", actions_view(url, "users", uid, b));
-			json_object_array_add(direct, e);
+		b = acl_bits(acl, 'u', uid);
+		/* The superuser made at init holds it by a flag, not in the
+		 * ACL: listed all the same, as what it can do. */
+		if (flag && !strcmp(l.k[i] + 2, IAM_SUPERUSER_RID)) {
+			b = ACL_FULL;
+			flag = 0;
 		}
+		if (b != 0)
+			direct_add(direct, l.k[i] + 2,
+			    get_str(acl, "description"), uid, b);
 		for (j = 0; j < n; j++) {
 			gid = json_object_get_string(
 			    json_object_array_get_idx(groups, j));
@@ -750,6 +770,10 @@ iam_user_permissions(struct vault *v, const char *uid, struct json_object **out)
 		json_object_put(grp);
 		return st;
 	}
+	/* Its ACL not yet written: it exists from the start all the same. */
+	if (flag)
+		direct_add(
+		    direct, IAM_SUPERUSER_RID, "superuser", uid, ACL_FULL);
 	*out = json_object_new_object();
 	json_object_object_add(*out, "direct", direct);
 	json_object_object_add(*out, "groups", grp);

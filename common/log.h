@@ -13,6 +13,10 @@
 void log_msg(const char *level, const char *func, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Nonzero: drop every line (a command-line tool that speaks for itself
+ * on stderr); zero, the default: write them all. */
+void log_set_quiet(int quiet);
+
 /* lwarn appends strerror(errno); lwarnx does not. */
 #define lwarn(...)  log_msg("warn", __func__, errno, __VA_ARGS__)
 #define lwarnx(...) log_msg("warn", __func__, 0, __VA_ARGS__)

@@ -2,27 +2,22 @@
  * cofferctl: offline administration of a Coffer store, run as the uid the
  * FastCGI programs run as.
  *
- *   cofferctl [-c config] status
- *   cofferctl [-c config] unseal          shares read from stdin, no echo
- *   cofferctl [-c config] seal
- *   cofferctl [-c config] token --share-file FILE [--lifetime SECONDS] UID
- *                         (a negative lifetime mints an expired token, for
- * tests) cofferctl [-c config] backup FILE     sealed records, still ciphertext
- *   cofferctl [-c config] restore FILE    into an empty store
- *   cofferctl [-c config] verify          check the files, change nothing;
- *                                         exit 1 if anything is damaged
- *   cofferctl [-c config] salvage         a new store from what reads; the
- *                                         damaged files kept beside it
- *   cofferctl [-c config] ca-import [--force] [--share-file FILE]
- *                         --cert FILE --key FILE
- *                         an operator's CA: PEM certificate, unencrypted
- *                         PEM key; the store unsealed, or a share file
- *   cofferctl [-c config] user-add | user-del | grant | ...
- *                         users, service accounts, groups and grants,
- *                         the store unsealed (ctl_iam.c)
+ *   cofferctl [-v] [-c config] COMMAND [ARGS]
+ *   cofferctl --help | -h | --version | help COMMAND
+ *
+ * The commands, their syntax and what each does are in ctl_helps below
+ * (the identity commands in ctl_iam.c), which is what --help prints.  The
+ * configuration is -c's file, else $COFFER_CONFIG, else the default path.
+ * Only restore may create a store; every other command refuses a path
+ * where none is, so a typo never leaves an empty store behind.  Errors
+ * are plain words on stderr; the library's log lines only with -v.
+ * token --lifetime takes a negative lifetime to mint an expired token
+ * (for tests), and mints only for a user that exists.
  */
+#include <config.h> /* configure's PACKAGE_VERSION */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,22 +30,123 @@
 #include "ctl.h"
 #include "iam.h"
 #include "limits.h"
+#include "log.h"
 #include "pki.h"
 #include "store.h"
 #include "vault.h"
 
+/* The commands of this file: syntax and what each does (ctl_iam.c has the
+ * identity commands). */
+static const struct ctl_help {
+	const char *name;
+	const char *syntax;
+	const char *what;
+} ctl_helps[] = {
+    {"status", "",
+        "Show whether the store is initialized, sealed and healthy."},
+    {"unseal", "",
+        "Unseal the store with key shares read from stdin, one a line."},
+    {"seal", "",
+        "Seal the store: no program can read a secret until "
+        "it is unsealed again."},
+    {"token", "--share-file FILE [--lifetime S] UID",
+        "Print a login token for an existing user, signed with the key "
+        "the share in FILE unlocks."},
+    {"backup", "FILE",
+        "Write a copy of every record, still encrypted, to a new FILE."},
+    {"restore", "FILE",
+        "Load a backup FILE into an empty store (it is created if absent)."},
+    {"verify", "",
+        "Check the store's files and change nothing; exit 1 if anything "
+        "is damaged."},
+    {"salvage", "",
+        "Make a new store from the records that still read, keeping the "
+        "damaged files beside it."},
+    {"ca-import", "[--force] [--share-file FILE] --cert FILE --key FILE",
+        "Make an operator's CA certificate and key (PEM) the store's "
+        "certificate authority."},
+};
+
+#define CTL_NHELPS (sizeof(ctl_helps) / sizeof(*ctl_helps))
+
+static void
+usage_to(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+	    "usage: cofferctl [-v] [-c config] COMMAND [ARGS]\n"
+	    "       cofferctl --help | --version | help COMMAND\n"
+	    "The configuration is -c's file, else $COFFER_CONFIG, else "
+	    "%s.\n-v shows the library's log lines on stderr.\n\n"
+	    "commands:\n",
+	    CONFIG_DEFAULT_PATH);
+	for (i = 0; i < CTL_NHELPS; i++)
+		ctl_help_line(f, ctl_helps[i].name, ctl_helps[i].syntax,
+		    ctl_helps[i].what);
+	ctl_iam_usage(f);
+}
+
+void
+ctl_help_line(FILE *f, const char *name, const char *syntax, const char *what)
+{
+	fprintf(
+	    f, "  %s%s%s\n      %s\n", name, *syntax ? " " : "", syntax, what);
+}
+
 static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: cofferctl [-c config] status | unseal | seal |\n"
-	    "       token --share-file FILE [--lifetime S] UID | backup FILE "
-	    "|\n"
-	    "       restore FILE | verify | salvage |\n"
-	    "       ca-import [--force] [--share-file FILE] --cert FILE "
-	    "--key FILE |\n");
-	ctl_iam_usage(stderr);
+	usage_to(stderr);
 	exit(CTL_USAGE);
+}
+
+/* help COMMAND: its syntax and what it does. */
+static int
+cmd_help(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CTL_NHELPS; i++)
+		if (!strcmp(name, ctl_helps[i].name)) {
+			ctl_help_line(stdout, ctl_helps[i].name,
+			    ctl_helps[i].syntax, ctl_helps[i].what);
+			return CTL_OK;
+		}
+	if (ctl_iam_help(stdout, name) == 0)
+		return CTL_OK;
+	fprintf(stderr,
+	    "cofferctl: unknown command %s (cofferctl --help "
+	    "lists them)\n",
+	    name);
+	return CTL_USAGE;
+}
+
+const char *
+ctl_status_text(enum cf_status st)
+{
+	switch (st) {
+	case CF_E_SEALED:
+		return "the store is sealed (cofferctl unseal)";
+	case CF_E_NOT_INIT:
+		return "the store is not initialized (PUT "
+		       "/secrets/v1/init/default)";
+	case CF_E_STORE_DAMAGED:
+		return "the store is damaged (cofferctl verify says where; "
+		       "cofferctl salvage)";
+	case CF_E_STORE_FULL:
+		return "the store's disk is full; free some room and retry";
+	case CF_E_NOT_FOUND:
+		return "not found";
+	case CF_E_CONFLICT:
+		return "already there";
+	case CF_E_CRYPTO:
+		return "a record failed its integrity check (cofferctl verify)";
+	case CF_E_BAD_REQUEST:
+		return "the input is not valid";
+	default:
+		return "the store failed; run again with -v to see why";
+	}
 }
 
 static int
@@ -61,7 +157,7 @@ cmd_status(struct vault *v)
 
 	/* A damaged store has said what is damaged on stderr already. */
 	if ((st = vault_status(v, &vs)) != CF_OK) {
-		fprintf(stderr, "cofferctl: %s\n", errors_name(st));
+		fprintf(stderr, "cofferctl: status: %s\n", ctl_status_text(st));
 		return 1;
 	}
 	printf("initialized: %s\nsealed: %s\nshares: %u\nthreshold: %u\n"
@@ -111,13 +207,19 @@ cmd_unseal(struct vault *v)
 			return 0;
 		}
 		if (ctl_read_secret_line(
-		        "unseal key share: ", line, sizeof(line)) != 0)
+		        "unseal key share: ", line, sizeof(line)) != 0) {
+			fprintf(stderr,
+			    "cofferctl: unseal: no unseal key share "
+			    "on stdin (%u of %u given)\n",
+			    vs.progress, vs.threshold);
 			return 1;
+		}
 		st = vault_unseal(v, line, strlen(line), &vs);
 		crypto_wipe(line, sizeof(line));
 		if (st != CF_OK) {
-			fprintf(stderr, "cofferctl: %s\n",
-			    vs.refused != NULL ? vs.refused : errors_name(st));
+			fprintf(stderr, "cofferctl: unseal: %s\n",
+			    vs.refused != NULL ? vs.refused
+			                       : ctl_status_text(st));
 			return 1;
 		}
 		fprintf(
@@ -130,6 +232,7 @@ cmd_token(struct vault *v, const char *file, int64_t lifetime, const char *uid)
 {
 	char line[256], *shares[1] = {line}, *jwt = NULL;
 	struct iam_user u;
+	enum cf_status st;
 	FILE *f;
 	int64_t now = (int64_t)time(NULL);
 	int ok;
@@ -151,15 +254,25 @@ cmd_token(struct vault *v, const char *file, int64_t lifetime, const char *uid)
 	line[strcspn(line, "\r\n")] = '\0';
 	memset(&u, 0, sizeof(u));
 	ok = vault_unlock(v, shares, 1) == CF_OK;
-	/* A uid with no user still gets a token (the tests' unknown subject);
-	 * an existing user's names its incarnation. */
-	if (ok)
-		(void)iam_user_load(v, uid, &u);
-	ok = ok && vault_issue_token(
-	               v, uid, u.incarnation, now, lifetime, &jwt) == CF_OK;
 	crypto_wipe(line, sizeof(line));
 	if (!ok) {
-		fprintf(stderr, "cofferctl: cannot issue a token\n");
+		fprintf(stderr,
+		    "cofferctl: token: the share in %s does not "
+		    "unlock the store\n",
+		    file);
+		return 1;
+	}
+	/* A token names its user's incarnation: no user, no token. */
+	if ((st = iam_user_load(v, uid, &u)) != CF_OK) {
+		fprintf(stderr, "cofferctl: token: %s\n",
+		    st == CF_E_NOT_FOUND ? "no user or service account with "
+		                           "that uid (cofferctl user-list)"
+		                         : ctl_status_text(st));
+		return 1;
+	}
+	if (vault_issue_token(v, uid, u.incarnation, now, lifetime, &jwt) !=
+	    CF_OK) {
+		fprintf(stderr, "cofferctl: token: cannot issue a token\n");
 		return 1;
 	}
 	printf("%s\n", jwt);
@@ -254,7 +367,7 @@ cmd_ca_import(struct vault *v, int argc, char **argv)
 	st = pki_ca_import(v, cpem, clen, kpem, klen, force, &detail);
 	if (st != CF_OK) {
 		fprintf(stderr, "cofferctl: ca-import: %s\n",
-		    detail != NULL ? detail : errors_name(st));
+		    detail != NULL ? detail : ctl_status_text(st));
 		goto out;
 	}
 	printf("certificate authority imported\n");
@@ -268,7 +381,8 @@ out:
 }
 
 static int
-cmd_backup(struct vault *v, const char *file, int restore)
+cmd_backup(
+    struct vault *v, const char *store_path, const char *file, int restore)
 {
 	int fd, rc;
 
@@ -283,7 +397,31 @@ cmd_backup(struct vault *v, const char *file, int restore)
 	if (!restore && rc == 0 && fsync(fd) == -1)
 		rc = -1;
 	close(fd);
-	return rc == 0 ? 0 : 1;
+	if (rc != 0) {
+		fprintf(stderr,
+		    "cofferctl: %s %s failed; run again with -v "
+		    "to see why\n",
+		    restore ? "restore" : "backup", file);
+		return 1;
+	}
+	if (restore)
+		printf("restored %s into %s\n", file, store_path);
+	else
+		printf("backed up %s to %s\n", store_path, file);
+	return 0;
+}
+
+static int
+cmd_seal(struct vault *v)
+{
+	enum cf_status st = vault_seal(v);
+
+	if (st != CF_OK) {
+		fprintf(stderr, "cofferctl: seal: %s\n", ctl_status_text(st));
+		return 1;
+	}
+	printf("sealed\n");
+	return 0;
 }
 
 static int64_t
@@ -300,38 +438,95 @@ lifetime_arg(const char *s)
 	return (int64_t)n;
 }
 
+/* Only restore may make a store: for every other command a store that is
+ * not there is a mistyped path, said as such rather than created. */
+static int
+store_there(const struct cf_config *cfg, const char *conf, const char *cmd)
+{
+	if (!strcmp(cmd, "restore") || access(cfg->store, F_OK) == 0)
+		return 0;
+	fprintf(stderr, "cofferctl: no store at %s: %s (check `store` in %s)\n",
+	    cfg->store, strerror(errno), conf);
+	return -1;
+}
+
+/* The configuration file's name, as config_load chooses it. */
+static const char *
+config_name(const char *conf)
+{
+	if (conf == NULL && (conf = getenv("COFFER_CONFIG")) == NULL)
+		conf = CONFIG_DEFAULT_PATH;
+	return conf;
+}
+
+static const struct option ctl_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
 int
 main(int argc, char **argv)
 {
 	struct cf_config cfg;
 	struct vault *v = NULL;
 	const char *conf = NULL;
-	int ch, rc = 2;
+	int ch, rc = 2, verbose = 0;
 
-	while ((ch = getopt(argc, argv, "+c:")) != -1) {
-		if (ch != 'c')
+	while (
+	    (ch = getopt_long(argc, argv, "+c:hv", ctl_options, NULL)) != -1) {
+		if (ch == 'h') {
+			usage_to(stdout);
+			return CTL_OK;
+		}
+		if (ch == 'V') {
+			printf("cofferctl %s\n", PACKAGE_VERSION);
+			return CTL_OK;
+		}
+		if (ch == 'v')
+			verbose = 1;
+		else if (ch == 'c')
+			conf = optarg;
+		else
 			usage();
-		conf = optarg;
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
 		usage();
-	if (config_load(&cfg, conf) != 0)
+	if (!strcmp(argv[0], "help"))
+		return argc == 2 ? cmd_help(argv[1])
+		                 : (usage_to(stdout), CTL_OK);
+	/* The library's lines would mix with this tool's own messages. */
+	log_set_quiet(!verbose);
+	conf = config_name(conf);
+	if (config_load(&cfg, conf) != 0) {
+		fprintf(stderr,
+		    "cofferctl: cannot read the configuration %s: %s; give "
+		    "-c FILE or set COFFER_CONFIG\n",
+		    conf, errno != 0 ? strerror(errno) : "invalid");
+		return 1;
+	}
+	if (store_there(&cfg, conf, argv[0]) != 0)
 		return 1;
 	/* On the files alone: a damaged store opens, but serves nothing. */
 	if (!strcmp(argv[0], "verify") && argc == 1)
 		return store_verify(cfg.store, stdout) == 0 ? 0 : 1;
 	if (!strcmp(argv[0], "salvage") && argc == 1)
 		return store_salvage(cfg.store, stdout) == 0 ? 0 : 1;
-	if (vault_open(cfg.store, &v) != 0)
+	if (vault_open(cfg.store, &v) != 0) {
+		fprintf(stderr,
+		    "cofferctl: cannot open the store %s; run "
+		    "again with -v to see why\n",
+		    cfg.store);
 		return 1;
+	}
 	if (!strcmp(argv[0], "status") && argc == 1)
 		rc = cmd_status(v);
 	else if (!strcmp(argv[0], "unseal") && argc == 1)
 		rc = cmd_unseal(v);
 	else if (!strcmp(argv[0], "seal") && argc == 1)
-		rc = vault_seal(v) == CF_OK ? 0 : 1;
+		rc = cmd_seal(v);
 	else if (!strcmp(argv[0], "token") && argc == 4 &&
 	         !strcmp(argv[1], "--share-file"))
 		rc = cmd_token(v, argv[2], CF_TOKEN_LIFETIME, argv[3]);
@@ -340,9 +535,9 @@ main(int argc, char **argv)
 	         !strcmp(argv[3], "--lifetime"))
 		rc = cmd_token(v, argv[2], lifetime_arg(argv[4]), argv[5]);
 	else if (!strcmp(argv[0], "backup") && argc == 2)
-		rc = cmd_backup(v, argv[1], 0);
+		rc = cmd_backup(v, cfg.store, argv[1], 0);
 	else if (!strcmp(argv[0], "restore") && argc == 2)
-		rc = cmd_backup(v, argv[1], 1);
+		rc = cmd_backup(v, cfg.store, argv[1], 1);
 	else if (!strcmp(argv[0], "ca-import"))
 		rc = cmd_ca_import(v, argc, argv);
 	else if ((rc = ctl_iam_run(v, &cfg, argc, argv)) == -1)

@@ -7,13 +7,17 @@
  * from the command line, where ps would show them.  Exit statuses are
  * the same for every command: CTL_OK, CTL_FAIL (the store refused or
  * failed: sealed, unknown, already there, an I/O error) and CTL_USAGE (a
- * bad command line or invalid input; nothing was written).
+ * bad command line or invalid input; nothing was written).  A command
+ * that changes something says so in one line on stdout; errors go to
+ * stderr in plain words, and the library's log only with -v.
  */
 #ifndef COFFER_CTL_H
 #define COFFER_CTL_H
 
 #include <stddef.h>
 #include <stdio.h>
+
+#include "errors.h"
 
 #define CTL_OK    0
 #define CTL_FAIL  1
@@ -28,11 +32,19 @@ int ctl_read_secret_line(const char *prompt, char *buf, size_t len);
  * PKI_MAX_PEM bytes, or NULL (said on stderr). */
 char *ctl_read_pem(const char *file, size_t *len);
 
+/* cofferctl.c: st in an operator's words, saying what to do; never the
+ * internal status name. */
+const char *ctl_status_text(enum cf_status st);
+/* cofferctl.c: one command's entry of the help: syntax, then what it does. */
+void ctl_help_line(
+    FILE *f, const char *name, const char *syntax, const char *what);
+
 /* ctl_iam.c: users, service accounts, groups and grants.  The exit
  * status, or -1 when argv[0] names none of its commands. */
 int ctl_iam_run(
     struct vault *v, const struct cf_config *cfg, int argc, char **argv);
-/* Its lines of the usage message. */
+/* Its entries of the help; one command's (0), or -1 if it has none. */
 void ctl_iam_usage(FILE *f);
+int ctl_iam_help(FILE *f, const char *name);
 
 #endif

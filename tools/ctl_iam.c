@@ -50,6 +50,10 @@ struct ctl_cmd {
 	unsigned opts;
 	int (*fn)(struct ctl_run *);
 	const char *usage;
+	const char *what; /* one sentence for the help */
+	/* The summary on success (NULL: the command prints its answer):
+	 * $1 to $3 stand for the arguments, $4 for "user" or "group". */
+	const char *done;
 };
 
 /* ---- messages and the audit line ---- */
@@ -92,16 +96,13 @@ static int
 ctl_fail(struct ctl_run *r, const char *what, enum cf_status st)
 {
 	const struct ctl_code *c = code_find(r->code);
-	const char *text = errors_name(st);
+	const char *text = ctl_status_text(st);
 	int rc = CTL_FAIL;
 
 	if (c != NULL) {
 		text = c->text;
 		rc = c->rc;
-	} else if (st == CF_E_SEALED)
-		text = "the store is sealed (cofferctl unseal)";
-	else if (st == CF_E_NOT_INIT)
-		text = "the store is not initialized";
+	}
 	fprintf(stderr, "cofferctl: %s%s%s: %s\n", r->cmd, *what ? " " : "",
 	    what, text);
 	return rc;
@@ -622,24 +623,51 @@ cmd_grants(struct ctl_run *r)
 
 static const struct ctl_cmd ctl_cmds[] = {
     {"user-add", 1, OPT_DESC | OPT_PWFILE | OPT_PWSTDIN, cmd_user_add,
-        "UID [--description D] [--password-file F | --password-stdin]"},
+        "UID [--description D] [--password-file F | --password-stdin]",
+        "Create a user who logs in with a password (asked, or read from "
+        "the file or stdin).",
+        "added user $1"},
     {"user-passwd", 1, OPT_PWFILE | OPT_PWSTDIN, cmd_user_passwd,
-        "UID [--password-file F | --password-stdin]"},
-    {"user-del", 1, 0, cmd_user_del, "UID"},
-    {"user-list", 0, 0, cmd_user_list, ""},
+        "UID [--password-file F | --password-stdin]",
+        "Change a user's password.", "changed the password of $1"},
+    {"user-del", 1, 0, cmd_user_del, "UID",
+        "Remove a user or service account, and its grants.", "removed $1"},
+    {"user-list", 0, 0, cmd_user_list, "",
+        "List the users: uid, a tab, description.", NULL},
     {"sa-add", 1, OPT_DESC | OPT_PKFILE, cmd_sa_add,
-        "UID --public-key-file F [--description D]"},
-    {"sa-del", 1, 0, cmd_sa_del, "UID"},
-    {"sa-list", 0, 0, cmd_sa_list, ""},
-    {"group-add", 1, OPT_DESC, cmd_group_add, "GID [--description D]"},
-    {"group-del", 1, 0, cmd_group_del, "GID"},
-    {"group-member-add", 2, 0, cmd_group_member_add, "GID UID"},
-    {"group-member-del", 2, 0, cmd_group_member_del, "GID UID"},
+        "UID --public-key-file F [--description D]",
+        "Create a service account that logs in with the RSA key whose "
+        "public half is in F.",
+        "added service account $1"},
+    {"sa-del", 1, 0, cmd_sa_del, "UID",
+        "Remove a service account (never a user).",
+        "removed service account $1"},
+    {"sa-list", 0, 0, cmd_sa_list, "",
+        "List the service accounts: uid, a tab, description.", NULL},
+    {"group-add", 1, OPT_DESC, cmd_group_add, "GID [--description D]",
+        "Create a group.", "added group $1"},
+    {"group-del", 1, 0, cmd_group_del, "GID", "Remove a group, and its grants.",
+        "removed group $1"},
+    {"group-member-add", 2, 0, cmd_group_member_add, "GID UID",
+        "Put a user into a group: it gets the group's grants.",
+        "added $2 to group $1"},
+    {"group-member-del", 2, 0, cmd_group_member_del, "GID UID",
+        "Take a user out of a group.", "removed $2 from group $1"},
     {"grant", 3, OPT_GROUP | OPT_DESC, cmd_grant,
-        "[--group] RID ACTION UID|GID [--description D]"},
-    {"revoke", 3, OPT_GROUP, cmd_revoke, "[--group] RID ACTION UID|GID"},
-    {"grants", 1, 0, cmd_grants, "UID"},
+        "[--group] RID ACTION UID|GID [--description D]",
+        "Allow a user (or group) an action (create, read, update, delete, "
+        "full) on a resource id.",
+        "granted $2 on $1 to $4 $3"},
+    {"revoke", 3, OPT_GROUP, cmd_revoke, "[--group] RID ACTION UID|GID",
+        "Take back an action granted on a resource id.",
+        "revoked $2 on $1 from $4 $3"},
+    {"grants", 1, 0, cmd_grants, "UID",
+        "List a user's permissions, its own and its groups', superuser "
+        "included.",
+        NULL},
 };
+
+#define CTL_NCMDS (sizeof(ctl_cmds) / sizeof(*ctl_cmds))
 
 /* An option with a value: 1 if argv[*i] is name and allowed (value taken). */
 static int
@@ -689,14 +717,47 @@ parse_args(const struct ctl_cmd *c, int argc, char **argv, struct ctl_run *r)
 	return n == c->nargs ? 0 : -1;
 }
 
+/* A command's summary: done with its $N filled in (see ctl_cmd). */
+static void
+print_done(const struct ctl_run *r, const char *done)
+{
+	const char *s;
+
+	for (s = done; *s != '\0'; s++) {
+		if (s[0] == '$' && s[1] >= '1' && s[1] <= '0' + CTL_MAX_ARGS &&
+		    r->arg[s[1] - '1'] != NULL)
+			fputs(r->arg[*++s - '1'], stdout);
+		else if (s[0] == '$' && s[1] == '0' + CTL_MAX_ARGS + 1) {
+			fputs(r->group ? "group" : "user", stdout);
+			s++;
+		} else
+			putchar(*s);
+	}
+	putchar('\n');
+}
+
 void
 ctl_iam_usage(FILE *f)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(ctl_cmds) / sizeof(*ctl_cmds); i++)
-		fprintf(
-		    f, "       %s %s\n", ctl_cmds[i].name, ctl_cmds[i].usage);
+	for (i = 0; i < CTL_NCMDS; i++)
+		ctl_help_line(
+		    f, ctl_cmds[i].name, ctl_cmds[i].usage, ctl_cmds[i].what);
+}
+
+int
+ctl_iam_help(FILE *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CTL_NCMDS; i++)
+		if (!strcmp(name, ctl_cmds[i].name)) {
+			ctl_help_line(f, ctl_cmds[i].name, ctl_cmds[i].usage,
+			    ctl_cmds[i].what);
+			return 0;
+		}
+	return -1;
 }
 
 int
@@ -707,7 +768,7 @@ ctl_iam_run(struct vault *v, const struct cf_config *cfg, int argc, char **argv)
 	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof(ctl_cmds) / sizeof(*ctl_cmds); i++)
+	for (i = 0; i < CTL_NCMDS; i++)
 		if (!strcmp(argv[0], ctl_cmds[i].name))
 			c = &ctl_cmds[i];
 	if (c == NULL)
@@ -724,6 +785,8 @@ ctl_iam_run(struct vault *v, const struct cf_config *cfg, int argc, char **argv)
 	if ((r.audit_fd = audit_open(cfg->audit_log)) == -1)
 		return CTL_FAIL;
 	rc = c->fn(&r);
+	if (rc == CTL_OK && c->done != NULL)
+		print_done(&r, c->done);
 	if (r.audit_fd != STDERR_FILENO)
 		close(r.audit_fd);
 	return rc;

@@ -114,7 +114,11 @@ test_freshly_minted_token_is_accepted() {
 
 test_token_for_unknown_subject_answers_401() {
 	local t
+	# cofferctl mints only for a user that exists: one, then gone.
+	coffer_ctl user-add ghost --password-stdin <<<"pw-ghost" >/dev/null
 	t=$(mint ghost 600)
+	assertNotNull "cofferctl mints a token" "$t"
+	coffer_ctl user-del ghost >/dev/null
 	get_with "token=$t"
 	assert_refused "no such subject"
 }
