@@ -190,9 +190,19 @@ COFFER_RUN_STATES=$(mktemp "$logs/.states.XXXXXX")
 export COFFER_RUN_STATES
 servers=${COFFER_SERVERS:-lighttpd}
 first=${servers%% *}
+# A sanitizer build (configure --enable-sanitizers) skips the suites whose
+# header says "# run-all: not-under-sanitizers": what they run is
+# sanitized already (the fuzz targets build their own ASan copy of
+# common/) or measures what ASan's allocator distorts (the soak's memory).
+sanitized=0
+grep -q -- '-fsanitize=address' "$build/Makefile" 2>/dev/null && sanitized=1
 for server in $servers; do
 	for file in "$top"/tests/suites/*_test.sh; do
 		[ -e "$file" ] || continue
+		if [ "$sanitized" = 1 ] &&
+		    grep -q '^# run-all: not-under-sanitizers$' "$file"; then
+			continue
+		fi
 		# A suite that starts no server of its own (style, the store
 		# alone, tools/dev) says the same behind every server: once.
 		if [ "$server" != "$first" ] &&

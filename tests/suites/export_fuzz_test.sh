@@ -4,6 +4,7 @@
 # seed corpus in tests/fuzz/corpus/dumpfmt/, for COFFER_FUZZ_SECONDS
 # (default 10): short, so every test run exercises it; `make fuzz` runs
 # longer.
+# run-all: not-under-sanitizers
 . "$(dirname "$0")/../lib.sh"
 
 test_fuzzing_the_dump_reader_and_writer_finds_nothing() {

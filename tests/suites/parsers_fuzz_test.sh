@@ -6,6 +6,7 @@
 # (common/json.c), the credentials and JWT verifier (common/token.c),
 # Sensu's selectors and the DC/OS, path and Sensu bodies.  Short, so every
 # test run exercises them; `make fuzz` and `make fuzz-long` run longer.
+# run-all: not-under-sanitizers
 . "$(dirname "$0")/../lib.sh"
 
 test_fuzzing_the_fastcgi_request_parser_finds_nothing() {

@@ -13,6 +13,7 @@
 # each journal it read in one piece, or a heap that kept each overlay
 # freed, grew by more in that minute.  Under the sanitizers the memory is
 # not judged: AddressSanitizer's allocator holds freed blocks in quarantine.
+# run-all: not-under-sanitizers
 . "$(dirname "$0")/../lib.sh"
 
 SOAK_OUT=

@@ -5,6 +5,7 @@
 # and UBSan, from the seed corpus in tests/fuzz/corpus/, for
 # COFFER_FUZZ_SECONDS each (default 10): short, so every test run
 # exercises them; `make fuzz` runs longer.
+# run-all: not-under-sanitizers
 . "$(dirname "$0")/../lib.sh"
 
 test_fuzzing_the_csr_parser_finds_nothing() {
