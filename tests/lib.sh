@@ -236,6 +236,9 @@ COFFER_SPEC_RE='^/(secrets/v1|ca/api/v2|acs/api/v1|api/v1/secrets)/'
 # (strict: or if the spec documents no schema for it).
 spec_check_answer() {
 	local mode=$1 method=$2 path=$3 verdict msg ctype
+	# REQ_SPEC=0: a loop that reads back thousands of answers to check
+	# their values, not their shape, skips the validator's round trip.
+	[ "$mode" = auto ] && [ "${REQ_SPEC:-1}" = 0 ] && return 0
 	path=${path#http*://*/}
 	[[ $path == /* ]] || path=/$path
 	[[ $path =~ $COFFER_SPEC_RE ]] || {

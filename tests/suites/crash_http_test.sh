@@ -31,7 +31,7 @@ writer() {
 read_back() {
 	local try
 	for try in 1 2 3 4 5 6 7 8 9 10; do
-		req GET "/secrets/v1/secret/default/crash/$1" \
+		REQ_SPEC=0 req GET "/secrets/v1/secret/default/crash/$1" \
 		    -H "Authorization: token=$COFFER_TOKEN"
 		case "$STATUS" in
 		000 | 502 | 503 | 504) sleep 0.5 ;;
