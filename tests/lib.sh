@@ -188,6 +188,14 @@ coffer_fillstore() {
 	runuser -u "$owner" -- "$tool" "$COFFER_CONFIG" "$share" "$@"
 }
 
+# coffer_keep_dir NAME: KEEP = a new folder outside the state folder (which
+# goes with the server), owned by the store's owner, as whom cofferctl runs
+# (www-data behind mod_fcgid).  The suite removes it.
+coffer_keep_dir() {
+	KEEP=$(mktemp -d "${TMPDIR:-/tmp}/coffer-$1.XXXXXX") &&
+	    chown "$(stat -c %U "$COFFER_STATE/coffer.db")" "$KEEP"
+}
+
 # req METHOD PATH [curl args...]: one request to $COFFER_ADDR$PATH (or to
 # PATH if it is a whole URL; REQ_NETNS=NAME sends it from that namespace).  Sets STATUS (000 if no answer), BODY (the
 # body; binary bodies are read from BODY_FILE), HEADERS (the last header

@@ -12,10 +12,7 @@ oneTimeSetUp() {
 	coffer_server_start && coffer_init_unseal || return 1
 	auth_json PUT $P/backup/db "{\"value\":\"$VALUE\"}"
 	auth_json PUT $P/backup/other '{"value":"second"}'
-	# Outside the state folder, which goes with the server; cofferctl
-	# runs as the store's owner (www-data behind mod_fcgid).
-	KEEP=$(mktemp -d "${TMPDIR:-/tmp}/coffer-backup.XXXXXX") &&
-	    chown "$(stat -c %U "$COFFER_STATE/coffer.db")" "$KEEP"
+	coffer_keep_dir backup
 }
 oneTimeTearDown() {
 	coffer_server_stop

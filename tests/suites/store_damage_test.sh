@@ -19,8 +19,7 @@ oneTimeSetUp() {
 		auth_json PUT $P/s$(printf %02d $i) "{\"value\":\"v$i\"}"
 		[ "$STATUS" = 201 ] || return 1
 	done
-	KEEP=$(mktemp -d "${TMPDIR:-/tmp}/coffer-damage.XXXXXX") &&
-	    chown "$(stat -c %U "$COFFER_STATE/coffer.db")" "$KEEP"
+	coffer_keep_dir damage
 }
 oneTimeTearDown() {
 	coffer_server_stop
