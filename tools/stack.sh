@@ -703,8 +703,12 @@ stack_stop() {
 		kill -TERM "$STACK_PID" 2>/dev/null
 	else
 		# No server to pass it on (killed outright): its processes
-		# and programs, orphans now, get SIGTERM from here.
+		# and programs, orphans now, get SIGTERM from here.  The
+		# supervisors first: multiwatch restarts a program that dies
+		# before it has heard SIGTERM itself, and the restarted one
+		# is no pid of this list.
 		STACK_PID=
+		stack_term_wait "$(stack_spawn_pids "$state")"
 		workers+=" $(stack_server_procs "$state")"
 		# shellcheck disable=SC2086
 		[ -z "${workers// /}" ] || kill -TERM $workers 2>/dev/null
@@ -723,7 +727,29 @@ stack_stop() {
 	done
 	# shellcheck disable=SC2086
 	stack_wait_gone 20 $STACK_LEFT
+	# Whatever a supervisor started while it went down.
+	for _ in 1 2 3; do
+		workers=$(stack_program_pids "$state" | paste -sd' ' -)
+		[ -n "$workers" ] || break
+		stack_term_wait "$workers"
+	done
 	rm -f "$STACK_PIDFILE"
+}
+
+# stack_term_wait PIDS: SIGTERM to PIDS (space-separated), SIGKILL to those
+# still there 5 s later; returns once they are gone.
+stack_term_wait() {
+	local pid
+	[ -n "${1// /}" ] || return 0
+	# shellcheck disable=SC2086
+	kill -TERM $1 2>/dev/null
+	# shellcheck disable=SC2086
+	stack_wait_gone 50 $1
+	for pid in $STACK_LEFT; do
+		kill -KILL "$pid" 2>/dev/null
+	done
+	# shellcheck disable=SC2086
+	stack_wait_gone 20 $STACK_LEFT
 }
 
 # stack_call METHOD URL OUT [curl args...]: STACK_STATUS = HTTP status (000
