@@ -362,6 +362,7 @@ app_main(const char *program, const struct cf_route *routes, size_t n)
 		lwarnx("cannot open the store %s", app.cfg.store);
 		goto out;
 	}
+	vault_defer_checkpoints(app.vault);
 	if ((app.tokens = token_cache_new(TOKEN_CACHE_SLOTS)) == NULL)
 		goto out;
 	memset(&sa, 0, sizeof(sa));
@@ -375,6 +376,9 @@ app_main(const char *program, const struct cf_route *routes, size_t n)
 		app_busy = 1;
 		app_handle(&app, &f, routes, n);
 		app_finish(&f);
+		/* Once the answer is sent: the checkpoint a commit left due
+		 * costs this worker the copy, never a waiting client. */
+		vault_maintain(app.vault);
 		app_busy = 0;
 	}
 	rc = 0;

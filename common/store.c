@@ -211,6 +211,7 @@ struct store {
 	size_t st_txn_bytes; /* encoded ops of st_txn */
 	size_t st_ckpt_bytes;
 	int st_ckpt_fixed;    /* set by store_set_checkpoint_bytes */
+	int st_ckpt_defer;    /* set by store_defer_checkpoints */
 	uint64_t st_dbsize;   /* of st_db's file, which never changes */
 	time_t st_ckpt_retry; /* no automatic checkpoint before this */
 	int st_txn_reserve;   /* store_use_reserve: the transaction deletes */
@@ -2674,6 +2675,23 @@ store_set_checkpoint_bytes(struct store *st, size_t bytes)
 }
 
 void
+store_defer_checkpoints(struct store *st)
+{
+	st->st_ckpt_defer = 1;
+}
+
+void
+store_maintain(struct store *st)
+{
+	if (st->st_mode != MODE_NONE || st->st_epoch == 0 ||
+	    st->st_forks != store_forks_now() ||
+	    shm_load(&st->st_shm->epoch) != st->st_epoch)
+		return;
+	if (shm_load(&st->st_shm->end) - JHDR_SIZE >= checkpoint_due(st))
+		checkpoint_if_due(st);
+}
+
+void
 store_idle(struct store *st)
 {
 	if (st->st_mode != MODE_NONE || st->st_epoch == 0 ||
@@ -2749,7 +2767,7 @@ store_commit(struct store *st)
 	buf_trim(st);
 	if (journal_sync(st, epoch, end) == -1)
 		return -1;
-	if (end - JHDR_SIZE >= checkpoint_due(st))
+	if (end - JHDR_SIZE >= checkpoint_due(st) * (st->st_ckpt_defer ? 2 : 1))
 		checkpoint_if_due(st);
 	return 0;
 fail:

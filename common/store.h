@@ -98,6 +98,22 @@ void store_close(struct store *st);
  */
 void store_set_checkpoint_bytes(struct store *st, size_t bytes);
 
+/*
+ * For a process that answers requests: a commit that takes the journal past
+ * the threshold leaves the checkpoint to store_maintain, which the process
+ * calls once its answer is sent, so no client waits for a copy of the gdbm
+ * file.  Only at twice the threshold (no process called store_maintain)
+ * does a commit run it itself, which bounds the journal and the overlay.
+ */
+void store_defer_checkpoints(struct store *st);
+/*
+ * Between requests, outside any section: run the checkpoint that is due, in
+ * whichever process commits left it to, unless another process is running
+ * one.  One look at the shared header when none is due.  Its failure is
+ * logged, and retried after a pause.
+ */
+void store_maintain(struct store *st);
+
 /* A fresh view (see above: usually without a lock).  0 or -1.  One section
  * at a time. */
 int store_begin_read(struct store *st);

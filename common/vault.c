@@ -80,6 +80,18 @@ vault_hold(struct vault *v, vault_drop_fn drop)
 }
 
 void
+vault_defer_checkpoints(struct vault *v)
+{
+	store_defer_checkpoints(v->st);
+}
+
+void
+vault_maintain(struct vault *v)
+{
+	store_maintain(v->st);
+}
+
+void
 vault_idle(struct vault *v)
 {
 	enum cf_status st;

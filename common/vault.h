@@ -114,6 +114,11 @@ int vault_hold(struct vault *v, vault_drop_fn drop);
  * since.  A worker that holds keys asks the keyholder (one keyctl);
  * one that holds none does nothing. */
 void vault_idle(struct vault *v);
+/* For a program that answers requests: its commits leave checkpoints to
+ * vault_maintain, which it calls once each answer is sent
+ * (store_defer_checkpoints, store_maintain). */
+void vault_defer_checkpoints(struct vault *v);
+void vault_maintain(struct vault *v);
 /* Which unseal this process's keys came from, as the last vault_ready
  * found it (the kernel key's serial; no system call): changes at every
  * unseal, 0 while sealed or unlocked offline.  State a process derives

@@ -1565,6 +1565,57 @@ test_unpadded_journal_of_an_earlier_build_takes_commits(void)
 	store_close(st);
 }
 
+/*
+ * A serving process defers checkpoints: the commit that crosses the
+ * threshold answers at once, and store_maintain, in any process, folds
+ * the journal after.  At twice the threshold a commit folds it itself.
+ */
+static void
+test_a_deferred_checkpoint_runs_in_store_maintain_not_in_the_commit(void)
+{
+	struct store *a = NULL, *b = NULL;
+	const char *path = new_path("ckptdefer");
+	char key[32];
+	off_t last = 0;
+	int i, ok = 1;
+
+	CHECK(store_open(path, 1, &a) == 0 && store_open(path, 0, &b) == 0,
+	    "open two handles");
+	if (a == NULL || b == NULL)
+		goto out;
+	store_set_checkpoint_bytes(a, 1024);
+	store_set_checkpoint_bytes(b, 1024);
+	store_defer_checkpoints(a);
+	for (i = 0; ok && i < 1000 && journal_end(path) < 32 + 1024 + 100;
+	     i++) {
+		snprintf(key, sizeof(key), "k:%d", i);
+		ok = put_str(a, key, "value") == 0;
+	}
+	CHECK(ok && journal_end(path) >= 32 + 1024,
+	    "commits past the threshold leave the journal unfolded");
+	CHECK(read_str(b, "k:0", "value") == 1, "b reads first (fresh view)");
+	store_maintain(b);
+	CHECK(journal_end(path) == 32,
+	    "store_maintain in another handle folds it");
+	CHECK(read_str(a, "k:0", "value") == 1, "a reads what was folded");
+	store_maintain(a);
+	CHECK(
+	    journal_end(path) == 32, "store_maintain with none due is a no-op");
+	for (i = 0; ok && i < 1000; i++) {
+		last = journal_end(path);
+		snprintf(key, sizeof(key), "j:%d", i);
+		ok = put_str(a, key, "value") == 0;
+		if (journal_end(path) == 32)
+			break;
+	}
+	CHECK(ok && journal_end(path) == 32 && last > 32 + 1024 + 100,
+	    "the commit folds it itself, only at twice the threshold");
+	CHECK(read_str(b, "j:0", "value") == 1, "and nothing is lost");
+out:
+	store_close(a);
+	store_close(b);
+}
+
 /* Without store_set_checkpoint_bytes: 4 MiB of journal, or a quarter of
  * a larger gdbm file (every checkpoint copies all of it). */
 static void
@@ -1931,6 +1982,7 @@ main(void)
 	test_checkpoints_keep_everything_readable();
 	test_checkpoints_during_concurrent_writes_lose_nothing();
 	test_checkpoint_threshold_grows_with_the_gdbm_file();
+	test_a_deferred_checkpoint_runs_in_store_maintain_not_in_the_commit();
 	test_iterate_visits_live_keys_with_prefix();
 	test_reopen_after_close_keeps_data();
 	test_torn_journal_tail_is_repaired();
