@@ -195,7 +195,8 @@ test_issue_then_verify_round_trips(void)
 	char pj[64];
 
 	CHECK(token_issue(key, "alice", "", NOW, CF_TOKEN_LIFETIME, &jwt) ==
-	          CF_OK,
+	              CF_OK &&
+	          jwt != NULL,
 	    "issue");
 	if (jwt == NULL)
 		return;
@@ -427,7 +428,11 @@ test_verify_refuses_tampered_payload(void)
 	const char *d1, *d2;
 	char pj[64];
 
-	if (token_issue(key, "alice", "", NOW, 60, &jwt) != CF_OK)
+	/* Without a token there is nothing to tamper with: that fails. */
+	CHECK(token_issue(key, "alice", "", NOW, 60, &jwt) == CF_OK &&
+	          jwt != NULL,
+	    "a token to tamper with is issued");
+	if (jwt == NULL)
 		return;
 	/* Same header and signature, payload re-encoded with another uid. */
 	snprintf(pj, sizeof(pj), "{\"uid\":\"admin\",\"exp\":%lld}", NOW + 60);
@@ -555,9 +560,11 @@ test_cache_remembers_verified_tokens_until_exp(void)
 	CHECK(token_cache_new(0) == NULL, "zero slots is no cache");
 	token_cache_free(NULL);
 	token_cache_reset(NULL);
-	if (tc == NULL || one == NULL ||
-	    token_issue(key, "alice", "", NOW, 100, &t1) != CF_OK ||
-	    token_issue(key, "bob", "", NOW, 100, &t2) != CF_OK)
+	CHECK(token_issue(key, "alice", "", NOW, 100, &t1) == CF_OK &&
+	          token_issue(key, "bob", "", NOW, 100, &t2) == CF_OK &&
+	          t1 != NULL && t2 != NULL,
+	    "two tokens to cache are issued");
+	if (tc == NULL || one == NULL || t1 == NULL || t2 == NULL)
 		goto out;
 	l1 = strlen(t1);
 	l2 = strlen(t2);
