@@ -188,7 +188,7 @@ h_init_put(struct cf_ctx *ctx)
 		st = CF_E_BAD_REQUEST;
 		goto out;
 	}
-	/* The CA is made with the store (DESIGN §7), in init's commit; not
+	/* The CA is made with the store (pki.h), in init's commit; not
 	 * for a store that has one already, as its key takes a while. */
 	if ((st = vault_status(ctx->app->vault, &vs)) != CF_OK)
 		goto out;

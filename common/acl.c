@@ -38,7 +38,8 @@ acl_load_subject(struct cf_ctx *ctx, const char *uid, const char *inc)
 	return CF_OK;
 }
 
-/* Each product refuses in its own words (reference A.3, B.4). */
+/* Each product refuses in its own words (docs/apis.md#sensu and
+ * docs/apis.md#dapr). */
 static enum cf_status
 acl_refuse(struct cf_ctx *ctx, enum token_kind kind)
 {

@@ -13,8 +13,8 @@
 #include "json.h"
 #include "secret.h"
 
-/* Reference §B.3: an unknown store is 401 since the fasthttp era, although
- * the docs say 400. */
+/* docs/apis.md#dapr: an unknown store is 401 in daprd, although its docs
+ * say 400. */
 static enum cf_status
 dapr_store(struct cf_ctx *ctx, const char **store)
 {
@@ -164,7 +164,8 @@ dapr_get(struct cf_ctx *ctx, const char *store)
 		ctx->detail = "invalid secret name";
 		return st;
 	}
-	/* Order of daprd's checks: store, scope, store call (§B.3). */
+	/* daprd's order of checks (docs/apis.md#dapr): the store, the
+	 * scope, then the store call. */
 	if (!dapr_scope_allows(ctx, store, path) ||
 	    (st = dapr_rid_check(ctx, store, path)) == CF_E_FORBIDDEN) {
 		ctx->code = "ERR_PERMISSION_DENIED";
@@ -176,7 +177,7 @@ dapr_get(struct cf_ctx *ctx, const char *store)
 		goto out;
 	st = secret_get(ctx->app->vault, store, path, version, &s);
 	if (st == CF_E_NOT_FOUND) {
-		/* Dapr answers 204 for a missing secret (§B.2). */
+		/* Dapr answers 204 for a missing secret (docs/apis.md#dapr). */
 		http_resp_status(ctx->resp, 204);
 		st = CF_OK;
 		goto out;
@@ -247,7 +248,7 @@ dapr_bulk_one(struct cf_ctx *ctx, const char *store, const char *name, int all,
 	struct secret *s = NULL;
 	enum cf_status st;
 
-	/* Denied keys are left out silently (§B.3). */
+	/* Denied keys are left out silently (docs/apis.md#dapr). */
 	if (!dapr_scope_allows(ctx, store, name))
 		return CF_OK;
 	if (!all && (st = dapr_rid_check(ctx, store, name)) != CF_OK)
@@ -336,7 +337,7 @@ dapr_secret(struct cf_ctx *ctx)
 	if ((st = dapr_store(ctx, &store)) != CF_OK)
 		return st;
 	/* daprd registers bulk before {key}: a secret named "bulk" cannot be
-	 * read alone (§B.1). */
+	 * read alone (docs/apis.md#dapr). */
 	if (ctx->narg == 2 && !strcmp(ctx->arg[1], "bulk"))
 		return dapr_bulk(ctx, store);
 	return dapr_get(ctx, store);

@@ -1,7 +1,7 @@
 /*
- * dapr.h: Dapr's secrets API (reference/sensu-dapr-crossid.md §B) over the
- * one secret model: GET /v1.0/secrets/{store}/{name} answers the secret's
- * map, GET /v1.0/secrets/{store}/bulk every readable secret's map by name,
+ * dapr.h: Dapr's secrets API (docs/apis.md#dapr) over the one secret
+ * model: GET /v1.0/secrets/{store}/{name} answers the secret's map,
+ * GET /v1.0/secrets/{store}/bulk every readable secret's map by name,
  * and /v1.0/healthz, /v1.0/healthz/outbound and /v1.0/metadata answer as
  * daprd does, so the official SDKs work unchanged.
  *

@@ -2,11 +2,10 @@
  * errors.c: see errors.h.
  *
  * One row per status says everything each dialect needs, so adding a
- * status is one line here.  Sources for the shapes and codes:
- * reference/dcos.md 3.6 (Falcon: title is the status line),
- * reference/sensu-dapr-crossid.md A.4 (Sensu ErrCode), B.3 (Dapr), and
- * the CrossID responses; reference/peers.md 2.2 (CFSSL envelope: an HTTP
- * error carries its status as its code, 7100 is AuthenticationFailure).
+ * status is one line here.  The shapes and codes are the peers' own
+ * (docs/apis.md#error-shapes): DC/OS's title is Falcon's status line,
+ * Sensu's code is its ErrCode, CFSSL's is an HTTP error's status (7100 is
+ * AuthenticationFailure), and the path API's is the status as an integer.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -421,10 +421,10 @@ http_parse_size(const char *s, size_t max, size_t *out)
 }
 
 /*
- * Steps 1 and 2 of the body reader (STYLE.md 7), without I/O: the
- * Content-Type, then the announced length against the limit.  A NULL or
- * empty ctypes list accepts any type; an empty CONTENT_LENGTH counts as
- * absent (some servers pass one for a GET).
+ * Steps 1 and 2 of the body reader (docs/security.md#limits-on-input),
+ * without I/O: the Content-Type, then the announced length against the
+ * limit.  A NULL or empty ctypes list accepts any type; an empty
+ * CONTENT_LENGTH counts as absent (some servers pass one for a GET).
  */
 enum cf_status
 http_body_check(const struct cf_req *req, size_t limit,

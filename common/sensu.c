@@ -19,7 +19,7 @@ static const char *const ctypes_json[] = {"application/json", NULL};
 
 enum sensu_kind { SENSU_SECRET, SENSU_PROVIDER };
 
-/* ---- selectors (reference §A.5) ---- */
+/* ---- selectors (docs/apis.md#sensu) ---- */
 
 enum sel_op { SEL_EQ, SEL_NE, SEL_IN, SEL_NOTIN, SEL_MATCHES };
 
@@ -276,7 +276,7 @@ entry_json(const struct secret *s, const char *key)
 	return o;
 }
 
-/* The wrapped-json resource (reference §A.2). */
+/* The wrapped-json resource (docs/apis.md#sensu). */
 static struct json_object *
 sensu_resource(enum sensu_kind kind, const char *ns, const char *name,
     const struct secret *s)
@@ -314,7 +314,7 @@ sensu_resource(enum sensu_kind kind, const char *ns, const char *name,
 	return o;
 }
 
-/* The built-in providers (env is Sensu's own, §A.2). */
+/* The built-in providers (env is Sensu's own). */
 static const struct {
 	const char *name;
 	const char *type;
@@ -597,7 +597,7 @@ sensu_list_run(struct cf_ctx *ctx, enum sensu_kind kind, const char *ns,
 	    (st = sensu_filter_parse(ctx, &f)) != CF_OK ||
 	    (st = sensu_continue(ctx, &after)) != CF_OK)
 		goto out;
-	/* Sensu: a limit that is not a number is no limit (§A.6). */
+	/* Sensu: a limit that is not a number is no limit. */
 	q = http_query(ctx->req, "limit");
 	if (q != NULL && http_parse_size(q, 100000, &limit) != 0)
 		limit = 0;
@@ -738,8 +738,8 @@ coffer_id_check(const char *id)
 	return st;
 }
 
-/* Reference §A.1 checkMeta: the body's name must be the URL's, and its
- * namespace, when given, the URL's. */
+/* As Sensu's checkMeta (docs/apis.md#sensu): the body's name must be the
+ * URL's, and its namespace, when given, the URL's. */
 enum cf_status
 sensu_body_parse(const uint8_t *body, size_t blen, int provider, const char *ns,
     const char *name, struct secret *s, const char **detail)
@@ -924,7 +924,7 @@ sensu_one(
 	if (st == CF_OK)
 		st = secret_write(ctx->app->vault, SENSU_STORE, path,
 		    SECRET_UPSERT, s, ctx->app->cfg.versions_kept, NULL);
-	/* Sensu 6.x answers every PUT 201 with no body (§A.1). */
+	/* Sensu 6.x answers every PUT 201 with no body. */
 	if (st == CF_OK)
 		http_resp_status(ctx->resp, 201);
 	secret_free(s);

@@ -1,6 +1,6 @@
 /*
- * sensu.h: Sensu Go's enterprise secrets API (reference/sensu-dapr-crossid.md
- * §A) over the one secret model.
+ * sensu.h: Sensu Go's enterprise secrets API (docs/apis.md#sensu) over the
+ * one secret model.
  *
  * Sensu secrets are references, not values: a Secret resource names a
  * provider and an id the provider resolves.  Coffer keeps each resource as

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Authorization of secrets requests through DC/OS grants (reference/dcos.md
-# §1.7, §3.5): a path, beneath it, beside it, groups, the list permission,
-# revocation reaching every worker at once, the ACL API, and audit lines.
+# Authorization of secrets requests through DC/OS grants
+# (docs/apis.md#the-one-model, docs/security.md#authorization-and-audit):
+# a path, beneath it, beside it, groups, the list permission, revocation
+# reaching every worker at once, the ACL API, and audit lines.
 . "$(dirname "$0")/../lib.sh"
 
 A=/acs/api/v1

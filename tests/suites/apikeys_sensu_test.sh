@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sensu API keys (/api/core/v2/apikeys, reference §A.3): created with a
+# Sensu API keys (/api/core/v2/apikeys, docs/apis.md#sensu): created with a
 # Location, stored as hashes, accepted as "Authorization: Key" by every
 # program, and dead once deleted.
 . "$(dirname "$0")/../lib.sh"

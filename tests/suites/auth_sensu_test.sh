@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sensu Go authentication (reference/sensu-dapr-crossid.md §A.3, §A.4):
+# Sensu Go authentication (docs/apis.md#sensu):
 # GET /auth with Basic, refresh, /auth/test, logout, Bearer tokens on
 # other programs, and Sensu's error shapes.
 . "$(dirname "$0")/../lib.sh"

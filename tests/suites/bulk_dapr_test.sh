@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Dapr's bulk read, GET /v1.0/secrets/{store}/bulk (reference §B.2, §B.3):
+# Dapr's bulk read, GET /v1.0/secrets/{store}/bulk (docs/apis.md#dapr):
 # every readable secret's map by name; keys the ACL or the scopes deny are
 # left out silently, never a 403.
 . "$(dirname "$0")/../lib.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sensu's secret collections (reference §A.1, A.5, A.6): GET
+# Sensu's secret collections (docs/apis.md#sensu): GET
 # namespaces/{ns}/secrets and /secrets, response filtering with
 # labelSelector and fieldSelector, pagination with limit and continue.
 . "$(dirname "$0")/../lib.sh"

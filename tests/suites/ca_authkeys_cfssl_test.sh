@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# authsign with CFSSL's own auth_keys (reference/peers.md §2.5), without
+# authsign with CFSSL's own auth_keys (docs/apis.md#cfssl), without
 # Coffer's ca_auth_key: each profile's named key checks the tokens for it,
 # a profile without a key cannot be authsigned, and sign refuses one with.
 . "$(dirname "$0")/../lib.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CFSSL's own API under /api/v1/cfssl/ (reference/peers.md §2), with
+# CFSSL's own API under /api/v1/cfssl/ (docs/apis.md#cfssl), with
 # Debian's cfssl CLI as the client and openssl/certtool as the judges.
 . "$(dirname "$0")/../lib.sh"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The DC/OS CA API under /ca/api/v2/ (reference/dcos.md §2): CFSSL's
+# The DC/OS CA API under /ca/api/v2/ (docs/apis.md#dcos): CFSSL's
 # handlers and envelope behind DC/OS tokens and ca:ro / ca:rw.
 . "$(dirname "$0")/../lib.sh"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The CA's own key: made at init with the configured algorithm (ca_key),
-# signing with CFSSL's digest for it (reference/peers.md §2.3), or
+# signing with CFSSL's digest for it (docs/apis.md#cfssl), or
 # imported from an operator's PEM files with cofferctl ca-import.  openssl
 # and certtool judge every certificate.
 . "$(dirname "$0")/../lib.sh"

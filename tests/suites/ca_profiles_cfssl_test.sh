@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Signing profiles from CFSSL's own config file (config key ca_profiles,
-# reference/peers.md §2.5): usages, expiry, CA constraint, name whitelist,
+# docs/apis.md#cfssl): usages, expiry, CA constraint, name whitelist,
 # judged by openssl and the cfssl CLI.
 . "$(dirname "$0")/../lib.sh"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Secrets never reach the disk or the logs in clear (DESIGN.md §3, §10):
+# Secrets never reach the disk or the logs in clear (docs/store.md#sealing):
 # the gdbm file, its journal, the audit log and the server's error log
 # hold no secret value and no token.
 . "$(dirname "$0")/../lib.sh"

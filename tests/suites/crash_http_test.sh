@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # An acknowledged write survives kill -9 of the process that made it
-# (DESIGN.md §3): writers PUT through the web server while the FastCGI
-# workers are killed in a loop; every secret that got its 201 must read
+# (docs/store.md#crash-rules): writers PUT through the web server while the
+# FastCGI workers are killed in a loop; every secret that got its 201 must read
 # back afterwards, and the store must keep serving.
 . "$(dirname "$0")/../lib.sh"
 

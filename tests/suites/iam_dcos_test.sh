@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# DC/OS IAM users, service accounts and groups (reference/dcos.md §3.4-3.6):
+# DC/OS IAM users, service accounts and groups (docs/apis.md#dcos):
 # bodies, codes, error shapes, bad input, and the last superuser.
 . "$(dirname "$0")/../lib.sh"
 

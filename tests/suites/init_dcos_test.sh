@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # DC/OS Secrets API: init of a new store, and thresholds above one
-# (reference/dcos.md §1.3, peers.md §1.2 for Vault's share rules).
+# (docs/apis.md#dcos, with Vault's share rules).
 . "$(dirname "$0")/../lib.sh"
 
 oneTimeSetUp() { coffer_server_start; }

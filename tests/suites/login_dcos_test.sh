@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# DC/OS IAM login (reference/dcos.md §3.1-3.3): users with a password,
+# DC/OS IAM login (docs/apis.md#dcos): users with a password,
 # service accounts with an RS256 login token signed by their own key; the
 # cookie, logout and the JWKS.
 . "$(dirname "$0")/../lib.sh"

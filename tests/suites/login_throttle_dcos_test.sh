@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Brute force (DESIGN.md §8): failed logins are counted per account and per
-# client address in every worker process, and answer 429 past the limit.
+# Brute force (docs/security.md#the-login-and-unseal-throttles): failed
+# logins are counted per account and per client address in every worker
+# process, and answer 429 past the limit.
 . "$(dirname "$0")/../lib.sh"
 
 A=/acs/api/v1

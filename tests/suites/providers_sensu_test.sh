@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sensu's secrets providers (reference §A.1, §A.2): env and coffer built
+# Sensu's secrets providers (docs/apis.md#sensu): env and coffer built
 # in, others created with PUT; cluster-wide, so no namespace.
 . "$(dirname "$0")/../lib.sh"
 

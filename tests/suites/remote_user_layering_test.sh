@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Layering under the web server's own access control (DESIGN.md section 5):
+# Layering under the web server's own access control
+# (docs/security.md#authentication):
 # with trust_remote_user on, the subject the server authenticated itself
 # (REMOTE_USER, from Basic auth or a TLS client certificate's CN) is the
 # request's subject and goes through common/acl like any other, so only a

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # DC/OS Secrets API: seal-status, seal, unseal, ping on an initialized store
-# (reference/dcos.md §1.2-1.4, DESIGN.md §4).
+# (docs/apis.md#dcos, docs/security.md#unseal-and-seal).
 . "$(dirname "$0")/../lib.sh"
 
 oneTimeSetUp() { coffer_server_start && coffer_init_unseal; }

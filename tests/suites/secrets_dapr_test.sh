@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Dapr's single-secret API, health and metadata (reference §B): the map as
+# Dapr's single-secret API, health and metadata (docs/apis.md#dapr): the map as
 # the body, 204 for a missing secret, daprd's error codes and statuses,
 # metadata.version_id, the plain-text 401, and the scopes.
 . "$(dirname "$0")/../lib.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# DC/OS Secrets API: /secrets/v1/secret/{store}/{path} (reference/dcos.md §1).
+# DC/OS Secrets API: /secrets/v1/secret/{store}/{path} (docs/apis.md#dcos).
 . "$(dirname "$0")/../lib.sh"
 
 S=/secrets/v1/secret/default

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The path API: /api/v1/secrets/{path} with {"data": {...}}
-# (reference/sensu-dapr-crossid.md §C.1).
+# (docs/apis.md#the-path-api-crossid).
 . "$(dirname "$0")/../lib.sh"
 
 P=/api/v1/secrets

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sensu's Secret resources, one at a time (seed 002, reference §A.1-A.4):
+# Sensu's Secret resources, one at a time (docs/apis.md#sensu):
 # /api/enterprise/secrets/v1/namespaces/{ns}/secrets/{name}.
 . "$(dirname "$0")/../lib.sh"
 

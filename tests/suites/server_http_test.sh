@@ -25,7 +25,7 @@ test_hello_answers_a_small_json_body() {
 
 test_each_program_gets_one_pool_of_processes() {
 	# secrets answers two prefixes; they must share one pool, not get one
-	# pool each (DESIGN.md section 8; apache-conf/).  lighttpd and
+	# pool each (apache-conf/).  lighttpd and
 	# spawn-fcgi start 2 processes per program (secrets: up to 8);
 	# mod_fcgid starts them on demand, so sequential requests to both
 	# prefixes find its first one idle: one process, one pool.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Transport: Coffer refuses a request that did not come over TLS unless it
-# came from loopback or the config says allow_plain_http (DESIGN.md
-# section 8), behind each web server, which terminates TLS (certificates
-# issued by the stack's own CA, cgi-bin/ca: tools/stack.sh stack_pki).
+# came from loopback or the config says allow_plain_http
+# (docs/security.md#tls), behind each web server, which terminates TLS
+# (certificates issued by the stack's own CA, cgi-bin/ca: tools/stack.sh
+# stack_pki).
 #
 # A client that is not loopback: a network namespace joined by a veth pair
 # (tests/lib.sh coffer_netns_up).  The server listens on the veth's address

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Dapr API token (reference §B.4): dapr-api-token, compared by hash
+# The Dapr API token (docs/apis.md#dapr): dapr-api-token, compared by hash
 # with the configured one, acts as the configured subject with its grants
 # on Dapr's own routes (/v1.0/...), and only there: daprd's token guards
 # Dapr's API, so every other API answers as if it were absent.  (The

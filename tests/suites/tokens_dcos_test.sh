@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Credentials on every non-public endpoint: DC/OS "token=" and Bearer JWTs,
 # refused when missing, malformed, forged, expired or for no subject
-# (DESIGN.md §5).
+# (docs/security.md#authentication).
 . "$(dirname "$0")/../lib.sh"
 
 S=/secrets/v1/secret/default
