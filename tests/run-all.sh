@@ -37,6 +37,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-log_path=$logs/sanitizer/report:print_stac
 export LSAN_OPTIONS=${LSAN_OPTIONS:-log_path=$logs/sanitizer/report}
 
 passed=0
+recap=()
 failed=0
 SHUNIT_COLOR=none
 export SHUNIT_COLOR
@@ -101,6 +102,7 @@ run_unit() { # run_unit NAME
 		report ok "unit/$name" "($p checks)"
 	else
 		report FAIL "unit/$name" "($f of $((p + f)) checks failed${why:+; $why})"
+		recap+=("unit/$name: $f checks failed${why:+; $why}")
 		show_log "$log" "$logs/unit-$name.sanitizer.log"
 	fi
 }
@@ -149,6 +151,18 @@ count_shunit() {
 		}' "$1"
 }
 
+# failed_tests LOG: the tests of a shunit2 log that failed, each with its
+# first assertion, on one line (the recap at the end of the run).
+failed_tests() {
+	awk '
+		/^@@ / { cur = $2; next }
+		(/^ASSERT:/ || /^shunit2:ERROR/) && cur != "" && !(cur in seen) {
+			seen[cur] = 1
+			out = out (out ? "; " : "") cur " (" substr($0, 1, 160) ")"
+		}
+		END { print out }' "$1"
+}
+
 run_suite() { # run_suite FILE SERVER
 	local file=$1 server=$2 name rc log n f why
 	name=$(basename "$file" .sh)
@@ -176,6 +190,7 @@ run_suite() { # run_suite FILE SERVER
 		report FAIL "$name [$server]" "($f of $n tests failed${why:+; $why})"
 		show_log "$log" "$logs/$name.$server.server.log" \
 		    "$logs/$name.$server.sanitizer.log"
+		recap+=("$name [$server]: ${why:+$why; }$(failed_tests "$log")")
 	fi
 }
 
@@ -214,5 +229,9 @@ for server in $servers; do
 done
 rm -f "$COFFER_RUN_STATES"
 
+# The failures again, last: a long log is often read from its end.
+for line in "${recap[@]}"; do
+	echo "failed: $line"
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
