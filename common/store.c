@@ -206,6 +206,9 @@ struct store {
 	uint64_t st_jgen;  /* generation in st_jfd's header */
 	uint64_t st_jend;  /* st_overlay holds the journal up to here */
 	uint64_t st_jsize; /* st_jfd's length when last looked at */
+	/* store_changes: the count, and the view it was last counted at. */
+	uint64_t st_changes;
+	uint64_t st_changes_epoch, st_changes_jend;
 	struct map st_overlay;
 	struct map st_txn;
 	size_t st_txn_bytes; /* encoded ops of st_txn */
@@ -2781,6 +2784,23 @@ store_abort(struct store *st)
 {
 	if (st->st_mode == MODE_WRITE)
 		section_leave(st);
+}
+
+/*
+ * An epoch names one gdbm file and one journal, and the journal's records
+ * below a published end never change, so (epoch, end) names the committed
+ * state a view reads: the count moves when that pair does.
+ */
+uint64_t
+store_changes(struct store *st)
+{
+	if (st->st_epoch != st->st_changes_epoch ||
+	    st->st_jend != st->st_changes_jend) {
+		st->st_changes_epoch = st->st_epoch;
+		st->st_changes_jend = st->st_jend;
+		st->st_changes++;
+	}
+	return st->st_changes;
 }
 
 void

@@ -181,6 +181,14 @@ int store_iterate(struct store *st, const void *prefix, size_t plen,
         void *arg, const void *key, size_t klen, const void *val, size_t vlen),
     void *arg);
 
+/*
+ * In a section: a count that moves whenever the committed state the
+ * section reads is not the one an earlier section of st read: a commit
+ * seen, of any process, or a checkpoint's new files.  So equal counts of
+ * st read the same state, and a cache of what was read may stand.
+ */
+uint64_t store_changes(struct store *st);
+
 /* Between sections, while the process idles: when a checkpoint has
  * replaced the files since this process's view was built, close the old
  * ones (deleted, they would keep their disk space for as long as it
