@@ -70,6 +70,7 @@
 #define STORE_RESERVE_BYTES    262144   /* 256 KiB: journal kept for deletes */
 
 struct store;
+struct backend;
 
 /*
  * Opens (create=1: creating missing files) the store at path.  Returns 0 and
@@ -214,6 +215,10 @@ int store_dump(struct store *st, int fd);
  * holds a prefix of the dump.  0 or -1.
  */
 int store_load(struct store *st, int fd);
+
+/* The store under b when b is a gdbm backend (backend_gdbm.c), else NULL:
+ * for a tool that tunes this store itself. */
+struct store *backend_gdbm_store(struct backend *b);
 
 /*
  * Check the store at path, changing nothing and taking no lock (it may be
