@@ -17,7 +17,6 @@
 #include "pki.h"
 #include "pki_internal.h"
 #include "record.h"
-#include "store.h"
 #include "vault.h"
 #include "x509.h"
 
@@ -229,45 +228,6 @@ pki_ca_seeds_free(struct vault_seed *seed)
 	}
 }
 
-static enum cf_status
-put_clear(struct vault *v, const char *key, const void *pt, size_t len)
-{
-	uint8_t *rec = NULL;
-	size_t reclen;
-	enum cf_status st;
-
-	if ((st = record_clear(RECORD_META, pt, len, &rec, &reclen)) != CF_OK)
-		return st;
-	if (store_put(vault_store(v), key, strlen(key), rec, reclen) != 0)
-		st = CF_E_INTERNAL;
-	free(rec);
-	return st;
-}
-
-/* In a section: the CA certificate PEM (malloc'd, NUL-terminated). */
-static enum cf_status
-cert_read(struct vault *v, char **pem, size_t *len)
-{
-	uint8_t *raw = NULL;
-	const uint8_t *pt;
-	size_t rawlen, ptlen;
-	enum cf_status st = CF_E_INTERNAL;
-	int rc;
-
-	rc = store_get(vault_store(v), CA_CERT, strlen(CA_CERT), &raw, &rawlen);
-	if (rc == STORE_NOTFOUND)
-		return CF_E_NOT_FOUND;
-	if (rc == 0 && record_read_clear(raw, rawlen, &pt, &ptlen) == CF_OK &&
-	    (*pem = malloc(ptlen + 1)) != NULL) {
-		memcpy(*pem, pt, ptlen);
-		(*pem)[ptlen] = '\0';
-		*len = ptlen;
-		st = CF_OK;
-	}
-	free(raw);
-	return st;
-}
-
 enum cf_status
 pki_ca_pem(struct vault *v, char **pem, size_t *len)
 {
@@ -275,7 +235,7 @@ pki_ca_pem(struct vault *v, char **pem, size_t *len)
 
 	if ((st = vault_read_begin(v)) != CF_OK)
 		return st;
-	st = cert_read(v, pem, len);
+	st = vault_get_clear(v, CA_CERT, pem, len);
 	vault_read_end(v);
 	return st;
 }
@@ -298,7 +258,7 @@ pki_ca_ensure(struct vault *v)
 		goto out;
 	if ((st = vault_write_begin(v)) != CF_OK)
 		goto out;
-	st = cert_read(v, &pem, &len);
+	st = vault_get_clear(v, CA_CERT, &pem, &len);
 	if (st == CF_OK) {
 		vault_abort(v);
 		goto out;
@@ -306,7 +266,8 @@ pki_ca_ensure(struct vault *v)
 	if (st != CF_E_NOT_FOUND ||
 	    (st = vault_put(v, RECORD_META, CA_KEY, key.data, key.size)) !=
 	        CF_OK ||
-	    (st = put_clear(v, CA_CERT, crt.data, crt.size)) != CF_OK) {
+	    (st = vault_put_clear(
+	         v, RECORD_META, CA_CERT, crt.data, crt.size)) != CF_OK) {
 		vault_abort(v);
 		goto out;
 	}
@@ -332,7 +293,7 @@ ca_read(struct vault *v, uint8_t **key, size_t *keylen, char **cert,
 	if ((st = vault_read_begin(v)) != CF_OK)
 		return st;
 	if ((st = vault_get(v, CA_KEY, key, keylen)) == CF_OK &&
-	    (st = cert_read(v, cert, certlen)) != CF_OK) {
+	    (st = vault_get_clear(v, CA_CERT, cert, certlen)) != CF_OK) {
 		record_free(*key, *keylen);
 		*key = NULL;
 	}
@@ -584,7 +545,7 @@ pki_ca_import(struct vault *v, const char *certpem, size_t certlen,
 	}
 	if ((st = vault_write_begin(v)) != CF_OK)
 		goto out;
-	st = cert_read(v, &old, &oldlen);
+	st = vault_get_clear(v, CA_CERT, &old, &oldlen);
 	if (st == CF_OK && !force) {
 		vault_abort(v);
 		*detail = "a CA exists already; --force replaces it";
@@ -594,7 +555,8 @@ pki_ca_import(struct vault *v, const char *certpem, size_t certlen,
 	if ((st != CF_OK && st != CF_E_NOT_FOUND) ||
 	    (st = vault_put(v, RECORD_META, CA_KEY, key.data, key.size)) !=
 	        CF_OK ||
-	    (st = put_clear(v, CA_CERT, cert.data, cert.size)) != CF_OK) {
+	    (st = vault_put_clear(
+	         v, RECORD_META, CA_CERT, cert.data, cert.size)) != CF_OK) {
 		vault_abort(v);
 		goto out;
 	}

@@ -1,6 +1,6 @@
 /*
  * dumpfmt.h: gdbm's ASCII dump format, written and read in one place, for
- * `cofferctl backup` and restore (store.c) and the export and import of one
+ * `cofferctl backup` and restore (backend.c) and the export and import of one
  * store's secrets (export.c).
  *
  * The format is the one gdbm_dump and gdbmtool write, so gdbm_load reads

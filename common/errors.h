@@ -30,9 +30,9 @@ enum cf_status {
 	CF_E_PLAIN_HTTP,   /* 403: not over TLS */
 	CF_E_INTERNAL,     /* 500 */
 	CF_E_CRYPTO,       /* 500: a record failed authentication */
-	/* 503: the store found its files damaged (store_damage) */
+	/* 503: the backend found its data damaged (backend.h: damage) */
 	CF_E_STORE_DAMAGED,
-	CF_E_STORE_FULL, /* 507: no room on the store's disk (STORE_FULL) */
+	CF_E_STORE_FULL, /* 507: no room on the store's disk (BACKEND_FULL) */
 	CF_STATUS_MAX
 };
 

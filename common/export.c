@@ -3,12 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "dumpfmt.h"
 #include "export.h"
 #include "limits.h"
 #include "log.h"
 #include "record.h"
-#include "store.h"
 #include "vault.h"
 
 #define EXPORT_KINDS "sdv"
@@ -45,6 +45,7 @@ export_owns(const char *store, const void *key, size_t klen)
 struct export_out {
 	const char *store;
 	struct dumpfmt_writer w;
+	int failed; /* the client's stream failed: the walk stopped */
 };
 
 static int
@@ -55,9 +56,10 @@ export_one(
 
 	if (!export_owns(o->store, key, klen))
 		return 0;
-	return dumpfmt_write_record(&o->w, key, klen, val, vlen) == DUMPFMT_OK
-	           ? 0
-	           : -1;
+	if (dumpfmt_write_record(&o->w, key, klen, val, vlen) == DUMPFMT_OK)
+		return 0;
+	o->failed = 1;
+	return 1;
 }
 
 enum cf_status
@@ -77,7 +79,7 @@ export_write(struct vault *v, const char *store, export_put_fn put, void *arg)
 		goto out;
 	/* The records go out as the walk meets them: the read section is a
 	 * snapshot that takes no lock, so a slow client holds up nobody. */
-	if (store_iterate(vault_store(v), "", 0, export_one, &o) != 0)
+	if (vault_iterate_raw(v, "", export_one, &o) != CF_OK || o.failed)
 		goto out;
 	if (dumpfmt_write_footer(&o.w) != DUMPFMT_OK)
 		goto out;
@@ -118,7 +120,7 @@ import_walk(const char *store, const uint8_t *body, size_t blen, import_fn fn,
 	enum cf_status st = CF_OK;
 
 	dumpfmt_reader_init(
-	    &r, dumpfmt_mem_read, &m, STORE_MAX_KEY, STORE_MAX_VALUE);
+	    &r, dumpfmt_mem_read, &m, BACKEND_MAX_KEY, BACKEND_MAX_VALUE);
 	if (dumpfmt_read_header(&r) != DUMPFMT_OK)
 		return CF_E_BAD_REQUEST;
 	while (
@@ -166,11 +168,7 @@ import_check_one(void *arg, const char *key, const uint8_t *rec, size_t len)
 static enum cf_status
 import_put_one(void *arg, const char *key, const uint8_t *rec, size_t len)
 {
-	struct vault *v = arg;
-
-	return store_put(vault_store(v), key, strlen(key), rec, len) == 0
-	           ? CF_OK
-	           : CF_E_INTERNAL;
+	return vault_put_raw(arg, key, rec, len);
 }
 
 /* Inside the write section: drop the store's current secrets. */

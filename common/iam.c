@@ -18,7 +18,6 @@
 #include "json.h"
 #include "log.h"
 #include "record.h"
-#include "store.h"
 #include "token.h"
 #include "vault.h"
 

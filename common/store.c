@@ -66,7 +66,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dumpfmt.h"
 #include "store.h"
 
 #define SHM_SIZE    4096
@@ -112,7 +111,7 @@
 #define CKPT_ROOM_FACTOR   2 /* gdbm may take more than a record's bytes */
 #define MAP_MIN_BUCKETS    64
 #define BUF_KEEP           (1u << 20) /* larger I/O buffers are freed after use */
-#define LOAD_BATCH         (4u << 20) /* bytes per transaction in store_load */
+#define SALVAGE_BATCH      (4u << 20) /* bytes per transaction in a salvage */
 
 /*
  * Mapped from <path>.lock by every process; changed only under LK_RW
@@ -3012,77 +3011,11 @@ store_checkpoint(struct store *st)
 	return rc;
 }
 
-/*
- * Dumps are gdbm_dump's ASCII format, framed by dumpfmt.c, so gdbm_load
- * and gdbmtool read ours and we read theirs.  They go through stdio on a
- * copy of the caller's descriptor: the caller keeps and closes its own.
- */
-static int
-dump_put(void *arg, const void *p, size_t len)
-{
-	return fwrite(p, 1, len, arg) == len ? 0 : -1;
-}
-
-static int
-dump_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
-{
-	return dumpfmt_write_record(arg, key, klen, val, vlen) == DUMPFMT_OK
-	           ? 0
-	           : -1;
-}
-
-static FILE *
-dup_stream(int fd, const char *mode)
-{
-	FILE *fp;
-	int nfd;
-
-	if ((nfd = dup(fd)) == -1)
-		return NULL;
-	if ((fp = fdopen(nfd, mode)) == NULL)
-		close(nfd);
-	return fp;
-}
-
-int
-store_dump(struct store *st, int fd)
-{
-	struct dumpfmt_writer w;
-	char creator[256];
-	FILE *fp = NULL;
-	int own = st->st_mode == MODE_NONE, rc = -1;
-
-	if (own && store_begin_read(st) == -1)
-		return -1;
-	if ((fp = dup_stream(fd, "w")) == NULL)
-		goto out;
-	dumpfmt_writer_init(&w, dump_put, fp);
-	snprintf(creator, sizeof(creator), "%s (Coffer store)", gdbm_version);
-	if (dumpfmt_write_header(&w, creator) != DUMPFMT_OK ||
-	    store_iterate(st, "", 0, dump_one, &w) != 0 ||
-	    dumpfmt_write_footer(&w) != DUMPFMT_OK)
-		goto out;
-	rc = fflush(fp) == 0 ? 0 : -1;
-out:
-	if (fp != NULL && fclose(fp) != 0)
-		rc = -1;
-	if (rc == -1)
-		store_log(__func__, "%s", strerror(errno));
-	if (own)
-		store_end_read(st);
-	return rc;
-}
-
-static ssize_t
-load_read(void *arg, void *buf, size_t len)
-{
-	size_t n = fread(buf, 1, len, arg);
-
-	return n == 0 && ferror((FILE *)arg) ? -1 : (ssize_t)n;
-}
+/* ---- verify and salvage: offline, for an operator ---- */
 
 /* A put (val NULL: a delete) into st's transaction, committed every
- * LOAD_BATCH bytes so a large load does not make one huge transaction. */
+ * SALVAGE_BATCH bytes so a large salvage does not make one huge
+ * transaction. */
 static int
 batch_put(struct store *st, const void *key, size_t klen, const void *val,
     size_t vlen)
@@ -3090,80 +3023,11 @@ batch_put(struct store *st, const void *key, size_t klen, const void *val,
 	if ((val != NULL ? store_put(st, key, klen, val, vlen)
 	                 : store_delete(st, key, klen)) == -1)
 		return -1;
-	if (st->st_txn_bytes >= LOAD_BATCH &&
+	if (st->st_txn_bytes >= SALVAGE_BATCH &&
 	    (store_commit(st) == -1 || store_begin_write(st) == -1))
 		return -1;
 	return 0;
 }
-
-/* One record of a dump into st's transaction.  Frees rec. */
-static int
-load_put(struct store *st, struct dumpfmt_record *rec)
-{
-	int rc;
-
-	rc = batch_put(st, rec->key, rec->klen, rec->val, rec->vlen);
-	dumpfmt_record_free(rec);
-	return rc;
-}
-
-static int
-any_record(
-    void *arg, const void *key, size_t klen, const void *val, size_t vlen)
-{
-	(void)arg;
-	(void)key;
-	(void)klen;
-	(void)val;
-	(void)vlen;
-	return 1;
-}
-
-int
-store_load(struct store *st, int fd)
-{
-	struct dumpfmt_reader r;
-	struct dumpfmt_record rec;
-	enum dumpfmt_status ds;
-	FILE *fp = NULL;
-	int rc = -1;
-
-	if (st->st_mode != MODE_NONE) {
-		store_log(__func__, "called inside a section");
-		return -1;
-	}
-	if ((fp = dup_stream(fd, "r")) == NULL) {
-		store_log(__func__, "%s", strerror(errno));
-		goto out;
-	}
-	dumpfmt_reader_init(&r, load_read, fp, STORE_MAX_KEY, STORE_MAX_VALUE);
-	if ((ds = dumpfmt_read_header(&r)) != DUMPFMT_OK) {
-		store_log(__func__, "%s", dumpfmt_strerror(ds));
-		goto out;
-	}
-	if (store_begin_write(st) == -1)
-		goto out;
-	if (store_iterate(st, "", 0, any_record, NULL) != 0) {
-		store_log(__func__, "the store is not empty");
-		goto out;
-	}
-	while ((ds = dumpfmt_read_record(&r, &rec)) == DUMPFMT_OK)
-		if (load_put(st, &rec) == -1)
-			goto out;
-	if (ds != DUMPFMT_END) {
-		store_log(__func__, "bad dump after %zu records: %s",
-		    r.dr_count, dumpfmt_strerror(ds));
-		goto out;
-	}
-	rc = store_commit(st);
-out:
-	store_abort(st);
-	if (fp != NULL)
-		fclose(fp);
-	return rc;
-}
-
-/* ---- verify and salvage: offline, for an operator ---- */
 
 /* A record name as text: printable bytes as they are, others as \xNN. */
 static void

@@ -5,6 +5,13 @@
  * The store deals in raw bytes: values are sealed (AES-GCM) by the caller
  * before they get here, and it never logs a key or a value.
  *
+ * It is the gdbm backend of backend.h: the vault reaches it only through
+ * that interface (backend_gdbm.c maps one onto the other), and the
+ * invariants below are how it keeps that contract.  What calls it directly
+ * works on these files and no others: cofferctl verify and salvage, the
+ * store's own tests (tests/unit/test_store.c, tests/crashwriter.c), and
+ * tests/fillstore.c's checkpoint tuning (backend_gdbm_store).
+ *
  * Files, all created mode 0600:
  *   <path>          gdbm, opened without gdbm's locking; only ever replaced
  *                   whole by a checkpoint, which builds <path>.tmp (copy,
@@ -184,9 +191,9 @@ int store_iterate(struct store *st, const void *prefix, size_t plen,
 
 /*
  * In a section: a count that moves whenever the committed state the
- * section reads is not the one an earlier section of st read: a commit
- * seen, of any process, or a checkpoint's new files.  So equal counts of
- * st read the same state, and a cache of what was read may stand.
+ * section reads is not the one an earlier section of st read (backend.h's
+ * change counter): a commit seen, of any process, or a checkpoint's new
+ * files.  Equal counts of st read the same state.
  */
 uint64_t store_changes(struct store *st);
 
@@ -200,21 +207,6 @@ void store_idle(struct store *st);
 /* Fold the journal into gdbm now, outside any section (waits for a
  * checkpoint another process is running).  0 or -1. */
 int store_checkpoint(struct store *st);
-
-/*
- * Write every live record to fd in gdbm_dump's ASCII format (gdbm_load and
- * gdbmtool read it; it ends with a record count, so a cut-short dump is
- * refused on load).  Uses the open section, or its own read section.  The
- * caller syncs and closes fd.  0 or -1.
- */
-int store_dump(struct store *st, int fd);
-/*
- * Load a dump written by store_dump into an empty store (-1 if it holds any
- * record: restoring over live data would mix two keyrings), outside any
- * section.  Committed in batches of a few MiB: after a failure the store
- * holds a prefix of the dump.  0 or -1.
- */
-int store_load(struct store *st, int fd);
 
 /* The store under b when b is a gdbm backend (backend_gdbm.c), else NULL:
  * for a tool that tunes this store itself. */

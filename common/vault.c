@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "backend.h"
 #include "codec.h"
 #include "crypto.h"
 #include "json.h"
@@ -16,7 +17,6 @@
 #include "log.h"
 #include "reccache.h"
 #include "shamir.h"
-#include "store.h"
 #include "token.h"
 #include "vault.h"
 
@@ -35,7 +35,7 @@ struct vault_keys {
 };
 
 struct vault {
-	struct store *st;
+	struct backend *be;
 	struct keyholder *kh;
 	struct vault_keys *keys;
 	struct crypto_rsa *pub;
@@ -82,13 +82,15 @@ vault_hold(struct vault *v, vault_drop_fn drop)
 void
 vault_defer_checkpoints(struct vault *v)
 {
-	store_defer_checkpoints(v->st);
+	if (v->be->ops->defer_upkeep != NULL)
+		v->be->ops->defer_upkeep(v->be);
 }
 
 void
 vault_maintain(struct vault *v)
 {
-	store_maintain(v->st);
+	if (v->be->ops->maintain != NULL)
+		v->be->ops->maintain(v->be);
 }
 
 void
@@ -96,7 +98,8 @@ vault_idle(struct vault *v)
 {
 	enum cf_status st;
 
-	store_idle(v->st);
+	if (v->be->ops->idle != NULL)
+		v->be->ops->idle(v->be);
 	if (v->keys == NULL || !v->keys->valid)
 		return;
 	if ((st = vault_ready(v)) != CF_OK)
@@ -124,12 +127,13 @@ vault_keys_alloc(void)
 	return p;
 }
 
-/* After a store call failed: its damage, when it found some (the store
- * has logged what), else an internal error. */
+/* After a backend call failed: its damage, when it found some (the
+ * backend has logged what), else an internal error. */
 static enum cf_status
 vault_store_failed(struct vault *v)
 {
-	return store_damage(v->st) != NULL ? CF_E_STORE_DAMAGED : CF_E_INTERNAL;
+	return v->be->ops->damage(v->be) != NULL ? CF_E_STORE_DAMAGED
+	                                         : CF_E_INTERNAL;
 }
 
 /* m:init is clear: it is what tells a sealed store apart from a new one.
@@ -146,8 +150,8 @@ vault_meta_read(struct vault *v)
 	enum cf_status st = CF_E_NOT_INIT;
 	int rc;
 
-	rc = store_get(v->st, "m:init", 6, &raw, &rawlen);
-	if (rc == STORE_NOTFOUND)
+	rc = v->be->ops->get(v->be, "m:init", 6, &raw, &rawlen);
+	if (rc == BACKEND_NOTFOUND)
 		goto out;
 	st = rc == 0 ? CF_E_INTERNAL : vault_store_failed(v);
 	if (rc != 0 || record_read_clear(raw, rawlen, &pt, &ptlen) != CF_OK ||
@@ -178,10 +182,10 @@ vault_load_meta(struct vault *v)
 {
 	enum cf_status st;
 
-	if (store_begin_read(v->st) != 0)
+	if (v->be->ops->begin_read(v->be) != 0)
 		return vault_store_failed(v);
 	st = vault_meta_read(v);
-	store_end_read(v->st);
+	v->be->ops->end_read(v->be);
 	return st;
 }
 
@@ -195,7 +199,7 @@ vault_open(const char *path, struct vault **out)
 	if ((v->keys = vault_keys_alloc()) == NULL ||
 	    (v->opened = reccache_new(CF_RECCACHE_SLOTS)) == NULL)
 		goto fail;
-	if (crypto_init() != 0 || store_open(path, 1, &v->st) != 0)
+	if (crypto_init() != 0 || backend_open(path, 1, &v->be) != 0)
 		goto fail;
 	if (vault_load_meta(v) == CF_E_INTERNAL)
 		goto fail;
@@ -218,14 +222,15 @@ vault_close(struct vault *v)
 	reccache_free(v->opened);
 	crypto_rsa_free(v->pub);
 	keyholder_free(v->kh);
-	store_close(v->st);
+	if (v->be != NULL)
+		v->be->ops->close(v->be);
 	free(v);
 }
 
-struct store *
-vault_store(struct vault *v)
+struct backend *
+vault_backend(struct vault *v)
 {
-	return v->st;
+	return v->be;
 }
 
 static unsigned
@@ -251,7 +256,8 @@ vault_status(struct vault *v, struct vault_status *out)
 	out->sealed = 1;
 	if (!v->initialized && (st = vault_load_meta(v)) == CF_E_INTERNAL)
 		return CF_E_INTERNAL;
-	out->damaged = st == CF_E_STORE_DAMAGED || store_damage(v->st) != NULL;
+	out->damaged =
+	    st == CF_E_STORE_DAMAGED || v->be->ops->damage(v->be) != NULL;
 	/* Whether a damaged store was ever initialized, it cannot say. */
 	if (!v->initialized)
 		return out->damaged ? CF_E_STORE_DAMAGED : CF_OK;
@@ -262,7 +268,7 @@ vault_status(struct vault *v, struct vault_status *out)
 	if (out->sealed)
 		out->progress = vault_progress(v, buf, &len);
 	crypto_wipe(buf, sizeof(buf));
-	out->disk_full = store_disk_full(v->st);
+	out->disk_full = v->be->ops->disk_full(v->be);
 	return CF_OK;
 }
 
@@ -277,7 +283,7 @@ vault_keyring_read(struct vault *v, const uint8_t *root)
 	size_t off;
 	int rc;
 
-	rc = store_get(v->st, "m:keyring", 9, &raw, &rawlen);
+	rc = v->be->ops->get(v->be, "m:keyring", 9, &raw, &rawlen);
 	if (rc != 0) {
 		st = rc == -1 ? vault_store_failed(v) : CF_E_INTERNAL;
 		goto out;
@@ -307,10 +313,10 @@ vault_derive(struct vault *v, const uint8_t *root)
 {
 	enum cf_status st;
 
-	if (store_begin_read(v->st) != 0)
+	if (v->be->ops->begin_read(v->be) != 0)
 		return vault_store_failed(v);
 	st = vault_keyring_read(v, root);
-	store_end_read(v->st);
+	v->be->ops->end_read(v->be);
 	return st;
 }
 
@@ -390,10 +396,10 @@ vault_token_key(struct vault *v)
 
 	if (v->pub != NULL)
 		return v->pub;
-	if (store_begin_read(v->st) != 0)
+	if (v->be->ops->begin_read(v->be) != 0)
 		return NULL;
-	rc = store_get(v->st, "m:jwtpub", 8, &raw, &rawlen);
-	store_end_read(v->st);
+	rc = v->be->ops->get(v->be, "m:jwtpub", 8, &raw, &rawlen);
+	v->be->ops->end_read(v->be);
 	if (rc == 0 && record_read_clear(raw, rawlen, &pt, &ptlen) == CF_OK &&
 	    crypto_rsa_import_public(pt, ptlen, &v->pub) != 0)
 		v->pub = NULL;
@@ -404,26 +410,35 @@ vault_token_key(struct vault *v)
 enum cf_status
 vault_read_begin(struct vault *v)
 {
-	return store_begin_read(v->st) == 0 ? CF_OK : vault_store_failed(v);
+	return v->be->ops->begin_read(v->be) == 0 ? CF_OK
+	                                          : vault_store_failed(v);
 }
 
 void
 vault_read_end(struct vault *v)
 {
-	store_end_read(v->st);
+	v->be->ops->end_read(v->be);
+}
+
+static enum cf_status
+vault_begin_write(struct vault *v, unsigned flags)
+{
+	return v->be->ops->begin_write(v->be, flags) == 0
+	           ? CF_OK
+	           : vault_store_failed(v);
 }
 
 enum cf_status
 vault_write_begin(struct vault *v)
 {
-	return store_begin_write(v->st) == 0 ? CF_OK : vault_store_failed(v);
+	return vault_begin_write(v, 0);
 }
 
 /* A full disk is the client's to hear of: it may retry, or delete. */
 static enum cf_status
 vault_commit_status(struct vault *v, int rc)
 {
-	if (rc == STORE_FULL)
+	if (rc == BACKEND_FULL)
 		return CF_E_STORE_FULL;
 	return rc == 0 ? CF_OK : vault_store_failed(v);
 }
@@ -431,23 +446,19 @@ vault_commit_status(struct vault *v, int rc)
 enum cf_status
 vault_commit(struct vault *v)
 {
-	return vault_commit_status(v, store_commit(v->st));
+	return vault_commit_status(v, v->be->ops->commit(v->be));
 }
 
 enum cf_status
 vault_delete_begin(struct vault *v)
 {
-	enum cf_status st;
-
-	if ((st = vault_write_begin(v)) == CF_OK)
-		store_use_reserve(v->st);
-	return st;
+	return vault_begin_write(v, BACKEND_DELETES);
 }
 
 void
 vault_abort(struct vault *v)
 {
-	store_abort(v->st);
+	v->be->ops->abort(v->be);
 }
 
 /* A sealed record as stored: *raw malloc'd (ciphertext; free). */
@@ -458,8 +469,8 @@ vault_fetch(struct vault *v, const char *key, uint8_t **raw, size_t *len)
 
 	if (!v->keys->valid)
 		return CF_E_SEALED;
-	rc = store_get(v->st, key, strlen(key), raw, len);
-	if (rc == STORE_NOTFOUND)
+	rc = v->be->ops->get(v->be, key, strlen(key), raw, len);
+	if (rc == BACKEND_NOTFOUND)
 		return CF_E_NOT_FOUND;
 	return rc == 0 ? CF_OK : vault_store_failed(v);
 }
@@ -532,7 +543,8 @@ vault_put(struct vault *v, enum record_kind kind, const char *key,
 		return CF_E_SEALED;
 	st = record_seal(v->keys->dek, v->keys->term, kind, key, strlen(key),
 	    pt, len, &rec, &reclen);
-	if (st == CF_OK && store_put(v->st, key, strlen(key), rec, reclen) != 0)
+	if (st == CF_OK &&
+	    v->be->ops->put(v->be, key, strlen(key), rec, reclen) != 0)
 		st = CF_E_INTERNAL;
 	free(rec);
 	return st;
@@ -596,30 +608,73 @@ out:
 enum cf_status
 vault_del(struct vault *v, const char *key)
 {
-	return store_delete(v->st, key, strlen(key)) == 0 ? CF_OK
-	                                                  : CF_E_INTERNAL;
+	return v->be->ops->del(v->be, key, strlen(key)) == 0 ? CF_OK
+	                                                     : CF_E_INTERNAL;
+}
+
+/* ---- records as stored ---- */
+
+enum cf_status
+vault_get_clear(struct vault *v, const char *key, char **pt, size_t *len)
+{
+	uint8_t *raw = NULL;
+	const uint8_t *p;
+	size_t rawlen, plen;
+	enum cf_status st = CF_E_INTERNAL;
+	int rc;
+
+	rc = v->be->ops->get(v->be, key, strlen(key), &raw, &rawlen);
+	if (rc == BACKEND_NOTFOUND)
+		return CF_E_NOT_FOUND;
+	if (rc != 0)
+		return vault_store_failed(v);
+	if (record_read_clear(raw, rawlen, &p, &plen) == CF_OK &&
+	    (*pt = malloc(plen + 1)) != NULL) {
+		memcpy(*pt, p, plen);
+		(*pt)[plen] = '\0';
+		*len = plen;
+		st = CF_OK;
+	}
+	free(raw);
+	return st;
+}
+
+enum cf_status
+vault_put_clear(struct vault *v, enum record_kind kind, const char *key,
+    const void *pt, size_t len)
+{
+	uint8_t *rec = NULL;
+	size_t reclen;
+	enum cf_status st;
+
+	if ((st = record_clear(kind, pt, len, &rec, &reclen)) != CF_OK)
+		return st;
+	st = vault_put_raw(v, key, rec, reclen);
+	free(rec);
+	return st;
+}
+
+enum cf_status
+vault_put_raw(struct vault *v, const char *key, const uint8_t *rec, size_t len)
+{
+	return v->be->ops->put(v->be, key, strlen(key), rec, len) == 0
+	           ? CF_OK
+	           : CF_E_INTERNAL;
+}
+
+enum cf_status
+vault_iterate_raw(
+    struct vault *v, const char *prefix, backend_iter_fn cb, void *arg)
+{
+	if (v->be->ops->iterate(v->be, prefix, strlen(prefix), cb, arg) == -1)
+		return vault_store_failed(v);
+	return CF_OK;
 }
 
 /* ---- init ---- */
 
 static enum cf_status
-put_clear(struct store *st, const char *key, enum record_kind kind,
-    const void *pt, size_t len)
-{
-	uint8_t *rec = NULL;
-	size_t reclen;
-	enum cf_status s;
-
-	if ((s = record_clear(kind, pt, len, &rec, &reclen)) != CF_OK)
-		return s;
-	if (store_put(st, key, strlen(key), rec, reclen) != 0)
-		s = CF_E_INTERNAL;
-	free(rec);
-	return s;
-}
-
-static enum cf_status
-put_sealed(struct store *st, const uint8_t *key, uint32_t term,
+put_sealed(struct vault *v, const uint8_t *key, uint32_t term,
     enum record_kind kind, const char *skey, const void *pt, size_t len)
 {
 	uint8_t *rec = NULL;
@@ -628,7 +683,7 @@ put_sealed(struct store *st, const uint8_t *key, uint32_t term,
 
 	s = record_seal(
 	    key, term, kind, skey, strlen(skey), pt, len, &rec, &reclen);
-	if (s == CF_OK && store_put(st, skey, strlen(skey), rec, reclen) != 0)
+	if (s == CF_OK && vault_put_raw(v, skey, rec, reclen) != CF_OK)
 		s = CF_E_INTERNAL;
 	free(rec);
 	return s;
@@ -662,20 +717,20 @@ vault_init_records(struct vault *v, const char *id, unsigned n, unsigned t,
 	json_object_object_add(o, "threshold", json_object_new_int((int)t));
 	json_object_object_add(o, "created", json_object_new_int64(now));
 	if ((text = json_text(o)) == NULL ||
-	    (st = put_clear(
-	         v->st, "m:init", RECORD_META, text, strlen(text))) != CF_OK)
+	    (st = vault_put_clear(
+	         v, RECORD_META, "m:init", text, strlen(text))) != CF_OK)
 		goto out;
 	memset(ring, 0, 4);
 	ring[3] = 1; /* one key */
 	memset(ring + 4, 0, 4);
 	ring[7] = 1; /* term 1 */
 	memcpy(ring + 8, dek, CF_KEY_LEN);
-	if ((st = put_sealed(v->st, root, 0, RECORD_KEYRING, "m:keyring", ring,
+	if ((st = put_sealed(v, root, 0, RECORD_KEYRING, "m:keyring", ring,
 	         sizeof(ring))) != CF_OK ||
-	    (st = put_clear(v->st, "m:jwtpub", RECORD_META, pub, publen)) !=
+	    (st = vault_put_clear(v, RECORD_META, "m:jwtpub", pub, publen)) !=
 	        CF_OK ||
-	    (st = put_sealed(v->st, dek, 1, RECORD_META, "m:jwtkey", priv,
-	         privlen)) != CF_OK)
+	    (st = put_sealed(
+	         v, dek, 1, RECORD_META, "m:jwtkey", priv, privlen)) != CF_OK)
 		goto out;
 	json_object_put(o);
 	o = json_object_new_object();
@@ -691,8 +746,8 @@ vault_init_records(struct vault *v, const char *id, unsigned n, unsigned t,
 		st = CF_E_INTERNAL;
 		goto out;
 	}
-	st = put_sealed(v->st, dek, 1, RECORD_USER, "u:" VAULT_SUPERUSER, text,
-	    strlen(text));
+	st = put_sealed(
+	    v, dek, 1, RECORD_USER, "u:" VAULT_SUPERUSER, text, strlen(text));
 out:
 	crypto_wipe(ring, sizeof(ring));
 	free(text);
@@ -744,9 +799,9 @@ vault_init_seeds(struct vault *v, const uint8_t *dek,
 
 	for (i = 0; st == CF_OK && i < nseeds; i++)
 		st = seeds[i].clear
-		         ? put_clear(v->st, seeds[i].key, RECORD_META,
+		         ? vault_put_clear(v, RECORD_META, seeds[i].key,
 		               seeds[i].pt, seeds[i].len)
-		         : put_sealed(v->st, dek, 1, RECORD_META, seeds[i].key,
+		         : put_sealed(v, dek, 1, RECORD_META, seeds[i].key,
 		               seeds[i].pt, seeds[i].len);
 	return st;
 }
@@ -786,7 +841,7 @@ vault_init_seeded(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
 	    crypto_rsa_export_public(rsa, &pub, &publen) != 0 ||
 	    crypto_rsa_export_private(rsa, &priv, &privlen) != 0)
 		goto out;
-	if (store_begin_write(v->st) != 0)
+	if (v->be->ops->begin_write(v->be, 0) != 0)
 		goto out;
 	locked = 1;
 	if (!v->initialized && vault_meta_read(v) == CF_E_INTERNAL)
@@ -800,7 +855,7 @@ vault_init_seeded(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
 	    (st = vault_init_seeds(v, dek, seeds, nseeds)) != CF_OK)
 		goto out;
 	locked = 0;
-	if ((st = vault_commit_status(v, store_commit(v->st))) != CF_OK)
+	if ((st = vault_commit(v)) != CF_OK)
 		goto out;
 	if ((st = vault_load_meta(v)) != CF_OK ||
 	    (st = vault_init_shares(root, n, t, out)) != CF_OK ||
@@ -810,7 +865,7 @@ vault_init_seeded(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
 	linfo("store %s initialized with %u shares, threshold %u", v->id, n, t);
 out:
 	if (locked)
-		store_abort(v->st);
+		vault_abort(v);
 	if (st != CF_OK)
 		vault_init_result_free(out);
 	crypto_wipe(root, sizeof(root));
@@ -970,12 +1025,10 @@ vault_unseal(
 	}
 	/* The store's write lock serializes unseal calls from every worker
 	 * so two shares cannot overwrite each other's progress. */
-	if (store_begin_write(v->st) != 0) {
-		st = vault_store_failed(v);
+	if ((st = vault_write_begin(v)) != CF_OK)
 		goto out;
-	}
 	st = vault_unseal_add(v, share, &why);
-	store_abort(v->st);
+	vault_abort(v);
 	if (st == CF_OK)
 		st = vault_status(v, out);
 	out->refused = why;
@@ -1106,11 +1159,11 @@ enum cf_status
 vault_list_keys(struct vault *v, const char *prefix, struct vault_keylist *l)
 {
 	enum cf_status st;
+	int rc;
 
 	memset(l, 0, sizeof(*l));
-	if (store_iterate(
-	        vault_store(v), prefix, strlen(prefix), keylist_cb, l) == -1 ||
-	    l->err) {
+	rc = v->be->ops->iterate(v->be, prefix, strlen(prefix), keylist_cb, l);
+	if (rc == -1 || l->err) {
 		st = l->err ? CF_E_INTERNAL : vault_store_failed(v);
 		vault_keylist_free(l);
 		return st;

@@ -1,16 +1,17 @@
 /*
  * vault.h: the encrypted store: init, seal, unseal, and sealed records.
  *
- * A vault is the store (store.h) seen through its keys.  At init it makes
- * the root key, splits it into Shamir shares that are handed out once and
- * never kept, and writes the keyring (the data-encryption keys by term)
- * sealed under the root key.  Unsealing rebuilds the root key from shares
- * and hands it to the keyholder, where every worker process finds it.
- * Each process then derives what it needs (the keyring) into one locked,
- * never-dumped page, and drops it the moment the keyholder no longer has
- * the same root key: that is how a seal reaches every process at once.
+ * A vault is the store (a backend: backend.h) seen through its keys.  At
+ * init it makes the root key, splits it into Shamir shares that are handed
+ * out once and never kept, and writes the keyring (the data-encryption
+ * keys by term) sealed under the root key.  Unsealing rebuilds the root
+ * key from shares and hands it to the keyholder, where every worker
+ * process finds it.  Each process then derives what it needs (the
+ * keyring) into one locked, never-dumped page, and drops it the moment
+ * the keyholder no longer has the same root key: that is how a seal
+ * reaches every process at once.
  *
- * Records are read and written inside store sections the caller opens
+ * Records are read and written inside backend sections the caller opens
  * (vault_read_begin ... vault_read_end, vault_write_begin ...
  * vault_commit or vault_abort), so one request sees one consistent state
  * and one write is all-or-nothing.
@@ -26,25 +27,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend.h"
 #include "errors.h"
 #include "record.h"
 
 struct vault;
 struct json_object;
 struct crypto_rsa;
-struct store;
 
 struct vault_status {
 	int initialized;
 	int sealed;
-	int damaged; /* the store found damage (store_damage): it serves nothing
-	              */
+	int damaged; /* the backend found damage: it serves nothing */
 	unsigned shares;
 	unsigned threshold;
 	unsigned progress;
 	/* Why vault_unseal refused the share (a fixed string), or NULL. */
 	const char *refused;
-	int disk_full; /* store_disk_full: no room for a checkpoint */
+	int disk_full; /* the backend's disk_full(): writes may be refused */
 };
 
 struct vault_init_result {
@@ -57,9 +57,12 @@ struct vault_init_result {
 #define VAULT_SUPERUSER   "admin"
 #define VAULT_MAX_HOLDERS 4 /* vault_hold's registrations */
 
+/* path: the config's `store` setting (backend_open). */
 int vault_open(const char *path, struct vault **out);
 void vault_close(struct vault *v);
-struct store *vault_store(struct vault *v);
+/* The backend, for what works on the whole store below the keys
+ * (cofferctl's backup and restore: backend_dump, backend_load). */
+struct backend *vault_backend(struct vault *v);
 
 enum cf_status vault_status(struct vault *v, struct vault_status *out);
 enum cf_status vault_init(struct vault *v, unsigned shares, unsigned threshold,
@@ -109,14 +112,15 @@ void vault_request_end(struct vault *v);
 typedef void (*vault_drop_fn)(void);
 int vault_hold(struct vault *v, vault_drop_fn drop);
 /* Between requests (app.c, every CF_IDLE_SECONDS while no request comes):
- * let go of store files a checkpoint replaced (store_idle), and drop the
- * keys, and all that vault_hold registered, if the store has been sealed
- * since.  A worker that holds keys asks the keyholder (one keyctl);
- * one that holds none does nothing. */
+ * let the backend let go of what an idle process should not hold (the
+ * gdbm store: files a checkpoint replaced), and drop the keys, and all
+ * that vault_hold registered, if the store has been sealed since.  A
+ * worker that holds keys asks the keyholder (one keyctl); one that holds
+ * none does nothing. */
 void vault_idle(struct vault *v);
-/* For a program that answers requests: its commits leave checkpoints to
- * vault_maintain, which it calls once each answer is sent
- * (store_defer_checkpoints, store_maintain). */
+/* For a program that answers requests: its commits leave the backend's
+ * upkeep (the gdbm store: checkpoints) to vault_maintain, which it calls
+ * once each answer is sent (defer_upkeep, maintain). */
 void vault_defer_checkpoints(struct vault *v);
 void vault_maintain(struct vault *v);
 /* Which unseal this process's keys came from, as the last vault_ready
@@ -140,7 +144,7 @@ enum cf_status vault_write_begin(struct vault *v);
 enum cf_status vault_commit(struct vault *v);
 void vault_abort(struct vault *v);
 /* vault_write_begin for a transaction that deletes: it may use the room a
- * full disk keeps for deletes (store_use_reserve). */
+ * full disk keeps for deletes (BACKEND_DELETES). */
 enum cf_status vault_delete_begin(struct vault *v);
 
 /* Sealed records, by store key.  vault_get: CF_OK (*pt malloc'd, wipe with
@@ -174,6 +178,30 @@ enum cf_status vault_get_json(
  * changes the object.  Inside a section. */
 enum cf_status vault_get_json_cached(struct vault *v, const char *key,
     const char *const *drop, struct json_object **out);
+
+/*
+ * Records as stored, below the seal: sealed ones for what moves them
+ * without opening them (export and import), clear ones for what must be
+ * read while sealed (m:cacert).  All inside a section.
+ *
+ * vault_get_clear: a clear record's plaintext, *pt malloc'd with a NUL
+ * after its len bytes; CF_E_NOT_FOUND, CF_E_INTERNAL when it is not a
+ * clear record, or a backend failure.  vault_put_clear: seal nothing,
+ * write pt clear (record_clear) under key.  vault_put_raw: write rec, a
+ * record as stored, under key (an import checks it first: vault_check).
+ * vault_iterate_raw: cb on every record whose key starts with prefix, as
+ * stored, each once, in no order (backend.h: iterate); cb returns 0 to go
+ * on, or a positive number to stop, which is CF_OK (the callback keeps its
+ * reason); cb must not write.
+ */
+enum cf_status vault_get_clear(
+    struct vault *v, const char *key, char **pt, size_t *len);
+enum cf_status vault_put_clear(struct vault *v, enum record_kind kind,
+    const char *key, const void *pt, size_t len);
+enum cf_status vault_put_raw(
+    struct vault *v, const char *key, const uint8_t *rec, size_t len);
+enum cf_status vault_iterate_raw(
+    struct vault *v, const char *prefix, backend_iter_fn cb, void *arg);
 
 /* Every store key starting with prefix, sorted bytewise; inside a section.
  * The list owns its strings; vault_keylist_free() frees them. */

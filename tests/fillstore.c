@@ -10,8 +10,8 @@
  *	SHARE_FILE (this process only; the keyholder is left alone).  KIND
  *	"value": the map {"value": "v-<i>-<j>"}; KIND "sensu": a Sensu
  *	secret resource {"id": "f<i>/s<j>#value", "provider": "env"}.
- *	Folds the journal into gdbm at the end, so the workers' overlays
- *	stay small.  Prints "filled N".
+ *	On the gdbm store, folds the journal into gdbm at the end, so the
+ *	workers' overlays stay small.  Prints "filled N".
  *   fillstore CONFIG - tamper KEY
  *	Flips one ciphertext byte of the record KEY, as a failing disk
  *	would: it no longer opens.
@@ -20,10 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "config.h"
 #include "crypto.h"
 #include "secret.h"
-#include "store.h"
+#include "store.h" /* the gdbm store's checkpoints, tuned for a fill */
 #include "vault.h"
 
 #define FILL_BATCH      1000        /* secrets per transaction */
@@ -104,6 +105,7 @@ static int
 fill(struct vault *v, char **argv)
 {
 	const char *store = argv[0], *prefix = argv[1], *middle = argv[2];
+	struct store *st;
 	unsigned folders, each, i, j, n = 0;
 	char path[600];
 	int sensu;
@@ -113,7 +115,8 @@ fill(struct vault *v, char **argv)
 	    (strcmp(argv[5], "value") != 0 && strcmp(argv[5], "sensu") != 0))
 		return usage();
 	sensu = !strcmp(argv[5], "sensu");
-	store_set_checkpoint_bytes(vault_store(v), FILL_CHECKPOINT);
+	if ((st = backend_gdbm_store(vault_backend(v))) != NULL)
+		store_set_checkpoint_bytes(st, FILL_CHECKPOINT);
 	for (i = 0; i < folders; i++)
 		for (j = 0; j < each; j++) {
 			if (n % FILL_BATCH == 0 &&
@@ -132,7 +135,7 @@ fill(struct vault *v, char **argv)
 		}
 	if (n % FILL_BATCH != 0 && vault_commit(v) != CF_OK)
 		return 1;
-	if (store_checkpoint(vault_store(v)) != 0)
+	if (st != NULL && store_checkpoint(st) != 0)
 		return 1;
 	printf("filled %u\n", n);
 	return 0;
@@ -141,24 +144,24 @@ fill(struct vault *v, char **argv)
 static int
 tamper(struct vault *v, const char *key)
 {
-	struct store *st = vault_store(v);
+	struct backend *b = vault_backend(v);
 	uint8_t *val = NULL;
 	size_t len;
 	int rc = 1;
 
-	if (store_begin_write(st) != 0)
+	if (b->ops->begin_write(b, 0) != 0)
 		return 1;
-	if (store_get(st, key, strlen(key), &val, &len) != 0 || len < 20) {
+	if (b->ops->get(b, key, strlen(key), &val, &len) != 0 || len < 20) {
 		fprintf(stderr, "fillstore: no record %s\n", key);
 		goto out;
 	}
 	val[len - 20] ^= 1;
-	if (store_put(st, key, strlen(key), val, len) != 0 ||
-	    store_commit(st) != 0)
+	if (b->ops->put(b, key, strlen(key), val, len) != 0 ||
+	    b->ops->commit(b) != 0)
 		goto out;
 	rc = 0;
 out:
-	store_abort(st);
+	b->ops->abort(b);
 	free(val);
 	return rc;
 }

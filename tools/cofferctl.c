@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "config.h"
 #include "crypto.h"
 #include "ctl.h"
@@ -32,7 +33,7 @@
 #include "limits.h"
 #include "log.h"
 #include "pki.h"
-#include "store.h"
+#include "store.h" /* verify and salvage: the gdbm store's own files */
 #include "vault.h"
 
 /* The commands of this file: syntax and what each does (ctl_iam.c has the
@@ -392,8 +393,8 @@ cmd_backup(
 		perror(file);
 		return 1;
 	}
-	rc = restore ? store_load(vault_store(v), fd)
-	             : store_dump(vault_store(v), fd);
+	rc = restore ? backend_load(vault_backend(v), fd)
+	             : backend_dump(vault_backend(v), fd);
 	if (!restore && rc == 0 && fsync(fd) == -1)
 		rc = -1;
 	close(fd);

@@ -6,7 +6,7 @@
  * malformed (its length, its base64, a cut line, its count, an over-long
  * line, what follows the count) is refused with its own error.  That gdbm's
  * own tools read these dumps, and we read theirs, is tested in
- * test_store.c through store_dump and store_load.
+ * test_backend.c through backend_dump and backend_load.
  */
 #include <errno.h>
 #include <stdint.h>

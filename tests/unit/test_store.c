@@ -1,7 +1,9 @@
 /*
  * test_store.c: the record store against real files in a temporary
  * directory: transactions, visibility between handles and processes,
- * checkpoints, torn journals, crash leftovers, dump and load.
+ * checkpoints, torn journals, crash leftovers.  What every backend
+ * promises (backend.h), backups included, is held by test_backend.c; these
+ * are the gdbm store's own rules.
  *
  * A second struct store in the same process behaves like another process:
  * its locks are its own (open file description locks) and so is its view.
@@ -1798,161 +1800,6 @@ test_forked_child_commits_are_seen_by_parent(void)
 	store_close(st);
 }
 
-struct collect {
-	struct store *other; /* in a read section */
-	int n;
-	int mismatched;
-};
-
-static int
-compare_cb(
-    void *arg, const void *key, size_t klen, const void *val, size_t vlen)
-{
-	struct collect *c = arg;
-	uint8_t *v = NULL;
-	size_t len = 0;
-
-	c->n++;
-	if (store_get(c->other, key, klen, &v, &len) != 0 || len != vlen ||
-	    memcmp(v, val, vlen) != 0)
-		c->mismatched++;
-	free(v);
-	return 0;
-}
-
-static void
-test_dump_and_load_round_trip(void)
-{
-	struct store *src = NULL, *dst = NULL;
-	struct collect c;
-	char dump[600], key[32], plain[600];
-	GDBM_FILE db = NULL;
-	int fd = -1, i, ok = 1;
-
-	snprintf(dump, sizeof(dump), "%s/dump.bin", test_dir);
-	snprintf(plain, sizeof(plain), "%s/plain.gdbm", test_dir);
-	CHECK(store_open(new_path("dumpsrc"), 1, &src) == 0 &&
-	          store_open(new_path("dumpdst"), 1, &dst) == 0,
-	    "open two stores");
-	if (src == NULL || dst == NULL)
-		goto out;
-	for (i = 0; i < 50; i++) {
-		snprintf(key, sizeof(key), "s:%d", i);
-		if (put_str(src, key, i % 2 ? "odd" : "even") != 0)
-			ok = 0;
-		if (i == 25 && store_checkpoint(src) != 0)
-			ok = 0;
-	}
-	CHECK(ok && del_str(src, "s:3") == 0, "fill the source");
-	fd = open(dump, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	CHECK(fd != -1 && store_dump(src, fd) == 0, "dump");
-	CHECK(
-	    fd != -1 && lseek(fd, 0, SEEK_SET) == 0 && store_load(dst, fd) == 0,
-	    "load into an empty store");
-	CHECK(fd != -1 && lseek(fd, 0, SEEK_SET) == 0 &&
-	          store_load(dst, fd) == -1,
-	    "load into a non-empty store is refused");
-	memset(&c, 0, sizeof(c));
-	c.other = dst;
-	CHECK(store_begin_read(src) == 0 && store_begin_read(dst) == 0,
-	    "read sections");
-	CHECK(store_iterate(src, NULL, 0, compare_cb, &c) == 0 && c.n == 49 &&
-	          c.mismatched == 0,
-	    "every source record is in the copy");
-	memset(&c, 0, sizeof(c));
-	c.other = src;
-	CHECK(store_iterate(dst, NULL, 0, compare_cb, &c) == 0 && c.n == 49 &&
-	          c.mismatched == 0,
-	    "and nothing else");
-	store_end_read(src);
-	store_end_read(dst);
-#ifndef __SANITIZE_ADDRESS__
-	/* gdbm's own loader reads the dump too.  Not under ASan: libgdbm
-	 * 1.23's get_parms leaves the header parameters unterminated when
-	 * the first datum follows them, and getparm reads past them. */
-	db = gdbm_open(plain, 0, GDBM_NEWDB | GDBM_NOLOCK, 0600, NULL);
-	CHECK(db != NULL && gdbm_load(&db, dump, GDBM_REPLACE, 0, NULL) == 0,
-	    "gdbm_load reads the dump");
-	if (db != NULL) {
-		gdbm_count_t n = 0;
-
-		CHECK(gdbm_count(db, &n) == 0 && n == 49, "with every record");
-		gdbm_close(db);
-	}
-#else
-	(void)plain;
-	(void)db;
-#endif
-	store_close(dst);
-	dst = NULL;
-	CHECK(put_str(src, "e:empty", "") == 0 &&
-	          store_open(new_path("dumpdst2"), 1, &dst) == 0 &&
-	          ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0 &&
-	          store_dump(src, fd) == 0 && lseek(fd, 0, SEEK_SET) == 0 &&
-	          store_load(dst, fd) == 0,
-	    "dump and load a store with an empty value");
-	CHECK(dst && read_str(dst, "e:empty", "") == 1 &&
-	          read_str(dst, "s:1", "odd") == 1,
-	    "the empty value survives");
-	CHECK(ftruncate(fd, lseek(fd, 0, SEEK_END) - 30) == 0, "cut the dump");
-	store_close(dst);
-	dst = NULL;
-	CHECK(store_open(new_path("dumpdst3"), 1, &dst) == 0 &&
-	          lseek(fd, 0, SEEK_SET) == 0 && store_load(dst, fd) == -1,
-	    "a cut-short dump is refused");
-out:
-	if (fd != -1)
-		close(fd);
-	store_close(src);
-	store_close(dst);
-}
-
-static void
-test_load_reads_a_dump_written_by_gdbm(void)
-{
-	static const char val[] = "1\0\377 a value long enough to need two "
-	                          "base64 lines: gdbm wraps them at 76";
-	struct store *st = NULL;
-	char plain[600], dump[600];
-	GDBM_FILE db;
-	datum k, v;
-	int fd = -1;
-
-	snprintf(plain, sizeof(plain), "%s/fromgdbm.gdbm", test_dir);
-	snprintf(dump, sizeof(dump), "%s/fromgdbm.dump", test_dir);
-	db = gdbm_open(plain, 0, GDBM_NEWDB | GDBM_NOLOCK, 0600, NULL);
-	CHECK(db != NULL, "plain gdbm file");
-	if (db == NULL)
-		return;
-	k.dptr = "m:format";
-	k.dsize = 8;
-	v.dptr = (char *)val;
-	v.dsize = sizeof(val) - 1;
-	CHECK(
-	    gdbm_store(db, k, v, GDBM_REPLACE) == 0 &&
-	        gdbm_dump(db, dump, GDBM_DUMP_FMT_ASCII, GDBM_NEWDB, 0600) == 0,
-	    "gdbm_dump writes an ASCII dump");
-	gdbm_close(db);
-	fd = open(dump, O_RDONLY);
-	CHECK(fd != -1 && store_open(new_path("fromgdbm"), 1, &st) == 0 &&
-	          store_load(st, fd) == 0,
-	    "store_load reads it");
-	if (st != NULL) {
-		uint8_t *got = NULL;
-		size_t len = 0;
-
-		CHECK(store_begin_read(st) == 0 &&
-		          store_get(st, "m:format", 8, &got, &len) == 0 &&
-		          len == sizeof(val) - 1 && memcmp(got, val, len) == 0,
-		    "with the record intact");
-		free(got);
-		store_end_read(st);
-	}
-	if (fd != -1)
-		close(fd);
-	store_close(st);
-}
-
 static int
 remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -1998,8 +1845,6 @@ main(void)
 	test_journal_of_an_earlier_build_replays();
 	test_leftovers_of_a_killed_checkpoint_are_cleaned();
 	test_forked_child_commits_are_seen_by_parent();
-	test_dump_and_load_round_trip();
-	test_load_reads_a_dump_written_by_gdbm();
 	/* Kept after a failure, for a look at the files. */
 	if (unit_failed == 0)
 		nftw(test_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
