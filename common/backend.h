@@ -23,7 +23,9 @@
  *
  *   - Snapshot reads.  A read section sees every write committed before
  *     it began, in any process, and none committed after: all its gets
- *     and iterations read one state.  Readers do not wait for each other.
+ *     and iterations read one state.  It holds up neither other readers
+ *     nor writers while it lasts (an export streams a whole store to a
+ *     slow client inside one).
  *   - Exclusive writes.  One write section at a time over every process
  *     and handle; it reads the latest committed state and, over it, its
  *     own pending puts and deletes.

@@ -362,6 +362,43 @@ test_a_read_section_is_a_snapshot(const struct backend_case *c)
 	close_store(b);
 }
 
+/* A child that opens its own handle on name and reads key=val in a read
+ * section, then exits 0. */
+static pid_t
+spawn_reader(const struct backend_case *c, const char *name, const char *key,
+    const char *val)
+{
+	struct backend *b;
+	pid_t pid;
+
+	if ((pid = fork()) != 0)
+		return pid;
+	b = open_store(c, name, 0);
+	_exit(b != NULL && read_str(b, key, val) == 1 ? 0 : 1);
+}
+
+/* A section held open holds up nobody: a hang here ends in main's alarm. */
+static void
+test_a_read_section_holds_up_neither_readers_nor_writers(
+    const struct backend_case *c)
+{
+	struct backend *b;
+
+	CHECK((b = open_store(c, "noblock", 1)) != NULL, "open");
+	if (b == NULL)
+		return;
+	CHECK(put_str(b, "k", "1") == 0, "seed");
+	CHECK(b->ops->begin_read(b) == 0, "a read section, held open");
+	CHECK(child_ok(spawn_reader(c, "noblock", "k", "1")),
+	    "another process reads meanwhile");
+	CHECK(child_ok(spawn_committer(c, "noblock", "k", "2")),
+	    "another process commits meanwhile");
+	CHECK(child_ok(spawn_reader(c, "noblock", "k", "2")),
+	    "and a reader after it sees its commit");
+	b->ops->end_read(b);
+	close_store(b);
+}
+
 /* A child that puts n keys prefix<i> in one write section, says 'w' on fd,
  * and waits there to be killed. */
 static pid_t
@@ -944,6 +981,7 @@ main(void)
 		test_a_write_section_reads_its_own_writes(c);
 		test_abort_discards_the_transaction(c);
 		test_a_read_section_is_a_snapshot(c);
+		test_a_read_section_holds_up_neither_readers_nor_writers(c);
 		test_a_process_killed_in_a_write_section_leaves_nothing(c);
 		test_a_process_killed_at_any_moment_leaves_whole_transactions(
 		    c);
