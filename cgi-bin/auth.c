@@ -11,16 +11,16 @@
 
 #include <json-c/json.h>
 
-#include "acl.h"
-#include "app.h"
-#include "audit.h"
-#include "codec.h"
-#include "crypto.h"
-#include "iam.h"
-#include "json.h"
-#include "limits.h"
-#include "token.h"
-#include "vault.h"
+#include "app/app.h"
+#include "base/codec.h"
+#include "base/json.h"
+#include "base/limits.h"
+#include "crypto/crypto.h"
+#include "identity/acl.h"
+#include "identity/audit.h"
+#include "identity/iam.h"
+#include "identity/token.h"
+#include "vault/vault.h"
 
 #define COOKIE_AUTH "dcos-acs-auth-cookie"
 #define COOKIE_INFO "dcos-acs-info-cookie"

@@ -16,15 +16,15 @@
 
 #include <json-c/json.h>
 
-#include "acl.h"
-#include "app.h"
-#include "codec.h"
-#include "dapr.h"
-#include "export.h"
-#include "json.h"
-#include "limits.h"
-#include "secret.h"
-#include "sensu.h"
+#include "app/app.h"
+#include "base/codec.h"
+#include "base/json.h"
+#include "base/limits.h"
+#include "dialects/dapr.h"
+#include "dialects/sensu.h"
+#include "identity/acl.h"
+#include "vault/export.h"
+#include "vault/secret.h"
 
 #define BATCH_MAX       1000        /* paths in one multi-get */
 #define BATCH_MAX_BYTES (16u << 20) /* 16 MiB of records in one answer */

@@ -12,12 +12,12 @@
 
 #include <json-c/json.h>
 
-#include "acl.h"
-#include "app.h"
-#include "json.h"
-#include "pki.h"
-#include "profile.h"
-#include "vault.h"
+#include "app/app.h"
+#include "base/json.h"
+#include "ca/pki.h"
+#include "ca/profile.h"
+#include "identity/acl.h"
+#include "vault/vault.h"
 
 #define CA_RW "dcos:adminrouter:ops:ca:rw"
 #define CA_RO "dcos:adminrouter:ops:ca:ro"

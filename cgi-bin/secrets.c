@@ -11,19 +11,19 @@
 
 #include <json-c/json.h>
 
-#include "acl.h"
-#include "app.h"
-#include "codec.h"
-#include "dapr.h"
-#include "dialect_body.h"
-#include "json.h"
-#include "limits.h"
-#include "log.h"
-#include "pki.h"
-#include "secret.h"
-#include "sensu.h"
-#include "unsealgate.h"
-#include "vault.h"
+#include "app/app.h"
+#include "base/codec.h"
+#include "base/json.h"
+#include "base/limits.h"
+#include "base/log.h"
+#include "ca/pki.h"
+#include "dialects/dapr.h"
+#include "dialects/dialect_body.h"
+#include "dialects/sensu.h"
+#include "identity/acl.h"
+#include "vault/secret.h"
+#include "vault/unsealgate.h"
+#include "vault/vault.h"
 
 #define DEFAULT_STORE       "default"
 #define UNSEAL_RETRY_DIGITS 16 /* a Retry-After in seconds, and its NUL */

@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "backend/store.h"
 
 #define CW_DEFAULT_CHECKPOINT 65536 /* bytes: checkpoints come often */
 #define CW_FILL_VALUE         1024  /* bytes per fill record */

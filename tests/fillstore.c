@@ -20,12 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend.h"
-#include "config.h"
-#include "crypto.h"
-#include "secret.h"
-#include "store.h" /* the gdbm store's checkpoints, tuned for a fill */
-#include "vault.h"
+#include "backend/backend.h"
+#include "backend/store.h" /* the gdbm store's checkpoints, tuned for a fill */
+#include "base/config.h"
+#include "crypto/crypto.h"
+#include "vault/secret.h"
+#include "vault/vault.h"
 
 #define FILL_BATCH      1000        /* secrets per transaction */
 #define FILL_CHECKPOINT (64u << 20) /* journal bytes before folding */

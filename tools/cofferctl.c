@@ -25,16 +25,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "config.h"
-#include "crypto.h"
+#include "backend/backend.h"
+#include "backend/store.h" /* verify and salvage: the gdbm store's own files */
+#include "base/config.h"
+#include "base/limits.h"
+#include "base/log.h"
+#include "ca/pki.h"
+#include "crypto/crypto.h"
 #include "ctl.h"
-#include "iam.h"
-#include "limits.h"
-#include "log.h"
-#include "pki.h"
-#include "store.h" /* verify and salvage: the gdbm store's own files */
-#include "vault.h"
+#include "identity/iam.h"
+#include "vault/vault.h"
 
 /* The commands of this file: syntax and what each does (ctl_iam.c has the
  * identity commands). */

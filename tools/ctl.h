@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "errors.h"
+#include "base/errors.h"
 
 #define CTL_OK    0
 #define CTL_FAIL  1

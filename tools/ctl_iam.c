@@ -11,13 +11,13 @@
 
 #include <json-c/json.h>
 
-#include "audit.h"
-#include "config.h"
-#include "crypto.h"
+#include "base/config.h"
+#include "base/errors.h"
+#include "crypto/crypto.h"
 #include "ctl.h"
-#include "errors.h"
-#include "iam.h"
-#include "vault.h"
+#include "identity/audit.h"
+#include "identity/iam.h"
+#include "vault/vault.h"
 
 /* The options a command takes (bits of ctl_cmd.opts). */
 #define OPT_DESC    (1u << 0) /* --description D */

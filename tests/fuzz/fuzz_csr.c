@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
-#include "csr.h"
+#include "base/codec.h"
+#include "ca/csr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,12 +19,12 @@
 
 #include <json-c/json.h>
 
-#include "dialect_body.h"
-#include "errors.h"
-#include "json.h"
-#include "limits.h"
-#include "secret.h"
-#include "sensu.h"
+#include "base/errors.h"
+#include "base/json.h"
+#include "base/limits.h"
+#include "dialects/dialect_body.h"
+#include "dialects/sensu.h"
+#include "vault/secret.h"
 
 enum fuzz_dialect {
 	DCOS_JSON,

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dumpfmt.h"
+#include "backend/dumpfmt.h"
 
 #define FUZZ_KMAX 256
 #define FUZZ_VMAX 4096

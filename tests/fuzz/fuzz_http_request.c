@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "errors.h"
-#include "http.h"
-#include "limits.h"
-#include "secret.h"
+#include "base/errors.h"
+#include "base/http.h"
+#include "base/limits.h"
+#include "vault/secret.h"
 
 #define FUZZ_MAX_PARAMS 64   /* parameters taken from one input */
 #define FUZZ_BODY_LIMIT 4096 /* the body limit asked of the checks */

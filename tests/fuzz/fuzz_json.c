@@ -18,10 +18,10 @@
 
 #include <json-c/json.h>
 
-#include "codec.h"
-#include "errors.h"
-#include "json.h"
-#include "limits.h"
+#include "base/codec.h"
+#include "base/errors.h"
+#include "base/json.h"
+#include "base/limits.h"
 
 /* The range asked of cf_json_int, narrower than int64 on purpose. */
 #define FUZZ_INT_MIN (-1000)

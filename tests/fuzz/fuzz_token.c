@@ -23,13 +23,13 @@
 
 #include <json-c/json.h>
 
-#include "codec.h"
-#include "crypto.h"
-#include "errors.h"
-#include "http.h"
-#include "json.h"
-#include "limits.h"
-#include "token.h"
+#include "base/codec.h"
+#include "base/errors.h"
+#include "base/http.h"
+#include "base/json.h"
+#include "base/limits.h"
+#include "crypto/crypto.h"
+#include "identity/token.h"
 
 #define FUZZ_NOW        1700000000 /* the verifier's clock */
 #define FUZZ_LIFETIME   3600

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "der.h"
-#include "profile.h"
-#include "x509.h"
+#include "ca/der.h"
+#include "ca/profile.h"
+#include "ca/x509.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

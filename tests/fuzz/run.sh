@@ -56,8 +56,8 @@ pkglibs=($(pkg-config --libs "${pkgs[@]}"))
 # common/ is newer; a lock keeps two runs on one build folder apart.
 build_lib() {
 	local c o newest_h changed=0
-	newest_h=$(ls -t "$top"/common/*.h | head -1)
-	for c in "$top"/common/*.c; do
+	newest_h=$(ls -t "$top"/common/*/*.h | head -1)
+	for c in "$top"/common/*/*.c; do
 		o=$out/obj/$(basename "${c%.c}").o
 		if [ -e "$o" ] && [ "$o" -nt "$c" ] && [ "$o" -nt "$newest_h" ]; then
 			continue

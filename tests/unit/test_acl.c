@@ -10,14 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "acl.h"
-#include "app.h"
-#include "config.h"
-#include "crypto.h"
-#include "http.h"
-#include "iam.h"
+#include "app/app.h"
+#include "base/config.h"
+#include "base/http.h"
+#include "crypto/crypto.h"
+#include "identity/acl.h"
+#include "identity/iam.h"
 #include "unit.h"
-#include "vault.h"
+#include "vault/vault.h"
 
 static char dir[] = "/tmp/coffer-acl.XXXXXX";
 static char path[256];

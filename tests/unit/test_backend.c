@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "store.h"
+#include "backend/backend.h"
+#include "backend/store.h"
 #include "unit.h"
 
 static char test_dir[] = "/tmp/test_backend.XXXXXX";

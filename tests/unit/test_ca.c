@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pki.h"
+#include "ca/pki.h"
 #include "unit.h"
-#include "vault.h"
+#include "vault/vault.h"
 
 static char dir[] = "/tmp/coffer-test-ca.XXXXXX";
 

@@ -10,13 +10,13 @@
 #include <gnutls/x509.h>
 #include <json-c/json.h>
 
-#include "certrec.h"
-#include "codec.h"
-#include "json.h"
-#include "pki.h"
-#include "record.h"
+#include "base/codec.h"
+#include "base/json.h"
+#include "ca/certrec.h"
+#include "ca/pki.h"
 #include "unit.h"
-#include "vault.h"
+#include "vault/record.h"
+#include "vault/vault.h"
 
 static char dir[] = "/tmp/coffer-test-certdb.XXXXXX";
 

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codec.h"
-#include "crypto.h"
-#include "limits.h"
-#include "shamir.h"
+#include "base/codec.h"
+#include "base/limits.h"
+#include "crypto/crypto.h"
+#include "crypto/shamir.h"
 #include "unit.h"
 
 /* Decode a hex vector or give up: a broken table is a broken test. */

@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dialect_body.h"
-#include "errors.h"
-#include "limits.h"
-#include "secret.h"
-#include "sensu.h"
+#include "base/errors.h"
+#include "base/limits.h"
+#include "dialects/dialect_body.h"
+#include "dialects/sensu.h"
 #include "unit.h"
+#include "vault/secret.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -19,10 +19,10 @@
 #include <fcgiapp.h>
 #include <json-c/json.h>
 
-#include "errors.h"
-#include "http.h"
-#include "json.h"
-#include "limits.h"
+#include "base/errors.h"
+#include "base/http.h"
+#include "base/json.h"
+#include "base/limits.h"
 #include "unit.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,7 +1,7 @@
 /* test_pki: the CA's parsers: hosts, serial numbers, durations. */
 #include <string.h>
 
-#include "pki.h"
+#include "ca/pki.h"
 #include "unit.h"
 
 static const struct {

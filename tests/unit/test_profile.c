@@ -5,7 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "profile.h"
+#include "ca/profile.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/coffer-test-profile.XXXXXX";

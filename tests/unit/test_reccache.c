@@ -12,12 +12,12 @@
 
 #include <json-c/json.h>
 
-#include "acl.h"
-#include "iam.h"
-#include "limits.h"
-#include "reccache.h"
+#include "base/limits.h"
+#include "identity/acl.h"
+#include "identity/iam.h"
 #include "unit.h"
-#include "vault.h"
+#include "vault/reccache.h"
+#include "vault/vault.h"
 
 static char dir[] = "/tmp/coffer-reccache.XXXXXX";
 static char path[256];

@@ -20,10 +20,10 @@
 
 #include <json-c/json.h>
 
-#include "limits.h"
-#include "secret.h"
+#include "base/limits.h"
 #include "unit.h"
-#include "vault.h"
+#include "vault/secret.h"
+#include "vault/vault.h"
 
 #define STORE     "default"
 #define RUNS      5  /* runs of each size; the least counts */

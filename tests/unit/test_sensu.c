@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "errors.h"
-#include "limits.h"
-#include "secret.h"
-#include "sensu.h"
+#include "base/errors.h"
+#include "base/limits.h"
+#include "dialects/sensu.h"
 #include "unit.h"
-#include "vault.h"
+#include "vault/secret.h"
+#include "vault/vault.h"
 
 static char dir[] = "/tmp/coffer-sensu.XXXXXX";
 static char path[256];

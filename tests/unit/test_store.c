@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "backend/store.h"
 #include "unit.h"
 
 static char test_dir[] = "/tmp/test_store.XXXXXX";

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codec.h"
-#include "crypto.h"
-#include "http.h"
-#include "token.h"
+#include "base/codec.h"
+#include "base/http.h"
+#include "crypto/crypto.h"
+#include "identity/token.h"
 #include "unit.h"
 
 #define NOW 1700000000LL /* a fixed clock: every exp below is relative */

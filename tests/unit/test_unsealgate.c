@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "unsealgate.h"
+#include "vault/unsealgate.h"
 
 static char dir[] = "/tmp/coffer-unsealgate.XXXXXX";
 

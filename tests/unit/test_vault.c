@@ -15,7 +15,7 @@
 #include <json-c/json.h>
 
 #include "unit.h"
-#include "vault.h"
+#include "vault/vault.h"
 
 static char dir[] = "/tmp/coffer-vault.XXXXXX";
 static char path[256];

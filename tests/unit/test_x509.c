@@ -12,12 +12,12 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
-#include "csr.h"
-#include "der.h"
-#include "ecp256.h"
-#include "profile.h"
+#include "ca/csr.h"
+#include "ca/der.h"
+#include "ca/profile.h"
+#include "ca/x509.h"
+#include "crypto/ecp256.h"
 #include "unit.h"
-#include "x509.h"
 
 static const struct pki_profile server_profile = {.name = "default",
     .key_usage = GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT,

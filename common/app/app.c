@@ -1,0 +1,391 @@
+/* app.c: see app.h. */
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "app/app.h"
+#include "base/limits.h"
+#include "base/log.h"
+#include "crypto/crypto.h"
+#include "crypto/wipe.h"
+#include "identity/audit.h"
+#include "identity/token.h"
+#include "vault/vault.h"
+
+#define TOKEN_CACHE_SLOTS 256
+/* app_finish drains at most this much unread input before it closes. */
+#define APP_DRAIN_CHUNK 4096
+#define APP_DRAIN_READS 4
+/* glibc's own starting values, fixed (see app_malloc_init). */
+#define APP_MMAP_THRESHOLD (128u << 10)
+#define APP_TRIM_THRESHOLD (128u << 10)
+
+static volatile sig_atomic_t app_stop, app_busy;
+
+/* Between requests (app_accept's wait) there is nothing to finish: leave
+ * at once.  During one, finish it first. */
+static void
+app_on_term(int sig)
+{
+	(void)sig;
+	if (!app_busy)
+		_exit(0);
+	app_stop = 1;
+}
+
+/*
+ * A worker lives for days and its peaks come from the store: the journal
+ * read in one piece after a checkpoint, the overlay built from it.  glibc
+ * raises its mmap threshold to the size of the largest mapped block freed
+ * so far, and its trim threshold to twice that: after one
+ * multi-megabyte buffer, every later block of that size goes to the heap,
+ * and the heap keeps that much free memory for good.  Fixed thresholds keep
+ * big blocks mapped (freed at once) and the heap's free top returned.
+ */
+static void
+app_malloc_init(void)
+{
+	mallopt(M_MMAP_THRESHOLD, APP_MMAP_THRESHOLD);
+	mallopt(M_TRIM_THRESHOLD, APP_TRIM_THRESHOLD);
+}
+
+/*
+ * Wait for the next request.  A worker that sees no request after a seal
+ * would keep the store's keys (and the CA key parsed with them) for as
+ * long as it stays idle; so it waits at most CF_IDLE_SECONDS at a time and
+ * checks the seal (vault_idle) between waits.  The listening socket is
+ * non-blocking, so libfcgi's accept answers EAGAIN rather than sleep where
+ * no timeout reaches it; the wait is an epoll with EPOLLEXCLUSIVE, which
+ * wakes one idle worker per connection, as a blocking accept did.  (An
+ * alarm around a blocking accept would also interrupt libfcgi's first read
+ * of a request it had just accepted, and lose that request.)
+ */
+static int
+app_listen_setup(struct cf_app *app, int fd)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
+	int fl;
+	socklen_t len = sizeof(fl);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &fl, &len) == -1 ||
+	    fl == 0) {
+		lwarnx("fd %d is not a listening socket: start %s from a "
+		       "FastCGI server (lighttpd, spawn-fcgi, mod_fcgid)",
+		    fd, app->program);
+		return -1;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    (app->listen_wait = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    epoll_ctl(app->listen_wait, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		lwarn("listening socket");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+app_accept(struct cf_app *app, FCGX_Request *f)
+{
+	struct epoll_event ev;
+	int rc;
+
+	for (;;) {
+		/* EAGAIN: no connection waiting (the socket is non-blocking).
+		 */
+		if ((rc = FCGX_Accept_r(f)) != -EAGAIN)
+			return rc;
+		rc = epoll_wait(
+		    app->listen_wait, &ev, 1, CF_IDLE_SECONDS * 1000);
+		if (app_stop)
+			return -1;
+		if (rc == 0) {
+			vault_idle(app->vault);
+			/* The overlay vault_idle may have dropped lay all
+			 * over the heap: give its pages back while idle. */
+			malloc_trim(0);
+		}
+	}
+}
+
+static size_t
+route_prefix_len(const struct cf_route *r)
+{
+	size_t n = 0;
+
+	while (n < ROUTE_MAX_PREFIX && r->prefix[n] != NULL)
+		n++;
+	return n;
+}
+
+/* How many leading segments of req match r's prefix. */
+static size_t
+route_match_len(const struct cf_route *r, const struct cf_req *req)
+{
+	size_t i, n = route_prefix_len(r);
+
+	for (i = 0; i < n && i < req->nseg; i++)
+		if (strcmp(r->prefix[i], req->seg[i]) != 0)
+			break;
+	return i;
+}
+
+/* Find the route for req.  On a miss, *allow collects the methods of the
+ * routes whose shape matched (405), and *dialect the closest one's. */
+static const struct cf_route *
+route_find(const struct cf_route *routes, size_t n, const struct cf_req *req,
+    unsigned *allow, enum cf_dialect *dialect)
+{
+	size_t i, plen, best = 0, m;
+	size_t nargs;
+
+	*allow = 0;
+	*dialect = n ? routes[0].dialect : CF_D_DCOS;
+	for (i = 0; i < n; i++) {
+		plen = route_prefix_len(&routes[i]);
+		m = route_match_len(&routes[i], req);
+		if (m > best) {
+			best = m;
+			*dialect = routes[i].dialect;
+		}
+		if (m != plen || req->nseg < plen)
+			continue;
+		nargs = req->nseg - plen;
+		if (nargs < routes[i].minargs || nargs > routes[i].maxargs)
+			continue;
+		*dialect = routes[i].dialect;
+		if (routes[i].methods & req->method)
+			return &routes[i];
+		*allow |= routes[i].methods;
+	}
+	return NULL;
+}
+
+/* How many leading segments of req come before an API key: the prefix of
+ * a ROUTE_KEY_ARG route that they match, whatever the method or the rest
+ * (a 400, 404 or 405 carries the key all the same); 0 when none. */
+static size_t
+route_key_at(const struct cf_route *routes, size_t n, const struct cf_req *req)
+{
+	size_t i, plen;
+
+	for (i = 0; i < n; i++) {
+		if (!(routes[i].flags & ROUTE_KEY_ARG))
+			continue;
+		plen = route_prefix_len(&routes[i]);
+		if (route_match_len(&routes[i], req) == plen)
+			return plen;
+	}
+	return 0;
+}
+
+static int
+app_is_loopback(const char *addr)
+{
+	return addr != NULL &&
+	       (!strncmp(addr, "127.", 4) || !strcmp(addr, "::1") ||
+	           !strncmp(addr, "::ffff:127.", 11));
+}
+
+static enum cf_status
+app_transport(struct cf_ctx *ctx)
+{
+	if (ctx->app->cfg.allow_plain_http)
+		return CF_OK;
+	if (http_req_tls(ctx->req))
+		return CF_OK;
+	if (app_is_loopback(http_param(ctx->req, "REMOTE_ADDR")))
+		return CF_OK;
+	return CF_E_PLAIN_HTTP;
+}
+
+static enum cf_status
+app_dispatch(struct cf_ctx *ctx, const struct cf_route *routes, size_t n)
+{
+	enum cf_status st;
+	unsigned allow;
+	char buf[128];
+
+	if ((st = http_req_parse(ctx->req, ctx->fcgi->envp)) != CF_OK) {
+		/* A path or query that does not parse is still answered in
+		 * the dialect of the route its leading segments name. */
+		(void)route_find(routes, n, ctx->req, &allow, &ctx->dialect);
+		return st;
+	}
+	/* HEAD is GET without a body; the web server drops the body. */
+	if (ctx->req->method == HTTP_HEAD)
+		ctx->req->method = HTTP_GET;
+	ctx->route = route_find(routes, n, ctx->req, &allow, &ctx->dialect);
+	if (ctx->route == NULL) {
+		if (allow == 0)
+			return CF_E_NOT_FOUND;
+		http_resp_header(ctx->resp, "Allow",
+		    http_method_allow(allow, buf, sizeof(buf)));
+		return CF_E_METHOD;
+	}
+	ctx->arg = ctx->req->seg + route_prefix_len(ctx->route);
+	ctx->narg = ctx->req->nseg - route_prefix_len(ctx->route);
+	if ((st = app_transport(ctx)) != CF_OK)
+		return st;
+	if (!(ctx->route->flags & ROUTE_SEALED_OK) &&
+	    (st = vault_ready(ctx->app->vault)) != CF_OK)
+		return st;
+	if (!(ctx->route->flags & ROUTE_PUBLIC) &&
+	    (st = acl_authenticate(ctx)) != CF_OK)
+		return st;
+	return ctx->route->fn(ctx);
+}
+
+static void
+app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
+    size_t n)
+{
+	struct cf_req req;
+	struct cf_resp resp;
+	struct cf_ctx ctx;
+	enum cf_status st;
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.app = app;
+	ctx.req = &req;
+	ctx.resp = &resp;
+	ctx.fcgi = f;
+	ctx.allowed = -1;
+	ctx.dialect = n ? routes[0].dialect : CF_D_DCOS;
+	vault_request_begin(app->vault);
+	st = app_dispatch(&ctx, routes, n);
+	vault_request_end(app->vault);
+	/* A streamed answer that failed after its first bytes went out
+	 * cannot become an error body any more: cut it (http.h). */
+	if (st != CF_OK && http_stream_started(&resp)) {
+		lwarnx("request %s: %s after %zu bytes of a streamed answer; "
+		       "aborting it",
+		    req.id, errors_name(st), resp.stream_bytes);
+		http_stream_abort(&resp);
+	} else if (st != CF_OK) {
+		http_stream_cancel(&resp);
+		errors_render_code(
+		    &resp, ctx.dialect, st, ctx.detail, ctx.code);
+	}
+	if (http_resp_send(&resp, f) != 0 && !resp.stream_failed)
+		lwarnx("request %s: short write to the web server", req.id);
+	ctx.key_at = route_key_at(routes, n, &req);
+	/* An aborted stream began as a 200 but failed: audit what happened. */
+	audit_request(&ctx, resp.stream_failed ? 500
+	                    : resp.status      ? resp.status
+	                                       : 200);
+	http_resp_free(&resp);
+	http_req_free(&req);
+	crypto_wipe(&ctx, sizeof(ctx));
+}
+
+enum cf_status
+app_read_body(struct cf_ctx *ctx, const char *const *ctypes, int allow_missing)
+{
+	return http_read_body(ctx->req, ctx->fcgi, ctx->app->cfg.body_limit,
+	    ctypes, allow_missing);
+}
+
+/*
+ * libfcgi closes a connection by shutting down its side and then waiting
+ * in poll until the web server closes too, so that unread input cannot
+ * turn the close into a reset that destroys the answer in flight (TCP).
+ * That wait is a sleep and a wake-up per request.  Once the request's
+ * input has been read to its end there is nothing left to reset, so a
+ * plain close is as safe; detaching the request tells libfcgi so.  Input
+ * still unread after a few reads (a body refused before it was read) keeps
+ * libfcgi's careful close.
+ *
+ * The leftover input is read without blocking, and only after the answer
+ * went out: a web server that streams the body (mod_proxy_fcgi) would
+ * otherwise keep this worker waiting, answer unsent, for a client that
+ * announced a body and stalled.  What has not arrived is left to the
+ * careful close, which ends as soon as the web server has the answer.
+ */
+static void
+app_finish(FCGX_Request *f)
+{
+	char buf[APP_DRAIN_CHUNK];
+	int i, fl;
+
+	(void)FCGX_FFlush(f->out);
+	if ((fl = fcntl(f->ipcFd, F_GETFL)) == -1 ||
+	    fcntl(f->ipcFd, F_SETFL, fl | O_NONBLOCK) == -1)
+		goto out;
+	for (i = 0; i < APP_DRAIN_READS; i++) {
+		if (FCGX_GetStr(buf, sizeof(buf), f->in) > 0)
+			continue;
+		/* libfcgi marks a stream closed on a read error too, EAGAIN
+		 * included: only a real end of input may skip the careful
+		 * close, or the web server's last (empty) stdin record, still
+		 * on its way, meets a closed socket (mod_proxy_fcgi then
+		 * answers 503). */
+		if (FCGX_HasSeenEOF(f->in) == EOF && FCGX_GetError(f->in) == 0)
+			FCGX_Detach(f);
+		break;
+	}
+	/* libfcgi writes the end of the answer blocking. */
+	(void)fcntl(f->ipcFd, F_SETFL, fl);
+out:
+	FCGX_Finish_r(f);
+}
+
+int
+app_main(const char *program, const struct cf_route *routes, size_t n)
+{
+	struct cf_app app;
+	FCGX_Request f;
+	struct sigaction sa;
+	int rc = 1;
+
+	memset(&app, 0, sizeof(app));
+	app.program = program;
+	app.listen_wait = -1;
+	app_malloc_init();
+	if (wipe_process_init() != 0 || config_load(&app.cfg, NULL) != 0)
+		return 1;
+	if ((app.audit_fd = audit_open(app.cfg.audit_log)) == -1)
+		return 1;
+	if (vault_open(app.cfg.store, &app.vault) != 0) {
+		lwarnx("cannot open the store %s", app.cfg.store);
+		goto out;
+	}
+	vault_defer_checkpoints(app.vault);
+	if ((app.tokens = token_cache_new(TOKEN_CACHE_SLOTS)) == NULL)
+		goto out;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = app_on_term;
+	sigaction(SIGTERM, &sa, NULL); /* no SA_RESTART: accept returns */
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&f, 0, 0) != 0 ||
+	    app_listen_setup(&app, f.listen_sock) != 0)
+		goto out;
+	while (!app_stop && app_accept(&app, &f) >= 0) {
+		app_busy = 1;
+		app_handle(&app, &f, routes, n);
+		app_finish(&f);
+		/* Once the answer is sent: the checkpoint a commit left due
+		 * costs this worker the copy, never a waiting client. */
+		vault_maintain(app.vault);
+		app_busy = 0;
+	}
+	rc = 0;
+out:
+	token_cache_free(app.tokens);
+	vault_close(app.vault);
+	if (app.listen_wait != -1)
+		close(app.listen_wait);
+	return rc;
+}

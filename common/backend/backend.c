@@ -1,0 +1,209 @@
+/*
+ * backend.c: choosing a backend by the `store` setting, and backups
+ * written over the interface (see backend.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "backend/backend.h"
+#include "backend/dumpfmt.h"
+#include "base/log.h"
+
+#define LOAD_BATCH (4u << 20) /* bytes of records per backend_load commit */
+
+/*
+ * "<scheme>:<rest>" opens the backend of that scheme on <rest>.  A
+ * PostgreSQL backend plugs in here as {"postgresql", &backend_postgresql},
+ * given the rest of the setting ("//host/db...").
+ */
+static const struct backend_scheme {
+	const char *scheme;
+	const struct backend_ops *ops;
+} backend_schemes[] = {
+    {NULL, NULL},
+};
+
+static const char scheme_chars[] = "abcdefghijklmnopqrstuvwxyz"
+                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "0123456789+-.";
+
+/* The length of spec's scheme (RFC 3986: a letter, then letters, digits,
+ * '+', '-' or '.', then ':'), or 0 when it has none.  A path that looks
+ * like one ("a:b") is written "./a:b". */
+static size_t
+scheme_len(const char *spec)
+{
+	size_t n;
+
+	if ((spec[0] < 'a' || spec[0] > 'z') &&
+	    (spec[0] < 'A' || spec[0] > 'Z'))
+		return 0;
+	n = strspn(spec, scheme_chars);
+	return spec[n] == ':' ? n : 0;
+}
+
+int
+backend_open(const char *spec, int create, struct backend **out)
+{
+	const struct backend_scheme *s;
+	size_t n;
+
+	if ((n = scheme_len(spec)) == 0)
+		return backend_gdbm.open(spec, create, out);
+	for (s = backend_schemes; s->scheme != NULL; s++)
+		if (strlen(s->scheme) == n && !strncasecmp(spec, s->scheme, n))
+			return s->ops->open(spec + n + 1, create, out);
+	/* Only the scheme: the rest may hold a password. */
+	lwarnx("store: no backend for the scheme \"%.*s\" (a path with a "
+	       "colon in it is written ./path)",
+	    (int)n, spec);
+	return -1;
+}
+
+/* ---- backups (dumpfmt.h) through stdio on a copy of the caller's fd ---- */
+
+static FILE *
+dup_stream(int fd, const char *mode)
+{
+	FILE *fp;
+	int nfd;
+
+	if ((nfd = dup(fd)) == -1)
+		return NULL;
+	if ((fp = fdopen(nfd, mode)) == NULL)
+		close(nfd);
+	return fp;
+}
+
+static int
+dump_put(void *arg, const void *p, size_t len)
+{
+	return fwrite(p, 1, len, arg) == len ? 0 : -1;
+}
+
+static int
+dump_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	return dumpfmt_write_record(arg, key, klen, val, vlen) == DUMPFMT_OK
+	           ? 0
+	           : -1;
+}
+
+int
+backend_dump(struct backend *b, int fd)
+{
+	struct dumpfmt_writer w;
+	char creator[128];
+	FILE *fp = NULL;
+	int rc = -1;
+
+	if (b->ops->begin_read(b) == -1)
+		return -1;
+	if ((fp = dup_stream(fd, "w")) == NULL)
+		goto out;
+	dumpfmt_writer_init(&w, dump_put, fp);
+	snprintf(creator, sizeof(creator), "Coffer (%s store)", b->ops->name);
+	if (dumpfmt_write_header(&w, creator) != DUMPFMT_OK ||
+	    b->ops->iterate(b, "", 0, dump_one, &w) != 0 ||
+	    dumpfmt_write_footer(&w) != DUMPFMT_OK)
+		goto out;
+	rc = fflush(fp) == 0 ? 0 : -1;
+out:
+	if (fp != NULL && fclose(fp) != 0)
+		rc = -1;
+	if (rc == -1)
+		lwarn("backup");
+	b->ops->end_read(b);
+	return rc;
+}
+
+static ssize_t
+load_read(void *arg, void *buf, size_t len)
+{
+	size_t n = fread(buf, 1, len, arg);
+
+	return n == 0 && ferror((FILE *)arg) ? -1 : (ssize_t)n;
+}
+
+static int
+any_record(
+    void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	(void)arg;
+	(void)key;
+	(void)klen;
+	(void)val;
+	(void)vlen;
+	return 1;
+}
+
+/* One record into the open transaction, committed once *bytes passes
+ * LOAD_BATCH so that a large load does not make one huge transaction.
+ * Frees rec. */
+static int
+load_put(struct backend *b, struct dumpfmt_record *rec, size_t *bytes)
+{
+	int rc;
+
+	rc = b->ops->put(b, rec->key, rec->klen, rec->val, rec->vlen);
+	*bytes += rec->klen + rec->vlen;
+	dumpfmt_record_free(rec);
+	if (rc == -1 || *bytes < LOAD_BATCH)
+		return rc;
+	*bytes = 0;
+	if (b->ops->commit(b) != 0 || b->ops->begin_write(b, 0) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+load_records(struct backend *b, struct dumpfmt_reader *r)
+{
+	struct dumpfmt_record rec;
+	enum dumpfmt_status ds;
+	size_t bytes = 0;
+
+	if (b->ops->iterate(b, "", 0, any_record, NULL) != 0) {
+		lwarnx("restore: the store is not empty");
+		return -1;
+	}
+	while ((ds = dumpfmt_read_record(r, &rec)) == DUMPFMT_OK)
+		if (load_put(b, &rec, &bytes) == -1)
+			return -1;
+	if (ds != DUMPFMT_END) {
+		lwarnx("restore: bad dump after %zu records: %s", r->dr_count,
+		    dumpfmt_strerror(ds));
+		return -1;
+	}
+	return b->ops->commit(b) == 0 ? 0 : -1;
+}
+
+int
+backend_load(struct backend *b, int fd)
+{
+	struct dumpfmt_reader r;
+	enum dumpfmt_status ds;
+	FILE *fp;
+	int rc = -1;
+
+	if ((fp = dup_stream(fd, "r")) == NULL) {
+		lwarn("restore");
+		return -1;
+	}
+	dumpfmt_reader_init(
+	    &r, load_read, fp, BACKEND_MAX_KEY, BACKEND_MAX_VALUE);
+	if ((ds = dumpfmt_read_header(&r)) != DUMPFMT_OK) {
+		lwarnx("restore: %s", dumpfmt_strerror(ds));
+		goto out;
+	}
+	if (b->ops->begin_write(b, 0) == -1)
+		goto out;
+	rc = load_records(b, &r);
+	b->ops->abort(b); /* when no commit ended the section */
+out:
+	fclose(fp);
+	return rc;
+}

@@ -1,0 +1,55 @@
+/*
+ * json.h: the only way Coffer reads JSON from a request, and writes it back.
+ *
+ * cf_json_parse() is strict: valid UTF-8, bounded depth, an object at the
+ * top, nothing after it.  The getters check presence and type and take
+ * lengths from json-c (so an embedded NUL cannot cut a string short);
+ * json_object_get_string() is never used on request data, since on a
+ * non-string it returns the JSON text of the value.
+ *
+ * Ownership: cf_json_parse() gives the caller one reference
+ * (json_object_put() frees it).  Strings from the getters are borrowed from
+ * the object and live as long as it does.
+ */
+#ifndef COFFER_JSON_H
+#define COFFER_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/errors.h"
+
+struct json_object;
+struct cf_resp;
+
+/* CF_OK, or CF_E_BAD_JSON (syntax, UTF-8, depth, trailing bytes, not an
+ * object). */
+enum cf_status cf_json_parse(
+    const void *buf, size_t len, struct json_object **out);
+
+/* Each returns CF_OK, CF_E_NOT_FOUND when the member is absent (or null,
+ * if null_is_absent), or CF_E_BAD_JSON when it has the wrong type. */
+enum cf_status cf_json_string(
+    struct json_object *o, const char *key, const char **s, size_t *len);
+enum cf_status cf_json_int(struct json_object *o, const char *key, int64_t min,
+    int64_t max, int64_t *out);
+enum cf_status cf_json_bool(struct json_object *o, const char *key, int *out);
+enum cf_status cf_json_object(
+    struct json_object *o, const char *key, struct json_object **out);
+enum cf_status cf_json_array(
+    struct json_object *o, const char *key, struct json_object **out);
+
+/* CF_E_BAD_JSON if o has a member not named in the NULL-terminated list. */
+enum cf_status cf_json_only(struct json_object *o, const char *const *allowed);
+
+/* Serialize o as the response body (application/json) with this status.
+ * Does not take o's reference. */
+void cf_json_respond(struct cf_resp *resp, int status, struct json_object *o);
+/* Append o, rendered as cf_json_respond does, to resp's stream (http.h);
+ * the rendering is wiped.  0, or -1 when the stream failed. */
+int cf_json_stream(struct cf_resp *resp, struct json_object *o);
+
+/* A new json string from bytes (len may include NULs). */
+struct json_object *cf_json_new_string(const void *s, size_t len);
+
+#endif

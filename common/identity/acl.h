@@ -1,0 +1,68 @@
+/*
+ * acl.h: who is calling, and may they do this.
+ *
+ * acl_authenticate() turns the request's credential into a subject that
+ * exists in the store; acl_check() is the one authorization decision every
+ * program calls, with a DC/OS resource id ("dcos:secrets:default:/a/b")
+ * and an action.  A grant on a resource covers the resource and everything
+ * beneath it on segment boundaries only (a grant on /a/b never covers
+ * /a/bc).  Every decision is recorded on the request for its audit line.
+ *
+ * Subjects are users and service accounts (iam.h), reached through a JWT
+ * (token=, Bearer, or the login cookie), a Sensu API key (Key) or the
+ * Dapr API token (mapped to the configured dapr_subject).  The Dapr token
+ * is daprd's, guarding Dapr's API: it authenticates only on routes of the
+ * Dapr dialect (/v1.0/...), and elsewhere is as if absent.  Subjects and
+ * grants are read from the store on every decision, so a change takes
+ * effect at once in every worker process; what is unchanged since this
+ * process last opened it is not opened and parsed again (reccache.h).
+ * A refused credential answers in the route's dialect: Sensu's middleware
+ * shape ({"Code":5,...}) on Sensu routes, daprd's plain-text "invalid api
+ * token" on Dapr routes.
+ *
+ * Dapr's secret scoping (allowedSecrets, deniedSecrets, defaultAccess per
+ * store, from the config) applies on top of the ACL through
+ * acl_dapr_allowed().
+ */
+#ifndef COFFER_ACL_H
+#define COFFER_ACL_H
+
+#include "base/errors.h"
+#include "identity/token.h"
+
+struct cf_ctx;
+
+enum acl_action {
+	ACL_CREATE = 1 << 0,
+	ACL_READ = 1 << 1,
+	ACL_UPDATE = 1 << 2,
+	ACL_DELETE = 1 << 3,
+	ACL_FULL = 0xf,
+};
+
+struct acl_subject {
+	char uid[TOKEN_MAX_UID + 1];
+	int superuser;
+};
+
+/* CF_OK with ctx->subject set, CF_E_UNAUTHORIZED, or a store error. */
+enum cf_status acl_authenticate(struct cf_ctx *ctx);
+/* The emergency brake's credential (seal): 1 when the request carries a
+ * JWT that this store's token key verifies, with ctx->subject.uid set to
+ * the uid it names; else 0.  It reads no sealed record, so it answers
+ * whatever state they are in; it says who signed in, not what they may
+ * do. */
+int acl_token_verified(struct cf_ctx *ctx);
+/* CF_OK or CF_E_FORBIDDEN; audited through ctx. */
+enum cf_status acl_check(
+    struct cf_ctx *ctx, const char *rid, enum acl_action action);
+/* Does a grant on `grant` cover `rid`? */
+int acl_covers(const char *grant, const char *rid);
+const char *acl_action_name(enum acl_action a);
+
+struct cf_config;
+/* Dapr's IsSecretAllowed: 1 if key may be read from store. */
+int acl_dapr_allowed(
+    const struct cf_config *c, const char *store, const char *key);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * secret.h: the one secret model every dialect is a view of.
+ *
+ * A secret lives in a store at a path and holds a map of keys to values
+ * (bytes; UTF-8 text unless marked binary), with metadata.  Every write
+ * makes a new version; the current one is record s:<store>:/<path>, older
+ * ones v:<store>:/<path>#<n>, and only the newest versions_kept survive.
+ * Each directory has an index record d:<store>:/<dir> naming its children
+ * (secret, folder or both), updated in the same write as the secret, so
+ * listing reads only the directories listed, never the whole store.
+ *
+ * Paths are checked here (secret_path_valid) and nowhere else: segments
+ * of [A-Za-z0-9._-], no empty, "." or ".." segment, at most CF_MAX_SEGMENTS
+ * segments and CF_MAX_PATH bytes.
+ *
+ * A secret holds at most CF_MAX_MAP_KEYS keys: a write that would pass
+ * it is refused (CF_E_TOO_LARGE) and changes nothing.  Reading one costs
+ * time linear in its size, whatever its number of keys: keys are unique,
+ * so a map taken from one JSON object (json-c keeps the last of duplicate
+ * members) is appended without a search, and a merge looks keys up in a
+ * sorted index.  A record an older build wrote with more keys still reads.
+ *
+ * Ownership: a struct secret owns its strings and values; secret_free()
+ * wipes the values and accepts NULL.  The functions below open and close
+ * their own store sections.
+ */
+#ifndef COFFER_SECRET_H
+#define COFFER_SECRET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/errors.h"
+#include "base/limits.h"
+
+struct vault;
+struct json_object;
+
+struct secret_entry {
+	char *key;
+	uint8_t *val;
+	size_t len;
+};
+
+struct secret {
+	uint64_t version;
+	int64_t created;
+	int64_t updated;
+	char *author;               /* may be NULL */
+	char *description;          /* NULL: none (or keep, on update) */
+	struct json_object *labels; /* array of strings, or NULL */
+	int binary;
+	int merge; /* write: keep keys not in e */
+	struct secret_entry *e;
+	size_t n;
+	size_t cap; /* entries allocated in e */
+};
+
+enum secret_mode {
+	SECRET_CREATE, /* 409 if it exists */
+	SECRET_UPDATE, /* 404 if it does not */
+	SECRET_UPSERT,
+};
+
+int secret_store_valid(const char *store);
+/* Validate segs and join them into "a/b/c" (malloc'd) */
+enum cf_status secret_path_join(char *const *segs, size_t n, char **path);
+
+struct secret *secret_new(void);
+void secret_free(struct secret *s);
+/* Set (replace) key's value; copies.  A search of the keys: for a
+ * dialect's few fixed keys, not for a client's map. */
+int secret_set(struct secret *s, const char *key, const void *val, size_t len);
+/* Append key, which s must not hold (the members of one JSON object are
+ * unique); copies.  Amortized constant time. */
+int secret_add(struct secret *s, const char *key, const void *val, size_t len);
+const struct secret_entry *secret_find(const struct secret *s, const char *key);
+
+/* The detail of the CF_E_TOO_LARGE a write over CF_MAX_MAP_KEYS gets. */
+#define SECRET_KEYS_DETAIL                                                     \
+	"a secret holds at most " CF_STRING(CF_MAX_MAP_KEYS) " keys"
+
+/* version 0 = current.  CF_E_NOT_FOUND when absent. */
+enum cf_status secret_get(struct vault *v, const char *store, const char *path,
+    uint64_t version, struct secret **out);
+/* The current version, unless its record holds more than max bytes: then
+ * CF_E_TOO_LARGE, told from the record's stored size before it is opened.
+ * On success *size is the record's plaintext bytes, which bound the bytes
+ * of its keys and values. */
+enum cf_status secret_get_within(struct vault *v, const char *store,
+    const char *path, size_t max, struct secret **out, size_t *size);
+/* Write s (its map, and description/labels when set) as a new version.
+ * On success *version (may be NULL) is the new version number. */
+enum cf_status secret_write(struct vault *v, const char *store,
+    const char *path, enum secret_mode mode, const struct secret *s,
+    unsigned versions_kept, uint64_t *version);
+/* The same inside a write section the caller holds (vault_write_begin,
+ * then vault_commit or vault_abort), so that offline tools can batch many
+ * writes in one transaction.  The section sees its own pending writes. */
+enum cf_status secret_write_in(struct vault *v, const char *store,
+    const char *path, enum secret_mode mode, const struct secret *s,
+    unsigned versions_kept, uint64_t *version);
+enum cf_status secret_delete(struct vault *v, const char *store,
+    const char *path, unsigned versions_kept);
+/* Is name one of the comma-separated names in list (config's
+ * secret_stores, sensu_namespaces)?  Exact and case-sensitive. */
+int secret_name_listed(const char *list, const char *name);
+
+/*
+ * Visit the secrets under path ("" = the store's root) through the
+ * directory index, in one read section, in byte order of their paths
+ * relative to path (the order secret_list answers).  after (NULL: from the
+ * start) resumes a walk: only secrets after that relative path are
+ * visited.  fn gets the path
+ * relative to path and the current version (borrowed: freed when fn
+ * returns); a non-zero return stops the walk, which then returns CF_OK.
+ * Only one index per level and one secret are in memory at once.  fn must
+ * not open a store section (acl_check does): collect, return non-zero,
+ * then resume with after.
+ */
+typedef int (*secret_iter_fn)(
+    void *arg, const char *rel, const struct secret *s);
+enum cf_status secret_iter(struct vault *v, const char *store, const char *path,
+    const char *after, secret_iter_fn fn, void *arg);
+/* The same, names only (no secret is read): s is NULL. */
+enum cf_status secret_iter_names(struct vault *v, const char *store,
+    const char *path, const char *after, secret_iter_fn fn, void *arg);
+
+/* RFC 3339 UTC time text into buf (at least 21 bytes). */
+void secret_time(int64_t t, char *buf, size_t len);
+
+#endif
