@@ -2,7 +2,7 @@
  * auth: identity.  The DC/OS IAM API under /acs/api/v1/ (login, logout,
  * JWKS, users and service accounts, groups, ACLs and grants) and Sensu's
  * authentication (/auth, /auth/token, /auth/test, /auth/logout) and API
- * keys (/api/core/v2/apikeys).  A thin router over common/iam.
+ * keys (/api/core/v2/apikeys).  A thin router over common/identity/iam.
  */
 #include <stdio.h>
 #include <stdlib.h>

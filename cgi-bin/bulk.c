@@ -1,9 +1,10 @@
 /*
  * bulk: many secrets per call.  Dapr's bulk map (/v1.0/secrets/{store}/bulk,
- * common/dapr.c) and Sensu's collections with response filtering and
- * pagination (common/sensu.c), Coffer's multi-get, and a store's export and
- * import (common/export.c).  A thin router: the handlers live in common/
- * because cgi-bin/secrets answers the same dialects' single-resource URLs.
+ * common/dialects/dapr.c) and Sensu's collections with response filtering and
+ * pagination (common/dialects/sensu.c), Coffer's multi-get, and a store's
+ * export and import (common/vault/export.c).  A thin router: the handlers live
+ * in common/ because cgi-bin/secrets answers the same dialects' single-resource
+ * URLs.
  *
  * The web server sends this program every URL under /v1.0,
  * /api/enterprise/secrets and /coffer/v1 that cgi-bin/secrets does not
@@ -182,7 +183,7 @@ out:
 
 /*
  * Export and import: GET /coffer/v1/export/{store} streams the store's
- * sealed records (common/export.h); POST /coffer/v1/import/{store} checks
+ * sealed records (common/vault/export.h); POST /coffer/v1/import/{store} checks
  * every record of such a stream, then replaces the store's secrets with
  * it, or changes nothing.  Both need every action (full) on the whole
  * store, dcos:secrets:{store}:/ (the superuser has it): an export is

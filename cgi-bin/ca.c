@@ -3,7 +3,7 @@
  * CFSSL's own /api/v1/cfssl/, in CFSSL's envelope
  * {"success","result","errors","messages"}; /ca/dcos-ca.crt serves the CA
  * certificate without a token.  A thin router: parse, authenticate,
- * authorize, call common/pki, render.
+ * authorize, call common/ca/pki, render.
  */
 #include <stdio.h>
 #include <stdlib.h>

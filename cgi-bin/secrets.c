@@ -497,7 +497,7 @@ out:
 	return st;
 }
 
-/* A DC/OS Secret body (common/dialect_body.c). */
+/* A DC/OS Secret body (common/dialects/dialect_body.c). */
 static enum cf_status
 dcos_parse(struct cf_ctx *ctx, struct secret *s)
 {
@@ -704,9 +704,9 @@ static const struct cf_route routes[] = {
         h_path_get},
     {{"api", "v1", "secrets", NULL}, 1, CF_MAX_SEGMENTS, HTTP_PUT, CF_D_PATH, 0,
         h_path_put},
-    /* Dapr: single reads, health and metadata (common/dapr.c). */
+    /* Dapr: single reads, health and metadata (common/dialects/dapr.c). */
     DAPR_ROUTES,
-    /* Sensu: single resources (common/sensu.c). */
+    /* Sensu: single resources (common/dialects/sensu.c). */
     SENSU_ROUTES,
 };
 

@@ -11,7 +11,7 @@
  * 5,000/s on the reference machine).  The file is removed afterwards.
  *
  * With -p the records overwrite a file of written, synced zeros instead,
- * as the store's journal does (common/store.c): the sync then writes no
+ * as the store's journal does (common/backend/store.c): the sync then writes no
  * inode, and this is the floor of one of Coffer's commits.
  */
 #include <errno.h>

@@ -1,6 +1,6 @@
 /*
  * fuzz_certrec: libFuzzer target for the record of an issued certificate
- * (common/certrec.c), which every CA worker reads back from disk.
+ * (common/ca/certrec.c), which every CA worker reads back from disk.
  *
  * Input that decodes must encode to exactly the same bytes, since the
  * decoder accepts only what the encoder writes.  Input read as an older

@@ -1,5 +1,5 @@
 /*
- * fuzz_csr: libFuzzer target for the PKCS#10 parser (common/csr.c).
+ * fuzz_csr: libFuzzer target for the PKCS#10 parser (common/ca/csr.c).
  *
  * Input is a request as DER (wrapped into PEM here, so the DER parser gets
  * the mutations) or, when it starts with "-----", PEM as it arrives.  A

@@ -1,5 +1,5 @@
 /*
- * fuzz_der: libFuzzer target for the DER reader and writer (common/der.c).
+ * fuzz_der: libFuzzer target for the DER reader and writer (common/ca/der.c).
  *
  * Every TLV the reader accepts is walked recursively (constructed tags)
  * and written again with the writer; the copy must be byte for byte what

@@ -1,9 +1,9 @@
 /*
  * fuzz_dialect_body: libFuzzer target for the request bodies of the
  * dialects that write a secret: DC/OS (JSON or raw bytes) and the path
- * API (common/dialect_body.c), Sensu's Secret and SecretProvider
- * (common/sensu.c).  Dapr's API reads no body: its inputs are the path,
- * one query parameter and a header (fuzz_http_request, fuzz_token).
+ * API (common/dialects/dialect_body.c), Sensu's Secret and SecretProvider
+ * (common/dialects/sensu.c).  Dapr's API reads no body: its inputs are the
+ * path, one query parameter and a header (fuzz_http_request, fuzz_token).
  *
  * The first byte of an input picks the parser, the rest is the body.  A
  * body is accepted only with what its dialect requires (a DC/OS value

@@ -1,6 +1,7 @@
 /*
- * fuzz_dumpfmt: libFuzzer target for the gdbm dump reader (common/dumpfmt.c),
- * which reads import bodies from any client with a grant.
+ * fuzz_dumpfmt: libFuzzer target for the gdbm dump reader
+ * (common/backend/dumpfmt.c), which reads import bodies from any client with a
+ * grant.
  *
  * Each input is read as a dump, through a source that hands out a few bytes
  * at a time so lines cross reads.  The records of a dump the reader accepts

@@ -1,6 +1,6 @@
 /*
  * fuzz_http_request: libFuzzer target for the FastCGI request parser
- * (common/http.c), which every request meets before anything else.
+ * (common/base/http.c), which every request meets before anything else.
  *
  * The input is the request's FastCGI parameters, one NAME=VALUE a line
  * (REQUEST_METHOD, REQUEST_URI, QUERY_STRING, CONTENT_TYPE,

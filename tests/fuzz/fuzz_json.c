@@ -1,5 +1,5 @@
 /*
- * fuzz_json: libFuzzer target for the JSON reader (common/json.c), which
+ * fuzz_json: libFuzzer target for the JSON reader (common/base/json.c), which
  * reads every request body and every token's header and payload before
  * anything is authenticated.
  *

@@ -1,6 +1,6 @@
 /*
  * fuzz_sensu_selector: libFuzzer target for the Sensu label and field
- * selector parser (common/sensu.c), which reads the labelSelector and
+ * selector parser (common/dialects/sensu.c), which reads the labelSelector and
  * fieldSelector query parameters of every Sensu list.
  *
  * The input, up to its first NUL, is one statement.  Empty selects all;

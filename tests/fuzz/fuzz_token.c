@@ -1,7 +1,8 @@
 /*
  * fuzz_token: libFuzzer target for the credentials of a request
- * (common/token.c): the JWT verifier and the Authorization, dapr-api-token,
- * Cookie and Basic readers, all reached before anyone is authenticated.
+ * (common/identity/token.c): the JWT verifier and the Authorization,
+ * dapr-api-token, Cookie and Basic readers, all reached before anyone is
+ * authenticated.
  *
  * One RSA key pair is made at start, and a few tokens are signed with it.
  * The first byte of an input picks what the rest is:

@@ -1,6 +1,6 @@
 /*
  * fuzz_x509: libFuzzer target for the certificate encoder's profile
- * extensions (common/x509.c): CRL distribution point, authority
+ * extensions (common/ca/x509.c): CRL distribution point, authority
  * information access and certificate policies, from a profile made of the
  * input.
  *

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The gdbm dump reader (common/dumpfmt.c), which parses every import body
+# The gdbm dump reader (common/backend/dumpfmt.c), which parses every import body
 # and every restored backup, under libFuzzer with ASan and UBSan, from the
 # seed corpus in tests/fuzz/corpus/dumpfmt/, for COFFER_FUZZ_SECONDS
 # (default 10): short, so every test run exercises it; `make fuzz` runs

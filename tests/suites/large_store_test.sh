@@ -3,7 +3,7 @@
 # 100,000 secret resources (1,000 namespaces of 100), read whole through
 # every answer that grows with the store: Dapr bulk, the DC/OS recursive
 # list, Sensu's list across namespaces, the export.  Those answers stream
-# (common/http.h), so the workers' memory stays bounded while the answers
+# (common/base/http.h), so the workers' memory stays bounded while the answers
 # are many MiB.
 #
 # How memory is measured.  Before the request, each worker of the program

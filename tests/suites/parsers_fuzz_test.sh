@@ -2,8 +2,8 @@
 # Every parser a request meets before it is authenticated, and the bodies
 # of the dialects that write a secret, under libFuzzer with ASan and UBSan
 # from the seed corpus in tests/fuzz/corpus/, for COFFER_FUZZ_SECONDS each
-# (default 5): the FastCGI request (common/http.c), the JSON reader
-# (common/json.c), the credentials and JWT verifier (common/token.c),
+# (default 5): the FastCGI request (common/base/http.c), the JSON reader
+# (common/base/json.c), the credentials and JWT verifier (common/identity/token.c),
 # Sensu's selectors and the DC/OS, path and Sensu bodies.  Short, so every
 # test run exercises them; `make fuzz` and `make fuzz-long` run longer.
 # run-all: not-under-sanitizers

@@ -3,7 +3,7 @@
 # (docs/security.md#authentication):
 # with trust_remote_user on, the subject the server authenticated itself
 # (REMOTE_USER, from Basic auth or a TLS client certificate's CN) is the
-# request's subject and goes through common/acl like any other, so only a
+# request's subject and goes through common/identity/acl like any other, so only a
 # user that exists in the store gets in (today: admin); with it off,
 # REMOTE_USER is ignored.  Runs behind each server; tools/stack.sh adds a
 # port behind the server's Basic auth (STACK_HTPASSWD) and a TLS port whose

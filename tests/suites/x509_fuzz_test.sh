@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The hand-written DER and PKCS#10 parsers (common/der.c, common/csr.c),
-# the certificate encoder's profile extensions (common/x509.c) and the
-# certificate record decoder (common/certrec.c) under libFuzzer with ASan
+# The hand-written DER and PKCS#10 parsers (common/ca/der.c, common/ca/csr.c),
+# the certificate encoder's profile extensions (common/ca/x509.c) and the
+# certificate record decoder (common/ca/certrec.c) under libFuzzer with ASan
 # and UBSan, from the seed corpus in tests/fuzz/corpus/, for
 # COFFER_FUZZ_SECONDS each (default 10): short, so every test run
 # exercises them; `make fuzz` runs longer.

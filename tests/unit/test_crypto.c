@@ -1,6 +1,6 @@
 /*
- * test_crypto.c: known-answer and misuse tests for common/crypto, codec and
- * shamir.  Every vector is a table row carrying its __LINE__, so a failure
+ * test_crypto.c: known-answer and misuse tests for common/crypto/crypto, codec
+ * and shamir.  Every vector is a table row carrying its __LINE__, so a failure
  * names the row; the sources of the vectors are cited above each table.
  */
 #include <sys/wait.h>

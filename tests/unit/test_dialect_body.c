@@ -1,9 +1,9 @@
 /*
  * test_dialect_body.c: the parsers of request input that take bytes alone,
  * one table row per behaviour: the DC/OS and path secret bodies
- * (common/dialect_body.c), Sensu's Secret and SecretProvider bodies and
- * its label and field selectors (common/sensu.c).  tests/fuzz/ runs the
- * same functions under libFuzzer.
+ * (common/dialects/dialect_body.c), Sensu's Secret and SecretProvider bodies
+ * and its label and field selectors (common/dialects/sensu.c).  tests/fuzz/
+ * runs the same functions under libFuzzer.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * test_dumpfmt.c: the gdbm ASCII dump framing of common/dumpfmt.c.
+ * test_dumpfmt.c: the gdbm ASCII dump framing of common/backend/dumpfmt.c.
  *
  * What is written reads back as it was, through a source that gives one
  * byte at a time as well as through a buffer; and each way a dump can be

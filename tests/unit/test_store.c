@@ -108,7 +108,7 @@ file_exists(const char *path, const char *suffix)
 	return file_size(path, suffix) != -1;
 }
 
-/* The journal's format (common/store.c), to find its end and to forge
+/* The journal's format (common/backend/store.c), to find its end and to forge
  * records: a 32-byte header (generation at 16), then records of a 24-byte
  * header (magic, length, generation, op count, CRC32C) and ops, the first
  * of them the mark (type 3, no key, 8 bytes: the journal's durable end
