@@ -15,6 +15,7 @@
 #include "base/codec.h"
 #include "base/json.h"
 #include "base/limits.h"
+#include "base/reply.h"
 #include "crypto/crypto.h"
 #include "identity/acl.h"
 #include "identity/audit.h"
@@ -95,7 +96,7 @@ need_su(struct cf_ctx *ctx)
 static void
 respond(struct cf_ctx *ctx, int status, struct json_object *o)
 {
-	cf_json_respond(ctx->resp, status, o);
+	reply_json(ctx->resp, status, o);
 	json_object_put(o);
 }
 

@@ -21,6 +21,7 @@
 #include "base/codec.h"
 #include "base/json.h"
 #include "base/limits.h"
+#include "base/reply.h"
 #include "dialects/dapr.h"
 #include "dialects/sensu.h"
 #include "identity/acl.h"
@@ -170,7 +171,7 @@ h_batch(struct cf_ctx *ctx)
 	}
 	out = json_object_new_object();
 	json_object_object_add(out, "secrets", res);
-	cf_json_respond(ctx->resp, 200, out);
+	reply_json(ctx->resp, 200, out);
 	st = CF_OK;
 out:
 	free(copy);
@@ -250,7 +251,7 @@ h_import(struct cf_ctx *ctx)
 	    o, "records", json_object_new_int64((int64_t)records));
 	json_object_object_add(
 	    o, "secrets", json_object_new_int64((int64_t)secrets));
-	cf_json_respond(ctx->resp, 200, o);
+	reply_json(ctx->resp, 200, o);
 	json_object_put(o);
 	return CF_OK;
 }

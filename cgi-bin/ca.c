@@ -14,6 +14,7 @@
 
 #include "app/app.h"
 #include "base/json.h"
+#include "base/reply.h"
 #include "ca/pki.h"
 #include "ca/profile.h"
 #include "identity/acl.h"
@@ -63,7 +64,7 @@ respond(struct cf_ctx *ctx, struct json_object *result)
 	json_object_object_add(o, "result", result);
 	json_object_object_add(o, "errors", json_object_new_array());
 	json_object_object_add(o, "messages", json_object_new_array());
-	cf_json_respond(ctx->resp, 200, o);
+	reply_json(ctx->resp, 200, o);
 	json_object_put(o);
 }
 

@@ -16,6 +16,7 @@
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/log.h"
+#include "base/reply.h"
 #include "ca/pki.h"
 #include "dialects/dapr.h"
 #include "dialects/dialect_body.h"
@@ -88,7 +89,7 @@ render_status(struct cf_ctx *ctx, const struct vault_status *vs)
 	    ctx->resp, "Coffer-Store-Health", vs->damaged ? "damaged" : "ok");
 	http_resp_header(ctx->resp, "Coffer-Checkpoint",
 	    vs->disk_full ? "blocked: disk full" : "ok");
-	cf_json_respond(ctx->resp, 200, o);
+	reply_json(ctx->resp, 200, o);
 	json_object_put(o);
 }
 
@@ -113,7 +114,7 @@ h_init_get(struct cf_ctx *ctx)
 	o = json_object_new_object();
 	json_object_object_add(
 	    o, "initialized", json_object_new_boolean(vs.initialized));
-	cf_json_respond(ctx->resp, 200, o);
+	reply_json(ctx->resp, 200, o);
 	json_object_put(o);
 	return CF_OK;
 }
@@ -213,7 +214,7 @@ h_init_put(struct cf_ctx *ctx)
 	    out, "keys", string_array(r.shares_hex, r.nshares));
 	json_object_object_add(
 	    out, "root_token", json_object_new_string(r.root_token));
-	cf_json_respond(ctx->resp, 200, out);
+	reply_json(ctx->resp, 200, out);
 	json_object_put(out);
 out:
 	pki_ca_seeds_free(ca);
@@ -374,7 +375,7 @@ dcos_list_one(void *arg, const char *rel, const struct secret *s)
 
 	(void)s;
 	if (http_stream_puts(l->resp, l->n++ ? "," : "") != 0 ||
-	    cf_json_stream(l->resp, o) != 0)
+	    reply_json_stream(l->resp, o) != 0)
 		l->failed = 1;
 	json_object_put(o);
 	return l->failed;
@@ -461,7 +462,7 @@ dcos_render(struct cf_ctx *ctx, const struct secret *s)
 		    o, "description", json_object_new_string(s->description));
 	if (s->labels)
 		json_object_object_add(o, "labels", json_object_get(s->labels));
-	cf_json_respond(ctx->resp, 200, o);
+	reply_json(ctx->resp, 200, o);
 	json_object_put(o);
 	return CF_OK;
 }
@@ -601,7 +602,7 @@ path_render(struct cf_ctx *ctx, const struct secret *s)
 		json_object_object_add(d, s->e[i].key,
 		    cf_json_new_string(s->e[i].val, s->e[i].len));
 	json_object_object_add(o, "data", d);
-	cf_json_respond(ctx->resp, 200, o);
+	reply_json(ctx->resp, 200, o);
 	json_object_put(o);
 	return CF_OK;
 }

@@ -51,7 +51,6 @@ common/identity/remote.c app/app.h
 common/vault/vault.c identity/token.h
 cycle: app/app identity/acl identity/audit identity/iam identity/remote
 cycle: ca/csr ca/pki ca/pki_internal ca/profile ca/x509
-cycle: base/errors base/http base/json
 '
 
 top=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}

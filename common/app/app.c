@@ -16,6 +16,7 @@
 #include "app/app.h"
 #include "base/limits.h"
 #include "base/log.h"
+#include "base/reply.h"
 #include "crypto/crypto.h"
 #include "crypto/wipe.h"
 #include "identity/audit.h"
@@ -276,8 +277,7 @@ app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
 		http_stream_abort(&resp);
 	} else if (st != CF_OK) {
 		http_stream_cancel(&resp);
-		errors_render_code(
-		    &resp, ctx.dialect, st, ctx.detail, ctx.code);
+		reply_error_code(&resp, ctx.dialect, st, ctx.detail, ctx.code);
 	}
 	if (http_resp_send(&resp, f) != 0 && !resp.stream_failed)
 		lwarnx("request %s: short write to the web server", req.id);

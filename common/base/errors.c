@@ -2,20 +2,14 @@
  * errors.c: see errors.h.
  *
  * One row per status says everything each dialect needs, so adding a
- * status is one line here.  The shapes and codes are the peers' own
- * (docs/apis.md#error-shapes): DC/OS's title is Falcon's status line,
- * Sensu's code is its ErrCode, CFSSL's is an HTTP error's status (7100 is
- * AuthenticationFailure), and the path API's is the status as an integer.
+ * status is one line here.  The codes are the peers' own
+ * (docs/apis.md#error-shapes): Sensu's code is its ErrCode, CFSSL's is an
+ * HTTP error's status (7100 is AuthenticationFailure); reply.c makes the
+ * shapes.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <json-c/json.h>
+#include <stddef.h>
 
 #include "base/errors.h"
-#include "base/http.h"
-#include "base/json.h"
 #include "base/log.h"
 
 /* Sensu's actions.ErrCode (backend/apid/actions/error.go). */
@@ -28,15 +22,7 @@ enum sensu_code {
 	SENSU_UNAUTHENTICATED = 5,
 };
 
-static const struct {
-	const char *name; /* errors_name(): for logs and audit */
-	int http;         /* HTTP status in every dialect */
-	const char *dcos; /* DC/OS (Bouncer) "code" */
-	const char *dapr; /* Dapr "errorCode" */
-	int sensu;        /* Sensu "code" */
-	int cfssl;        /* CFSSL errors[].code */
-	const char *msg;  /* default message */
-} error_table[CF_STATUS_MAX] = {
+static const struct errors_info error_table[CF_STATUS_MAX] = {
     [CF_OK] = {"ok", 200, NULL, NULL, 0, 0, NULL},
     [CF_E_BAD_REQUEST] = {"bad_request", 400, "ERR_INVALID_DATA",
         "ERR_MALFORMED_REQUEST", SENSU_INVALID, 400, "invalid request"},
@@ -98,33 +84,6 @@ static const struct {
         "freed"},
 };
 
-/*
- * Falcon's status lines for the DC/OS title, and the CrossID reason and
- * default message, whose five documented bodies end in a full stop.
- */
-static const struct {
-	int http;
-	const char *title;
-	const char *reason;
-	const char *crossid_msg;
-} status_table[] = {
-    {400, "400 Bad Request", "Bad Request",
-        "Bad Request: Invalid argument (invalid request payload)."},
-    {401, "401 Unauthorized", "Unauthorized", "client is not authenticated."},
-    {403, "403 Forbidden", "Forbidden", "the request action is forbidden."},
-    {404, "404 Not Found", "Not Found",
-        "the requested resource could not be found."},
-    {405, "405 Method Not Allowed", "Method Not Allowed", NULL},
-    {409, "409 Conflict", "Conflict", NULL},
-    {413, "413 Payload Too Large", "Payload Too Large", NULL},
-    {415, "415 Unsupported Media Type", "Unsupported Media Type", NULL},
-    {429, "429 Too Many Requests", "Too Many Requests", NULL},
-    {500, "500 Internal Server Error", "Internal Error",
-        "an internal error has occurred."},
-    {503, "503 Service Unavailable", "Service Unavailable", NULL},
-    {507, "507 Insufficient Storage", "Insufficient Storage", NULL},
-};
-
 static enum cf_status
 valid(enum cf_status st)
 {
@@ -151,181 +110,8 @@ errors_name(enum cf_status st)
 	return error_table[st].name;
 }
 
-/* Every status in error_table has a row; 500's is the fallback. */
-static size_t
-status_row(int http)
+const struct errors_info *
+errors_info(enum cf_status st)
 {
-	size_t i, fallback = 0;
-
-	for (i = 0; i < sizeof(status_table) / sizeof(status_table[0]); i++) {
-		if (status_table[i].http == http)
-			return i;
-		if (status_table[i].http == 500)
-			fallback = i;
-	}
-	return fallback;
-}
-
-/* Out of memory while building an error: nothing sensible is left. */
-static struct json_object *
-must(struct json_object *o)
-{
-	if (o == NULL) {
-		lwarnx("out of memory");
-		abort();
-	}
-	return o;
-}
-
-static void
-add_string(struct json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, must(json_object_new_string(value)));
-}
-
-/* "NNNN message" (4 or 5 digits): the CFSSL code and the message. */
-static int
-cfssl_code(const char *detail, int *code, const char **msg)
-{
-	int n = 0;
-	size_t i;
-
-	for (i = 0; i < 5 && detail[i] >= '0' && detail[i] <= '9'; i++)
-		n = n * 10 + (detail[i] - '0');
-	if (i < 4 || detail[i] != ' ')
-		return -1;
-	*code = n;
-	*msg = detail + i + 1;
-	return 0;
-}
-
-static void
-render_json(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
-    const char *detail)
-{
-	struct json_object *o = must(json_object_new_object()), *errs, *e;
-	size_t row = status_row(error_table[st].http);
-	const char *msg = detail != NULL ? detail : error_table[st].msg;
-	int code_n;
-
-	switch (d) {
-	case CF_D_DCOS:
-		add_string(o, "title", status_table[row].title);
-		add_string(o, "description", msg);
-		add_string(o, "code", error_table[st].dcos);
-		break;
-	case CF_D_PATH:
-		/* An integer, as the spec's Error schema types it (its
-		 * examples' strings fail a client that validates). */
-		if (detail == NULL && status_table[row].crossid_msg != NULL)
-			msg = status_table[row].crossid_msg;
-		json_object_object_add(
-		    o, "code", must(json_object_new_int(error_table[st].http)));
-		add_string(o, "message", msg);
-		add_string(o, "status", status_table[row].reason);
-		break;
-	case CF_D_DAPR:
-		add_string(o, "errorCode", error_table[st].dapr);
-		add_string(o, "message", msg);
-		break;
-	case CF_D_SENSU:
-		add_string(o, "message", msg);
-		json_object_object_add(o, "code",
-		    must(json_object_new_int(error_table[st].sensu)));
-		break;
-	case CF_D_CFSSL:
-	default:
-		/* CFSSL's finer codes (9300 CSR signature, 5400 unknown
-		 * profile...) ride in our fixed detail as "NNNN message";
-		 * the HTTP status stays the status's (400, as CFSSL answers
-		 * its own errors). */
-		code_n = error_table[st].cfssl;
-		if (detail != NULL)
-			(void)cfssl_code(detail, &code_n, &msg);
-		errs = must(json_object_new_array());
-		e = must(json_object_new_object());
-		json_object_object_add(
-		    e, "code", must(json_object_new_int(code_n)));
-		add_string(e, "message", msg);
-		json_object_array_add(errs, e);
-		json_object_object_add(
-		    o, "success", must(json_object_new_boolean(0)));
-		json_object_object_add(o, "result", NULL);
-		json_object_object_add(o, "errors", errs);
-		json_object_object_add(
-		    o, "messages", must(json_object_new_array()));
-		break;
-	}
-	cf_json_respond(resp, error_table[st].http, o);
-	json_object_put(o);
-}
-
-static void
-render_sensu_mw(struct cf_resp *resp, enum cf_status st, const char *detail)
-{
-	struct json_object *o = must(json_object_new_object());
-
-	json_object_object_add(
-	    o, "Code", must(json_object_new_int(error_table[st].sensu)));
-	add_string(o, "Message", detail != NULL ? detail : error_table[st].msg);
-	cf_json_respond(resp, error_table[st].http, o);
-	json_object_put(o);
-}
-
-void
-errors_render_code(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
-    const char *detail, const char *code)
-{
-	struct json_object *o;
-	size_t row;
-
-	st = valid(st);
-	if (code == NULL || (d != CF_D_DCOS && d != CF_D_DAPR)) {
-		errors_render(resp, d, st, detail);
-		return;
-	}
-	if (error_table[st].http == 401 && d == CF_D_DCOS)
-		http_resp_header(resp, "WWW-Authenticate", "acsjwt");
-	o = must(json_object_new_object());
-	row = status_row(error_table[st].http);
-	if (detail == NULL)
-		detail = error_table[st].msg;
-	if (d == CF_D_DCOS) {
-		add_string(o, "title", status_table[row].title);
-		add_string(o, "description", detail);
-		add_string(o, "code", code);
-	} else {
-		add_string(o, "errorCode", code);
-		add_string(o, "message", detail);
-	}
-	cf_json_respond(resp, error_table[st].http, o);
-	json_object_put(o);
-}
-
-void
-errors_render(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
-    const char *detail)
-{
-	const char *msg;
-
-	st = valid(st);
-	if (error_table[st].http == 401) {
-		/* Bouncer's scheme; the CrossID spec uses bearer tokens. */
-		if (d == CF_D_DCOS)
-			http_resp_header(resp, "WWW-Authenticate", "acsjwt");
-		else if (d == CF_D_PATH)
-			http_resp_header(resp, "WWW-Authenticate", "Bearer");
-	}
-	if (d == CF_D_SENSU_MW) {
-		render_sensu_mw(resp, st, detail);
-		return;
-	}
-	if (d != CF_D_PLAIN) {
-		render_json(resp, d, st, detail);
-		return;
-	}
-	msg = detail != NULL ? detail : error_table[st].msg;
-	http_resp_body(resp, "text/plain; charset=utf-8", msg, strlen(msg));
-	buf_add(&resp->body, "\n", 1);
-	http_resp_status(resp, error_table[st].http);
+	return &error_table[valid(st)];
 }

@@ -1,10 +1,13 @@
 /*
- * errors.h: one status enum for all of Coffer, one renderer per dialect.
+ * errors.h: one status enum for all of Coffer, and what each dialect says
+ * of each status.
  *
- * common/ and handlers return an enum cf_status; only errors_render() turns
- * it into an HTTP status and a body in the caller's dialect.  The optional
- * detail is a fixed string of ours, never request bytes, so no error body
- * can echo a secret, a token or a path.
+ * common/ and handlers return an enum cf_status; only reply_error()
+ * (reply.h) turns it into an HTTP status and a body in the caller's
+ * dialect, from the row errors_info() gives.  The optional detail is a
+ * fixed string of ours, never request bytes, so no error body can echo a
+ * secret, a token or a path.  This header includes nothing, so that every
+ * module may return a status without reaching the request (http.h).
  */
 #ifndef COFFER_ERRORS_H
 #define COFFER_ERRORS_H
@@ -48,16 +51,21 @@ enum cf_dialect {
 	CF_D_SENSU_MW,
 };
 
-struct cf_resp;
+/* One status in every dialect: the peers' own codes (errors.c). */
+struct errors_info {
+	const char *name; /* errors_name(): for logs and audit */
+	int http;         /* HTTP status in every dialect */
+	const char *dcos; /* DC/OS (Bouncer) "code" */
+	const char *dapr; /* Dapr "errorCode" */
+	int sensu;        /* Sensu "code" */
+	int cfssl;        /* CFSSL errors[].code */
+	const char *msg;  /* default message */
+};
 
 int errors_http_status(enum cf_status st);
 const char *errors_name(enum cf_status st);
-/* Replace resp's status and body with the error; detail may be NULL. */
-void errors_render(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
-    const char *detail);
-/* The same, with code (a literal such as "ERR_UNKNOWN_USER_ID", or NULL
- * for the status's own) as the DC/OS "code" or the Dapr "errorCode". */
-void errors_render_code(struct cf_resp *resp, enum cf_dialect d,
-    enum cf_status st, const char *detail, const char *code);
+/* The row of an error status; CF_OK or one out of range is logged and
+ * answered as CF_E_INTERNAL's, so nothing renders an error as a success. */
+const struct errors_info *errors_info(enum cf_status st);
 
 #endif

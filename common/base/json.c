@@ -13,7 +13,6 @@
 #include <json-c/json.h>
 
 #include "base/codec.h"
-#include "base/http.h"
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/log.h"
@@ -289,46 +288,6 @@ cf_json_only(struct json_object *o, const char *const *allowed)
 			return CF_E_BAD_JSON;
 	}
 	return CF_OK;
-}
-
-/*
- * json-c keeps the serialized text in the object until it is freed; it may
- * hold a secret, so it is wiped once copied.  json-c rebuilds it on the next
- * call, so the object stays usable.
- */
-void
-cf_json_respond(struct cf_resp *resp, int status, struct json_object *o)
-{
-	const char *s;
-	size_t len;
-
-	s = json_object_to_json_string_length(
-	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (s == NULL) {
-		lwarnx("json_object_to_json_string_length failed");
-		abort();
-	}
-	http_resp_body(resp, "application/json", s, len);
-	explicit_bzero((char *)(uintptr_t)s, len);
-	http_resp_status(resp, status);
-}
-
-int
-cf_json_stream(struct cf_resp *resp, struct json_object *o)
-{
-	const char *s;
-	size_t len;
-	int rc;
-
-	s = json_object_to_json_string_length(
-	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (s == NULL) {
-		lwarnx("json_object_to_json_string_length failed");
-		abort();
-	}
-	rc = http_stream_put(resp, s, len);
-	explicit_bzero((char *)(uintptr_t)s, len);
-	return rc;
 }
 
 /* NULL only if len does not fit json-c's int; out of memory aborts. */

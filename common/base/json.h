@@ -1,5 +1,6 @@
 /*
- * json.h: the only way Coffer reads JSON from a request, and writes it back.
+ * json.h: the only way Coffer reads JSON from a request, and builds it
+ * (reply.h writes it into an answer).
  *
  * cf_json_parse() is strict: valid UTF-8, bounded depth, an object at the
  * top, nothing after it.  The getters check presence and type and take
@@ -20,7 +21,6 @@
 #include "base/errors.h"
 
 struct json_object;
-struct cf_resp;
 
 /* CF_OK, or CF_E_BAD_JSON (syntax, UTF-8, depth, trailing bytes, not an
  * object). */
@@ -41,13 +41,6 @@ enum cf_status cf_json_array(
 
 /* CF_E_BAD_JSON if o has a member not named in the NULL-terminated list. */
 enum cf_status cf_json_only(struct json_object *o, const char *const *allowed);
-
-/* Serialize o as the response body (application/json) with this status.
- * Does not take o's reference. */
-void cf_json_respond(struct cf_resp *resp, int status, struct json_object *o);
-/* Append o, rendered as cf_json_respond does, to resp's stream (http.h);
- * the rendering is wiped.  0, or -1 when the stream failed. */
-int cf_json_stream(struct cf_resp *resp, struct json_object *o);
 
 /* A new json string from bytes (len may include NULs). */
 struct json_object *cf_json_new_string(const void *s, size_t len);

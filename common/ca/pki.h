@@ -42,7 +42,7 @@
  * Every function takes the request's JSON (borrowed), builds its CFSSL
  * `result` into *result (a new json-c reference the caller puts), and on
  * failure sets *detail to a fixed string of ours, "NNNN message" when a
- * CFSSL code applies (errors.c renders it).  Private keys returned by
+ * CFSSL code applies (reply.c renders it).  Private keys returned by
  * newkey/newcert exist only in the result; they are never logged or kept.
  */
 #ifndef COFFER_PKI_H

@@ -8,6 +8,7 @@
 #include "base/codec.h"
 #include "base/config.h"
 #include "base/json.h"
+#include "base/reply.h"
 #include "dialects/dapr.h"
 #include "identity/acl.h"
 #include "identity/audit.h"
@@ -119,7 +120,7 @@ dapr_metadata(struct cf_ctx *ctx)
 	json_object_object_add(o, "extended", json_object_new_object());
 	json_object_object_add(o, "subscriptions", json_object_new_array());
 	json_object_object_add(o, "httpEndpoints", json_object_new_array());
-	cf_json_respond(ctx->resp, 200, o);
+	reply_json(ctx->resp, 200, o);
 	json_object_put(o);
 	return CF_OK;
 }
@@ -191,7 +192,7 @@ dapr_get(struct cf_ctx *ctx, const char *store)
 		st = CF_E_INTERNAL;
 		goto out;
 	}
-	cf_json_respond(ctx->resp, 200, m);
+	reply_json(ctx->resp, 200, m);
 	json_object_put(m);
 out:
 	secret_free(s);
@@ -263,9 +264,9 @@ dapr_bulk_one(struct cf_ctx *ctx, const char *store, const char *name, int all,
 	k = json_object_new_string(name);
 	st = CF_E_INTERNAL;
 	if (http_stream_puts(ctx->resp, *count ? "," : "") != 0 ||
-	    cf_json_stream(ctx->resp, k) != 0 ||
+	    reply_json_stream(ctx->resp, k) != 0 ||
 	    http_stream_puts(ctx->resp, ":") != 0 ||
-	    cf_json_stream(ctx->resp, m) != 0)
+	    reply_json_stream(ctx->resp, m) != 0)
 		goto out;
 	(*count)++;
 	st = CF_OK;

@@ -10,6 +10,7 @@
 #include "base/config.h"
 #include "base/json.h"
 #include "base/limits.h"
+#include "base/reply.h"
 #include "crypto/crypto.h"
 #include "dialects/sensu.h"
 #include "identity/acl.h"
@@ -459,7 +460,7 @@ static int
 list_emit(struct sensu_list *l, struct json_object *r)
 {
 	if (http_stream_puts(l->resp, l->emitted++ ? "," : "") != 0 ||
-	    cf_json_stream(l->resp, r) != 0)
+	    reply_json_stream(l->resp, r) != 0)
 		l->failed = 1;
 	return l->failed;
 }
@@ -881,7 +882,7 @@ sensu_one(
 		r = sensu_resource(kind, ns, name, s);
 		secret_free(s);
 	render:
-		cf_json_respond(ctx->resp, 200, r);
+		reply_json(ctx->resp, 200, r);
 		json_object_put(r);
 		return CF_OK;
 	case HTTP_DELETE:

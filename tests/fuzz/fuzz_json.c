@@ -9,7 +9,7 @@
  * The typed getters are asked for every member under every type: each
  * answers exactly one of found, absent or wrong type, a string comes with
  * json-c's length and is valid UTF-8, an integer is in the range asked.
- * What Coffer writes back (cf_json_respond's rendering) reads again as
+ * What Coffer writes back (reply_json's rendering) reads again as
  * the same object.
  */
 #include <stdint.h>
@@ -22,6 +22,7 @@
 #include "base/errors.h"
 #include "base/json.h"
 #include "base/limits.h"
+#include "base/reply.h"
 
 /* The range asked of cf_json_int, narrower than int64 on purpose. */
 #define FUZZ_INT_MIN (-1000)

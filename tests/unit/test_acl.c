@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "base/config.h"
 #include "base/http.h"
+#include "base/reply.h"
 #include "crypto/crypto.h"
 #include "identity/acl.h"
 #include "identity/iam.h"
@@ -295,7 +296,7 @@ test_dapr_token(struct vault *v)
 			    "the configured subject");
 			continue;
 		}
-		errors_render(&resp, ctx.dialect, st, ctx.detail);
+		reply_error(&resp, ctx.dialect, st, ctx.detail);
 		CHECK_LINE(rows[i].line, resp.status == 401, "401");
 		CHECK_LINE(rows[i].line,
 		    resp.body.len == strlen(rows[i].body) &&

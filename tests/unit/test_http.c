@@ -1,6 +1,6 @@
 /*
  * test_http.c: the request parser, the body checks, the JSON reader and the
- * error renderer of common/, one table row per behaviour.
+ * error renderer of common/ (reply.c), one table row per behaviour.
  *
  * The body reader and the response writer are also driven through a real
  * libfcgi request: this file plays the web server on a Unix socket, so
@@ -23,6 +23,7 @@
 #include "base/http.h"
 #include "base/json.h"
 #include "base/limits.h"
+#include "base/reply.h"
 #include "unit.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -908,7 +909,7 @@ test_json_respond(void)
 
 	memset(&resp, 0, sizeof(resp));
 	json_object_object_add(o, "a", cf_json_new_string("x/y\0z", 5));
-	cf_json_respond(&resp, 201, o);
+	reply_json(&resp, 201, o);
 	CHECK(resp.status == 201, "status set");
 	CHECK(streq(resp.ctype, "application/json"), "ctype");
 	CHECK(resp.body.len == strlen("{\"a\":\"x/y\\u0000z\"}") &&
@@ -973,7 +974,7 @@ render(enum cf_dialect d, enum cf_status st, const char *detail,
 {
 	memset(resp, 0, sizeof(*resp));
 	http_resp_body(resp, "text/plain", "old body", 8);
-	errors_render(resp, d, st, detail);
+	reply_error(resp, d, st, detail);
 	return parse_or_null(resp->body.data);
 }
 
@@ -1237,7 +1238,7 @@ test_errors_plain_and_headers(void)
 	int d, st;
 
 	memset(&resp, 0, sizeof(resp));
-	errors_render(&resp, CF_D_PLAIN, CF_E_SEALED, NULL);
+	reply_error(&resp, CF_D_PLAIN, CF_E_SEALED, NULL);
 	CHECK(streq(resp.body.data, "the store is sealed\n") &&
 	          resp.body.len == 20,
 	    "plain body is the message and a newline");
@@ -1248,7 +1249,7 @@ test_errors_plain_and_headers(void)
 	memset(&resp, 0, sizeof(resp));
 	http_resp_header(&resp, "Allow", "GET, PUT");
 	http_resp_body(&resp, "text/plain", "secret value", 12);
-	errors_render(&resp, CF_D_DCOS, CF_E_METHOD, NULL);
+	reply_error(&resp, CF_D_DCOS, CF_E_METHOD, NULL);
 	CHECK(has_header(&resp, "Allow: GET, PUT\r\n"),
 	    "headers set before rendering are kept");
 	CHECK(strstr(resp.body.data, "secret") == NULL && resp.status == 405,
@@ -1374,7 +1375,7 @@ fcgi_run(int lfd, const struct fcgi_case *c, struct cf_buf *out)
 		    &resp, "application/json", creq.body, creq.bodylen);
 	} else {
 		CHECK_LINE(c->line, creq.body == NULL, "no body on error");
-		errors_render(&resp, CF_D_DAPR, c->want, NULL);
+		reply_error(&resp, CF_D_DAPR, c->want, NULL);
 	}
 	CHECK_LINE(c->line, http_resp_send(&resp, &r) == 0, "send");
 	FCGX_Finish_r(&r);

@@ -1,0 +1,264 @@
+/*
+ * reply.c: see reply.h.
+ *
+ * The shapes are the peers' own (docs/apis.md#error-shapes): DC/OS's title
+ * is Falcon's status line, the path API's code is the status as an
+ * integer, and the codes in them come from errors.c's table.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "base/errors.h"
+#include "base/http.h"
+#include "base/log.h"
+#include "base/reply.h"
+
+/*
+ * Falcon's status lines for the DC/OS title, and the CrossID reason and
+ * default message, whose five documented bodies end in a full stop.
+ */
+static const struct {
+	int http;
+	const char *title;
+	const char *reason;
+	const char *crossid_msg;
+} status_table[] = {
+    {400, "400 Bad Request", "Bad Request",
+        "Bad Request: Invalid argument (invalid request payload)."},
+    {401, "401 Unauthorized", "Unauthorized", "client is not authenticated."},
+    {403, "403 Forbidden", "Forbidden", "the request action is forbidden."},
+    {404, "404 Not Found", "Not Found",
+        "the requested resource could not be found."},
+    {405, "405 Method Not Allowed", "Method Not Allowed", NULL},
+    {409, "409 Conflict", "Conflict", NULL},
+    {413, "413 Payload Too Large", "Payload Too Large", NULL},
+    {415, "415 Unsupported Media Type", "Unsupported Media Type", NULL},
+    {429, "429 Too Many Requests", "Too Many Requests", NULL},
+    {500, "500 Internal Server Error", "Internal Error",
+        "an internal error has occurred."},
+    {503, "503 Service Unavailable", "Service Unavailable", NULL},
+    {507, "507 Insufficient Storage", "Insufficient Storage", NULL},
+};
+
+/*
+ * json-c keeps the serialized text in the object until it is freed; it may
+ * hold a secret, so it is wiped once copied.  json-c rebuilds it on the next
+ * call, so the object stays usable.
+ */
+void
+reply_json(struct cf_resp *resp, int status, struct json_object *o)
+{
+	const char *s;
+	size_t len;
+
+	s = json_object_to_json_string_length(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (s == NULL) {
+		lwarnx("json_object_to_json_string_length failed");
+		abort();
+	}
+	http_resp_body(resp, "application/json", s, len);
+	explicit_bzero((char *)(uintptr_t)s, len);
+	http_resp_status(resp, status);
+}
+
+int
+reply_json_stream(struct cf_resp *resp, struct json_object *o)
+{
+	const char *s;
+	size_t len;
+	int rc;
+
+	s = json_object_to_json_string_length(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (s == NULL) {
+		lwarnx("json_object_to_json_string_length failed");
+		abort();
+	}
+	rc = http_stream_put(resp, s, len);
+	explicit_bzero((char *)(uintptr_t)s, len);
+	return rc;
+}
+
+/* Every status in errors.c's table has a row; 500's is the fallback. */
+static size_t
+status_row(int http)
+{
+	size_t i, fallback = 0;
+
+	for (i = 0; i < sizeof(status_table) / sizeof(status_table[0]); i++) {
+		if (status_table[i].http == http)
+			return i;
+		if (status_table[i].http == 500)
+			fallback = i;
+	}
+	return fallback;
+}
+
+/* Out of memory while building an error: nothing sensible is left. */
+static struct json_object *
+must(struct json_object *o)
+{
+	if (o == NULL) {
+		lwarnx("out of memory");
+		abort();
+	}
+	return o;
+}
+
+static void
+add_string(struct json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, must(json_object_new_string(value)));
+}
+
+/* "NNNN message" (4 or 5 digits): the CFSSL code and the message. */
+static int
+cfssl_code(const char *detail, int *code, const char **msg)
+{
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < 5 && detail[i] >= '0' && detail[i] <= '9'; i++)
+		n = n * 10 + (detail[i] - '0');
+	if (i < 4 || detail[i] != ' ')
+		return -1;
+	*code = n;
+	*msg = detail + i + 1;
+	return 0;
+}
+
+static void
+render_json(struct cf_resp *resp, enum cf_dialect d,
+    const struct errors_info *ei, const char *detail)
+{
+	struct json_object *o = must(json_object_new_object()), *errs, *e;
+	size_t row = status_row(ei->http);
+	const char *msg = detail != NULL ? detail : ei->msg;
+	int code_n;
+
+	switch (d) {
+	case CF_D_DCOS:
+		add_string(o, "title", status_table[row].title);
+		add_string(o, "description", msg);
+		add_string(o, "code", ei->dcos);
+		break;
+	case CF_D_PATH:
+		/* An integer, as the spec's Error schema types it (its
+		 * examples' strings fail a client that validates). */
+		if (detail == NULL && status_table[row].crossid_msg != NULL)
+			msg = status_table[row].crossid_msg;
+		json_object_object_add(
+		    o, "code", must(json_object_new_int(ei->http)));
+		add_string(o, "message", msg);
+		add_string(o, "status", status_table[row].reason);
+		break;
+	case CF_D_DAPR:
+		add_string(o, "errorCode", ei->dapr);
+		add_string(o, "message", msg);
+		break;
+	case CF_D_SENSU:
+		add_string(o, "message", msg);
+		json_object_object_add(
+		    o, "code", must(json_object_new_int(ei->sensu)));
+		break;
+	case CF_D_CFSSL:
+	default:
+		/* CFSSL's finer codes (9300 CSR signature, 5400 unknown
+		 * profile...) ride in our fixed detail as "NNNN message";
+		 * the HTTP status stays the status's (400, as CFSSL answers
+		 * its own errors). */
+		code_n = ei->cfssl;
+		if (detail != NULL)
+			(void)cfssl_code(detail, &code_n, &msg);
+		errs = must(json_object_new_array());
+		e = must(json_object_new_object());
+		json_object_object_add(
+		    e, "code", must(json_object_new_int(code_n)));
+		add_string(e, "message", msg);
+		json_object_array_add(errs, e);
+		json_object_object_add(
+		    o, "success", must(json_object_new_boolean(0)));
+		json_object_object_add(o, "result", NULL);
+		json_object_object_add(o, "errors", errs);
+		json_object_object_add(
+		    o, "messages", must(json_object_new_array()));
+		break;
+	}
+	reply_json(resp, ei->http, o);
+	json_object_put(o);
+}
+
+static void
+render_sensu_mw(
+    struct cf_resp *resp, const struct errors_info *ei, const char *detail)
+{
+	struct json_object *o = must(json_object_new_object());
+
+	json_object_object_add(o, "Code", must(json_object_new_int(ei->sensu)));
+	add_string(o, "Message", detail != NULL ? detail : ei->msg);
+	reply_json(resp, ei->http, o);
+	json_object_put(o);
+}
+
+void
+reply_error_code(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
+    const char *detail, const char *code)
+{
+	const struct errors_info *ei;
+	struct json_object *o;
+	size_t row;
+
+	if (code == NULL || (d != CF_D_DCOS && d != CF_D_DAPR)) {
+		reply_error(resp, d, st, detail);
+		return;
+	}
+	ei = errors_info(st);
+	if (ei->http == 401 && d == CF_D_DCOS)
+		http_resp_header(resp, "WWW-Authenticate", "acsjwt");
+	o = must(json_object_new_object());
+	row = status_row(ei->http);
+	if (detail == NULL)
+		detail = ei->msg;
+	if (d == CF_D_DCOS) {
+		add_string(o, "title", status_table[row].title);
+		add_string(o, "description", detail);
+		add_string(o, "code", code);
+	} else {
+		add_string(o, "errorCode", code);
+		add_string(o, "message", detail);
+	}
+	reply_json(resp, ei->http, o);
+	json_object_put(o);
+}
+
+void
+reply_error(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
+    const char *detail)
+{
+	const struct errors_info *ei = errors_info(st);
+	const char *msg;
+
+	if (ei->http == 401) {
+		/* Bouncer's scheme; the CrossID spec uses bearer tokens. */
+		if (d == CF_D_DCOS)
+			http_resp_header(resp, "WWW-Authenticate", "acsjwt");
+		else if (d == CF_D_PATH)
+			http_resp_header(resp, "WWW-Authenticate", "Bearer");
+	}
+	if (d == CF_D_SENSU_MW) {
+		render_sensu_mw(resp, ei, detail);
+		return;
+	}
+	if (d != CF_D_PLAIN) {
+		render_json(resp, d, ei, detail);
+		return;
+	}
+	msg = detail != NULL ? detail : ei->msg;
+	http_resp_body(resp, "text/plain; charset=utf-8", msg, strlen(msg));
+	buf_add(&resp->body, "\n", 1);
+	http_resp_status(resp, ei->http);
+}
