@@ -41,8 +41,6 @@ app
 
 # "file header" of an include that climbs, or "cycle: module...".
 KNOWN='
-common/base/config.c ca/pki.h
-common/base/config.c ca/profile.h
 common/dialects/dapr.h app/app.h
 common/dialects/sensu.h app/app.h
 common/identity/acl.c app/app.h

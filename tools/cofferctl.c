@@ -501,7 +501,7 @@ main(int argc, char **argv)
 	/* The library's lines would mix with this tool's own messages. */
 	log_set_quiet(!verbose);
 	conf = config_name(conf);
-	if (config_load(&cfg, conf) != 0) {
+	if (config_load(&cfg, conf) != 0 || pki_init(&cfg) != 0) {
 		fprintf(stderr,
 		    "cofferctl: cannot read the configuration %s: %s; give "
 		    "-c FILE or set COFFER_CONFIG\n",

@@ -17,6 +17,7 @@
 #include "base/limits.h"
 #include "base/log.h"
 #include "base/reply.h"
+#include "ca/pki.h"
 #include "crypto/crypto.h"
 #include "crypto/wipe.h"
 #include "identity/audit.h"
@@ -354,7 +355,8 @@ app_main(const char *program, const struct cf_route *routes, size_t n)
 	app.program = program;
 	app.listen_wait = -1;
 	app_malloc_init();
-	if (wipe_process_init() != 0 || config_load(&app.cfg, NULL) != 0)
+	if (wipe_process_init() != 0 || config_load(&app.cfg, NULL) != 0 ||
+	    pki_init(&app.cfg) != 0)
 		return 1;
 	if ((app.audit_fd = audit_open(app.cfg.audit_log)) == -1)
 		return 1;

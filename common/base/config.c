@@ -9,8 +9,6 @@
 #include "base/http.h"
 #include "base/limits.h"
 #include "base/log.h"
-#include "ca/pki.h"
-#include "ca/profile.h"
 
 void
 config_defaults(struct cf_config *c)
@@ -174,9 +172,7 @@ config_set(struct cf_config *c, const char *k, const char *v)
 		return config_string(v, c->ca_auth_key, sizeof(c->ca_auth_key));
 	}
 	if (!strcmp(k, "ca_key"))
-		return pki_ca_key_set(v) != 0
-		           ? -1
-		           : config_string(v, c->ca_key, sizeof(c->ca_key));
+		return config_string(v, c->ca_key, sizeof(c->ca_key));
 	if (!strcmp(k, "ca_profiles"))
 		return config_string(v, c->ca_profiles, sizeof(c->ca_profiles));
 	if (!strcmp(k, "secret_stores"))
@@ -217,6 +213,7 @@ config_load(struct cf_config *c, const char *path)
 	config_defaults(c);
 	if (path == NULL && (path = getenv("COFFER_CONFIG")) == NULL)
 		path = CONFIG_DEFAULT_PATH;
+	snprintf(c->path, sizeof(c->path), "%s", path);
 	if ((f = fopen(path, "r")) == NULL) {
 		lwarn("%s", path);
 		return -1;
@@ -239,12 +236,6 @@ config_load(struct cf_config *c, const char *path)
 			lwarnx("%s:%d: bad setting '%s'", path, lineno, k);
 			goto out;
 		}
-	}
-	/* The signing profiles: a config that cannot be honoured stops the
-	 * program here, with profile_load's reason in the log. */
-	if (c->ca_profiles[0] != '\0' && profile_load(c->ca_profiles) != 0) {
-		lwarnx("%s: ca_profiles %s refused", path, c->ca_profiles);
-		goto out;
 	}
 	rc = 0;
 out:

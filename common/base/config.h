@@ -4,7 +4,10 @@
  * The file named by $COFFER_CONFIG (or /etc/coffer/coffer.conf) holds
  * "key = value" lines; '#' starts a comment.  Unknown keys are an error, so
  * a typo cannot silently leave a default in force.  The struct is filled
- * once at start-up and read-only afterwards.
+ * once at start-up and read-only afterwards.  This module knows the
+ * settings' syntax only: a module that takes a setting checks its meaning
+ * when the program hands it the struct (pki_init), so nothing here sets
+ * another module's state.
  */
 #ifndef COFFER_CONFIG_H
 #define COFFER_CONFIG_H
@@ -16,6 +19,7 @@
 #define CONFIG_MAX_DAPR_SCOPES 16
 
 struct cf_config {
+	char path[1024];        /* the file it was read from, for messages */
 	char store[1024];       /* gdbm file */
 	char audit_log[1024];   /* "" or "-": stderr */
 	size_t body_limit;      /* bytes */
@@ -31,9 +35,9 @@ struct cf_config {
 	/* Hex HMAC key of CFSSL authsign for the profiles that name no
 	 * auth_key of their own (profile.h); "" none. */
 	char ca_auth_key[257];
-	/* The CA: its key algorithm (pki_ca_key_set: made at init) and the
-	 * cfssl signing config with its profiles (profile_load), both
-	 * applied by config_load, so a bad value stops the program. */
+	/* The CA: its key algorithm (made at init) and the cfssl signing
+	 * config with its profiles, read by the CA when the program calls
+	 * pki_init (pki.h), so a bad value stops the program. */
 	char ca_key[16];
 	char ca_profiles[1024];
 	/* Identity (issue 4). */

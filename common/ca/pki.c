@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "base/codec.h"
+#include "base/config.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "ca/csr.h"
@@ -63,6 +64,20 @@ profile_find(struct json_object *req, const char **detail)
 	if ((p = profile_get(name, len)) == NULL)
 		*detail = "5400 Unknown policy profile";
 	return p;
+}
+
+int
+pki_init(const struct cf_config *c)
+{
+	if (c->ca_key[0] != '\0' && pki_ca_key_set(c->ca_key) != 0) {
+		lwarnx("%s: bad setting 'ca_key'", c->path);
+		return -1;
+	}
+	if (c->ca_profiles[0] != '\0' && profile_load(c->ca_profiles) != 0) {
+		lwarnx("%s: ca_profiles %s refused", c->path, c->ca_profiles);
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -53,6 +53,7 @@
 
 #include "base/errors.h"
 
+struct cf_config;
 struct vault;
 struct json_object;
 
@@ -64,9 +65,14 @@ struct json_object;
 #define PKI_CA_LIFETIME  315360000 /* 10 years, in seconds */
 #define PKI_CRL_LIFETIME 604800    /* 7 days: CFSSL's crl default */
 
+/* The CA's settings, once at start-up, by the program: the key algorithm
+ * (ca_key, through pki_ca_key_set) and the signing profiles (ca_profiles,
+ * through profile_load).  0, or -1 with the reason logged: a config that
+ * cannot be honoured stops the program. */
+int pki_init(const struct cf_config *c);
 /* The CA key algorithm made at init (or on first use): "ecdsa-256" (the
  * default), "ecdsa-384", "ecdsa-521", "rsa-2048", "rsa-3072", "rsa-4096"
- * or "ed25519".  Set once at start-up (config key ca_key); 0 or -1. */
+ * or "ed25519".  0 or -1. */
 int pki_ca_key_set(const char *name);
 /* A new CA for init, as the PKI_CA_SEEDS records init writes with its own:
  * m:cakey (sealed) and m:cacert (clear).  pki_ca_seeds_free wipes them.
