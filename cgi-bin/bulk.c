@@ -115,7 +115,7 @@ h_batch(struct cf_ctx *ctx)
 		ctx->detail = "the requested resource could not be found.";
 		return CF_E_NOT_FOUND;
 	}
-	if ((st = app_read_body(ctx, ctypes_json, 0)) != CF_OK ||
+	if ((st = ctx_read_body(ctx, ctypes_json, 0)) != CF_OK ||
 	    (st = cf_json_parse(ctx->req->body, ctx->req->bodylen, &in)) !=
 	        CF_OK)
 		goto out;

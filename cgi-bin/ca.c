@@ -83,7 +83,7 @@ read_json(struct cf_ctx *ctx, struct json_object **o)
 {
 	enum cf_status st;
 
-	if ((st = app_read_body(ctx, ctypes_json, 1)) != CF_OK)
+	if ((st = ctx_read_body(ctx, ctypes_json, 1)) != CF_OK)
 		return st;
 	if (ctx->req->bodylen == 0)
 		*o = json_object_new_object();

@@ -518,7 +518,7 @@ dcos_write(struct cf_ctx *ctx, enum secret_mode mode, enum acl_action action)
 	if ((st = store_arg(ctx, &store)) != CF_OK ||
 	    (st = secret_path(ctx, 1, &path)) != CF_OK ||
 	    (st = rid_for(ctx, "", store, path, action)) != CF_OK ||
-	    (st = app_read_body(ctx, ctypes_secret, 1)) != CF_OK)
+	    (st = ctx_read_body(ctx, ctypes_secret, 1)) != CF_OK)
 		goto out;
 	if ((s = secret_new()) == NULL) {
 		st = CF_E_INTERNAL;
@@ -650,7 +650,7 @@ h_path_put(struct cf_ctx *ctx)
 	if (st == CF_OK)
 		action = ACL_UPDATE;
 	if ((st = rid_for(ctx, "", DEFAULT_STORE, path, action)) != CF_OK ||
-	    (st = app_read_body(ctx, ctypes_json, 1)) != CF_OK)
+	    (st = ctx_read_body(ctx, ctypes_json, 1)) != CF_OK)
 		goto out;
 	if ((s = secret_new()) == NULL) {
 		st = CF_E_INTERNAL;

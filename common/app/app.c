@@ -20,6 +20,7 @@
 #include "ca/pki.h"
 #include "crypto/crypto.h"
 #include "crypto/wipe.h"
+#include "identity/acl.h"
 #include "identity/audit.h"
 #include "identity/token.h"
 #include "vault/vault.h"
@@ -290,13 +291,6 @@ app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
 	http_resp_free(&resp);
 	http_req_free(&req);
 	crypto_wipe(&ctx, sizeof(ctx));
-}
-
-enum cf_status
-app_read_body(struct cf_ctx *ctx, const char *const *ctypes, int allow_missing)
-{
-	return http_read_body(ctx->req, ctx->fcgi, ctx->app->cfg.body_limit,
-	    ctypes, allow_missing);
 }
 
 /*

@@ -19,8 +19,8 @@
 #ifndef COFFER_DAPR_H
 #define COFFER_DAPR_H
 
-#include "app/app.h"
 #include "base/limits.h"
+#include "identity/context.h"
 
 /* Names walked per store section in bulk: the ACL is asked between
  * sections, and at most this many names are held at once (the answer

@@ -915,7 +915,7 @@ sensu_one(
 		ctx->detail = "the built-in providers cannot be altered";
 		return CF_E_BAD_REQUEST;
 	}
-	if ((st = app_read_body(ctx, ctypes_json, 1)) != CF_OK)
+	if ((st = ctx_read_body(ctx, ctypes_json, 1)) != CF_OK)
 		return st;
 	if ((s = secret_new()) == NULL)
 		return CF_E_INTERNAL;

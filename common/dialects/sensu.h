@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/app.h"
+#include "identity/context.h"
 
 #define SENSU_STORE        "sensu"
 #define SENSU_MAX_SELECTOR 1024 /* bytes in one selector statement */

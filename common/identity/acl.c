@@ -3,11 +3,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "app/app.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "identity/acl.h"
 #include "identity/audit.h"
+#include "identity/context.h"
 #include "identity/iam.h"
 #include "identity/remote.h"
 #include "identity/token.h"

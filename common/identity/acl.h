@@ -28,7 +28,6 @@
 #define COFFER_ACL_H
 
 #include "base/errors.h"
-#include "identity/token.h"
 
 struct cf_ctx;
 
@@ -38,11 +37,6 @@ enum acl_action {
 	ACL_UPDATE = 1 << 2,
 	ACL_DELETE = 1 << 3,
 	ACL_FULL = 0xf,
-};
-
-struct acl_subject {
-	char uid[TOKEN_MAX_UID + 1];
-	int superuser;
 };
 
 /* CF_OK with ctx->subject set, CF_E_UNAUTHORIZED, or a store error. */

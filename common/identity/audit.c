@@ -9,9 +9,9 @@
 
 #include <json-c/json.h>
 
-#include "app/app.h"
 #include "base/log.h"
 #include "identity/audit.h"
+#include "identity/context.h"
 #include "identity/iam.h"
 
 int

@@ -15,24 +15,7 @@
 
 #include <stddef.h>
 
-#define AUDIT_RID_MAX        640 /* bytes of a resource id, with its NUL */
-#define AUDIT_LINE_DECISIONS 32  /* decisions written on one line */
-
 struct cf_ctx;
-
-struct audit_decision {
-	char rid[AUDIT_RID_MAX];
-	const char *action; /* a literal */
-	const char *by;     /* NULL: the ACL; else what decided (a literal) */
-	int allowed;
-};
-
-/* A request's decisions not written yet, and how many were already. */
-struct audit_decisions {
-	struct audit_decision d[AUDIT_LINE_DECISIONS];
-	size_t n;
-	size_t written;
-};
 
 /*
  * Record one authorization decision of the request (and make it the one

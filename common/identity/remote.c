@@ -1,8 +1,8 @@
 /* remote.c: see remote.h. */
 #include <string.h>
 
-#include "app/app.h"
 #include "base/log.h"
+#include "identity/context.h"
 #include "identity/remote.h"
 
 int
