@@ -126,19 +126,6 @@ acl_token_verified(struct cf_ctx *ctx)
 	return 1;
 }
 
-int
-acl_covers(const char *grant, const char *rid)
-{
-	size_t n = strlen(grant);
-
-	if (strncmp(grant, rid, n) != 0)
-		return 0;
-	/* On segment boundaries only: /a/b covers /a/b and /a/b/c, never
-	 * /a/bc. */
-	return rid[n] == '\0' || rid[n] == '/' ||
-	       (n > 0 && grant[n - 1] == '/');
-}
-
 const char *
 acl_action_name(enum acl_action a)
 {

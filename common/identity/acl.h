@@ -2,11 +2,12 @@
  * acl.h: who is calling, and may they do this.
  *
  * acl_authenticate() turns the request's credential into a subject that
- * exists in the store; acl_check() is the one authorization decision every
- * program calls, with a DC/OS resource id ("dcos:secrets:default:/a/b")
- * and an action.  A grant on a resource covers the resource and everything
+ * exists in the store; acl_check() is the gate every handler asks, with a
+ * DC/OS resource id ("dcos:secrets:default:/a/b") and an action.  It takes
+ * the decision from iam_allowed() (iam.h), the one place the grants are
+ * walked, where a grant on a resource covers the resource and everything
  * beneath it on segment boundaries only (a grant on /a/b never covers
- * /a/bc).  Every decision is recorded on the request for its audit line.
+ * /a/bc), and records it on the request for its audit line.
  *
  * Subjects are users and service accounts (iam.h), reached through a JWT
  * (token=, Bearer, or the login cookie), a Sensu API key (Key) or the
@@ -28,16 +29,9 @@
 #define COFFER_ACL_H
 
 #include "base/errors.h"
+#include "identity/iam.h"
 
 struct cf_ctx;
-
-enum acl_action {
-	ACL_CREATE = 1 << 0,
-	ACL_READ = 1 << 1,
-	ACL_UPDATE = 1 << 2,
-	ACL_DELETE = 1 << 3,
-	ACL_FULL = 0xf,
-};
 
 /* CF_OK with ctx->subject set, CF_E_UNAUTHORIZED, or a store error. */
 enum cf_status acl_authenticate(struct cf_ctx *ctx);
@@ -47,11 +41,10 @@ enum cf_status acl_authenticate(struct cf_ctx *ctx);
  * whatever state they are in; it says who signed in, not what they may
  * do. */
 int acl_token_verified(struct cf_ctx *ctx);
-/* CF_OK or CF_E_FORBIDDEN; audited through ctx. */
+/* CF_OK or CF_E_FORBIDDEN (an unauthenticated request is refused), or a
+ * store error; audited through ctx. */
 enum cf_status acl_check(
     struct cf_ctx *ctx, const char *rid, enum acl_action action);
-/* Does a grant on `grant` cover `rid`? */
-int acl_covers(const char *grant, const char *rid);
 const char *acl_action_name(enum acl_action a);
 
 struct cf_config;

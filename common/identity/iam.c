@@ -15,7 +15,6 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "crypto/crypto.h"
-#include "identity/acl.h"
 #include "identity/iam.h"
 #include "identity/token.h"
 #include "vault/record.h"

@@ -45,6 +45,16 @@
 struct vault;
 struct json_object;
 
+/* The actions a grant holds: the bits of an ACL record (p:<rid>), which
+ * acl_check() asks for. */
+enum acl_action {
+	ACL_CREATE = 1 << 0,
+	ACL_READ = 1 << 1,
+	ACL_UPDATE = 1 << 2,
+	ACL_DELETE = 1 << 3,
+	ACL_FULL = 0xf,
+};
+
 #define IAM_PBKDF2_ITER   600000 /* OWASP 2023; about 60 ms here */
 #define IAM_SALT_LEN      16     /* bytes of per-user salt */
 #define IAM_MAX_PASSWORD  1024   /* bytes in a password */
@@ -146,12 +156,13 @@ enum cf_status iam_grant_query(struct vault *v, const char *rid, char who,
     const char *id, unsigned actions, int *allowed, const char **code);
 
 /*
- * The decision: may uid do actions on rid?  Superuser (the init flag, or
- * full on dcos:superuser, directly or through a group; a lesser action
- * there is an ordinary grant) may do anything; otherwise a grant on rid or
- * on a resource above it (segment boundaries of the path after ":/", or
- * that path followed by "/" and "*") to uid or one of its groups must hold
- * every bit of actions.  *allowed is 0 or 1.
+ * The decision, and the only place one is made (acl_check() asks it for
+ * every request and records it): may uid do actions on rid?  Superuser
+ * (the init flag, or full on dcos:superuser, directly or through a group;
+ * a lesser action there is an ordinary grant) may do anything; otherwise a
+ * grant on rid or on a resource above it (segment boundaries of the path
+ * after ":/", or that path followed by "/" and "*") to uid or one of its
+ * groups must hold every bit of actions.  *allowed is 0 or 1.
  */
 enum cf_status iam_allowed(struct vault *v, const char *uid, const char *rid,
     unsigned actions, int *allowed);
