@@ -18,10 +18,12 @@
 #include "base/log.h"
 #include "base/reply.h"
 #include "ca/pki.h"
+#include "crypto/crypto.h"
 #include "dialects/dapr.h"
 #include "dialects/dialect_body.h"
 #include "dialects/sensu.h"
 #include "identity/acl.h"
+#include "identity/iam.h"
 #include "vault/secret.h"
 #include "vault/unsealgate.h"
 #include "vault/vault.h"
@@ -144,7 +146,7 @@ h_init_put(struct cf_ctx *ctx)
 	struct vault_status vs;
 	struct json_object *o = NULL, *out, *pgp;
 	const char *store, *algo = NULL;
-	char algobuf[16];
+	char algobuf[16], *root_token = NULL;
 	size_t algolen;
 	int64_t n, t;
 	enum cf_status st;
@@ -202,8 +204,8 @@ h_init_put(struct cf_ctx *ctx)
 		ctx->detail = bad_ca_key;
 	if (st != CF_OK)
 		goto out;
-	st = vault_init_seeded(ctx->app->vault, (unsigned)n, (unsigned)t,
-	    ctx->app->cfg.token_lifetime, ca, PKI_CA_SEEDS, &r);
+	st = iam_init(ctx->app->vault, (unsigned)n, (unsigned)t,
+	    ctx->app->cfg.token_lifetime, ca, PKI_CA_SEEDS, &r, &root_token);
 	if (st == CF_E_ALREADY_INIT)
 		ctx->detail = "the store is already initialized";
 	if (st != CF_OK)
@@ -213,12 +215,15 @@ h_init_put(struct cf_ctx *ctx)
 	json_object_object_add(
 	    out, "keys", string_array(r.shares_hex, r.nshares));
 	json_object_object_add(
-	    out, "root_token", json_object_new_string(r.root_token));
+	    out, "root_token", json_object_new_string(root_token));
 	reply_json(ctx->resp, 200, out);
 	json_object_put(out);
 out:
 	pki_ca_seeds_free(ca);
 	vault_init_result_free(&r);
+	if (root_token != NULL)
+		crypto_wipe(root_token, strlen(root_token));
+	free(root_token);
 	json_object_put(o);
 	return st;
 }

@@ -271,7 +271,7 @@ cmd_token(struct vault *v, const char *file, int64_t lifetime, const char *uid)
 		                         : ctl_status_text(st));
 		return 1;
 	}
-	if (vault_issue_token(v, uid, u.incarnation, now, lifetime, &jwt) !=
+	if (iam_token_mint(v, uid, u.incarnation, now, lifetime, &jwt) !=
 	    CF_OK) {
 		fprintf(stderr, "cofferctl: token: cannot issue a token\n");
 		return 1;

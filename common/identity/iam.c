@@ -285,6 +285,19 @@ iam_user_load(struct vault *v, const char *uid, struct iam_user *u)
 }
 
 enum cf_status
+iam_token_mint(struct vault *v, const char *uid, const char *inc, int64_t now,
+    int64_t lifetime, char **jwt)
+{
+	struct crypto_rsa *key = NULL;
+	enum cf_status st;
+
+	if ((st = vault_token_signing_key(v, &key)) == CF_OK)
+		st = token_issue(key, uid, inc, now, lifetime, jwt);
+	crypto_rsa_free(key);
+	return st;
+}
+
+enum cf_status
 iam_issue_token(
     struct vault *v, const char *uid, int64_t now, int64_t lifetime, char **jwt)
 {
@@ -293,7 +306,62 @@ iam_issue_token(
 
 	if ((st = iam_user_load(v, uid, &u)) != CF_OK)
 		return st;
-	return vault_issue_token(v, uid, u.incarnation, now, lifetime, jwt);
+	return iam_token_mint(v, uid, u.incarnation, now, lifetime, jwt);
+}
+
+/* The first superuser's record, as init writes it: the init flag makes it
+ * a superuser without any grant, and no password (cofferctl passwd). */
+static char *
+superuser_record(const char *inc)
+{
+	struct json_object *o = json_object_new_object();
+	char *text;
+
+	add_str(o, "uid", IAM_INIT_SUPERUSER);
+	add_str(o, "description", "superuser created at init");
+	json_object_object_add(o, "superuser", json_object_new_boolean(1));
+	add_str(o, TOKEN_INC_CLAIM, inc);
+	json_object_object_add(
+	    o, "created", json_object_new_int64((int64_t)time(NULL)));
+	text = iam_text(o);
+	json_object_put(o);
+	return text;
+}
+
+enum cf_status
+iam_init(struct vault *v, unsigned shares, unsigned threshold, int64_t lifetime,
+    const struct vault_seed *seeds, size_t nseeds,
+    struct vault_init_result *out, char **root_token)
+{
+	struct vault_seed *all = NULL;
+	char inc[TOKEN_INC_LEN + 1], *text = NULL;
+	enum cf_status st = CF_E_INTERNAL;
+
+	*root_token = NULL;
+	memset(out, 0, sizeof(*out));
+	if (token_incarnation_new(inc) != 0 ||
+	    (text = superuser_record(inc)) == NULL ||
+	    (all = calloc(nseeds + 1, sizeof(*all))) == NULL)
+		goto out;
+	if (nseeds > 0)
+		memcpy(all, seeds, nseeds * sizeof(*seeds));
+	all[nseeds].key = "u:" IAM_INIT_SUPERUSER;
+	all[nseeds].pt = text;
+	all[nseeds].len = strlen(text);
+	all[nseeds].kind = RECORD_USER;
+	if ((st = vault_init_seeded(
+	         v, shares, threshold, all, nseeds + 1, out)) != CF_OK)
+		goto out;
+	st = token_issue(out->token_key, IAM_INIT_SUPERUSER, inc,
+	    (int64_t)time(NULL), lifetime, root_token);
+	if (st != CF_OK)
+		vault_init_result_free(out);
+out:
+	if (text != NULL)
+		crypto_wipe(text, strlen(text));
+	free(text);
+	free(all);
+	return st;
 }
 
 enum cf_status

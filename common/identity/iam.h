@@ -43,6 +43,8 @@
 #include "identity/token.h"
 
 struct vault;
+struct vault_init_result;
+struct vault_seed;
 struct json_object;
 
 /* The actions a grant holds: the bits of an ACL record (p:<rid>), which
@@ -55,14 +57,15 @@ enum acl_action {
 	ACL_FULL = 0xf,
 };
 
-#define IAM_PBKDF2_ITER   600000 /* OWASP 2023; about 60 ms here */
-#define IAM_SALT_LEN      16     /* bytes of per-user salt */
-#define IAM_MAX_PASSWORD  1024   /* bytes in a password */
-#define IAM_MAX_RID       600    /* bytes in a resource id */
-#define IAM_MAX_DESC      1024   /* bytes in a description */
-#define IAM_REFRESH_LIFE  43200  /* 12 h: Sensu refresh tokens, seconds */
-#define IAM_APIKEY_LEN    36     /* a UUID */
-#define IAM_SUPERUSER_RID "dcos:superuser"
+#define IAM_PBKDF2_ITER    600000 /* OWASP 2023; about 60 ms here */
+#define IAM_SALT_LEN       16     /* bytes of per-user salt */
+#define IAM_MAX_PASSWORD   1024   /* bytes in a password */
+#define IAM_MAX_RID        600    /* bytes in a resource id */
+#define IAM_MAX_DESC       1024   /* bytes in a description */
+#define IAM_REFRESH_LIFE   43200  /* 12 h: Sensu refresh tokens, seconds */
+#define IAM_APIKEY_LEN     36     /* a UUID */
+#define IAM_SUPERUSER_RID  "dcos:superuser"
+#define IAM_INIT_SUPERUSER "admin" /* the superuser init creates */
 
 struct iam_user {
 	char uid[97];
@@ -101,9 +104,24 @@ enum cf_status iam_user_list(
 enum cf_status iam_user_load(
     struct vault *v, const char *uid, struct iam_user *u);
 /* A token for the existing user uid, naming its incarnation (*jwt as
- * vault_issue_token's); CF_E_NOT_FOUND when there is no such user. */
+ * iam_token_mint's); CF_E_NOT_FOUND when there is no such user. */
 enum cf_status iam_issue_token(struct vault *v, const char *uid, int64_t now,
     int64_t lifetime, char **jwt);
+/* Mint a token for uid of incarnation inc (token.h) with the store's
+ * sealed signing key (needs vault_ready); *jwt malloc'd, NUL-terminated,
+ * the caller wipes and frees it. */
+enum cf_status iam_token_mint(struct vault *v, const char *uid, const char *inc,
+    int64_t now, int64_t lifetime, char **jwt);
+/*
+ * Initialize the store (vault_init_seeded, with seeds[0..nseeds)) and, in
+ * the same commit, its first superuser IAM_INIT_SUPERUSER; *root_token is
+ * that superuser's first token, valid token_lifetime seconds (malloc'd:
+ * the caller wipes and frees it).  On failure out is freed and
+ * *root_token is NULL.
+ */
+enum cf_status iam_init(struct vault *v, unsigned shares, unsigned threshold,
+    int64_t token_lifetime, const struct vault_seed *seeds, size_t nseeds,
+    struct vault_init_result *out, char **root_token);
 enum cf_status iam_user_permissions(
     struct vault *v, const char *uid, struct json_object **out);
 enum cf_status iam_user_groups(

@@ -15,7 +15,6 @@
 #include "base/log.h"
 #include "crypto/crypto.h"
 #include "crypto/shamir.h"
-#include "identity/token.h"
 #include "vault/keyholder.h"
 #include "vault/reccache.h"
 #include "vault/vault.h"
@@ -702,7 +701,7 @@ json_text(struct json_object *o)
 static enum cf_status
 vault_init_records(struct vault *v, const char *id, unsigned n, unsigned t,
     const uint8_t *root, const uint8_t *dek, const char *pub, size_t publen,
-    const char *priv, size_t privlen, const char *inc)
+    const char *priv, size_t privlen)
 {
 	struct json_object *o = NULL;
 	uint8_t ring[4 + 4 + CF_KEY_LEN];
@@ -728,26 +727,9 @@ vault_init_records(struct vault *v, const char *id, unsigned n, unsigned t,
 	if ((st = put_sealed(v, root, 0, RECORD_KEYRING, "m:keyring", ring,
 	         sizeof(ring))) != CF_OK ||
 	    (st = vault_put_clear(v, RECORD_META, "m:jwtpub", pub, publen)) !=
-	        CF_OK ||
-	    (st = put_sealed(
-	         v, dek, 1, RECORD_META, "m:jwtkey", priv, privlen)) != CF_OK)
+	        CF_OK)
 		goto out;
-	json_object_put(o);
-	o = json_object_new_object();
-	json_object_object_add(
-	    o, "uid", json_object_new_string(VAULT_SUPERUSER));
-	json_object_object_add(o, "description",
-	    json_object_new_string("superuser created at init"));
-	json_object_object_add(o, "superuser", json_object_new_boolean(1));
-	json_object_object_add(o, TOKEN_INC_CLAIM, json_object_new_string(inc));
-	json_object_object_add(o, "created", json_object_new_int64(now));
-	free(text);
-	if ((text = json_text(o)) == NULL) {
-		st = CF_E_INTERNAL;
-		goto out;
-	}
-	st = put_sealed(
-	    v, dek, 1, RECORD_USER, "u:" VAULT_SUPERUSER, text, strlen(text));
+	st = put_sealed(v, dek, 1, RECORD_META, "m:jwtkey", priv, privlen);
 out:
 	crypto_wipe(ring, sizeof(ring));
 	free(text);
@@ -795,33 +777,35 @@ vault_init_seeds(struct vault *v, const uint8_t *dek,
     const struct vault_seed *seeds, size_t nseeds)
 {
 	enum cf_status st = CF_OK;
+	enum record_kind kind;
 	size_t i;
 
-	for (i = 0; st == CF_OK && i < nseeds; i++)
-		st = seeds[i].clear
-		         ? vault_put_clear(v, RECORD_META, seeds[i].key,
-		               seeds[i].pt, seeds[i].len)
-		         : put_sealed(v, dek, 1, RECORD_META, seeds[i].key,
-		               seeds[i].pt, seeds[i].len);
+	for (i = 0; st == CF_OK && i < nseeds; i++) {
+		kind = seeds[i].kind != 0 ? seeds[i].kind : RECORD_META;
+		st = seeds[i].clear ? vault_put_clear(v, kind, seeds[i].key,
+		                          seeds[i].pt, seeds[i].len)
+		                    : put_sealed(v, dek, 1, kind, seeds[i].key,
+		                          seeds[i].pt, seeds[i].len);
+	}
 	return st;
 }
 
 enum cf_status
-vault_init(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
-    struct vault_init_result *out)
+vault_init(
+    struct vault *v, unsigned n, unsigned t, struct vault_init_result *out)
 {
-	return vault_init_seeded(v, n, t, lifetime, NULL, 0, out);
+	return vault_init_seeded(v, n, t, NULL, 0, out);
 }
 
 enum cf_status
-vault_init_seeded(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
+vault_init_seeded(struct vault *v, unsigned n, unsigned t,
     const struct vault_seed *seeds, size_t nseeds,
     struct vault_init_result *out)
 {
 	struct crypto_rsa *rsa = NULL;
 	uint8_t idb[VAULT_ID_BYTES], root[CF_KEY_LEN];
 	uint8_t dek[CF_KEY_LEN];
-	char *id = NULL, *pub = NULL, *priv = NULL, inc[TOKEN_INC_LEN + 1];
+	char *id = NULL, *pub = NULL, *priv = NULL;
 	size_t publen = 0, privlen = 0;
 	enum cf_status st = CF_E_INTERNAL;
 	int locked = 0;
@@ -835,7 +819,6 @@ vault_init_seeded(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
 	if (crypto_random(idb, sizeof(idb)) != 0 ||
 	    crypto_random(root, sizeof(root)) != 0 ||
 	    crypto_random(dek, sizeof(dek)) != 0 ||
-	    token_incarnation_new(inc) != 0 ||
 	    (id = codec_hex_encode(idb, sizeof(idb))) == NULL ||
 	    crypto_rsa_generate(VAULT_RSA_BITS, &rsa) != 0 ||
 	    crypto_rsa_export_public(rsa, &pub, &publen) != 0 ||
@@ -851,17 +834,17 @@ vault_init_seeded(struct vault *v, unsigned n, unsigned t, int64_t lifetime,
 		goto out;
 	}
 	if ((st = vault_init_records(v, id, n, t, root, dek, pub, publen, priv,
-	         privlen, inc)) != CF_OK ||
+	         privlen)) != CF_OK ||
 	    (st = vault_init_seeds(v, dek, seeds, nseeds)) != CF_OK)
 		goto out;
 	locked = 0;
 	if ((st = vault_commit(v)) != CF_OK)
 		goto out;
 	if ((st = vault_load_meta(v)) != CF_OK ||
-	    (st = vault_init_shares(root, n, t, out)) != CF_OK ||
-	    (st = token_issue(rsa, VAULT_SUPERUSER, inc, (int64_t)time(NULL),
-	         lifetime, &out->root_token)) != CF_OK)
+	    (st = vault_init_shares(root, n, t, out)) != CF_OK)
 		goto out;
+	out->token_key = rsa;
+	rsa = NULL;
 	linfo("store %s initialized with %u shares, threshold %u", v->id, n, t);
 out:
 	if (locked)
@@ -896,10 +879,7 @@ vault_init_result_free(struct vault_init_result *r)
 	}
 	free(r->shares_hex);
 	free(r->shares_b64);
-	if (r->root_token != NULL) {
-		crypto_wipe(r->root_token, strlen(r->root_token));
-		free(r->root_token);
-	}
+	crypto_rsa_free(r->token_key);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1057,27 +1037,19 @@ vault_seal(struct vault *v)
 }
 
 enum cf_status
-vault_issue_token(struct vault *v, const char *uid, const char *inc,
-    int64_t now, int64_t lifetime, char **jwt)
+vault_token_signing_key(struct vault *v, struct crypto_rsa **out)
 {
-	struct crypto_rsa *rsa = NULL;
 	uint8_t *pem = NULL;
 	size_t len = 0;
 	enum cf_status st;
 
+	*out = NULL;
 	if ((st = vault_read_begin(v)) != CF_OK)
 		return st;
 	st = vault_get(v, "m:jwtkey", &pem, &len);
 	vault_read_end(v);
-	if (st != CF_OK)
-		goto out;
-	if (crypto_rsa_import_private(pem, len, &rsa) != 0) {
+	if (st == CF_OK && crypto_rsa_import_private(pem, len, out) != 0)
 		st = CF_E_INTERNAL;
-		goto out;
-	}
-	st = token_issue(rsa, uid, inc, now, lifetime, jwt);
-out:
-	crypto_rsa_free(rsa);
 	record_free(pem, len);
 	return st;
 }

@@ -19,7 +19,10 @@
  * Clear records (readable while sealed): m:init (format, store id, shares,
  * threshold), m:jwtpub (the token-verification public key).  Everything
  * else is sealed (record.h), m:keyring under the root key and the rest
- * under the current data-encryption key.
+ * under the current data-encryption key.  Init makes the token key pair
+ * (m:jwtpub, m:jwtkey) with the store's own keys, and writes what its
+ * caller adds (seeds: the first superuser, iam_init; the CA, pki_ca_new)
+ * in the same commit; tokens themselves are identity's (token.h).
  */
 #ifndef COFFER_VAULT_H
 #define COFFER_VAULT_H
@@ -51,10 +54,11 @@ struct vault_init_result {
 	unsigned nshares;
 	char **shares_hex; /* malloc'd; vault_init_result_free */
 	char **shares_b64;
-	char *root_token; /* JWT of the first superuser */
+	/* The token-signing key init made, for the first superuser's token
+	 * (iam_init): the store stays sealed, so it cannot be read back. */
+	struct crypto_rsa *token_key;
 };
 
-#define VAULT_SUPERUSER   "admin"
 #define VAULT_MAX_HOLDERS 4 /* vault_hold's registrations */
 
 /* path: the config's `store` setting (backend_open). */
@@ -66,19 +70,21 @@ struct backend *vault_backend(struct vault *v);
 
 enum cf_status vault_status(struct vault *v, struct vault_status *out);
 enum cf_status vault_init(struct vault *v, unsigned shares, unsigned threshold,
-    int64_t token_lifetime, struct vault_init_result *out);
-/* A record init writes in its own commit (the CA's key and certificate):
- * sealed under the first data key, or clear (readable while sealed). */
+    struct vault_init_result *out);
+/* A record init writes in its own commit (the first superuser, the CA's
+ * key and certificate): sealed under the first data key, or clear
+ * (readable while sealed). */
 struct vault_seed {
 	const char *key;
 	const void *pt;
 	size_t len;
 	int clear;
+	enum record_kind kind; /* 0: RECORD_META */
 };
 /* vault_init, writing seeds[0..nseeds) with the init records. */
 enum cf_status vault_init_seeded(struct vault *v, unsigned shares,
-    unsigned threshold, int64_t token_lifetime, const struct vault_seed *seeds,
-    size_t nseeds, struct vault_init_result *out);
+    unsigned threshold, const struct vault_seed *seeds, size_t nseeds,
+    struct vault_init_result *out);
 void vault_init_result_free(struct vault_init_result *r);
 /* One share per call (hex or base64 text); out is the status after it.
  * A share that does not decode answers CF_E_BAD_REQUEST; one whose
@@ -133,10 +139,10 @@ int32_t vault_epoch(struct vault *v);
 /* The token-verification key (borrowed; lives as long as v), or NULL when
  * the store is not initialized. */
 const struct crypto_rsa *vault_token_key(struct vault *v);
-/* Mint a token for uid of incarnation inc (token.h) with the sealed
- * signing key (needs vault_ready). */
-enum cf_status vault_issue_token(struct vault *v, const char *uid,
-    const char *inc, int64_t now, int64_t lifetime, char **jwt);
+/* The token-signing key, sealed (m:jwtkey), parsed into *out for the
+ * caller to free (crypto_rsa_free); needs vault_ready. */
+enum cf_status vault_token_signing_key(
+    struct vault *v, struct crypto_rsa **out);
 
 enum cf_status vault_read_begin(struct vault *v);
 void vault_read_end(struct vault *v);

@@ -397,7 +397,7 @@ auth_with_token(struct vault *v, const char *uid, const char *inc)
 	char *jwt = NULL, *hdr = NULL;
 	enum cf_status st;
 
-	if (vault_issue_token(v, uid, inc, (int64_t)time(NULL), 3600, &jwt) !=
+	if (iam_token_mint(v, uid, inc, (int64_t)time(NULL), 3600, &jwt) !=
 	        CF_OK ||
 	    asprintf(&hdr, "HTTP_AUTHORIZATION=token=%s", jwt) == -1) {
 		free(jwt);
@@ -455,6 +455,7 @@ main(void)
 {
 	struct vault_init_result r;
 	struct vault *v = NULL;
+	char *root_token = NULL;
 
 	if (mkdtemp(dir) == NULL)
 		return 1;
@@ -464,7 +465,10 @@ main(void)
 	test_throttle();
 	test_throttle_eviction();
 	CHECK(vault_open(path, &v) == 0, "open");
-	CHECK(v != NULL && vault_init(v, 1, 1, 3600, &r) == CF_OK, "init");
+	CHECK(v != NULL &&
+	          iam_init(v, 1, 1, 3600, NULL, 0, &r, &root_token) == CF_OK,
+	    "init");
+	CHECK(root_token != NULL, "the superuser's first token");
 	if (v != NULL && r.nshares == 1) {
 		CHECK(vault_unlock(v, r.shares_hex, 1) == CF_OK, "unlock");
 		test_decisions(v);
@@ -474,6 +478,7 @@ main(void)
 		/* No keyholder key was set: vault_unlock is this process's. */
 		vault_init_result_free(&r);
 	}
+	free(root_token);
 	vault_close(v);
 	unit_rmtree(dir);
 	return unit_done();

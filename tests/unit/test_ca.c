@@ -22,7 +22,7 @@ store(const char *name, const struct vault_seed *seeds, size_t nseeds)
 	if (vault_open(path, &v) != 0)
 		return NULL;
 	memset(&r, 0, sizeof(r));
-	if (vault_init_seeded(v, 1, 1, 3600, seeds, nseeds, &r) != CF_OK ||
+	if (vault_init_seeded(v, 1, 1, seeds, nseeds, &r) != CF_OK ||
 	    r.nshares != 1 || vault_unlock(v, r.shares_hex, 1) != CF_OK) {
 		vault_init_result_free(&r);
 		vault_close(v);

@@ -351,7 +351,7 @@ store(const char *name)
 	if (vault_open(path, &v) != 0)
 		return NULL;
 	memset(&r, 0, sizeof(r));
-	if (vault_init_seeded(v, 1, 1, 3600, NULL, 0, &r) != CF_OK ||
+	if (vault_init_seeded(v, 1, 1, NULL, 0, &r) != CF_OK ||
 	    r.nshares != 1 ||
 	    vault_unseal(v, r.shares_hex[0], strlen(r.shares_hex[0]), &vs) !=
 	        CF_OK ||

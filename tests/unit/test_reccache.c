@@ -211,6 +211,7 @@ main(void)
 {
 	struct vault_init_result r;
 	struct vault *v1 = NULL, *v2 = NULL;
+	char *root_token = NULL;
 
 	if (mkdtemp(dir) == NULL)
 		return 1;
@@ -218,7 +219,10 @@ main(void)
 	test_find_needs_the_same_bytes();
 	test_bounds();
 	CHECK(vault_open(path, &v1) == 0, "open");
-	CHECK(v1 != NULL && vault_init(v1, 1, 1, 3600, &r) == CF_OK, "init");
+	/* With its superuser, whom the last-superuser rule keeps. */
+	CHECK(v1 != NULL &&
+	          iam_init(v1, 1, 1, 3600, NULL, 0, &r, &root_token) == CF_OK,
+	    "init");
 	CHECK(vault_open(path, &v2) == 0, "open a second handle");
 	if (v1 != NULL && v2 != NULL && r.nshares == 1) {
 		/* No keyholder key is set: each handle unlocks its own. */
@@ -228,6 +232,7 @@ main(void)
 		test_two_processes(v1, v2);
 		vault_init_result_free(&r);
 	}
+	free(root_token);
 	vault_close(v2);
 	vault_close(v1);
 	unit_rmtree(dir);

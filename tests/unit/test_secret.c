@@ -331,7 +331,7 @@ main(void)
 		return 1;
 	snprintf(path, sizeof(path), "%s/coffer.db", dir);
 	CHECK(vault_open(path, &v) == 0, "open");
-	inited = v != NULL && vault_init(v, 1, 1, 3600, &r) == CF_OK;
+	inited = v != NULL && vault_init(v, 1, 1, &r) == CF_OK;
 	CHECK(inited, "init");
 	CHECK(inited && r.nshares == 1 &&
 	          vault_unlock(v, r.shares_hex, 1) == CF_OK,

@@ -131,7 +131,7 @@ main(void)
 		return 1;
 	snprintf(path, sizeof(path), "%s/coffer.db", dir);
 	CHECK(vault_open(path, &v) == 0, "open");
-	CHECK(v != NULL && vault_init(v, 1, 1, 3600, &r) == CF_OK, "init");
+	CHECK(v != NULL && vault_init(v, 1, 1, &r) == CF_OK, "init");
 	if (v != NULL && r.nshares == 1) {
 		CHECK(vault_unlock(v, r.shares_hex, 1) == CF_OK, "unlock");
 		test_resolve(v);

@@ -112,7 +112,7 @@ main(void)
 		return 1;
 	snprintf(path, sizeof(path), "%s/coffer.db", dir);
 	CHECK(vault_open(path, &v1) == 0, "open");
-	CHECK(v1 != NULL && vault_init(v1, 1, 1, 3600, &r) == CF_OK, "init");
+	CHECK(v1 != NULL && vault_init(v1, 1, 1, &r) == CF_OK, "init");
 	CHECK(vault_open(path, &v2) == 0, "open a second handle");
 	if (v1 != NULL && v2 != NULL && r.nshares == 1)
 		test_seal_and_unseal_reach_the_next_request(
