@@ -165,7 +165,7 @@ h_crl(struct cf_ctx *ctx)
 
 	if ((st = authorize(ctx, READ)) != CF_OK)
 		return st;
-	if (q != NULL && (pki_duration(q, &life) != 0 || life == 0)) {
+	if (q != NULL && (profile_duration(q, &life) != 0 || life == 0)) {
 		ctx->detail = "invalid expiry";
 		return CF_E_BAD_REQUEST;
 	}

@@ -20,10 +20,6 @@
 # includes) and exits 1 if there is any, 0 if none, 2 if it cannot look.
 # tests/suites/layers_source_test.sh runs it, and plants offences in a copy
 # to see it fail.
-#
-# KNOWN lists the crossings that are still there today, each as
-# docs/architecture.md names it; they are not counted, but one listed
-# that no longer occurs is, so the list only shrinks.
 if [ -z "${BASH_VERSION:-}" ]; then
 	exec bash "$0" "$@"
 fi
@@ -37,11 +33,6 @@ vault
 identity ca
 dialects
 app
-'
-
-# "file header" of an include that climbs, or "cycle: module...".
-KNOWN='
-cycle: ca/csr ca/pki ca/pki_internal ca/profile ca/x509
 '
 
 top=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
@@ -67,17 +58,12 @@ includes=$(echo "$files" |
 
 {
 	echo "$LAYERS" | awk 'NF { print "L", NR, $0 }'
-	echo "$KNOWN" | awk 'NF { print "K", $0 }'
 	echo "$files" | sed 's/^/F /'
 	printf '%s\n' "$includes" | sed -n 's/^/I /p'
 } | awk '
 function stem(p) { sub(/^.*\//, "", p); sub(/\.[ch]$/, "", p); return p }
 function dir(p) { sub(/\/[^\/]*$/, "", p); return p }
-function offence(key, s) {
-	if (key in known) {
-		seen[key] = 1
-		return
-	}
+function offence(s) {
 	print s
 	bad = 1
 }
@@ -110,10 +96,6 @@ function sortwords(s,   a, n, i, j, t, out) {
 		out = out (i > 1 ? " " : "") a[i]
 	return out
 }
-$1 == "K" {
-	known[substr($0, 3)] = 1
-	next
-}
 $1 == "L" {
 	for (i = 3; i <= NF; i++)
 		rank[$i] = $2
@@ -138,26 +120,26 @@ $1 == "I" {
 		if (exists[dir(file) "/" hdr])
 			next
 		if (!(hl in rank) || !exists["common/" hdr])
-			offence("", where ": \"" hdr "\" is neither beside it nor in a layer of common/")
+			offence(where ": \"" hdr "\" is neither beside it nor in a layer of common/")
 		next
 	}
 	fl = substr(dir(file), 8)
 	if (!(fl in rank)) {
-		offence("", where ": common/" fl "/ is not a layer (tests/layers.sh: LAYERS)")
+		offence(where ": common/" fl "/ is not a layer (tests/layers.sh: LAYERS)")
 		next
 	}
 	if (!(hl in rank)) {
-		offence("", where ": \"" hdr "\" names no layer (write \"<layer>/" hdr "\")")
+		offence(where ": \"" hdr "\" names no layer (write \"<layer>/" hdr "\")")
 		next
 	}
 	if (!exists["common/" hdr]) {
-		offence("", where ": \"" hdr "\": no such header")
+		offence(where ": \"" hdr "\": no such header")
 		next
 	}
 	if (rank[hl] > rank[fl])
-		offence(file " " hdr, where ": " fl " includes " hdr ", of a higher layer (" hl ")")
+		offence(where ": " fl " includes " hdr ", of a higher layer (" hl ")")
 	else if (rank[hl] == rank[fl] && hl != fl)
-		offence(file " " hdr, where ": " fl " includes " hdr ", of the layer beside it (" hl ")")
+		offence(where ": " fl " includes " hdr ", of the layer beside it (" hl ")")
 	a = fl "/" stem(file); b = hl "/" stem(hdr)
 	if (a != b) {
 		edge[a, b] = 1
@@ -186,7 +168,6 @@ END {
 			if (reach[i, j] && reach[j, i]) {
 				members = members " " name[j]
 				done[j] = 1
-				in_cycle[name[j]] = i
 			}
 		members = sortwords(substr(members, 2))
 		lines = ""
@@ -198,24 +179,7 @@ END {
 		gsub(/\n\t/, "\n", lines)
 		lines = sortlines(substr(lines, 2))
 		gsub(/\n/, "\n\t", lines)
-		offence("cycle: " members, "cycle: " members lines)
-		# A known cycle within this one is still there.
-		for (k in known) {
-			if (substr(k, 1, 7) != "cycle: ")
-				continue
-			split(substr(k, 8), km, " ")
-			whole = 1
-			for (x in km)
-				if (!(km[x] in in_cycle) || in_cycle[km[x]] != i)
-					whole = 0
-			if (whole)
-				seen[k] = 1
-		}
+		offence("cycle: " members lines)
 	}
-	for (k in known)
-		if (!(k in seen)) {
-			print "tests/layers.sh: KNOWN lists \"" k "\", which is gone: take it off"
-			bad = 1
-		}
 	exit bad
 }'

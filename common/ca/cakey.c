@@ -2,7 +2,7 @@
  * cakey.c: the CA's key and certificate.  Made at init (pki_ca_new) or on
  * first use (pki_ca_ensure), or imported (pki_ca_import); read for one
  * request (cakey_load), or parsed once per unseal and kept for signing
- * (cakey_current).  See pki.h and pki_internal.h.
+ * (cakey_current).  See cakey.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +13,9 @@
 #include <gnutls/x509.h>
 
 #include "base/log.h"
-#include "ca/pki.h"
-#include "ca/pki_internal.h"
+#include "ca/cadefs.h"
+#include "ca/cakey.h"
+#include "ca/csr.h"
 #include "ca/x509.h"
 #include "crypto/crypto.h"
 #include "vault/record.h"
@@ -503,7 +504,7 @@ import_key(const char *pem, size_t len, gnutls_x509_crt_t crt,
 	        key, &d, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN) < 0)
 		goto out;
 	pk = gnutls_x509_privkey_get_pk_algorithm2(key, &bits);
-	if ((st = pki_key_allowed(pk, bits, detail)) != CF_OK)
+	if ((st = csr_key_allowed(pk, bits, detail)) != CF_OK)
 		goto out;
 	st = CF_E_BAD_REQUEST;
 	*detail = "the key does not match the certificate";

@@ -2,7 +2,7 @@
  * certdb.c: the records of issued certificates (sealed c:<serial hex>,
  * whose bytes certrec.c reads and writes): recording one as it is issued,
  * and the operations over them: certinfo, the DC/OS certificates list,
- * revoke and the CRL.  See pki.h.
+ * revoke and the CRL.  See certdb.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +16,12 @@
 
 #include "base/codec.h"
 #include "base/json.h"
+#include "ca/cadefs.h"
+#include "ca/cakey.h"
+#include "ca/certdb.h"
+#include "ca/certfacts.h"
 #include "ca/certrec.h"
-#include "ca/pki.h"
-#include "ca/pki_internal.h"
+#include "ca/x509.h"
 #include "vault/record.h"
 #include "vault/vault.h"
 
@@ -44,40 +47,6 @@ hex_normal(const char *in, size_t len, char *out, size_t outlen)
 		out[o++] = c;
 	}
 	out[o] = '\0';
-	return 0;
-}
-
-int
-pki_serial_decimal(const uint8_t *b, size_t n, char *out, size_t outlen)
-{
-	uint8_t num[64];
-	char tmp[160];
-	size_t i, start = 0, nd = 0;
-	unsigned rem;
-
-	if (n > sizeof(num))
-		return -1;
-	memcpy(num, b, n);
-	while (start < n && num[start] == 0)
-		start++;
-	while (start < n) {
-		rem = 0;
-		for (i = start; i < n; i++) {
-			rem = rem * 256 + num[i];
-			num[i] = (uint8_t)(rem / 10);
-			rem %= 10;
-		}
-		tmp[nd++] = (char)('0' + rem);
-		while (start < n && num[start] == 0)
-			start++;
-	}
-	if (nd == 0)
-		tmp[nd++] = '0';
-	if (nd + 1 > outlen)
-		return -1;
-	for (i = 0; i < nd; i++)
-		out[i] = tmp[nd - 1 - i];
-	out[nd] = '\0';
 	return 0;
 }
 
@@ -261,8 +230,8 @@ wanted(const struct certrec *r, const char *serial, const char *aki,
 		return 0;
 	if (aki[0] != '\0' && !hex_is(r->aki, r->akilen, aki))
 		return 0;
-	return serial[0] == '\0' || (pki_serial_decimal(r->serial, r->seriallen,
-	                                 dec, sizeof(dec)) == 0 &&
+	return serial[0] == '\0' || (certfacts_serial_decimal(r->serial,
+	                                 r->seriallen, dec, sizeof(dec)) == 0 &&
 	                                !strcmp(dec, serial));
 }
 

@@ -1,7 +1,7 @@
 /*
  * certfacts.c: what a certificate says (subject, issuer, serial, SANs,
  * validity, signature algorithm, key ids), as CFSSL's JSON, for certinfo,
- * the DC/OS certificates list and bundle.  See pki_internal.h.
+ * the DC/OS certificates list and bundle.  See certfacts.h.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -11,8 +11,42 @@
 #include <gnutls/x509.h>
 #include <json-c/json.h>
 
-#include "ca/pki.h"
-#include "ca/pki_internal.h"
+#include "ca/cadefs.h"
+#include "ca/certfacts.h"
+
+int
+certfacts_serial_decimal(const uint8_t *b, size_t n, char *out, size_t outlen)
+{
+	uint8_t num[64];
+	char tmp[160];
+	size_t i, start = 0, nd = 0;
+	unsigned rem;
+
+	if (n > sizeof(num))
+		return -1;
+	memcpy(num, b, n);
+	while (start < n && num[start] == 0)
+		start++;
+	while (start < n) {
+		rem = 0;
+		for (i = start; i < n; i++) {
+			rem = rem * 256 + num[i];
+			num[i] = (uint8_t)(rem / 10);
+			rem %= 10;
+		}
+		tmp[nd++] = (char)('0' + rem);
+		while (start < n && num[start] == 0)
+			start++;
+	}
+	if (nd == 0)
+		tmp[nd++] = '0';
+	if (nd + 1 > outlen)
+		return -1;
+	for (i = 0; i < nd; i++)
+		out[i] = tmp[nd - 1 - i];
+	out[nd] = '\0';
+	return 0;
+}
 
 static char *
 hex_colons(const uint8_t *b, size_t n)
@@ -155,7 +189,7 @@ certfacts_json(gnutls_x509_crt_t crt, const char *pem)
 	json_object_object_add(o, "issuer", certfacts_name(crt, 1));
 	len = sizeof(b);
 	if (gnutls_x509_crt_get_serial(crt, b, &len) >= 0 &&
-	    pki_serial_decimal(b, len, dec, sizeof(dec)) == 0)
+	    certfacts_serial_decimal(b, len, dec, sizeof(dec)) == 0)
 		add_str(o, "serial_number", dec);
 	json_object_object_add(o, "sans", certfacts_sans(crt));
 	add_time(o, "not_before", gnutls_x509_crt_get_activation_time(crt));

@@ -6,8 +6,9 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "base/errors.h"
+#include "ca/cadefs.h"
 #include "ca/csr.h"
-#include "ca/pki.h"
 #include "crypto/crypto.h"
 #include "crypto/ecp256.h"
 
@@ -273,4 +274,24 @@ csr_free(struct csr *c)
 {
 	free(c->der);
 	memset(c, 0, sizeof(*c));
+}
+
+enum cf_status
+csr_key_allowed(int pk, unsigned bits, const char **detail)
+{
+	if (pk == GNUTLS_PK_RSA) {
+		if (bits < 2048) {
+			*detail = "5300 RSA key is too weak";
+			return CF_E_BAD_REQUEST;
+		}
+		if (bits <= 8192)
+			return CF_OK;
+	}
+	if (pk == GNUTLS_PK_ECDSA &&
+	    (bits == 256 || bits == 384 || bits == 521))
+		return CF_OK;
+	if (pk == GNUTLS_PK_EDDSA_ED25519)
+		return CF_OK;
+	*detail = "5300 unsupported key algorithm or size";
+	return CF_E_BAD_REQUEST;
 }

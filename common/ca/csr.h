@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/errors.h"
 #include "ca/der.h"
 
 enum csr_status {
@@ -56,5 +57,9 @@ enum csr_status csr_verify(const struct csr *c);
  * gnutls_pubkey_get_pk_algorithm), or -1. */
 int csr_key(const struct csr *c, int *pk, unsigned *bits);
 void csr_free(struct csr *c);
+/* CFSSL's key rules (csr.go), for a request's key and an imported CA's:
+ * RSA 2048-8192, ECDSA 256/384/521, Ed25519; pk and bits as csr_key
+ * gives them.  CF_OK, or CF_E_BAD_REQUEST with *detail set. */
+enum cf_status csr_key_allowed(int pk, unsigned bits, const char **detail);
 
 #endif /* COFFER_CSR_H */

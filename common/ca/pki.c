@@ -19,17 +19,20 @@
 #include "base/config.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "ca/cadefs.h"
+#include "ca/cakey.h"
+#include "ca/certdb.h"
+#include "ca/certfacts.h"
 #include "ca/csr.h"
 #include "ca/pki.h"
-#include "ca/pki_internal.h"
 #include "ca/profile.h"
+#include "ca/subject.h"
 #include "ca/x509.h"
 #include "crypto/crypto.h"
 #include "vault/record.h"
 #include "vault/vault.h"
 
-#define SEEN_PFX  "m:seen:"
-#define DUR_LIMIT (100LL * 366 * 86400)
+#define SEEN_PFX "m:seen:"
 
 /* Issuing (issue() and its helpers). */
 #define NAME_MAX_DER 8192 /* a subject built from JSON */
@@ -80,60 +83,6 @@ pki_init(const struct cf_config *c)
 	return 0;
 }
 
-int
-pki_duration(const char *s, int64_t *out)
-{
-	int64_t total = 0, v;
-	const char *p = s;
-	int any = 0;
-
-	while (*p != '\0') {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = 0;
-		while (*p >= '0' && *p <= '9') {
-			v = v * 10 + (*p++ - '0');
-			if (v > DUR_LIMIT)
-				return -1;
-		}
-		if (*p == 'h')
-			v *= 3600;
-		else if (*p == 'm')
-			v *= 60;
-		else if (*p != 's')
-			return -1;
-		p++;
-		total += v;
-		if (total > DUR_LIMIT)
-			return -1;
-		any = 1;
-	}
-	if (!any)
-		return -1;
-	*out = total;
-	return 0;
-}
-
-enum cf_status
-pki_key_allowed(int pk, unsigned bits, const char **detail)
-{
-	if (pk == GNUTLS_PK_RSA) {
-		if (bits < 2048) {
-			*detail = "5300 RSA key is too weak";
-			return CF_E_BAD_REQUEST;
-		}
-		if (bits <= 8192)
-			return CF_OK;
-	}
-	if (pk == GNUTLS_PK_ECDSA &&
-	    (bits == 256 || bits == 384 || bits == 521))
-		return CF_OK;
-	if (pk == GNUTLS_PK_EDDSA_ED25519)
-		return CF_OK;
-	*detail = "5300 unsupported key algorithm or size";
-	return CF_E_BAD_REQUEST;
-}
-
 /* ---- signing ---- */
 
 struct issue {
@@ -182,7 +131,7 @@ crq_check(const struct csr *c, const char **detail)
 	}
 	if (csr_key(c, &pk, &bits) != 0)
 		return CF_E_INTERNAL;
-	return pki_key_allowed(pk, bits, detail);
+	return csr_key_allowed(pk, bits, detail);
 }
 
 /* The certificate of t, signed by the CA, as DER: *der points into *buf

@@ -12,10 +12,11 @@
 
 #include "base/json.h"
 #include "base/log.h"
-#include "ca/pki.h"
+#include "ca/cadefs.h"
 #include "ca/profile.h"
 
-#define CONFIG_MAX (1024 * 1024) /* bytes of a signing config file */
+#define CONFIG_MAX (1024 * 1024)         /* bytes of a signing config file */
+#define DUR_LIMIT  (100LL * 366 * 86400) /* seconds of a Go duration */
 
 /* CFSSL's usage names (config.KeyUsage and config.ExtKeyUsage). */
 static const struct {
@@ -224,7 +225,7 @@ load_expiry(const char *file, const char *name, struct json_object *o,
 		return -1;
 	}
 	if (len >= sizeof(p->expiry_text) || memchr(s, '\0', len) != NULL ||
-	    pki_duration(s, &p->expiry) != 0 || p->expiry == 0) {
+	    profile_duration(s, &p->expiry) != 0 || p->expiry == 0) {
 		lwarnx("%s: profile '%s': expiry must be a whole Go duration "
 		       "in h, m and s (\"8760h\")",
 		    file, name);
@@ -431,7 +432,7 @@ load_backdate(const char *file, const char *name, struct json_object *o,
 	if (st == CF_E_NOT_FOUND || (st == CF_OK && len == 0))
 		return 0;
 	if (st != CF_OK || memchr(s, '\0', len) != NULL ||
-	    pki_duration(s, &p->backdate) != 0) {
+	    profile_duration(s, &p->backdate) != 0) {
 		lwarnx("%s: profile '%s': backdate must be a whole Go duration "
 		       "in h, m and s (\"1h\")",
 		    file, name);
@@ -856,4 +857,38 @@ profile_name_allowed(const struct pki_profile *p, const char *name, size_t len)
 	memcpy(buf, name, len);
 	buf[len] = '\0';
 	return regexec(&whitelists[i], buf, 0, NULL, 0) == 0;
+}
+
+int
+profile_duration(const char *s, int64_t *out)
+{
+	int64_t total = 0, v;
+	const char *p = s;
+	int any = 0;
+
+	while (*p != '\0') {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = 0;
+		while (*p >= '0' && *p <= '9') {
+			v = v * 10 + (*p++ - '0');
+			if (v > DUR_LIMIT)
+				return -1;
+		}
+		if (*p == 'h')
+			v *= 3600;
+		else if (*p == 'm')
+			v *= 60;
+		else if (*p != 's')
+			return -1;
+		p++;
+		total += v;
+		if (total > DUR_LIMIT)
+			return -1;
+		any = 1;
+	}
+	if (!any)
+		return -1;
+	*out = total;
+	return 0;
 }

@@ -135,5 +135,9 @@ const struct pki_profile *profile_get(const char *name, size_t len);
  * or the whitelist matches somewhere in name (Go's Regexp.Find). */
 int profile_name_allowed(
     const struct pki_profile *p, const char *name, size_t len);
+/* Seconds of a Go duration made of h, m, s parts ("8760h", "1h30m"), as
+ * the config's expiry and backdate and a CRL's lifetime are written; 0 or
+ * -1. */
+int profile_duration(const char *s, int64_t *out);
 
 #endif /* COFFER_PROFILE_H */

@@ -2,8 +2,7 @@
  * subject.c: a certificate's subject and hosts (SANs) from CFSSL's request
  * JSON (CN, names[], hosts[] or hostname), into a Name being encoded, a
  * list for x509.c or a GnuTLS certificate request; and the checks every
- * host passes, whether from the request or from a CSR.  See
- * pki_internal.h.
+ * host passes, whether from the request or from a CSR.  See subject.h.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -14,11 +13,8 @@
 
 #include "base/codec.h"
 #include "base/json.h"
-#include "ca/csr.h"
-#include "ca/der.h"
-#include "ca/pki.h"
-#include "ca/pki_internal.h"
-#include "ca/x509.h"
+#include "ca/cadefs.h"
+#include "ca/subject.h"
 
 #define HOSTS_FULL (-100000) /* a SAN setter's "no room" */
 
@@ -54,36 +50,36 @@ dns_valid(const char *s, size_t len)
 	return lab > 0 && s[len - 1] != '-';
 }
 
-enum pki_host_kind
-pki_host_parse(const char *s, size_t len, uint8_t ip[16], size_t *iplen)
+enum subject_host_kind
+subject_host_parse(const char *s, size_t len, uint8_t ip[16], size_t *iplen)
 {
 	char buf[PKI_MAX_HOST + 1];
 	const char *at;
 	size_t i;
 
 	if (len == 0 || len > PKI_MAX_HOST || memchr(s, '\0', len) != NULL)
-		return PKI_HOST_BAD;
+		return SUBJECT_HOST_BAD;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	if (inet_pton(AF_INET, buf, ip) == 1) {
 		*iplen = 4;
-		return PKI_HOST_IP;
+		return SUBJECT_HOST_IP;
 	}
 	if (inet_pton(AF_INET6, buf, ip) == 1) {
 		*iplen = 16;
-		return PKI_HOST_IP;
+		return SUBJECT_HOST_IP;
 	}
 	if ((at = memchr(buf, '@', len)) != NULL) {
 		if (at == buf ||
 		    !dns_valid(at + 1, len - (size_t)(at - buf) - 1))
-			return PKI_HOST_BAD;
+			return SUBJECT_HOST_BAD;
 		for (i = 0; buf + i < at; i++)
 			if (buf[i] <= ' ' || buf[i] > '~' || buf[i] == '@' ||
 			    buf[i] == '<' || buf[i] == '>')
-				return PKI_HOST_BAD;
-		return PKI_HOST_EMAIL;
+				return SUBJECT_HOST_BAD;
+		return SUBJECT_HOST_EMAIL;
 	}
-	return dns_valid(buf, len) ? PKI_HOST_DNS : PKI_HOST_BAD;
+	return dns_valid(buf, len) ? SUBJECT_HOST_DNS : SUBJECT_HOST_BAD;
 }
 
 /* Apply CN and names[] ({C,ST,L,O,OU}) of a CFSSL CSR JSON to a setter. */
@@ -246,14 +242,14 @@ add_host(
 	size_t iplen = 0;
 	int rc;
 
-	switch (pki_host_parse(s, len, ip, &iplen)) {
-	case PKI_HOST_IP:
+	switch (subject_host_parse(s, len, ip, &iplen)) {
+	case SUBJECT_HOST_IP:
 		rc = set(obj, GNUTLS_SAN_IPADDRESS, ip, iplen);
 		break;
-	case PKI_HOST_EMAIL:
+	case SUBJECT_HOST_EMAIL:
 		rc = set(obj, GNUTLS_SAN_RFC822NAME, s, len);
 		break;
-	case PKI_HOST_DNS:
+	case SUBJECT_HOST_DNS:
 		rc = set(obj, GNUTLS_SAN_DNSNAME, s, len);
 		break;
 	default:

@@ -12,6 +12,7 @@
 
 #include "base/codec.h"
 #include "base/json.h"
+#include "ca/certfacts.h"
 #include "ca/certrec.h"
 #include "ca/pki.h"
 #include "unit.h"
@@ -237,7 +238,7 @@ old_record(const uint8_t *s, size_t slen, const uint8_t *a, size_t alen,
 	struct json_object *o = json_object_new_object();
 	char dec[160], *h = codec_hex_encode(a, alen), *text;
 
-	pki_serial_decimal(s, slen, dec, sizeof(dec));
+	certfacts_serial_decimal(s, slen, dec, sizeof(dec));
 	json_object_object_add(o, "serial", json_object_new_string(dec));
 	json_object_object_add(o, "aki", json_object_new_string(h));
 	json_object_object_add(o, "status", json_object_new_string(status));
@@ -412,7 +413,7 @@ issue_one(struct vault *v, struct issued *c)
 	    gnutls_x509_crt_get_serial(crt, c->serial, &c->seriallen) < 0 ||
 	    gnutls_x509_crt_get_authority_key_id(
 	        crt, c->aki, &c->akilen, NULL) < 0 ||
-	    pki_serial_decimal(
+	    certfacts_serial_decimal(
 	        c->serial, c->seriallen, c->dec, sizeof(c->dec)) != 0 ||
 	    (h = codec_hex_encode(c->serial, c->seriallen)) == NULL)
 		goto out;
