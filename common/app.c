@@ -308,11 +308,15 @@ app_read_body(struct cf_ctx *ctx, const char *const *ctypes, int allow_missing)
  * still unread after a few reads (a body refused before it was read) keeps
  * libfcgi's careful close.
  *
- * The leftover input is read without blocking, and only after the answer
- * went out: a web server that streams the body (mod_proxy_fcgi) would
- * otherwise keep this worker waiting, answer unsent, for a client that
- * announced a body and stalled.  What has not arrived is left to the
- * careful close, which ends as soon as the web server has the answer.
+ * The leftover input is read without blocking: a web server that streams
+ * the body (mod_proxy_fcgi) would otherwise keep this worker waiting,
+ * answer unsent, for a client that announced a body and stalled.  What has
+ * not arrived is left to the careful close, which ends as soon as the web
+ * server has the answer.  Since the drain never waits, the answer still in
+ * libfcgi's buffer goes out after it, with the end of the request, in one
+ * write: a web server that closes as soon as it has the whole answer
+ * (lighttpd, given a Content-Length) would otherwise meet that last record
+ * with a SIGPIPE.
  */
 static void
 app_finish(FCGX_Request *f)
@@ -320,7 +324,6 @@ app_finish(FCGX_Request *f)
 	char buf[APP_DRAIN_CHUNK];
 	int i, fl;
 
-	(void)FCGX_FFlush(f->out);
 	if ((fl = fcntl(f->ipcFd, F_GETFL)) == -1 ||
 	    fcntl(f->ipcFd, F_SETFL, fl | O_NONBLOCK) == -1)
 		goto out;
