@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,6 +247,36 @@ app_dispatch(struct cf_ctx *ctx, const struct cf_route *routes, size_t n)
 	return ctx->route->fn(ctx);
 }
 
+/*
+ * A request's context is some 21 KB, nearly all of it the audit's slots
+ * for decisions (audit.h), of which a request uses one or two.  A slot is
+ * written before it is read, so only what precedes them is zeroed, and
+ * only the slots used are wiped with it afterwards (all of them once a
+ * full set was written out).
+ */
+_Static_assert(
+    offsetof(struct cf_ctx, decisions) + sizeof(struct audit_decisions) ==
+        sizeof(struct cf_ctx),
+    "ctx_clear zeroes all before the decisions, the last member");
+
+static void
+ctx_clear(struct cf_ctx *ctx)
+{
+	memset(ctx, 0, offsetof(struct cf_ctx, decisions));
+	ctx->decisions.n = ctx->decisions.written = 0;
+}
+
+static void
+ctx_wipe(struct cf_ctx *ctx)
+{
+	size_t used = ctx->decisions.written > 0 ? AUDIT_LINE_DECISIONS
+	                                         : ctx->decisions.n;
+
+	crypto_wipe(ctx->decisions.d, used * sizeof(ctx->decisions.d[0]));
+	crypto_wipe(ctx, offsetof(struct cf_ctx, decisions));
+	ctx->decisions.n = ctx->decisions.written = 0;
+}
+
 static void
 app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
     size_t n)
@@ -257,7 +288,7 @@ app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
-	memset(&ctx, 0, sizeof(ctx));
+	ctx_clear(&ctx);
 	ctx.app = app;
 	ctx.req = &req;
 	ctx.resp = &resp;
@@ -288,7 +319,7 @@ app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
 	                                       : 200);
 	http_resp_free(&resp);
 	http_req_free(&req);
-	crypto_wipe(&ctx, sizeof(ctx));
+	ctx_wipe(&ctx);
 }
 
 enum cf_status
