@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "audit.h"
+#include "codec.h"
 #include "iam.h"
 #include "log.h"
 
@@ -163,13 +164,10 @@ audit_add_int(struct audit_text *t, const char *k, long long v)
 static void
 audit_line(struct audit_text *t, const char *program)
 {
-	char ts[32];
-	struct tm tm;
-	time_t now = time(NULL);
+	char ts[CODEC_TIME_LEN];
 
 	memset(t, 0, sizeof(*t));
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	codec_time(time(NULL), ts, sizeof(ts));
 	audit_put(t, "{", 1);
 	audit_add(t, "time", ts);
 	audit_add(t, "program", program);
@@ -273,6 +271,16 @@ audit_flush_decisions(struct cf_ctx *ctx)
 	ctx->decisions.n = 0;
 }
 
+/* A resource id into a slot of AUDIT_RID_MAX, cut as snprintf would. */
+static void
+audit_copy(char dst[AUDIT_RID_MAX], const char *rid)
+{
+	size_t n = strnlen(rid, AUDIT_RID_MAX - 1);
+
+	memcpy(dst, rid, n);
+	dst[n] = '\0';
+}
+
 void
 audit_decision(struct cf_ctx *ctx, const char *rid, const char *action,
     const char *by, int allowed)
@@ -280,7 +288,7 @@ audit_decision(struct cf_ctx *ctx, const char *rid, const char *action,
 	struct audit_decisions *ds = &ctx->decisions;
 	struct audit_decision *d;
 
-	snprintf(ctx->rid, sizeof(ctx->rid), "%s", rid);
+	audit_copy(ctx->rid, rid);
 	ctx->action = action;
 	ctx->allowed = allowed;
 	if (ctx->app->audit_fd == -1)
@@ -288,7 +296,7 @@ audit_decision(struct cf_ctx *ctx, const char *rid, const char *action,
 	if (ds->n == AUDIT_LINE_DECISIONS)
 		audit_flush_decisions(ctx);
 	d = &ds->d[ds->n++];
-	snprintf(d->rid, sizeof(d->rid), "%s", rid);
+	audit_copy(d->rid, rid);
 	d->action = action;
 	d->by = by;
 	d->allowed = allowed;
