@@ -375,13 +375,38 @@ app_read_body(struct cf_ctx *ctx, const char *const *ctypes, int allow_missing)
  * write: a web server that closes as soon as it has the whole answer
  * (lighttpd, given a Content-Length) would otherwise meet that last record
  * with a SIGPIPE.
+ *
+ * Most requests need no drain, nor the three fcntl calls around it: a
+ * handler read the body to its end, or there was no body (CONTENT_LENGTH
+ * 0), and then all that may be left is the web server's empty end-of-input
+ * record, which it sends with the request, whatever the client does: it
+ * is read as it comes.
  */
+static int
+app_input_done(FCGX_Request *f)
+{
+	const char *cl;
+	char c;
+
+	if (FCGX_HasSeenEOF(f->in) != EOF) {
+		cl = FCGX_GetParam("CONTENT_LENGTH", f->envp);
+		if (cl == NULL || strcmp(cl, "0") != 0 ||
+		    FCGX_GetStr(&c, 1, f->in) != 0)
+			return 0;
+	}
+	return FCGX_HasSeenEOF(f->in) == EOF && FCGX_GetError(f->in) == 0;
+}
+
 static void
 app_finish(FCGX_Request *f)
 {
 	char buf[APP_DRAIN_CHUNK];
 	int i, fl;
 
+	if (app_input_done(f)) {
+		FCGX_Detach(f);
+		goto out;
+	}
 	if ((fl = fcntl(f->ipcFd, F_GETFL)) == -1 ||
 	    fcntl(f->ipcFd, F_SETFL, fl | O_NONBLOCK) == -1)
 		goto out;
