@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,15 @@ app_malloc_init(void)
  * wakes one idle worker per connection, as a blocking accept did.  (An
  * alarm around a blocking accept would also interrupt libfcgi's first read
  * of a request it had just accepted, and lose that request.)
+ *
+ * The worker accepts only once the wait says a connection is there: an
+ * accept that finds none is dear, since the kernel makes the new socket
+ * and its file before it looks, and frees them again (some 8 us on the
+ * benchmark's machine, a tenth of a one-secret read).  Another worker may
+ * still take the connection first; then the accept answers EAGAIN and the
+ * worker waits again.  A connection the web server keeps open
+ * (FCGI_KEEP_CONN) brings its next request itself, read by libfcgi with no
+ * accept, so there is no wait on the listening socket then.
  */
 static int
 app_listen_setup(struct cf_app *app, int fd)
@@ -97,27 +107,45 @@ app_listen_setup(struct cf_app *app, int fd)
 	return 0;
 }
 
+/* 1 when a connection waits, 0 after an idle wait (the seal checked), -1
+ * when the worker must stop. */
 static int
-app_accept(struct cf_app *app, FCGX_Request *f)
+app_wait(struct cf_app *app)
 {
 	struct epoll_event ev;
 	int rc;
 
+	rc = epoll_wait(app->listen_wait, &ev, 1, CF_IDLE_SECONDS * 1000);
+	if (app_stop)
+		return -1;
+	if (rc == -1 && errno != EINTR) {
+		lwarn("epoll_wait");
+		return -1;
+	}
+	if (rc == 0) {
+		vault_idle(app->vault);
+		/* The overlay vault_idle may have dropped lay all over the
+		 * heap: give its pages back while idle. */
+		malloc_trim(0);
+	}
+	return rc > 0;
+}
+
+static int
+app_accept(struct cf_app *app, FCGX_Request *f)
+{
+	int rc;
+
 	for (;;) {
-		/* EAGAIN: no connection waiting (the socket is non-blocking).
-		 */
+		if (f->ipcFd < 0 && (rc = app_wait(app)) <= 0) {
+			if (rc < 0)
+				return -1;
+			continue;
+		}
+		/* EAGAIN: another worker took it (the socket is
+		 * non-blocking). */
 		if ((rc = FCGX_Accept_r(f)) != -EAGAIN)
 			return rc;
-		rc = epoll_wait(
-		    app->listen_wait, &ev, 1, CF_IDLE_SECONDS * 1000);
-		if (app_stop)
-			return -1;
-		if (rc == 0) {
-			vault_idle(app->vault);
-			/* The overlay vault_idle may have dropped lay all
-			 * over the heap: give its pages back while idle. */
-			malloc_trim(0);
-		}
 	}
 }
 
@@ -249,6 +277,36 @@ app_dispatch(struct cf_ctx *ctx, const struct cf_route *routes, size_t n)
 	return ctx->route->fn(ctx);
 }
 
+/*
+ * A request's context is some 21 KB, nearly all of it the audit's slots
+ * for decisions (audit.h), of which a request uses one or two.  A slot is
+ * written before it is read, so only what precedes them is zeroed, and
+ * only the slots used are wiped with it afterwards (all of them once a
+ * full set was written out).
+ */
+_Static_assert(
+    offsetof(struct cf_ctx, decisions) + sizeof(struct audit_decisions) ==
+        sizeof(struct cf_ctx),
+    "ctx_clear zeroes all before the decisions, the last member");
+
+static void
+ctx_clear(struct cf_ctx *ctx)
+{
+	memset(ctx, 0, offsetof(struct cf_ctx, decisions));
+	ctx->decisions.n = ctx->decisions.written = 0;
+}
+
+static void
+ctx_wipe(struct cf_ctx *ctx)
+{
+	size_t used = ctx->decisions.written > 0 ? AUDIT_LINE_DECISIONS
+	                                         : ctx->decisions.n;
+
+	crypto_wipe(ctx->decisions.d, used * sizeof(ctx->decisions.d[0]));
+	crypto_wipe(ctx, offsetof(struct cf_ctx, decisions));
+	ctx->decisions.n = ctx->decisions.written = 0;
+}
+
 static void
 app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
     size_t n)
@@ -260,7 +318,7 @@ app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
-	memset(&ctx, 0, sizeof(ctx));
+	ctx_clear(&ctx);
 	ctx.app = app;
 	ctx.req = &req;
 	ctx.resp = &resp;
@@ -290,7 +348,7 @@ app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
 	                                       : 200);
 	http_resp_free(&resp);
 	http_req_free(&req);
-	crypto_wipe(&ctx, sizeof(ctx));
+	ctx_wipe(&ctx);
 }
 
 /*
@@ -303,19 +361,47 @@ app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
  * still unread after a few reads (a body refused before it was read) keeps
  * libfcgi's careful close.
  *
- * The leftover input is read without blocking, and only after the answer
- * went out: a web server that streams the body (mod_proxy_fcgi) would
- * otherwise keep this worker waiting, answer unsent, for a client that
- * announced a body and stalled.  What has not arrived is left to the
- * careful close, which ends as soon as the web server has the answer.
+ * The leftover input is read without blocking: a web server that streams
+ * the body (mod_proxy_fcgi) would otherwise keep this worker waiting,
+ * answer unsent, for a client that announced a body and stalled.  What has
+ * not arrived is left to the careful close, which ends as soon as the web
+ * server has the answer.  Since the drain never waits, the answer still in
+ * libfcgi's buffer goes out after it, with the end of the request, in one
+ * write: a web server that closes as soon as it has the whole answer
+ * (lighttpd, given a Content-Length) would otherwise meet that last record
+ * with a SIGPIPE.
+ *
+ * Most requests need no drain, nor the three fcntl calls around it: a
+ * handler read the body to its end, or there was no body (CONTENT_LENGTH
+ * 0), and then all that may be left is the web server's empty end-of-input
+ * record, which it sends with the request, whatever the client does: it
+ * is read as it comes.
  */
+static int
+app_input_done(FCGX_Request *f)
+{
+	const char *cl;
+	char c;
+
+	if (FCGX_HasSeenEOF(f->in) != EOF) {
+		cl = FCGX_GetParam("CONTENT_LENGTH", f->envp);
+		if (cl == NULL || strcmp(cl, "0") != 0 ||
+		    FCGX_GetStr(&c, 1, f->in) != 0)
+			return 0;
+	}
+	return FCGX_HasSeenEOF(f->in) == EOF && FCGX_GetError(f->in) == 0;
+}
+
 static void
 app_finish(FCGX_Request *f)
 {
 	char buf[APP_DRAIN_CHUNK];
 	int i, fl;
 
-	(void)FCGX_FFlush(f->out);
+	if (app_input_done(f)) {
+		FCGX_Detach(f);
+		goto out;
+	}
 	if ((fl = fcntl(f->ipcFd, F_GETFL)) == -1 ||
 	    fcntl(f->ipcFd, F_SETFL, fl | O_NONBLOCK) == -1)
 		goto out;

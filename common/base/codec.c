@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/codec.h"
 
@@ -278,4 +279,73 @@ codec_utf8_valid(const void *s, size_t len)
 		i += (size_t)need + 1;
 	}
 	return 1;
+}
+
+/* Year, month and day of the days-th day after 1970-01-01 (proleptic
+ * Gregorian; H. Hinnant's civil_from_days). */
+static void
+codec_civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era;
+	unsigned doe, yoe, doy, mp;
+
+	days += 719468;
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = (unsigned)(days - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static char *
+codec_digits(char *p, unsigned v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
+/* 10000-01-01T00:00:00Z */
+#define CODEC_TIME_END 253402300800LL
+
+void
+codec_time(int64_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	int64_t y, s;
+	unsigned m, d;
+	char *p = buf;
+
+	if (len < CODEC_TIME_LEN) {
+		if (len > 0)
+			buf[0] = '\0';
+		return;
+	}
+	if (t < 0 || t >= CODEC_TIME_END) {
+		if (gmtime_r(&tt, &tm) == NULL ||
+		    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+			buf[0] = '\0';
+		return;
+	}
+	s = t % 86400;
+	codec_civil(t / 86400, &y, &m, &d);
+	p = codec_digits(p, (unsigned)y, 4);
+	*p++ = '-';
+	p = codec_digits(p, m, 2);
+	*p++ = '-';
+	p = codec_digits(p, d, 2);
+	*p++ = 'T';
+	p = codec_digits(p, (unsigned)(s / 3600), 2);
+	*p++ = ':';
+	p = codec_digits(p, (unsigned)(s / 60 % 60), 2);
+	*p++ = ':';
+	p = codec_digits(p, (unsigned)(s % 60), 2);
+	*p++ = 'Z';
+	*p = '\0';
 }

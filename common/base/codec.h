@@ -41,5 +41,13 @@ int codec_hex_decode(const char *in, size_t len, uint8_t **out, size_t *outlen);
  * are allowed.  0 otherwise.
  */
 int codec_utf8_valid(const void *s, size_t len);
+/*
+ * t, seconds since the epoch, as UTC "YYYY-MM-DDTHH:MM:SSZ" in buf, exactly
+ * as strftime's "%Y-%m-%dT%H:%M:%SZ" after gmtime_r writes it; from 1970
+ * to 9999 without either (a request writes one or two: audit line, secret
+ * dates).  "" when len is under CODEC_TIME_LEN or t has no such date.
+ */
+#define CODEC_TIME_LEN 32
+void codec_time(int64_t t, char *buf, size_t len);
 
 #endif

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,21 +146,66 @@ method_lookup(const char *name)
 	return HTTP_OTHER;
 }
 
+/*
+ * Request ids are 8 bytes of the kernel's random generator, drawn
+ * REQ_ID_BATCH at a time: a getrandom(2) for every request cost more than
+ * the rest of its parsing.  A child forked after a draw must not give out
+ * its parent's ids, so the fork empties the child's batch.
+ */
+#define REQ_ID_BYTES 8
+#define REQ_ID_BATCH 32
+
+static uint8_t req_id_pool[REQ_ID_BYTES * REQ_ID_BATCH];
+static size_t req_id_left;      /* bytes not given out, at the pool's start */
+static size_t req_id_batch = 1; /* ids a draw takes: REQ_ID_BATCH once safe */
+static pthread_once_t req_id_once = PTHREAD_ONCE_INIT;
+
+static void
+req_id_forked(void)
+{
+	req_id_left = 0;
+}
+
+static void
+req_id_init(void)
+{
+	if (pthread_atfork(NULL, NULL, req_id_forked) == 0)
+		req_id_batch = REQ_ID_BATCH;
+}
+
+/* The next REQ_ID_BYTES random bytes; -1 (logged) if none could be had. */
+static int
+req_id_draw(uint8_t r[REQ_ID_BYTES])
+{
+	size_t want;
+	ssize_t n;
+
+	(void)pthread_once(&req_id_once, req_id_init);
+	if (req_id_left == 0) {
+		want = REQ_ID_BYTES * req_id_batch;
+		do
+			n = getrandom(req_id_pool, want, 0);
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)want) {
+			lwarn("getrandom");
+			return -1;
+		}
+		req_id_left = want;
+	}
+	req_id_left -= REQ_ID_BYTES;
+	memcpy(r, req_id_pool + req_id_left, REQ_ID_BYTES);
+	return 0;
+}
+
 static enum cf_status
 req_id(struct cf_req *req)
 {
 	static const char hex[] = "0123456789abcdef";
-	uint8_t r[8];
-	ssize_t n;
+	uint8_t r[REQ_ID_BYTES];
 	size_t i;
 
-	do
-		n = getrandom(r, sizeof(r), 0);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(r)) {
-		lwarn("getrandom");
+	if (req_id_draw(r) != 0)
 		return CF_E_INTERNAL;
-	}
 	for (i = 0; i < sizeof(r); i++) {
 		req->id[2 * i] = hex[r[i] >> 4];
 		req->id[2 * i + 1] = hex[r[i] & 0xf];

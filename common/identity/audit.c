@@ -7,8 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
+#include "base/codec.h"
 #include "base/log.h"
 #include "identity/audit.h"
 #include "identity/context.h"
@@ -29,45 +28,166 @@ audit_open(const char *path)
 	return fd;
 }
 
-static void
-audit_add(struct json_object *o, const char *k, const char *v)
-{
-	if (v != NULL)
-		json_object_object_add(o, k, json_object_new_string(v));
-}
-
-/* A new line object holding the time and the program. */
-static struct json_object *
-audit_line(const char *program)
-{
-	struct json_object *o = json_object_new_object();
-	char ts[32];
-	struct tm tm;
-	time_t now = time(NULL);
-
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	audit_add(o, "time", ts);
-	audit_add(o, "program", program);
-	return o;
-}
-
-/* One write(2), so lines of concurrent writers never interleave; takes o. */
-static void
-audit_write(int fd, struct json_object *o)
-{
-	const char *text;
-	char *line;
+/*
+ * A line is written straight as JSON text, member by member, in the form
+ * json-c's plain printer gives (no spaces; '"', '\\' and control
+ * characters escaped as it escapes them, '/' left alone;
+ * tests/unit/test_audit.c holds it to that).  Building a json-c tree for
+ * each line and printing it took a score of allocations per request.  A
+ * line that cannot grow (no memory) is dropped, with a warning, as a
+ * failed write is.
+ */
+struct audit_text {
+	char *p;
 	size_t len;
+	size_t cap;
+	int failed;
+};
 
-	text = json_object_to_json_string_length(
-	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (text != NULL && asprintf(&line, "%s\n", text) != -1) {
-		if (write(fd, line, len + 1) != (ssize_t)len + 1)
-			lwarn("audit write");
-		free(line);
+#define AUDIT_TEXT_START 1024
+
+static void
+audit_put(struct audit_text *t, const char *s, size_t n)
+{
+	size_t cap;
+	char *q;
+
+	if (t->failed || n == 0)
+		return;
+	/* Room for the newline audit_write adds. */
+	for (cap = t->cap ? t->cap : AUDIT_TEXT_START; cap < t->len + n + 1;
+	     cap *= 2)
+		;
+	if (cap != t->cap) {
+		if ((q = realloc(t->p, cap)) == NULL) {
+			t->failed = 1;
+			return;
+		}
+		t->p = q;
+		t->cap = cap;
 	}
-	json_object_put(o);
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+}
+
+static void
+audit_puts(struct audit_text *t, const char *s)
+{
+	audit_put(t, s, strlen(s));
+}
+
+/* How json-c writes byte c inside a string, or NULL for as it is. */
+static const char *
+audit_escape(unsigned char c, char u[7])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	switch (c) {
+	case '\b':
+		return "\\b";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	case '\f':
+		return "\\f";
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	}
+	if (c >= 0x20)
+		return NULL;
+	snprintf(u, 7, "\\u00%c%c", hex[c >> 4], hex[c & 0xf]);
+	return u;
+}
+
+/* s as a JSON string. */
+static void
+audit_string(struct audit_text *t, const char *s)
+{
+	const char *run = s, *e;
+	char u[7];
+
+	audit_put(t, "\"", 1);
+	for (; *s != '\0'; s++) {
+		if ((e = audit_escape((unsigned char)*s, u)) == NULL)
+			continue;
+		audit_put(t, run, (size_t)(s - run));
+		audit_puts(t, e);
+		run = s + 1;
+	}
+	audit_put(t, run, (size_t)(s - run));
+	audit_put(t, "\"", 1);
+}
+
+/* The next member's name: after "{" the first, else after a comma. */
+static void
+audit_key(struct audit_text *t, const char *k)
+{
+	if (t->len > 0 && t->p[t->len - 1] != '{')
+		audit_put(t, ",", 1);
+	audit_string(t, k);
+	audit_put(t, ":", 1);
+}
+
+/* A string member; none when v is NULL. */
+static void
+audit_add(struct audit_text *t, const char *k, const char *v)
+{
+	if (v == NULL)
+		return;
+	audit_key(t, k);
+	audit_string(t, v);
+}
+
+static void
+audit_add_bool(struct audit_text *t, const char *k, int v)
+{
+	audit_key(t, k);
+	audit_puts(t, v ? "true" : "false");
+}
+
+static void
+audit_add_int(struct audit_text *t, const char *k, long long v)
+{
+	char num[24];
+
+	audit_key(t, k);
+	snprintf(num, sizeof(num), "%lld", v);
+	audit_puts(t, num);
+}
+
+/* A new line holding the time and the program. */
+static void
+audit_line(struct audit_text *t, const char *program)
+{
+	char ts[CODEC_TIME_LEN];
+
+	memset(t, 0, sizeof(*t));
+	codec_time(time(NULL), ts, sizeof(ts));
+	audit_put(t, "{", 1);
+	audit_add(t, "time", ts);
+	audit_add(t, "program", program);
+}
+
+/* Close the line and write it in one write(2), so lines of concurrent
+ * writers never interleave. */
+static void
+audit_write(int fd, struct audit_text *t)
+{
+	audit_put(t, "}", 1);
+	if (t->failed)
+		lwarnx("audit line dropped: out of memory");
+	else {
+		t->p[t->len++] = '\n';
+		if (write(fd, t->p, t->len) != (ssize_t)t->len)
+			lwarn("audit write");
+	}
+	free(t->p);
+	memset(t, 0, sizeof(*t));
 }
 
 /*
@@ -101,55 +221,64 @@ audit_path(const struct cf_ctx *ctx, char **buf)
 }
 
 /* A line of the request: what every line of it names. */
-static struct json_object *
-audit_request_line(const struct cf_ctx *ctx)
+static void
+audit_request_line(struct audit_text *t, const struct cf_ctx *ctx)
 {
-	struct json_object *o;
 	char *path;
 
-	o = audit_line(ctx->app->program);
-	audit_add(o, "request_id", ctx->req->id);
-	audit_add(o, "method", ctx->req->method_name);
+	audit_line(t, ctx->app->program);
+	audit_add(t, "request_id", ctx->req->id);
+	audit_add(t, "method", ctx->req->method_name);
 	/* The path names a secret, never its value; the query is left out
 	 * since clients have put credentials there. */
-	audit_add(o, "path", audit_path(ctx, &path));
+	audit_add(t, "path", audit_path(ctx, &path));
 	free(path);
-	audit_add(o, "remote_addr", http_param(ctx->req, "REMOTE_ADDR"));
+	audit_add(t, "remote_addr", http_param(ctx->req, "REMOTE_ADDR"));
 	if (ctx->authenticated)
-		audit_add(o, "subject", ctx->subject.uid);
-	return o;
+		audit_add(t, "subject", ctx->subject.uid);
 }
 
 /* The decisions not written yet, as "decisions": [...]. */
 static void
-audit_add_decisions(struct json_object *o, const struct audit_decisions *ds)
+audit_add_decisions(struct audit_text *t, const struct audit_decisions *ds)
 {
-	struct json_object *a = json_object_new_array(), *d;
 	size_t i;
 
+	audit_key(t, "decisions");
+	audit_put(t, "[", 1);
 	for (i = 0; i < ds->n; i++) {
-		d = json_object_new_object();
-		audit_add(d, "resource", ds->d[i].rid);
-		audit_add(d, "action", ds->d[i].action);
-		json_object_object_add(
-		    d, "allowed", json_object_new_boolean(ds->d[i].allowed));
-		audit_add(d, "by", ds->d[i].by);
-		json_object_array_add(a, d);
+		audit_puts(t, i ? ",{" : "{");
+		audit_add(t, "resource", ds->d[i].rid);
+		audit_add(t, "action", ds->d[i].action);
+		audit_add_bool(t, "allowed", ds->d[i].allowed);
+		audit_add(t, "by", ds->d[i].by);
+		audit_put(t, "}", 1);
 	}
-	json_object_object_add(o, "decisions", a);
+	audit_put(t, "]", 1);
 }
 
 /* Write the full set on a line of its own, ahead of the request's last. */
 static void
 audit_flush_decisions(struct cf_ctx *ctx)
 {
-	struct json_object *o = audit_request_line(ctx);
+	struct audit_text t;
 
-	audit_add_decisions(o, &ctx->decisions);
-	json_object_object_add(o, "continued", json_object_new_boolean(1));
-	audit_write(ctx->app->audit_fd, o);
+	audit_request_line(&t, ctx);
+	audit_add_decisions(&t, &ctx->decisions);
+	audit_add_bool(&t, "continued", 1);
+	audit_write(ctx->app->audit_fd, &t);
 	ctx->decisions.written += ctx->decisions.n;
 	ctx->decisions.n = 0;
+}
+
+/* A resource id into a slot of AUDIT_RID_MAX, cut as snprintf would. */
+static void
+audit_copy(char dst[AUDIT_RID_MAX], const char *rid)
+{
+	size_t n = strnlen(rid, AUDIT_RID_MAX - 1);
+
+	memcpy(dst, rid, n);
+	dst[n] = '\0';
 }
 
 void
@@ -159,7 +288,7 @@ audit_decision(struct cf_ctx *ctx, const char *rid, const char *action,
 	struct audit_decisions *ds = &ctx->decisions;
 	struct audit_decision *d;
 
-	snprintf(ctx->rid, sizeof(ctx->rid), "%s", rid);
+	audit_copy(ctx->rid, rid);
 	ctx->action = action;
 	ctx->allowed = allowed;
 	if (ctx->app->audit_fd == -1)
@@ -167,7 +296,7 @@ audit_decision(struct cf_ctx *ctx, const char *rid, const char *action,
 	if (ds->n == AUDIT_LINE_DECISIONS)
 		audit_flush_decisions(ctx);
 	d = &ds->d[ds->n++];
-	snprintf(d->rid, sizeof(d->rid), "%s", rid);
+	audit_copy(d->rid, rid);
 	d->action = action;
 	d->by = by;
 	d->allowed = allowed;
@@ -177,31 +306,30 @@ void
 audit_request(const struct cf_ctx *ctx, int status)
 {
 	const struct audit_decisions *ds = &ctx->decisions;
-	struct json_object *o;
+	struct audit_text t;
 
 	if (ctx->app->audit_fd == -1)
 		return;
-	o = audit_request_line(ctx);
+	audit_request_line(&t, ctx);
 	if (ctx->allowed != -1) {
-		audit_add(o, "resource", ctx->rid);
-		audit_add(o, "action", ctx->action);
-		json_object_object_add(
-		    o, "allowed", json_object_new_boolean(ctx->allowed));
+		audit_add(&t, "resource", ctx->rid);
+		audit_add(&t, "action", ctx->action);
+		audit_add_bool(&t, "allowed", ctx->allowed);
 	}
 	if (ds->n + ds->written > 0) {
-		audit_add_decisions(o, ds);
-		json_object_object_add(o, "decisions_total",
-		    json_object_new_int64((int64_t)(ds->n + ds->written)));
+		audit_add_decisions(&t, ds);
+		audit_add_int(
+		    &t, "decisions_total", (long long)(ds->n + ds->written));
 	}
-	json_object_object_add(o, "status", json_object_new_int(status));
-	audit_write(ctx->app->audit_fd, o);
+	audit_add_int(&t, "status", status);
+	audit_write(ctx->app->audit_fd, &t);
 }
 
 void
 audit_offline(int fd, const char *program, const char *command,
     const char *method, const char *path, int status)
 {
-	struct json_object *o;
+	struct audit_text t;
 	struct passwd *pw;
 	char who[32];
 
@@ -210,12 +338,12 @@ audit_offline(int fd, const char *program, const char *command,
 	/* The uid as a number too: two names may share it. */
 	pw = getpwuid(getuid());
 	snprintf(who, sizeof(who), "%u", (unsigned)getuid());
-	o = audit_line(program);
-	audit_add(o, "command", command);
-	audit_add(o, "method", method);
-	audit_add(o, "path", path);
-	audit_add(o, "operator", pw != NULL ? pw->pw_name : who);
-	audit_add(o, "operator_uid", who);
-	json_object_object_add(o, "status", json_object_new_int(status));
-	audit_write(fd, o);
+	audit_line(&t, program);
+	audit_add(&t, "command", command);
+	audit_add(&t, "method", method);
+	audit_add(&t, "path", path);
+	audit_add(&t, "operator", pw != NULL ? pw->pw_name : who);
+	audit_add(&t, "operator_uid", who);
+	audit_add_int(&t, "status", status);
+	audit_write(fd, &t);
 }

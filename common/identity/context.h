@@ -97,7 +97,8 @@ struct cf_ctx {
 	size_t key_at;      /* segments before an API key in the path, or 0 */
 	char rid[AUDIT_RID_MAX]; /* last decision, for audit */
 	const char *action;
-	int allowed;                      /* -1: no decision */
+	int allowed; /* -1: no decision */
+	/* Last: app.c zeroes and wipes only the slots a request used. */
 	struct audit_decisions decisions; /* every decision (audit.h) */
 };
 

@@ -170,11 +170,7 @@ secret_set(struct secret *s, const char *key, const void *val, size_t len)
 void
 secret_time(int64_t t, char *buf, size_t len)
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	codec_time(t, buf, len);
 }
 
 /* ---- record encoding: values are base64 so any bytes survive JSON ---- */

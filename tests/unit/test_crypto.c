@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/codec.h"
@@ -1146,6 +1147,71 @@ test_rsa_rejects(void)
 	CHECK(survives(rsa_free_null), "crypto_rsa_free accepts NULL");
 }
 
+/* codec_time writes what gmtime_r and strftime would, digit for digit. */
+static int
+time_as_strftime(int64_t t, size_t len)
+{
+	char got[CODEC_TIME_LEN], want[CODEC_TIME_LEN];
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	memset(got, 'x', sizeof(got));
+	memset(want, 'x', sizeof(want));
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(want, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		want[0] = '\0';
+	codec_time(t, got, len);
+	return !strcmp(got, want);
+}
+
+static void
+test_time(void)
+{
+	static const struct {
+		int line;
+		int64_t t;
+	} rows[] = {
+	    {__LINE__, 0},
+	    {__LINE__, 59},
+	    {__LINE__, 86399},
+	    {__LINE__, 86400},
+	    {__LINE__, 951782399},    /* 2000-02-28T23:59:59Z */
+	    {__LINE__, 951782400},    /* 2000-02-29 */
+	    {__LINE__, 951868800},    /* 2000-03-01 */
+	    {__LINE__, 4107542399},   /* 2100-02-28T23:59:59Z */
+	    {__LINE__, 4107542400},   /* 2100-03-01 */
+	    {__LINE__, 1798675200},   /* 2026-12-31 */
+	    {__LINE__, 253402300799}, /* 9999-12-31T23:59:59Z */
+	    {__LINE__, 253402300800}, /* 10000: strftime's own */
+	    {__LINE__, -1},
+	    {__LINE__, INT64_MAX},
+	};
+	char buf[CODEC_TIME_LEN];
+	uint64_t x = 88172645463325252ULL;
+	size_t i;
+	int ok = 1;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		CHECK_LINE(rows[i].line,
+		    time_as_strftime(rows[i].t, CODEC_TIME_LEN), "as strftime");
+	/* Every day of four centuries, at a varying second. */
+	for (i = 0; i < 146097 && ok; i++)
+		ok = time_as_strftime(
+		    (int64_t)i * 86400 + (int64_t)(i * 7919 % 86400),
+		    CODEC_TIME_LEN);
+	CHECK(ok, "every day of 1970 to 2370 as strftime");
+	for (i = 0; i < 100000 && ok; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		ok = time_as_strftime(
+		    (int64_t)(x % 253402300800ULL), CODEC_TIME_LEN);
+	}
+	CHECK(ok, "random times to 9999 as strftime");
+	CHECK(
+	    time_as_strftime(1798675200, 20), "a buffer too short: strftime's");
+	codec_time(0, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "1970-01-01T00:00:00Z"), "the epoch");
+}
+
 int
 main(void)
 {
@@ -1165,6 +1231,7 @@ main(void)
 	test_hex();
 	test_codec_every_byte();
 	test_utf8();
+	test_time();
 	test_shamir();
 	test_rsa_generated();
 	test_rsa_fixture();

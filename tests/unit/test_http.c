@@ -9,6 +9,7 @@
  */
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -303,6 +304,45 @@ test_request_id(void)
 	CHECK(fake_parse(&f, "GET", "/a%2F", NULL) == CF_E_BAD_PATH, "parse");
 	CHECK(strlen(f.req.id) == 16, "a refused request still has an id");
 	http_req_free(&f.req);
+}
+
+/* Ids come a batch at a time: no two alike over several batches, and a
+ * child forked mid-batch does not give out its parent's next ids. */
+static void
+test_request_id_batches(void)
+{
+	static char seen[200][17];
+	char mine[17], theirs[17] = "";
+	struct fake f;
+	size_t i, j;
+	int fds[2], distinct = 1, status;
+	pid_t pid;
+
+	for (i = 0; i < 200; i++) {
+		CHECK(fake_parse(&f, "GET", "/", NULL) == CF_OK, "parse");
+		memcpy(seen[i], f.req.id, 17);
+		http_req_free(&f.req);
+		for (j = 0; j < i; j++)
+			distinct &= strcmp(seen[i], seen[j]) != 0;
+	}
+	CHECK(distinct, "200 ids, no two alike");
+	if (pipe(fds) != 0 || (pid = fork()) == -1) {
+		CHECK(0, "pipe and fork");
+		return;
+	}
+	if (pid == 0) {
+		(void)fake_parse(&f, "GET", "/", NULL);
+		(void)write(fds[1], f.req.id, 17);
+		_exit(0);
+	}
+	close(fds[1]);
+	CHECK(fake_parse(&f, "GET", "/", NULL) == CF_OK, "parse");
+	memcpy(mine, f.req.id, 17);
+	http_req_free(&f.req);
+	CHECK(read(fds[0], theirs, 17) == 17, "the child's id");
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	CHECK(strcmp(mine, theirs) != 0, "parent and child ids differ");
 }
 
 static void
@@ -1493,6 +1533,7 @@ main(void)
 	test_query_lookup_and_cap();
 	test_methods();
 	test_request_id();
+	test_request_id_batches();
 	test_headers();
 	test_parse_size();
 	test_accept();
