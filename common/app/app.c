@@ -123,6 +123,9 @@ app_wait(struct cf_app *app)
 		return -1;
 	}
 	if (rc == 0) {
+		/* The dead frames of the last requests may still hold
+		 * secrets they had in local buffers. */
+		wipe_stack();
 		vault_idle(app->vault);
 		/* The overlay vault_idle may have dropped lay all over the
 		 * heap: give its pages back while idle. */

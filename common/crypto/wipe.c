@@ -17,6 +17,16 @@
 #include "crypto/crypto.h"
 #include "crypto/wipe.h"
 
+/* Not inlined, so that its array lies below the caller's frame, where
+ * the frames of the calls the caller made before lay. */
+__attribute__((noinline)) void
+wipe_stack(void)
+{
+	char stack[WIPE_STACK_BYTES];
+
+	explicit_bzero(stack, sizeof(stack));
+}
+
 int
 wipe_process_init(void)
 {

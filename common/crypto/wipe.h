@@ -15,11 +15,20 @@
  *
  * wipe_process_init() makes the process not dumpable: no core file holds
  * its memory, and only root may read it through /proc.
+ *
+ * wipe_stack() zeroes the stack below its caller: the dead frames of the
+ * functions a request went through may still hold a secret they had in a
+ * local buffer, and nothing overwrites them while a worker idles.
  */
 #ifndef COFFER_WIPE_H
 #define COFFER_WIPE_H
 
 /* 0, or -1 (logged) when the process could not be made undumpable. */
 int wipe_process_init(void);
+/* Zero WIPE_STACK_BYTES of stack below the caller's frame; call it from a
+ * shallow frame (the request loop), while no request is in hand. */
+void wipe_stack(void);
+
+#define WIPE_STACK_BYTES (128 * 1024)
 
 #endif
