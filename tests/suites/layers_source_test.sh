@@ -9,6 +9,8 @@
 CHECK=$COFFER_TOP/tests/layers.sh
 COPY=
 LINE=
+OUT=
+RC=
 
 # plant_copy: the sources tests/layers.sh reads, copied to $COPY.
 plant_copy() {
@@ -22,6 +24,12 @@ plant_copy() {
 plant() {
 	printf '%s\n' "$2" >>"$COPY/$1"
 	LINE=$(wc -l <"$COPY/$1")
+}
+
+# check_copy: tests/layers.sh on the copy; OUT its output, RC its status.
+check_copy() {
+	OUT=$(bash "$CHECK" "$COPY" 2>&1)
+	RC=$?
 }
 
 tearDown() {
@@ -39,60 +47,50 @@ $out
 }
 
 test_a_planted_climbing_include_fails_naming_its_file_and_line() {
-	local out rc
 	plant_copy || return 1
 	plant common/base/log.c '#include "app/app.h"'
-	out=$(bash "$CHECK" "$COPY" 2>&1)
-	rc=$?
-	assertEquals "exit status" 1 "$rc"
-	assertContains "$out" \
+	check_copy
+	assertEquals "exit status" 1 "$RC"
+	assertContains "$OUT" \
 	    "common/base/log.c:$LINE: base includes app/app.h, of a higher layer (app)"
 }
 
 test_an_include_of_the_layer_beside_fails() {
-	local out rc
 	plant_copy || return 1
 	plant common/identity/token.c '#include "ca/der.h"'
-	out=$(bash "$CHECK" "$COPY" 2>&1)
-	rc=$?
-	assertEquals "exit status" 1 "$rc"
-	assertContains "$out" "common/identity/token.c:$LINE: identity includes ca/der.h, of the layer beside it (ca)"
+	check_copy
+	assertEquals "exit status" 1 "$RC"
+	assertContains "$OUT" "common/identity/token.c:$LINE: identity includes ca/der.h, of the layer beside it (ca)"
 }
 
 test_an_include_that_names_no_layer_fails() {
-	local out rc
 	plant_copy || return 1
 	plant common/crypto/shamir.c '#include "crypto.h"'
-	out=$(bash "$CHECK" "$COPY" 2>&1)
-	rc=$?
-	assertEquals "exit status" 1 "$rc"
-	assertContains "$out" "common/crypto/shamir.c:$LINE: \"crypto.h\" names no layer"
+	check_copy
+	assertEquals "exit status" 1 "$RC"
+	assertContains "$OUT" "common/crypto/shamir.c:$LINE: \"crypto.h\" names no layer"
 }
 
 test_a_planted_cycle_fails_naming_its_modules_and_includes() {
-	local out rc
 	plant_copy || return 1
 	# wipe.c includes crypto/crypto.h already.
 	plant common/crypto/crypto.c '#include "crypto/wipe.h"'
-	out=$(bash "$CHECK" "$COPY" 2>&1)
-	rc=$?
-	assertEquals "exit status" 1 "$rc"
-	assertContains "$out" "cycle: crypto/crypto crypto/wipe"
-	assertContains "$out" "common/crypto/crypto.c:$LINE: crypto/crypto -> crypto/wipe"
-	assertContains "$out" "crypto/wipe -> crypto/crypto"
+	check_copy
+	assertEquals "exit status" 1 "$RC"
+	assertContains "$OUT" "cycle: crypto/crypto crypto/wipe"
+	assertContains "$OUT" "common/crypto/crypto.c:$LINE: crypto/crypto -> crypto/wipe"
+	assertContains "$OUT" "crypto/wipe -> crypto/crypto"
 }
 
 test_a_program_includes_any_layer_but_not_a_missing_header() {
-	local out rc
 	plant_copy || return 1
 	plant cgi-bin/hello.c '#include "app/app.h"'
-	out=$(bash "$CHECK" "$COPY" 2>&1)
-	assertEquals "a program over every layer: $out" 0 $?
+	check_copy
+	assertEquals "a program over every layer: $OUT" 0 "$RC"
 	plant cgi-bin/hello.c '#include "vault/nothing.h"'
-	out=$(bash "$CHECK" "$COPY" 2>&1)
-	rc=$?
-	assertEquals "exit status" 1 "$rc"
-	assertContains "$out" "cgi-bin/hello.c:$LINE: \"vault/nothing.h\""
+	check_copy
+	assertEquals "exit status" 1 "$RC"
+	assertContains "$OUT" "cgi-bin/hello.c:$LINE: \"vault/nothing.h\""
 }
 
 . /usr/share/shunit2/shunit2

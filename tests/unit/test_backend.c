@@ -129,35 +129,14 @@ read_str(struct backend *b, const char *key, const char *val)
 	return rc;
 }
 
-/* The keys iterate gives, and how often each came. */
-struct tally {
-	int n;
-	int stop_at; /* return 42 at the n-th key; 0: never */
-	char seen[2048];
-};
-
-static int
-tally_cb(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
-{
-	struct tally *t = arg;
-	size_t len = strlen(t->seen);
-
-	(void)val;
-	(void)vlen;
-	t->n++;
-	snprintf(t->seen + len, sizeof(t->seen) - len, "%.*s,", (int)klen,
-	    (const char *)key);
-	return t->n == t->stop_at ? 42 : 0;
-}
-
 /* In a section: how many keys start with prefix. */
 static int
 count_prefix(struct backend *b, const char *prefix)
 {
-	struct tally t;
+	struct unit_tally t;
 
 	memset(&t, 0, sizeof(t));
-	if (b->ops->iterate(b, prefix, strlen(prefix), tally_cb, &t) != 0)
+	if (b->ops->iterate(b, prefix, strlen(prefix), unit_tally_cb, &t) != 0)
 		return -1;
 	return t.n;
 }
@@ -294,7 +273,7 @@ static void
 test_a_write_section_reads_its_own_writes(const struct backend_case *c)
 {
 	struct backend *b;
-	struct tally t;
+	struct unit_tally t;
 
 	CHECK((b = open_store(c, "ownwrites", 1)) != NULL, "open");
 	if (b == NULL)
@@ -310,7 +289,7 @@ test_a_write_section_reads_its_own_writes(const struct backend_case *c)
 	CHECK(has_str(b, "gone", "old") == -1, "and its own delete");
 	CHECK(has_str(b, "kept", "1") == 1, "and what it did not touch");
 	memset(&t, 0, sizeof(t));
-	CHECK(b->ops->iterate(b, "", 0, tally_cb, &t) == 0 && t.n == 2 &&
+	CHECK(b->ops->iterate(b, "", 0, unit_tally_cb, &t) == 0 && t.n == 2 &&
 	          strstr(t.seen, "a,") && strstr(t.seen, "kept,"),
 	    "iterate shows the pending writes too");
 	CHECK(b->ops->commit(b) == 0, "commit");
@@ -597,7 +576,7 @@ test_iterate_visits_exactly_the_live_keys_of_a_prefix(
 	    {__LINE__, "", 6, {"s,", "u:x,", "s:new,"}},
 	};
 	struct backend *b;
-	struct tally t;
+	struct unit_tally t;
 	size_t i, j;
 
 	CHECK((b = open_store(c, "iterate", 1)) != NULL, "open");
@@ -619,7 +598,7 @@ test_iterate_visits_exactly_the_live_keys_of_a_prefix(
 		memset(&t, 0, sizeof(t));
 		CHECK_LINE(rows[i].line,
 		    b->ops->iterate(b, rows[i].prefix, strlen(rows[i].prefix),
-		        tally_cb, &t) == 0,
+		        unit_tally_cb, &t) == 0,
 		    "iterate");
 		CHECK_LINE(rows[i].line, t.n == rows[i].n,
 		    "each live key of the prefix once, and no other");
@@ -632,7 +611,7 @@ test_iterate_visits_exactly_the_live_keys_of_a_prefix(
 	}
 	memset(&t, 0, sizeof(t));
 	t.stop_at = 2;
-	CHECK(b->ops->iterate(b, "s:", 2, tally_cb, &t) == 42 && t.n == 2,
+	CHECK(b->ops->iterate(b, "s:", 2, unit_tally_cb, &t) == 42 && t.n == 2,
 	    "the callback's non-zero stops the walk and is returned");
 	b->ops->end_read(b);
 	close_store(b);

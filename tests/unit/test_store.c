@@ -924,31 +924,11 @@ test_checkpoints_during_concurrent_writes_lose_nothing(void)
 	store_close(st);
 }
 
-struct tally {
-	int n;
-	int stop_at;
-	char seen[512];
-};
-
-static int
-tally_cb(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
-{
-	struct tally *t = arg;
-	size_t len = strlen(t->seen);
-
-	(void)val;
-	(void)vlen;
-	t->n++;
-	snprintf(t->seen + len, sizeof(t->seen) - len, "%.*s,", (int)klen,
-	    (const char *)key);
-	return t->n == t->stop_at ? 42 : 0;
-}
-
 static void
 test_iterate_visits_live_keys_with_prefix(void)
 {
 	struct store *st = NULL;
-	struct tally t;
+	struct unit_tally t;
 
 	CHECK(store_open(new_path("iter"), 1, &st) == 0, "open");
 	if (st == NULL)
@@ -967,19 +947,19 @@ test_iterate_visits_live_keys_with_prefix(void)
 	          store_delete(st, "s:jrnl", 6) == 0,
 	    "seed transaction");
 	memset(&t, 0, sizeof(t));
-	CHECK(store_iterate(st, "s:", 2, tally_cb, &t) == 0, "iterate");
+	CHECK(store_iterate(st, "s:", 2, unit_tally_cb, &t) == 0, "iterate");
 	CHECK(t.n == 3, "three live s: keys, each once");
 	CHECK(strstr(t.seen, "s:gdbm,") && strstr(t.seen, "s:over,") &&
 	          strstr(t.seen, "s:txn,"),
 	    "the right ones");
 	memset(&t, 0, sizeof(t));
 	t.stop_at = 2;
-	CHECK(store_iterate(st, "s:", 2, tally_cb, &t) == 42 && t.n == 2,
+	CHECK(store_iterate(st, "s:", 2, unit_tally_cb, &t) == 42 && t.n == 2,
 	    "callback's non-zero stops and is returned");
 	store_abort(st);
 	memset(&t, 0, sizeof(t));
 	CHECK(store_begin_read(st) == 0 &&
-	          store_iterate(st, NULL, 0, tally_cb, &t) == 0,
+	          store_iterate(st, NULL, 0, unit_tally_cb, &t) == 0,
 	    "iterate everything in a read section");
 	CHECK(t.n == 4, "gdbm, over, jrnl and u:other");
 	store_end_read(st);

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int unit_passed, unit_failed;
 
@@ -44,6 +45,29 @@ unit_rmtree(const char *dir)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* An iterate callback: the keys it is given, comma-separated in seen, and
+ * how many; it stops the walk (returns 42) at the stop_at-th (0: never). */
+struct unit_tally {
+	int n;
+	int stop_at;
+	char seen[2048];
+};
+
+static inline int
+unit_tally_cb(
+    void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	struct unit_tally *t = arg;
+	size_t len = strlen(t->seen);
+
+	(void)val;
+	(void)vlen;
+	t->n++;
+	snprintf(t->seen + len, sizeof(t->seen) - len, "%.*s,", (int)klen,
+	    (const char *)key);
+	return t->n == t->stop_at ? 42 : 0;
 }
 
 static inline int
