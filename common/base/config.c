@@ -1,32 +1,90 @@
-/* config.c: see config.h. */
+/*
+ * config.c: see config.h.
+ *
+ * Every setting is one row of settings[]: its key, its kind, where it goes
+ * in struct cf_config, its bounds and its default.  config_defaults and
+ * config_set both walk the table, so a setting's default and its checks
+ * are written once, next to each other.
+ */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/config.h"
 #include "base/http.h"
 #include "base/limits.h"
 #include "base/log.h"
 
-void
-config_defaults(struct cf_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	snprintf(c->store, sizeof(c->store), "/var/lib/coffer/coffer.db");
-	c->body_limit = CF_MAX_BODY;
-	c->token_lifetime = CF_TOKEN_LIFETIME;
-	c->versions_kept = CF_VERSIONS_KEPT;
-	snprintf(c->secret_stores, sizeof(c->secret_stores), "default");
-	snprintf(c->sensu_namespaces, sizeof(c->sensu_namespaces), "default");
-	c->access_token_lifetime = 300;
-	c->login_max_failures = 5;
-	c->login_window = 300;
-}
+#define DAY_SECONDS 86400
+
+enum setting_kind {
+	SET_STRING,   /* char[]: the value, which must fit with its NUL */
+	SET_BOOL,     /* int: yes/true/1 or no/false/0 */
+	SET_SIZE,     /* size_t in [min, max] */
+	SET_UNSIGNED, /* unsigned in [min, max] */
+	SET_SECONDS,  /* int64_t in [min, max] */
+	SET_CUSTOM,   /* parse() */
+};
+
+struct setting {
+	const char *key;
+	enum setting_kind kind;
+	size_t off, size; /* the field in struct cf_config */
+	size_t min, max;  /* numbers */
+	const char *def;  /* default, as it would be written; NULL: zero */
+	int (*parse)(struct cf_config *, const char *);
+};
+
+#define FIELD(f)                                                               \
+	offsetof(struct cf_config, f), sizeof(((struct cf_config *)0)->f)
+
+static int parse_ca_auth_key(struct cf_config *, const char *);
+static int parse_dapr_token_sha256(struct cf_config *, const char *);
+static int parse_dapr_scope(struct cf_config *, const char *);
+
+/* clang-format off */
+static const struct setting settings[] = {
+    {"store", SET_STRING, FIELD(store), 0, 0,
+        "/var/lib/coffer/coffer.db", NULL},
+    {"audit_log", SET_STRING, FIELD(audit_log), 0, 0, NULL, NULL},
+    {"allow_plain_http", SET_BOOL, FIELD(allow_plain_http), 0, 0, NULL, NULL},
+    {"trust_remote_user", SET_BOOL, FIELD(trust_remote_user), 0, 0, NULL,
+        NULL},
+    {"dev_mode", SET_BOOL, FIELD(dev_mode), 0, 0, NULL, NULL},
+    {"body_limit", SET_SIZE, FIELD(body_limit), 1, 64 * CF_MAX_BODY,
+        CF_STRING(CF_MAX_BODY), NULL},
+    {"token_lifetime", SET_SECONDS, FIELD(token_lifetime), 1,
+        366 * DAY_SECONDS, CF_STRING(CF_TOKEN_LIFETIME), NULL},
+    {"versions_kept", SET_UNSIGNED, FIELD(versions_kept), 1, 1000,
+        CF_STRING(CF_VERSIONS_KEPT), NULL},
+    {"secret_stores", SET_STRING, FIELD(secret_stores), 0, 0, "default",
+        NULL},
+    {"sensu_namespaces", SET_STRING, FIELD(sensu_namespaces), 0, 0,
+        "default", NULL},
+    {"ca_auth_key", SET_CUSTOM, FIELD(ca_auth_key), 0, 0, NULL,
+        parse_ca_auth_key},
+    {"ca_key", SET_STRING, FIELD(ca_key), 0, 0, NULL, NULL},
+    {"ca_profiles", SET_STRING, FIELD(ca_profiles), 0, 0, NULL, NULL},
+    {"access_token_lifetime", SET_SECONDS, FIELD(access_token_lifetime), 1,
+        DAY_SECONDS, "300", NULL},
+    {"login_max_failures", SET_UNSIGNED, FIELD(login_max_failures), 0,
+        1000000, "5", NULL},
+    {"login_window", SET_SECONDS, FIELD(login_window), 1, DAY_SECONDS,
+        "300", NULL},
+    {"dapr_token_sha256", SET_CUSTOM, FIELD(dapr_token_sha256), 0, 0, NULL,
+        parse_dapr_token_sha256},
+    {"dapr_subject", SET_STRING, FIELD(dapr_subject), 0, 0, NULL, NULL},
+    {"dapr_scope", SET_CUSTOM, FIELD(dapr_scope), 0, 0, NULL,
+        parse_dapr_scope},
+};
+/* clang-format on */
 
 static int
-config_bool(const char *v, int *out)
+parse_bool(const char *v, int *out)
 {
 	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
 		*out = 1;
@@ -38,156 +96,169 @@ config_bool(const char *v, int *out)
 }
 
 static int
-config_string(const char *v, char *dst, size_t len)
+parse_string(const char *v, char *dst, size_t size)
 {
-	if (strlen(v) >= len)
+	size_t n = strlen(v);
+
+	if (n >= size)
 		return -1;
-	memcpy(dst, v, strlen(v) + 1);
+	memcpy(dst, v, n + 1);
 	return 0;
 }
 
-/* "store allow|deny [allowed=a,b] [denied=c]": Dapr's secret scopes. */
 static int
-config_dapr_scope(struct cf_config *c, const char *v)
+parse_number(const char *v, const struct setting *s, size_t *out)
 {
-	struct config_dapr_scope *sc;
-	char buf[2200], *tok, *save = NULL;
-	int i = 0;
-
-	if (c->ndapr_scopes >= CONFIG_MAX_DAPR_SCOPES ||
-	    config_string(v, buf, sizeof(buf)) == -1)
+	if (http_parse_size(v, s->max, out) == -1 || *out < s->min)
 		return -1;
-	sc = &c->dapr_scope[c->ndapr_scopes];
-	memset(sc, 0, sizeof(*sc));
-	for (tok = strtok_r(buf, " \t", &save); tok != NULL;
-	     tok = strtok_r(NULL, " \t", &save), i++) {
-		if (i == 0 && config_string(tok, sc->store, sizeof(sc->store)))
-			return -1;
-		else if (i == 1 && strcasecmp(tok, "allow") &&
-		         strcasecmp(tok, "deny"))
-			return -1;
-		else if (i == 1)
-			sc->deny = !strcasecmp(tok, "deny");
-		else if (i > 1 && !strncmp(tok, "allowed=", 8)) {
-			if (config_string(
-			        tok + 8, sc->allowed, sizeof(sc->allowed)))
-				return -1;
-		} else if (i > 1 && !strncmp(tok, "denied=", 7)) {
-			if (config_string(
-			        tok + 7, sc->denied, sizeof(sc->denied)))
-				return -1;
-		} else if (i > 1)
-			return -1;
-	}
-	if (i < 2)
-		return -1;
-	/* Dapr refuses a store named twice. */
-	for (i = 0; i < (int)c->ndapr_scopes; i++)
-		if (!strcmp(c->dapr_scope[i].store, sc->store))
-			return -1;
-	c->ndapr_scopes++;
 	return 0;
 }
 
-/* Identity settings (issue 4); -1 for an unknown key too. */
+/* Hex, as CFSSL's auth_keys take it: 16 to CONFIG_MAX_AUTH_KEY bytes. */
 static int
-config_set_identity(struct cf_config *c, const char *k, const char *v)
+parse_ca_auth_key(struct cf_config *c, const char *v)
 {
-	size_t n, i;
-	unsigned x;
+	size_t n;
 
-	if (!strcmp(k, "access_token_lifetime")) {
-		if (http_parse_size(v, 86400, &n) || n == 0)
+	for (n = 0; v[n] != '\0'; n++)
+		if (!isxdigit((unsigned char)v[n]))
 			return -1;
-		c->access_token_lifetime = (int64_t)n;
-		return 0;
-	}
-	if (!strcmp(k, "login_max_failures")) {
-		if (http_parse_size(v, 1000000, &n))
-			return -1;
-		c->login_max_failures = (unsigned)n;
-		return 0;
-	}
-	if (!strcmp(k, "login_window")) {
-		if (http_parse_size(v, 86400, &n) || n == 0)
-			return -1;
-		c->login_window = (int64_t)n;
-		return 0;
-	}
-	if (!strcmp(k, "dapr_token_sha256")) {
-		if (strlen(v) != 64)
-			return -1;
-		for (i = 0; i < 32; i++) {
-			if (!isxdigit((unsigned char)v[2 * i]) ||
-			    !isxdigit((unsigned char)v[2 * i + 1]) ||
-			    sscanf(v + 2 * i, "%2x", &x) != 1)
-				return -1;
-			c->dapr_token_sha256[i] = (uint8_t)x;
-		}
-		c->dapr_token_set = 1;
-		return 0;
-	}
-	if (!strcmp(k, "dapr_subject"))
-		return config_string(
-		    v, c->dapr_subject, sizeof(c->dapr_subject));
-	if (!strcmp(k, "dapr_scope"))
-		return config_dapr_scope(c, v);
+	if (n < 2 * CONFIG_MIN_AUTH_KEY || n % 2 != 0)
+		return -1;
+	return parse_string(v, c->ca_auth_key, sizeof(c->ca_auth_key));
+}
+
+static int
+hex_nibble(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
 	return -1;
 }
 
 static int
-config_set(struct cf_config *c, const char *k, const char *v)
+parse_dapr_token_sha256(struct cf_config *c, const char *v)
 {
+	uint8_t h[sizeof(c->dapr_token_sha256)];
+	size_t i;
+	int hi, lo;
+
+	if (strlen(v) != 2 * sizeof(h))
+		return -1;
+	for (i = 0; i < sizeof(h); i++) {
+		if ((hi = hex_nibble(v[2 * i])) < 0 ||
+		    (lo = hex_nibble(v[2 * i + 1])) < 0)
+			return -1;
+		h[i] = (uint8_t)(hi << 4 | lo);
+	}
+	memcpy(c->dapr_token_sha256, h, sizeof(h));
+	c->dapr_token_set = 1;
+	return 0;
+}
+
+/* One word of a scope after "store allow|deny": allowed= or denied=. */
+static int
+parse_scope_list(struct config_dapr_scope *sc, const char *tok)
+{
+	if (!strncmp(tok, "allowed=", 8))
+		return parse_string(tok + 8, sc->allowed, sizeof(sc->allowed));
+	if (!strncmp(tok, "denied=", 7))
+		return parse_string(tok + 7, sc->denied, sizeof(sc->denied));
+	return -1;
+}
+
+/* "store allow|deny [allowed=a,b] [denied=c]": Dapr's secret scopes, one
+ * line per store, repeatable up to CONFIG_MAX_DAPR_SCOPES. */
+static int
+parse_dapr_scope(struct cf_config *c, const char *v)
+{
+	struct config_dapr_scope sc;
+	char buf[CONFIG_MAX_LINE], *tok, *save = NULL;
+	unsigned i, n = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	if (c->ndapr_scopes >= CONFIG_MAX_DAPR_SCOPES ||
+	    parse_string(v, buf, sizeof(buf)) == -1)
+		return -1;
+	for (tok = strtok_r(buf, " \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t", &save), n++) {
+		if (n == 0 && parse_string(tok, sc.store, sizeof(sc.store)))
+			return -1;
+		if (n == 1 && strcasecmp(tok, "allow") &&
+		    strcasecmp(tok, "deny"))
+			return -1;
+		if (n == 1)
+			sc.deny = !strcasecmp(tok, "deny");
+		if (n > 1 && parse_scope_list(&sc, tok) == -1)
+			return -1;
+	}
+	if (n < 2)
+		return -1;
+	/* Dapr refuses a store named twice. */
+	for (i = 0; i < c->ndapr_scopes; i++)
+		if (!strcmp(c->dapr_scope[i].store, sc.store))
+			return -1;
+	c->dapr_scope[c->ndapr_scopes++] = sc;
+	return 0;
+}
+
+static int
+apply(struct cf_config *c, const struct setting *s, const char *v)
+{
+	char *field = (char *)c + s->off;
 	size_t n;
 
-	if (!strcmp(k, "store"))
-		return config_string(v, c->store, sizeof(c->store));
-	if (!strcmp(k, "audit_log"))
-		return config_string(v, c->audit_log, sizeof(c->audit_log));
-	if (!strcmp(k, "allow_plain_http"))
-		return config_bool(v, &c->allow_plain_http);
-	if (!strcmp(k, "trust_remote_user"))
-		return config_bool(v, &c->trust_remote_user);
-	if (!strcmp(k, "dev_mode"))
-		return config_bool(v, &c->dev_mode);
-	if (!strcmp(k, "body_limit")) {
-		if (http_parse_size(v, 64 * CF_MAX_BODY, &n) || n == 0)
+	switch (s->kind) {
+	case SET_STRING:
+		return parse_string(v, field, s->size);
+	case SET_BOOL:
+		return parse_bool(v, (int *)(void *)field);
+	case SET_SIZE:
+		if (parse_number(v, s, &n) == -1)
 			return -1;
-		c->body_limit = n;
+		*(size_t *)(void *)field = n;
 		return 0;
-	}
-	if (!strcmp(k, "token_lifetime")) {
-		if (http_parse_size(v, 366 * 86400, &n) || n == 0)
+	case SET_UNSIGNED:
+		if (parse_number(v, s, &n) == -1)
 			return -1;
-		c->token_lifetime = (int64_t)n;
+		*(unsigned *)(void *)field = (unsigned)n;
 		return 0;
-	}
-	if (!strcmp(k, "ca_auth_key")) {
-		/* Hex, as CFSSL's auth_keys take it: 16 to 128 bytes. */
-		for (n = 0; v[n] != '\0'; n++)
-			if (!isxdigit((unsigned char)v[n]))
-				return -1;
-		if (n < 32 || n % 2 != 0)
+	case SET_SECONDS:
+		if (parse_number(v, s, &n) == -1)
 			return -1;
-		return config_string(v, c->ca_auth_key, sizeof(c->ca_auth_key));
-	}
-	if (!strcmp(k, "ca_key"))
-		return config_string(v, c->ca_key, sizeof(c->ca_key));
-	if (!strcmp(k, "ca_profiles"))
-		return config_string(v, c->ca_profiles, sizeof(c->ca_profiles));
-	if (!strcmp(k, "secret_stores"))
-		return config_string(
-		    v, c->secret_stores, sizeof(c->secret_stores));
-	if (!strcmp(k, "sensu_namespaces"))
-		return config_string(
-		    v, c->sensu_namespaces, sizeof(c->sensu_namespaces));
-	if (!strcmp(k, "versions_kept")) {
-		if (http_parse_size(v, 1000, &n) || n == 0)
-			return -1;
-		c->versions_kept = (unsigned)n;
+		*(int64_t *)(void *)field = (int64_t)n;
 		return 0;
+	case SET_CUSTOM:
+		return s->parse(c, v);
 	}
-	return config_set_identity(c, k, v);
+	return -1;
+}
+
+void
+config_defaults(struct cf_config *c)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		if (settings[i].def != NULL &&
+		    apply(c, &settings[i], settings[i].def) == -1)
+			abort(); /* a default its own row refuses */
+}
+
+int
+config_set(struct cf_config *c, const char *key, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		if (!strcmp(settings[i].key, key))
+			return apply(c, &settings[i], value);
+	return -1;
 }
 
 static char *
@@ -207,7 +278,7 @@ int
 config_load(struct cf_config *c, const char *path)
 {
 	FILE *f;
-	char line[2048], *k, *v, *eq;
+	char line[CONFIG_MAX_LINE], *k, *v, *eq;
 	int lineno = 0, rc = -1;
 
 	config_defaults(c);

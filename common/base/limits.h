@@ -20,9 +20,11 @@
 #define CF_KEY_LEN        32      /* AES-256 key bytes */
 #define CF_NONCE_LEN      12      /* AES-GCM nonce bytes */
 #define CF_TAG_LEN        16      /* AES-GCM tag bytes */
+#define CF_SHA256_LEN     32      /* SHA-256 digest bytes */
 #define CF_VERSIONS_KEPT  10      /* versions of a secret kept by default */
 #define CF_TOKEN_LIFETIME 432000  /* 5 days, in seconds (DC/OS default) */
 #define CF_MAX_TOKEN      8192    /* bytes in a bearer token */
+#define CF_MAX_UID        96      /* bytes in a user or service account id */
 #define CF_RECCACHE_SLOTS 64      /* opened records kept per process */
 #define CF_RECCACHE_BYTES 65536   /* 64 KiB: largest sealed record kept */
 #define CF_IDLE_SECONDS   1       /* a sealed store's keys outlive it idle */

@@ -33,7 +33,7 @@
 struct crypto_rsa;
 struct cf_req;
 
-#define TOKEN_MAX_UID   96
+#define TOKEN_MAX_UID   CF_MAX_UID
 #define TOKEN_INC_BYTES 16                    /* random bytes */
 #define TOKEN_INC_LEN   (2 * TOKEN_INC_BYTES) /* their hex */
 /* The claim, and the member of a user record (iam.h) that holds it. */
