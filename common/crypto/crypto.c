@@ -2,7 +2,6 @@
  * crypto.c: the GnuTLS wrappers declared in crypto.h.  This is the only file
  * that includes GnuTLS; see crypto.h for the contract.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +11,7 @@
 #include <gnutls/x509.h>
 
 #include "base/limits.h"
+#include "base/log.h"
 #include "crypto/crypto.h"
 
 struct crypto_rsa {
@@ -26,13 +26,13 @@ static int crypto_initialized;
 static void
 crypto_log(const char *func, const char *call, int rc)
 {
-	fprintf(stderr, "%s: %s: %s\n", func, call, gnutls_strerror(rc));
+	log_msg("warn", func, 0, "%s: %s", call, gnutls_strerror(rc));
 }
 
 static void
 crypto_logx(const char *func, const char *msg)
 {
-	fprintf(stderr, "%s: %s\n", func, msg);
+	log_msg("warn", func, 0, "%s", msg);
 }
 
 /*

@@ -5,17 +5,17 @@
  * degree t - 1; a share holds every polynomial's value at the share's x.
  * Combining evaluates the Lagrange interpolation at x = 0.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "crypto/crypto.h"
 #include "crypto/shamir.h"
 
 static void
 shamir_logx(const char *func, const char *msg)
 {
-	fprintf(stderr, "%s: %s\n", func, msg);
+	log_msg("warn", func, 0, "%s", msg);
 }
 
 /*
