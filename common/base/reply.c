@@ -13,6 +13,7 @@
 
 #include "base/errors.h"
 #include "base/http.h"
+#include "base/jbuild.h"
 #include "base/log.h"
 #include "base/reply.h"
 
@@ -98,23 +99,6 @@ status_row(int http)
 	return fallback;
 }
 
-/* Out of memory while building an error: nothing sensible is left. */
-static struct json_object *
-must(struct json_object *o)
-{
-	if (o == NULL) {
-		lwarnx("out of memory");
-		abort();
-	}
-	return o;
-}
-
-static void
-add_string(struct json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, must(json_object_new_string(value)));
-}
-
 /* "NNNN message" (4 or 5 digits): the CFSSL code and the message. */
 static int
 cfssl_code(const char *detail, int *code, const char **msg)
@@ -135,35 +119,33 @@ static void
 render_json(struct cf_resp *resp, enum cf_dialect d,
     const struct errors_info *ei, const char *detail)
 {
-	struct json_object *o = must(json_object_new_object()), *errs, *e;
+	struct json_object *o = jb_object(), *errs, *e;
 	size_t row = status_row(ei->http);
 	const char *msg = detail != NULL ? detail : ei->msg;
 	int code_n;
 
 	switch (d) {
 	case CF_D_DCOS:
-		add_string(o, "title", status_table[row].title);
-		add_string(o, "description", msg);
-		add_string(o, "code", ei->dcos);
+		jb_set_str(o, "title", status_table[row].title);
+		jb_set_str(o, "description", msg);
+		jb_set_str(o, "code", ei->dcos);
 		break;
 	case CF_D_PATH:
 		/* An integer, as the spec's Error schema types it (its
 		 * examples' strings fail a client that validates). */
 		if (detail == NULL && status_table[row].crossid_msg != NULL)
 			msg = status_table[row].crossid_msg;
-		json_object_object_add(
-		    o, "code", must(json_object_new_int(ei->http)));
-		add_string(o, "message", msg);
-		add_string(o, "status", status_table[row].reason);
+		jb_set_int(o, "code", ei->http);
+		jb_set_str(o, "message", msg);
+		jb_set_str(o, "status", status_table[row].reason);
 		break;
 	case CF_D_DAPR:
-		add_string(o, "errorCode", ei->dapr);
-		add_string(o, "message", msg);
+		jb_set_str(o, "errorCode", ei->dapr);
+		jb_set_str(o, "message", msg);
 		break;
 	case CF_D_SENSU:
-		add_string(o, "message", msg);
-		json_object_object_add(
-		    o, "code", must(json_object_new_int(ei->sensu)));
+		jb_set_str(o, "message", msg);
+		jb_set_int(o, "code", ei->sensu);
 		break;
 	case CF_D_CFSSL:
 	default:
@@ -174,18 +156,15 @@ render_json(struct cf_resp *resp, enum cf_dialect d,
 		code_n = ei->cfssl;
 		if (detail != NULL)
 			(void)cfssl_code(detail, &code_n, &msg);
-		errs = must(json_object_new_array());
-		e = must(json_object_new_object());
-		json_object_object_add(
-		    e, "code", must(json_object_new_int(code_n)));
-		add_string(e, "message", msg);
-		json_object_array_add(errs, e);
-		json_object_object_add(
-		    o, "success", must(json_object_new_boolean(0)));
-		json_object_object_add(o, "result", NULL);
-		json_object_object_add(o, "errors", errs);
-		json_object_object_add(
-		    o, "messages", must(json_object_new_array()));
+		errs = jb_array();
+		e = jb_object();
+		jb_set_int(e, "code", code_n);
+		jb_set_str(e, "message", msg);
+		jb_push(errs, e);
+		jb_set_bool(o, "success", 0);
+		jb_set(o, "result", jb_null());
+		jb_set(o, "errors", errs);
+		jb_set(o, "messages", jb_array());
 		break;
 	}
 	reply_json(resp, ei->http, o);
@@ -196,10 +175,10 @@ static void
 render_sensu_mw(
     struct cf_resp *resp, const struct errors_info *ei, const char *detail)
 {
-	struct json_object *o = must(json_object_new_object());
+	struct json_object *o = jb_object();
 
-	json_object_object_add(o, "Code", must(json_object_new_int(ei->sensu)));
-	add_string(o, "Message", detail != NULL ? detail : ei->msg);
+	jb_set_int(o, "Code", ei->sensu);
+	jb_set_str(o, "Message", detail != NULL ? detail : ei->msg);
 	reply_json(resp, ei->http, o);
 	json_object_put(o);
 }
@@ -219,17 +198,17 @@ reply_error_code(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
 	ei = errors_info(st);
 	if (ei->http == 401 && d == CF_D_DCOS)
 		http_resp_header(resp, "WWW-Authenticate", "acsjwt");
-	o = must(json_object_new_object());
+	o = jb_object();
 	row = status_row(ei->http);
 	if (detail == NULL)
 		detail = ei->msg;
 	if (d == CF_D_DCOS) {
-		add_string(o, "title", status_table[row].title);
-		add_string(o, "description", detail);
-		add_string(o, "code", code);
+		jb_set_str(o, "title", status_table[row].title);
+		jb_set_str(o, "description", detail);
+		jb_set_str(o, "code", code);
 	} else {
-		add_string(o, "errorCode", code);
-		add_string(o, "message", detail);
+		jb_set_str(o, "errorCode", code);
+		jb_set_str(o, "message", detail);
 	}
 	reply_json(resp, ei->http, o);
 	json_object_put(o);

@@ -14,6 +14,7 @@
 #include <gnutls/gnutls.h>
 #include <json-c/json.h>
 
+#include "base/jbuild.h"
 #include "base/log.h"
 
 #define PKI_SERIAL_LEN   20        /* bytes of a serial number */
@@ -48,7 +49,7 @@ is_null(struct json_object *o, const char *key)
 static inline void
 add_str(struct json_object *o, const char *k, const char *v)
 {
-	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+	jb_set_str(o, k, v ? v : "");
 }
 
 static inline void

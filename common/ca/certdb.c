@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "base/codec.h"
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "ca/cadefs.h"
 #include "ca/cakey.h"
@@ -262,13 +263,13 @@ pki_certificates(struct vault *v, struct json_object *req,
 		return st;
 	if ((st = vault_list_keys(v, CERT_PFX, &c)) != CF_OK)
 		goto out;
-	arr = json_object_new_array();
+	arr = jb_array();
 	for (i = 0; i < c.n; i++) {
 		if ((st = record_read(v, c.k[i], &l)) != CF_OK)
 			goto out;
 		if (wanted(&l.r, serial, akin, expired_ok, now) &&
 		    (d = describe(&l.r)) != NULL)
-			json_object_array_add(arr, d);
+			jb_push(arr, d);
 		loaded_free(&l);
 	}
 	st = CF_OK;
@@ -413,7 +414,7 @@ pki_revoke(struct vault *v, struct json_object *req,
 		return st;
 	}
 	if ((st = vault_commit(v)) == CF_OK)
-		*result = json_object_new_object();
+		*result = jb_object();
 	return st;
 }
 
@@ -482,7 +483,7 @@ pki_crl(struct vault *v, int64_t lifetime, struct json_object **result,
 	    (b64 = codec_base64_encode(der.data, der.size, 0)) == NULL)
 		goto out;
 	/* CFSSL answers the DER as a JSON []byte: base64. */
-	*result = json_object_new_string(b64);
+	*result = jb_str(b64);
 	free(b64);
 	st = CF_OK;
 out:

@@ -11,6 +11,7 @@
 #include <gnutls/x509.h>
 #include <json-c/json.h>
 
+#include "base/jbuild.h"
 #include "ca/cadefs.h"
 #include "ca/certfacts.h"
 
@@ -104,7 +105,7 @@ certfacts_name(gnutls_x509_crt_t crt, int issuer)
 	    {"locality", GNUTLS_OID_X520_LOCALITY_NAME},
 	    {"province", GNUTLS_OID_X520_STATE_OR_PROVINCE_NAME},
 	};
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jb_object();
 	char buf[256];
 	size_t i, len;
 	int rc;
@@ -116,8 +117,7 @@ certfacts_name(gnutls_x509_crt_t crt, int issuer)
 		            : gnutls_x509_crt_get_dn_by_oid(
 		                  crt, parts[i].oid, 0, 0, buf, &len);
 		if (rc >= 0)
-			json_object_object_add(o, parts[i].key,
-			    json_object_new_string_len(buf, (int)len));
+			jb_set(o, parts[i].key, jb_strn(buf, len));
 	}
 	return o;
 }
@@ -125,7 +125,7 @@ certfacts_name(gnutls_x509_crt_t crt, int issuer)
 struct json_object *
 certfacts_sans(gnutls_x509_crt_t crt)
 {
-	struct json_object *a = json_object_new_array();
+	struct json_object *a = jb_array();
 	char buf[PKI_MAX_HOST + 1], ip[INET6_ADDRSTRLEN];
 	unsigned i, type;
 	size_t len;
@@ -142,13 +142,11 @@ certfacts_sans(gnutls_x509_crt_t crt)
 		if (type == GNUTLS_SAN_IPADDRESS) {
 			if (inet_ntop(len == 4 ? AF_INET : AF_INET6, buf, ip,
 			        sizeof(ip)) != NULL)
-				json_object_array_add(
-				    a, json_object_new_string(ip));
+				jb_push(a, jb_str(ip));
 		} else if (type == GNUTLS_SAN_DNSNAME ||
 		           type == GNUTLS_SAN_RFC822NAME ||
 		           type == GNUTLS_SAN_URI)
-			json_object_array_add(
-			    a, json_object_new_string_len(buf, (int)len));
+			jb_push(a, jb_strn(buf, len));
 	}
 	return a;
 }
@@ -179,19 +177,19 @@ certfacts_import(
 struct json_object *
 certfacts_json(gnutls_x509_crt_t crt, const char *pem)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jb_object();
 	uint8_t b[64];
 	char dec[160], *hex;
 	size_t len;
 	unsigned crit;
 
-	json_object_object_add(o, "subject", certfacts_name(crt, 0));
-	json_object_object_add(o, "issuer", certfacts_name(crt, 1));
+	jb_set(o, "subject", certfacts_name(crt, 0));
+	jb_set(o, "issuer", certfacts_name(crt, 1));
 	len = sizeof(b);
 	if (gnutls_x509_crt_get_serial(crt, b, &len) >= 0 &&
 	    certfacts_serial_decimal(b, len, dec, sizeof(dec)) == 0)
 		add_str(o, "serial_number", dec);
-	json_object_object_add(o, "sans", certfacts_sans(crt));
+	jb_set(o, "sans", certfacts_sans(crt));
 	add_time(o, "not_before", gnutls_x509_crt_get_activation_time(crt));
 	add_time(o, "not_after", gnutls_x509_crt_get_expiration_time(crt));
 	add_str(o, "sigalg",

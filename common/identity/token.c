@@ -7,6 +7,7 @@
 
 #include "base/codec.h"
 #include "base/http.h"
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "crypto/crypto.h"
@@ -296,7 +297,7 @@ enum cf_status
 token_issue(const struct crypto_rsa *key, const char *uid, const char *inc,
     int64_t now, int64_t lifetime, char **jwt)
 {
-	struct json_object *p = NULL, *v;
+	struct json_object *p = NULL;
 	const char *pj;
 	char *h64 = NULL, *p64 = NULL, *s64 = NULL;
 	char *msg = NULL, *tmp;
@@ -314,24 +315,11 @@ token_issue(const struct crypto_rsa *key, const char *uid, const char *inc,
 		st = CF_E_BAD_REQUEST;
 		goto out;
 	}
-	if ((p = json_object_new_object()) == NULL)
-		goto out;
-	if ((v = json_object_new_string(uid)) == NULL ||
-	    json_object_object_add(p, "uid", v) != 0) {
-		json_object_put(v);
-		goto out;
-	}
-	if (*inc != '\0' &&
-	    ((v = json_object_new_string(inc)) == NULL ||
-	        json_object_object_add(p, TOKEN_INC_CLAIM, v) != 0)) {
-		json_object_put(v);
-		goto out;
-	}
-	if ((v = json_object_new_int64(now + lifetime)) == NULL ||
-	    json_object_object_add(p, "exp", v) != 0) {
-		json_object_put(v);
-		goto out;
-	}
+	p = jb_object();
+	jb_set_str(p, "uid", uid);
+	if (*inc != '\0')
+		jb_set_str(p, TOKEN_INC_CLAIM, inc);
+	jb_set_int(p, "exp", now + lifetime);
 	if ((pj = json_object_to_json_string_length(
 	         p, JSON_C_TO_STRING_PLAIN, &pjlen)) == NULL)
 		goto out;

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "base/codec.h"
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/log.h"
@@ -183,31 +184,27 @@ secret_encode(const struct secret *s, size_t *len)
 	char *b64, *out = NULL;
 	size_t i;
 
-	o = json_object_new_object();
-	d = json_object_new_object();
-	json_object_object_add(
-	    o, "version", json_object_new_int64((int64_t)s->version));
-	json_object_object_add(o, "created", json_object_new_int64(s->created));
-	json_object_object_add(o, "updated", json_object_new_int64(s->updated));
+	o = jb_object();
+	d = jb_object();
+	jb_set_int(o, "version", (int64_t)s->version);
+	jb_set_int(o, "created", s->created);
+	jb_set_int(o, "updated", s->updated);
 	if (s->author)
-		json_object_object_add(
-		    o, "author", json_object_new_string(s->author));
+		jb_set_str(o, "author", s->author);
 	if (s->description)
-		json_object_object_add(
-		    o, "description", json_object_new_string(s->description));
+		jb_set_str(o, "description", s->description);
 	if (s->labels)
-		json_object_object_add(o, "labels", json_object_get(s->labels));
-	json_object_object_add(o, "binary", json_object_new_boolean(s->binary));
+		jb_set(o, "labels", json_object_get(s->labels));
+	jb_set_bool(o, "binary", s->binary);
 	for (i = 0; i < s->n; i++) {
 		if ((b64 = codec_base64_encode(s->e[i].val, s->e[i].len, 0)) ==
 		    NULL)
 			goto out;
-		json_object_object_add(
-		    d, s->e[i].key, json_object_new_string(b64));
+		jb_set_str(d, s->e[i].key, b64);
 		crypto_wipe(b64, strlen(b64));
 		free(b64);
 	}
-	json_object_object_add(o, "data", d);
+	jb_set(o, "data", d);
 	d = NULL;
 	text =
 	    json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, len);
@@ -477,7 +474,7 @@ dir_mark(struct vault *v, const char *store, const char *path, int flag, int on)
 		goto out;
 	existed = st == CF_OK;
 	if (!existed)
-		o = json_object_new_object();
+		o = jb_object();
 	if (json_object_object_get_ex(o, base, &f))
 		old = json_object_get_int(f);
 	new = on ? old | flag : old & ~flag;
@@ -487,7 +484,7 @@ dir_mark(struct vault *v, const char *store, const char *path, int flag, int on)
 	if (new == 0)
 		json_object_object_del(o, base);
 	else
-		json_object_object_add(o, base, json_object_new_int(new));
+		jb_set_int(o, base, new);
 	if ((st = dir_save(v, store, dir, o)) != CF_OK || *dir == '\0')
 		goto out;
 	/* A directory that appeared or vanished changes its parent too. */

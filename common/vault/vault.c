@@ -10,6 +10,7 @@
 
 #include "backend/backend.h"
 #include "base/codec.h"
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/log.h"
@@ -709,12 +710,12 @@ vault_init_records(struct vault *v, const char *id, unsigned n, unsigned t,
 	enum cf_status st = CF_E_INTERNAL;
 	int64_t now = (int64_t)time(NULL);
 
-	o = json_object_new_object();
-	json_object_object_add(o, "format", json_object_new_int(1));
-	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "shares", json_object_new_int((int)n));
-	json_object_object_add(o, "threshold", json_object_new_int((int)t));
-	json_object_object_add(o, "created", json_object_new_int64(now));
+	o = jb_object();
+	jb_set_int(o, "format", 1);
+	jb_set_str(o, "id", id);
+	jb_set_int(o, "shares", (int)n);
+	jb_set_int(o, "threshold", (int)t);
+	jb_set_int(o, "created", now);
 	if ((text = json_text(o)) == NULL ||
 	    (st = vault_put_clear(
 	         v, RECORD_META, "m:init", text, strlen(text))) != CF_OK)
