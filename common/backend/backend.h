@@ -160,8 +160,9 @@ struct backend_ops {
 	void (*idle)(struct backend *b);
 };
 
-/* The backends there are. */
+/* The backends there are (postgresql: when built with libpq). */
 extern const struct backend_ops backend_gdbm;
+extern const struct backend_ops backend_postgresql;
 
 /*
  * Open the store the `store` setting names: "<scheme>:<rest>" the backend
