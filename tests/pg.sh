@@ -11,8 +11,10 @@
 # PostgreSQL refuses to run as root: as root, the server runs as the
 # postgres user (Debian's postgresql-15 makes it) and DIR is given to it.
 # The binaries come from `pg_config --bindir`, or else the newest
-# /usr/lib/postgresql/*/bin.  Trust authentication: the socket is in DIR,
-# which only its owner may enter.
+# /usr/lib/postgresql/*/bin.  Trust authentication, for tests only: DIR
+# (mode 0711) may be passed through but not listed, so that a web
+# server's user (www-data) reaches the socket; the data is in DIR/data
+# (0700).
 set -u
 
 die() {
@@ -53,7 +55,7 @@ start() {
 	dir=$(cd "$dir" && pwd)
 	# The socket path must fit in sun_path (107 bytes).
 	[ ${#dir} -le 90 ] || die "$dir: too long a path for a socket"
-	chmod 0700 "$dir"
+	chmod 0711 "$dir"
 	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
 	if [ ! -f "$dir/data/PG_VERSION" ]; then
 		as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust \

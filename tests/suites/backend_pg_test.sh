@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The PostgreSQL backend (common/backend/backend_pg.c, docs/store.md): the
+# storage contract of backend.h held by tests/unit/test_backend against a
+# real server, a private cluster this suite starts (tests/pg.sh); and a
+# whole stack on PostgreSQL whose database, dumped with pg_dump, holds no
+# secret, token or unseal share in clear.
+. "$(dirname "$0")/../lib.sh"
+
+PG_DIR=
+PG_CONNINFO=
+
+oneTimeSetUp() {
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/coffer-pg.XXXXXX") || return 1
+	PG_CONNINFO=$(bash "$COFFER_TOP/tests/pg.sh" start "$PG_DIR")
+}
+
+oneTimeTearDown() {
+	coffer_server_stop
+	if [ -n "$PG_DIR" ]; then
+		bash "$COFFER_TOP/tests/pg.sh" stop "$PG_DIR"
+		rm -rf "$PG_DIR"
+	fi
+}
+
+# hex STRING: its bytes in lowercase hex, as pg_dump writes a bytea.
+hex() {
+	printf '%s' "$1" | xxd -p | tr -d '\n'
+}
+
+test_the_backend_contract_holds_against_postgresql() {
+	local out rc
+	assertNotNull "the cluster started" "$PG_CONNINFO" || return
+	out=$(COFFER_TEST_PG=$PG_CONNINFO \
+	    "$COFFER_BUILD/tests/unit/test_backend" 2>&1)
+	rc=$?
+	assertEquals "test_backend passes: $(echo "$out" | grep FAIL)" 0 "$rc"
+	echo "$out" | grep '^RESULT'
+	assertContains "the PostgreSQL row ran" "$out" "backend postgresql"
+	assertNotContains "no check failed" "$out" "FAIL"
+}
+
+test_a_pg_dump_of_the_store_holds_no_secret_in_clear() {
+	local value=pg-dump-must-not-show-this-7f3a dump token share
+	STACK_BACKEND=postgresql coffer_server_start &&
+	    coffer_init_unseal || {
+		fail "a stack on PostgreSQL"
+		return
+	}
+	auth_json PUT /secrets/v1/secret/default/pgseal/one \
+	    "{\"value\":\"$value\"}"
+	assert_status 201
+	auth_req GET /secrets/v1/secret/default/pgseal/one
+	assert_json_eq .value "$value"
+	dump=$(pg_dump -d \
+	    "$(bash "$COFFER_TOP/tests/pg.sh" conninfo \
+	        "$(cat "$COFFER_STATE/pg-dir")")") || {
+		fail "pg_dump"
+		return
+	}
+	token=$COFFER_TOKEN
+	share=${COFFER_SHARES%% *}
+	# The grep can see: record keys are in clear, and so is the path.
+	assertContains "the dump shows the secret's path (a key)" \
+	    "$dump" "$(hex pgseal/one)"
+	assertContains "and Coffer's tables" "$dump" "coffer_records"
+	local s
+	for s in "$value" "$token" "$share"; do
+		assertNotContains "no secret, token or share in clear" \
+		    "$dump" "$s"
+		assertNotContains "nor in hex" "$dump" "$(hex "$s")"
+	done
+	coffer_server_stop
+}
+
+. /usr/share/shunit2/shunit2
