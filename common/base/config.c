@@ -15,6 +15,7 @@ config_defaults(struct cf_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->store, sizeof(c->store), "/var/lib/coffer/coffer.db");
+	snprintf(c->backend, sizeof(c->backend), "gdbm");
 	c->body_limit = CF_MAX_BODY;
 	c->token_lifetime = CF_TOKEN_LIFETIME;
 	c->versions_kept = CF_VERSIONS_KEPT;
@@ -142,6 +143,13 @@ config_set(struct cf_config *c, const char *k, const char *v)
 
 	if (!strcmp(k, "store"))
 		return config_string(v, c->store, sizeof(c->store));
+	if (!strcmp(k, "backend")) {
+		if (strcmp(v, "gdbm") && strcmp(v, "postgresql"))
+			return -1;
+		return config_string(v, c->backend, sizeof(c->backend));
+	}
+	if (!strcmp(k, "postgresql"))
+		return config_string(v, c->postgresql, sizeof(c->postgresql));
 	if (!strcmp(k, "audit_log"))
 		return config_string(v, c->audit_log, sizeof(c->audit_log));
 	if (!strcmp(k, "allow_plain_http"))
@@ -188,6 +196,30 @@ config_set(struct cf_config *c, const char *k, const char *v)
 		return 0;
 	}
 	return config_set_identity(c, k, v);
+}
+
+/* backend = postgresql: the store is PostgreSQL at the `postgresql`
+ * setting's connection string (never logged: it may hold a password). */
+static int
+config_backend(struct cf_config *c)
+{
+	int n;
+
+	if (strcmp(c->backend, "postgresql"))
+		return 0;
+	if (c->postgresql[0] == '\0') {
+		lwarnx("%s: backend = postgresql needs postgresql = <libpq "
+		       "connection string>",
+		    c->path);
+		return -1;
+	}
+	n = snprintf(
+	    c->store, sizeof(c->store), "postgresql:%s", c->postgresql);
+	if (n < 0 || (size_t)n >= sizeof(c->store)) {
+		lwarnx("%s: the postgresql setting is too long", c->path);
+		return -1;
+	}
+	return 0;
 }
 
 static char *
@@ -237,7 +269,7 @@ config_load(struct cf_config *c, const char *path)
 			goto out;
 		}
 	}
-	rc = 0;
+	rc = config_backend(c);
 out:
 	fclose(f);
 	return rc;

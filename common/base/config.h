@@ -19,8 +19,13 @@
 #define CONFIG_MAX_DAPR_SCOPES 16
 
 struct cf_config {
-	char path[1024];        /* the file it was read from, for messages */
-	char store[1024];       /* gdbm file */
+	char path[1024]; /* the file it was read from, for messages */
+	/* The store backend_open takes: a gdbm file, or "<scheme>:..."
+	 * (backend.h).  `backend = postgresql` and `postgresql = <libpq
+	 * connection string>` make it "postgresql:<string>". */
+	char store[1024];
+	char backend[16];       /* "gdbm" (default) or "postgresql" */
+	char postgresql[1024];  /* libpq connection string */
 	char audit_log[1024];   /* "" or "-": stderr */
 	size_t body_limit;      /* bytes */
 	int64_t token_lifetime; /* seconds */
