@@ -70,6 +70,9 @@ test_a_pg_dump_of_the_store_holds_no_secret_in_clear() {
 		    "$dump" "$s"
 		assertNotContains "nor in hex" "$dump" "$(hex "$s")"
 	done
+	# The connection string may hold a password: no log line names it.
+	assertNotContains "the error log never names the connection string" \
+	    "$(cat "$COFFER_STATE/error.log")" "$PG_CONNINFO"
 	coffer_server_stop
 }
 
