@@ -21,6 +21,7 @@
 #
 # Environment: COFFER_BUILD (build folder, default "build" in the repo),
 # COFFER_SERVER (lighttpd, apache-proxy or apache-fcgid: tools/stack.sh),
+# COFFER_BACKEND (gdbm, or postgresql: tools/stack.sh),
 # COFFER_KEEP_STATE=1 (keep the
 # state folder for a post-mortem), COFFER_LOG_DIR (set by tests/run-all.sh:
 # the server's error log is copied there when the suite stops).
@@ -37,6 +38,9 @@ case "$COFFER_BUILD" in
 esac
 COFFER_SERVER=${COFFER_SERVER:-lighttpd}
 STACK_SERVER=$COFFER_SERVER
+# COFFER_BACKEND=postgresql: each suite's store in a private PostgreSQL
+# cluster (tools/stack.sh), instead of a gdbm file.
+STACK_BACKEND=${COFFER_BACKEND:-gdbm}
 COFFER_SCHEMA_DIR=${COFFER_SCHEMA_DIR:-$COFFER_TOP/schema}
 COFFER_SUITE=$(basename "$0" .sh)
 export COFFER_BUILD COFFER_SERVER
@@ -121,6 +125,7 @@ coffer_server_stop() {
 	[ -n "${COFFER_STATE:-}" ] || return 0
 	stack_forget_key "$COFFER_STATE"
 	stack_stop "$COFFER_STATE"
+	stack_pg_down "$COFFER_STATE"
 	if [ -n "${COFFER_LOG_DIR:-}" ] && [ -f "$COFFER_STATE/error.log" ]; then
 		cp "$COFFER_STATE/error.log" \
 		    "$COFFER_LOG_DIR/$COFFER_SUITE.$COFFER_SERVER.server.log"

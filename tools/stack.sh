@@ -24,6 +24,12 @@
 #   cgi-bin/ (apache-fcgid: a copy of the programs)   tls/ (certificates)
 #   coffer.db      the store, with coffer.db.journal and .lock beside it
 #   audit.log      tmp/ (unused: bodies lighttpd buffers go to tmpfs)
+#   pg-dir         STACK_BACKEND=postgresql: where its private PostgreSQL
+#                  cluster is (tests/pg.sh; outside the state folder, which
+#                  the postgres user may not enter); the store is there
+#
+# STACK_BACKEND=postgresql (default gdbm) puts the store in a private
+# PostgreSQL cluster that stack_start starts and stack_pg_down stops.
 
 STACK_TOP=${STACK_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 STACK_SERVER=${STACK_SERVER:-lighttpd}
@@ -559,6 +565,33 @@ stack_refuse_running() {
 # With STACK_TLS=1 the store comes back initialized (1 share) and unsealed,
 # since its own CA made the certificates: STACK_TOKEN, STACK_SHARES and
 # STATE/init.json as stack_init_unseal leaves them (stack_tls_up).
+# stack_pg_up STATE: with STACK_BACKEND=postgresql, a private cluster for
+# the stack (once: STATE/pg-dir), STACK_PG_CONNINFO its connection string.
+stack_pg_up() {
+	local state=$1 dir
+	STACK_PG_CONNINFO=
+	[ "${STACK_BACKEND:-gdbm}" = postgresql ] || return 0
+	if [ -f "$state/pg-dir" ]; then
+		dir=$(cat "$state/pg-dir")
+	else
+		dir=$(mktemp -d "${TMPDIR:-/tmp}/coffer-pg.XXXXXX") &&
+		    echo "$dir" >"$state/pg-dir" || return 1
+	fi
+	STACK_PG_CONNINFO=$(bash "$STACK_TOP/tests/pg.sh" start "$dir") || {
+		stack_say "stack: PostgreSQL did not start"
+		return 1
+	}
+}
+
+# stack_pg_down STATE: stop and remove the stack's cluster, if it has one.
+stack_pg_down() {
+	local state=$1 dir
+	[ -f "$state/pg-dir" ] || return 0
+	dir=$(cat "$state/pg-dir")
+	bash "$STACK_TOP/tests/pg.sh" stop "$dir" && rm -rf "$dir" &&
+	    rm -f "$state/pg-dir"
+}
+
 stack_start() {
 	local state=$1 build=$2 first=${3:-} try mark
 	shift 3 || shift $#
@@ -573,6 +606,9 @@ stack_start() {
 	stack_refuse_running "$state" || return 1
 	(umask 077 && mkdir -p "$state") && echo "$build" >"$state/build-dir" ||
 	    return 1
+	stack_pg_up "$state" || return 1
+	[ -z "${STACK_PG_CONNINFO:-}" ] ||
+	    set -- "store=postgresql:$STACK_PG_CONNINFO" "$@"
 	for ((try = 0; try < 5; try++)); do
 		STACK_TLS_PORT=
 		STACK_AUTH_PORT=

@@ -15,14 +15,17 @@
 #define LOAD_BATCH (4u << 20) /* bytes of records per backend_load commit */
 
 /*
- * "<scheme>:<rest>" opens the backend of that scheme on <rest>.  A
- * PostgreSQL backend plugs in here as {"postgresql", &backend_postgresql},
- * given the rest of the setting ("//host/db...").
+ * "<scheme>:<rest>" opens the backend of that scheme on <rest>:
+ * "postgresql:<libpq connection string>" (backend_pg.c, built when
+ * configure found libpq).
  */
 static const struct backend_scheme {
 	const char *scheme;
 	const struct backend_ops *ops;
 } backend_schemes[] = {
+#ifdef COFFER_WITH_PG
+    {"postgresql", &backend_postgresql},
+#endif
     {NULL, NULL},
 };
 

@@ -64,6 +64,16 @@
  *     applied, except when the disk (or the link to a server) failed
  *     during the commit: then the transaction's fate is unknown.
  *
+ * How each backend keeps it:
+ *   gdbm        fcntl locks on a lock file, a redo journal fsync'd at
+ *               commit and replayed on open, checkpoints that replace the
+ *               gdbm file whole (store.h).
+ *   postgresql  a REPEATABLE READ READ ONLY transaction per read section;
+ *               a write section locks one row every writer locks first
+ *               (serial over every host); COMMIT with synchronous_commit
+ *               on; the counter is a row raised in each commit; the server
+ *               rolls back what a dead client left (backend_pg.c).
+ *
  * Keys are 1..BACKEND_MAX_KEY bytes and values 0..BACKEND_MAX_VALUE bytes,
  * both any bytes (NULs too); every backend takes at least these.
  *
@@ -160,8 +170,9 @@ struct backend_ops {
 	void (*idle)(struct backend *b);
 };
 
-/* The backends there are. */
+/* The backends there are (postgresql: when built with libpq). */
 extern const struct backend_ops backend_gdbm;
+extern const struct backend_ops backend_postgresql;
 
 /*
  * Open the store the `store` setting names: "<scheme>:<rest>" the backend

@@ -42,6 +42,7 @@ struct setting {
 #define FIELD(f)                                                               \
 	offsetof(struct cf_config, f), sizeof(((struct cf_config *)0)->f)
 
+static int parse_backend(struct cf_config *, const char *);
 static int parse_ca_auth_key(struct cf_config *, const char *);
 static int parse_dapr_token_sha256(struct cf_config *, const char *);
 static int parse_dapr_scope(struct cf_config *, const char *);
@@ -50,6 +51,8 @@ static int parse_dapr_scope(struct cf_config *, const char *);
 static const struct setting settings[] = {
     {"store", SET_STRING, FIELD(store), 0, 0,
         "/var/lib/coffer/coffer.db", NULL},
+    {"backend", SET_CUSTOM, FIELD(backend), 0, 0, "gdbm", parse_backend},
+    {"postgresql", SET_STRING, FIELD(postgresql), 0, 0, NULL, NULL},
     {"audit_log", SET_STRING, FIELD(audit_log), 0, 0, NULL, NULL},
     {"allow_plain_http", SET_BOOL, FIELD(allow_plain_http), 0, 0, NULL, NULL},
     {"trust_remote_user", SET_BOOL, FIELD(trust_remote_user), 0, 0, NULL,
@@ -112,6 +115,14 @@ parse_number(const char *v, const struct setting *s, size_t *out)
 	if (http_parse_size(v, s->max, out) == -1 || *out < s->min)
 		return -1;
 	return 0;
+}
+
+static int
+parse_backend(struct cf_config *c, const char *v)
+{
+	if (strcmp(v, "gdbm") && strcmp(v, "postgresql"))
+		return -1;
+	return parse_string(v, c->backend, sizeof(c->backend));
 }
 
 /* Hex, as CFSSL's auth_keys take it: 16 to CONFIG_MAX_AUTH_KEY bytes. */
@@ -261,6 +272,30 @@ config_set(struct cf_config *c, const char *key, const char *value)
 	return -1;
 }
 
+/* backend = postgresql: the store is PostgreSQL at the `postgresql`
+ * setting's connection string (never logged: it may hold a password). */
+static int
+config_backend(struct cf_config *c)
+{
+	int n;
+
+	if (strcmp(c->backend, "postgresql"))
+		return 0;
+	if (c->postgresql[0] == '\0') {
+		lwarnx("%s: backend = postgresql needs postgresql = <libpq "
+		       "connection string>",
+		    c->path);
+		return -1;
+	}
+	n = snprintf(
+	    c->store, sizeof(c->store), "postgresql:%s", c->postgresql);
+	if (n < 0 || (size_t)n >= sizeof(c->store)) {
+		lwarnx("%s: the postgresql setting is too long", c->path);
+		return -1;
+	}
+	return 0;
+}
+
 static char *
 config_trim(char *s)
 {
@@ -308,7 +343,7 @@ config_load(struct cf_config *c, const char *path)
 			goto out;
 		}
 	}
-	rc = 0;
+	rc = config_backend(c);
 out:
 	fclose(f);
 	return rc;

@@ -24,15 +24,22 @@
 #define CONFIG_MAX_TEXT        1024 /* bytes in a path or list setting */
 #define CONFIG_MIN_AUTH_KEY    16   /* bytes of a CFSSL auth key */
 #define CONFIG_MAX_AUTH_KEY    128
+#define CONFIG_MAX_BACKEND     15 /* bytes in a backend's name */
 #define CONFIG_MAX_KEY_ALG     15 /* bytes in a key algorithm's name */
 
 struct cf_config {
 	char
 	    path[CONFIG_MAX_TEXT]; /* the file it was read from, for messages */
-	char store[CONFIG_MAX_TEXT];     /* gdbm file */
-	char audit_log[CONFIG_MAX_TEXT]; /* "" or "-": stderr */
-	size_t body_limit;               /* bytes */
-	int64_t token_lifetime;          /* seconds */
+	/* The store backend_open takes: a gdbm file, or "<scheme>:..."
+	 * (backend.h).  `backend = postgresql` and `postgresql = <libpq
+	 * connection string>` make it "postgresql:<string>". */
+	char store[CONFIG_MAX_TEXT];
+	char backend[CONFIG_MAX_BACKEND +
+	             1];                  /* "gdbm" (default), "postgresql" */
+	char postgresql[CONFIG_MAX_TEXT]; /* libpq connection string */
+	char audit_log[CONFIG_MAX_TEXT];  /* "" or "-": stderr */
+	size_t body_limit;                /* bytes */
+	int64_t token_lifetime;           /* seconds */
 	int allow_plain_http;
 	int trust_remote_user;
 	int dev_mode;

@@ -44,6 +44,22 @@ gate_delay(uint32_t fails, uint32_t free_fails)
 	                                                 : UNSEALGATE_MAX_DELAY;
 }
 
+/*
+ * path, for a log line, when store is a file; a store named by a scheme
+ * ("postgresql:<connection string>") may hold a password and is not
+ * named.  (Such a store has no folder for the gate yet: the gate then
+ * fails open, as it does on any error.)
+ */
+static const char *
+gate_name(const char *store, const char *path)
+{
+	const char *colon = strchr(store, ':'), *slash = strchr(store, '/');
+
+	if (colon == NULL || (slash != NULL && slash < colon))
+		return path;
+	return "the unseal gate of a store that is not a file";
+}
+
 /* The file, locked, read into g (zeros when new).  -1 after logging. */
 static int
 gate_open(const char *store, struct gate *g)
@@ -57,12 +73,12 @@ gate_open(const char *store, struct gate *g)
 	    sizeof(path))
 		return -1;
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		lwarn("%s", path);
+		lwarn("%s", gate_name(store, path));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX) == -1 ||
 	    (n = pread(fd, g, sizeof(*g), 0)) == -1) {
-		lwarn("%s", path);
+		lwarn("%s", gate_name(store, path));
 		close(fd);
 		return -1;
 	}

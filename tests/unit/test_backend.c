@@ -4,6 +4,12 @@
  * tests call struct backend_ops only, so a new backend joins by adding
  * its row; a second process is a child of fork() with a handle of its own.
  *
+ * The PostgreSQL backend joins when it is built and COFFER_TEST_PG holds
+ * the connection string of a database on a server the test may create
+ * databases on (tests/suites/backend_pg_test.sh starts one with
+ * tests/pg.sh): a store called name is then the database ct_<name>, made
+ * afresh by the first open of the run.
+ *
  * A row's settle() moves what is committed to where the backend keeps it
  * at rest (the gdbm store: a checkpoint folds the journal into gdbm), so
  * that the tests read records from both places.  It is a test hook, not
@@ -23,6 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef COFFER_WITH_PG
+#include <libpq-fe.h>
+#endif
+
 #include "backend/backend.h"
 #include "backend/store.h"
 #include "unit.h"
@@ -36,6 +46,8 @@ struct backend_case {
 	void (*where)(const char *name, char *buf, size_t len);
 	/* Outside a section: committed records to where they rest.  0 or -1. */
 	int (*settle)(struct backend *b);
+	/* NULL, or 1 when the backend can be tested here. */
+	int (*ready)(void);
 };
 
 static void
@@ -50,8 +62,96 @@ gdbm_settle(struct backend *b)
 	return store_checkpoint(backend_gdbm_store(b));
 }
 
+#ifdef COFFER_WITH_PG
+static int
+pg_ready(void)
+{
+	return getenv("COFFER_TEST_PG") != NULL;
+}
+
+static void
+pg_quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+/* A statement on the server as COFFER_TEST_PG's user, in its database or
+ * in db: 0 (or the SQLSTATE ignored_state), or -1. */
+static int
+pg_admin_in(const char *db, const char *sql, const char *ignored_state)
+{
+	PGconn *c;
+	PGresult *r = NULL;
+	const char *st;
+	char conninfo[600];
+	int rc = -1;
+
+	snprintf(conninfo, sizeof(conninfo), "%s%s%s", getenv("COFFER_TEST_PG"),
+	    db != NULL ? " dbname=" : "", db != NULL ? db : "");
+	c = PQconnectdb(conninfo);
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "COFFER_TEST_PG: %s", PQerrorMessage(c));
+		goto out;
+	}
+	PQsetNoticeProcessor(c, pg_quiet, NULL);
+	r = PQexec(c, sql);
+	st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK ||
+	    (st != NULL && ignored_state != NULL && !strcmp(st, ignored_state)))
+		rc = 0;
+	else
+		fprintf(stderr, "%s: %s", sql, PQresultErrorMessage(r));
+out:
+	PQclear(r);
+	PQfinish(c);
+	return rc;
+}
+
+static int
+pg_admin(const char *sql, const char *ignored_state)
+{
+	return pg_admin_in(NULL, sql, ignored_state);
+}
+
+/* The database ct_<name>, dropped and made again at its first use in the
+ * run (forked children inherit what the parent made). */
+static void
+pg_where(const char *name, char *buf, size_t len)
+{
+	static char made[32][32];
+	static size_t nmade;
+	char sql[128];
+	size_t i;
+
+	snprintf(buf, len, "%s dbname=ct_%s", getenv("COFFER_TEST_PG"), name);
+	for (i = 0; i < nmade; i++)
+		if (!strcmp(made[i], name))
+			return;
+	if (nmade < sizeof(made) / sizeof(made[0]))
+		snprintf(made[nmade++], sizeof(made[0]), "%s", name);
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS ct_%s WITH (FORCE)",
+	    name);
+	pg_admin(sql, NULL);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE ct_%s", name);
+	pg_admin(sql, "42P04");
+}
+
+/* A checkpoint writes the WAL's changes into the tables' files. */
+static int
+pg_settle(struct backend *b)
+{
+	(void)b;
+	return pg_admin("CHECKPOINT", NULL);
+}
+#endif
+
 static const struct backend_case cases[] = {
-    {"gdbm", &backend_gdbm, gdbm_where, gdbm_settle},
+    {"gdbm", &backend_gdbm, gdbm_where, gdbm_settle, NULL},
+#ifdef COFFER_WITH_PG
+    {"postgresql", &backend_postgresql, pg_where, pg_settle, pg_ready},
+#endif
 };
 
 static struct backend *
@@ -928,7 +1028,56 @@ test_the_store_setting_picks_the_backend_by_its_scheme(void)
 		close_store(b);
 	}
 	CHECK(access("x.db", F_OK) == -1, "and a refused one makes no file");
+#ifdef COFFER_WITH_PG
+	if (pg_ready()) {
+		char spec[600], where[512];
+
+		pg_where("scheme", where, sizeof(where));
+		snprintf(spec, sizeof(spec), "postgresql:%s", where);
+		b = NULL;
+		CHECK(backend_open(spec, 1, &b) == 0 && b != NULL &&
+		          b->ops == &backend_postgresql,
+		    "postgresql:<connection string> opens PostgreSQL");
+		close_store(b);
+	}
+#endif
 }
+
+#ifdef COFFER_WITH_PG
+/* What only the PostgreSQL backend has: a connection that goes, a schema
+ * that is not this code's. */
+static void
+test_postgresql_reconnects_and_refuses_a_newer_schema(
+    const struct backend_case *c)
+{
+	struct backend *b;
+	uint64_t before;
+
+	CHECK((b = open_store(c, "reconnect", 1)) != NULL, "open");
+	if (b == NULL)
+		return;
+	CHECK(put_str(b, "k", "1") == 0, "seed");
+	before = changes_now(b);
+	CHECK(pg_admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	               " WHERE datname = 'ct_reconnect'",
+	          NULL) == 0,
+	    "the server ends the handle's session");
+	CHECK(read_str(b, "k", "1") == 1,
+	    "the next section connects again and reads");
+	CHECK(changes_now(b) != before,
+	    "and a new connection never repeats an earlier number");
+	CHECK(put_str(b, "k", "2") == 0 && read_str(b, "k", "2") == 1,
+	    "writes go on");
+	close_store(b);
+	CHECK(pg_admin_in("ct_reconnect",
+	          "UPDATE coffer_meta SET value = 99"
+	          " WHERE name = 'schema_version'",
+	          NULL) == 0,
+	    "a newer Coffer moves the schema on");
+	CHECK(open_store(c, "reconnect", 1) == NULL,
+	    "and this one refuses the store, even to create");
+}
+#endif
 
 static int
 remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -953,6 +1102,11 @@ main(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct backend_case *c = &cases[i];
 
+		if (c->ready != NULL && !c->ready()) {
+			fprintf(
+			    stderr, "backend %s: not tested here\n", c->name);
+			continue;
+		}
 		fprintf(stderr, "backend %s\n", c->name);
 		test_a_value_put_reads_back_byte_for_byte_and_a_delete_removes_it(
 		    c);
@@ -971,6 +1125,11 @@ main(void)
 		test_the_serving_hooks_change_no_data(c);
 		test_a_backup_loads_into_an_empty_store_as_it_was(c);
 		test_the_backup_format_is_gdbms_own(c);
+#ifdef COFFER_WITH_PG
+		if (c->ops == &backend_postgresql)
+			test_postgresql_reconnects_and_refuses_a_newer_schema(
+			    c);
+#endif
 	}
 	test_the_store_setting_picks_the_backend_by_its_scheme();
 	/* Kept after a failure, for a look at the files. */

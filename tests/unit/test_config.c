@@ -32,6 +32,11 @@ static const struct {
     {__LINE__, "store", "/srv/coffer.db", 1, "/srv/coffer.db"},
     {__LINE__, "store", "postgresql:host=db1", 1, "postgresql:host=db1"},
     {__LINE__, "Store", "/srv/coffer.db", 0, NULL},
+    {__LINE__, "backend", "postgresql", 1, "postgresql"},
+    {__LINE__, "backend", "gdbm", 1, "gdbm"},
+    {__LINE__, "backend", "mysql", 0, NULL},
+    {__LINE__, "postgresql", "host=db1,db2 target_session_attrs=read-write", 1,
+        "host=db1,db2 target_session_attrs=read-write"},
     {__LINE__, "no_such_key", "1", 0, NULL},
     {__LINE__, "allow_plain_http", "yes", 1, "1"},
     {__LINE__, "allow_plain_http", "false", 1, "0"},
@@ -80,6 +85,10 @@ show(const struct cf_config *c, const char *key, char *out, size_t len)
 
 	if (!strcmp(key, "store"))
 		snprintf(out, len, "%s", c->store);
+	else if (!strcmp(key, "backend"))
+		snprintf(out, len, "%s", c->backend);
+	else if (!strcmp(key, "postgresql"))
+		snprintf(out, len, "%s", c->postgresql);
 	else if (!strcmp(key, "allow_plain_http"))
 		snprintf(out, len, "%d", c->allow_plain_http);
 	else if (!strcmp(key, "body_limit"))
@@ -142,6 +151,7 @@ test_the_defaults_are_the_documented_ones(void)
 
 	config_defaults(&c);
 	CHECK(!strcmp(c.store, "/var/lib/coffer/coffer.db"), "store");
+	CHECK(!strcmp(c.backend, "gdbm"), "backend");
 	CHECK(c.body_limit == 1048576, "body_limit: 1 MiB");
 	CHECK(c.token_lifetime == 432000, "token_lifetime: 5 days");
 	CHECK(c.versions_kept == 10, "versions_kept");
@@ -223,6 +233,25 @@ test_a_file_is_read_with_comments_and_blanks_and_fails_on_one_bad_line(
 	CHECK(config_load(&c, "/nonexistent/coffer.conf") == -1, "no file");
 }
 
+static void
+test_backend_postgresql_names_the_store_by_its_connection_string(
+    const char *dir)
+{
+	struct cf_config c;
+
+	CHECK(load_text(dir, "backend = postgresql\n", &c) == -1,
+	    "postgresql without a connection string");
+	CHECK(load_text(dir,
+	          "postgresql = host=db1 dbname=coffer\n"
+	          "backend = postgresql\n",
+	          &c) == 0,
+	    "in either order");
+	CHECK(!strcmp(c.store, "postgresql:host=db1 dbname=coffer"), c.store);
+	CHECK(load_text(dir, "postgresql = host=db1\nstore = /a\n", &c) == 0 &&
+	          !strcmp(c.store, "/a"),
+	    "a connection string alone changes nothing");
+}
+
 int
 main(void)
 {
@@ -237,6 +266,7 @@ main(void)
 	test_a_store_is_scoped_once_and_scopes_are_bounded();
 	test_a_file_is_read_with_comments_and_blanks_and_fails_on_one_bad_line(
 	    dir);
+	test_backend_postgresql_names_the_store_by_its_connection_string(dir);
 	unit_rmtree(dir);
 	return unit_done();
 }

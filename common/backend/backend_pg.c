@@ -1,0 +1,864 @@
+/*
+ * backend_pg.c: the PostgreSQL backend (backend.h), over libpq.  The
+ * `store` setting "postgresql:<libpq connection string>" names it; the
+ * string goes to libpq as it is (multi-host strings and
+ * target_session_attrs included) and is never logged: it may hold a
+ * password.
+ *
+ * ("postgresql://..." is taken as a libpq URI.)
+ *
+ * The database holds what the gdbm store holds, sealed records as the
+ * vault made them, in two tables of the connection's schema:
+ *
+ *   coffer_records (h bytea primary key = sha256(k), k bytea, v bytea)
+ *   coffer_meta    (name text primary key, value bigint):
+ *                  'schema_version' and 'changes', the change counter
+ *
+ * Keys go by their SHA-256 because a key may be 64 KiB and a btree entry
+ * holds some 2.7 KiB; iterate finds a prefix through an index on the
+ * key's first PREFIX_INDEX bytes.  Values are stored uncompressed
+ * (STORAGE EXTERNAL): ciphertext does not compress.
+ *
+ * How the contract is met:
+ *
+ *   - Snapshot reads: a read section is a REPEATABLE READ READ ONLY
+ *     transaction whose first statement reads the change counter, which
+ *     takes the snapshot at begin_read.  PostgreSQL's MVCC holds no one up
+ *     for it.
+ *   - Exclusive writes: a write section is a READ COMMITTED transaction
+ *     that first locks the counter row (SELECT ... FOR UPDATE), which
+ *     every writer of every process and host does: writes are serial.
+ *     Holding the lock, each statement sees the latest commit, and its own
+ *     writes, which go to the server as they come: the server does the
+ *     reading of one's own writes, and a write section's memory stays
+ *     small.  An error of the server in put or del is remembered and told
+ *     by commit (BACKEND_FULL for SQLSTATE 53100, a full disk), as the
+ *     gdbm store tells its errors at commit.
+ *   - All or nothing: COMMIT.  A client that dies leaves an open
+ *     transaction that the server rolls back when the connection closes
+ *     (at once on kill -9; after TCP keepalive or the write section's
+ *     idle_in_transaction_session_timeout when a host vanishes).
+ *   - Durable on success: COMMIT returns once the WAL is flushed:
+ *     synchronous_commit is set to on when the server's default is off
+ *     (with synchronous_standby_names, 'on' waits for the standby too).
+ *     The server's fsync must be on; that is its administrator's part.
+ *   - The change counter: the commit raises the counter row in the same
+ *     transaction; changes() is the value the section read, with the
+ *     number of connections this handle made above it, so that a handle
+ *     that reconnected (perhaps to a promoted standby) never takes a new
+ *     state for one it read before.
+ *   - Time: every statement waits at most STMT_DEADLINE on the client's
+ *     side (poll on the socket; then the connection is dropped) and
+ *     statement_timeout on the server's; connecting, connect_timeout.  A
+ *     dropped connection fails the section (-1, logged without the
+ *     connection string) and the next section connects again.
+ *   - Errors are logged by SQLSTATE and primary message only: a detail
+ *     may quote a key.
+ *
+ * The schema is versioned (schema_version): open creates it when create
+ * is set, upgrades an older one, and refuses a newer one.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "backend/backend.h"
+#include "base/log.h"
+
+#define SCHEMA_VERSION 1        /* the newest schema this code knows */
+#define PREFIX_INDEX   512      /* key bytes in iterate's index */
+#define ITER_PAGE      "32"     /* rows per FETCH: 64 MiB at most */
+#define STMT_DEADLINE  30000    /* ms a statement may take, client side */
+#define ADVISORY_KEY   "728451" /* serialises schema creation */
+
+enum pg_section { PG_NONE, PG_READ, PG_WRITE };
+
+struct pg_backend {
+	struct backend b; /* first: a struct backend * points here */
+	char *conninfo;   /* may hold a password: never logged */
+	PGconn *conn;     /* NULL while not connected */
+	enum pg_section section;
+	int failed;        /* write section: a statement failed */
+	int full;          /* ... and the server's disk was full */
+	uint64_t counter;  /* the change counter the section read */
+	uint64_t connects; /* connections made by this handle */
+	uint64_t cursors;  /* iterate's cursor names */
+};
+
+static struct pg_backend *
+pg_of(struct backend *b)
+{
+	return (struct pg_backend *)b;
+}
+
+static void
+pg_drop(struct pg_backend *p)
+{
+	if (p->conn != NULL)
+		PQfinish(p->conn);
+	p->conn = NULL;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until the socket is ready for events, or the deadline: 0 or -1. */
+static int
+pg_poll(struct pg_backend *p, short events, int64_t deadline)
+{
+	struct pollfd pfd;
+	int64_t left;
+	int n;
+
+	pfd.fd = PQsocket(p->conn);
+	pfd.events = events;
+	for (;;) {
+		if ((left = deadline - now_ms()) <= 0)
+			return -1;
+		n = poll(&pfd, 1, (int)left);
+		if (n > 0)
+			return 0;
+		if (n == -1 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* Send what libpq holds, then read until the whole answer is in. */
+static int
+pg_wait(struct pg_backend *p)
+{
+	int64_t deadline = now_ms() + STMT_DEADLINE;
+	int rc;
+
+	while ((rc = PQflush(p->conn)) == 1)
+		if (pg_poll(p, POLLIN | POLLOUT, deadline) == -1 ||
+		    PQconsumeInput(p->conn) == 0)
+			return -1;
+	if (rc == -1)
+		return -1;
+	while (PQisBusy(p->conn))
+		if (pg_poll(p, POLLIN, deadline) == -1 ||
+		    PQconsumeInput(p->conn) == 0)
+			return -1;
+	return 0;
+}
+
+static const char *
+pg_sqlstate(const PGresult *r)
+{
+	const char *s = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	return s != NULL ? s : "";
+}
+
+/*
+ * The answer to what was sent: its first error or else its last result
+ * (a query of several statements has one each).  NULL when the
+ * connection failed or took too long; it is then dropped.
+ */
+static PGresult *
+pg_answer(struct pg_backend *p, const char *what)
+{
+	PGresult *r, *keep = NULL;
+
+	if (pg_wait(p) == -1) {
+		lwarnx("postgresql: %s: no answer within %d s (%s); "
+		       "disconnecting",
+		    what, STMT_DEADLINE / 1000,
+		    PQstatus(p->conn) == CONNECTION_BAD ? "connection lost"
+		                                        : "timed out");
+		pg_drop(p);
+		return NULL;
+	}
+	while ((r = PQgetResult(p->conn)) != NULL) {
+		if (keep == NULL || PQresultStatus(keep) != PGRES_FATAL_ERROR) {
+			PQclear(keep);
+			keep = r;
+		} else {
+			PQclear(r);
+		}
+	}
+	if (keep == NULL || PQstatus(p->conn) == CONNECTION_BAD) {
+		lwarnx("postgresql: %s: connection lost", what);
+		PQclear(keep);
+		pg_drop(p);
+		return NULL;
+	}
+	return keep;
+}
+
+/* r is what want says, or else logged (never its detail: it may quote a
+ * key) and freed.  0 or -1. */
+static int
+pg_check(PGresult *r, ExecStatusType want, const char *what)
+{
+	const char *msg;
+
+	if (r == NULL)
+		return -1;
+	if (PQresultStatus(r) == want)
+		return 0;
+	msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	lwarnx("postgresql: %s: %s %s", what, pg_sqlstate(r),
+	    msg != NULL ? msg : PQresStatus(PQresultStatus(r)));
+	PQclear(r);
+	return -1;
+}
+
+/* Statements (several, ';'-separated), no parameters, text results. */
+static PGresult *
+pg_exec(struct pg_backend *p, const char *sql, const char *what)
+{
+	if (p->conn == NULL)
+		return NULL;
+	if (PQsendQuery(p->conn, sql) == 0) {
+		lwarnx("postgresql: %s: %s", what, PQerrorMessage(p->conn));
+		pg_drop(p);
+		return NULL;
+	}
+	return pg_answer(p, what);
+}
+
+/* One statement with binary parameters and binary results. */
+static PGresult *
+pg_exec_params(struct pg_backend *p, const char *sql, int n,
+    const char *const *vals, const int *lens, const char *what)
+{
+	static const int binary[4] = {1, 1, 1, 1};
+
+	if (p->conn == NULL || n > 4)
+		return NULL;
+	if (PQsendQueryParams(p->conn, sql, n, NULL, vals, lens, binary, 1) ==
+	    0) {
+		lwarnx("postgresql: %s: %s", what, PQerrorMessage(p->conn));
+		pg_drop(p);
+		return NULL;
+	}
+	return pg_answer(p, what);
+}
+
+/* A statement run for its effect: 0 or -1. */
+static int
+pg_do(struct pg_backend *p, const char *sql, const char *what)
+{
+	PGresult *r = pg_exec(p, sql, what);
+	ExecStatusType want = PGRES_COMMAND_OK;
+
+	if (r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK)
+		want = PGRES_TUPLES_OK;
+	if (pg_check(r, want, what) == -1)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+/* ---- the schema ---- */
+
+static const char schema_v1[] =
+    "CREATE TABLE IF NOT EXISTS coffer_meta ("
+    " name text PRIMARY KEY, value bigint NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS coffer_records ("
+    " h bytea GENERATED ALWAYS AS (sha256(k)) STORED PRIMARY KEY,"
+    " k bytea NOT NULL, v bytea NOT NULL);"
+    "ALTER TABLE coffer_records ALTER COLUMN v SET STORAGE EXTERNAL;"
+    "CREATE INDEX IF NOT EXISTS coffer_records_prefix"
+    " ON coffer_records (substr(k, 1, 512));"
+    "INSERT INTO coffer_meta VALUES ('changes', 0), ('schema_version', 1)"
+    " ON CONFLICT (name) DO NOTHING;";
+
+_Static_assert(PREFIX_INDEX == 512, "schema_v1's index takes 512 bytes");
+
+/*
+ * The schema steps: steps[i] upgrades version i to i + 1 (0: none yet).
+ * A new version appends its step, and raises SCHEMA_VERSION and the
+ * schema_version row in it.
+ */
+static const char *const steps[SCHEMA_VERSION] = {schema_v1};
+
+/* The database's schema version: 0 and *version (0 when it has none), or
+ * -1.  Asks first whether the table is there, so that a transaction it
+ * runs in goes on. */
+static int
+schema_version(struct pg_backend *p, long *version)
+{
+	PGresult *r;
+
+	r = pg_exec(p, "SELECT to_regclass('coffer_meta') IS NULL",
+	    "reading the schema version");
+	if (pg_check(r, PGRES_TUPLES_OK, "reading the schema version") == -1)
+		return -1;
+	*version = !strcmp(PQgetvalue(r, 0, 0), "t") ? 0 : -1;
+	PQclear(r);
+	if (*version == 0)
+		return 0;
+	r = pg_exec(p,
+	    "SELECT value FROM coffer_meta WHERE name = 'schema_version'",
+	    "reading the schema version");
+	if (pg_check(r, PGRES_TUPLES_OK, "reading the schema version") == -1)
+		return -1;
+	if (PQntuples(r) == 1)
+		*version = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	if (*version < 1) {
+		lwarnx("postgresql: coffer_meta has no schema_version");
+		return -1;
+	}
+	return 0;
+}
+
+/* Bring the schema to SCHEMA_VERSION under a lock that serialises
+ * creators, in one transaction. */
+static int
+schema_upgrade(struct pg_backend *p)
+{
+	long v;
+
+	if (pg_do(p, "BEGIN; SELECT pg_advisory_xact_lock(" ADVISORY_KEY ")",
+	        "locking the schema") == -1)
+		goto fail;
+	if (schema_version(p, &v) == -1)
+		goto fail;
+	for (; v < SCHEMA_VERSION; v++) {
+		linfo("postgresql: schema version %ld to %ld", v, v + 1);
+		if (pg_do(p, steps[v], "creating the schema") == -1)
+			goto fail;
+	}
+	return pg_do(p, "COMMIT", "creating the schema");
+fail:
+	pg_drop(p); /* and with it, the transaction */
+	return -1;
+}
+
+/* The schema is the one this code knows, made or upgraded when create is
+ * set.  0 or -1. */
+static int
+schema_ready(struct pg_backend *p, int create)
+{
+	long v;
+
+	if (schema_version(p, &v) == -1)
+		return -1;
+	if (v > SCHEMA_VERSION) {
+		lwarnx("postgresql: schema version %ld is newer than this "
+		       "Coffer knows (%d): refused",
+		    v, SCHEMA_VERSION);
+		return -1;
+	}
+	if (v == SCHEMA_VERSION)
+		return 0;
+	if (v == 0 && !create) {
+		lwarnx("postgresql: the database holds no Coffer store");
+		return -1;
+	}
+	return schema_upgrade(p);
+}
+
+/* ---- connecting ---- */
+
+/*
+ * libpq's settings that bound time, before the operator's string so that
+ * it may override them: connecting, and noticing a server gone quiet
+ * (keepalives; tcp_user_timeout for unacknowledged sends).
+ */
+static const char *const conn_keys[] = {"connect_timeout", "keepalives_idle",
+    "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+    "application_name", "dbname", NULL};
+
+static void
+pg_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+static int
+pg_connect(struct pg_backend *p)
+{
+	const char *vals[] = {
+	    "5", "10", "3", "3", "15000", "coffer", p->conninfo, NULL};
+	PGresult *r;
+
+	pg_drop(p);
+	p->conn = PQconnectdbParams(conn_keys, vals, 1);
+	if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
+		/* libpq's message names hosts, never the password. */
+		lwarnx("postgresql: cannot connect: %s",
+		    p->conn != NULL ? PQerrorMessage(p->conn) : "no memory");
+		pg_drop(p);
+		return -1;
+	}
+	p->connects++;
+	/* Notices ("already exists, skipping") are no one's business. */
+	PQsetNoticeProcessor(p->conn, pg_notice, NULL);
+	if (PQsetnonblocking(p->conn, 1) != 0)
+		goto fail;
+	/* Durable commits, and a bound on the server's side too, unless the
+	 * role or database already set them. */
+	r = pg_exec(p,
+	    "SELECT set_config('synchronous_commit', 'on', false)"
+	    " WHERE current_setting('synchronous_commit') = 'off';"
+	    "SELECT set_config('statement_timeout', '20s', false)"
+	    " WHERE current_setting('statement_timeout') = '0'",
+	    "setting up the session");
+	if (pg_check(r, PGRES_TUPLES_OK, "setting up the session") == -1)
+		goto fail;
+	PQclear(r);
+	return 0;
+fail:
+	pg_drop(p);
+	return -1;
+}
+
+/* Connected with the schema this code knows, or -1. */
+static int
+pg_ready(struct pg_backend *p)
+{
+	if (p->conn != NULL && PQstatus(p->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(p->conn) == PQTRANS_IDLE)
+		return 0;
+	if (pg_connect(p) == -1 || schema_ready(p, 0) == -1) {
+		pg_drop(p);
+		return -1;
+	}
+	return 0;
+}
+
+static void pg_close(struct backend *b);
+
+static char *
+conninfo_uri(const char *rest)
+{
+	char *s;
+
+	if ((s = malloc(strlen("postgresql:") + strlen(rest) + 1)) == NULL)
+		return NULL;
+	strcpy(s, "postgresql:");
+	strcat(s, rest);
+	return s;
+}
+
+static int
+pg_open(const char *where, int create, struct backend **out)
+{
+	struct pg_backend *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return -1;
+	p->b.ops = &backend_postgresql;
+	/* "postgresql://host/db" is a URI whole: give libpq its scheme. */
+	if (!strncmp(where, "//", 2))
+		p->conninfo = conninfo_uri(where);
+	else
+		p->conninfo = strdup(where);
+	if (p->conninfo == NULL || pg_connect(p) == -1 ||
+	    schema_ready(p, create) == -1) {
+		pg_close(&p->b);
+		return -1;
+	}
+	*out = &p->b;
+	return 0;
+}
+
+static void
+pg_close(struct backend *b)
+{
+	struct pg_backend *p = pg_of(b);
+
+	if (p == NULL)
+		return;
+	pg_drop(p); /* the server rolls back an open section */
+	if (p->conninfo != NULL) {
+		explicit_bzero(p->conninfo, strlen(p->conninfo));
+		free(p->conninfo);
+	}
+	free(p);
+}
+
+/* ---- sections ---- */
+
+/* Begin a section with sql, whose last statement reads the counter. */
+static int
+pg_begin(struct pg_backend *p, enum pg_section s, const char *sql)
+{
+	uint64_t fresh;
+	PGresult *r;
+
+	if (p->section != PG_NONE) {
+		lwarnx("postgresql: a section is already open");
+		return -1;
+	}
+	if (pg_ready(p) == -1)
+		return -1;
+	fresh = p->connects;
+	r = pg_exec(p, sql, "beginning a section");
+	/* A connection that died while idle (a server restarted, a standby
+	 * promoted) costs no request: nothing was done in it yet. */
+	if (r == NULL && fresh == p->connects && pg_ready(p) == 0)
+		r = pg_exec(p, sql, "beginning a section");
+	if (pg_check(r, PGRES_TUPLES_OK, "beginning a section") == -1) {
+		pg_drop(p); /* and with it, the transaction */
+		return -1;
+	}
+	if (PQntuples(r) != 1) {
+		lwarnx("postgresql: coffer_meta has no change counter");
+		PQclear(r);
+		pg_drop(p);
+		return -1;
+	}
+	p->counter = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	p->section = s;
+	p->failed = p->full = 0;
+	return 0;
+}
+
+static int
+pg_begin_read(struct backend *b)
+{
+	return pg_begin(pg_of(b), PG_READ,
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
+	    "SELECT value FROM coffer_meta WHERE name = 'changes'");
+}
+
+/* The end of any section: roll back what is open. */
+static void
+pg_end(struct pg_backend *p)
+{
+	p->section = PG_NONE;
+	if (p->conn != NULL && PQtransactionStatus(p->conn) != PQTRANS_IDLE &&
+	    pg_do(p, "ROLLBACK", "ending a section") == -1)
+		pg_drop(p);
+}
+
+static void
+pg_end_read(struct backend *b)
+{
+	if (pg_of(b)->section == PG_READ)
+		pg_end(pg_of(b));
+}
+
+/* flags: BACKEND_DELETES asks nothing more here; the server's room is its
+ * own. */
+static int
+pg_begin_write(struct backend *b, unsigned flags)
+{
+	(void)flags;
+	return pg_begin(pg_of(b), PG_WRITE,
+	    "BEGIN ISOLATION LEVEL READ COMMITTED;"
+	    "SET LOCAL idle_in_transaction_session_timeout = '60s';"
+	    "SELECT value FROM coffer_meta WHERE name = 'changes'"
+	    " FOR UPDATE");
+}
+
+static int
+pg_commit(struct backend *b)
+{
+	struct pg_backend *p = pg_of(b);
+	PGresult *r;
+	int rc = -1;
+
+	if (p->section != PG_WRITE)
+		return -1;
+	if (p->failed) {
+		rc = p->full ? BACKEND_FULL : -1;
+		pg_end(p);
+		return rc;
+	}
+	p->section = PG_NONE;
+	r = pg_exec(p,
+	    "UPDATE coffer_meta SET value = value + 1"
+	    " WHERE name = 'changes';"
+	    "COMMIT",
+	    "committing");
+	if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
+	    !strcmp(pg_sqlstate(r), "53100")) /* disk_full */
+		rc = BACKEND_FULL;
+	if (pg_check(r, PGRES_COMMAND_OK, "committing") == 0) {
+		/* COMMIT of a failed transaction answers ROLLBACK. */
+		if (!strcmp(PQcmdStatus(r), "COMMIT"))
+			rc = 0;
+		else
+			lwarnx("postgresql: committing: rolled back");
+		PQclear(r);
+	}
+	if (p->conn != NULL && PQtransactionStatus(p->conn) != PQTRANS_IDLE &&
+	    pg_do(p, "ROLLBACK", "rolling back") == -1)
+		pg_drop(p);
+	return rc;
+}
+
+static void
+pg_abort(struct backend *b)
+{
+	if (pg_of(b)->section == PG_WRITE)
+		pg_end(pg_of(b));
+}
+
+/* ---- records ---- */
+
+static int
+key_ok(size_t klen)
+{
+	return klen >= 1 && klen <= BACKEND_MAX_KEY;
+}
+
+static int
+pg_get(struct backend *b, const void *key, size_t klen, uint8_t **val,
+    size_t *vlen)
+{
+	struct pg_backend *p = pg_of(b);
+	const char *vals[1] = {key};
+	int lens[1] = {(int)klen};
+	PGresult *r;
+	uint8_t *v;
+	size_t n;
+
+	if (p->section == PG_NONE || !key_ok(klen))
+		return -1;
+	r = pg_exec_params(p,
+	    "SELECT v FROM coffer_records WHERE h = sha256($1) AND k = $1", 1,
+	    vals, lens, "get");
+	if (pg_check(r, PGRES_TUPLES_OK, "get") == -1)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return BACKEND_NOTFOUND;
+	}
+	n = (size_t)PQgetlength(r, 0, 0);
+	if ((v = malloc(n > 0 ? n : 1)) == NULL) {
+		PQclear(r);
+		return -1;
+	}
+	memcpy(v, PQgetvalue(r, 0, 0), n);
+	PQclear(r);
+	*val = v;
+	*vlen = n;
+	return 0;
+}
+
+/* A write's statement; a failure is the transaction's, told by commit. */
+static int
+pg_write(struct pg_backend *p, const char *sql, int n, const char *const *vals,
+    const int *lens, const char *what)
+{
+	PGresult *r;
+
+	if (p->failed)
+		return 0;
+	r = pg_exec_params(p, sql, n, vals, lens, what);
+	if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
+	    !strcmp(pg_sqlstate(r), "53100"))
+		p->full = 1;
+	if (pg_check(r, PGRES_COMMAND_OK, what) == -1) {
+		p->failed = 1;
+		return 0;
+	}
+	PQclear(r);
+	return 0;
+}
+
+static int
+pg_put(struct backend *b, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	const char *vals[2] = {key, vlen > 0 ? val : ""};
+	int lens[2] = {(int)klen, (int)vlen};
+
+	if (pg_of(b)->section != PG_WRITE || !key_ok(klen) ||
+	    vlen > BACKEND_MAX_VALUE)
+		return -1;
+	return pg_write(pg_of(b),
+	    "INSERT INTO coffer_records (k, v) VALUES ($1, $2)"
+	    " ON CONFLICT (h) DO UPDATE SET k = EXCLUDED.k, v = EXCLUDED.v",
+	    2, vals, lens, "put");
+}
+
+static int
+pg_del(struct backend *b, const void *key, size_t klen)
+{
+	const char *vals[1] = {key};
+	int lens[1] = {(int)klen};
+
+	if (pg_of(b)->section != PG_WRITE || !key_ok(klen))
+		return -1;
+	return pg_write(pg_of(b),
+	    "DELETE FROM coffer_records WHERE h = sha256($1) AND k = $1", 1,
+	    vals, lens, "del");
+}
+
+/*
+ * The bytes just above every string that starts with s[0..n): s with its
+ * trailing 0xff bytes dropped and its last byte raised.  Its length, 0
+ * when there is none (s is all 0xff: no upper bound).
+ */
+static size_t
+successor(uint8_t *s, size_t n)
+{
+	while (n > 0 && s[n - 1] == 0xff)
+		n--;
+	if (n > 0)
+		s[n - 1]++;
+	return n;
+}
+
+/* Feed one page of rows to cb: 0, cb's non-zero, or -1. */
+static int
+iter_page(PGresult *r, backend_iter_fn cb, void *arg)
+{
+	int i, rc;
+
+	for (i = 0; i < PQntuples(r); i++) {
+		rc = cb(arg, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0),
+		    PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1));
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * A cursor over the prefix's rows, fetched a page at a time: a whole store
+ * is never held in memory, and between pages the connection is free for
+ * cb's gets.  The index narrows by the first PREFIX_INDEX bytes ($1 up to
+ * $3); the prefix is then matched whole ($2).
+ */
+static int
+iter_declare(
+    struct pg_backend *p, const char *name, const void *prefix, size_t plen)
+{
+	uint8_t hi[PREFIX_INDEX];
+	char sql[512];
+	const char *vals[3] = {prefix, prefix, (const char *)hi};
+	int lens[3];
+	size_t lo = plen < PREFIX_INDEX ? plen : PREFIX_INDEX, hn;
+	PGresult *r;
+
+	memcpy(hi, prefix, lo);
+	hn = successor(hi, lo);
+	lens[0] = (int)lo;
+	lens[1] = (int)plen;
+	lens[2] = (int)hn;
+	if (plen == 0)
+		snprintf(sql, sizeof(sql),
+		    "DECLARE %s NO SCROLL CURSOR FOR"
+		    " SELECT k, v FROM coffer_records",
+		    name);
+	else
+		snprintf(sql, sizeof(sql),
+		    "DECLARE %s NO SCROLL CURSOR FOR"
+		    " SELECT k, v FROM coffer_records"
+		    " WHERE substr(k, 1, 512) >= $1 AND substr(k, 1, %zu) = $2"
+		    "%s",
+		    name, plen, hn > 0 ? " AND substr(k, 1, 512) < $3" : "");
+	r = pg_exec_params(p, sql,
+	    plen == 0 ? 0
+	    : hn > 0  ? 3
+	              : 2,
+	    vals, lens, "iterate");
+	if (pg_check(r, PGRES_COMMAND_OK, "iterate") == -1)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+/* The cursor's pages to cb until it ends or cb stops: 0, cb's non-zero,
+ * or -1. */
+static int
+iter_fetch(
+    struct pg_backend *p, const char *name, backend_iter_fn cb, void *arg)
+{
+	char sql[64];
+	PGresult *r;
+	int rc, n;
+
+	snprintf(sql, sizeof(sql), "FETCH " ITER_PAGE " FROM %s", name);
+	do {
+		r = pg_exec_params(p, sql, 0, NULL, NULL, "iterate");
+		if (pg_check(r, PGRES_TUPLES_OK, "iterate") == -1)
+			return -1;
+		n = PQntuples(r);
+		rc = iter_page(r, cb, arg);
+		PQclear(r);
+	} while (rc == 0 && n > 0);
+	return rc;
+}
+
+static int
+pg_iterate(struct backend *b, const void *prefix, size_t plen,
+    backend_iter_fn cb, void *arg)
+{
+	struct pg_backend *p = pg_of(b);
+	char name[32], sql[64];
+	int rc = -1;
+
+	if (p->section == PG_NONE || p->failed || plen > BACKEND_MAX_KEY)
+		return -1;
+	snprintf(name, sizeof(name), "coffer_it%" PRIu64, p->cursors++);
+	if (iter_declare(p, name, prefix, plen) == 0) {
+		rc = iter_fetch(p, name, cb, arg);
+		snprintf(sql, sizeof(sql), "CLOSE %s", name);
+		if (rc != -1 && pg_do(p, sql, "iterate") == -1)
+			rc = -1;
+	}
+	if (rc == -1 && p->section == PG_WRITE)
+		p->failed = 1;
+	return rc;
+}
+
+static uint64_t
+pg_changes(struct backend *b)
+{
+	struct pg_backend *p = pg_of(b);
+
+	return p->connects << 48 | (p->counter & ((UINT64_C(1) << 48) - 1));
+}
+
+/* The database's health is its server's to tell. */
+static const char *
+pg_damage(struct backend *b)
+{
+	(void)b;
+	return NULL;
+}
+
+static int
+pg_disk_full(struct backend *b)
+{
+	(void)b;
+	return 0;
+}
+
+/* An idle process keeps its connection: reconnecting costs more than an
+ * idle session does. */
+const struct backend_ops backend_postgresql = {
+    .name = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .begin_read = pg_begin_read,
+    .end_read = pg_end_read,
+    .begin_write = pg_begin_write,
+    .commit = pg_commit,
+    .abort = pg_abort,
+    .get = pg_get,
+    .put = pg_put,
+    .del = pg_del,
+    .iterate = pg_iterate,
+    .changes = pg_changes,
+    .damage = pg_damage,
+    .disk_full = pg_disk_full,
+    .defer_upkeep = NULL,
+    .maintain = NULL,
+    .idle = NULL,
+};

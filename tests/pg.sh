@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# tests/pg.sh: a private PostgreSQL cluster for tests, in a folder of its
+# own, reached only over a Unix socket in that folder (no TCP port).
+#
+#   tests/pg.sh start DIR   initdb into DIR/data (once), start the server,
+#                           make the database "coffer"; prints the libpq
+#                           connection string on stdout
+#   tests/pg.sh stop DIR    stop it (fast shutdown); DIR stays
+#   tests/pg.sh conninfo DIR
+#
+# PostgreSQL refuses to run as root: as root, the server runs as the
+# postgres user (Debian's postgresql-15 makes it) and DIR is given to it.
+# The binaries come from `pg_config --bindir`, or else the newest
+# /usr/lib/postgresql/*/bin.  Trust authentication, for tests only: DIR
+# (mode 0711) may be passed through but not listed, so that a web
+# server's user (www-data) reaches the socket; the data is in DIR/data
+# (0700).
+set -u
+
+die() {
+	printf 'tests/pg.sh: %s\n' "$*" >&2
+	exit 1
+}
+
+pg_bindir() {
+	local d
+	d=$(pg_config --bindir 2>/dev/null)
+	if [ -n "$d" ] && [ -x "$d/pg_ctl" ]; then
+		printf '%s\n' "$d"
+		return
+	fi
+	for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+		[ -x "$d/pg_ctl" ] && printf '%s\n' "$d" && return
+	done
+	die "no PostgreSQL server (Debian: apt-get install postgresql-15)"
+}
+
+# as_owner CMD...: CMD as the cluster's owner.
+as_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+conninfo() {
+	printf 'host=%s user=postgres dbname=coffer\n' "$1"
+}
+
+start() {
+	local dir=$1 bin
+	bin=$(pg_bindir)
+	mkdir -p "$dir" || die "cannot make $dir"
+	dir=$(cd "$dir" && pwd)
+	# The socket path must fit in sun_path (107 bytes).
+	[ ${#dir} -le 90 ] || die "$dir: too long a path for a socket"
+	chmod 0711 "$dir"
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+	if [ ! -f "$dir/data/PG_VERSION" ]; then
+		as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust \
+		    -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
+		    die "initdb failed: see $dir/initdb.log"
+	fi
+	as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+	    -o "-k $dir -c listen_addresses= -c fsync=on" start \
+	    >/dev/null || die "the server did not start: see $dir/server.log"
+	as_owner "$bin/psql" -h "$dir" -U postgres -d postgres -Atq \
+	    -c "SELECT 1 FROM pg_database WHERE datname = 'coffer'" |
+	    grep -q 1 ||
+	    as_owner "$bin/createdb" -h "$dir" -U postgres coffer ||
+	    die "createdb failed"
+	conninfo "$dir"
+}
+
+stop() {
+	local dir=$1 bin
+	bin=$(pg_bindir)
+	[ -f "$dir/data/postmaster.pid" ] || return 0
+	as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop \
+	    >/dev/null || die "the server did not stop"
+}
+
+[ $# -eq 2 ] || die "usage: tests/pg.sh start|stop|conninfo DIR"
+case $1 in
+start) start "$2" ;;
+stop) stop "$2" ;;
+conninfo) conninfo "$(cd "$2" && pwd)" ;;
+*) die "usage: tests/pg.sh start|stop|conninfo DIR" ;;
+esac
