@@ -272,6 +272,23 @@ cf_json_array(struct json_object *o, const char *key, struct json_object **out)
 }
 
 enum cf_status
+cf_json_text(struct json_object *o, const char *key, size_t max, const char **s)
+{
+	size_t len;
+	enum cf_status st;
+
+	*s = NULL;
+	st = cf_json_string(o, key, s, &len);
+	if (st == CF_E_NOT_FOUND)
+		return CF_OK;
+	if (st != CF_OK || len > max || strlen(*s) != len) {
+		*s = NULL;
+		return CF_E_BAD_JSON;
+	}
+	return CF_OK;
+}
+
+enum cf_status
 cf_json_only(struct json_object *o, const char *const *allowed)
 {
 	size_t i;

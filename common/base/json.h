@@ -39,6 +39,11 @@ enum cf_status cf_json_object(
 enum cf_status cf_json_array(
     struct json_object *o, const char *key, struct json_object **out);
 
+/* An optional text member: *s NULL when absent, CF_E_BAD_JSON (and *s
+ * NULL) when it is not a string, is over max bytes or holds a NUL. */
+enum cf_status cf_json_text(
+    struct json_object *o, const char *key, size_t max, const char **s);
+
 /* CF_E_BAD_JSON if o has a member not named in the NULL-terminated list. */
 enum cf_status cf_json_only(struct json_object *o, const char *const *allowed);
 

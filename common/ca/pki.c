@@ -681,42 +681,10 @@ out:
 
 /* ---- authsign ---- */
 
-/* CFSSL's AuthenticatedRequest, decoded. */
-struct auth_req {
-	uint8_t *tok, *body;
-	size_t toklen, bodylen;
-	int64_t ts;
-};
-
-static void
-auth_req_free(struct auth_req *a)
-{
-	free(a->tok);
-	free(a->body);
-}
-
-static enum cf_status
-auth_decode(struct json_object *req, struct auth_req *a, const char **detail)
-{
-	const char *b64tok, *b64body;
-	size_t blen, tlen;
-
-	memset(a, 0, sizeof(*a));
-	if (cf_json_string(req, "token", &b64tok, &tlen) != CF_OK ||
-	    cf_json_string(req, "request", &b64body, &blen) != CF_OK ||
-	    cf_json_int(req, "timestamp", INT64_MIN, INT64_MAX, &a->ts) ==
-	        CF_E_BAD_JSON ||
-	    codec_base64_decode(b64tok, tlen, 0, &a->tok, &a->toklen) != 0 ||
-	    codec_base64_decode(b64body, blen, 0, &a->body, &a->bodylen) != 0) {
-		*detail = "invalid token";
-		return CF_E_BAD_REQUEST;
-	}
-	return CF_OK;
-}
-
 /* CFSSL's Standard provider: HMAC-SHA256 of the request with the key. */
 static enum cf_status
-auth_verify(const char *hexkey, const struct auth_req *a, const char **detail)
+auth_verify(
+    const char *hexkey, const struct pki_authreq *a, const char **detail)
 {
 	uint8_t *key = NULL, mac[32];
 	size_t keylen = 0;
@@ -741,8 +709,8 @@ out:
 /* Coffer's additions: a fresh timestamp and a token never seen, recorded
  * under the write lock so two workers cannot both accept one replay. */
 static enum cf_status
-auth_fresh(
-    struct vault *v, const struct auth_req *a, int64_t now, const char **detail)
+auth_fresh(struct vault *v, const struct pki_authreq *a, int64_t now,
+    const char **detail)
 {
 	char seen[sizeof(SEEN_PFX) + 64], *hex;
 	uint8_t h[32], *old = NULL;
@@ -777,21 +745,19 @@ auth_fresh(
 }
 
 enum cf_status
-pki_authsign(struct vault *v, const char *fallback_key, struct json_object *req,
-    int64_t now, struct json_object **result, const char **detail)
+pki_authsign(struct vault *v, const char *fallback_key,
+    const struct pki_authreq *a, int64_t now, struct json_object **result,
+    const char **detail)
 {
 	struct json_object *inner = NULL;
 	const struct pki_profile *p;
 	const char *key;
-	struct auth_req a;
 	enum cf_status st;
 
-	if ((st = auth_decode(req, &a, detail)) != CF_OK)
-		goto out;
 	/* CFSSL's order: the inner request names the profile, whose key
 	 * checks the token. */
 	st = CF_E_BAD_REQUEST;
-	if (cf_json_parse(a.body, a.bodylen, &inner) != CF_OK) {
+	if (cf_json_parse(a->body, a->bodylen, &inner) != CF_OK) {
 		*detail = "Unable to parse authenticated sign request";
 		goto out;
 	}
@@ -802,12 +768,11 @@ pki_authsign(struct vault *v, const char *fallback_key, struct json_object *req,
 		*detail = "no authentication provider";
 		goto out;
 	}
-	if ((st = auth_verify(key, &a, detail)) != CF_OK ||
-	    (st = auth_fresh(v, &a, now, detail)) != CF_OK)
+	if ((st = auth_verify(key, a, detail)) != CF_OK ||
+	    (st = auth_fresh(v, a, now, detail)) != CF_OK)
 		goto out;
 	st = sign_under(v, inner, p, result, detail);
 out:
 	json_object_put(inner);
-	auth_req_free(&a);
 	return st;
 }

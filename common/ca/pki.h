@@ -87,17 +87,27 @@ enum cf_status pki_newcert(struct vault *v, struct json_object *req,
 /* bundle: {certificate} -> the chain to the CA. */
 enum cf_status pki_bundle(struct vault *v, struct json_object *req,
     struct json_object **result, const char **detail);
+/* CFSSL's AuthenticatedRequest {token, request, timestamp}, decoded from
+ * its JSON by the dialect (dialects/cfssl.h): the token and the inner
+ * request's bytes (malloc'd, the dialect's to free) and the timestamp (0
+ * when absent). */
+struct pki_authreq {
+	uint8_t *tok, *body;
+	size_t toklen, bodylen;
+	int64_t ts;
+};
+
 /*
- * authsign: CFSSL's AuthenticatedRequest {token, request, timestamp}.  The
- * inner sign request names its profile; the token must be the HMAC of the
- * request with that profile's auth_key, or with fallback_key (hex, the
- * config's ca_auth_key; NULL or "" for none) when the profile names none.
- * Then the timestamp must be fresh and the token never seen (it is
- * recorded), and the request is signed as sign does.  CFSSL's refusals:
- * "no authentication provider", "invalid token" (CF_E_BAD_REQUEST).
+ * authsign: the inner sign request (a's body, parsed here) names its
+ * profile; the token must be the HMAC of those bytes with that profile's
+ * auth_key, or with fallback_key (hex, the config's ca_auth_key; NULL or
+ * "" for none) when the profile names none.  Then the timestamp must be
+ * fresh and the token never seen (it is recorded), and the request is
+ * signed as sign does.  CFSSL's refusals: "no authentication provider",
+ * "invalid token" (CF_E_BAD_REQUEST).
  */
 enum cf_status pki_authsign(struct vault *v, const char *fallback_key,
-    struct json_object *req, int64_t now, struct json_object **result,
+    const struct pki_authreq *a, int64_t now, struct json_object **result,
     const char **detail);
 
 #endif

@@ -164,6 +164,44 @@ acl_check(struct cf_ctx *ctx, const char *rid, enum acl_action action)
 	return allowed ? CF_OK : CF_E_FORBIDDEN;
 }
 
+int
+acl_login_throttled(struct cf_ctx *ctx, const char *uid)
+{
+	const struct cf_config *c = &ctx->app->cfg;
+	const char *addr = http_param(ctx->req, "REMOTE_ADDR");
+	char key[160];
+	int64_t now = (int64_t)time(NULL);
+
+	snprintf(key, sizeof(key), "u:%s", uid);
+	if (iam_throttle_blocked(
+	        c->store, key, c->login_max_failures, c->login_window, now))
+		return 1;
+	snprintf(key, sizeof(key), "a:%s", addr ? addr : "");
+	return iam_throttle_blocked(
+	    c->store, key, c->login_max_failures, c->login_window, now);
+}
+
+void
+acl_login_note(struct cf_ctx *ctx, const char *uid, int ok)
+{
+	const struct cf_config *c = &ctx->app->cfg;
+	const char *addr = http_param(ctx->req, "REMOTE_ADDR");
+	struct iam_user u;
+	char key[160];
+	int64_t now = (int64_t)time(NULL);
+	int account;
+
+	snprintf(key, sizeof(key), "u:%s", uid);
+	if (ok) {
+		iam_throttle_reset(c->store, key);
+		return;
+	}
+	account = iam_user_load(ctx->app->vault, uid, &u) == CF_OK;
+	iam_throttle_fail(c->store, key, account, c->login_window, now);
+	snprintf(key, sizeof(key), "a:%s", addr ? addr : "");
+	iam_throttle_fail(c->store, key, 0, c->login_window, now);
+}
+
 /* Is key one of the comma-separated names in list?  Exact and
  * case-sensitive, as Dapr's binary search over the sorted list. */
 static int

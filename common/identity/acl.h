@@ -24,6 +24,11 @@
  * Dapr's secret scoping (allowedSecrets, deniedSecrets, defaultAccess per
  * store, from the config) applies on top of the ACL through
  * acl_dapr_allowed().
+ *
+ * Every login with a password or a service account's token (DC/OS's login,
+ * Sensu's Basic credentials) passes the login throttle, by account and by
+ * the client's address: acl_login_throttled() before the check,
+ * acl_login_note() after it.
  */
 #ifndef COFFER_ACL_H
 #define COFFER_ACL_H
@@ -46,6 +51,14 @@ int acl_token_verified(struct cf_ctx *ctx);
 enum cf_status acl_check(
     struct cf_ctx *ctx, const char *rid, enum acl_action action);
 const char *acl_action_name(enum acl_action a);
+
+/* 1 when the account uid or the client's address (REMOTE_ADDR) has failed
+ * login_max_failures times within login_window (iam_throttle_blocked). */
+int acl_login_throttled(struct cf_ctx *ctx, const char *uid);
+/* A login's outcome: a success clears the account's count; a failure adds
+ * one to the account's (kept from eviction when the account exists) and to
+ * the address's. */
+void acl_login_note(struct cf_ctx *ctx, const char *uid, int ok);
 
 struct cf_config;
 /* Dapr's IsSecretAllowed: 1 if key may be read from store. */

@@ -4,7 +4,9 @@
 # from the seed corpus in tests/fuzz/corpus/, for COFFER_FUZZ_SECONDS each
 # (default 5): the FastCGI request (common/base/http.c), the JSON reader
 # (common/base/json.c), the credentials and JWT verifier (common/identity/token.c),
-# Sensu's selectors and the DC/OS, path and Sensu bodies.  Short, so every
+# Sensu's selectors, the DC/OS, path and Sensu secret bodies, and the
+# login, Sensu authentication and CFSSL request and authsign bodies
+# (common/dialects/iam_dcos.c, auth_sensu.c, cfssl.c).  Short, so every
 # test run exercises them; `make fuzz` and `make fuzz-long` run longer.
 # run-all: not-under-sanitizers
 . "$(dirname "$0")/../lib.sh"
@@ -27,6 +29,10 @@ test_fuzzing_the_sensu_selector_parser_finds_nothing() {
 
 test_fuzzing_the_dialect_body_parsers_finds_nothing() {
 	assert_fuzz_finds_nothing dialect_body 5
+}
+
+test_fuzzing_the_login_and_ca_request_parsers_finds_nothing() {
+	assert_fuzz_finds_nothing auth_body 5
 }
 
 . /usr/share/shunit2/shunit2
