@@ -17,6 +17,7 @@
 
 #include "base/codec.h"
 #include "base/config.h"
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "ca/cadefs.h"
@@ -303,7 +304,7 @@ sign_under(struct vault *v, struct json_object *req,
 	}
 	if ((st = issue(v, &in, &cert, detail)) != CF_OK)
 		return st;
-	*result = json_object_new_object();
+	*result = jb_object();
 	add_str(*result, "certificate", cert);
 	free(cert);
 	return CF_OK;
@@ -357,12 +358,12 @@ pki_info(struct vault *v, struct json_object *req, struct json_object **result,
 	}
 	if (st != CF_OK)
 		return st;
-	*result = json_object_new_object();
+	*result = jb_object();
 	add_str(*result, "certificate", pem);
-	a = json_object_new_array();
+	a = jb_array();
 	for (i = 0; i < p->nusages; i++)
-		json_object_array_add(a, json_object_new_string(p->usages[i]));
-	json_object_object_add(*result, "usages", a);
+		jb_push(a, jb_str(p->usages[i]));
+	jb_set(*result, "usages", a);
 	add_str(*result, "expiry", p->expiry_text);
 	free(pem);
 	return CF_OK;
@@ -448,7 +449,7 @@ sums_json(const char *pem, size_t len)
 	    {"sha-1", GNUTLS_DIG_SHA1},
 	    {"sha-256", GNUTLS_DIG_SHA256},
 	};
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jb_object();
 	gnutls_datum_t in = {(unsigned char *)pem, (unsigned)len}, der;
 	uint8_t h[64];
 	char hex[129];
@@ -540,15 +541,13 @@ newkey_result(
 
 	if ((st = make_csr(csrj, &key, &csr, detail)) != CF_OK)
 		goto out;
-	*result = json_object_new_object();
-	json_object_object_add(*result, "private_key",
-	    json_object_new_string_len((const char *)key.data, (int)key.size));
-	json_object_object_add(*result, "certificate_request",
-	    json_object_new_string_len((const char *)csr.data, (int)csr.size));
-	sums = json_object_new_object();
-	json_object_object_add(sums, "certificate_request",
+	*result = jb_object();
+	jb_set(*result, "private_key", jb_strn(key.data, key.size));
+	jb_set(*result, "certificate_request", jb_strn(csr.data, csr.size));
+	sums = jb_object();
+	jb_set(sums, "certificate_request",
 	    sums_json((const char *)csr.data, csr.size));
-	json_object_object_add(*result, "sums", sums);
+	jb_set(*result, "sums", sums);
 out:
 	datum_wipe(&key);
 	gnutls_free(csr.data);
@@ -586,7 +585,7 @@ pki_newcert(struct vault *v, struct json_object *req,
 		return CF_E_INTERNAL;
 	}
 	/* The CSR already carries the hosts: sign it as it is. */
-	in.req = json_object_new_object();
+	in.req = jb_object();
 	st = issue(v, &in, &cert, detail);
 	json_object_put(in.req);
 	if (st != CF_OK) {
@@ -595,8 +594,7 @@ pki_newcert(struct vault *v, struct json_object *req,
 	}
 	add_str(r, "certificate", cert);
 	if (json_object_object_get_ex(r, "sums", &sums))
-		json_object_object_add(
-		    sums, "certificate", sums_json(cert, strlen(cert)));
+		jb_set(sums, "certificate", sums_json(cert, strlen(cert)));
 	free(cert);
 	*result = r;
 	return CF_OK;
@@ -643,31 +641,30 @@ pki_bundle(struct vault *v, struct json_object *req,
 	len = len > 0 && pem[len - 1] != '\n' ? (chain[len] = '\n', len + 1)
 	                                      : len;
 	memcpy(chain + len, capem, calen + 1);
-	o = json_object_new_object();
+	o = jb_object();
 	add_str(o, "bundle", chain);
 	add_str(o, "crt", pem);
 	add_str(o, "root", capem);
 	add_time(o, "expires", gnutls_x509_crt_get_expiration_time(crt));
-	json_object_object_add(o, "hostnames", certfacts_sans(crt));
-	json_object_object_add(o, "issuer", certfacts_name(crt, 1));
-	json_object_object_add(o, "subject", certfacts_name(crt, 0));
+	jb_set(o, "hostnames", certfacts_sans(crt));
+	jb_set(o, "issuer", certfacts_name(crt, 1));
+	jb_set(o, "subject", certfacts_name(crt, 0));
 	add_str(o, "key", "");
 	add_str(o, "key_type",
 	    gnutls_pk_get_name(
 	        (gnutls_pk_algorithm_t)gnutls_x509_crt_get_pk_algorithm(
 	            crt, &bits)));
-	json_object_object_add(o, "key_size", json_object_new_int((int)bits));
+	jb_set_int(o, "key_size", (int)bits);
 	add_str(o, "signature",
 	    certfacts_sigalg(gnutls_x509_crt_get_signature_algorithm(crt)));
-	json_object_object_add(o, "ocsp", json_object_new_array());
-	json_object_object_add(o, "ocsp_support", json_object_new_boolean(0));
-	json_object_object_add(o, "crl_support", json_object_new_boolean(0));
-	status = json_object_new_object();
-	json_object_object_add(status, "code", json_object_new_int(0));
-	json_object_object_add(
-	    status, "is_rebundled", json_object_new_boolean(0));
-	json_object_object_add(status, "messages", json_object_new_array());
-	json_object_object_add(o, "status", status);
+	jb_set(o, "ocsp", jb_array());
+	jb_set_bool(o, "ocsp_support", 0);
+	jb_set_bool(o, "crl_support", 0);
+	status = jb_object();
+	jb_set_int(status, "code", 0);
+	jb_set_bool(status, "is_rebundled", 0);
+	jb_set(status, "messages", jb_array());
+	jb_set(o, "status", status);
 	*result = o;
 	st = CF_OK;
 out:

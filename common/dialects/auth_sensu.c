@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/reply.h"
@@ -40,7 +41,7 @@ body_open(const uint8_t *body, size_t len, int allow_empty,
 {
 	memset(b, 0, sizeof(*b));
 	if (len == 0 && allow_empty) {
-		b->o = json_object_new_object();
+		b->o = jb_object();
 		return b->o != NULL ? CF_OK : CF_E_INTERNAL;
 	}
 	if (len == 0) {
@@ -113,14 +114,11 @@ auth_sensu_apikey_parse(const uint8_t *body, size_t len,
 struct json_object *
 auth_sensu_tokens(const char *access, int64_t expires_at, const char *refresh)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jb_object();
 
-	json_object_object_add(
-	    o, "access_token", json_object_new_string(access));
-	json_object_object_add(
-	    o, "expires_at", json_object_new_int64(expires_at));
-	json_object_object_add(
-	    o, "refresh_token", json_object_new_string(refresh));
+	jb_set_str(o, "access_token", access);
+	jb_set_int(o, "expires_at", expires_at);
+	jb_set_str(o, "refresh_token", refresh);
 	return o;
 }
 

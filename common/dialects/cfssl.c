@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "base/codec.h"
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "base/reply.h"
 #include "ca/pki.h"
@@ -55,7 +56,7 @@ cfssl_request_parse(const uint8_t *body, size_t len, struct json_object **o,
 {
 	*o = NULL;
 	if (len == 0) {
-		*o = json_object_new_object();
+		*o = jb_object();
 		return *o != NULL ? CF_OK : CF_E_INTERNAL;
 	}
 	if (cf_json_parse(body, len, o) != CF_OK) {
@@ -104,12 +105,12 @@ cfssl_authsign_parse(
 struct json_object *
 cfssl_envelope(struct json_object *result)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jb_object();
 
-	json_object_object_add(o, "success", json_object_new_boolean(1));
-	json_object_object_add(o, "result", result);
-	json_object_object_add(o, "errors", json_object_new_array());
-	json_object_object_add(o, "messages", json_object_new_array());
+	jb_set_bool(o, "success", 1);
+	jb_set(o, "result", result);
+	jb_set(o, "errors", jb_array());
+	jb_set(o, "messages", jb_array());
 	return o;
 }
 
@@ -196,9 +197,9 @@ cfssl_authsign(struct cf_ctx *ctx)
 enum cf_status
 cfssl_health(struct cf_ctx *ctx)
 {
-	struct json_object *r = json_object_new_object();
+	struct json_object *r = jb_object();
 
-	json_object_object_add(r, "healthy", json_object_new_boolean(1));
+	jb_set_bool(r, "healthy", 1);
 	respond(ctx, r);
 	return CF_OK;
 }

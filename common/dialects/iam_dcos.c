@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "base/codec.h"
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/reply.h"
@@ -256,17 +257,17 @@ iam_dcos_jwks(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen)
 	if (crypto_sha256(msg, strlen(msg), h) != 0 ||
 	    (kid = codec_hex_encode(h, sizeof(h))) == NULL)
 		goto out;
-	k = json_object_new_object();
-	json_object_object_add(k, "kid", json_object_new_string(kid));
-	json_object_object_add(k, "kty", json_object_new_string("RSA"));
-	json_object_object_add(k, "alg", json_object_new_string("RS256"));
-	json_object_object_add(k, "use", json_object_new_string("sig"));
-	json_object_object_add(k, "n", json_object_new_string(n64));
-	json_object_object_add(k, "e", json_object_new_string(e64));
-	keys = json_object_new_array();
-	json_object_array_add(keys, k);
-	o = json_object_new_object();
-	json_object_object_add(o, "keys", keys);
+	k = jb_object();
+	jb_set_str(k, "kid", kid);
+	jb_set_str(k, "kty", "RSA");
+	jb_set_str(k, "alg", "RS256");
+	jb_set_str(k, "use", "sig");
+	jb_set_str(k, "n", n64);
+	jb_set_str(k, "e", e64);
+	keys = jb_array();
+	jb_push(keys, k);
+	o = jb_object();
+	jb_set(o, "keys", keys);
 out:
 	free(n64);
 	free(e64);
@@ -280,14 +281,14 @@ out:
 char *
 iam_dcos_info_cookie(const char *uid)
 {
-	struct json_object *info = json_object_new_object();
+	struct json_object *info = jb_object();
 	const char *text;
 	char *b64;
 	size_t len;
 
-	json_object_object_add(info, "uid", json_object_new_string(uid));
-	json_object_object_add(info, "description", json_object_new_string(""));
-	json_object_object_add(info, "is_remote", json_object_new_boolean(0));
+	jb_set_str(info, "uid", uid);
+	jb_set_str(info, "description", "");
+	jb_set_bool(info, "is_remote", 0);
 	text = json_object_to_json_string_length(
 	    info, JSON_C_TO_STRING_PLAIN, &len);
 	b64 = text != NULL ? codec_base64_encode(text, len, 0) : NULL;
@@ -421,8 +422,8 @@ login(struct cf_ctx *ctx)
 		goto out;
 	snprintf(ctx->subject.uid, sizeof(ctx->subject.uid), "%s", b.uid);
 	ctx->authenticated = 1;
-	out = json_object_new_object();
-	json_object_object_add(out, "token", json_object_new_string(jwt));
+	out = jb_object();
+	jb_set_str(out, "token", jwt);
 	respond(ctx, 200, out);
 out:
 	if (jwt != NULL)
@@ -877,9 +878,8 @@ iam_dcos_acl_grant(struct cf_ctx *ctx)
 		    &allowed, &ctx->code);
 		if (st != CF_OK)
 			return grant_missing(ctx, st, who);
-		o = json_object_new_object();
-		json_object_object_add(
-		    o, "allowed", json_object_new_boolean(allowed));
+		o = jb_object();
+		jb_set_bool(o, "allowed", allowed);
 		respond(ctx, 200, o);
 		return CF_OK;
 	}
