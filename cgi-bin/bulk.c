@@ -62,13 +62,13 @@ static struct json_object *
 batch_one(
     struct cf_ctx *ctx, const char *store, const char *path, size_t *budget)
 {
-	struct json_object *o, *d;
+	struct json_object *o;
 	struct secret *s = NULL;
-	char rid[CF_MAX_PATH + CF_MAX_STORE_NAME + 32];
-	size_t i, size = 0;
+	char rid[ACL_SECRET_RID_MAX];
+	size_t size = 0;
 	enum cf_status st;
 
-	snprintf(rid, sizeof(rid), "dcos:secrets:%s:/%s", store, path);
+	acl_secret_rid(rid, 0, store, path);
 	if ((st = acl_check(ctx, rid, ACL_READ)) == CF_E_FORBIDDEN)
 		return batch_error(403, "forbidden");
 	if (st == CF_OK)
@@ -81,18 +81,12 @@ batch_one(
 	if (st != CF_OK)
 		return batch_error(500, "internal error");
 	*budget -= size;
-	for (i = 0; i < s->n; i++) {
-		if (!codec_utf8_valid(s->e[i].val, s->e[i].len)) {
-			secret_free(s);
-			return batch_error(415, "the secret holds binary data");
-		}
+	if (!secret_is_text(s)) {
+		secret_free(s);
+		return batch_error(415, "the secret holds binary data");
 	}
 	o = json_object_new_object();
-	d = json_object_new_object();
-	for (i = 0; i < s->n; i++)
-		json_object_object_add(d, s->e[i].key,
-		    cf_json_new_string(s->e[i].val, s->e[i].len));
-	json_object_object_add(o, "data", d);
+	json_object_object_add(o, "data", secret_map_json(s));
 	json_object_object_add(
 	    o, "version", json_object_new_int64((int64_t)s->version));
 	secret_free(s);
@@ -193,7 +187,7 @@ out:
 static enum cf_status
 porter_store(struct cf_ctx *ctx, const char **store)
 {
-	char rid[CF_MAX_STORE_NAME + 32];
+	char rid[ACL_SECRET_RID_MAX];
 
 	if (!secret_store_valid(ctx->arg[0]) ||
 	    !secret_name_listed(ctx->app->cfg.secret_stores, ctx->arg[0])) {
@@ -201,7 +195,7 @@ porter_store(struct cf_ctx *ctx, const char **store)
 		return CF_E_NOT_FOUND;
 	}
 	*store = ctx->arg[0];
-	snprintf(rid, sizeof(rid), "dcos:secrets:%s:/", *store);
+	acl_secret_rid(rid, 0, *store, "");
 	return acl_check(ctx, rid, ACL_FULL);
 }
 

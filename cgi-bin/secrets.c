@@ -48,12 +48,12 @@ store_arg(struct cf_ctx *ctx, const char **store)
 }
 
 static enum cf_status
-rid_for(struct cf_ctx *ctx, const char *kind, const char *store,
-    const char *path, enum acl_action action)
+rid_for(struct cf_ctx *ctx, int list, const char *store, const char *path,
+    enum acl_action action)
 {
-	char rid[CF_MAX_PATH + 64];
+	char rid[ACL_SECRET_RID_MAX];
 
-	snprintf(rid, sizeof(rid), "dcos:secrets:%s%s:/%s", kind, store, path);
+	acl_secret_rid(rid, list, store, path);
 	return acl_check(ctx, rid, action);
 }
 
@@ -397,8 +397,7 @@ dcos_list(struct cf_ctx *ctx, const char *store)
 
 	if (ctx->narg > 1 && (st = secret_path(ctx, 1, &path)) != CF_OK)
 		return st;
-	if ((st = rid_for(ctx, "list:", store, path ? path : "", ACL_READ)) !=
-	    CF_OK)
+	if ((st = rid_for(ctx, 1, store, path ? path : "", ACL_READ)) != CF_OK)
 		goto out;
 	http_stream_begin(ctx->resp, ctx->fcgi, 200, "application/json");
 	if (http_stream_puts(ctx->resp, "{\"array\":[") != 0) {
@@ -421,14 +420,10 @@ dcos_value(const struct secret *s)
 {
 	const struct secret_entry *e = secret_find(s, "value");
 	struct json_object *m, *v;
-	size_t i;
 
 	if (e != NULL)
 		return cf_json_new_string(e->val, e->len);
-	m = json_object_new_object();
-	for (i = 0; i < s->n; i++)
-		json_object_object_add(m, s->e[i].key,
-		    cf_json_new_string(s->e[i].val, s->e[i].len));
+	m = secret_map_json(s);
 	v = json_object_new_string(
 	    json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN));
 	json_object_put(m);
@@ -490,7 +485,7 @@ h_dcos_get(struct cf_ctx *ctx)
 		return CF_E_NOT_FOUND;
 	}
 	if ((st = secret_path(ctx, 1, &path)) != CF_OK ||
-	    (st = rid_for(ctx, "", store, path, ACL_READ)) != CF_OK)
+	    (st = rid_for(ctx, 0, store, path, ACL_READ)) != CF_OK)
 		goto out;
 	st = secret_get(ctx->app->vault, store, path, 0, &s);
 	if (st == CF_E_NOT_FOUND)
@@ -522,7 +517,7 @@ dcos_write(struct cf_ctx *ctx, enum secret_mode mode, enum acl_action action)
 
 	if ((st = store_arg(ctx, &store)) != CF_OK ||
 	    (st = secret_path(ctx, 1, &path)) != CF_OK ||
-	    (st = rid_for(ctx, "", store, path, action)) != CF_OK ||
+	    (st = rid_for(ctx, 0, store, path, action)) != CF_OK ||
 	    (st = ctx_read_body(ctx, ctypes_secret, 1)) != CF_OK)
 		goto out;
 	if ((s = secret_new()) == NULL) {
@@ -574,7 +569,7 @@ h_dcos_delete(struct cf_ctx *ctx)
 
 	if ((st = store_arg(ctx, &store)) != CF_OK ||
 	    (st = secret_path(ctx, 1, &path)) != CF_OK ||
-	    (st = rid_for(ctx, "", store, path, ACL_DELETE)) != CF_OK)
+	    (st = rid_for(ctx, 0, store, path, ACL_DELETE)) != CF_OK)
 		goto out;
 	st = secret_delete(
 	    ctx->app->vault, store, path, ctx->app->cfg.versions_kept);
@@ -592,21 +587,14 @@ out:
 static enum cf_status
 path_render(struct cf_ctx *ctx, const struct secret *s)
 {
-	struct json_object *o, *d;
-	size_t i;
+	struct json_object *o;
 
-	for (i = 0; i < s->n; i++) {
-		if (!codec_utf8_valid(s->e[i].val, s->e[i].len)) {
-			ctx->detail = "the secret holds binary data";
-			return CF_E_BAD_ACCEPT;
-		}
+	if (!secret_is_text(s)) {
+		ctx->detail = "the secret holds binary data";
+		return CF_E_BAD_ACCEPT;
 	}
 	o = json_object_new_object();
-	d = json_object_new_object();
-	for (i = 0; i < s->n; i++)
-		json_object_object_add(d, s->e[i].key,
-		    cf_json_new_string(s->e[i].val, s->e[i].len));
-	json_object_object_add(o, "data", d);
+	json_object_object_add(o, "data", secret_map_json(s));
 	reply_json(ctx->resp, 200, o);
 	json_object_put(o);
 	return CF_OK;
@@ -620,7 +608,7 @@ h_path_get(struct cf_ctx *ctx)
 	enum cf_status st;
 
 	if ((st = secret_path(ctx, 0, &path)) != CF_OK ||
-	    (st = rid_for(ctx, "", DEFAULT_STORE, path, ACL_READ)) != CF_OK)
+	    (st = rid_for(ctx, 0, DEFAULT_STORE, path, ACL_READ)) != CF_OK)
 		goto out;
 	if ((st = secret_get(ctx->app->vault, DEFAULT_STORE, path, 0, &s)) ==
 	    CF_OK)
@@ -654,7 +642,7 @@ h_path_put(struct cf_ctx *ctx)
 		goto out;
 	if (st == CF_OK)
 		action = ACL_UPDATE;
-	if ((st = rid_for(ctx, "", DEFAULT_STORE, path, action)) != CF_OK ||
+	if ((st = rid_for(ctx, 0, DEFAULT_STORE, path, action)) != CF_OK ||
 	    (st = ctx_read_body(ctx, ctypes_json, 1)) != CF_OK)
 		goto out;
 	if ((s = secret_new()) == NULL) {

@@ -29,6 +29,7 @@
 #define COFFER_ACL_H
 
 #include "base/errors.h"
+#include "base/limits.h"
 #include "identity/iam.h"
 
 struct cf_ctx;
@@ -46,6 +47,16 @@ int acl_token_verified(struct cf_ctx *ctx);
 enum cf_status acl_check(
     struct cf_ctx *ctx, const char *rid, enum acl_action action);
 const char *acl_action_name(enum acl_action a);
+
+/* Bytes of a secret's resource id, with its NUL: the longest store and
+ * path, "dcos:secrets:list:" and ":/". */
+#define ACL_SECRET_RID_MAX (CF_MAX_PATH + CF_MAX_STORE_NAME + 32)
+/* The resource id every secrets dialect asks acl_check() about, built
+ * here only: "dcos:secrets:{store}:/{path}" for a secret or a folder
+ * (path "" is the whole store), "dcos:secrets:list:{store}:/{path}" for
+ * the listing of a folder when list is set. */
+void acl_secret_rid(char rid[ACL_SECRET_RID_MAX], int list, const char *store,
+    const char *path);
 
 struct cf_config;
 /* Dapr's IsSecretAllowed: 1 if key may be read from store. */
