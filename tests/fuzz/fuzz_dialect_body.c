@@ -22,7 +22,8 @@
 #include "base/errors.h"
 #include "base/json.h"
 #include "base/limits.h"
-#include "dialects/dialect_body.h"
+#include "dialects/dcos_secrets.h"
+#include "dialects/path.h"
 #include "dialects/sensu.h"
 #include "vault/secret.h"
 

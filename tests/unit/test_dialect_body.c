@@ -12,7 +12,8 @@
 
 #include "base/errors.h"
 #include "base/limits.h"
-#include "dialects/dialect_body.h"
+#include "dialects/dcos_secrets.h"
+#include "dialects/path.h"
 #include "dialects/sensu.h"
 #include "unit.h"
 #include "vault/secret.h"
