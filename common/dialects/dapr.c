@@ -5,9 +5,7 @@
 
 #include <json-c/json.h>
 
-#include "base/codec.h"
 #include "base/config.h"
-#include "base/json.h"
 #include "base/reply.h"
 #include "dialects/dapr.h"
 #include "identity/acl.h"
@@ -29,20 +27,12 @@ dapr_store(struct cf_ctx *ctx, const char **store)
 	return CF_OK;
 }
 
-#define DAPR_RID_MAX (CF_MAX_PATH + CF_MAX_STORE_NAME + 32)
-
-static void
-dapr_rid(char rid[DAPR_RID_MAX], const char *store, const char *path)
-{
-	snprintf(rid, DAPR_RID_MAX, "dcos:secrets:%s:/%s", store, path);
-}
-
 static enum cf_status
 dapr_rid_check(struct cf_ctx *ctx, const char *store, const char *path)
 {
-	char rid[DAPR_RID_MAX];
+	char rid[ACL_SECRET_RID_MAX];
 
-	dapr_rid(rid, store, path);
+	acl_secret_rid(rid, 0, store, path);
 	return acl_check(ctx, rid, ACL_READ);
 }
 
@@ -51,11 +41,11 @@ dapr_rid_check(struct cf_ctx *ctx, const char *store, const char *path)
 static int
 dapr_scope_allows(struct cf_ctx *ctx, const char *store, const char *path)
 {
-	char rid[DAPR_RID_MAX];
+	char rid[ACL_SECRET_RID_MAX];
 
 	if (acl_dapr_allowed(&ctx->app->cfg, store, path))
 		return 1;
-	dapr_rid(rid, store, path);
+	acl_secret_rid(rid, 0, store, path);
 	audit_decision(ctx, rid, acl_action_name(ACL_READ), "dapr_scope", 0);
 	return 0;
 }
@@ -65,17 +55,7 @@ dapr_scope_allows(struct cf_ctx *ctx, const char *store, const char *path)
 static struct json_object *
 dapr_map(const struct secret *s)
 {
-	struct json_object *m;
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (!codec_utf8_valid(s->e[i].val, s->e[i].len))
-			return NULL;
-	m = json_object_new_object();
-	for (i = 0; i < s->n; i++)
-		json_object_object_add(m, s->e[i].key,
-		    cf_json_new_string(s->e[i].val, s->e[i].len));
-	return m;
+	return secret_is_text(s) ? secret_map_json(s) : NULL;
 }
 
 enum cf_status

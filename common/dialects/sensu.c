@@ -833,9 +833,9 @@ sensu_parse(struct cf_ctx *ctx, enum sensu_kind kind, const char *ns,
 static enum cf_status
 sensu_rid(struct cf_ctx *ctx, const char *path, enum acl_action a)
 {
-	char rid[CF_MAX_PATH + 64];
+	char rid[ACL_SECRET_RID_MAX];
 
-	snprintf(rid, sizeof(rid), "dcos:secrets:" SENSU_STORE ":/%s", path);
+	acl_secret_rid(rid, 0, SENSU_STORE, path);
 	return acl_check(ctx, rid, a);
 }
 
@@ -948,7 +948,7 @@ enum cf_status
 sensu_dispatch(struct cf_ctx *ctx)
 {
 	const unsigned crud = HTTP_GET | HTTP_PUT | HTTP_DELETE;
-	char **a = ctx->arg, rid[CF_MAX_PATH + 64], dir[CF_MAX_PATH + 1];
+	char **a = ctx->arg, rid[ACL_SECRET_RID_MAX], dir[CF_MAX_PATH + 1];
 	size_t n = ctx->narg;
 	enum cf_status st;
 
@@ -977,8 +977,8 @@ sensu_dispatch(struct cf_ctx *ctx)
 			return st;
 		if (n == 4)
 			return sensu_one(ctx, SENSU_SECRET, a[1], a[3]);
-		snprintf(rid, sizeof(rid),
-		    "dcos:secrets:list:" SENSU_STORE ":/namespaces/%s", a[1]);
+		snprintf(dir, sizeof(dir), "namespaces/%s", a[1]);
+		acl_secret_rid(rid, 1, SENSU_STORE, dir);
 		snprintf(dir, sizeof(dir), "namespaces/%s/secrets", a[1]);
 		return sensu_list_run(ctx, SENSU_SECRET, a[1], dir, rid);
 	}

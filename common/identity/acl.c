@@ -143,6 +143,14 @@ acl_action_name(enum acl_action a)
 	}
 }
 
+void
+acl_secret_rid(
+    char rid[ACL_SECRET_RID_MAX], int list, const char *store, const char *path)
+{
+	snprintf(rid, ACL_SECRET_RID_MAX, "dcos:secrets:%s%s:/%s",
+	    list ? "list:" : "", store, path);
+}
+
 enum cf_status
 acl_check(struct cf_ctx *ctx, const char *rid, enum acl_action action)
 {

@@ -34,6 +34,7 @@
 #define COFFER_ACL_H
 
 #include "base/errors.h"
+#include "base/limits.h"
 #include "identity/iam.h"
 
 struct cf_ctx;
@@ -59,6 +60,16 @@ int acl_login_throttled(struct cf_ctx *ctx, const char *uid);
  * one to the account's (kept from eviction when the account exists) and to
  * the address's. */
 void acl_login_note(struct cf_ctx *ctx, const char *uid, int ok);
+
+/* Bytes of a secret's resource id, with its NUL: the longest store and
+ * path, "dcos:secrets:list:" and ":/". */
+#define ACL_SECRET_RID_MAX (CF_MAX_PATH + CF_MAX_STORE_NAME + 32)
+/* The resource id every secrets dialect asks acl_check() about, built
+ * here only: "dcos:secrets:{store}:/{path}" for a secret or a folder
+ * (path "" is the whole store), "dcos:secrets:list:{store}:/{path}" for
+ * the listing of a folder when list is set. */
+void acl_secret_rid(char rid[ACL_SECRET_RID_MAX], int list, const char *store,
+    const char *path);
 
 struct cf_config;
 /* Dapr's IsSecretAllowed: 1 if key may be read from store. */

@@ -111,6 +111,29 @@ secret_find(const struct secret *s, const char *key)
 	return NULL;
 }
 
+int
+secret_is_text(const struct secret *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!codec_utf8_valid(s->e[i].val, s->e[i].len))
+			return 0;
+	return 1;
+}
+
+struct json_object *
+secret_map_json(const struct secret *s)
+{
+	struct json_object *m = json_object_new_object();
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		json_object_object_add(m, s->e[i].key,
+		    cf_json_new_string(s->e[i].val, s->e[i].len));
+	return m;
+}
+
 /* Room for one more entry: the array doubles, so n appends cost O(n). */
 static int
 entry_room(struct secret *s)

@@ -75,6 +75,14 @@ int secret_set(struct secret *s, const char *key, const void *val, size_t len);
  * unique); copies.  Amortized constant time. */
 int secret_add(struct secret *s, const char *key, const void *val, size_t len);
 const struct secret_entry *secret_find(const struct secret *s, const char *key);
+/* 1 when every value is UTF-8, so that the map has a JSON form. */
+int secret_is_text(const struct secret *s);
+/* The map as one JSON object of strings, {"key": "value", ...}, in the
+ * secret's key order: the shape the path, Dapr and batch answers share
+ * (and DC/OS's "value" of a map written in another dialect).  Values
+ * that are not UTF-8 go in as they are: a caller that needs text asks
+ * secret_is_text() first. */
+struct json_object *secret_map_json(const struct secret *s);
 
 /* The detail of the CF_E_TOO_LARGE a write over CF_MAX_MAP_KEYS gets. */
 #define SECRET_KEYS_DETAIL                                                     \

@@ -1,17 +1,21 @@
 /*
  * fuzz_dialect_body: libFuzzer target for the request bodies of the
- * dialects that write a secret: DC/OS (JSON or raw bytes) and the path
- * API (common/dialects/dialect_body.c), Sensu's Secret and SecretProvider
- * (common/dialects/sensu.c).  Dapr's API reads no body: its inputs are the
- * path, one query parameter and a header (fuzz_http_request, fuzz_token).
+ * dialects: DC/OS's Secret (JSON or raw bytes; dialects/dcos_secrets.c),
+ * init and unseal (dialects/dcos_seal.c: unseal's is read before anyone
+ * is authenticated), the path API's (dialects/path.c), the batch's with
+ * each of its paths (dialects/batch.c), Sensu's Secret and SecretProvider
+ * (dialects/sensu.c).  Dapr's API reads no body: its inputs are the path,
+ * one query parameter and a header (fuzz_http_request, fuzz_token).
  *
  * The first byte of an input picks the parser, the rest is the body.  A
  * body is accepted only with what its dialect requires (a DC/OS value
  * equal to the body's, a path map of as many non-empty keys as the
- * body's "data", a Sensu Secret with an id and a provider, a coffer id
- * of the form path#key, a provider with a type other than "Secret"),
- * refused only with the statuses its parser documents, and an error
- * detail never points into the body.
+ * body's "data", shares and a threshold by Vault's rules, a key share as
+ * long as the body's, 1 to BATCH_MAX paths each given back as written or
+ * refused, a Sensu Secret with an id and a provider, a coffer id of the
+ * form path#key, a provider with a type other than "Secret"), refused
+ * only with the statuses its parser documents, and an error detail never
+ * points into the body.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,7 +26,10 @@
 #include "base/errors.h"
 #include "base/json.h"
 #include "base/limits.h"
-#include "dialects/dialect_body.h"
+#include "dialects/batch.h"
+#include "dialects/dcos_seal.h"
+#include "dialects/dcos_secrets.h"
+#include "dialects/path.h"
 #include "dialects/sensu.h"
 #include "vault/secret.h"
 
@@ -32,6 +39,9 @@ enum fuzz_dialect {
 	PATH,
 	SENSU_SECRET,
 	SENSU_PROVIDER,
+	DCOS_INIT,
+	DCOS_UNSEAL,
+	BATCH,
 	NDIALECTS
 };
 
@@ -101,6 +111,65 @@ check_sensu(int provider, struct secret *s)
 		abort();
 }
 
+static void
+check_init(const struct dcos_init_req *r)
+{
+	if (r->shares < 1 || r->shares > CF_MAX_SHARES || r->threshold < 1 ||
+	    r->threshold > r->shares || (r->shares > 1 && r->threshold < 2) ||
+	    (!r->has_ca_key && r->ca_key[0] != '\0') ||
+	    memchr(r->ca_key, '\0', sizeof(r->ca_key)) == NULL)
+		abort();
+}
+
+static enum cf_status
+run_unseal(const uint8_t *body, size_t len, const char **detail)
+{
+	char *key = NULL;
+	size_t keylen = 0;
+	enum cf_status st;
+
+	st = dcos_unseal_parse(body, len, &key, &keylen, detail);
+	if (st == CF_OK && (key == NULL || keylen >= len || key[keylen]))
+		abort();
+	if (st != CF_OK && key != NULL)
+		abort();
+	free(key);
+	return st;
+}
+
+/* Each path of an accepted batch: given back as written, or refused. */
+static enum cf_status
+run_batch(const uint8_t *body, size_t len, const char **detail)
+{
+	struct json_object *paths = NULL, *p;
+	char *path;
+	size_t i, n;
+	enum cf_status st;
+
+	st = batch_body_parse(body, len, &paths, detail);
+	if (st != CF_OK) {
+		if (paths != NULL)
+			abort();
+		return st;
+	}
+	n = json_object_array_length(paths);
+	if (n == 0 || n > BATCH_MAX)
+		abort();
+	for (i = 0; i < n; i++) {
+		p = json_object_array_get_idx(paths, i);
+		st = batch_path(json_object_get_string(p),
+		    (size_t)json_object_get_string_len(p), &path);
+		if (st == CF_OK &&
+		    (path == NULL || strcmp(path, json_object_get_string(p))))
+			abort();
+		if (st != CF_OK && (st != CF_E_BAD_PATH || path != NULL))
+			abort();
+		free(path);
+	}
+	json_object_put(paths);
+	return CF_OK;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -128,6 +197,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (st == CF_OK)
 			check_path(body, len, s);
 		else if (st != CF_E_BAD_JSON && st != CF_E_TOO_LARGE)
+			abort();
+		break;
+	case DCOS_INIT: {
+		struct dcos_init_req r;
+
+		st = dcos_init_parse(body, len, &r, &detail);
+		if (st == CF_OK)
+			check_init(&r);
+		else if (st != CF_E_BAD_JSON && st != CF_E_BAD_REQUEST)
+			abort();
+		break;
+	}
+	case DCOS_UNSEAL:
+		st = run_unseal(body, len, &detail);
+		if (st != CF_OK && st != CF_E_BAD_JSON &&
+		    st != CF_E_BAD_REQUEST)
+			abort();
+		break;
+	case BATCH:
+		st = run_batch(body, len, &detail);
+		if (st != CF_OK && st != CF_E_BAD_JSON)
 			abort();
 		break;
 	default:

@@ -7,7 +7,13 @@
  * mutator that names one runs, and sends the values to agents over its
  * own transport: no Sensu API answers a secret's value, so neither does
  * Coffer's, and the resolution is tested here rather than over HTTP.
+ *
+ * Also the parsers of Sensu's input that take bytes alone, one table row
+ * per behaviour: the Secret and SecretProvider bodies (sensu_body_parse)
+ * and the label and field selectors; tests/fuzz/ runs the same functions
+ * under libFuzzer.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +24,8 @@
 #include "unit.h"
 #include "vault/secret.h"
 #include "vault/vault.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static char dir[] = "/tmp/coffer-sensu.XXXXXX";
 static char path[256];
@@ -121,6 +129,140 @@ test_malformed(struct vault *v)
 	CHECK(val == NULL, "nothing handed back");
 }
 
+/* Does s hold key with this value? */
+static int
+holds(const struct secret *s, const char *key, const char *val)
+{
+	const struct secret_entry *e = secret_find(s, key);
+
+	return e != NULL && e->len == strlen(val) &&
+	       memcmp(e->val, val, e->len) == 0;
+}
+
+#define SENSU_META "\"metadata\":{\"name\":\"db\",\"namespace\":\"default\"}"
+
+static void
+test_sensu_body(void)
+{
+	static const struct {
+		int line;
+		int provider;
+		const char *body;
+		enum cf_status want;
+		const char *id; /* on CF_OK, a Secret's */
+	} rows[] = {
+	    {__LINE__, 0,
+	        "{\"type\":\"Secret\"," SENSU_META
+	        ",\"spec\":{\"id\":\"a/b#k\",\"provider\":\"coffer\"}}",
+	        CF_OK, "a/b#k"},
+	    {__LINE__, 0,
+	        "{" SENSU_META ",\"spec\":{\"id\":\"X\",\"provider\":\"env\"}}",
+	        CF_OK, "X"},
+	    {__LINE__, 0,
+	        "{" SENSU_META ",\"spec\":{\"id\":\"a/b\",\"provider\":"
+	        "\"coffer\"}}",
+	        CF_E_BAD_REQUEST, NULL},
+	    {__LINE__, 0,
+	        "{" SENSU_META ",\"spec\":{\"id\":\"a/../b#k\",\"provider\":"
+	        "\"coffer\"}}",
+	        CF_E_BAD_REQUEST, NULL},
+	    {__LINE__, 0,
+	        "{\"metadata\":{\"name\":\"other\"},\"spec\":{\"id\":\"X\","
+	        "\"provider\":\"env\"}}",
+	        CF_E_BAD_REQUEST, NULL},
+	    {__LINE__, 0,
+	        "{\"metadata\":{\"name\":\"db\",\"namespace\":\"ops\"},"
+	        "\"spec\":{\"id\":\"X\",\"provider\":\"env\"}}",
+	        CF_E_BAD_REQUEST, NULL},
+	    {__LINE__, 0, "{" SENSU_META ",\"spec\":{\"id\":\"X\"}}",
+	        CF_E_BAD_REQUEST, NULL},
+	    {__LINE__, 0, "{\"spec\":{}}", CF_E_BAD_REQUEST, NULL},
+	    {__LINE__, 0, "{" SENSU_META "}", CF_E_BAD_REQUEST, NULL},
+	    {__LINE__, 0, "nope", CF_E_BAD_JSON, NULL},
+	    {__LINE__, 1, "{\"type\":\"Env\"," SENSU_META ",\"spec\":{}}",
+	        CF_OK, NULL},
+	    {__LINE__, 1, "{\"type\":\"Secret\"," SENSU_META ",\"spec\":{}}",
+	        CF_E_BAD_REQUEST, NULL},
+	    {__LINE__, 1, "{" SENSU_META ",\"spec\":{}}", CF_E_BAD_REQUEST,
+	        NULL},
+	    {__LINE__, 1,
+	        "{\"type\":\"Env\",\"metadata\":{\"name\":\"db\",\"labels\":"
+	        "{\"a\":1}},\"spec\":{}}",
+	        CF_E_BAD_REQUEST, NULL},
+	};
+	size_t i;
+
+	for (i = 0; i < NELEM(rows); i++) {
+		struct secret *s = secret_new();
+		const char *detail = NULL;
+		enum cf_status st = sensu_body_parse(
+		    (const uint8_t *)rows[i].body, strlen(rows[i].body),
+		    rows[i].provider, "default", "db", s, &detail);
+
+		CHECK_LINE(rows[i].line, st == rows[i].want, "sensu status");
+		if (st == CF_OK && rows[i].id != NULL)
+			CHECK_LINE(rows[i].line, holds(s, "id", rows[i].id),
+			    "sensu id");
+		if (st != CF_OK)
+			CHECK_LINE(
+			    rows[i].line, detail != NULL, "sensu detail");
+		secret_free(s);
+	}
+}
+
+static void
+test_selectors(void)
+{
+	static const struct {
+		int line;
+		const char *text;
+		int valid;
+	} rows[] = {
+	    {__LINE__, "", 1},
+	    {__LINE__, "region == us-west-1", 1},
+	    {__LINE__, "region != \"us-west-1\"", 1},
+	    {__LINE__, "a == b && c != d", 1},
+	    {__LINE__, "linux in entity.subscriptions", 1},
+	    {__LINE__, "entity.name in [a, b]", 1},
+	    {__LINE__, "entity.name notin [a, \"b\"]", 1},
+	    {__LINE__, "check.name matches web", 1},
+	    {__LINE__, "region", 0},
+	    {__LINE__, "region ==", 0},
+	    {__LINE__, "== b", 0},
+	    {__LINE__, "a == b &&", 0},
+	    {__LINE__, "a == b && ", 0},
+	    {__LINE__, "entity.name in [a, b", 0},
+	    {__LINE__, "entity.name in []", 0},
+	    {__LINE__, "a b == c", 0},
+	};
+	char *many, *longer;
+	size_t i;
+
+	for (i = 0; i < NELEM(rows); i++)
+		CHECK_LINE(rows[i].line,
+		    (sensu_selector_valid(rows[i].text) == 0) == rows[i].valid,
+		    "selector");
+	/* SENSU_MAX_CLAUSES clauses parse, one more does not. */
+	many = calloc(SENSU_MAX_CLAUSES + 1, sizeof("a == b && "));
+	longer = calloc(1, SENSU_MAX_SELECTOR + 2);
+	if (many == NULL || longer == NULL)
+		abort();
+	for (i = 0; i < SENSU_MAX_CLAUSES; i++)
+		strcat(many, i > 0 ? " && a == b" : "a == b");
+	CHECK(sensu_selector_valid(many) == 0, "as many clauses as allowed");
+	strcat(many, " && a == b");
+	CHECK(sensu_selector_valid(many) != 0, "one clause too many");
+	/* SENSU_MAX_SELECTOR bytes parse, one more does not. */
+	memset(longer, 'x', SENSU_MAX_SELECTOR);
+	memcpy(longer, "a == ", 5);
+	CHECK(
+	    sensu_selector_valid(longer) == 0, "a selector of the most bytes");
+	longer[SENSU_MAX_SELECTOR] = 'x';
+	CHECK(sensu_selector_valid(longer) != 0, "a selector too long");
+	free(many);
+	free(longer);
+}
+
 int
 main(void)
 {
@@ -141,5 +283,7 @@ main(void)
 	}
 	vault_close(v);
 	unit_rmtree(dir);
+	test_sensu_body();
+	test_selectors();
 	return unit_done();
 }
