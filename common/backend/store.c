@@ -67,6 +67,7 @@
 #include <unistd.h>
 
 #include "backend/store.h"
+#include "base/hash.h"
 
 #define SHM_SIZE    4096
 #define SHM_MAGIC   0x4b434f4c52464643ULL /* "CFFRLOCK" */
@@ -220,7 +221,6 @@ struct store {
 	uint8_t *st_buf;
 	size_t st_bufsz;
 	uint64_t st_sipkey[2];
-	uint32_t st_crc[256];
 	char st_boot[BOOT_ID_LEN];
 	/* Damage found (see store_damage): empty while none was. */
 	char st_damage[DAMAGE_LEN];
@@ -368,120 +368,14 @@ get_u64(const uint8_t *p)
 	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
 }
 
-/* CRC32C (Castagnoli): better at catching torn writes than CRC32. */
-#if defined(__x86_64__)
 /*
- * SSE4.2's crc32 instruction is CRC32C, eight bytes at a time: every
- * process checks every record it reads in, so with a table this was the
- * busiest code of a writing worker.  Same polynomial, same bit order, so
- * the table's files read the same.
+ * SipHash with a per-process random key: keys are chosen by clients, and a
+ * guessable hash would let them turn the overlay into one long chain.
  */
-static int crc_hw;
-
-__attribute__((target("sse4.2"))) static uint32_t
-crc_hw_update(uint32_t crc, const uint8_t *p, size_t len)
-{
-	uint64_t c = crc, w;
-
-	for (; len >= 8; len -= 8, p += 8) {
-		memcpy(&w, p, sizeof(w)); /* little-endian: first byte first */
-		c = __builtin_ia32_crc32di(c, w);
-	}
-	crc = (uint32_t)c;
-	while (len-- > 0)
-		crc = __builtin_ia32_crc32qi(crc, *p++);
-	return crc;
-}
-#endif
-
-static void
-crc_init(uint32_t *tab)
-{
-	uint32_t c, i;
-	int k;
-
-	for (i = 0; i < 256; i++) {
-		c = i;
-		for (k = 0; k < 8; k++)
-			c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-		tab[i] = c;
-	}
-#if defined(__x86_64__)
-	__builtin_cpu_init();
-	__atomic_store_n(
-	    &crc_hw, __builtin_cpu_supports("sse4.2") != 0, __ATOMIC_RELAXED);
-#endif
-}
-
-static uint32_t
-crc_update(const uint32_t *tab, uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	crc = ~crc;
-#if defined(__x86_64__)
-	if (__atomic_load_n(&crc_hw, __ATOMIC_RELAXED))
-		return ~crc_hw_update(crc, p, len);
-#endif
-	while (len-- > 0)
-		crc = tab[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
-
-/*
- * SipHash-1-3 with a per-process random key: keys are chosen by clients,
- * and a guessable hash would let them turn the overlay into one long chain.
- */
-static void
-sip_round(uint64_t *v)
-{
-#define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
-	v[0] += v[1];
-	v[1] = ROTL(v[1], 13) ^ v[0];
-	v[0] = ROTL(v[0], 32);
-	v[2] += v[3];
-	v[3] = ROTL(v[3], 16) ^ v[2];
-	v[0] += v[3];
-	v[3] = ROTL(v[3], 21) ^ v[0];
-	v[2] += v[1];
-	v[1] = ROTL(v[1], 17) ^ v[2];
-	v[2] = ROTL(v[2], 32);
-#undef ROTL
-}
-
-static uint64_t
-sip_hash(const uint64_t *k, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	uint64_t v[4], m, b = (uint64_t)len << 56;
-	size_t i, left = len & 7;
-
-	v[0] = 0x736f6d6570736575ULL ^ k[0];
-	v[1] = 0x646f72616e646f6dULL ^ k[1];
-	v[2] = 0x6c7967656e657261ULL ^ k[0];
-	v[3] = 0x7465646279746573ULL ^ k[1];
-	for (i = 0; i + 8 <= len; i += 8) {
-		m = get_u64(p + i);
-		v[3] ^= m;
-		sip_round(v);
-		v[0] ^= m;
-	}
-	for (; left > 0; left--)
-		b |= (uint64_t)p[i + left - 1] << (8 * (left - 1));
-	v[3] ^= b;
-	sip_round(v);
-	v[0] ^= b;
-	v[2] ^= 0xff;
-	sip_round(v);
-	sip_round(v);
-	sip_round(v);
-	return v[0] ^ v[1] ^ v[2] ^ v[3];
-}
-
 static uint64_t
 store_hash(const struct store *st, const void *key, size_t klen)
 {
-	return sip_hash(st->st_sipkey, key, klen);
+	return hash_sip13(st->st_sipkey, key, klen);
 }
 
 static struct ment *
@@ -849,20 +743,20 @@ shm_stale(const struct store *st, int opening)
 }
 
 static void
-jhdr_encode(const struct store *st, uint8_t *h, uint64_t gen)
+jhdr_encode(uint8_t *h, uint64_t gen)
 {
 	memset(h, 0, JHDR_SIZE);
 	memcpy(h, JHDR_MAGIC, 8);
 	put_u32(h + 8, 1);
 	put_u64(h + 16, gen);
-	put_u32(h + 24, crc_update(st->st_crc, 0, h, 24));
+	put_u32(h + 24, hash_crc32c(0, h, 24));
 }
 
 static int
-jhdr_decode(const struct store *st, const uint8_t *h, uint64_t *gen)
+jhdr_decode(const uint8_t *h, uint64_t *gen)
 {
 	if (memcmp(h, JHDR_MAGIC, 8) != 0 || get_u32(h + 8) != 1 ||
-	    get_u32(h + 24) != crc_update(st->st_crc, 0, h, 24))
+	    get_u32(h + 24) != hash_crc32c(0, h, 24))
 		return -1;
 	*gen = get_u64(h + 16);
 	return 0;
@@ -916,7 +810,7 @@ journal_create(struct store *st, uint64_t gen)
 
 	if (journal_prepare(st, JOURNAL_FIRST, &fd) == -1)
 		return -1;
-	jhdr_encode(st, h, gen);
+	jhdr_encode(h, gen);
 	rc = journal_replace(st, fd, h, sizeof(h));
 	close(fd);
 	return rc;
@@ -995,8 +889,8 @@ jrec_check(const struct store *st, const uint8_t *buf, size_t avail)
 	 * one can never replay here. */
 	if (get_u64(buf + 8) != st->st_jgen)
 		return 0;
-	crc = crc_update(st->st_crc, 0, buf, 20);
-	crc = crc_update(st->st_crc, crc, buf + JREC_HDR, len);
+	crc = hash_crc32c(0, buf, 20);
+	crc = hash_crc32c(crc, buf + JREC_HDR, len);
 	if (crc != get_u32(buf + 20))
 		return 0;
 	return JREC_HDR + (size_t)len;
@@ -1192,7 +1086,7 @@ journal_scan(struct store *st, uint64_t *endp)
 	}
 	size = (uint64_t)sb.st_size;
 	if (size < JHDR_SIZE || read_full(fd, h, sizeof(h), 0) == -1 ||
-	    jhdr_decode(st, h, &st->st_jgen) == -1) {
+	    jhdr_decode(h, &st->st_jgen) == -1) {
 		store_log(__func__, "%s: bad journal header", st->st_jpath);
 		goto out;
 	}
@@ -1257,7 +1151,7 @@ struct db_sum {
 /* The size and CRC32C of the file open at fd.  Its own buffer: a
  * checkpoint's swap holds the carried journal in st_buf. */
 static int
-db_sum_fd(struct store *st, int fd, struct db_sum *sum)
+db_sum_fd(int fd, struct db_sum *sum)
 {
 	uint64_t off = 0;
 	uint8_t *buf;
@@ -1272,8 +1166,7 @@ db_sum_fd(struct store *st, int fd, struct db_sum *sum)
 			continue;
 		if (n <= 0)
 			break;
-		sum->ds_crc =
-		    crc_update(st->st_crc, sum->ds_crc, buf, (size_t)n);
+		sum->ds_crc = hash_crc32c(sum->ds_crc, buf, (size_t)n);
 		off += (uint64_t)n;
 	}
 	free(buf);
@@ -1282,13 +1175,13 @@ db_sum_fd(struct store *st, int fd, struct db_sum *sum)
 }
 
 static int
-db_sum_path(struct store *st, const char *path, struct db_sum *sum)
+db_sum_path(const char *path, struct db_sum *sum)
 {
 	int fd, rc;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
-	rc = db_sum_fd(st, fd, sum);
+	rc = db_sum_fd(fd, sum);
 	close(fd);
 	return rc;
 }
@@ -1309,8 +1202,7 @@ db_sums_read(struct store *st, struct db_sum *sums, size_t *n)
 	close(fd);
 	if (len != (ssize_t)sizeof(b) || memcmp(b, SUM_MAGIC, 8) != 0 ||
 	    get_u32(b + 8) == 0 || get_u32(b + 8) > SUM_MAX ||
-	    get_u32(b + SUM_SIZE - 4) !=
-	        crc_update(st->st_crc, 0, b, SUM_SIZE - 4)) {
+	    get_u32(b + SUM_SIZE - 4) != hash_crc32c(0, b, SUM_SIZE - 4)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -1337,7 +1229,7 @@ db_sums_write(struct store *st, const struct db_sum *sums, size_t n)
 		put_u64(b + 12 + i * SUM_ENTRY, sums[i].ds_size);
 		put_u32(b + 12 + i * SUM_ENTRY + 8, sums[i].ds_crc);
 	}
-	put_u32(b + SUM_SIZE - 4, crc_update(st->st_crc, 0, b, SUM_SIZE - 4));
+	put_u32(b + SUM_SIZE - 4, hash_crc32c(0, b, SUM_SIZE - 4));
 	fd = open(
 	    st->st_stmppath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	rc =
@@ -1366,7 +1258,7 @@ db_sums_next(struct store *st, const struct db_sum *next)
 	 * live file's own, so that a crash before the rename leaves a
 	 * file that matches. */
 	if (rc != 0 && access(st->st_path, F_OK) == 0 &&
-	    db_sum_path(st, st->st_path, &sums[0]) == -1)
+	    db_sum_path(st->st_path, &sums[0]) == -1)
 		return -1;
 	if (rc != 0)
 		n = access(st->st_path, F_OK) == 0 ? 1 : 0;
@@ -1387,7 +1279,7 @@ ident_hash(const struct stat *sb)
 	    (uint64_t)sb->st_size, (uint64_t)sb->st_ctim.tv_sec,
 	    (uint64_t)sb->st_ctim.tv_nsec};
 
-	return sip_hash(key, v, sizeof(v)) | 1; /* 0: none */
+	return hash_sip13(key, v, sizeof(v)) | 1; /* 0: none */
 }
 
 /* The gdbm file open at fd (sb) against <path>.sum, once per version of
@@ -1415,7 +1307,7 @@ db_verify(struct store *st, int fd, const struct stat *sb)
 		    st->st_spath);
 		return -1;
 	}
-	if (db_sum_fd(st, fd, &got) == -1) {
+	if (db_sum_fd(fd, &got) == -1) {
 		store_log(__func__, "%s: %s", st->st_path, strerror(errno));
 		return -1;
 	}
@@ -1460,7 +1352,7 @@ out:
 		    gdbm_strerror(gdbm_errno));
 		rc = -1;
 	}
-	if (rc == 0 && (db_sum_path(st, st->st_tmppath, &sum) == -1 ||
+	if (rc == 0 && (db_sum_path(st->st_tmppath, &sum) == -1 ||
 	                   db_sums_write(st, &sum, 1) == -1))
 		rc = -1;
 	if (rc == 0)
@@ -1665,7 +1557,7 @@ view_reopen(struct store *st, uint64_t epoch)
 		view_close(st);
 		return -1;
 	}
-	if (jhdr_decode(st, h, &st->st_jgen) == -1) {
+	if (jhdr_decode(h, &st->st_jgen) == -1) {
 		store_log(__func__, "%s: bad journal header", st->st_jpath);
 		view_close(st);
 		return -1;
@@ -1977,7 +1869,7 @@ out:
 		close(src);
 	if (dst != -1)
 		close(dst);
-	if (rc == 0 && db_sum_path(st, st->st_tmppath, sum) == -1) {
+	if (rc == 0 && db_sum_path(st->st_tmppath, sum) == -1) {
 		store_log(__func__, "%s: %s", st->st_tmppath, strerror(errno));
 		rc = -1;
 	}
@@ -2014,11 +1906,11 @@ journal_carry_tail(struct store *st, uint64_t from, uint64_t gen, size_t *lenp)
 		 * live, so each may vouch for what precedes it there. */
 		if (jrec_mark(p, n, &mark))
 			put_u64(p + JREC_HDR + JOP_HDR, JHDR_SIZE + off);
-		crc = crc_update(st->st_crc, 0, p, 20);
-		crc = crc_update(st->st_crc, crc, p + JREC_HDR, n - JREC_HDR);
+		crc = hash_crc32c(0, p, 20);
+		crc = hash_crc32c(crc, p + JREC_HDR, n - JREC_HDR);
 		put_u32(p + 20, crc);
 	}
-	jhdr_encode(st, st->st_buf, gen);
+	jhdr_encode(st->st_buf, gen);
 	*lenp = JHDR_SIZE + len;
 	return 0;
 }
@@ -2424,8 +2316,8 @@ txn_encode(struct store *st, size_t *lenp)
 	put_u32(p + 4, (uint32_t)body);
 	put_u64(p + 8, st->st_jgen);
 	put_u32(p + 16, (uint32_t)st->st_txn.m_n + 1);
-	crc = crc_update(st->st_crc, 0, p, 20);
-	crc = crc_update(st->st_crc, crc, p + JREC_HDR, body);
+	crc = hash_crc32c(0, p, 20);
+	crc = hash_crc32c(crc, p + JREC_HDR, body);
 	put_u32(p + 20, crc);
 	*lenp = len;
 	return 0;
@@ -2578,7 +2470,6 @@ store_bare(const char *path)
 	st->st_jend = JHDR_SIZE;
 	st->st_ckpt_bytes = STORE_CHECKPOINT_BYTES;
 	st->st_forks = store_forks_now();
-	crc_init(st->st_crc);
 	if (pthread_once(&store_forks_once, store_forks_init) != 0 ||
 	    store_forks_rc != 0) {
 		errno = store_forks_rc != 0 ? store_forks_rc : EAGAIN;
@@ -3059,7 +2950,7 @@ inspect_journal(struct store *st, struct store_jcheck *jc, struct map *m)
 		goto out;
 	}
 	if (sb.st_size < JHDR_SIZE || read_full(fd, h, sizeof(h), 0) == -1 ||
-	    jhdr_decode(st, h, &st->st_jgen) == -1) {
+	    jhdr_decode(h, &st->st_jgen) == -1) {
 		store_log(__func__, "%s: bad journal header", st->st_jpath);
 		goto out;
 	}
@@ -3205,7 +3096,7 @@ inspect_sum(struct store *st, FILE *out)
 		    st->st_spath);
 		return 0;
 	}
-	if (rc == -1 || db_sum_path(st, st->st_path, &got) == -1) {
+	if (rc == -1 || db_sum_path(st->st_path, &got) == -1) {
 		fprintf(out, "gdbm %s: DAMAGED: %s: %s\n", st->st_path,
 		    rc == -1 ? st->st_spath : st->st_path,
 		    errno == EINVAL ? "its bytes are wrong" : strerror(errno));
