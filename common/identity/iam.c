@@ -340,28 +340,38 @@ iam_rec_list(struct vault *v, enum iam_kind_id k, iam_view_fn view, void *arg,
 	return CF_OK;
 }
 
-/* A new description for the record of kind k at id; an unknown id is its
- * kind's code. */
-enum cf_status
-iam_rec_describe(struct vault *v, enum iam_kind_id k, const char *id,
-    const char *desc, const char **code)
+/*
+ * A write section on the existing record of kind k at id: 0 with *o (the
+ * caller's) and key, the section open; else the section closed and an
+ * unknown id its kind's code.
+ */
+static enum cf_status
+rec_begin(struct vault *v, enum iam_kind_id k, const char *id,
+    char key[IAM_KEY_MAX], struct json_object **o, const char **code)
 {
 	const struct iam_kind *kind = &iam_kinds[k];
-	struct json_object *o = NULL;
-	char key[IAM_KEY_MAX];
 	enum cf_status st;
 
+	*o = NULL;
 	if (kind->valid != NULL && !kind->valid(id))
 		return rec_unknown(kind, code);
-	iam_key(key, sizeof(key), k, id);
+	iam_key(key, IAM_KEY_MAX, k, id);
 	if ((st = vault_write_begin(v)) != CF_OK)
 		return st;
-	if ((st = vault_get_json(v, key, &o)) == CF_E_NOT_FOUND)
+	if ((st = vault_get_json(v, key, o)) == CF_E_NOT_FOUND)
 		st = rec_unknown(kind, code);
-	if (st == CF_OK) {
-		iam_add_str(o, "description", desc);
-		st = iam_rec_put(v, key, o);
+	if (st != CF_OK) {
+		vault_abort(v);
+		json_object_put(*o);
+		*o = NULL;
 	}
+	return st;
+}
+
+/* End rec_begin's section: commit what st says went well, else abort. */
+static enum cf_status
+rec_end(struct vault *v, enum cf_status st, struct json_object *o)
+{
 	if (st == CF_OK)
 		st = vault_commit(v);
 	else
@@ -370,37 +380,41 @@ iam_rec_describe(struct vault *v, enum iam_kind_id k, const char *id,
 	return st;
 }
 
+/* A new description for the record of kind k at id. */
+enum cf_status
+iam_rec_describe(struct vault *v, enum iam_kind_id k, const char *id,
+    const char *desc, const char **code)
+{
+	struct json_object *o;
+	char key[IAM_KEY_MAX];
+	enum cf_status st;
+
+	if ((st = rec_begin(v, k, id, key, &o, code)) != CF_OK)
+		return st;
+	iam_add_str(o, "description", desc);
+	return rec_end(v, iam_rec_put(v, key, o), o);
+}
+
 /*
  * Delete the record of kind k at id, in one write section with what its
- * kind's on_delete checks and takes along (arg is on_delete's).  An
- * unknown id is its kind's code; nothing changes unless all of it does.
+ * kind's on_delete checks and takes along (arg is on_delete's): nothing
+ * changes unless all of it does.
  */
 enum cf_status
 iam_rec_delete(struct vault *v, enum iam_kind_id k, const char *id, void *arg,
     const char **code)
 {
-	const struct iam_kind *kind = &iam_kinds[k];
-	struct json_object *o = NULL;
+	struct json_object *o;
 	char key[IAM_KEY_MAX];
 	enum cf_status st;
 
-	if (kind->valid != NULL && !kind->valid(id))
-		return rec_unknown(kind, code);
-	iam_key(key, sizeof(key), k, id);
-	if ((st = vault_write_begin(v)) != CF_OK)
+	if ((st = rec_begin(v, k, id, key, &o, code)) != CF_OK)
 		return st;
-	if ((st = vault_get_json(v, key, &o)) == CF_E_NOT_FOUND)
-		st = rec_unknown(kind, code);
-	if (st == CF_OK && kind->on_delete != NULL)
-		st = kind->on_delete(v, id, o, arg, code);
+	if (iam_kinds[k].on_delete != NULL)
+		st = iam_kinds[k].on_delete(v, id, o, arg, code);
 	if (st == CF_OK)
 		st = vault_del(v, key);
-	if (st == CF_OK)
-		st = vault_commit(v);
-	else
-		vault_abort(v);
-	json_object_put(o);
-	return st;
+	return rec_end(v, st, o);
 }
 
 /* The name of a key or a token: the hex of its SHA-256. */
