@@ -46,7 +46,9 @@ files=$({
 	find common -name '*.[ch]' | sort &&
 	    find cgi-bin tools -maxdepth 1 -name '*.[ch]' | sort
 }) || exit 2
-if ! echo "$files" | grep -q '^common/.*\.c$'; then
+# A here-string, not a pipe: grep -q stops at the first match, and under
+# pipefail the echo it leaves writing would fail the test (SIGPIPE).
+if ! grep -q '^common/.*\.c$' <<<"$files"; then
 	echo "layers: common/ holds no source" >&2
 	exit 2
 fi

@@ -11,8 +11,8 @@
  * 5,000/s on the reference machine).  The file is removed afterwards.
  *
  * With -p the records overwrite a file of written, synced zeros instead,
- * as the store's journal does (common/backend/store.c): the sync then writes no
- * inode, and this is the floor of one of Coffer's commits.
+ * as the store's journal does (common/backend/store_journal.c): the sync then
+ * writes no inode, and this is the floor of one of Coffer's commits.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -90,7 +90,7 @@ int store_open(const char *path, int create, struct store **out);
 /*
  * NULL, or what is damaged (file, offset, what failed), after a call
  * failed because of it: a journal record that fails its check where no
- * crash can have torn it (see store.c), or a gdbm file that gdbm cannot
+ * crash can have torn it (see store_journal.c), or a gdbm file that gdbm cannot
  * read.  Every section then fails, without touching the files, until
  * either file changes (a salvage or a restore).  Owned by st.
  */

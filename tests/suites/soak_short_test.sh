@@ -9,9 +9,9 @@
 # seconds) replace both many times.  In the second minute each program's
 # largest private memory (RssAnon; tools/soak.py says why not RssFile)
 # stays within 5% or 1 MiB of where it stood at the half: 1 MiB is the I/O
-# buffer a worker may keep (BUF_KEEP in common/backend/store.c); a worker that kept
-# each journal it read in one piece, or a heap that kept each overlay
-# freed, grew by more in that minute.  Under the sanitizers the memory is
+# buffer a worker may keep (BUF_KEEP in common/backend/store_io.c); a
+# worker that kept each journal it read in one piece, or a heap that kept
+# each overlay freed, grew by more in that minute.  Under the sanitizers the memory is
 # not judged: AddressSanitizer's allocator holds freed blocks in quarantine.
 # run-all: not-under-sanitizers
 . "$(dirname "$0")/../lib.sh"

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "backend/store.h"
+#include "base/hash.h"
 #include "unit.h"
 
 static char test_dir[] = "/tmp/test_store.XXXXXX";
@@ -1688,6 +1689,38 @@ test_journal_of_an_earlier_build_replays(void)
 	store_close(st);
 }
 
+/*
+ * base/hash.h, which frames every journal record: CRC32C's check value,
+ * the same CRC as the bitwise one above at every length and alignment
+ * (the SSE4.2 path takes eight bytes at a time), and a CRC continued over
+ * pieces equal to the CRC of the whole.  SipHash-1-3 is only ever kept in
+ * memory: what matters is that its key moves it.
+ */
+static void
+test_hashes_match_their_definitions(void)
+{
+	static const uint64_t k0[2] = {0, 0}, k1[2] = {1, 0};
+	uint8_t buf[67];
+	size_t i, len, bad = 0;
+
+	CHECK(hash_crc32c(0, "123456789", 9) == 0xe3069283u,
+	    "CRC32C of \"123456789\" is its check value");
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 37 + 11);
+	for (i = 0; i < 8; i++)
+		for (len = 0; i + len <= sizeof(buf); len++)
+			bad += hash_crc32c(0, buf + i, len) !=
+			       crc32c(0, buf + i, len);
+	CHECK(bad == 0, "CRC32C equals the bitwise CRC at every length");
+	CHECK(hash_crc32c(hash_crc32c(0, buf, 13), buf + 13, 54) ==
+	          hash_crc32c(0, buf, 67),
+	    "a CRC continued over two pieces is the CRC of both");
+	CHECK(hash_sip13(k0, buf, 20) == hash_sip13(k0, buf, 20) &&
+	          hash_sip13(k0, buf, 20) != hash_sip13(k1, buf, 20) &&
+	          hash_sip13(k0, buf, 20) != hash_sip13(k0, buf, 19),
+	    "SipHash depends on its key and its input, and on nothing else");
+}
+
 static void
 test_leftovers_of_a_killed_checkpoint_are_cleaned(void)
 {
@@ -1823,6 +1856,7 @@ main(void)
 	test_commit_past_the_preallocated_end_grows_the_journal();
 	test_unpadded_journal_of_an_earlier_build_takes_commits();
 	test_journal_of_an_earlier_build_replays();
+	test_hashes_match_their_definitions();
 	test_leftovers_of_a_killed_checkpoint_are_cleaned();
 	test_forked_child_commits_are_seen_by_parent();
 	/* Kept after a failure, for a look at the files. */
