@@ -73,6 +73,15 @@ build_lib() {
 		fi
 		changed=1
 	done
+	# An object whose source is gone (a module moved or removed) would
+	# still be archived, and clash with the module that took its place.
+	for o in "$out"/obj/*.o; do
+		[ -e "$o" ] || continue
+		if ! compgen -G "$top/common/*/$(basename "${o%.o}").c" >/dev/null; then
+			rm -f "$o"
+			changed=1
+		fi
+	done
 	if [ $changed = 1 ] || [ ! -e "$out/libcoffer-fuzz.a" ]; then
 		rm -f "$out/libcoffer-fuzz.a"
 		ar rcs "$out/libcoffer-fuzz.a" "$out"/obj/*.o || return 1
