@@ -306,18 +306,3 @@ cf_json_only(struct json_object *o, const char *const *allowed)
 	}
 	return CF_OK;
 }
-
-/* NULL only if len does not fit json-c's int; out of memory aborts. */
-struct json_object *
-cf_json_new_string(const void *s, size_t len)
-{
-	struct json_object *o;
-
-	if (len > INT32_MAX)
-		return NULL;
-	if ((o = json_object_new_string_len(s, (int)len)) == NULL) {
-		lwarnx("out of memory");
-		abort();
-	}
-	return o;
-}

@@ -1,6 +1,6 @@
 /*
- * json.h: the only way Coffer reads JSON from a request, and builds it
- * (reply.h writes it into an answer).
+ * json.h: the only way Coffer reads JSON from a request (jbuild.h builds
+ * it, reply.h writes it into an answer).
  *
  * cf_json_parse() is strict: valid UTF-8, bounded depth, an object at the
  * top, nothing after it.  The getters check presence and type and take
@@ -46,8 +46,5 @@ enum cf_status cf_json_text(
 
 /* CF_E_BAD_JSON if o has a member not named in the NULL-terminated list. */
 enum cf_status cf_json_only(struct json_object *o, const char *const *allowed);
-
-/* A new json string from bytes (len may include NULs). */
-struct json_object *cf_json_new_string(const void *s, size_t len);
 
 #endif

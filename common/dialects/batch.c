@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/reply.h"
@@ -78,12 +79,12 @@ batch_path(const char *p, size_t len, char **path)
 struct json_object *
 batch_error_json(int code, const char *msg)
 {
-	struct json_object *o = json_object_new_object(), *e;
+	struct json_object *o = jb_object(), *e;
 
-	e = json_object_new_object();
-	json_object_object_add(e, "code", json_object_new_int(code));
-	json_object_object_add(e, "message", json_object_new_string(msg));
-	json_object_object_add(o, "error", e);
+	e = jb_object();
+	jb_set_int(e, "code", code);
+	jb_set_str(e, "message", msg);
+	jb_set(o, "error", e);
 	return o;
 }
 
@@ -94,10 +95,9 @@ batch_secret_json(const struct secret *s)
 
 	if (!secret_is_text(s))
 		return NULL;
-	o = json_object_new_object();
-	json_object_object_add(o, "data", secret_map_json(s));
-	json_object_object_add(
-	    o, "version", json_object_new_int64((int64_t)s->version));
+	o = jb_object();
+	jb_set(o, "data", secret_map_json(s));
+	jb_set_int(o, "version", (int64_t)s->version);
 	return o;
 }
 
@@ -156,7 +156,7 @@ batch_answer(struct cf_ctx *ctx, const char *store, struct json_object *paths,
 		    given, (size_t)json_object_get_string_len(p), &path);
 		if (st == CF_E_INTERNAL)
 			return st;
-		json_object_object_add(res, given,
+		jb_set(res, given,
 		    st == CF_OK ? batch_one(ctx, store, path, &budget)
 		                : batch_error_json(400, "invalid path"));
 		free(path);
@@ -181,11 +181,11 @@ batch_read(struct cf_ctx *ctx)
 	    (st = batch_body_parse(ctx->req->body, ctx->req->bodylen, &paths,
 	         &ctx->detail)) != CF_OK)
 		goto out;
-	res = json_object_new_object();
+	res = jb_object();
 	if ((st = batch_answer(ctx, store, paths, res)) != CF_OK)
 		goto out;
-	out = json_object_new_object();
-	json_object_object_add(out, "secrets", json_object_get(res));
+	out = jb_object();
+	jb_set(out, "secrets", json_object_get(res));
 	reply_json(ctx->resp, 200, out);
 	json_object_put(out);
 out:

@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/log.h"
@@ -128,33 +129,27 @@ out:
 struct json_object *
 dcos_init_json(const struct vault_init_result *r, const char *root_token)
 {
-	struct json_object *o = json_object_new_object(), *keys;
+	struct json_object *o = jb_object(), *keys;
 	unsigned i;
 
-	keys = json_object_new_array();
+	keys = jb_array();
 	for (i = 0; i < r->nshares; i++)
-		json_object_array_add(
-		    keys, json_object_new_string(r->shares_hex[i]));
-	json_object_object_add(o, "initialized", json_object_new_boolean(1));
-	json_object_object_add(o, "keys", keys);
-	json_object_object_add(
-	    o, "root_token", json_object_new_string(root_token));
+		jb_push(keys, jb_str(r->shares_hex[i]));
+	jb_set_bool(o, "initialized", 1);
+	jb_set(o, "keys", keys);
+	jb_set_str(o, "root_token", root_token);
 	return o;
 }
 
 struct json_object *
 dcos_seal_status_json(const struct vault_status *vs)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jb_object();
 
-	json_object_object_add(
-	    o, "sealed", json_object_new_boolean(vs->sealed));
-	json_object_object_add(
-	    o, "shares", json_object_new_int((int)vs->shares));
-	json_object_object_add(
-	    o, "threshold", json_object_new_int((int)vs->threshold));
-	json_object_object_add(
-	    o, "progress", json_object_new_int((int)vs->progress));
+	jb_set_bool(o, "sealed", vs->sealed);
+	jb_set_int(o, "shares", (int)vs->shares);
+	jb_set_int(o, "threshold", (int)vs->threshold);
+	jb_set_int(o, "progress", (int)vs->progress);
 	return o;
 }
 
@@ -203,9 +198,8 @@ dcos_init_get(struct cf_ctx *ctx)
 	if ((st = dcos_store_arg(ctx, &store)) != CF_OK ||
 	    (st = vault_status(ctx->app->vault, &vs)) != CF_OK)
 		return st;
-	o = json_object_new_object();
-	json_object_object_add(
-	    o, "initialized", json_object_new_boolean(vs.initialized));
+	o = jb_object();
+	jb_set_bool(o, "initialized", vs.initialized);
 	reply_json(ctx->resp, 200, o);
 	json_object_put(o);
 	return CF_OK;

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 
 #include "base/codec.h"
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "base/reply.h"
 #include "dialects/dcos_secrets.h"
@@ -121,10 +122,9 @@ dcos_value(const struct secret *s)
 	struct json_object *m, *v;
 
 	if (e != NULL)
-		return cf_json_new_string(e->val, e->len);
+		return jb_strn(e->val, e->len);
 	m = secret_map_json(s);
-	v = json_object_new_string(
-	    json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN));
+	v = jb_str(json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN));
 	json_object_put(m);
 	return v;
 }
@@ -132,20 +132,18 @@ dcos_value(const struct secret *s)
 struct json_object *
 dcos_secret_json(const struct secret *s)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jb_object();
 	char ts[32];
 
-	json_object_object_add(o, "value", dcos_value(s));
+	jb_set(o, "value", dcos_value(s));
 	if (s->author)
-		json_object_object_add(
-		    o, "author", json_object_new_string(s->author));
+		jb_set_str(o, "author", s->author);
 	secret_time(s->created, ts, sizeof(ts));
-	json_object_object_add(o, "created", json_object_new_string(ts));
+	jb_set_str(o, "created", ts);
 	if (s->description)
-		json_object_object_add(
-		    o, "description", json_object_new_string(s->description));
+		jb_set_str(o, "description", s->description);
 	if (s->labels)
-		json_object_object_add(o, "labels", json_object_get(s->labels));
+		jb_set(o, "labels", json_object_get(s->labels));
 	return o;
 }
 
@@ -195,7 +193,7 @@ static int
 dcos_list_one(void *arg, const char *rel, const struct secret *s)
 {
 	struct dcos_listing *l = arg;
-	struct json_object *o = json_object_new_string(rel);
+	struct json_object *o = jb_str(rel);
 
 	(void)s;
 	if (http_stream_puts(l->resp, l->n++ ? "," : "") != 0 ||

@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "base/reply.h"
 #include "dialects/path.h"
@@ -63,8 +64,8 @@ path_secret_json(const struct secret *s)
 
 	if (!secret_is_text(s))
 		return NULL;
-	o = json_object_new_object();
-	json_object_object_add(o, "data", secret_map_json(s));
+	o = jb_object();
+	jb_set(o, "data", secret_map_json(s));
 	return o;
 }
 

@@ -8,6 +8,7 @@
 
 #include "base/codec.h"
 #include "base/config.h"
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/reply.h"
@@ -282,36 +283,30 @@ static struct json_object *
 sensu_resource(enum sensu_kind kind, const char *ns, const char *name,
     const struct secret *s)
 {
-	struct json_object *o = json_object_new_object(), *m, *spec, *x;
+	struct json_object *o = jb_object(), *m, *spec, *x;
 	const char *type;
 
 	type = kind == SENSU_SECRET ? "Secret" : entry_text(s, "type");
-	json_object_object_add(
-	    o, "type", json_object_new_string(type ? type : ""));
-	json_object_object_add(
-	    o, "api_version", json_object_new_string("secrets/v1"));
-	m = json_object_new_object();
-	json_object_object_add(m, "name", json_object_new_string(name));
+	jb_set_str(o, "type", type ? type : "");
+	jb_set_str(o, "api_version", "secrets/v1");
+	m = jb_object();
+	jb_set_str(m, "name", name);
 	if (ns != NULL)
-		json_object_object_add(
-		    m, "namespace", json_object_new_string(ns));
+		jb_set_str(m, "namespace", ns);
 	if ((x = entry_json(s, "labels")) != NULL)
-		json_object_object_add(m, "labels", x);
+		jb_set(m, "labels", x);
 	if ((x = entry_json(s, "annotations")) != NULL)
-		json_object_object_add(m, "annotations", x);
+		jb_set(m, "annotations", x);
 	if (s->author != NULL)
-		json_object_object_add(
-		    m, "created_by", json_object_new_string(s->author));
-	json_object_object_add(o, "metadata", m);
+		jb_set_str(m, "created_by", s->author);
+	jb_set(o, "metadata", m);
 	if (kind == SENSU_SECRET) {
-		spec = json_object_new_object();
-		json_object_object_add(spec, "id",
-		    json_object_new_string(entry_text(s, "id") ?: ""));
-		json_object_object_add(spec, "provider",
-		    json_object_new_string(entry_text(s, "provider") ?: ""));
+		spec = jb_object();
+		jb_set_str(spec, "id", entry_text(s, "id") ?: "");
+		jb_set_str(spec, "provider", entry_text(s, "provider") ?: "");
 	} else if ((spec = entry_json(s, "spec")) == NULL)
-		spec = json_object_new_object();
-	json_object_object_add(o, "spec", spec);
+		spec = jb_object();
+	jb_set(o, "spec", spec);
 	return o;
 }
 
@@ -324,17 +319,14 @@ static const struct {
 static struct json_object *
 builtin_provider(size_t i)
 {
-	struct json_object *o = json_object_new_object(), *m;
+	struct json_object *o = jb_object(), *m;
 
-	json_object_object_add(
-	    o, "type", json_object_new_string(builtin[i].type));
-	json_object_object_add(
-	    o, "api_version", json_object_new_string("secrets/v1"));
-	m = json_object_new_object();
-	json_object_object_add(
-	    m, "name", json_object_new_string(builtin[i].name));
-	json_object_object_add(o, "metadata", m);
-	json_object_object_add(o, "spec", json_object_new_object());
+	jb_set_str(o, "type", builtin[i].type);
+	jb_set_str(o, "api_version", "secrets/v1");
+	m = jb_object();
+	jb_set_str(m, "name", builtin[i].name);
+	jb_set(o, "metadata", m);
+	jb_set(o, "spec", jb_object());
 	return o;
 }
 

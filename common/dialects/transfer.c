@@ -3,6 +3,7 @@
 
 #include <json-c/json.h>
 
+#include "base/jbuild.h"
 #include "base/reply.h"
 #include "dialects/transfer.h"
 #include "identity/acl.h"
@@ -12,13 +13,11 @@
 struct json_object *
 transfer_import_json(const char *store, size_t records, size_t secrets)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jb_object();
 
-	json_object_object_add(o, "store", json_object_new_string(store));
-	json_object_object_add(
-	    o, "records", json_object_new_int64((int64_t)records));
-	json_object_object_add(
-	    o, "secrets", json_object_new_int64((int64_t)secrets));
+	jb_set_str(o, "store", store);
+	jb_set_int(o, "records", (int64_t)records);
+	jb_set_int(o, "secrets", (int64_t)secrets);
 	return o;
 }
 

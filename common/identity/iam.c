@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "base/codec.h"
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "crypto/crypto.h"
 #include "identity/iam.h"
@@ -187,7 +188,7 @@ iam_rec_put(struct vault *v, const char *key, struct json_object *o)
 void
 iam_add_str(struct json_object *o, const char *k, const char *s)
 {
-	json_object_object_add(o, k, json_object_new_string(s ? s : ""));
+	jb_set_str(o, k, s ? s : "");
 }
 
 const char *
@@ -246,9 +247,9 @@ iam_purge_refs(
 struct json_object *
 iam_wrap_array(struct json_object *a)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jb_object();
 
-	json_object_object_add(o, "array", a);
+	jb_set(o, "array", a);
 	return o;
 }
 
@@ -321,13 +322,13 @@ iam_rec_list(struct vault *v, enum iam_kind_id k, iam_view_fn view, void *arg,
 		vault_read_end(v);
 		return st;
 	}
-	a = json_object_new_array();
+	a = jb_array();
 	for (i = 0; i < l.n && st == CF_OK; i++) {
 		o = NULL;
 		if ((st = vault_get_json(v, l.k[i], &o)) != CF_OK)
 			break;
 		if ((e = view(o, l.k[i] + 2, arg)) != NULL)
-			json_object_array_add(a, e);
+			jb_push(a, e);
 		json_object_put(o);
 	}
 	vault_read_end(v);

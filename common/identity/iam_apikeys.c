@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "crypto/crypto.h"
 #include "identity/iam.h"
@@ -40,14 +41,13 @@ uuid_new(void)
 enum cf_status
 iam_owned_put(struct vault *v, const char *key, const char *uid, int64_t exp)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jb_object();
 	enum cf_status st;
 
 	iam_add_str(o, "uid", uid);
-	json_object_object_add(
-	    o, "created", json_object_new_int64((int64_t)time(NULL)));
+	jb_set_int(o, "created", (int64_t)time(NULL));
 	if (exp)
-		json_object_object_add(o, "exp", json_object_new_int64(exp));
+		jb_set_int(o, "exp", exp);
 	if ((st = vault_write_begin(v)) == CF_OK) {
 		if ((st = iam_rec_put(v, key, o)) == CF_OK)
 			st = vault_commit(v);
@@ -109,13 +109,13 @@ iam_apikey_view(struct json_object *k, const char *name, void *arg)
 	if (arg != NULL && strcmp(iam_get_str(k, "uid"), arg))
 		return NULL;
 	(void)cf_json_int(k, "created", 0, INT64_MAX, &created);
-	o = json_object_new_object();
-	meta = json_object_new_object();
+	o = jb_object();
+	meta = jb_object();
 	iam_add_str(meta, "name", name);
 	iam_add_str(meta, "created_by", iam_get_str(k, "uid"));
-	json_object_object_add(o, "metadata", meta);
+	jb_set(o, "metadata", meta);
 	iam_add_str(o, "username", iam_get_str(k, "uid"));
-	json_object_object_add(o, "created_at", json_object_new_int64(created));
+	jb_set_int(o, "created_at", created);
 	return o;
 }
 

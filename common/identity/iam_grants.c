@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "identity/iam.h"
 #include "identity/iam_impl.h"
@@ -86,15 +87,14 @@ iam_su_count(struct vault *v, const char *skip_uid,
 			break;
 		if (rm_gid && !strcmp(l.k[i] + 2, rm_uid) &&
 		    json_object_object_get_ex(u, "groups", &groups)) {
-			ng = json_object_new_array();
+			ng = jb_array();
 			n = json_object_array_length(groups);
 			for (j = 0; j < n; j++) {
 				g = json_object_array_get_idx(groups, j);
 				if (strcmp(json_object_get_string(g), rm_gid))
-					json_object_array_add(
-					    ng, json_object_get(g));
+					jb_push(ng, json_object_get(g));
 			}
-			json_object_object_add(u, "groups", ng);
+			jb_set(u, "groups", ng);
 		}
 		*count += iam_user_is_su(u, su_after);
 		json_object_put(u);
@@ -125,29 +125,29 @@ struct json_object *
 iam_actions_view(
     const char *aclurl, const char *who, const char *id, unsigned b)
 {
-	struct json_object *a = json_object_new_array(), *e;
+	struct json_object *a = jb_array(), *e;
 	char url[IAM_MAX_RID * 3 + 256];
 	size_t i;
 
 	for (i = 0; i < 4; i++) {
 		if (!(b & (1u << i)))
 			continue;
-		e = json_object_new_object();
+		e = jb_object();
 		iam_add_str(e, "name", iam_action_names[i]);
 		snprintf(url, sizeof(url), "%s/%s/%s/%s", aclurl, who, id,
 		    iam_action_names[i]);
 		iam_add_str(e, "url", url);
-		json_object_array_add(a, e);
+		jb_push(a, e);
 	}
 	if (b == ACL_FULL) {
 		/* A full grant reads back as "full", as it was given. */
 		json_object_put(a);
-		a = json_object_new_array();
-		e = json_object_new_object();
+		a = jb_array();
+		e = jb_object();
 		iam_add_str(e, "name", "full");
 		snprintf(url, sizeof(url), "%s/%s/%s/full", aclurl, who, id);
 		iam_add_str(e, "url", url);
-		json_object_array_add(a, e);
+		jb_push(a, e);
 	}
 	return a;
 }
@@ -156,7 +156,7 @@ iam_actions_view(
 struct json_object *
 iam_acl_view(struct json_object *acl, const char *rid, void *arg)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jb_object();
 	char url[IAM_MAX_RID * 3 + 64];
 
 	(void)arg;
@@ -170,12 +170,12 @@ iam_acl_view(struct json_object *acl, const char *rid, void *arg)
 static struct json_object *
 acl_new(const char *rid, const char *desc)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jb_object();
 
 	iam_add_str(o, "rid", rid);
 	iam_add_str(o, "description", desc);
-	json_object_object_add(o, "users", json_object_new_object());
-	json_object_object_add(o, "groups", json_object_new_object());
+	jb_set(o, "users", jb_object());
+	jb_set(o, "groups", jb_object());
 	return o;
 }
 
@@ -237,38 +237,38 @@ iam_acl_permissions(struct vault *v, const char *rid, struct json_object **out)
 	if ((st = iam_rec_read(v, key, &o)) != CF_OK)
 		return st;
 	iam_rid_url(url, sizeof(url), rid);
-	users = json_object_new_array();
-	groups = json_object_new_array();
+	users = jb_array();
+	groups = jb_array();
 	if (json_object_object_get_ex(o, "users", &m)) {
 		json_object_object_foreach(m, uid, b)
 		{
-			e = json_object_new_object();
+			e = jb_object();
 			iam_add_str(e, "uid", uid);
 			snprintf(u2, sizeof(u2), IAM_URL_USERS "%s", uid);
 			iam_add_str(e, "userurl", u2);
-			json_object_object_add(e, "actions",
+			jb_set(e, "actions",
 			    iam_actions_view(url, "users", uid,
 			        (unsigned)json_object_get_int(b)));
-			json_object_array_add(users, e);
+			jb_push(users, e);
 		}
 	}
 	if (json_object_object_get_ex(o, "groups", &m)) {
 		json_object_object_foreach(m, gid, b)
 		{
-			e = json_object_new_object();
+			e = jb_object();
 			iam_add_str(e, "gid", gid);
 			snprintf(u2, sizeof(u2), IAM_URL_GRPS "%s", gid);
 			iam_add_str(e, "groupurl", u2);
-			json_object_object_add(e, "actions",
+			jb_set(e, "actions",
 			    iam_actions_view(url, "groups", gid,
 			        (unsigned)json_object_get_int(b)));
-			json_object_array_add(groups, e);
+			jb_push(groups, e);
 		}
 	}
 	json_object_put(o);
-	*out = json_object_new_object();
-	json_object_object_add(*out, "users", users);
-	json_object_object_add(*out, "groups", groups);
+	*out = jb_object();
+	jb_set(*out, "users", users);
+	jb_set(*out, "groups", groups);
 	return CF_OK;
 }
 
@@ -315,13 +315,13 @@ iam_grant(struct vault *v, const char *rid, char who, const char *id,
 		goto out;
 	m = json_object_object_get(acl, who == 'u' ? "users" : "groups");
 	if (m == NULL) {
-		m = json_object_new_object();
-		json_object_object_add(acl, who == 'u' ? "users" : "groups", m);
+		m = jb_object();
+		jb_set(acl, who == 'u' ? "users" : "groups", m);
 	}
 	b = iam_acl_bits(acl, who, id);
 	b = add ? (b | actions) : (b & ~actions);
 	if (b)
-		json_object_object_add(m, id, json_object_new_int((int)b));
+		jb_set_int(m, id, (int)b);
 	else
 		json_object_object_del(m, id);
 	if (!add && !strcmp(rid, IAM_SUPERUSER_RID)) {

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "base/jbuild.h"
 #include "identity/iam.h"
 #include "identity/iam_impl.h"
 #include "vault/vault.h"
@@ -17,7 +18,7 @@
 struct json_object *
 iam_group_view(struct json_object *g, const char *gid, void *arg)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jb_object();
 	char url[160];
 
 	(void)gid;
@@ -44,7 +45,7 @@ iam_group_create(
 		return CF_E_BAD_REQUEST;
 	}
 	iam_key(key, sizeof(key), IAM_K_GROUP, gid);
-	o = json_object_new_object();
+	o = jb_object();
 	iam_add_str(o, "gid", gid);
 	iam_add_str(o, "description", desc);
 	return iam_rec_create(v, key, o, "ERR_GROUP_EXISTS", code);
@@ -72,21 +73,21 @@ member_set(
 	if ((st = vault_get_json(v, key, &u)) != CF_OK)
 		return st;
 	if (!json_object_object_get_ex(u, "groups", &groups)) {
-		groups = json_object_new_array();
-		json_object_object_add(u, "groups", groups);
+		groups = jb_array();
+		jb_set(u, "groups", groups);
 	}
 	if (add && !iam_array_has(groups, gid)) {
-		json_object_array_add(groups, json_object_new_string(gid));
+		jb_push(groups, jb_str(gid));
 		*changed = 1;
 	} else if (!add && iam_array_has(groups, gid)) {
-		ng = json_object_new_array();
+		ng = jb_array();
 		n = json_object_array_length(groups);
 		for (i = 0; i < n; i++) {
 			g = json_object_array_get_idx(groups, i);
 			if (strcmp(json_object_get_string(g), gid))
-				json_object_array_add(ng, json_object_get(g));
+				jb_push(ng, json_object_get(g));
 		}
-		json_object_object_add(u, "groups", ng);
+		jb_set(u, "groups", ng);
 		*changed = 1;
 	}
 	if (*changed)
@@ -220,8 +221,8 @@ member_view(struct json_object *u, const char *uid, void *arg)
 	json_object_object_get_ex(u, "groups", &groups);
 	if (!iam_array_has(groups, arg))
 		return NULL;
-	e = json_object_new_object();
-	json_object_object_add(e, "user", iam_user_view(u, uid, NULL));
+	e = jb_object();
+	jb_set(e, "user", iam_user_view(u, uid, NULL));
 	snprintf(url, sizeof(url), IAM_URL_GRPS "%s/users/%s",
 	    (const char *)arg, uid);
 	iam_add_str(e, "membershipurl", url);

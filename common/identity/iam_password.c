@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "base/codec.h"
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "crypto/crypto.h"
 #include "identity/iam.h"
@@ -30,9 +31,9 @@ iam_pw_hash(const char *pw, size_t len, struct json_object **out)
 	    (s64 = codec_base64_encode(salt, sizeof(salt), 0)) == NULL ||
 	    (h64 = codec_base64_encode(h, sizeof(h), 0)) == NULL)
 		goto out;
-	o = json_object_new_object();
+	o = jb_object();
 	iam_add_str(o, "alg", "pbkdf2-sha256");
-	json_object_object_add(o, "iter", json_object_new_int(IAM_PBKDF2_ITER));
+	jb_set_int(o, "iter", IAM_PBKDF2_ITER);
 	iam_add_str(o, "salt", s64);
 	iam_add_str(o, "hash", h64);
 	*out = o;

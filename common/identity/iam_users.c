@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "crypto/crypto.h"
 #include "identity/iam.h"
@@ -22,7 +23,7 @@
 static struct json_object *
 user_view(struct json_object *u)
 {
-	struct json_object *o = json_object_new_object(), *pk;
+	struct json_object *o = jb_object(), *pk;
 	const char *uid = iam_get_str(u, "uid");
 	char url[160];
 
@@ -30,13 +31,12 @@ user_view(struct json_object *u)
 	iam_add_str(o, "uid", uid);
 	iam_add_str(o, "url", url);
 	iam_add_str(o, "description", iam_get_str(u, "description"));
-	json_object_object_add(o, "is_remote", json_object_new_boolean(0));
+	jb_set_bool(o, "is_remote", 0);
 	pk = NULL;
 	json_object_object_get_ex(u, "public_key", &pk);
-	json_object_object_add(
-	    o, "is_service", json_object_new_boolean(pk != NULL));
+	jb_set_bool(o, "is_service", pk != NULL);
 	if (pk != NULL)
-		json_object_object_add(o, "public_key", json_object_get(pk));
+		jb_set(o, "public_key", json_object_get(pk));
 	iam_add_str(o, "provider_type", "internal");
 	iam_add_str(o, "provider_id", "");
 	return o;
@@ -111,15 +111,14 @@ iam_issue_token(
 static char *
 superuser_record(const char *inc)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jb_object();
 	char *text;
 
 	iam_add_str(o, "uid", IAM_INIT_SUPERUSER);
 	iam_add_str(o, "description", "superuser created at init");
-	json_object_object_add(o, "superuser", json_object_new_boolean(1));
+	jb_set_bool(o, "superuser", 1);
 	iam_add_str(o, TOKEN_INC_CLAIM, inc);
-	json_object_object_add(
-	    o, "created", json_object_new_int64((int64_t)time(NULL)));
+	jb_set_int(o, "created", (int64_t)time(NULL));
 	text = iam_text(o);
 	json_object_put(o);
 	return text;
@@ -187,20 +186,18 @@ iam_user_create(struct vault *v, const char *uid, const char *desc,
 			return CF_E_BAD_REQUEST;
 		}
 	}
-	o = json_object_new_object();
+	o = jb_object();
 	iam_add_str(o, "uid", uid);
 	iam_add_str(o, "description", desc);
-	json_object_object_add(
-	    o, "created", json_object_new_int64((int64_t)time(NULL)));
-	json_object_object_add(o, "groups", json_object_new_array());
+	jb_set_int(o, "created", (int64_t)time(NULL));
+	jb_set(o, "groups", jb_array());
 	iam_add_str(o, TOKEN_INC_CLAIM, inc);
 	if (pk != NULL)
-		json_object_object_add(o, "public_key",
-		    json_object_new_string_len(pk, (int)pklen));
+		jb_set(o, "public_key", jb_strn(pk, pklen));
 	else {
 		if ((st = iam_pw_hash(pw, strlen(pw), &ph)) != CF_OK)
 			goto out;
-		json_object_object_add(o, "password", ph);
+		jb_set(o, "password", ph);
 	}
 	iam_key(key, sizeof(key), IAM_K_USER, uid);
 	if ((st = vault_write_begin(v)) != CF_OK)
@@ -246,7 +243,7 @@ iam_user_update(struct vault *v, const char *uid, const char *desc,
 		if (desc != NULL)
 			iam_add_str(o, "description", desc);
 		if (ph != NULL) {
-			json_object_object_add(o, "password", ph);
+			jb_set(o, "password", ph);
 			ph = NULL;
 		}
 		st = iam_rec_put(v, key, o);
@@ -319,16 +316,15 @@ static void
 direct_add(struct json_object *direct, const char *rid, const char *desc,
     const char *uid, unsigned b)
 {
-	struct json_object *e = json_object_new_object();
+	struct json_object *e = jb_object();
 	char url[IAM_MAX_RID * 3 + 64];
 
 	iam_rid_url(url, sizeof(url), rid);
 	iam_add_str(e, "rid", rid);
 	iam_add_str(e, "description", desc);
 	iam_add_str(e, "aclurl", url);
-	json_object_object_add(
-	    e, "actions", iam_actions_view(url, "users", uid, b));
-	json_object_array_add(direct, e);
+	jb_set(e, "actions", iam_actions_view(url, "users", uid, b));
+	jb_push(direct, e);
 }
 
 enum cf_status
@@ -358,8 +354,8 @@ iam_user_permissions(struct vault *v, const char *uid, struct json_object **out)
 	json_object_object_get_ex(u, "groups", &groups);
 	(void)cf_json_bool(u, "superuser", &flag);
 	n = groups ? json_object_array_length(groups) : 0;
-	direct = json_object_new_array();
-	grp = json_object_new_array();
+	direct = jb_array();
+	grp = jb_array();
 	for (i = 0; i < l.n && st == CF_OK; i++) {
 		acl = NULL;
 		if ((st = vault_get_json(v, l.k[i], &acl)) != CF_OK)
@@ -380,7 +376,7 @@ iam_user_permissions(struct vault *v, const char *uid, struct json_object **out)
 			    json_object_array_get_idx(groups, j));
 			if ((b = iam_acl_bits(acl, 'g', gid)) == 0)
 				continue;
-			e = json_object_new_object();
+			e = jb_object();
 			iam_add_str(e, "rid", l.k[i] + 2);
 			iam_add_str(e, "gid", gid);
 			iam_add_str(
@@ -389,9 +385,9 @@ iam_user_permissions(struct vault *v, const char *uid, struct json_object **out)
 			snprintf(key, sizeof(key), IAM_URL_GRPS "%s/users/%s",
 			    gid, uid);
 			iam_add_str(e, "membershipurl", key);
-			json_object_object_add(e, "actions",
+			jb_set(e, "actions",
 			    iam_actions_view(url, "groups", gid, b));
-			json_object_array_add(grp, e);
+			jb_push(grp, e);
 		}
 		json_object_put(acl);
 	}
@@ -407,9 +403,9 @@ iam_user_permissions(struct vault *v, const char *uid, struct json_object **out)
 	if (flag)
 		direct_add(
 		    direct, IAM_SUPERUSER_RID, "superuser", uid, ACL_FULL);
-	*out = json_object_new_object();
-	json_object_object_add(*out, "direct", direct);
-	json_object_object_add(*out, "groups", grp);
+	*out = jb_object();
+	jb_set(*out, "direct", direct);
+	jb_set(*out, "groups", grp);
 	return CF_OK;
 }
 
@@ -429,7 +425,7 @@ iam_user_groups(struct vault *v, const char *uid, struct json_object **out)
 		vault_read_end(v);
 		return st;
 	}
-	a = json_object_new_array();
+	a = jb_array();
 	json_object_object_get_ex(u, "groups", &groups);
 	n = groups ? json_object_array_length(groups) : 0;
 	for (i = 0; i < n; i++) {
@@ -439,13 +435,12 @@ iam_user_groups(struct vault *v, const char *uid, struct json_object **out)
 		g = NULL;
 		if (vault_get_json(v, key, &g) != CF_OK)
 			continue;
-		e = json_object_new_object();
-		json_object_object_add(
-		    e, "group", iam_group_view(g, gid, NULL));
+		e = jb_object();
+		jb_set(e, "group", iam_group_view(g, gid, NULL));
 		snprintf(
 		    url, sizeof(url), IAM_URL_GRPS "%s/users/%s", gid, uid);
 		iam_add_str(e, "membershipurl", url);
-		json_object_array_add(a, e);
+		jb_push(a, e);
 		json_object_put(g);
 	}
 	vault_read_end(v);

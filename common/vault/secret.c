@@ -125,12 +125,11 @@ secret_is_text(const struct secret *s)
 struct json_object *
 secret_map_json(const struct secret *s)
 {
-	struct json_object *m = json_object_new_object();
+	struct json_object *m = jb_object();
 	size_t i;
 
 	for (i = 0; i < s->n; i++)
-		json_object_object_add(m, s->e[i].key,
-		    cf_json_new_string(s->e[i].val, s->e[i].len));
+		jb_set(m, s->e[i].key, jb_strn(s->e[i].val, s->e[i].len));
 	return m;
 }
 

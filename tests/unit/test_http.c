@@ -22,6 +22,7 @@
 
 #include "base/errors.h"
 #include "base/http.h"
+#include "base/jbuild.h"
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/reply.h"
@@ -948,7 +949,7 @@ test_json_respond(void)
 	struct cf_resp resp;
 
 	memset(&resp, 0, sizeof(resp));
-	json_object_object_add(o, "a", cf_json_new_string("x/y\0z", 5));
+	json_object_object_add(o, "a", jb_strn("x/y\0z", 5));
 	reply_json(&resp, 201, o);
 	CHECK(resp.status == 201, "status set");
 	CHECK(streq(resp.ctype, "application/json"), "ctype");
