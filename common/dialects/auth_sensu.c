@@ -17,7 +17,6 @@
 #include "crypto/crypto.h"
 #include "dialects/auth_sensu.h"
 #include "identity/acl.h"
-#include "identity/audit.h"
 #include "identity/iam.h"
 #include "identity/token.h"
 #include "vault/vault.h"
@@ -301,18 +300,11 @@ auth_sensu_logout(struct cf_ctx *ctx)
 /* ---- API keys ---- */
 
 /* Does the caller see every user's keys, or only its own?  Not a refusal,
- * but a decision all the same, so it is audited. */
+ * but a decision all the same, so it is asked of the ACL, which audits it. */
 static int
 is_su(struct cf_ctx *ctx)
 {
-	int allowed = 0;
-
-	if (iam_allowed(ctx->app->vault, ctx->subject.uid, IAM_SUPERUSER_RID,
-	        ACL_FULL, &allowed) != CF_OK)
-		allowed = 0;
-	audit_decision(
-	    ctx, IAM_SUPERUSER_RID, acl_action_name(ACL_FULL), NULL, allowed);
-	return allowed;
+	return acl_allowed(ctx, IAM_SUPERUSER_RID, ACL_FULL);
 }
 
 enum cf_status

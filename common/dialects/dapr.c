@@ -6,10 +6,10 @@
 #include <json-c/json.h>
 
 #include "base/config.h"
+#include "base/jbuild.h"
 #include "base/reply.h"
 #include "dialects/dapr.h"
 #include "identity/acl.h"
-#include "identity/audit.h"
 #include "vault/secret.h"
 
 /* docs/apis.md#dapr: an unknown store is 401 in daprd, although its docs
@@ -34,20 +34,6 @@ dapr_rid_check(struct cf_ctx *ctx, const char *store, const char *path)
 
 	acl_secret_rid(rid, 0, store, path);
 	return acl_check(ctx, rid, ACL_READ);
-}
-
-/* Dapr's secret scopes (acl_dapr_allowed): 1 if store may give path.  A
- * denial is an authorization decision like the ACL's, so it is audited. */
-static int
-dapr_scope_allows(struct cf_ctx *ctx, const char *store, const char *path)
-{
-	char rid[ACL_SECRET_RID_MAX];
-
-	if (acl_dapr_allowed(&ctx->app->cfg, store, path))
-		return 1;
-	acl_secret_rid(rid, 0, store, path);
-	audit_decision(ctx, rid, acl_action_name(ACL_READ), "dapr_scope", 0);
-	return 0;
 }
 
 /* The secret's map as a JSON object, or NULL when a value is not UTF-8
@@ -76,30 +62,26 @@ dapr_metadata(struct cf_ctx *ctx)
 	struct json_object *o, *comps, *c;
 	char buf[sizeof(ctx->app->cfg.secret_stores)], *p, *save = NULL;
 
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string("coffer"));
-	json_object_object_add(
-	    o, "runtimeVersion", json_object_new_string("coffer"));
-	json_object_object_add(o, "enabledFeatures", json_object_new_array());
-	json_object_object_add(o, "actors", json_object_new_array());
-	comps = json_object_new_array();
+	o = jb_object();
+	jb_set_str(o, "id", "coffer");
+	jb_set_str(o, "runtimeVersion", "coffer");
+	jb_set(o, "enabledFeatures", jb_array());
+	jb_set(o, "actors", jb_array());
+	comps = jb_array();
 	snprintf(buf, sizeof(buf), "%s", ctx->app->cfg.secret_stores);
 	for (p = strtok_r(buf, ",", &save); p != NULL;
 	     p = strtok_r(NULL, ",", &save)) {
-		c = json_object_new_object();
-		json_object_object_add(c, "name", json_object_new_string(p));
-		json_object_object_add(
-		    c, "type", json_object_new_string("secretstores.coffer"));
-		json_object_object_add(
-		    c, "version", json_object_new_string("v1"));
-		json_object_object_add(
-		    c, "capabilities", json_object_new_array());
-		json_object_array_add(comps, c);
+		c = jb_object();
+		jb_set_str(c, "name", p);
+		jb_set_str(c, "type", "secretstores.coffer");
+		jb_set_str(c, "version", "v1");
+		jb_set(c, "capabilities", jb_array());
+		jb_push(comps, c);
 	}
-	json_object_object_add(o, "components", comps);
-	json_object_object_add(o, "extended", json_object_new_object());
-	json_object_object_add(o, "subscriptions", json_object_new_array());
-	json_object_object_add(o, "httpEndpoints", json_object_new_array());
+	jb_set(o, "components", comps);
+	jb_set(o, "extended", jb_object());
+	jb_set(o, "subscriptions", jb_array());
+	jb_set(o, "httpEndpoints", jb_array());
 	reply_json(ctx->resp, 200, o);
 	json_object_put(o);
 	return CF_OK;
@@ -147,7 +129,7 @@ dapr_get(struct cf_ctx *ctx, const char *store)
 	}
 	/* daprd's order of checks (docs/apis.md#dapr): the store, the
 	 * scope, then the store call. */
-	if (!dapr_scope_allows(ctx, store, path) ||
+	if (!acl_dapr_scope(ctx, store, path) ||
 	    (st = dapr_rid_check(ctx, store, path)) == CF_E_FORBIDDEN) {
 		ctx->code = "ERR_PERMISSION_DENIED";
 		ctx->detail = "access denied by policy to get the secret";
@@ -230,7 +212,7 @@ dapr_bulk_one(struct cf_ctx *ctx, const char *store, const char *name, int all,
 	enum cf_status st;
 
 	/* Denied keys are left out silently (docs/apis.md#dapr). */
-	if (!dapr_scope_allows(ctx, store, name))
+	if (!acl_dapr_scope(ctx, store, name))
 		return CF_OK;
 	if (!all && (st = dapr_rid_check(ctx, store, name)) != CF_OK)
 		return st == CF_E_FORBIDDEN ? CF_OK : st;
@@ -241,7 +223,7 @@ dapr_bulk_one(struct cf_ctx *ctx, const char *store, const char *name, int all,
 		return st;
 	if ((m = dapr_map(s)) == NULL)
 		goto out;
-	k = json_object_new_string(name);
+	k = jb_str(name);
 	st = CF_E_INTERNAL;
 	if (http_stream_puts(ctx->resp, *count ? "," : "") != 0 ||
 	    reply_json_stream(ctx->resp, k) != 0 ||

@@ -151,18 +151,32 @@ acl_secret_rid(
 	    list ? "list:" : "", store, path);
 }
 
+/* The one place a request's decision is taken and recorded: iam_allowed()
+ * decides (nothing for an unauthenticated request), audit_decision()
+ * records.  1 if allowed; a store error is 0, with *st set. */
+static int
+acl_decide(struct cf_ctx *ctx, const char *rid, enum acl_action action,
+    enum cf_status *st)
+{
+	int allowed = 0;
+
+	*st = CF_OK;
+	if (ctx->authenticated)
+		*st = iam_allowed(ctx->app->vault, ctx->subject.uid, rid,
+		    (unsigned)action, &allowed);
+	if (*st != CF_OK)
+		allowed = 0;
+	audit_decision(ctx, rid, acl_action_name(action), NULL, allowed);
+	return allowed;
+}
+
 enum cf_status
 acl_check(struct cf_ctx *ctx, const char *rid, enum acl_action action)
 {
-	enum cf_status st = CF_OK;
-	int allowed = 0;
+	enum cf_status st;
+	int allowed;
 
-	if (ctx->authenticated)
-		st = iam_allowed(ctx->app->vault, ctx->subject.uid, rid,
-		    (unsigned)action, &allowed);
-	if (st != CF_OK)
-		allowed = 0;
-	audit_decision(ctx, rid, acl_action_name(action), NULL, allowed);
+	allowed = acl_decide(ctx, rid, action, &st);
 	if (st != CF_OK)
 		return st;
 	if (!allowed && ctx->dialect == CF_D_SENSU) {
@@ -170,6 +184,14 @@ acl_check(struct cf_ctx *ctx, const char *rid, enum acl_action action)
 		ctx->detail = "unauthorized to perform action";
 	}
 	return allowed ? CF_OK : CF_E_FORBIDDEN;
+}
+
+int
+acl_allowed(struct cf_ctx *ctx, const char *rid, enum acl_action action)
+{
+	enum cf_status st;
+
+	return acl_decide(ctx, rid, action, &st);
 }
 
 int
@@ -226,6 +248,18 @@ acl_in_list(const char *list, const char *key)
 			return 1;
 		p = *e ? e + 1 : e;
 	}
+	return 0;
+}
+
+int
+acl_dapr_scope(struct cf_ctx *ctx, const char *store, const char *path)
+{
+	char rid[ACL_SECRET_RID_MAX];
+
+	if (acl_dapr_allowed(&ctx->app->cfg, store, path))
+		return 1;
+	acl_secret_rid(rid, 0, store, path);
+	audit_decision(ctx, rid, acl_action_name(ACL_READ), "dapr_scope", 0);
 	return 0;
 }
 

@@ -51,6 +51,11 @@ int acl_token_verified(struct cf_ctx *ctx);
  * store error; audited through ctx. */
 enum cf_status acl_check(
     struct cf_ctx *ctx, const char *rid, enum acl_action action);
+/* A question rather than a gate, for a handler whose answer depends on
+ * it (does the caller see everyone's API keys, or only its own?): 1 if
+ * allowed, 0 if not or on a store error.  Decided and audited exactly as
+ * acl_check(). */
+int acl_allowed(struct cf_ctx *ctx, const char *rid, enum acl_action action);
 const char *acl_action_name(enum acl_action a);
 
 /* 1 when the account uid or the client's address (REMOTE_ADDR) has failed
@@ -71,6 +76,10 @@ void acl_login_note(struct cf_ctx *ctx, const char *uid, int ok);
 void acl_secret_rid(char rid[ACL_SECRET_RID_MAX], int list, const char *store,
     const char *path);
 
+/* Dapr's secret scopes for a request: 1 if store may give path.  A
+ * denial is an authorization decision like the ACL's, so it is audited
+ * ("dapr_scope"). */
+int acl_dapr_scope(struct cf_ctx *ctx, const char *store, const char *path);
 struct cf_config;
 /* Dapr's IsSecretAllowed: 1 if key may be read from store. */
 int acl_dapr_allowed(
