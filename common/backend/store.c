@@ -27,6 +27,7 @@
 
 #include "backend/store.h"
 #include "backend/store_impl.h"
+#include "base/log.h"
 
 void
 store_log(const char *func, const char *fmt, ...)
@@ -34,11 +35,9 @@ store_log(const char *func, const char *fmt, ...)
 	va_list ap;
 	int saved = errno;
 
-	fprintf(stderr, "coffer: store: %s: ", func);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vmsg("warn", func, 0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	errno = saved;
 }
 
