@@ -151,6 +151,17 @@ acl_secret_rid(
 	    list ? "list:" : "", store, path);
 }
 
+/* A subject's uid passes whole buffers from a token, the config or a
+ * record into the request (memcpy of sizeof): they must be one size. */
+_Static_assert(sizeof(((struct token_claims *)0)->uid) ==
+                   sizeof(((struct cf_subject *)0)->uid),
+    "a token's uid and the request's subject are one size");
+_Static_assert(
+    sizeof(((struct cf_config *)0)->dapr_subject) == TOKEN_MAX_UID + 1,
+    "the Dapr subject is a uid");
+_Static_assert(sizeof(((struct iam_user *)0)->uid) == TOKEN_MAX_UID + 1,
+    "a user record's uid is a token's");
+
 /* The one place a request's decision is taken and recorded: iam_allowed()
  * decides (nothing for an unauthenticated request), audit_decision()
  * records.  1 if allowed; a store error is 0, with *st set. */

@@ -420,15 +420,16 @@ iam_rec_delete(struct vault *v, enum iam_kind_id k, const char *id, void *arg,
 
 /* The name of a key or a token: the hex of its SHA-256. */
 int
-iam_hash_hex(const void *s, size_t len, char hex[65])
+iam_hash_hex(const void *s, size_t len, char hex[IAM_HASH_HEX + 1])
 {
-	uint8_t h[32];
+	uint8_t h[CF_SHA256_LEN];
 	char *x;
 
+	_Static_assert(IAM_HASH_HEX == 2 * sizeof(h), "a byte is two digits");
 	if (crypto_sha256(s, len, h) != 0 ||
-	    (x = codec_hex_encode(h, 32)) == NULL)
+	    (x = codec_hex_encode(h, sizeof(h))) == NULL)
 		return -1;
-	memcpy(hex, x, 65);
+	memcpy(hex, x, IAM_HASH_HEX + 1);
 	free(x);
 	return 0;
 }

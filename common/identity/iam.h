@@ -57,18 +57,20 @@ enum acl_action {
 	ACL_FULL = 0xf,
 };
 
-#define IAM_PBKDF2_ITER    600000 /* OWASP 2023; about 60 ms here */
-#define IAM_SALT_LEN       16     /* bytes of per-user salt */
-#define IAM_MAX_PASSWORD   1024   /* bytes in a password */
-#define IAM_MAX_RID        600    /* bytes in a resource id */
-#define IAM_MAX_DESC       1024   /* bytes in a description */
-#define IAM_REFRESH_LIFE   43200  /* 12 h: Sensu refresh tokens, seconds */
-#define IAM_APIKEY_LEN     36     /* a UUID */
-#define IAM_SUPERUSER_RID  "dcos:superuser"
-#define IAM_INIT_SUPERUSER "admin" /* the superuser init creates */
+#define IAM_PBKDF2_ITER     600000 /* OWASP 2023; about 60 ms here */
+#define IAM_SALT_LEN        16     /* bytes of per-user salt */
+#define IAM_MAX_PASSWORD    1024   /* bytes in a password */
+#define IAM_MAX_RID         600    /* bytes in a resource id */
+#define IAM_MAX_DESC        1024   /* bytes in a description */
+#define IAM_REFRESH_LIFE    43200  /* 12 h: Sensu refresh tokens, seconds */
+#define IAM_APIKEY_LEN      36     /* a UUID */
+#define IAM_HASH_HEX        (2 * CF_SHA256_LEN) /* a SHA-256 name, in hex */
+#define IAM_APIKEY_NAME_LEN IAM_HASH_HEX        /* a key's name: its SHA-256 */
+#define IAM_SUPERUSER_RID   "dcos:superuser"
+#define IAM_INIT_SUPERUSER  "admin" /* the superuser init creates */
 
 struct iam_user {
-	char uid[97];
+	char uid[CF_MAX_UID + 1];
 	char incarnation[TOKEN_INC_LEN + 1]; /* "" for a record made before */
 	int is_service;
 	int superuser; /* the init flag */
@@ -187,11 +189,11 @@ enum cf_status iam_allowed(struct vault *v, const char *uid, const char *rid,
 
 /* API keys: a new random UUID key for uid (*key malloc'd, caller wipes
  * and frees), its name (the SHA-256 hex, 64 bytes + NUL). */
-enum cf_status iam_apikey_create(
-    struct vault *v, const char *uid, char **key, char name[65]);
+enum cf_status iam_apikey_create(struct vault *v, const char *uid, char **key,
+    char name[IAM_APIKEY_NAME_LEN + 1]);
 /* CF_OK with uid filled, or CF_E_UNAUTHORIZED. */
 enum cf_status iam_apikey_lookup(
-    struct vault *v, const char *key, size_t len, char uid[97]);
+    struct vault *v, const char *key, size_t len, char uid[CF_MAX_UID + 1]);
 /* owner NULL: every key; else only that user's. */
 enum cf_status iam_apikey_list(
     struct vault *v, const char *owner, struct json_object **out);
@@ -199,7 +201,6 @@ enum cf_status iam_apikey_list(
  * it: arg itself when it is already a name (IAM_APIKEY_NAME_LEN lowercase
  * hex digits; no key is), else its SHA-256 hex.  Never the key: what may be
  * logged. 0, or -1 (out of memory). */
-#define IAM_APIKEY_NAME_LEN 64 /* hex digits of a key's name (SHA-256) */
 int iam_apikey_name(
     const char *arg, size_t len, char name[IAM_APIKEY_NAME_LEN + 1]);
 /* name: the SHA-256 hex or the key itself.  only_owner non-NULL: a key

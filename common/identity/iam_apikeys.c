@@ -59,9 +59,10 @@ iam_owned_put(struct vault *v, const char *key, const char *uid, int64_t exp)
 }
 
 enum cf_status
-iam_apikey_create(struct vault *v, const char *uid, char **key, char name[65])
+iam_apikey_create(struct vault *v, const char *uid, char **key,
+    char name[IAM_APIKEY_NAME_LEN + 1])
 {
-	char rkey[70];
+	char rkey[IAM_HASHED_KEY_MAX];
 	char *k;
 	enum cf_status st;
 
@@ -82,10 +83,11 @@ iam_apikey_create(struct vault *v, const char *uid, char **key, char name[65])
 }
 
 enum cf_status
-iam_apikey_lookup(struct vault *v, const char *key, size_t len, char uid[97])
+iam_apikey_lookup(
+    struct vault *v, const char *key, size_t len, char uid[CF_MAX_UID + 1])
 {
 	struct json_object *o = NULL;
-	char hex[65], rkey[70];
+	char hex[IAM_HASH_HEX + 1], rkey[IAM_HASHED_KEY_MAX];
 	enum cf_status st;
 
 	/* A lookup by hash: the key itself is never compared. */
@@ -94,7 +96,7 @@ iam_apikey_lookup(struct vault *v, const char *key, size_t len, char uid[97])
 	iam_key(rkey, sizeof(rkey), IAM_K_APIKEY, hex);
 	if ((st = iam_rec_read_shared(v, rkey, &o)) != CF_OK)
 		return st == CF_E_NOT_FOUND ? CF_E_UNAUTHORIZED : st;
-	snprintf(uid, 97, "%s", iam_get_str(o, "uid"));
+	snprintf(uid, CF_MAX_UID + 1, "%s", iam_get_str(o, "uid"));
 	json_object_put(o);
 	return CF_OK;
 }
@@ -168,7 +170,7 @@ enum cf_status
 iam_apikey_delete(struct vault *v, const char *name, const char *only_owner)
 {
 	const char *code = NULL;
-	char hex[65];
+	char hex[IAM_HASH_HEX + 1];
 
 	if (iam_apikey_name(name, strlen(name), hex) != 0)
 		return CF_E_INTERNAL;

@@ -40,11 +40,14 @@
 struct json_object;
 struct vault;
 
-#define IAM_KEY_MAX   (IAM_MAX_RID + 8)
-#define IAM_HASH_LEN  32
-#define IAM_URL_USERS "/acs/api/v1/users/"
-#define IAM_URL_GRPS  "/acs/api/v1/groups/"
-#define IAM_URL_ACLS  "/acs/api/v1/acls/"
+#define IAM_KEY_MAX       (IAM_MAX_RID + 8)
+#define IAM_HASH_LEN      CF_SHA256_LEN
+#define IAM_REFRESH_BYTES 32 /* random bytes of a refresh token */
+/* "k:" or "r:" and a hashed name: the record of an API or refresh key. */
+#define IAM_HASHED_KEY_MAX (2 + IAM_HASH_HEX + 1)
+#define IAM_URL_USERS      "/acs/api/v1/users/"
+#define IAM_URL_GRPS       "/acs/api/v1/groups/"
+#define IAM_URL_ACLS       "/acs/api/v1/acls/"
 
 /* A record as GET and list show it, or NULL to leave it out of a list
  * (arg: the list's filter, NULL for a GET). */
@@ -107,7 +110,7 @@ enum cf_status iam_rec_delete(struct vault *v, enum iam_kind_id k,
     const char *id, void *arg, const char **code);
 enum cf_status iam_purge_refs(
     struct vault *v, const char *prefix, const char *field, const char *id);
-int iam_hash_hex(const void *s, size_t len, char hex[65]);
+int iam_hash_hex(const void *s, size_t len, char hex[IAM_HASH_HEX + 1]);
 
 /* iam_users.c */
 struct json_object *iam_user_view(

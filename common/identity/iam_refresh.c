@@ -19,8 +19,8 @@
 enum cf_status
 iam_refresh_create(struct vault *v, const char *uid, int64_t now, char **tok)
 {
-	uint8_t b[32];
-	char hex[65], rkey[70], *t;
+	uint8_t b[IAM_REFRESH_BYTES];
+	char hex[IAM_HASH_HEX + 1], rkey[IAM_HASHED_KEY_MAX], *t;
 	enum cf_status st;
 
 	if (crypto_random(b, sizeof(b)) != 0 ||
@@ -47,7 +47,7 @@ iam_refresh_take(
     struct vault *v, const char *uid, const char *tok, size_t len, int64_t now)
 {
 	struct json_object *o = NULL;
-	char hex[65], rkey[70];
+	char hex[IAM_HASH_HEX + 1], rkey[IAM_HASHED_KEY_MAX];
 	enum cf_status st;
 	int64_t exp = 0;
 
