@@ -37,9 +37,7 @@
 
 #include "identity/context.h"
 
-#define SENSU_STORE        "sensu"
-#define SENSU_MAX_SELECTOR 1024 /* bytes in one selector statement */
-#define SENSU_MAX_CLAUSES  16   /* && clauses in one statement */
+#define SENSU_STORE "sensu"
 
 struct secret;
 
@@ -55,10 +53,6 @@ enum cf_status sensu_dispatch(struct cf_ctx *ctx);
  * does). */
 enum cf_status sensu_coffer_resolve(
     struct vault *v, const char *id, uint8_t **val, size_t *len);
-
-/* Parse a selector statement (labelSelector, fieldSelector) and drop it:
- * 0 if a request carrying it would be answered, -1 if it is refused. */
-int sensu_selector_valid(const char *text);
 
 /* A Secret (provider unset) or SecretProvider body for the resource
  * {ns}/{name} into s, from bytes alone: CF_OK, CF_E_BAD_JSON (not JSON),

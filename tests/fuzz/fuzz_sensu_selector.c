@@ -1,7 +1,7 @@
 /*
  * fuzz_sensu_selector: libFuzzer target for the Sensu label and field
- * selector parser (common/dialects/sensu.c), which reads the labelSelector and
- * fieldSelector query parameters of every Sensu list.
+ * selector parser (common/dialects/sensu_selector.c), which reads the
+ * labelSelector and fieldSelector query parameters of every Sensu list.
  *
  * The input, up to its first NUL, is one statement.  Empty selects all;
  * over SENSU_MAX_SELECTOR bytes is refused; a statement that parses names
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dialects/sensu.h"
+#include "dialects/sensu_selector.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -21,6 +21,7 @@
 #include "base/errors.h"
 #include "base/limits.h"
 #include "dialects/sensu.h"
+#include "dialects/sensu_selector.h"
 #include "unit.h"
 #include "vault/secret.h"
 #include "vault/vault.h"
