@@ -63,6 +63,9 @@
  *     -1 is any other failure (500).  -1 from commit leaves nothing
  *     applied, except when the disk (or the link to a server) failed
  *     during the commit: then the transaction's fate is unknown.
+ *     Not damage, and not any other failure either: unavailable() says
+ *     the backend's server could not be reached (503, a retry may
+ *     succeed); the next section tries again, within a bounded time.
  *
  * How each backend keeps it:
  *   gdbm        fcntl locks on a lock file, a redo journal fsync'd at
@@ -168,6 +171,15 @@ struct backend_ops {
 	void (*defer_upkeep)(struct backend *b);
 	void (*maintain)(struct backend *b);
 	void (*idle)(struct backend *b);
+
+	/* After -1: 1 when the backend could not reach what holds its data
+	 * (a database server down or cut off), which no operator need
+	 * repair: the vault answers 503 and the next section tries again.
+	 * NULL for a backend that has no server (gdbm).  Unlike damage(),
+	 * the handle keeps serving: each section reconnects, bounded in
+	 * time, so a request fails fast while the server is away and
+	 * succeeds once it is back. */
+	int (*unavailable)(struct backend *b);
 };
 
 /* The backends there are (postgresql: when built with libpq). */

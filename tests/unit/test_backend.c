@@ -1077,6 +1077,35 @@ test_postgresql_reconnects_and_refuses_a_newer_schema(
 	CHECK(open_store(c, "reconnect", 1) == NULL,
 	    "and this one refuses the store, even to create");
 }
+
+/* A server out of reach: the handle opens all the same (a worker started
+ * in an outage serves once it ends), each section fails fast and says
+ * unavailable, not damaged. */
+static void
+test_postgresql_unreachable_is_unavailable(void)
+{
+	struct backend *b = NULL;
+	char where[256];
+	struct timespec t0, t1;
+
+	snprintf(
+	    where, sizeof(where), "host=%s/no-server dbname=coffer", test_dir);
+	CHECK(backend_postgresql.open(where, 1, &b) == 0 && b != NULL,
+	    "a server out of reach still opens");
+	if (b == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(b->ops->begin_read(b) == -1, "a section fails");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(b->ops->unavailable(b) == 1 && b->ops->damage(b) == NULL,
+	    "as unavailable, not damaged");
+	CHECK(t1.tv_sec - t0.tv_sec < 10, "within connect_timeout");
+	CHECK(b->ops->begin_write(b, 0) == -1 && b->ops->unavailable(b) == 1,
+	    "so does a write section");
+	b->ops->close(b);
+	CHECK(backend_postgresql.open("host=x nosuchoption=1", 1, &b) == -1,
+	    "a string libpq cannot read fails the open");
+}
 #endif
 
 static int
@@ -1132,6 +1161,9 @@ main(void)
 #endif
 	}
 	test_the_store_setting_picks_the_backend_by_its_scheme();
+#ifdef COFFER_WITH_PG
+	test_postgresql_unreachable_is_unavailable(); /* needs no server */
+#endif
 	/* Kept after a failure, for a look at the files. */
 	if (unit_failed == 0)
 		nftw(test_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
