@@ -208,4 +208,27 @@ int backend_open(const char *spec, int create, struct backend **out);
 int backend_dump(struct backend *b, int fd);
 int backend_load(struct backend *b, int fd);
 
+/*
+ * Moving a store to another backend (cofferctl migrate), above the
+ * interface too: records go as they are, still sealed, so no key is
+ * needed.
+ *
+ * backend_tally: how many records b holds and a digest of every key and
+ * value (the XOR of a SHA-256 per record: the same whatever the order of
+ * iteration), in its own read section.  0 or -1.
+ * backend_copy: every record of src, as one read section sees it, into
+ * dst, which must be empty (-1 otherwise), in write transactions of a few
+ * MiB; progress (may be NULL) is told done and total every so often.
+ * *copied is the tally of what was written.  0 or -1; after a failure dst
+ * holds part of src.
+ */
+struct backend_tally {
+	uint64_t records;
+	uint8_t digest[32];
+};
+typedef void (*backend_progress_fn)(void *arg, uint64_t done, uint64_t total);
+int backend_tally(struct backend *b, struct backend_tally *t);
+int backend_copy(struct backend *src, struct backend *dst,
+    backend_progress_fn progress, void *arg, struct backend_tally *copied);
+
 #endif

@@ -1043,6 +1043,67 @@ test_the_store_setting_picks_the_backend_by_its_scheme(void)
 #endif
 }
 
+static int progress_calls;
+
+static void
+count_progress(void *arg, uint64_t done, uint64_t total)
+{
+	(void)arg;
+	(void)done;
+	(void)total;
+	progress_calls++;
+}
+
+/* cofferctl migrate's copy: c's records into an empty gdbm store and
+ * back into an empty store of c, tallied alike at each end. */
+static void
+test_a_store_copies_whole_into_an_empty_one(const struct backend_case *c)
+{
+	struct backend *src, *mid = NULL, *back = NULL;
+	struct backend_tally t0, copied, t1, t2;
+	char name[64];
+	int i, ok = 1;
+
+	src = open_store(c, "copyfrom", 1);
+	snprintf(name, sizeof(name), "copymid_%s", c->name);
+	mid = open_store(&cases[0], name, 1);
+	back = open_store(c, "copyback", 1);
+	CHECK(src != NULL && mid != NULL && back != NULL, "open");
+	if (src == NULL || mid == NULL || back == NULL)
+		goto out;
+	for (i = 0; i < 300 && ok; i++) {
+		snprintf(name, sizeof(name), "s:k%03d", i);
+		ok = put_str(src, name, i % 2 ? "odd" : "") == 0;
+	}
+	CHECK(ok, "seed");
+	CHECK(backend_tally(src, &t0) == 0 && t0.records == 300, "tally");
+	progress_calls = 0;
+	CHECK(backend_copy(src, mid, count_progress, NULL, &copied) == 0,
+	    "copies into gdbm");
+	CHECK(progress_calls >= 2, "and tells its progress");
+	CHECK(copied.records == 300 &&
+	          !memcmp(copied.digest, t0.digest, sizeof(t0.digest)),
+	    "every record");
+	CHECK(backend_tally(mid, &t1) == 0 && t1.records == 300 &&
+	          !memcmp(t1.digest, t0.digest, sizeof(t0.digest)),
+	    "which the target holds");
+	CHECK(read_str(mid, "s:k001", "odd") == 1, "as they were");
+	CHECK(backend_copy(src, mid, NULL, NULL, &copied) == -1,
+	    "a target that holds records is refused");
+	CHECK(backend_copy(mid, back, NULL, NULL, &copied) == 0 &&
+	          backend_tally(back, &t2) == 0 &&
+	          !memcmp(t2.digest, t0.digest, sizeof(t0.digest)),
+	    "and back");
+	CHECK(put_str(back, "s:k001", "changed") == 0 &&
+	          backend_tally(back, &t2) == 0 &&
+	          memcmp(t2.digest, t0.digest, sizeof(t0.digest)) != 0,
+	    "a changed value changes the digest");
+out:
+	close_store(src);
+	close_store(mid);
+	close_store(back);
+}
+
 #ifdef COFFER_WITH_PG
 /* What only the PostgreSQL backend has: a connection that goes, a schema
  * that is not this code's. */
@@ -1154,6 +1215,7 @@ main(void)
 		test_the_serving_hooks_change_no_data(c);
 		test_a_backup_loads_into_an_empty_store_as_it_was(c);
 		test_the_backup_format_is_gdbms_own(c);
+		test_a_store_copies_whole_into_an_empty_one(c);
 #ifdef COFFER_WITH_PG
 		if (c->ops == &backend_postgresql)
 			test_postgresql_reconnects_and_refuses_a_newer_schema(
