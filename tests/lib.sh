@@ -126,9 +126,11 @@ coffer_server_stop() {
 	stack_forget_key "$COFFER_STATE"
 	stack_stop "$COFFER_STATE"
 	stack_pg_down "$COFFER_STATE"
+	local pg=
+	[ "$STACK_BACKEND" = gdbm ] || pg=+$STACK_BACKEND
 	if [ -n "${COFFER_LOG_DIR:-}" ] && [ -f "$COFFER_STATE/error.log" ]; then
 		cp "$COFFER_STATE/error.log" \
-		    "$COFFER_LOG_DIR/$COFFER_SUITE.$COFFER_SERVER.server.log"
+		    "$COFFER_LOG_DIR/$COFFER_SUITE.$COFFER_SERVER$pg.server.log"
 	fi
 	if [ "${COFFER_KEEP_STATE:-0}" = 1 ]; then
 		echo "state kept in $COFFER_STATE" >&2

@@ -577,12 +577,16 @@ stack_refuse_running() {
 # STATE/init.json as stack_init_unseal leaves them (stack_tls_up).
 # stack_pg_up STATE: with STACK_BACKEND=postgresql, a private cluster for
 # the stack (once: STATE/pg-dir), STACK_PG_CONNINFO its connection string.
+# The cluster goes to STACK_PG_DIR when set (tools/dev: .coffer-dev/pg),
+# else to a new folder in TMPDIR.
 stack_pg_up() {
 	local state=$1 dir
 	STACK_PG_CONNINFO=
 	[ "${STACK_BACKEND:-gdbm}" = postgresql ] || return 0
 	if [ -f "$state/pg-dir" ]; then
 		dir=$(cat "$state/pg-dir")
+	elif [ -n "${STACK_PG_DIR:-}" ]; then
+		dir=$STACK_PG_DIR && echo "$dir" >"$state/pg-dir" || return 1
 	else
 		dir=$(mktemp -d "${TMPDIR:-/tmp}/coffer-pg.XXXXXX") &&
 		    echo "$dir" >"$state/pg-dir" || return 1

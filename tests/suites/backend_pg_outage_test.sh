@@ -4,6 +4,7 @@
 # 503 in their dialect's shape (DC/OS, the path API) within a bound, and
 # no worker hangs, dies or leaks; once it is started again, the same
 # workers serve the same secrets, with no restart of anything.
+# run-all: own-postgresql
 . "$(dirname "$0")/../lib.sh"
 
 PG_DIR=

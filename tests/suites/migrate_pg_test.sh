@@ -4,6 +4,7 @@
 # the same shares, and the same secrets read back with the same token; then
 # back into a new gdbm file the same way.  Records go still sealed: no
 # share is given to migrate.
+# run-all: own-postgresql
 . "$(dirname "$0")/../lib.sh"
 
 P=/secrets/v1/secret/default

@@ -4,6 +4,7 @@
 # every worker and answers that the store is sealed; it never answers an
 # error while the key remains.  Records are damaged with tests/fillstore,
 # as a failing disk would.
+# run-all: gdbm-only
 . "$(dirname "$0")/../lib.sh"
 
 oneTimeSetUp() { coffer_server_start && coffer_init_unseal; }
