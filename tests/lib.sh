@@ -126,9 +126,11 @@ coffer_server_stop() {
 	stack_forget_key "$COFFER_STATE"
 	stack_stop "$COFFER_STATE"
 	stack_pg_down "$COFFER_STATE"
+	local pg=
+	[ "$STACK_BACKEND" = gdbm ] || pg=+$STACK_BACKEND
 	if [ -n "${COFFER_LOG_DIR:-}" ] && [ -f "$COFFER_STATE/error.log" ]; then
 		cp "$COFFER_STATE/error.log" \
-		    "$COFFER_LOG_DIR/$COFFER_SUITE.$COFFER_SERVER.server.log"
+		    "$COFFER_LOG_DIR/$COFFER_SUITE.$COFFER_SERVER$pg.server.log"
 	fi
 	if [ "${COFFER_KEEP_STATE:-0}" = 1 ]; then
 		echo "state kept in $COFFER_STATE" >&2
@@ -166,7 +168,7 @@ coffer_init_unseal() {
 # copy in the state folder runs.  stdin and the exit status pass through.
 coffer_ctl() {
 	local owner
-	owner=$(stat -c %U "$COFFER_STATE/coffer.db")
+	owner=$(stack_owner "$COFFER_STATE")
 	if [ "$owner" = "$(id -un)" ]; then
 		"$COFFER_BUILD/tools/cofferctl" -c "$COFFER_CONFIG" "$@"
 	else
@@ -182,7 +184,7 @@ coffer_ctl() {
 # unlocks the store with the first of COFFER_SHARES.
 coffer_fillstore() {
 	local owner tool=$COFFER_STATE/fillstore share=-
-	owner=$(stat -c %U "$COFFER_STATE/coffer.db")
+	owner=$(stack_owner "$COFFER_STATE")
 	install -m 0755 "${FILLSTORE:-$COFFER_BUILD/tests/fillstore}" "$tool" ||
 	    return 1
 	if [ "$1" = fill ]; then
@@ -198,7 +200,7 @@ coffer_fillstore() {
 # (www-data behind mod_fcgid).  The suite removes it.
 coffer_keep_dir() {
 	KEEP=$(mktemp -d "${TMPDIR:-/tmp}/coffer-$1.XXXXXX") &&
-	    chown "$(stat -c %U "$COFFER_STATE/coffer.db")" "$KEEP"
+	    chown "$(stack_owner "$COFFER_STATE")" "$KEEP"
 }
 
 # req METHOD PATH [curl args...]: one request to $COFFER_ADDR$PATH (or to
@@ -424,7 +426,7 @@ keys_body() {
 # longer opens.
 coffer_tamper() {
 	local owner tool=$COFFER_STATE/fillstore
-	owner=$(stat -c %U "$COFFER_STATE/coffer.db")
+	owner=$(stack_owner "$COFFER_STATE")
 	install -m 0755 "${FILLSTORE:-$COFFER_BUILD/tests/fillstore}" "$tool"
 	runuser -u "$owner" -- "$tool" "$COFFER_CONFIG" - tamper "$1"
 }

@@ -8,6 +8,12 @@
 #    COFFER_SERVERS (default: lighttpd; also apache-proxy, apache-fcgid:
 #    tools/stack.sh), each test function counting once.  A suite that never
 #    calls coffer_server_start runs against the first server only.
+# 3. with COFFER_PG_PASS=1 (tools/dev test, plain pass), every suite that
+#    starts a server once more behind lighttpd with its store in a private
+#    PostgreSQL cluster (COFFER_BACKEND=postgresql), except those whose
+#    header says "# run-all: gdbm-only" (they test the gdbm files) or
+#    "# run-all: own-postgresql" (they start their own cluster already),
+#    each skip said on a line of its own.
 #
 # A sanitizer report (ASan, UBSan, LSan) from any process, FastCGI workers
 # included, fails the unit test or suite during which it was written.
@@ -163,12 +169,15 @@ failed_tests() {
 		END { print out }' "$1"
 }
 
-run_suite() { # run_suite FILE SERVER
-	local file=$1 server=$2 name rc log n f why
+run_suite() { # run_suite FILE SERVER [BACKEND]
+	local file=$1 server=$2 backend=${3:-gdbm} name rc log n f why
 	name=$(basename "$file" .sh)
+	# A suite's name says its backend when it is not gdbm.
+	[ "$backend" = gdbm ] || server=$server+$backend
 	log=$logs/$name.$server.log
-	COFFER_BUILD=$build COFFER_SERVER=$server COFFER_LOG_DIR=$logs \
-	    SHUNIT_TEST_PREFIX='@@ ' timeout -k 10 900 bash "$file" >"$log" 2>&1
+	COFFER_BUILD=$build COFFER_SERVER=${server%+*} COFFER_LOG_DIR=$logs \
+	    COFFER_BACKEND=$backend SHUNIT_TEST_PREFIX='@@ ' \
+	    timeout -k 10 900 bash "$file" >"$log" 2>&1
 	rc=$?
 	stop_leftovers
 	read -r n f why <<<"$(count_shunit "$log")"
@@ -227,6 +236,24 @@ for server in $servers; do
 		run_suite "$file" "$server"
 	done
 done
+# The PostgreSQL pass: behind lighttpd only, what differs is the store.
+if [ "${COFFER_PG_PASS:-0}" = 1 ]; then
+	for file in "$top"/tests/suites/*_test.sh; do
+		[ -e "$file" ] || continue
+		grep -q coffer_server_start "$file" || continue
+		if grep -q '^# run-all: gdbm-only$' "$file"; then
+			report skip "$(basename "$file" .sh) [lighttpd+postgresql]" \
+			    "(skipped: gdbm only)"
+			continue
+		fi
+		if grep -q '^# run-all: own-postgresql$' "$file"; then
+			report skip "$(basename "$file" .sh) [lighttpd+postgresql]" \
+			    "(skipped: runs its own cluster in every pass)"
+			continue
+		fi
+		run_suite "$file" lighttpd postgresql
+	done
+fi
 rm -f "$COFFER_RUN_STATES"
 
 # The failures again, last: a long log is often read from its end.

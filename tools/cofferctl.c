@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,10 @@ static const struct ctl_help {
     {"salvage", "",
         "Make a new store from the records that still read, keeping the "
         "damaged files beside it."},
+    {"migrate", "--to STORE",
+        "Copy every record, still sealed, into the empty STORE (a gdbm "
+        "path or postgresql:<connection string>), then check both hold "
+        "the same records."},
     {"ca-import", "[--force] [--share-file FILE] --cert FILE --key FILE",
         "Make an operator's CA certificate and key (PEM) the store's "
         "certificate authority."},
@@ -137,6 +142,9 @@ ctl_status_text(enum cf_status st)
 		       "cofferctl salvage)";
 	case CF_E_STORE_FULL:
 		return "the store's disk is full; free some room and retry";
+	case CF_E_STORE_UNAVAILABLE:
+		return "the store's database cannot be reached; run again with "
+		       "-v to see why";
 	case CF_E_NOT_FOUND:
 		return "not found";
 	case CF_E_CONFLICT:
@@ -381,6 +389,24 @@ out:
 	return rc;
 }
 
+/* 1 when the store setting names a backend by its scheme (backend.h):
+ * then it is no file, and it may hold a password, so it is never shown. */
+static int
+store_by_scheme(const char *store)
+{
+	size_t n = strspn(store, "abcdefghijklmnopqrstuvwxyz"
+	                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+
+	return n > 0 && store[n] == ':';
+}
+
+/* The store, as messages show it. */
+static const char *
+store_name(const char *store)
+{
+	return store_by_scheme(store) ? "the PostgreSQL store" : store;
+}
+
 static int
 cmd_backup(
     struct vault *v, const char *store_path, const char *file, int restore)
@@ -406,9 +432,9 @@ cmd_backup(
 		return 1;
 	}
 	if (restore)
-		printf("restored %s into %s\n", file, store_path);
+		printf("restored %s into %s\n", file, store_name(store_path));
 	else
-		printf("backed up %s to %s\n", store_path, file);
+		printf("backed up %s to %s\n", store_name(store_path), file);
 	return 0;
 }
 
@@ -444,11 +470,106 @@ lifetime_arg(const char *s)
 static int
 store_there(const struct cf_config *cfg, const char *conf, const char *cmd)
 {
+	if (store_by_scheme(cfg->store)) {
+		if (strcmp(cmd, "verify") && strcmp(cmd, "salvage"))
+			return 0;
+		fprintf(stderr,
+		    "cofferctl: %s works on a gdbm store's files; this store "
+		    "is in PostgreSQL, whose server checks its own data\n",
+		    cmd);
+		return -1;
+	}
 	if (!strcmp(cmd, "restore") || access(cfg->store, F_OK) == 0)
 		return 0;
 	fprintf(stderr, "cofferctl: no store at %s: %s (check `store` in %s)\n",
 	    cfg->store, strerror(errno), conf);
 	return -1;
+}
+
+/* A bar on a terminal, nothing otherwise. */
+static void
+migrate_progress(void *arg, uint64_t done, uint64_t total)
+{
+	char bar[41];
+	size_t n = total > 0 ? (size_t)(done * 40 / total) : 40;
+
+	(void)arg;
+	memset(bar, '#', n);
+	memset(bar + n, ' ', 40 - n);
+	bar[40] = '\0';
+	fprintf(stderr, "\r[%s] %" PRIu64 " of %" PRIu64 " records", bar, done,
+	    total);
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+/*
+ * migrate --to TO: every record of the configured store into the empty
+ * store TO, then both tallied again (count and digest of every key and
+ * value) and compared with what was copied.  Records stay sealed: no
+ * share is asked for.  The programs should be stopped meanwhile: a write
+ * after the copy's snapshot would not reach TO.
+ */
+static int
+cmd_migrate(const char *from, const char *to)
+{
+	struct backend *src = NULL, *dst = NULL;
+	struct backend_tally copied, a, b;
+	int rc = 1;
+
+	if (!strcmp(from, to)) {
+		fprintf(stderr, "cofferctl: migrate: that is this store\n");
+		return 1;
+	}
+	if (backend_open(from, 0, &src) != 0 ||
+	    backend_open(to, 1, &dst) != 0) {
+		fprintf(stderr,
+		    "cofferctl: migrate: cannot open %s; run again with -v "
+		    "to see why\n",
+		    src == NULL ? store_name(from) : store_name(to));
+		goto out;
+	}
+	if (backend_copy(src, dst,
+	        isatty(STDERR_FILENO) ? migrate_progress : NULL, NULL,
+	        &copied) != 0) {
+		fprintf(stderr,
+		    "cofferctl: migrate: the copy failed (is the target "
+		    "empty?); run again with -v to see why\n");
+		goto out;
+	}
+	if (backend_tally(src, &a) != 0 || backend_tally(dst, &b) != 0) {
+		fprintf(stderr, "cofferctl: migrate: cannot read the stores "
+		                "back to compare them\n");
+		goto out;
+	}
+	if (b.records != copied.records ||
+	    memcmp(b.digest, copied.digest, sizeof(b.digest)) != 0) {
+		fprintf(stderr,
+		    "cofferctl: migrate: the target holds %" PRIu64
+		    " records, not the %" PRIu64 " copied, or not the same\n",
+		    b.records, copied.records);
+		goto out;
+	}
+	if (a.records != copied.records ||
+	    memcmp(a.digest, copied.digest, sizeof(a.digest)) != 0)
+		fprintf(stderr,
+		    "cofferctl: migrate: warning: %s changed during the copy "
+		    "(were the programs running?): migrate again into an "
+		    "empty store\n",
+		    store_name(from));
+	else
+		rc = 0;
+	if (rc == 0)
+		printf("migrated %" PRIu64 " records from %s (%s) to %s (%s); "
+		       "counts and digests match\n",
+		    copied.records, store_name(from), src->ops->name,
+		    store_name(to), dst->ops->name);
+out:
+	if (src != NULL)
+		src->ops->close(src);
+	if (dst != NULL)
+		dst->ops->close(dst);
+	return rc;
 }
 
 /* The configuration file's name, as config_load chooses it. */
@@ -515,11 +636,15 @@ main(int argc, char **argv)
 		return store_verify(cfg.store, stdout) == 0 ? 0 : 1;
 	if (!strcmp(argv[0], "salvage") && argc == 1)
 		return store_salvage(cfg.store, stdout) == 0 ? 0 : 1;
+	if (!strcmp(argv[0], "migrate"))
+		return argc == 3 && !strcmp(argv[1], "--to")
+		           ? cmd_migrate(cfg.store, argv[2])
+		           : (usage(), 1);
 	if (vault_open(cfg.store, &v) != 0) {
 		fprintf(stderr,
 		    "cofferctl: cannot open the store %s; run "
 		    "again with -v to see why\n",
-		    cfg.store);
+		    store_name(cfg.store));
 		return 1;
 	}
 	if (!strcmp(argv[0], "status") && argc == 1)

@@ -27,6 +27,8 @@
 #   pg-dir         STACK_BACKEND=postgresql: where its private PostgreSQL
 #                  cluster is (tests/pg.sh; outside the state folder, which
 #                  the postgres user may not enter); the store is there
+#   coffer.throttle, coffer.unseal   the throttles' files: beside coffer.db,
+#                  or with PostgreSQL here all the same (state_dir)
 #
 # STACK_BACKEND=postgresql (default gdbm) puts the store in a private
 # PostgreSQL cluster that stack_start starts and stack_pg_down stops.
@@ -105,6 +107,14 @@ stack_write_config() {
 		conf[$key]=${kv#*=}
 		conf[$key]=${conf[$key]# }
 	done
+	# A store in PostgreSQL has no folder: the throttles' files go to
+	# the state folder (state_dir), not to /var/lib/coffer.
+	if [ -z "${conf[state_dir]+set}" ] &&
+	    { [ "${conf[backend]:-}" = postgresql ] ||
+		[[ ${conf[store]} == postgresql:* ]]; }; then
+		conf[state_dir]=$state
+		order+=(state_dir)
+	fi
 	(umask 077 && mkdir -p "$state"/{run,tmp,www}) || return 1
 	# The servers' own error documents (apache-conf/errors/), where
 	# Apache's user can read them.
@@ -567,12 +577,16 @@ stack_refuse_running() {
 # STATE/init.json as stack_init_unseal leaves them (stack_tls_up).
 # stack_pg_up STATE: with STACK_BACKEND=postgresql, a private cluster for
 # the stack (once: STATE/pg-dir), STACK_PG_CONNINFO its connection string.
+# The cluster goes to STACK_PG_DIR when set (tools/dev: .coffer-dev/pg),
+# else to a new folder in TMPDIR.
 stack_pg_up() {
 	local state=$1 dir
 	STACK_PG_CONNINFO=
 	[ "${STACK_BACKEND:-gdbm}" = postgresql ] || return 0
 	if [ -f "$state/pg-dir" ]; then
 		dir=$(cat "$state/pg-dir")
+	elif [ -n "${STACK_PG_DIR:-}" ]; then
+		dir=$STACK_PG_DIR && echo "$dir" >"$state/pg-dir" || return 1
 	else
 		dir=$(mktemp -d "${TMPDIR:-/tmp}/coffer-pg.XXXXXX") &&
 		    echo "$dir" >"$state/pg-dir" || return 1
@@ -581,6 +595,17 @@ stack_pg_up() {
 		stack_say "stack: PostgreSQL did not start"
 		return 1
 	}
+}
+
+# stack_owner STATE: the user the programs run as, who owns the store's
+# files (a gdbm store's coffer.db; with PostgreSQL, the state folder, where
+# the throttles' files are: state_dir).
+stack_owner() {
+	if [ -e "$1/coffer.db" ]; then
+		stat -c %U "$1/coffer.db"
+	else
+		stat -c %U "$1"
+	fi
 }
 
 # stack_pg_down STATE: stop and remove the stack's cluster, if it has one.
@@ -715,8 +740,10 @@ stack_wait_gone() {
 stack_forget_key() {
 	local state=$1 build owner ctl
 	build=$(cat "$state/build-dir" 2>/dev/null) || return 0
-	[ -x "$build/tools/cofferctl" ] && [ -f "$state/coffer.db" ] || return 0
-	owner=$(stat -c %U "$state/coffer.db")
+	[ -x "$build/tools/cofferctl" ] && [ -f "$state/coffer.conf" ] ||
+	    return 0
+	[ -f "$state/coffer.db" ] || [ -f "$state/pg-dir" ] || return 0
+	owner=$(stack_owner "$state")
 	if [ "$owner" = "$(id -un)" ]; then
 		"$build/tools/cofferctl" -c "$state/coffer.conf" seal
 	else
@@ -875,7 +902,7 @@ stack_init_unseal() {
 # with the first of STACK_SHARES.
 stack_fill() {
 	local state=$1 build=$2 owner rc=0
-	owner=$(stat -c %U "$state/coffer.db") || return 1
+	owner=$(stack_owner "$state") || return 1
 	# Always through make: a fillstore older than the library would
 	# write a journal the programs cannot read.
 	make -C "$build" tests/fillstore >/dev/null || return 1

@@ -444,7 +444,8 @@ app_main(const char *program, const struct cf_route *routes, size_t n)
 	if ((app.audit_fd = audit_open(app.cfg.audit_log)) == -1)
 		return 1;
 	if (vault_open(app.cfg.store, &app.vault) != 0) {
-		lwarnx("cannot open the store %s", app.cfg.store);
+		/* Not the setting: a connection string may hold a password. */
+		lwarnx("cannot open the store");
 		goto out;
 	}
 	vault_defer_checkpoints(app.vault);

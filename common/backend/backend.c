@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "backend/backend.h"
 #include "backend/dumpfmt.h"
 #include "base/log.h"
+#include "crypto/crypto.h"
 
 #define LOAD_BATCH (4u << 20) /* bytes of records per backend_load commit */
 
@@ -208,5 +210,134 @@ backend_load(struct backend *b, int fd)
 	b->ops->abort(b); /* when no commit ended the section */
 out:
 	fclose(fp);
+	return rc;
+}
+
+/* ---- moving a store to another backend ---- */
+
+#define COPY_TELL 256 /* records between two progress reports */
+
+/* Add one record to t: its SHA-256 over both lengths and bytes, XORed in. */
+static int
+tally_add(struct backend_tally *t, const void *key, size_t klen,
+    const void *val, size_t vlen)
+{
+	uint8_t h[32], *buf;
+	uint32_t kl = (uint32_t)klen, vl = (uint32_t)vlen;
+	size_t i;
+	int rc;
+
+	if ((buf = malloc(8 + klen + vlen)) == NULL)
+		return -1;
+	memcpy(buf, &kl, 4);
+	memcpy(buf + 4, key, klen);
+	memcpy(buf + 4 + klen, &vl, 4);
+	if (vlen > 0)
+		memcpy(buf + 8 + klen, val, vlen);
+	rc = crypto_sha256(buf, 8 + klen + vlen, h);
+	free(buf);
+	if (rc != 0)
+		return -1;
+	for (i = 0; i < sizeof(h); i++)
+		t->digest[i] ^= h[i];
+	t->records++;
+	return 0;
+}
+
+static int
+tally_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	return tally_add(arg, key, klen, val, vlen) == 0 ? 0 : -1;
+}
+
+int
+backend_tally(struct backend *b, struct backend_tally *t)
+{
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (b->ops->begin_read(b) == -1)
+		return -1;
+	rc = b->ops->iterate(b, "", 0, tally_one, t) == 0 ? 0 : -1;
+	b->ops->end_read(b);
+	return rc;
+}
+
+static int
+count_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	(void)key;
+	(void)klen;
+	(void)val;
+	(void)vlen;
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+struct copy_state {
+	struct backend *dst;
+	struct backend_tally *copied;
+	backend_progress_fn progress;
+	void *arg;
+	uint64_t total;
+	size_t bytes; /* in the open transaction */
+};
+
+/* One record into dst's open transaction, committed once it holds
+ * LOAD_BATCH bytes. */
+static int
+copy_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	struct copy_state *c = arg;
+	struct backend *d = c->dst;
+
+	if (d->ops->put(d, key, klen, val, vlen) == -1 ||
+	    tally_add(c->copied, key, klen, val, vlen) == -1)
+		return -1;
+	c->bytes += klen + vlen;
+	if (c->progress != NULL && c->copied->records % COPY_TELL == 0)
+		c->progress(c->arg, c->copied->records, c->total);
+	if (c->bytes < LOAD_BATCH)
+		return 0;
+	c->bytes = 0;
+	if (d->ops->commit(d) != 0 || d->ops->begin_write(d, 0) == -1)
+		return -1;
+	return 0;
+}
+
+/* In src's read section: count, check dst is empty, copy. */
+static int
+copy_records(struct backend *src, struct copy_state *c)
+{
+	struct backend *d = c->dst;
+
+	if (src->ops->iterate(src, "", 0, count_one, &c->total) != 0 ||
+	    d->ops->begin_write(d, 0) == -1)
+		return -1;
+	if (d->ops->iterate(d, "", 0, any_record, NULL) != 0) {
+		lwarnx("migrate: the target store is not empty");
+		return -1;
+	}
+	if (src->ops->iterate(src, "", 0, copy_one, c) != 0 ||
+	    d->ops->commit(d) != 0)
+		return -1;
+	if (c->progress != NULL)
+		c->progress(c->arg, c->copied->records, c->total);
+	return 0;
+}
+
+int
+backend_copy(struct backend *src, struct backend *dst,
+    backend_progress_fn progress, void *arg, struct backend_tally *copied)
+{
+	struct copy_state c = {dst, copied, progress, arg, 0, 0};
+	int rc;
+
+	memset(copied, 0, sizeof(*copied));
+	if (src->ops->begin_read(src) == -1)
+		return -1;
+	rc = copy_records(src, &c);
+	dst->ops->abort(dst); /* when no commit ended the section */
+	src->ops->end_read(src);
 	return rc;
 }

@@ -63,6 +63,9 @@
  *     -1 is any other failure (500).  -1 from commit leaves nothing
  *     applied, except when the disk (or the link to a server) failed
  *     during the commit: then the transaction's fate is unknown.
+ *     Not damage, and not any other failure either: unavailable() says
+ *     the backend's server could not be reached (503, a retry may
+ *     succeed); the next section tries again, within a bounded time.
  *
  * How each backend keeps it:
  *   gdbm        fcntl locks on a lock file, a redo journal fsync'd at
@@ -168,6 +171,15 @@ struct backend_ops {
 	void (*defer_upkeep)(struct backend *b);
 	void (*maintain)(struct backend *b);
 	void (*idle)(struct backend *b);
+
+	/* After -1: 1 when the backend could not reach what holds its data
+	 * (a database server down or cut off), which no operator need
+	 * repair: the vault answers 503 and the next section tries again.
+	 * NULL for a backend that has no server (gdbm).  Unlike damage(),
+	 * the handle keeps serving: each section reconnects, bounded in
+	 * time, so a request fails fast while the server is away and
+	 * succeeds once it is back. */
+	int (*unavailable)(struct backend *b);
 };
 
 /* The backends there are (postgresql: when built with libpq). */
@@ -195,5 +207,28 @@ int backend_open(const char *spec, int create, struct backend **out);
  */
 int backend_dump(struct backend *b, int fd);
 int backend_load(struct backend *b, int fd);
+
+/*
+ * Moving a store to another backend (cofferctl migrate), above the
+ * interface too: records go as they are, still sealed, so no key is
+ * needed.
+ *
+ * backend_tally: how many records b holds and a digest of every key and
+ * value (the XOR of a SHA-256 per record: the same whatever the order of
+ * iteration), in its own read section.  0 or -1.
+ * backend_copy: every record of src, as one read section sees it, into
+ * dst, which must be empty (-1 otherwise), in write transactions of a few
+ * MiB; progress (may be NULL) is told done and total every so often.
+ * *copied is the tally of what was written.  0 or -1; after a failure dst
+ * holds part of src.
+ */
+struct backend_tally {
+	uint64_t records;
+	uint8_t digest[32];
+};
+typedef void (*backend_progress_fn)(void *arg, uint64_t done, uint64_t total);
+int backend_tally(struct backend *b, struct backend_tally *t);
+int backend_copy(struct backend *src, struct backend *dst,
+    backend_progress_fn progress, void *arg, struct backend_tally *copied);
 
 #endif

@@ -89,6 +89,9 @@ struct pg_backend {
 	uint64_t counter;  /* the change counter the section read */
 	uint64_t connects; /* connections made by this handle */
 	uint64_t cursors;  /* iterate's cursor names */
+	int create;        /* make the schema when it is missing */
+	int schema_ok;     /* the schema was found or made once */
+	int unreachable;   /* the last failure: the server out of reach */
 };
 
 static struct pg_backend *
@@ -164,6 +167,20 @@ pg_sqlstate(const PGresult *r)
 }
 
 /*
+ * The server's errors that say "not now" rather than "never": a
+ * connection lost or refused (class 08), the server shutting down or
+ * starting (57P01..57P03), too many connections (53300), a statement
+ * cancelled by statement_timeout (57014: a lock held too long, a server
+ * overloaded).  The vault answers them 503; any other error is 500.
+ */
+static int
+sqlstate_transient(const char *s)
+{
+	return !strncmp(s, "08", 2) || !strncmp(s, "57P0", 4) ||
+	       !strcmp(s, "53300") || !strcmp(s, "57014");
+}
+
+/*
  * The answer to what was sent: its first error or else its last result
  * (a query of several statements has one each).  NULL when the
  * connection failed or took too long; it is then dropped.
@@ -180,6 +197,7 @@ pg_answer(struct pg_backend *p, const char *what)
 		    PQstatus(p->conn) == CONNECTION_BAD ? "connection lost"
 		                                        : "timed out");
 		pg_drop(p);
+		p->unreachable = 1;
 		return NULL;
 	}
 	while ((r = PQgetResult(p->conn)) != NULL) {
@@ -194,8 +212,12 @@ pg_answer(struct pg_backend *p, const char *what)
 		lwarnx("postgresql: %s: connection lost", what);
 		PQclear(keep);
 		pg_drop(p);
+		p->unreachable = 1;
 		return NULL;
 	}
+	if (PQresultStatus(keep) == PGRES_FATAL_ERROR &&
+	    sqlstate_transient(pg_sqlstate(keep)))
+		p->unreachable = 1;
 	return keep;
 }
 
@@ -221,8 +243,10 @@ pg_check(PGresult *r, ExecStatusType want, const char *what)
 static PGresult *
 pg_exec(struct pg_backend *p, const char *sql, const char *what)
 {
-	if (p->conn == NULL)
+	if (p->conn == NULL) {
+		p->unreachable = 1;
 		return NULL;
+	}
 	if (PQsendQuery(p->conn, sql) == 0) {
 		lwarnx("postgresql: %s: %s", what, PQerrorMessage(p->conn));
 		pg_drop(p);
@@ -238,8 +262,12 @@ pg_exec_params(struct pg_backend *p, const char *sql, int n,
 {
 	static const int binary[4] = {1, 1, 1, 1};
 
-	if (p->conn == NULL || n > 4)
+	if (n > 4)
 		return NULL;
+	if (p->conn == NULL) {
+		p->unreachable = 1;
+		return NULL;
+	}
 	if (PQsendQueryParams(p->conn, sql, n, NULL, vals, lens, binary, 1) ==
 	    0) {
 		lwarnx("postgresql: %s: %s", what, PQerrorMessage(p->conn));
@@ -397,6 +425,7 @@ pg_connect(struct pg_backend *p)
 		lwarnx("postgresql: cannot connect: %s",
 		    p->conn != NULL ? PQerrorMessage(p->conn) : "no memory");
 		pg_drop(p);
+		p->unreachable = 1;
 		return -1;
 	}
 	p->connects++;
@@ -428,10 +457,14 @@ pg_ready(struct pg_backend *p)
 	if (p->conn != NULL && PQstatus(p->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(p->conn) == PQTRANS_IDLE)
 		return 0;
-	if (pg_connect(p) == -1 || schema_ready(p, 0) == -1) {
+	if (pg_connect(p) == -1 || schema_ready(p, p->create) == -1) {
 		pg_drop(p);
 		return -1;
 	}
+	/* Once seen, a schema that vanishes is not made again: an empty
+	 * store would pass for a new one. */
+	p->schema_ok = 1;
+	p->create = 0;
 	return 0;
 }
 
@@ -449,6 +482,31 @@ conninfo_uri(const char *rest)
 	return s;
 }
 
+/* The string is one libpq reads (its error may quote the string: not
+ * logged).  0 or -1. */
+static int
+conninfo_valid(const char *conninfo)
+{
+	PQconninfoOption *o;
+	char *err = NULL;
+
+	if ((o = PQconninfoParse(conninfo, &err)) == NULL) {
+		lwarnx("postgresql: the connection string is not one libpq "
+		       "reads");
+		PQfreemem(err);
+		return -1;
+	}
+	PQconninfoFree(o);
+	return 0;
+}
+
+/*
+ * A server out of reach at open is not the end: the handle opens
+ * disconnected, every section tries again (and fails fast, unavailable()
+ * while the server is away), so that a worker started during an outage
+ * serves once it is back.  What the server refuses for good (a newer
+ * schema, no store and create not set) fails the open.
+ */
 static int
 pg_open(const char *where, int create, struct backend **out)
 {
@@ -457,18 +515,22 @@ pg_open(const char *where, int create, struct backend **out)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -1;
 	p->b.ops = &backend_postgresql;
+	p->create = create;
 	/* "postgresql://host/db" is a URI whole: give libpq its scheme. */
 	if (!strncmp(where, "//", 2))
 		p->conninfo = conninfo_uri(where);
 	else
 		p->conninfo = strdup(where);
-	if (p->conninfo == NULL || pg_connect(p) == -1 ||
-	    schema_ready(p, create) == -1) {
-		pg_close(&p->b);
-		return -1;
-	}
+	if (p->conninfo == NULL || conninfo_valid(p->conninfo) == -1)
+		goto fail;
+	p->unreachable = 0;
+	if (pg_ready(p) == -1 && !p->unreachable)
+		goto fail;
 	*out = &p->b;
 	return 0;
+fail:
+	pg_close(&p->b);
+	return -1;
 }
 
 static void
@@ -499,6 +561,7 @@ pg_begin(struct pg_backend *p, enum pg_section s, const char *sql)
 		lwarnx("postgresql: a section is already open");
 		return -1;
 	}
+	p->unreachable = 0;
 	if (pg_ready(p) == -1)
 		return -1;
 	fresh = p->connects;
@@ -825,6 +888,12 @@ pg_changes(struct backend *b)
 	return p->connects << 48 | (p->counter & ((UINT64_C(1) << 48) - 1));
 }
 
+static int
+pg_unavailable(struct backend *b)
+{
+	return pg_of(b)->unreachable;
+}
+
 /* The database's health is its server's to tell. */
 static const char *
 pg_damage(struct backend *b)
@@ -861,4 +930,5 @@ const struct backend_ops backend_postgresql = {
     .defer_upkeep = NULL,
     .maintain = NULL,
     .idle = NULL,
+    .unavailable = pg_unavailable,
 };

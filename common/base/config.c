@@ -43,6 +43,7 @@ struct setting {
 	offsetof(struct cf_config, f), sizeof(((struct cf_config *)0)->f)
 
 static int parse_backend(struct cf_config *, const char *);
+static int config_state(struct cf_config *);
 static int parse_ca_auth_key(struct cf_config *, const char *);
 static int parse_dapr_token_sha256(struct cf_config *, const char *);
 static int parse_dapr_scope(struct cf_config *, const char *);
@@ -53,6 +54,7 @@ static const struct setting settings[] = {
         "/var/lib/coffer/coffer.db", NULL},
     {"backend", SET_CUSTOM, FIELD(backend), 0, 0, "gdbm", parse_backend},
     {"postgresql", SET_STRING, FIELD(postgresql), 0, 0, NULL, NULL},
+    {"state_dir", SET_STRING, FIELD(state_dir), 0, 0, NULL, NULL},
     {"audit_log", SET_STRING, FIELD(audit_log), 0, 0, NULL, NULL},
     {"allow_plain_http", SET_BOOL, FIELD(allow_plain_http), 0, 0, NULL, NULL},
     {"trust_remote_user", SET_BOOL, FIELD(trust_remote_user), 0, 0, NULL,
@@ -259,6 +261,7 @@ config_defaults(struct cf_config *c)
 		if (settings[i].def != NULL &&
 		    apply(c, &settings[i], settings[i].def) == -1)
 			abort(); /* a default its own row refuses */
+	(void)config_state(c);
 }
 
 int
@@ -291,6 +294,33 @@ config_backend(struct cf_config *c)
 	    c->store, sizeof(c->store), "postgresql:%s", c->postgresql);
 	if (n < 0 || (size_t)n >= sizeof(c->store)) {
 		lwarnx("%s: the postgresql setting is too long", c->path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Where the per-host state files go (config.h: state): a gdbm store's
+ * beside it, as they always were, unless state_dir says otherwise; a store
+ * named by a scheme has no folder of its own, so theirs go to state_dir or
+ * CONFIG_STATE_DIR.
+ */
+static int
+config_state(struct cf_config *c)
+{
+	const char *colon = strchr(c->store, ':'),
+	           *slash = strchr(c->store, '/');
+	const char *dir = c->state_dir;
+	int n;
+
+	if (dir[0] == '\0' &&
+	    (colon == NULL || (slash != NULL && slash < colon)))
+		n = snprintf(c->state, sizeof(c->state), "%s", c->store);
+	else
+		n = snprintf(c->state, sizeof(c->state), "%s/coffer",
+		    dir[0] != '\0' ? dir : CONFIG_STATE_DIR);
+	if (n < 0 || (size_t)n >= sizeof(c->state)) {
+		lwarnx("%s: state_dir is too long", c->path);
 		return -1;
 	}
 	return 0;
@@ -343,7 +373,7 @@ config_load(struct cf_config *c, const char *path)
 			goto out;
 		}
 	}
-	rc = config_backend(c);
+	rc = config_backend(c) == 0 && config_state(c) == 0 ? 0 : -1;
 out:
 	fclose(f);
 	return rc;

@@ -22,7 +22,8 @@
 #define CONFIG_MAX_DAPR_SCOPES 16
 #define CONFIG_MAX_LINE        2048 /* bytes in one line of the file */
 #define CONFIG_MAX_TEXT        1024 /* bytes in a path or list setting */
-#define CONFIG_MIN_AUTH_KEY    16   /* bytes of a CFSSL auth key */
+#define CONFIG_STATE_DIR       "/var/lib/coffer" /* state_dir's default */
+#define CONFIG_MIN_AUTH_KEY    16                /* bytes of a CFSSL auth key */
 #define CONFIG_MAX_AUTH_KEY    128
 #define CONFIG_MAX_BACKEND     15 /* bytes in a backend's name */
 #define CONFIG_MAX_KEY_ALG     15 /* bytes in a key algorithm's name */
@@ -37,9 +38,16 @@ struct cf_config {
 	char backend[CONFIG_MAX_BACKEND +
 	             1];                  /* "gdbm" (default), "postgresql" */
 	char postgresql[CONFIG_MAX_TEXT]; /* libpq connection string */
-	char audit_log[CONFIG_MAX_TEXT];  /* "" or "-": stderr */
-	size_t body_limit;                /* bytes */
-	int64_t token_lifetime;           /* seconds */
+	/* The per-host state files (the login and unseal throttles) are
+	 * <state>.throttle and <state>.unseal: state is the gdbm store's
+	 * path, or "<state_dir>/coffer" when state_dir is set or the store is
+	 * not a file (then CONFIG_STATE_DIR by default).  Worked out by
+	 * config_load, never set. */
+	char state_dir[CONFIG_MAX_TEXT];
+	char state[CONFIG_MAX_TEXT + 8];
+	char audit_log[CONFIG_MAX_TEXT]; /* "" or "-": stderr */
+	size_t body_limit;               /* bytes */
+	int64_t token_lifetime;          /* seconds */
 	int allow_plain_http;
 	int trust_remote_user;
 	int dev_mode;

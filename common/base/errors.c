@@ -82,6 +82,12 @@ static const struct errors_info error_table[CF_STATUS_MAX] = {
         SENSU_INTERNAL, 507,
         "the store's disk is full: it takes deletes only, until space is "
         "freed"},
+    /* Not the data's fault, and no operator's repair: the database went
+     * away and the next request after it returns is served.  Which
+     * server, and why, is for the log. */
+    [CF_E_STORE_UNAVAILABLE] = {"store_unavailable", 503,
+        "ERR_STORE_UNAVAILABLE", "ERR_STORE_UNAVAILABLE", SENSU_INTERNAL, 503,
+        "the store's database cannot be reached: retry later"},
 };
 
 static enum cf_status

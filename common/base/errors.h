@@ -36,6 +36,9 @@ enum cf_status {
 	/* 503: the backend found its data damaged (backend.h: damage) */
 	CF_E_STORE_DAMAGED,
 	CF_E_STORE_FULL, /* 507: no room on the store's disk (BACKEND_FULL) */
+	/* 503: the backend's server cannot be reached for now (backend.h:
+	 * unavailable); the client may retry */
+	CF_E_STORE_UNAVAILABLE,
 	CF_STATUS_MAX
 };
 

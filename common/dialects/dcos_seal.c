@@ -288,7 +288,7 @@ unseal_gate(struct cf_ctx *ctx)
 	unsigned wait;
 
 	wait = unsealgate_wait(
-	    ctx->app->cfg.store, unseal_addr(ctx), (int64_t)time(NULL));
+	    ctx->app->cfg.state, unseal_addr(ctx), (int64_t)time(NULL));
 	if (wait == 0)
 		return CF_OK;
 	snprintf(retry, sizeof(retry), "%u", wait);
@@ -316,9 +316,9 @@ dcos_unseal(struct cf_ctx *ctx)
 	ctx->detail = vs.refused;
 	if (st == CF_E_BAD_REQUEST || st == CF_E_CONFLICT)
 		unsealgate_fail(
-		    ctx->app->cfg.store, unseal_addr(ctx), (int64_t)time(NULL));
+		    ctx->app->cfg.state, unseal_addr(ctx), (int64_t)time(NULL));
 	if (st == CF_OK && !vs.sealed)
-		unsealgate_clear(ctx->app->cfg.store);
+		unsealgate_clear(ctx->app->cfg.state);
 	if (st == CF_OK)
 		reply_status(ctx, &vs);
 out:

@@ -215,11 +215,11 @@ acl_login_throttled(struct cf_ctx *ctx, const char *uid)
 
 	snprintf(key, sizeof(key), "u:%s", uid);
 	if (iam_throttle_blocked(
-	        c->store, key, c->login_max_failures, c->login_window, now))
+	        c->state, key, c->login_max_failures, c->login_window, now))
 		return 1;
 	snprintf(key, sizeof(key), "a:%s", addr ? addr : "");
 	return iam_throttle_blocked(
-	    c->store, key, c->login_max_failures, c->login_window, now);
+	    c->state, key, c->login_max_failures, c->login_window, now);
 }
 
 void
@@ -234,13 +234,13 @@ acl_login_note(struct cf_ctx *ctx, const char *uid, int ok)
 
 	snprintf(key, sizeof(key), "u:%s", uid);
 	if (ok) {
-		iam_throttle_reset(c->store, key);
+		iam_throttle_reset(c->state, key);
 		return;
 	}
 	account = iam_user_load(ctx->app->vault, uid, &u) == CF_OK;
-	iam_throttle_fail(c->store, key, account, c->login_window, now);
+	iam_throttle_fail(c->state, key, account, c->login_window, now);
 	snprintf(key, sizeof(key), "a:%s", addr ? addr : "");
-	iam_throttle_fail(c->store, key, 0, c->login_window, now);
+	iam_throttle_fail(c->state, key, 0, c->login_window, now);
 }
 
 /* Is key one of the comma-separated names in list?  Exact and

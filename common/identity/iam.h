@@ -26,9 +26,10 @@
  * *code set to a Bouncer ERR_* string where one applies), or a store error.
  *
  * The throttle counts failed logins per account and per client address in
- * a small shared file beside the store (<store>.throttle, mode 0600),
- * updated under an fcntl lock, so every worker process of every program
- * sees the same counts.  Names are placed by an HMAC under a random key
+ * a small shared per-host file (<state>.throttle, mode 0600; the config's
+ * state, config.h), updated under an fcntl lock, so every worker process
+ * of every program sees the same counts; a file that cannot be used
+ * blocks every login (logged).  Names are placed by an HMAC under a random key
  * kept in that file, so which names compete for room cannot be known from
  * outside; a live count of an existing account is never evicted by another
  * name, and when there is no room a name counts as throttled.

@@ -203,7 +203,10 @@ iam_throttle_blocked(const char *store, const char *key, unsigned max,
 
 	if (max == 0)
 		return 0;
-	(void)thr_with(store, key, 0, thr_check, &a);
+	if (thr_with(store, key, 0, thr_check, &a) == -1) {
+		lwarnx("login refused: its throttle's file cannot be used");
+		return 1; /* fail closed: a guess must not go uncounted */
+	}
 	return a.blocked;
 }
 

@@ -47,8 +47,8 @@ gate_delay(uint32_t fails, uint32_t free_fails)
 /*
  * path, for a log line, when store is a file; a store named by a scheme
  * ("postgresql:<connection string>") may hold a password and is not
- * named.  (Such a store has no folder for the gate yet: the gate then
- * fails open, as it does on any error.)
+ * named.  (Callers pass the config's state, never such a store; this
+ * stays in case one does.)
  */
 static const char *
 gate_name(const char *store, const char *path)
@@ -134,8 +134,11 @@ unsealgate_wait(const char *store, const char *addr, int64_t now)
 	int64_t until;
 	int fd;
 
-	if ((fd = gate_open(store, &g)) == -1)
-		return 0;
+	/* A gate that cannot count must not let every attempt through. */
+	if ((fd = gate_open(store, &g)) == -1) {
+		lwarnx("unseal refused: its throttle's file cannot be used");
+		return UNSEALGATE_MAX_DELAY;
+	}
 	until = g.slot[GATE_ALL].until;
 	if ((s = gate_find(&g, addr, 0)) != NULL && s->until > until)
 		until = s->until;

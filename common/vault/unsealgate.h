@@ -10,12 +10,14 @@
  * counts: a share taken does not, or a bogus share taken between two
  * failures would wipe its sender's record.
  *
- * The counts live in a small file beside the store (<store>.unseal, mode
- * 0600) under an flock, so every worker of every program sees them.
+ * The counts live in a small per-host file, <state>.unseal (mode 0600;
+ * state is the config's, config.h: beside a gdbm store, else in
+ * state_dir), under an flock, so every worker of every program sees them.
  * It holds client addresses and counts, never a share.  The table has a
  * fixed number of slots (the stalest gives way), so each call is bounded
  * work whatever the number of addresses.  A file that cannot be used
- * throttles nothing and is logged: the share check itself still holds.
+ * fails closed, logged: every attempt waits UNSEALGATE_MAX_DELAY until an
+ * operator gives the file a home.
  */
 #ifndef COFFER_UNSEALGATE_H
 #define COFFER_UNSEALGATE_H
@@ -29,7 +31,7 @@
 #define UNSEALGATE_ADDR_BYTES 48 /* an IPv6 address in text, and its NUL */
 
 /* 0 when addr may try now, else the seconds (>= 1) to wait. */
-unsigned unsealgate_wait(const char *store, const char *addr, int64_t now);
+unsigned unsealgate_wait(const char *state, const char *addr, int64_t now);
 /* An attempt from addr was refused. */
 void unsealgate_fail(const char *store, const char *addr, int64_t now);
 /* The store is unsealed: every count starts over. */

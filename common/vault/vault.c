@@ -128,12 +128,24 @@ vault_keys_alloc(void)
 }
 
 /* After a backend call failed: its damage, when it found some (the
- * backend has logged what), else an internal error. */
+ * backend has logged what), or its server out of reach (both 503), else
+ * an internal error. */
 static enum cf_status
 vault_store_failed(struct vault *v)
 {
-	return v->be->ops->damage(v->be) != NULL ? CF_E_STORE_DAMAGED
-	                                         : CF_E_INTERNAL;
+	if (v->be->ops->damage(v->be) != NULL)
+		return CF_E_STORE_DAMAGED;
+	if (v->be->ops->unavailable != NULL && v->be->ops->unavailable(v->be))
+		return CF_E_STORE_UNAVAILABLE;
+	return CF_E_INTERNAL;
+}
+
+/* A store failure that the client must hear of as such (503), rather
+ * than as "not initialized" or "sealed". */
+static int
+vault_store_trouble(enum cf_status st)
+{
+	return st == CF_E_STORE_DAMAGED || st == CF_E_STORE_UNAVAILABLE;
 }
 
 /* m:init is clear: it is what tells a sealed store apart from a new one.
@@ -256,6 +268,8 @@ vault_status(struct vault *v, struct vault_status *out)
 	out->sealed = 1;
 	if (!v->initialized && (st = vault_load_meta(v)) == CF_E_INTERNAL)
 		return CF_E_INTERNAL;
+	if (st == CF_E_STORE_UNAVAILABLE)
+		return st;
 	out->damaged =
 	    st == CF_E_STORE_DAMAGED || v->be->ops->damage(v->be) != NULL;
 	/* Whether a damaged store was ever initialized, it cannot say. */
@@ -332,7 +346,7 @@ vault_check_keys(struct vault *v)
 	int rc;
 
 	if (!v->initialized && (st = vault_load_meta(v)) != CF_OK)
-		return st == CF_E_STORE_DAMAGED ? st : CF_E_NOT_INIT;
+		return vault_store_trouble(st) ? st : CF_E_NOT_INIT;
 	st = CF_E_SEALED;
 	rc = keyholder_get(v->kh, KEYHOLDER_ROOT, root, sizeof(root), &got);
 	if (rc != 0 || got != CF_KEY_LEN) {
@@ -349,7 +363,7 @@ vault_check_keys(struct vault *v)
 	st = vault_derive(v, root);
 	if (st == CF_OK)
 		v->keys->serial = serial;
-	else if (st != CF_E_INTERNAL && st != CF_E_STORE_DAMAGED)
+	else if (st != CF_E_INTERNAL && !vault_store_trouble(st))
 		st = CF_E_SEALED;
 out:
 	crypto_wipe(root, sizeof(root));
@@ -997,7 +1011,7 @@ vault_unseal(
 
 	out->refused = NULL;
 	if (!v->initialized && (st = vault_load_meta(v)) != CF_OK)
-		return st == CF_E_STORE_DAMAGED ? st : CF_E_NOT_INIT;
+		return vault_store_trouble(st) ? st : CF_E_NOT_INIT;
 	if (vault_ready(v) == CF_OK)
 		return vault_status(v, out);
 	if (share_decode(text, len, share) != 0) {

@@ -4,6 +4,7 @@
 # real server, a private cluster this suite starts (tests/pg.sh); and a
 # whole stack on PostgreSQL whose database, dumped with pg_dump, holds no
 # secret, token or unseal share in clear.
+# run-all: own-postgresql
 . "$(dirname "$0")/../lib.sh"
 
 PG_DIR=

@@ -2,6 +2,7 @@
 # Secrets never reach the disk or the logs in clear (docs/store.md#sealing):
 # the gdbm file, its journal, the audit log and the server's error log
 # hold no secret value and no token.
+# run-all: gdbm-only
 . "$(dirname "$0")/../lib.sh"
 
 oneTimeSetUp() { coffer_server_start && coffer_init_unseal; }

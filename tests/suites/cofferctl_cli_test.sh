@@ -39,7 +39,7 @@ bare() {
 		shift
 	done
 	shift
-	owner=$(stat -c %U "$COFFER_STATE/coffer.db")
+	owner=$(stack_owner "$COFFER_STATE")
 	install -m 0755 "$COFFER_BUILD/tools/cofferctl" "$COFFER_STATE/ctl"
 	OUT=$(runuser -u "$owner" -- env -i PATH=/usr/bin:/bin "${env[@]}" \
 	    "$COFFER_STATE/ctl" "$@" 2>"$W/err")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The newcomer's path: tools/dev up writes .coffer-dev/env, the README's curl
-# calls work against it, and up/down/up keeps the store (README.md).
+# calls work against it, and up/down/up keeps the store (README.md), on
+# gdbm and on PostgreSQL (--backend=postgresql).
 . "$(dirname "$0")/../lib.sh"
 
 DEV=$COFFER_TOP/tools/dev
@@ -66,6 +67,37 @@ test_down_then_up_serves_the_same_store() {
 	    -H "Authorization: token=$COFFER_TOKEN"
 	assert_status 200
 	assert_json_eq .value very-secret
+}
+
+test_up_on_postgresql_keeps_the_store_in_its_own_cluster() {
+	local keep=$COFFER_DEV_STATE
+	"$DEV" down >/dev/null 2>&1
+	COFFER_DEV_STATE=$(mktemp -d "${TMPDIR:-/tmp}/coffer-devpg.XXXXXX")
+	"$DEV" up --backend=postgresql >"$COFFER_DEV_STATE.up.log" 2>&1
+	assertEquals "up --backend=postgresql: $(tail -3 "$COFFER_DEV_STATE.up.log")" \
+	    0 $?
+	assertTrue "the cluster is under the state folder" \
+	    "[ -f '$COFFER_DEV_STATE/pg/data/postmaster.pid' ]"
+	assertContains "the store is in it" \
+	    "$(cat "$COFFER_DEV_STATE/coffer.conf")" "store = postgresql:"
+	load_env
+	req PUT /secrets/v1/secret/default/developer/pg-secret \
+	    -H "Authorization: token=$COFFER_TOKEN" \
+	    -H 'Content-Type: application/json' -d '{"value":"in-pg"}'
+	assert_status 201
+	"$DEV" down >/dev/null 2>&1
+	assertFalse "down stops the cluster" \
+	    "[ -f '$COFFER_DEV_STATE/pg/data/postmaster.pid' ]"
+	"$DEV" up >/dev/null 2>&1
+	load_env
+	req GET /secrets/v1/secret/default/developer/pg-secret \
+	    -H "Authorization: token=$COFFER_TOKEN"
+	assert_json_eq .value in-pg "up again: the same store"
+	"$DEV" up --backend=gdbm >/dev/null 2>&1
+	assertNotEquals "a store is never swapped for an empty one" 0 $?
+	"$DEV" down >/dev/null 2>&1
+	rm -rf "$COFFER_DEV_STATE" "$COFFER_DEV_STATE.up.log"
+	COFFER_DEV_STATE=$keep
 }
 
 . /usr/share/shunit2/shunit2

@@ -4,6 +4,7 @@
 # every worker and answers that the store is sealed; it never answers an
 # error while the key remains.  Records are damaged with tests/fillstore,
 # as a failing disk would.
+# run-all: gdbm-only
 . "$(dirname "$0")/../lib.sh"
 
 oneTimeSetUp() { coffer_server_start && coffer_init_unseal; }
@@ -32,7 +33,7 @@ assert_sealed_everywhere() {
 # removes an invalidated key at once, or within a moment).
 root_keys() {
 	local owner id n i
-	owner=$(stat -c %U "$COFFER_STATE/coffer.db")
+	owner=$(stack_owner "$COFFER_STATE")
 	id=$(grep -o -m1 -E 'store [0-9a-f]{32}' "$COFFER_STATE/error.log")
 	for ((i = 0; i < 10; i++)); do
 		n=$(runuser -u "$owner" -- grep -c "coffer:${id#store }:root" \

@@ -14,6 +14,7 @@
 # each overlay freed, grew by more in that minute.  Under the sanitizers the memory is
 # not judged: AddressSanitizer's allocator holds freed blocks in quarantine.
 # run-all: not-under-sanitizers
+# run-all: gdbm-only
 . "$(dirname "$0")/../lib.sh"
 
 SOAK_OUT=

@@ -6,6 +6,7 @@
 # where in the error log; cofferctl verify names the damage, salvage
 # keeps every record that reads and names the write it lost, and a
 # restore from a backup brings back a damaged gdbm file's records.
+# run-all: gdbm-only
 . "$(dirname "$0")/../lib.sh"
 
 P=/secrets/v1/secret/default/damage

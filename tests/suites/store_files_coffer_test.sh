@@ -3,6 +3,7 @@
 # gdbm file and the journal whole, and a worker that stays idle lets go of
 # the old ones within a second or two, as it drops the keys after a seal,
 # so deleted files do not keep their disk space for as long as it idles.
+# run-all: gdbm-only
 . "$(dirname "$0")/../lib.sh"
 
 oneTimeSetUp() { coffer_server_start && coffer_init_unseal; }

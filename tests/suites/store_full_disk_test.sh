@@ -7,6 +7,7 @@
 # needs is left to it, frees space, writes again, restarts, and reads
 # back every write that was acknowledged.  The functions run in order,
 # each on the state the one before left.  Needs root (mount).
+# run-all: gdbm-only
 . "$(dirname "$0")/../lib.sh"
 
 DISK_BYTES=$((64 * 1024 * 1024))

@@ -298,6 +298,9 @@ test_throttle(void)
 	    "the window passes");
 	iam_throttle_reset(path, "u:t");
 	CHECK(!iam_throttle_blocked(path, "u:t", 3, 60, now), "reset");
+	CHECK(
+	    iam_throttle_blocked("/nonexistent/dir/coffer", "u:t", 3, 60, now),
+	    "a throttle file that cannot be opened fails closed");
 }
 
 /* The throttle file's layout, as iam.c keeps it: "cfthrot1", the key. */

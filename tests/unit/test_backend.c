@@ -1043,6 +1043,67 @@ test_the_store_setting_picks_the_backend_by_its_scheme(void)
 #endif
 }
 
+static int progress_calls;
+
+static void
+count_progress(void *arg, uint64_t done, uint64_t total)
+{
+	(void)arg;
+	(void)done;
+	(void)total;
+	progress_calls++;
+}
+
+/* cofferctl migrate's copy: c's records into an empty gdbm store and
+ * back into an empty store of c, tallied alike at each end. */
+static void
+test_a_store_copies_whole_into_an_empty_one(const struct backend_case *c)
+{
+	struct backend *src, *mid = NULL, *back = NULL;
+	struct backend_tally t0, copied, t1, t2;
+	char name[64];
+	int i, ok = 1;
+
+	src = open_store(c, "copyfrom", 1);
+	snprintf(name, sizeof(name), "copymid_%s", c->name);
+	mid = open_store(&cases[0], name, 1);
+	back = open_store(c, "copyback", 1);
+	CHECK(src != NULL && mid != NULL && back != NULL, "open");
+	if (src == NULL || mid == NULL || back == NULL)
+		goto out;
+	for (i = 0; i < 300 && ok; i++) {
+		snprintf(name, sizeof(name), "s:k%03d", i);
+		ok = put_str(src, name, i % 2 ? "odd" : "") == 0;
+	}
+	CHECK(ok, "seed");
+	CHECK(backend_tally(src, &t0) == 0 && t0.records == 300, "tally");
+	progress_calls = 0;
+	CHECK(backend_copy(src, mid, count_progress, NULL, &copied) == 0,
+	    "copies into gdbm");
+	CHECK(progress_calls >= 2, "and tells its progress");
+	CHECK(copied.records == 300 &&
+	          !memcmp(copied.digest, t0.digest, sizeof(t0.digest)),
+	    "every record");
+	CHECK(backend_tally(mid, &t1) == 0 && t1.records == 300 &&
+	          !memcmp(t1.digest, t0.digest, sizeof(t0.digest)),
+	    "which the target holds");
+	CHECK(read_str(mid, "s:k001", "odd") == 1, "as they were");
+	CHECK(backend_copy(src, mid, NULL, NULL, &copied) == -1,
+	    "a target that holds records is refused");
+	CHECK(backend_copy(mid, back, NULL, NULL, &copied) == 0 &&
+	          backend_tally(back, &t2) == 0 &&
+	          !memcmp(t2.digest, t0.digest, sizeof(t0.digest)),
+	    "and back");
+	CHECK(put_str(back, "s:k001", "changed") == 0 &&
+	          backend_tally(back, &t2) == 0 &&
+	          memcmp(t2.digest, t0.digest, sizeof(t0.digest)) != 0,
+	    "a changed value changes the digest");
+out:
+	close_store(src);
+	close_store(mid);
+	close_store(back);
+}
+
 #ifdef COFFER_WITH_PG
 /* What only the PostgreSQL backend has: a connection that goes, a schema
  * that is not this code's. */
@@ -1076,6 +1137,35 @@ test_postgresql_reconnects_and_refuses_a_newer_schema(
 	    "a newer Coffer moves the schema on");
 	CHECK(open_store(c, "reconnect", 1) == NULL,
 	    "and this one refuses the store, even to create");
+}
+
+/* A server out of reach: the handle opens all the same (a worker started
+ * in an outage serves once it ends), each section fails fast and says
+ * unavailable, not damaged. */
+static void
+test_postgresql_unreachable_is_unavailable(void)
+{
+	struct backend *b = NULL;
+	char where[256];
+	struct timespec t0, t1;
+
+	snprintf(
+	    where, sizeof(where), "host=%s/no-server dbname=coffer", test_dir);
+	CHECK(backend_postgresql.open(where, 1, &b) == 0 && b != NULL,
+	    "a server out of reach still opens");
+	if (b == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(b->ops->begin_read(b) == -1, "a section fails");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(b->ops->unavailable(b) == 1 && b->ops->damage(b) == NULL,
+	    "as unavailable, not damaged");
+	CHECK(t1.tv_sec - t0.tv_sec < 10, "within connect_timeout");
+	CHECK(b->ops->begin_write(b, 0) == -1 && b->ops->unavailable(b) == 1,
+	    "so does a write section");
+	b->ops->close(b);
+	CHECK(backend_postgresql.open("host=x nosuchoption=1", 1, &b) == -1,
+	    "a string libpq cannot read fails the open");
 }
 #endif
 
@@ -1125,6 +1215,7 @@ main(void)
 		test_the_serving_hooks_change_no_data(c);
 		test_a_backup_loads_into_an_empty_store_as_it_was(c);
 		test_the_backup_format_is_gdbms_own(c);
+		test_a_store_copies_whole_into_an_empty_one(c);
 #ifdef COFFER_WITH_PG
 		if (c->ops == &backend_postgresql)
 			test_postgresql_reconnects_and_refuses_a_newer_schema(
@@ -1132,6 +1223,9 @@ main(void)
 #endif
 	}
 	test_the_store_setting_picks_the_backend_by_its_scheme();
+#ifdef COFFER_WITH_PG
+	test_postgresql_unreachable_is_unavailable(); /* needs no server */
+#endif
 	/* Kept after a failure, for a look at the files. */
 	if (unit_failed == 0)
 		nftw(test_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);

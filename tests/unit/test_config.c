@@ -35,6 +35,7 @@ static const struct {
     {__LINE__, "backend", "postgresql", 1, "postgresql"},
     {__LINE__, "backend", "gdbm", 1, "gdbm"},
     {__LINE__, "backend", "mysql", 0, NULL},
+    {__LINE__, "state_dir", "/srv/coffer-state", 1, "/srv/coffer-state"},
     {__LINE__, "postgresql", "host=db1,db2 target_session_attrs=read-write", 1,
         "host=db1,db2 target_session_attrs=read-write"},
     {__LINE__, "no_such_key", "1", 0, NULL},
@@ -89,6 +90,8 @@ show(const struct cf_config *c, const char *key, char *out, size_t len)
 		snprintf(out, len, "%s", c->backend);
 	else if (!strcmp(key, "postgresql"))
 		snprintf(out, len, "%s", c->postgresql);
+	else if (!strcmp(key, "state_dir"))
+		snprintf(out, len, "%s", c->state_dir);
 	else if (!strcmp(key, "allow_plain_http"))
 		snprintf(out, len, "%d", c->allow_plain_http);
 	else if (!strcmp(key, "body_limit"))
@@ -247,6 +250,20 @@ test_backend_postgresql_names_the_store_by_its_connection_string(
 	          &c) == 0,
 	    "in either order");
 	CHECK(!strcmp(c.store, "postgresql:host=db1 dbname=coffer"), c.store);
+	CHECK(!strcmp(c.state, "/var/lib/coffer/coffer"),
+	    "its state files in /var/lib/coffer");
+	CHECK(
+	    load_text(dir, "store = postgresql:host=db1\nstate_dir = /srv/st\n",
+	        &c) == 0 &&
+	        !strcmp(c.state, "/srv/st/coffer"),
+	    "or in state_dir");
+	CHECK(load_text(dir, "store = /srv/c.db\n", &c) == 0 &&
+	          !strcmp(c.state, "/srv/c.db"),
+	    "a gdbm store's beside it");
+	CHECK(load_text(dir, "store = /srv/c.db\nstate_dir = /run/c\n", &c) ==
+	              0 &&
+	          !strcmp(c.state, "/run/c/coffer"),
+	    "unless state_dir says otherwise");
 	CHECK(load_text(dir, "postgresql = host=db1\nstore = /a\n", &c) == 0 &&
 	          !strcmp(c.store, "/a"),
 	    "a connection string alone changes nothing");

@@ -992,6 +992,7 @@ test_errors_status(void)
 	    {__LINE__, CF_E_SEALED, 503},
 	    {__LINE__, CF_E_NOT_INIT, 503},
 	    {__LINE__, CF_E_STORE_DAMAGED, 503},
+	    {__LINE__, CF_E_STORE_UNAVAILABLE, 503},
 	    {__LINE__, CF_OK, 200},
 	};
 	size_t i;
@@ -1191,6 +1192,7 @@ test_errors_dapr_sensu(void)
 	    {__LINE__, CF_E_INTERNAL, "ERR_INTERNAL", 0},
 	    {__LINE__, CF_E_SEALED, "ERR_SEALED", 0},
 	    {__LINE__, CF_E_STORE_DAMAGED, "ERR_STORE_DAMAGED", 0},
+	    {__LINE__, CF_E_STORE_UNAVAILABLE, "ERR_STORE_UNAVAILABLE", 0},
 	};
 	struct cf_resp resp;
 	struct json_object *o;
@@ -1236,6 +1238,7 @@ test_errors_cfssl(void)
 	    {__LINE__, CF_E_METHOD, 405},
 	    {__LINE__, CF_E_SEALED, 503},
 	    {__LINE__, CF_E_STORE_DAMAGED, 503},
+	    {__LINE__, CF_E_STORE_UNAVAILABLE, 503},
 	};
 	struct cf_resp resp;
 	struct json_object *o, *errs, *msgs, *v, *e;

@@ -120,6 +120,9 @@ main(void)
 	test_rows(store);
 	test_many_addresses(store);
 	test_a_long_address(store);
+	CHECK(unsealgate_wait("/nonexistent/dir/coffer", "10.0.0.1", 3000) ==
+	          UNSEALGATE_MAX_DELAY,
+	    "a gate whose file cannot be opened fails closed");
 	unit_rmtree(dir);
 	return unit_done();
 }
