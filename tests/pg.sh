@@ -62,8 +62,11 @@ start() {
 		    -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
 		    die "initdb failed: see $dir/initdb.log"
 	fi
-	as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-	    -o "-k $dir -c listen_addresses= -c fsync=on" start \
+	# A stack started again on its own state folder finds its cluster
+	# still running (stack_stop leaves the store alone).
+	as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1 ||
+	    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+	    -t 60 -o "-k $dir -c listen_addresses= -c fsync=on" start \
 	    >/dev/null || die "the server did not start: see $dir/server.log"
 	as_owner "$bin/psql" -h "$dir" -U postgres -d postgres -Atq \
 	    -c "SELECT 1 FROM pg_database WHERE datname = 'coffer'" |

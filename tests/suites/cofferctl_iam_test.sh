@@ -338,7 +338,7 @@ test_each_change_is_an_audit_line() {
 	assertEquals "command" user-add "$(jq -r .command <<<"$line")"
 	assertEquals "method" PUT "$(jq -r .method <<<"$line")"
 	assertEquals "status" 201 "$(jq -r .status <<<"$line")"
-	assertEquals "operator" "$(stat -c %U "$COFFER_STATE/coffer.db")" \
+	assertEquals "operator" "$(stack_owner "$COFFER_STATE")" \
 	    "$(jq -r .operator <<<"$line")"
 	ctl grant $RID read audited
 	line=$(tail -n 1 "$COFFER_STATE/audit.log")
