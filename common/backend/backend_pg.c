@@ -12,7 +12,8 @@
  *
  *   coffer_records (h bytea primary key = sha256(k), k bytea, v bytea)
  *   coffer_meta    (name text primary key, value bigint):
- *                  'schema_version' and 'changes', the change counter
+ *                  'schema_version'; 'changes', the change counter;
+ *                  'seal_epoch', raised by every seal (schema 2)
  *
  * Keys go by their SHA-256 because a key may be 64 KiB and a btree entry
  * holds some 2.7 KiB; iterate finds a prefix through an index on the
@@ -55,6 +56,11 @@
  *   - Errors are logged by SQLSTATE and primary message only: a detail
  *     may quote a key.
  *
+ * The seal epoch (backend.h: seal_epoch) is read by the statement that
+ * reads the counter, so checking it costs a section nothing.  A seal
+ * raises it in an autocommit UPDATE of its own row: it waits for no
+ * writer, since writers lock the counter's row and never this one.
+ *
  * The schema is versioned (schema_version): open creates it when create
  * is set, upgrades an older one, and refuses a newer one.
  */
@@ -71,7 +77,7 @@
 #include "backend/backend.h"
 #include "base/log.h"
 
-#define SCHEMA_VERSION 1        /* the newest schema this code knows */
+#define SCHEMA_VERSION 2        /* the newest schema this code knows */
 #define PREFIX_INDEX   512      /* key bytes in iterate's index */
 #define ITER_PAGE      "32"     /* rows per FETCH: 64 MiB at most */
 #define STMT_DEADLINE  30000    /* ms a statement may take, client side */
@@ -87,6 +93,7 @@ struct pg_backend {
 	int failed;        /* write section: a statement failed */
 	int full;          /* ... and the server's disk was full */
 	uint64_t counter;  /* the change counter the section read */
+	uint64_t epoch;    /* and the seal epoch */
 	uint64_t connects; /* connections made by this handle */
 	uint64_t cursors;  /* iterate's cursor names */
 };
@@ -280,12 +287,18 @@ static const char schema_v1[] =
 
 _Static_assert(PREFIX_INDEX == 512, "schema_v1's index takes 512 bytes");
 
+/* 2: the seal epoch, which every host's sections read. */
+static const char schema_v2[] =
+    "INSERT INTO coffer_meta VALUES ('seal_epoch', 0)"
+    " ON CONFLICT (name) DO NOTHING;"
+    "UPDATE coffer_meta SET value = 2 WHERE name = 'schema_version';";
+
 /*
  * The schema steps: steps[i] upgrades version i to i + 1 (0: none yet).
  * A new version appends its step, and raises SCHEMA_VERSION and the
  * schema_version row in it.
  */
-static const char *const steps[SCHEMA_VERSION] = {schema_v1};
+static const char *const steps[SCHEMA_VERSION] = {schema_v1, schema_v2};
 
 /* The database's schema version: 0 and *version (0 when it has none), or
  * -1.  Asks first whether the table is there, so that a transaction it
@@ -488,7 +501,13 @@ pg_close(struct backend *b)
 
 /* ---- sections ---- */
 
-/* Begin a section with sql, whose last statement reads the counter. */
+/* The last statement of a section's beginning: the counter and the seal
+ * epoch, in one row. */
+#define READ_COUNTERS                                                          \
+	"SELECT (SELECT value FROM coffer_meta WHERE name = 'changes'),"       \
+	" (SELECT value FROM coffer_meta WHERE name = 'seal_epoch')"
+
+/* Begin a section with sql, whose last statement is READ_COUNTERS. */
 static int
 pg_begin(struct pg_backend *p, enum pg_section s, const char *sql)
 {
@@ -511,13 +530,14 @@ pg_begin(struct pg_backend *p, enum pg_section s, const char *sql)
 		pg_drop(p); /* and with it, the transaction */
 		return -1;
 	}
-	if (PQntuples(r) != 1) {
+	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
 		lwarnx("postgresql: coffer_meta has no change counter");
 		PQclear(r);
 		pg_drop(p);
 		return -1;
 	}
 	p->counter = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	p->epoch = strtoull(PQgetvalue(r, 0, 1), NULL, 10); /* NULL: "" */
 	PQclear(r);
 	p->section = s;
 	p->failed = p->full = 0;
@@ -528,8 +548,7 @@ static int
 pg_begin_read(struct backend *b)
 {
 	return pg_begin(pg_of(b), PG_READ,
-	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
-	    "SELECT value FROM coffer_meta WHERE name = 'changes'");
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;" READ_COUNTERS);
 }
 
 /* The end of any section: roll back what is open. */
@@ -550,7 +569,8 @@ pg_end_read(struct backend *b)
 }
 
 /* flags: BACKEND_DELETES asks nothing more here; the server's room is its
- * own. */
+ * own.  Once the lock is held, READ_COUNTERS reads the latest commit: a
+ * statement of READ COMMITTED takes its own snapshot. */
 static int
 pg_begin_write(struct backend *b, unsigned flags)
 {
@@ -559,7 +579,7 @@ pg_begin_write(struct backend *b, unsigned flags)
 	    "BEGIN ISOLATION LEVEL READ COMMITTED;"
 	    "SET LOCAL idle_in_transaction_session_timeout = '60s';"
 	    "SELECT value FROM coffer_meta WHERE name = 'changes'"
-	    " FOR UPDATE");
+	    " FOR UPDATE;" READ_COUNTERS);
 }
 
 static int
@@ -825,6 +845,32 @@ pg_changes(struct backend *b)
 	return p->connects << 48 | (p->counter & ((UINT64_C(1) << 48) - 1));
 }
 
+static uint64_t
+pg_seal_epoch(struct backend *b)
+{
+	return pg_of(b)->epoch;
+}
+
+static int
+pg_seal_raise(struct backend *b)
+{
+	static const char sql[] = "UPDATE coffer_meta SET value = value + 1"
+	                          " WHERE name = 'seal_epoch'";
+	struct pg_backend *p = pg_of(b);
+	uint64_t fresh;
+
+	if (p->section != PG_NONE || pg_ready(p) == -1)
+		return -1;
+	fresh = p->connects;
+	if (pg_do(p, sql, "raising the seal epoch") == 0)
+		return 0;
+	/* A connection that died while idle: once more on a new one.  Were
+	 * the first raise applied after all, raising twice is as good. */
+	if (fresh != p->connects || pg_ready(p) == -1)
+		return -1;
+	return pg_do(p, sql, "raising the seal epoch");
+}
+
 /* The database's health is its server's to tell. */
 static const char *
 pg_damage(struct backend *b)
@@ -861,4 +907,6 @@ const struct backend_ops backend_postgresql = {
     .defer_upkeep = NULL,
     .maintain = NULL,
     .idle = NULL,
+    .seal_epoch = pg_seal_epoch,
+    .seal_raise = pg_seal_raise,
 };
