@@ -94,6 +94,8 @@ struct pg_backend {
 	int full;          /* ... and the server's disk was full */
 	uint64_t counter;  /* the change counter the section read */
 	uint64_t epoch;    /* and the seal epoch */
+	int rollback_due;  /* a read section ended; its ROLLBACK not sent */
+	int prepared;      /* stmts[] are prepared on this connection */
 	uint64_t connects; /* connections made by this handle */
 	uint64_t cursors;  /* iterate's cursor names */
 };
@@ -110,6 +112,7 @@ pg_drop(struct pg_backend *p)
 	if (p->conn != NULL)
 		PQfinish(p->conn);
 	p->conn = NULL;
+	p->rollback_due = p->prepared = 0;
 }
 
 static int64_t
@@ -249,6 +252,71 @@ pg_exec_params(struct pg_backend *p, const char *sql, int n,
 		return NULL;
 	if (PQsendQueryParams(p->conn, sql, n, NULL, vals, lens, binary, 1) ==
 	    0) {
+		lwarnx("postgresql: %s: %s", what, PQerrorMessage(p->conn));
+		pg_drop(p);
+		return NULL;
+	}
+	return pg_answer(p, what);
+}
+
+/*
+ * The statements of every request, prepared once per connection so that
+ * the server parses and plans them once (named statements outlive the
+ * transaction they were made in).
+ */
+enum pg_stmt { STMT_GET, STMT_PUT, STMT_DEL, STMT_COUNT };
+
+static const struct {
+	const char *name, *sql;
+	int nparams;
+} stmts[STMT_COUNT] = {
+    {"coffer_get",
+        "SELECT v FROM coffer_records WHERE h = sha256($1) AND k = $1", 1},
+    {"coffer_put",
+        "INSERT INTO coffer_records (k, v) VALUES ($1, $2)"
+        " ON CONFLICT (h) DO UPDATE SET k = EXCLUDED.k, v = EXCLUDED.v",
+        2},
+    {"coffer_del", "DELETE FROM coffer_records WHERE h = sha256($1) AND k = $1",
+        1},
+};
+
+static PGresult *pg_answer(struct pg_backend *p, const char *what);
+static int pg_check(PGresult *r, ExecStatusType want, const char *what);
+
+static int
+pg_prepare(struct pg_backend *p)
+{
+	PGresult *r;
+	size_t i;
+
+	for (i = 0; !p->prepared && i < STMT_COUNT; i++) {
+		if (PQsendPrepare(p->conn, stmts[i].name, stmts[i].sql,
+		        stmts[i].nparams, NULL) == 0) {
+			lwarnx("postgresql: preparing: %s",
+			    PQerrorMessage(p->conn));
+			pg_drop(p);
+			return -1;
+		}
+		r = pg_answer(p, "preparing");
+		if (pg_check(r, PGRES_COMMAND_OK, "preparing") == -1)
+			return -1;
+		PQclear(r);
+	}
+	p->prepared = 1;
+	return 0;
+}
+
+/* A prepared statement with binary parameters and binary results. */
+static PGresult *
+pg_exec_stmt(struct pg_backend *p, enum pg_stmt s, const char *const *vals,
+    const int *lens, const char *what)
+{
+	static const int binary[2] = {1, 1};
+
+	if (p->conn == NULL || pg_prepare(p) == -1)
+		return NULL;
+	if (PQsendQueryPrepared(p->conn, stmts[s].name, stmts[s].nparams, vals,
+	        lens, binary, 1) == 0) {
 		lwarnx("postgresql: %s: %s", what, PQerrorMessage(p->conn));
 		pg_drop(p);
 		return NULL;
@@ -439,7 +507,9 @@ static int
 pg_ready(struct pg_backend *p)
 {
 	if (p->conn != NULL && PQstatus(p->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(p->conn) == PQTRANS_IDLE)
+	    (PQtransactionStatus(p->conn) == PQTRANS_IDLE ||
+	        (p->rollback_due &&
+	            PQtransactionStatus(p->conn) == PQTRANS_INTRANS)))
 		return 0;
 	if (pg_connect(p) == -1 || schema_ready(p, 0) == -1) {
 		pg_drop(p);
@@ -507,12 +577,41 @@ pg_close(struct backend *b)
 	"SELECT (SELECT value FROM coffer_meta WHERE name = 'changes'),"       \
 	" (SELECT value FROM coffer_meta WHERE name = 'seal_epoch')"
 
+/* sql, after the ROLLBACK a read section left due (pg_end): one round
+ * trip for both. */
+static PGresult *
+pg_exec_begin(struct pg_backend *p, const char *sql)
+{
+	char buf[512];
+
+	if (!p->rollback_due)
+		return pg_exec(p, sql, "beginning a section");
+	p->rollback_due = 0;
+	snprintf(buf, sizeof(buf), "ROLLBACK;%s", sql);
+	return pg_exec(p, buf, "beginning a section");
+}
+
+/* Send a ROLLBACK left due, outside any section: 0 or -1. */
+static int
+pg_settle(struct pg_backend *p)
+{
+	if (!p->rollback_due || p->section != PG_NONE)
+		return 0;
+	p->rollback_due = 0;
+	if (pg_do(p, "ROLLBACK", "ending a section") == 0)
+		return 0;
+	pg_drop(p);
+	return -1;
+}
+
 /* Begin a section with sql, whose last statement is READ_COUNTERS. */
 static int
 pg_begin(struct pg_backend *p, enum pg_section s, const char *sql)
 {
 	uint64_t fresh;
 	PGresult *r;
+
+	_Static_assert(sizeof("ROLLBACK;") + 300 < 512, "pg_exec_begin");
 
 	if (p->section != PG_NONE) {
 		lwarnx("postgresql: a section is already open");
@@ -521,11 +620,11 @@ pg_begin(struct pg_backend *p, enum pg_section s, const char *sql)
 	if (pg_ready(p) == -1)
 		return -1;
 	fresh = p->connects;
-	r = pg_exec(p, sql, "beginning a section");
+	r = pg_exec_begin(p, sql);
 	/* A connection that died while idle (a server restarted, a standby
 	 * promoted) costs no request: nothing was done in it yet. */
 	if (r == NULL && fresh == p->connects && pg_ready(p) == 0)
-		r = pg_exec(p, sql, "beginning a section");
+		r = pg_exec_begin(p, sql);
 	if (pg_check(r, PGRES_TUPLES_OK, "beginning a section") == -1) {
 		pg_drop(p); /* and with it, the transaction */
 		return -1;
@@ -551,13 +650,22 @@ pg_begin_read(struct backend *b)
 	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;" READ_COUNTERS);
 }
 
-/* The end of any section: roll back what is open. */
+/* The end of any section: roll back what is open.  A read section's
+ * ROLLBACK goes with the next section's BEGIN (pg_exec_begin), or at idle
+ * (pg_idle): it changes nothing, and a round trip is a request's cost. */
 static void
 pg_end(struct pg_backend *p)
 {
+	int read = p->section == PG_READ;
+
 	p->section = PG_NONE;
-	if (p->conn != NULL && PQtransactionStatus(p->conn) != PQTRANS_IDLE &&
-	    pg_do(p, "ROLLBACK", "ending a section") == -1)
+	if (p->conn == NULL || PQtransactionStatus(p->conn) == PQTRANS_IDLE)
+		return;
+	if (read && PQtransactionStatus(p->conn) == PQTRANS_INTRANS) {
+		p->rollback_due = 1;
+		return;
+	}
+	if (pg_do(p, "ROLLBACK", "ending a section") == -1)
 		pg_drop(p);
 }
 
@@ -647,9 +755,7 @@ pg_get(struct backend *b, const void *key, size_t klen, uint8_t **val,
 
 	if (p->section == PG_NONE || !key_ok(klen))
 		return -1;
-	r = pg_exec_params(p,
-	    "SELECT v FROM coffer_records WHERE h = sha256($1) AND k = $1", 1,
-	    vals, lens, "get");
+	r = pg_exec_stmt(p, STMT_GET, vals, lens, "get");
 	if (pg_check(r, PGRES_TUPLES_OK, "get") == -1)
 		return -1;
 	if (PQntuples(r) == 0) {
@@ -670,14 +776,14 @@ pg_get(struct backend *b, const void *key, size_t klen, uint8_t **val,
 
 /* A write's statement; a failure is the transaction's, told by commit. */
 static int
-pg_write(struct pg_backend *p, const char *sql, int n, const char *const *vals,
+pg_write(struct pg_backend *p, enum pg_stmt s, const char *const *vals,
     const int *lens, const char *what)
 {
 	PGresult *r;
 
 	if (p->failed)
 		return 0;
-	r = pg_exec_params(p, sql, n, vals, lens, what);
+	r = pg_exec_stmt(p, s, vals, lens, what);
 	if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
 	    !strcmp(pg_sqlstate(r), "53100"))
 		p->full = 1;
@@ -699,10 +805,7 @@ pg_put(struct backend *b, const void *key, size_t klen, const void *val,
 	if (pg_of(b)->section != PG_WRITE || !key_ok(klen) ||
 	    vlen > BACKEND_MAX_VALUE)
 		return -1;
-	return pg_write(pg_of(b),
-	    "INSERT INTO coffer_records (k, v) VALUES ($1, $2)"
-	    " ON CONFLICT (h) DO UPDATE SET k = EXCLUDED.k, v = EXCLUDED.v",
-	    2, vals, lens, "put");
+	return pg_write(pg_of(b), STMT_PUT, vals, lens, "put");
 }
 
 static int
@@ -713,9 +816,7 @@ pg_del(struct backend *b, const void *key, size_t klen)
 
 	if (pg_of(b)->section != PG_WRITE || !key_ok(klen))
 		return -1;
-	return pg_write(pg_of(b),
-	    "DELETE FROM coffer_records WHERE h = sha256($1) AND k = $1", 1,
-	    vals, lens, "del");
+	return pg_write(pg_of(b), STMT_DEL, vals, lens, "del");
 }
 
 /*
@@ -859,7 +960,7 @@ pg_seal_raise(struct backend *b)
 	struct pg_backend *p = pg_of(b);
 	uint64_t fresh;
 
-	if (p->section != PG_NONE || pg_ready(p) == -1)
+	if (p->section != PG_NONE || pg_settle(p) == -1 || pg_ready(p) == -1)
 		return -1;
 	fresh = p->connects;
 	if (pg_do(p, sql, "raising the seal epoch") == 0)
@@ -886,8 +987,15 @@ pg_disk_full(struct backend *b)
 	return 0;
 }
 
-/* An idle process keeps its connection: reconnecting costs more than an
- * idle session does. */
+/* An idle process keeps its connection (reconnecting costs more than an
+ * idle session does), but no transaction: a read section's snapshot
+ * would hold back the server's cleanup. */
+static void
+pg_idle(struct backend *b)
+{
+	(void)pg_settle(pg_of(b));
+}
+
 const struct backend_ops backend_postgresql = {
     .name = "postgresql",
     .open = pg_open,
@@ -906,7 +1014,7 @@ const struct backend_ops backend_postgresql = {
     .disk_full = pg_disk_full,
     .defer_upkeep = NULL,
     .maintain = NULL,
-    .idle = NULL,
+    .idle = pg_idle,
     .seal_epoch = pg_seal_epoch,
     .seal_raise = pg_seal_raise,
 };

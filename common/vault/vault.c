@@ -187,22 +187,24 @@ vault_idle(struct vault *v)
 {
 	enum cf_status st;
 
+	if (v->keys != NULL && v->keys->valid) {
+		if ((st = vault_ready(v)) != CF_OK)
+			linfo("store %s: keys dropped while idle (%s)", v->id,
+			    st == CF_E_SEALED ? "sealed"
+			                      : "cannot derive them");
+		/* A seal on another host reaches this one through the
+		 * store: an idle worker looks, so that it holds no key a
+		 * second after. */
+		else if (v->be->ops->seal_epoch != NULL &&
+		         v->be->ops->begin_read(v->be) == 0) {
+			(void)vault_sealed_elsewhere(v);
+			v->be->ops->end_read(v->be);
+		}
+	}
+	/* Last: what the sections above left (PostgreSQL: an open read
+	 * transaction) is let go of too. */
 	if (v->be->ops->idle != NULL)
 		v->be->ops->idle(v->be);
-	if (v->keys == NULL || !v->keys->valid)
-		return;
-	if ((st = vault_ready(v)) != CF_OK) {
-		linfo("store %s: keys dropped while idle (%s)", v->id,
-		    st == CF_E_SEALED ? "sealed" : "cannot derive them");
-		return;
-	}
-	/* A seal on another host reaches this one through the store: an
-	 * idle worker looks, so that it holds no key a second after. */
-	if (v->be->ops->seal_epoch != NULL &&
-	    v->be->ops->begin_read(v->be) == 0) {
-		(void)vault_sealed_elsewhere(v);
-		v->be->ops->end_read(v->be);
-	}
 }
 
 static struct vault_keys *
