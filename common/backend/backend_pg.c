@@ -56,6 +56,10 @@
  *   - Errors are logged by SQLSTATE and primary message only: a detail
  *     may quote a key.
  *
+ * Round trips are a request's cost: the statements of every request (get,
+ * put, del) are prepared once per connection, and a read section's
+ * ROLLBACK goes with the next section's BEGIN, or at idle.
+ *
  * The seal epoch (backend.h: seal_epoch) is read by the statement that
  * reads the counter, so checking it costs a section nothing.  A seal
  * raises it in an autocommit UPDATE of its own row: it waits for no
