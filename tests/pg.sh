@@ -15,7 +15,17 @@
 # (mode 0711) may be passed through but not listed, so that a web
 # server's user (www-data) reaches the socket; the data is in DIR/data
 # (0700).
+#
+# For hosts that reach the cluster over TCP (tests/suites/hosts_pg_test.sh),
+# from the environment of start (and of conninfo, for PG_PORT):
+#   PG_PORT=N        the server's port (default 5432; also the socket's name)
+#   PG_LISTEN=A,B    listen on these addresses too (default: no TCP)
+#   PG_TRUST=CIDR    trust connections from there (pg_hba.conf; tests only)
+#   PG_CONF="K=V.."  more server settings (-c K=V each), e.g. for a
+#                    primary with a synchronous standby
 set -u
+
+PG_PORT=${PG_PORT:-5432}
 
 die() {
 	printf 'tests/pg.sh: %s\n' "$*" >&2
@@ -45,7 +55,15 @@ as_owner() {
 }
 
 conninfo() {
-	printf 'host=%s user=postgres dbname=coffer\n' "$1"
+	printf 'host=%s port=%s user=postgres dbname=coffer\n' "$1" "$PG_PORT"
+}
+
+# trust_net DIR: PG_TRUST's line in DIR/data/pg_hba.conf, once.
+trust_net() {
+	local hba=$1/data/pg_hba.conf
+	[ -n "${PG_TRUST:-}" ] || return 0
+	grep -q "^host all all $PG_TRUST trust" "$hba" && return 0
+	echo "host all all $PG_TRUST trust" | as_owner tee -a "$hba" >/dev/null
 }
 
 start() {
@@ -62,17 +80,28 @@ start() {
 		    -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
 		    die "initdb failed: see $dir/initdb.log"
 	fi
+	trust_net "$dir" || die "cannot write pg_hba.conf"
+	local kv opts="-k $dir -p $PG_PORT -c fsync=on"
+	opts+=" -c listen_addresses=${PG_LISTEN:-}"
+	for kv in ${PG_CONF:-}; do
+		opts+=" -c $kv"
+	done
 	# A stack started again on its own state folder finds its cluster
 	# still running (stack_stop leaves the store alone).
 	as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1 ||
 	    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-	    -t 60 -o "-k $dir -c listen_addresses= -c fsync=on" start \
+	    -t 60 -o "$opts" start \
 	    >/dev/null || die "the server did not start: see $dir/server.log"
-	as_owner "$bin/psql" -h "$dir" -U postgres -d postgres -Atq \
-	    -c "SELECT 1 FROM pg_database WHERE datname = 'coffer'" |
-	    grep -q 1 ||
-	    as_owner "$bin/createdb" -h "$dir" -U postgres coffer ||
-	    die "createdb failed"
+	# A standby (recovery) takes the primary's databases as they are.
+	[ -f "$dir/data/standby.signal" ] || {
+		as_owner "$bin/psql" -h "$dir" -p "$PG_PORT" -U postgres \
+		    -d postgres -Atq \
+		    -c "SELECT 1 FROM pg_database WHERE datname = 'coffer'" |
+		    grep -q 1 ||
+		    as_owner "$bin/createdb" -h "$dir" -p "$PG_PORT" \
+			-U postgres coffer ||
+		    die "createdb failed"
+	}
 	conninfo "$dir"
 }
 

@@ -173,6 +173,9 @@ cmd_status(struct vault *v)
 	       "progress: %u\nhealth: %s\n",
 	    vs.initialized ? "yes" : "no", vs.sealed ? "yes" : "no", vs.shares,
 	    vs.threshold, vs.progress, vs.damaged ? "damaged" : "ok");
+	if (vs.shared)
+		printf("unsealed hosts: %s\n",
+		    vs.unsealed_hosts[0] != '\0' ? vs.unsealed_hosts : "none");
 	return 0;
 }
 

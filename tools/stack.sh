@@ -32,6 +32,9 @@
 #
 # STACK_BACKEND=postgresql (default gdbm) puts the store in a private
 # PostgreSQL cluster that stack_start starts and stack_pg_down stops.
+# STACK_LIGHTTPD_USER=USER runs lighttpd and its programs as USER (who then
+# owns the state folder), so that their keyring is USER's: two stacks of
+# two users on one database are two hosts (tests/suites/hosts_pg_test.sh).
 
 STACK_TOP=${STACK_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 STACK_SERVER=${STACK_SERVER:-lighttpd}
@@ -155,6 +158,12 @@ var.coffer_errors = var.coffer_state + "/errors"
 EOF
 		if [ -n "${STACK_AUTH_PORT:-}" ]; then
 			echo 'server.modules += ( "mod_auth", "mod_authn_file" )'
+		fi
+		# STACK_LIGHTTPD_USER: lighttpd (started as root) and the
+		# programs run as that user, with a keyring of their own.
+		if [ -n "${STACK_LIGHTTPD_USER:-}" ]; then
+			echo "server.username = \"$STACK_LIGHTTPD_USER\""
+			echo "server.groupname = \"$(id -gn "$STACK_LIGHTTPD_USER")\""
 		fi
 		cat <<EOF
 include "$STACK_TOP/apache-conf/lighttpd/standalone.conf"
@@ -476,6 +485,12 @@ stack_lighttpd_up() {
 	port=$(cat "$state/port") || return 1
 	# Sockets left by a killed server make lighttpd's first connect fail.
 	rm -f "$state"/run/*.sock-*
+	# lighttpd opens its logs after dropping privileges: the state
+	# folder is its user's.
+	if [ -n "${STACK_LIGHTTPD_USER:-}" ]; then
+		: >>"$state/error.log"
+		chown -R "$STACK_LIGHTTPD_USER:" "$state" || return 1
+	fi
 	check=$(lighttpd -tt -f "$state/lighttpd.conf" 2>&1) ||
 	    { stack_say "$check"; return 1; }
 	# In the foreground (-D), in a session of its own: a daemon's stderr

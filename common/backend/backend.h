@@ -180,6 +180,21 @@ struct backend_ops {
 	 * time, so a request fails fast while the server is away and
 	 * succeeds once it is back. */
 	int (*unavailable)(struct backend *b);
+
+	/*
+	 * The seal epoch, for a backend that several hosts share (NULL for
+	 * one that a single host holds, as gdbm: there the kernel keyring
+	 * alone reaches every process).  Each host keeps its unsealed key in
+	 * its own keyring, so a seal reaches the others through the store: a
+	 * number that every seal raises, and that a host unsealed under a
+	 * smaller one takes as sealed (vault.c).
+	 * seal_epoch, in a section: the epoch the section read, with the
+	 * change counter (no request of its own).  seal_raise, outside any
+	 * section: raise it, committed, in a transaction of its own that
+	 * waits for no writer.  0 or -1.
+	 */
+	uint64_t (*seal_epoch)(struct backend *b);
+	int (*seal_raise)(struct backend *b);
 };
 
 /* The backends there are (postgresql: when built with libpq). */

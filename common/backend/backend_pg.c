@@ -12,7 +12,8 @@
  *
  *   coffer_records (h bytea primary key = sha256(k), k bytea, v bytea)
  *   coffer_meta    (name text primary key, value bigint):
- *                  'schema_version' and 'changes', the change counter
+ *                  'schema_version'; 'changes', the change counter;
+ *                  'seal_epoch', raised by every seal (schema 2)
  *
  * Keys go by their SHA-256 because a key may be 64 KiB and a btree entry
  * holds some 2.7 KiB; iterate finds a prefix through an index on the
@@ -55,6 +56,15 @@
  *   - Errors are logged by SQLSTATE and primary message only: a detail
  *     may quote a key.
  *
+ * Round trips are a request's cost: the statements of every request (get,
+ * put, del) are prepared once per connection, and a read section's
+ * ROLLBACK goes with the next section's BEGIN, or at idle.
+ *
+ * The seal epoch (backend.h: seal_epoch) is read by the statement that
+ * reads the counter, so checking it costs a section nothing.  A seal
+ * raises it in an autocommit UPDATE of its own row: it waits for no
+ * writer, since writers lock the counter's row and never this one.
+ *
  * The schema is versioned (schema_version): open creates it when create
  * is set, upgrades an older one, and refuses a newer one.
  */
@@ -71,7 +81,7 @@
 #include "backend/backend.h"
 #include "base/log.h"
 
-#define SCHEMA_VERSION 1        /* the newest schema this code knows */
+#define SCHEMA_VERSION 2        /* the newest schema this code knows */
 #define PREFIX_INDEX   512      /* key bytes in iterate's index */
 #define ITER_PAGE      "32"     /* rows per FETCH: 64 MiB at most */
 #define STMT_DEADLINE  30000    /* ms a statement may take, client side */
@@ -87,6 +97,9 @@ struct pg_backend {
 	int failed;        /* write section: a statement failed */
 	int full;          /* ... and the server's disk was full */
 	uint64_t counter;  /* the change counter the section read */
+	uint64_t epoch;    /* and the seal epoch */
+	int rollback_due;  /* a read section ended; its ROLLBACK not sent */
+	int prepared;      /* stmts[] are prepared on this connection */
 	uint64_t connects; /* connections made by this handle */
 	uint64_t cursors;  /* iterate's cursor names */
 	int create;        /* make the schema when it is missing */
@@ -106,6 +119,7 @@ pg_drop(struct pg_backend *p)
 	if (p->conn != NULL)
 		PQfinish(p->conn);
 	p->conn = NULL;
+	p->rollback_due = p->prepared = 0;
 }
 
 static int64_t
@@ -277,6 +291,71 @@ pg_exec_params(struct pg_backend *p, const char *sql, int n,
 	return pg_answer(p, what);
 }
 
+/*
+ * The statements of every request, prepared once per connection so that
+ * the server parses and plans them once (named statements outlive the
+ * transaction they were made in).
+ */
+enum pg_stmt { STMT_GET, STMT_PUT, STMT_DEL, STMT_COUNT };
+
+static const struct {
+	const char *name, *sql;
+	int nparams;
+} stmts[STMT_COUNT] = {
+    {"coffer_get",
+        "SELECT v FROM coffer_records WHERE h = sha256($1) AND k = $1", 1},
+    {"coffer_put",
+        "INSERT INTO coffer_records (k, v) VALUES ($1, $2)"
+        " ON CONFLICT (h) DO UPDATE SET k = EXCLUDED.k, v = EXCLUDED.v",
+        2},
+    {"coffer_del", "DELETE FROM coffer_records WHERE h = sha256($1) AND k = $1",
+        1},
+};
+
+static PGresult *pg_answer(struct pg_backend *p, const char *what);
+static int pg_check(PGresult *r, ExecStatusType want, const char *what);
+
+static int
+pg_prepare(struct pg_backend *p)
+{
+	PGresult *r;
+	size_t i;
+
+	for (i = 0; !p->prepared && i < STMT_COUNT; i++) {
+		if (PQsendPrepare(p->conn, stmts[i].name, stmts[i].sql,
+		        stmts[i].nparams, NULL) == 0) {
+			lwarnx("postgresql: preparing: %s",
+			    PQerrorMessage(p->conn));
+			pg_drop(p);
+			return -1;
+		}
+		r = pg_answer(p, "preparing");
+		if (pg_check(r, PGRES_COMMAND_OK, "preparing") == -1)
+			return -1;
+		PQclear(r);
+	}
+	p->prepared = 1;
+	return 0;
+}
+
+/* A prepared statement with binary parameters and binary results. */
+static PGresult *
+pg_exec_stmt(struct pg_backend *p, enum pg_stmt s, const char *const *vals,
+    const int *lens, const char *what)
+{
+	static const int binary[2] = {1, 1};
+
+	if (p->conn == NULL || pg_prepare(p) == -1)
+		return NULL;
+	if (PQsendQueryPrepared(p->conn, stmts[s].name, stmts[s].nparams, vals,
+	        lens, binary, 1) == 0) {
+		lwarnx("postgresql: %s: %s", what, PQerrorMessage(p->conn));
+		pg_drop(p);
+		return NULL;
+	}
+	return pg_answer(p, what);
+}
+
 /* A statement run for its effect: 0 or -1. */
 static int
 pg_do(struct pg_backend *p, const char *sql, const char *what)
@@ -308,12 +387,18 @@ static const char schema_v1[] =
 
 _Static_assert(PREFIX_INDEX == 512, "schema_v1's index takes 512 bytes");
 
+/* 2: the seal epoch, which every host's sections read. */
+static const char schema_v2[] =
+    "INSERT INTO coffer_meta VALUES ('seal_epoch', 0)"
+    " ON CONFLICT (name) DO NOTHING;"
+    "UPDATE coffer_meta SET value = 2 WHERE name = 'schema_version';";
+
 /*
  * The schema steps: steps[i] upgrades version i to i + 1 (0: none yet).
  * A new version appends its step, and raises SCHEMA_VERSION and the
  * schema_version row in it.
  */
-static const char *const steps[SCHEMA_VERSION] = {schema_v1};
+static const char *const steps[SCHEMA_VERSION] = {schema_v1, schema_v2};
 
 /* The database's schema version: 0 and *version (0 when it has none), or
  * -1.  Asks first whether the table is there, so that a transaction it
@@ -455,7 +540,9 @@ static int
 pg_ready(struct pg_backend *p)
 {
 	if (p->conn != NULL && PQstatus(p->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(p->conn) == PQTRANS_IDLE)
+	    (PQtransactionStatus(p->conn) == PQTRANS_IDLE ||
+	        (p->rollback_due &&
+	            PQtransactionStatus(p->conn) == PQTRANS_INTRANS)))
 		return 0;
 	if (pg_connect(p) == -1 || schema_ready(p, p->create) == -1) {
 		pg_drop(p);
@@ -550,12 +637,47 @@ pg_close(struct backend *b)
 
 /* ---- sections ---- */
 
-/* Begin a section with sql, whose last statement reads the counter. */
+/* The last statement of a section's beginning: the counter and the seal
+ * epoch, in one row. */
+#define READ_COUNTERS                                                          \
+	"SELECT (SELECT value FROM coffer_meta WHERE name = 'changes'),"       \
+	" (SELECT value FROM coffer_meta WHERE name = 'seal_epoch')"
+
+/* sql, after the ROLLBACK a read section left due (pg_end): one round
+ * trip for both. */
+static PGresult *
+pg_exec_begin(struct pg_backend *p, const char *sql)
+{
+	char buf[512];
+
+	if (!p->rollback_due)
+		return pg_exec(p, sql, "beginning a section");
+	p->rollback_due = 0;
+	snprintf(buf, sizeof(buf), "ROLLBACK;%s", sql);
+	return pg_exec(p, buf, "beginning a section");
+}
+
+/* Send a ROLLBACK left due, outside any section: 0 or -1. */
+static int
+pg_settle(struct pg_backend *p)
+{
+	if (!p->rollback_due || p->section != PG_NONE)
+		return 0;
+	p->rollback_due = 0;
+	if (pg_do(p, "ROLLBACK", "ending a section") == 0)
+		return 0;
+	pg_drop(p);
+	return -1;
+}
+
+/* Begin a section with sql, whose last statement is READ_COUNTERS. */
 static int
 pg_begin(struct pg_backend *p, enum pg_section s, const char *sql)
 {
 	uint64_t fresh;
 	PGresult *r;
+
+	_Static_assert(sizeof("ROLLBACK;") + 300 < 512, "pg_exec_begin");
 
 	if (p->section != PG_NONE) {
 		lwarnx("postgresql: a section is already open");
@@ -565,22 +687,23 @@ pg_begin(struct pg_backend *p, enum pg_section s, const char *sql)
 	if (pg_ready(p) == -1)
 		return -1;
 	fresh = p->connects;
-	r = pg_exec(p, sql, "beginning a section");
+	r = pg_exec_begin(p, sql);
 	/* A connection that died while idle (a server restarted, a standby
 	 * promoted) costs no request: nothing was done in it yet. */
 	if (r == NULL && fresh == p->connects && pg_ready(p) == 0)
-		r = pg_exec(p, sql, "beginning a section");
+		r = pg_exec_begin(p, sql);
 	if (pg_check(r, PGRES_TUPLES_OK, "beginning a section") == -1) {
 		pg_drop(p); /* and with it, the transaction */
 		return -1;
 	}
-	if (PQntuples(r) != 1) {
+	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
 		lwarnx("postgresql: coffer_meta has no change counter");
 		PQclear(r);
 		pg_drop(p);
 		return -1;
 	}
 	p->counter = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	p->epoch = strtoull(PQgetvalue(r, 0, 1), NULL, 10); /* NULL: "" */
 	PQclear(r);
 	p->section = s;
 	p->failed = p->full = 0;
@@ -591,17 +714,25 @@ static int
 pg_begin_read(struct backend *b)
 {
 	return pg_begin(pg_of(b), PG_READ,
-	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
-	    "SELECT value FROM coffer_meta WHERE name = 'changes'");
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;" READ_COUNTERS);
 }
 
-/* The end of any section: roll back what is open. */
+/* The end of any section: roll back what is open.  A read section's
+ * ROLLBACK goes with the next section's BEGIN (pg_exec_begin), or at idle
+ * (pg_idle): it changes nothing, and a round trip is a request's cost. */
 static void
 pg_end(struct pg_backend *p)
 {
+	int read = p->section == PG_READ;
+
 	p->section = PG_NONE;
-	if (p->conn != NULL && PQtransactionStatus(p->conn) != PQTRANS_IDLE &&
-	    pg_do(p, "ROLLBACK", "ending a section") == -1)
+	if (p->conn == NULL || PQtransactionStatus(p->conn) == PQTRANS_IDLE)
+		return;
+	if (read && PQtransactionStatus(p->conn) == PQTRANS_INTRANS) {
+		p->rollback_due = 1;
+		return;
+	}
+	if (pg_do(p, "ROLLBACK", "ending a section") == -1)
 		pg_drop(p);
 }
 
@@ -613,7 +744,8 @@ pg_end_read(struct backend *b)
 }
 
 /* flags: BACKEND_DELETES asks nothing more here; the server's room is its
- * own. */
+ * own.  Once the lock is held, READ_COUNTERS reads the latest commit: a
+ * statement of READ COMMITTED takes its own snapshot. */
 static int
 pg_begin_write(struct backend *b, unsigned flags)
 {
@@ -622,7 +754,7 @@ pg_begin_write(struct backend *b, unsigned flags)
 	    "BEGIN ISOLATION LEVEL READ COMMITTED;"
 	    "SET LOCAL idle_in_transaction_session_timeout = '60s';"
 	    "SELECT value FROM coffer_meta WHERE name = 'changes'"
-	    " FOR UPDATE");
+	    " FOR UPDATE;" READ_COUNTERS);
 }
 
 static int
@@ -690,9 +822,7 @@ pg_get(struct backend *b, const void *key, size_t klen, uint8_t **val,
 
 	if (p->section == PG_NONE || !key_ok(klen))
 		return -1;
-	r = pg_exec_params(p,
-	    "SELECT v FROM coffer_records WHERE h = sha256($1) AND k = $1", 1,
-	    vals, lens, "get");
+	r = pg_exec_stmt(p, STMT_GET, vals, lens, "get");
 	if (pg_check(r, PGRES_TUPLES_OK, "get") == -1)
 		return -1;
 	if (PQntuples(r) == 0) {
@@ -713,14 +843,14 @@ pg_get(struct backend *b, const void *key, size_t klen, uint8_t **val,
 
 /* A write's statement; a failure is the transaction's, told by commit. */
 static int
-pg_write(struct pg_backend *p, const char *sql, int n, const char *const *vals,
+pg_write(struct pg_backend *p, enum pg_stmt s, const char *const *vals,
     const int *lens, const char *what)
 {
 	PGresult *r;
 
 	if (p->failed)
 		return 0;
-	r = pg_exec_params(p, sql, n, vals, lens, what);
+	r = pg_exec_stmt(p, s, vals, lens, what);
 	if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
 	    !strcmp(pg_sqlstate(r), "53100"))
 		p->full = 1;
@@ -742,10 +872,7 @@ pg_put(struct backend *b, const void *key, size_t klen, const void *val,
 	if (pg_of(b)->section != PG_WRITE || !key_ok(klen) ||
 	    vlen > BACKEND_MAX_VALUE)
 		return -1;
-	return pg_write(pg_of(b),
-	    "INSERT INTO coffer_records (k, v) VALUES ($1, $2)"
-	    " ON CONFLICT (h) DO UPDATE SET k = EXCLUDED.k, v = EXCLUDED.v",
-	    2, vals, lens, "put");
+	return pg_write(pg_of(b), STMT_PUT, vals, lens, "put");
 }
 
 static int
@@ -756,9 +883,7 @@ pg_del(struct backend *b, const void *key, size_t klen)
 
 	if (pg_of(b)->section != PG_WRITE || !key_ok(klen))
 		return -1;
-	return pg_write(pg_of(b),
-	    "DELETE FROM coffer_records WHERE h = sha256($1) AND k = $1", 1,
-	    vals, lens, "del");
+	return pg_write(pg_of(b), STMT_DEL, vals, lens, "del");
 }
 
 /*
@@ -894,6 +1019,32 @@ pg_unavailable(struct backend *b)
 	return pg_of(b)->unreachable;
 }
 
+static uint64_t
+pg_seal_epoch(struct backend *b)
+{
+	return pg_of(b)->epoch;
+}
+
+static int
+pg_seal_raise(struct backend *b)
+{
+	static const char sql[] = "UPDATE coffer_meta SET value = value + 1"
+	                          " WHERE name = 'seal_epoch'";
+	struct pg_backend *p = pg_of(b);
+	uint64_t fresh;
+
+	if (p->section != PG_NONE || pg_settle(p) == -1 || pg_ready(p) == -1)
+		return -1;
+	fresh = p->connects;
+	if (pg_do(p, sql, "raising the seal epoch") == 0)
+		return 0;
+	/* A connection that died while idle: once more on a new one.  Were
+	 * the first raise applied after all, raising twice is as good. */
+	if (fresh != p->connects || pg_ready(p) == -1)
+		return -1;
+	return pg_do(p, sql, "raising the seal epoch");
+}
+
 /* The database's health is its server's to tell. */
 static const char *
 pg_damage(struct backend *b)
@@ -909,8 +1060,15 @@ pg_disk_full(struct backend *b)
 	return 0;
 }
 
-/* An idle process keeps its connection: reconnecting costs more than an
- * idle session does. */
+/* An idle process keeps its connection (reconnecting costs more than an
+ * idle session does), but no transaction: a read section's snapshot
+ * would hold back the server's cleanup. */
+static void
+pg_idle(struct backend *b)
+{
+	(void)pg_settle(pg_of(b));
+}
+
 const struct backend_ops backend_postgresql = {
     .name = "postgresql",
     .open = pg_open,
@@ -929,6 +1087,8 @@ const struct backend_ops backend_postgresql = {
     .disk_full = pg_disk_full,
     .defer_upkeep = NULL,
     .maintain = NULL,
-    .idle = NULL,
+    .idle = pg_idle,
     .unavailable = pg_unavailable,
+    .seal_epoch = pg_seal_epoch,
+    .seal_raise = pg_seal_raise,
 };

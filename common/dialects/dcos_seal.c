@@ -168,6 +168,12 @@ reply_status(struct cf_ctx *ctx, const struct vault_status *vs)
 	    ctx->resp, "Coffer-Store-Health", vs->damaged ? "damaged" : "ok");
 	http_resp_header(ctx->resp, "Coffer-Checkpoint",
 	    vs->disk_full ? "blocked: disk full" : "ok");
+	/* A store several hosts share: which of them are unsealed ("none":
+	 * a server may drop a header with no value). */
+	if (vs->shared)
+		http_resp_header(ctx->resp, "Coffer-Unsealed-Hosts",
+		    vs->unsealed_hosts[0] != '\0' ? vs->unsealed_hosts
+		                                  : "none");
 	reply_json(ctx->resp, 200, o);
 	json_object_put(o);
 }

@@ -12,7 +12,8 @@
  * {store} is DCOS_STORE (dcos_secrets.h).  unseal and seal-status answer
  * the SealStatus {"sealed","shares","threshold","progress"}; the store's
  * health and its checkpoint go in headers of Coffer's own
- * (Coffer-Store-Health, Coffer-Checkpoint).  Failed unseal attempts are
+ * (Coffer-Store-Health, Coffer-Checkpoint, and for a store several hosts
+ * share, Coffer-Unsealed-Hosts).  Failed unseal attempts are
  * throttled per client address (unsealgate.h): 429 with Retry-After.
  *
  * The parsers and renderers below take bytes and structs alone (no

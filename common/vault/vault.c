@@ -1,10 +1,12 @@
 /* vault.c: see vault.h. */
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -24,13 +26,21 @@
 #define VAULT_RSA_BITS 2048
 #define SHARE_LEN      (CF_KEY_LEN + 1)
 #define PROGRESS_MAX   (1 + CF_MAX_SHARES * SHARE_LEN)
+/* What the keyholder holds: the root key, then the store's seal epoch at
+ * the unseal (8 bytes, big-endian).  A key alone (an earlier build's) is
+ * epoch 0. */
+#define HELD_LEN      (CF_KEY_LEN + 8)
+#define EPOCH_ANY     UINT64_MAX /* vault_derive: whatever the store's is */
+#define HOST_KEY      "m:host:"  /* + host name: that host's last unseal */
+#define HOST_NAME_LEN 256        /* gethostname's, with room to spare */
 
 /* Derived key material; lives in one locked page that is never dumped. */
 struct vault_keys {
 	uint8_t root[CF_KEY_LEN];
 	uint8_t dek[CF_KEY_LEN];
 	uint32_t term;
-	int32_t serial; /* the keyholder key root came from; 0: offline */
+	int32_t serial;      /* the keyholder key root came from; 0: offline */
+	uint64_t seal_epoch; /* the store's seal epoch at that unseal */
 	int valid;
 };
 
@@ -79,6 +89,85 @@ vault_hold(struct vault *v, vault_drop_fn drop)
 	return 0;
 }
 
+/* ---- the seal across hosts ---- */
+
+/* In a section: the store's seal epoch; 0 for a backend one host holds. */
+static uint64_t
+store_seal_epoch(struct vault *v)
+{
+	if (v->be->ops->seal_epoch == NULL)
+		return 0;
+	return v->be->ops->seal_epoch(v->be);
+}
+
+static void
+epoch_put(uint8_t *b, uint64_t e)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, e >>= 8)
+		b[i] = (uint8_t)e;
+}
+
+static uint64_t
+epoch_get(const uint8_t *b)
+{
+	uint64_t e = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		e = e << 8 | b[i];
+	return e;
+}
+
+/* The keyholder's root key and the epoch it was unsealed under: 0, or
+ * KEYHOLDER_ABSENT (also for a payload of another size), or -1. */
+static int
+held_read(struct vault *v, uint8_t *held, uint64_t *epoch)
+{
+	size_t got = 0;
+	int rc;
+
+	rc = keyholder_get(v->kh, KEYHOLDER_ROOT, held, HELD_LEN, &got);
+	if (rc != 0)
+		return rc;
+	if (got != CF_KEY_LEN && got != HELD_LEN) {
+		crypto_wipe(held, HELD_LEN);
+		return KEYHOLDER_ABSENT;
+	}
+	*epoch = got == HELD_LEN ? epoch_get(held + CF_KEY_LEN) : 0;
+	return 0;
+}
+
+/*
+ * In a section: has the store been sealed (on any host) since this
+ * process's keys were unsealed?  Then this host is sealed: its keyholder
+ * first, so that every process of the host sees it at its next request,
+ * unless the keyholder already holds a later unseal; then this process's
+ * keys.  1 when it sealed, else 0.
+ */
+static int
+vault_sealed_elsewhere(struct vault *v)
+{
+	uint8_t held[HELD_LEN];
+	uint64_t now, epoch;
+
+	if (!v->keys->valid || v->be->ops->seal_epoch == NULL ||
+	    (now = store_seal_epoch(v)) == v->keys->seal_epoch)
+		return 0;
+	linfo("store %s: sealed on another host (seal epoch %" PRIu64
+	      ", unsealed under %" PRIu64 "); sealed here",
+	    v->id, now, v->keys->seal_epoch);
+	if (held_read(v, held, &epoch) != 0 || epoch != now) {
+		if (keyholder_clear(v->kh, KEYHOLDER_ROOT) != 0)
+			lwarnx("store %s: the key stays in the keyring", v->id);
+		(void)keyholder_clear(v->kh, KEYHOLDER_PROGRESS);
+	}
+	crypto_wipe(held, sizeof(held));
+	vault_keys_drop(v);
+	return 1;
+}
+
 void
 vault_defer_checkpoints(struct vault *v)
 {
@@ -98,13 +187,24 @@ vault_idle(struct vault *v)
 {
 	enum cf_status st;
 
+	if (v->keys != NULL && v->keys->valid) {
+		if ((st = vault_ready(v)) != CF_OK)
+			linfo("store %s: keys dropped while idle (%s)", v->id,
+			    st == CF_E_SEALED ? "sealed"
+			                      : "cannot derive them");
+		/* A seal on another host reaches this one through the
+		 * store: an idle worker looks, so that it holds no key a
+		 * second after. */
+		else if (v->be->ops->seal_epoch != NULL &&
+		         v->be->ops->begin_read(v->be) == 0) {
+			(void)vault_sealed_elsewhere(v);
+			v->be->ops->end_read(v->be);
+		}
+	}
+	/* Last: what the sections above left (PostgreSQL: an open read
+	 * transaction) is let go of too. */
 	if (v->be->ops->idle != NULL)
 		v->be->ops->idle(v->be);
-	if (v->keys == NULL || !v->keys->valid)
-		return;
-	if ((st = vault_ready(v)) != CF_OK)
-		linfo("store %s: keys dropped while idle (%s)", v->id,
-		    st == CF_E_SEALED ? "sealed" : "cannot derive them");
 }
 
 static struct vault_keys *
@@ -257,6 +357,66 @@ vault_progress(struct vault *v, uint8_t *buf, size_t *len)
 	return buf[0];
 }
 
+/* Add name to the list in text (VAULT_HOSTS_TEXT bytes); 0, or -1 when
+ * it is full (then it ends with "..."). */
+static int
+hosts_add(char *text, const char *name)
+{
+	size_t n = strlen(text);
+	int w;
+
+	w = snprintf(
+	    text + n, VAULT_HOSTS_TEXT - n, "%s%s", n > 0 ? ", " : "", name);
+	if (w >= 0 && (size_t)w < VAULT_HOSTS_TEXT - n - 4)
+		return 0;
+	snprintf(text + (n < VAULT_HOSTS_TEXT - 4 ? n : VAULT_HOSTS_TEXT - 4),
+	    4, "...");
+	return -1;
+}
+
+/* One m:host: record into text when it was noted under epoch. */
+static int
+host_listed(struct vault *v, const char *key, uint64_t epoch, char *text)
+{
+	struct json_object *o = NULL;
+	const char *name;
+	char *pt = NULL;
+	size_t len, nlen;
+	int64_t e;
+	int rc = 0;
+
+	if (vault_get_clear(v, key, &pt, &len) == CF_OK &&
+	    cf_json_parse((const uint8_t *)pt, len, &o) == CF_OK &&
+	    cf_json_string(o, "host", &name, &nlen) == CF_OK &&
+	    cf_json_int(o, "seal_epoch", 0, INT64_MAX, &e) == CF_OK &&
+	    (uint64_t)e == epoch)
+		rc = hosts_add(text, name);
+	json_object_put(o);
+	free(pt);
+	return rc;
+}
+
+/* The hosts unsealed under the store's seal epoch (vault_host_note), in a
+ * read section of their own; nothing when it cannot be read. */
+static void
+vault_unsealed_hosts(struct vault *v, char *text)
+{
+	struct vault_keylist l;
+	uint64_t epoch;
+	size_t i;
+
+	if (v->be->ops->begin_read(v->be) != 0)
+		return;
+	epoch = store_seal_epoch(v);
+	if (vault_list_keys(v, HOST_KEY, &l) == CF_OK) {
+		for (i = 0; i < l.n; i++)
+			if (host_listed(v, l.k[i], epoch, text) == -1)
+				break;
+		vault_keylist_free(&l);
+	}
+	v->be->ops->end_read(v->be);
+}
+
 enum cf_status
 vault_status(struct vault *v, struct vault_status *out)
 {
@@ -283,6 +443,10 @@ vault_status(struct vault *v, struct vault_status *out)
 		out->progress = vault_progress(v, buf, &len);
 	crypto_wipe(buf, sizeof(buf));
 	out->disk_full = v->be->ops->disk_full(v->be);
+	if (v->be->ops->seal_epoch != NULL) {
+		out->shared = 1;
+		vault_unsealed_hosts(v, out->unsealed_hosts);
+	}
 	return CF_OK;
 }
 
@@ -322,14 +486,23 @@ out:
 	return st;
 }
 
+/* The keys from root, unsealed under the store's seal epoch epoch (or
+ * EPOCH_ANY: an offline unlock, whatever the epoch), in a section of
+ * their own. */
 static enum cf_status
-vault_derive(struct vault *v, const uint8_t *root)
+vault_derive(struct vault *v, const uint8_t *root, uint64_t epoch)
 {
 	enum cf_status st;
 
 	if (v->be->ops->begin_read(v->be) != 0)
 		return vault_store_failed(v);
 	st = vault_keyring_read(v, root);
+	if (st == CF_OK) {
+		v->keys->seal_epoch =
+		    epoch == EPOCH_ANY ? store_seal_epoch(v) : epoch;
+		if (vault_sealed_elsewhere(v))
+			st = CF_E_SEALED;
+	}
 	v->be->ops->end_read(v->be);
 	return st;
 }
@@ -339,17 +512,15 @@ vault_derive(struct vault *v, const uint8_t *root)
 static enum cf_status
 vault_check_keys(struct vault *v)
 {
-	uint8_t root[CF_KEY_LEN];
-	size_t got = 0;
+	uint8_t root[HELD_LEN];
+	uint64_t epoch = 0;
 	int32_t serial;
 	enum cf_status st = CF_E_SEALED;
-	int rc;
 
 	if (!v->initialized && (st = vault_load_meta(v)) != CF_OK)
 		return vault_store_trouble(st) ? st : CF_E_NOT_INIT;
 	st = CF_E_SEALED;
-	rc = keyholder_get(v->kh, KEYHOLDER_ROOT, root, sizeof(root), &got);
-	if (rc != 0 || got != CF_KEY_LEN) {
+	if (held_read(v, root, &epoch) != 0) {
 		vault_keys_drop(v);
 		goto out;
 	}
@@ -360,7 +531,7 @@ vault_check_keys(struct vault *v)
 		goto out;
 	}
 	vault_keys_drop(v);
-	st = vault_derive(v, root);
+	st = vault_derive(v, root, epoch);
 	if (st == CF_OK)
 		v->keys->serial = serial;
 	else if (st != CF_E_INTERNAL && !vault_store_trouble(st))
@@ -421,11 +592,34 @@ vault_token_key(struct vault *v)
 	return v->pub;
 }
 
+/*
+ * A section has begun: a seal elsewhere since this host's unseal seals it
+ * (vault_sealed_elsewhere).  A request that vault_ready let work unsealed
+ * then ends here, CF_E_SEALED, as if the seal had come before it; any
+ * other caller goes on, and what it asks of the keys is refused.
+ */
+static enum cf_status
+vault_section_begun(struct vault *v)
+{
+	int relied = v->checked && v->status == CF_OK;
+
+	if (!vault_sealed_elsewhere(v) || !relied)
+		return CF_OK;
+	v->status = CF_E_SEALED;
+	v->checked = 1;
+	return CF_E_SEALED;
+}
+
 enum cf_status
 vault_read_begin(struct vault *v)
 {
-	return v->be->ops->begin_read(v->be) == 0 ? CF_OK
-	                                          : vault_store_failed(v);
+	enum cf_status st;
+
+	if (v->be->ops->begin_read(v->be) != 0)
+		return vault_store_failed(v);
+	if ((st = vault_section_begun(v)) != CF_OK)
+		v->be->ops->end_read(v->be);
+	return st;
 }
 
 void
@@ -437,9 +631,13 @@ vault_read_end(struct vault *v)
 static enum cf_status
 vault_begin_write(struct vault *v, unsigned flags)
 {
-	return v->be->ops->begin_write(v->be, flags) == 0
-	           ? CF_OK
-	           : vault_store_failed(v);
+	enum cf_status st;
+
+	if (v->be->ops->begin_write(v->be, flags) != 0)
+		return vault_store_failed(v);
+	if ((st = vault_section_begun(v)) != CF_OK)
+		v->be->ops->abort(v->be);
+	return st;
 }
 
 enum cf_status
@@ -931,7 +1129,7 @@ vault_try_combine(
     struct vault *v, const uint8_t *prog, unsigned k, const char **why)
 {
 	uint8_t *ptrs[CF_MAX_SHARES];
-	uint8_t root[CF_KEY_LEN];
+	uint8_t root[HELD_LEN];
 	enum cf_status st = CF_E_BAD_REQUEST;
 	unsigned i;
 
@@ -950,6 +1148,10 @@ vault_try_combine(
 	}
 	if (st != CF_OK)
 		goto out;
+	/* Unsealed under the epoch this write section reads: a seal on
+	 * another host after it seals this one too. */
+	v->keys->seal_epoch = store_seal_epoch(v);
+	epoch_put(root + CF_KEY_LEN, v->keys->seal_epoch);
 	if (keyholder_set(v->kh, KEYHOLDER_ROOT, root, sizeof(root)) != 0) {
 		vault_keys_drop(v);
 		st = CF_E_INTERNAL;
@@ -960,6 +1162,45 @@ vault_try_combine(
 out:
 	crypto_wipe(root, sizeof(root));
 	return st;
+}
+
+/* This host's name, for the unsealed hosts: NUL-terminated in name. */
+static void
+host_name(char *name, size_t len)
+{
+	if (gethostname(name, len) == -1 || name[0] == '\0')
+		snprintf(name, len, "unknown");
+	name[len - 1] = '\0';
+}
+
+/*
+ * On a store several hosts share, the unseal just made is noted in it
+ * (m:host:<name>, clear: the seal status reads it while sealed): the
+ * host, when, and under which seal epoch, so that any host can tell which
+ * are unsealed.  Commits the unseal's write section; a failure costs the
+ * list, never the unseal.
+ */
+static void
+vault_host_note(struct vault *v)
+{
+	struct json_object *o = jb_object();
+	char name[HOST_NAME_LEN], key[sizeof(HOST_KEY) + HOST_NAME_LEN];
+	char *text = NULL;
+
+	host_name(name, sizeof(name));
+	snprintf(key, sizeof(key), HOST_KEY "%s", name);
+	jb_set_str(o, "host", name);
+	jb_set_int(o, "unsealed", (int64_t)time(NULL));
+	jb_set_int(o, "seal_epoch", (int64_t)v->keys->seal_epoch);
+	if ((text = json_text(o)) == NULL ||
+	    vault_put_clear(v, RECORD_META, key, text, strlen(text)) != CF_OK) {
+		vault_abort(v);
+		lwarnx("store %s: this host's unseal is not noted", v->id);
+	} else if (vault_commit(v) != CF_OK) {
+		lwarnx("store %s: this host's unseal is not noted", v->id);
+	}
+	free(text);
+	json_object_put(o);
 }
 
 /* Add share to the progress held by the keyholder, combining at the
@@ -1023,7 +1264,10 @@ vault_unseal(
 	if ((st = vault_write_begin(v)) != CF_OK)
 		goto out;
 	st = vault_unseal_add(v, share, &why);
-	vault_abort(v);
+	if (st == CF_OK && v->keys->valid && v->be->ops->seal_epoch != NULL)
+		vault_host_note(v);
+	else
+		vault_abort(v);
 	if (st == CF_OK)
 		st = vault_status(v, out);
 	out->refused = why;
@@ -1046,6 +1290,14 @@ vault_seal(struct vault *v)
 	vault_keys_drop(v);
 	if (keyholder_clear(v->kh, KEYHOLDER_PROGRESS) != 0)
 		lwarnx("store %s: the unseal progress stays", v->id);
+	/* Then every other host, through the store, even when this one was
+	 * sealed already: a seal on any host is a seal on all. */
+	if (v->be->ops->seal_raise != NULL && v->be->ops->seal_raise(v->be)) {
+		lwarnx("store %s: sealed on this host, but the store could "
+		       "not tell the other hosts: seal again",
+		    v->id);
+		st = vault_store_failed(v);
+	}
 	if (st == CF_OK)
 		linfo("store %s sealed", v->id);
 	return st;
@@ -1089,7 +1341,7 @@ vault_unlock(struct vault *v, char *const *text, unsigned k)
 	if (shamir_combine(ptrs, k, SHARE_LEN, root) != 0)
 		goto out;
 	vault_keys_drop(v);
-	if ((st = vault_derive(v, root)) == CF_E_CRYPTO)
+	if ((st = vault_derive(v, root, EPOCH_ANY)) == CF_E_CRYPTO)
 		st = CF_E_BAD_REQUEST;
 out:
 	crypto_wipe(prog, sizeof(prog));

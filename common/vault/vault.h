@@ -38,6 +38,8 @@ struct vault;
 struct json_object;
 struct crypto_rsa;
 
+#define VAULT_HOSTS_TEXT 512 /* vault_status's unsealed_hosts */
+
 struct vault_status {
 	int initialized;
 	int sealed;
@@ -48,6 +50,13 @@ struct vault_status {
 	/* Why vault_unseal refused the share (a fixed string), or NULL. */
 	const char *refused;
 	int disk_full; /* the backend's disk_full(): writes may be refused */
+	/* A store several hosts share (backend.h: seal_epoch): shared is 1,
+	 * and unsealed_hosts names the hosts unsealed since the last seal,
+	 * as their unseals noted them in the store ("a, b", sorted; cut
+	 * short with "..."): a host that lost its keyring otherwise (a
+	 * reboot) stays named until the next seal or its next unseal. */
+	int shared;
+	char unsealed_hosts[VAULT_HOSTS_TEXT];
 };
 
 struct vault_init_result {

@@ -40,6 +40,18 @@ test_the_backend_contract_holds_against_postgresql() {
 	assertNotContains "no check failed" "$out" "FAIL"
 }
 
+test_a_seal_on_another_host_seals_this_one() {
+	local out rc
+	assertNotNull "the cluster started" "$PG_CONNINFO" || return
+	out=$(COFFER_TEST_PG=$PG_CONNINFO \
+	    "$COFFER_BUILD/tests/unit/test_vault" 2>&1)
+	rc=$?
+	assertEquals "test_vault passes: $(echo "$out" | grep FAIL)" 0 "$rc"
+	echo "$out" | grep '^RESULT'
+	assertContains "the PostgreSQL part ran" "$out" "postgresql"
+	assertNotContains "no check failed" "$out" "FAIL"
+}
+
 test_a_pg_dump_of_the_store_holds_no_secret_in_clear() {
 	local value=pg-dump-must-not-show-this-7f3a dump token share
 	# The issue's two settings (COFFER_BACKEND=postgresql sets `store`).

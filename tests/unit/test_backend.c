@@ -1107,6 +1107,49 @@ out:
 #ifdef COFFER_WITH_PG
 /* What only the PostgreSQL backend has: a connection that goes, a schema
  * that is not this code's. */
+/* In a read section: the seal epoch it reads (0 when it cannot). */
+static uint64_t
+seal_epoch_now(struct backend *b)
+{
+	uint64_t n;
+
+	if (b->ops->begin_read(b) != 0)
+		return 0;
+	n = b->ops->seal_epoch(b);
+	b->ops->end_read(b);
+	return n;
+}
+
+/* Several hosts share this backend: a seal raises the epoch every host's
+ * next section reads, without waiting for a writer. */
+static void
+test_postgresql_a_seal_epoch_reaches_every_handle(const struct backend_case *c)
+{
+	struct backend *a = open_store(c, "epoch", 1);
+	struct backend *b = open_store(c, "epoch", 1);
+	uint64_t e, n;
+
+	CHECK(a != NULL && b != NULL, "two handles");
+	if (a == NULL || b == NULL)
+		goto out;
+	CHECK(a->ops->seal_epoch != NULL && a->ops->seal_raise != NULL,
+	    "the backend has a seal epoch");
+	e = seal_epoch_now(b);
+	n = changes_now(b);
+	CHECK(a->ops->begin_write(a, 0) == 0, "a writer holds the store");
+	CHECK(b->ops->seal_raise(b) == 0, "a seal does not wait for it");
+	a->ops->abort(a);
+	CHECK(seal_epoch_now(a) == e + 1 && seal_epoch_now(b) == e + 1,
+	    "every handle's next section reads the new epoch");
+	CHECK(changes_now(b) == n, "the change counter stays");
+	CHECK(a->ops->begin_write(a, 0) == 0 && a->ops->seal_epoch(a) == e + 1,
+	    "a write section reads it too");
+	a->ops->abort(a);
+out:
+	close_store(a);
+	close_store(b);
+}
+
 static void
 test_postgresql_reconnects_and_refuses_a_newer_schema(
     const struct backend_case *c)
@@ -1220,6 +1263,8 @@ main(void)
 		if (c->ops == &backend_postgresql)
 			test_postgresql_reconnects_and_refuses_a_newer_schema(
 			    c);
+		if (c->ops == &backend_postgresql)
+			test_postgresql_a_seal_epoch_reaches_every_handle(c);
 #endif
 	}
 	test_the_store_setting_picks_the_backend_by_its_scheme();

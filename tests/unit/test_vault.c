@@ -102,6 +102,119 @@ test_seal_and_unseal_reach_the_next_request(
 	    "outside a request, every call asks the keyholder");
 }
 
+#ifdef COFFER_WITH_PG
+#include <libpq-fe.h>
+
+/* A fresh database ct_vault on COFFER_TEST_PG's server: 0 or -1. */
+static int
+pg_fresh_db(void)
+{
+	static const char *const sql[] = {
+	    "DROP DATABASE IF EXISTS ct_vault WITH (FORCE)",
+	    "CREATE DATABASE ct_vault"};
+	PGconn *c = PQconnectdb(getenv("COFFER_TEST_PG"));
+	PGresult *r;
+	int rc = PQstatus(c) == CONNECTION_OK ? 0 : -1;
+	size_t i;
+
+	for (i = 0; rc == 0 && i < 2; i++) {
+		r = PQexec(c, sql[i]);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			rc = -1;
+		PQclear(r);
+	}
+	PQfinish(c);
+	return rc;
+}
+
+static int
+hosts_listed(struct vault *v, const char *want)
+{
+	struct vault_status s;
+
+	return vault_status(v, &s) == CF_OK && s.shared &&
+	       !strcmp(s.unsealed_hosts, want);
+}
+
+/*
+ * Hosts that share a PostgreSQL store.  One keyring stands for this
+ * host's (v1 and v2 are two of its workers); a third handle raising the
+ * seal epoch (backend.h: seal_raise) stands for a seal on another host,
+ * which has a keyring of its own.
+ */
+static void
+test_a_seal_on_another_host_seals_this_one(void)
+{
+	struct vault *v1 = NULL, *v2 = NULL, *other = NULL;
+	struct backend *ob;
+	struct vault_init_result r;
+	struct json_object *o;
+	enum cf_status ready;
+	char where[600], host[256];
+
+	if (getenv("COFFER_TEST_PG") == NULL) {
+		fprintf(stderr, "postgresql: not tested here\n");
+		return;
+	}
+	fprintf(stderr, "postgresql\n");
+	gethostname(host, sizeof(host));
+	snprintf(where, sizeof(where), "postgresql:%s dbname=ct_vault",
+	    getenv("COFFER_TEST_PG"));
+	memset(&r, 0, sizeof(r));
+	CHECK(pg_fresh_db() == 0 && vault_open(where, &v1) == 0 &&
+	          vault_init(v1, 1, 1, &r) == CF_OK &&
+	          vault_open(where, &v2) == 0 && vault_open(where, &other) == 0,
+	    "a store on PostgreSQL, and three handles");
+	if (v1 == NULL || v2 == NULL || other == NULL || r.nshares != 1)
+		goto out;
+	ob = vault_backend(other);
+	CHECK(hosts_listed(v1, ""), "no host is unsealed after init");
+	CHECK(unseal(v1, r.shares_hex[0]) == CF_OK, "v1 unseals");
+	CHECK(hosts_listed(v2, host), "the status names this host");
+	CHECK(vault_write_begin(v1) == CF_OK &&
+	          vault_put(v1, RECORD_META, "m:probe", "{}", 2) == CF_OK &&
+	          vault_commit(v1) == CF_OK,
+	    "a record");
+	o = probe(v2, &ready);
+	CHECK(ready == CF_OK && o != NULL, "v2 reads it");
+	json_object_put(o);
+
+	vault_request_begin(v2);
+	CHECK(vault_ready(v2) == CF_OK, "a request begins unsealed");
+	CHECK(ob->ops->seal_raise(ob) == 0, "another host seals meanwhile");
+	CHECK(vault_read_begin(v2) == CF_E_SEALED,
+	    "the request's next section is refused");
+	CHECK(vault_ready(v2) == CF_E_SEALED && vault_epoch(v2) == 0,
+	    "and the rest of the request is sealed");
+	vault_request_end(v2);
+	CHECK(vault_ready(v1) == CF_E_SEALED,
+	    "the keyring was cleared: every worker of this host is sealed");
+	CHECK(hosts_listed(v1, ""), "the status names no unsealed host");
+
+	CHECK(unseal(v1, r.shares_hex[0]) == CF_OK, "v1 unseals again");
+	o = probe(v2, &ready);
+	CHECK(ready == CF_OK && o != NULL, "v2 serves again");
+	json_object_put(o);
+	CHECK(hosts_listed(v2, host), "the status names this host again");
+	CHECK(ob->ops->seal_raise(ob) == 0, "another host seals");
+	vault_idle(v2);
+	CHECK(vault_epoch(v2) == 0, "an idle worker drops its keys");
+
+	CHECK(
+	    unseal(v1, r.shares_hex[0]) == CF_OK && vault_seal(other) == CF_OK,
+	    "a seal through the vault raises the epoch");
+	CHECK(vault_ready(v1) == CF_E_SEALED && hosts_listed(v1, ""),
+	    "and seals");
+out:
+	if (v1 != NULL)
+		(void)vault_seal(v1);
+	vault_init_result_free(&r);
+	vault_close(other);
+	vault_close(v2);
+	vault_close(v1);
+}
+#endif
+
 int
 main(void)
 {
@@ -124,5 +237,8 @@ main(void)
 	vault_close(v2);
 	vault_close(v1);
 	unit_rmtree(dir);
+#ifdef COFFER_WITH_PG
+	test_a_seal_on_another_host_seals_this_one();
+#endif
 	return unit_done();
 }
