@@ -101,8 +101,12 @@ test_503_while_the_database_is_away_and_200_once_it_is_back() {
 	    -H "Authorization: token=$COFFER_TOKEN"
 	assertEquals "every worker serves again" 12x200 "$BURST"
 	after=$(workers)
-	assertEquals "the same workers, with as many fds (none died or leaked)" \
-	    "$before" "$after"
+	# A worker whose connection broke while it was idle holds one fd
+	# fewer until its next request; none may hold more (a leak).
+	assertEquals "the same workers (none died)" \
+	    "$(cut -d' ' -f1 <<<"$before")" "$(cut -d' ' -f1 <<<"$after")"
+	assertEquals "no worker holds more fds than before" "" \
+	    "$(join <(echo "$before") <(echo "$after") | awk '$3 > $2')"
 }
 
 test_a_worker_started_during_the_outage_serves_once_it_ends() {
