@@ -7,7 +7,8 @@
 # 2. every shunit2 suite tests/suites/*_test.sh, once per web server in
 #    COFFER_SERVERS (default: lighttpd; also apache-proxy, apache-fcgid:
 #    tools/stack.sh), each test function counting once.  A suite that never
-#    calls coffer_server_start runs against the first server only.
+#    calls coffer_server_start, or whose header says
+#    "# run-all: one-server", runs against the first server only.
 # 3. with COFFER_PG_PASS=1 (tools/dev test, plain pass), every suite that
 #    starts a server once more behind lighttpd with its store in a private
 #    PostgreSQL cluster (COFFER_BACKEND=postgresql), except those whose
@@ -229,8 +230,12 @@ for server in $servers; do
 		fi
 		# A suite that starts no server of its own (style, the store
 		# alone, tools/dev) says the same behind every server: once.
+		# Nor does one whose header says "# run-all: one-server":
+		# what it tests is below the web server (a database's
+		# failover).
 		if [ "$server" != "$first" ] &&
-		    ! grep -q coffer_server_start "$file"; then
+		    { ! grep -q coffer_server_start "$file" ||
+			grep -q '^# run-all: one-server$' "$file"; }; then
 			continue
 		fi
 		run_suite "$file" "$server"

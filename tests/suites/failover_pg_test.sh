@@ -6,6 +6,8 @@
 # load the primary is killed (SIGKILL, the postmaster and every backend at
 # once, as a host that dies) and the standby promoted: Coffer follows it
 # without a restart, and every write it acknowledged is there.
+# run-all: one-server
+# run-all: own-postgresql
 . "$(dirname "$0")/../lib.sh"
 
 PRIMARY=
