@@ -1,6 +1,7 @@
 /*
- * cofferctl: offline administration of a Coffer store, run as the uid the
- * FastCGI programs run as.
+ * cofferctl: offline administration of a Coffer store, as the uid the
+ * FastCGI programs run as: the store's owner, whom root becomes before
+ * it opens anything (ctl_user.c) and anyone else must be.
  *
  *   cofferctl [-v] [-c config] COMMAND [ARGS]
  *   cofferctl --help | -h | --version | help COMMAND
@@ -632,7 +633,11 @@ main(int argc, char **argv)
 		    conf, errno != 0 ? strerror(errno) : "invalid");
 		return 1;
 	}
-	if (store_there(&cfg, conf, argv[0]) != 0)
+	/* The keyring and the files are the programs' user's: root acts as
+	 * that user, so a seal reaches what the programs see. */
+	if (ctl_become_owner(&cfg, store_by_scheme(cfg.store),
+	        !strcmp(argv[0], "restore"), verbose) != 0 ||
+	    store_there(&cfg, conf, argv[0]) != 0)
 		return 1;
 	/* On the files alone: a damaged store opens, but serves nothing. */
 	if (!strcmp(argv[0], "verify") && argc == 1)

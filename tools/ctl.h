@@ -2,7 +2,8 @@
  * ctl.h: what cofferctl's command files share.
  *
  * cofferctl works on the store directly, as the uid the FastCGI programs
- * run as, so an operator can manage a box its HTTP API cannot reach.
+ * run as (root becomes the store's owner first: ctl_user.c), so an
+ * operator can manage a box its HTTP API cannot reach.
  * Secrets (shares, passwords) are read from files or stdin, never taken
  * from the command line, where ps would show them.  Exit statuses are
  * the same for every command: CTL_OK, CTL_FAIL (the store refused or
@@ -38,6 +39,13 @@ const char *ctl_status_text(enum cf_status st);
 /* cofferctl.c: one command's entry of the help: syntax, then what it does. */
 void ctl_help_line(
     FILE *f, const char *name, const char *syntax, const char *what);
+
+/* ctl_user.c: become the store's owner (by_scheme: cfg->store names no
+ * file; may_create: the command may make it), saying who with verbose.
+ * 0, also when a gdbm store is missing and may not be made (the caller
+ * refuses); -1 said on stderr, nothing opened. */
+int ctl_become_owner(
+    const struct cf_config *cfg, int by_scheme, int may_create, int verbose);
 
 /* ctl_iam.c: users, service accounts, groups and grants.  The exit
  * status, or -1 when argv[0] names none of its commands. */

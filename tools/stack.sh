@@ -202,6 +202,11 @@ EOF
 # The user Apache's workers run as (Apache will not serve as root), and
 # with mod_fcgid the programs too.
 STACK_APACHE_USER=${STACK_APACHE_USER:-www-data}
+# apache-proxy's programs' user (coffer-spawn's COFFER_USER, an install's
+# `coffer`): empty (the default) keeps them root, like lighttpd's in
+# development; STACK_APACHE_USER, who owns the state folder, runs them as
+# a user of their own, from a copy of the programs.
+STACK_PROGRAM_USER=${STACK_PROGRAM_USER:-}
 # Where the web server keeps a request body it buffers: a memory file
 # system, since bodies hold secrets (lighttpd's is in its coffer.conf).
 STACK_BODY_TMPDIR=${STACK_BODY_TMPDIR:-/dev/shm}
@@ -518,7 +523,9 @@ stack_apache_up() {
 	port=$(cat "$state/port") || return 1
 	bin=$(cat "$state/bin-dir") || return 1
 	mkdir -p "$state/apache-run/fcgid" || return 1
-	if [ "$STACK_KIND" = apache-fcgid ]; then
+	if [ "$STACK_KIND" = apache-fcgid ] ||
+	    [ -n "$STACK_PROGRAM_USER" ]; then
+		# That user may not reach the build folder.
 		build=$(cat "$state/build-dir") || return 1
 		rm -rf "$state/cgi-bin" && mkdir -p "$state/cgi-bin" || return 1
 		for p in $STACK_PROGRAMS; do
@@ -531,10 +538,12 @@ stack_apache_up() {
 	chown -R "$STACK_APACHE_USER:" "$state" || return 1
 	chmod 0700 "$state" || return 1
 	if [ "$STACK_KIND" = apache-proxy ]; then
-		# The programs stay root, like lighttpd's in development; their
-		# sockets belong to Apache's group.
+		# The programs stay root unless STACK_PROGRAM_USER says whom;
+		# their sockets belong to Apache's group.
+		[ -n "$STACK_PROGRAM_USER" ] && bin=$state/cgi-bin
 		COFFER_BIN=$bin COFFER_RUN=$state/run \
-		    COFFER_CONFIG=$state/coffer.conf COFFER_USER= \
+		    COFFER_CONFIG=$state/coffer.conf \
+		    COFFER_USER=$STACK_PROGRAM_USER \
 		    COFFER_SOCKET_GROUP=$(id -gn "$STACK_APACHE_USER") \
 		    "$STACK_TOP/apache-conf/apache/coffer-spawn" start \
 		    $STACK_PROGRAMS 2>>"$state/error.log" >/dev/null ||
