@@ -256,7 +256,7 @@ cmd_token(struct vault *v, const char *file, int64_t lifetime, const char *uid)
 		now -= 2 * lifetime;
 	}
 
-	if ((f = fopen(file, "r")) == NULL) {
+	if ((f = ctl_fopen_input(file)) == NULL) {
 		perror(file);
 		return 1;
 	}
@@ -300,7 +300,7 @@ ctl_read_pem(const char *file, size_t *len)
 	char *buf;
 	FILE *f;
 
-	if ((f = fopen(file, "r")) == NULL) {
+	if ((f = ctl_fopen_input(file)) == NULL) {
 		perror(file);
 		return NULL;
 	}
@@ -335,7 +335,7 @@ ready_or_unlock(struct vault *v, const char *share_file)
 		                "give --share-file\n");
 		return -1;
 	}
-	if ((f = fopen(share_file, "r")) == NULL) {
+	if ((f = ctl_fopen_input(share_file)) == NULL) {
 		perror(share_file);
 		return -1;
 	}
@@ -417,7 +417,7 @@ cmd_backup(
 {
 	int fd, rc;
 
-	fd = restore ? open(file, O_RDONLY)
+	fd = restore ? ctl_open_input(file)
 	             : open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd == -1) {
 		perror(file);
@@ -635,6 +635,7 @@ main(int argc, char **argv)
 	}
 	/* The keyring and the files are the programs' user's: root acts as
 	 * that user, so a seal reaches what the programs see. */
+	ctl_preopen(argc, argv);
 	if (ctl_become_owner(&cfg, store_by_scheme(cfg.store),
 	        !strcmp(argv[0], "restore"), verbose) != 0 ||
 	    store_there(&cfg, conf, argv[0]) != 0)

@@ -47,6 +47,16 @@ void ctl_help_line(
 int ctl_become_owner(
     const struct cf_config *cfg, int by_scheme, int may_create, int verbose);
 
+/* ctl_user.c: as root, before ctl_become_owner, open the files argv names
+ * for the command to read (--share-file, --cert, --key, --public-key-file,
+ * --password-file, restore's dump) with root's rights.  The commands open
+ * their input through ctl_open_input or ctl_fopen_input, which give a
+ * preopened file by the name given, else open it now; -1 or NULL and
+ * errno. */
+void ctl_preopen(int argc, char **argv);
+int ctl_open_input(const char *path);
+FILE *ctl_fopen_input(const char *path);
+
 /* ctl_iam.c: users, service accounts, groups and grants.  The exit
  * status, or -1 when argv[0] names none of its commands. */
 int ctl_iam_run(

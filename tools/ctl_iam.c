@@ -189,7 +189,7 @@ read_password(struct ctl_run *r, char *buf, size_t *len)
 	FILE *f = stdin;
 	int rc;
 
-	if (r->pwfile != NULL && (f = fopen(r->pwfile, "r")) == NULL) {
+	if (r->pwfile != NULL && (f = ctl_fopen_input(r->pwfile)) == NULL) {
 		perror(r->pwfile);
 		return CTL_USAGE;
 	}

@@ -10,12 +10,15 @@
  * scheme (PostgreSQL), the owner of the per-host state files' folder
  * (config.h: state); a store a user other than root is about to make
  * (restore) will be that user's.  root becomes that user: group, supplementary groups,
- * then uid, each checked, with no way back.  Anyone else who is not the
+ * then uid, each checked, with no way back; the files the operator names
+ * for the command to read (a share, a key, a dump) are opened first, as
+ * root, since they are the operator's and often root's alone (ctl_preopen).  Anyone else who is not the
  * owner is refused before anything is opened.  The owner's user keyring
  * is then linked into a session keyring of cofferctl's own, so that the
  * keys it holds are cofferctl's to change.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <keyutils.h>
 #include <pwd.h>
@@ -29,6 +32,73 @@
 #include "ctl.h"
 
 #define OWNER_NAME_MAX 64
+#define PREOPEN_MAX    8 /* more input files than any command takes */
+
+/* The options whose value is a file the command reads. */
+static const char *const input_opts[] = {"--share-file", "--cert", "--key",
+    "--public-key-file", "--password-file", NULL};
+
+/* Files opened before becoming the owner, by the name given; closed at
+ * exit. */
+static struct {
+	const char *path;
+	int fd;
+} preopened[PREOPEN_MAX];
+static size_t npreopened;
+
+static void
+preopen_one(const char *path)
+{
+	int fd;
+
+	if (npreopened == PREOPEN_MAX)
+		return;
+	/* One that fails is opened again later, which says why. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	preopened[npreopened].path = path;
+	preopened[npreopened++].fd = fd;
+}
+
+void
+ctl_preopen(int argc, char **argv)
+{
+	int i;
+	size_t k;
+
+	if (geteuid() != 0 || argc < 1)
+		return;
+	if (!strcmp(argv[0], "restore") && argc == 2)
+		preopen_one(argv[1]);
+	for (i = 1; i + 1 < argc; i++)
+		for (k = 0; input_opts[k] != NULL; k++)
+			if (!strcmp(argv[i], input_opts[k]))
+				preopen_one(argv[i + 1]);
+}
+
+int
+ctl_open_input(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < npreopened; i++)
+		if (!strcmp(preopened[i].path, path))
+			return fcntl(preopened[i].fd, F_DUPFD_CLOEXEC, 0);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+FILE *
+ctl_fopen_input(const char *path)
+{
+	FILE *f;
+	int fd;
+
+	if ((fd = ctl_open_input(path)) == -1)
+		return NULL;
+	if ((f = fdopen(fd, "r")) == NULL)
+		close(fd);
+	return f;
+}
 
 /* The folder of path: "." for a bare name, "/" for one in the root. */
 static int

@@ -99,6 +99,26 @@ test_backup_as_root_writes_a_file_the_owner_owns() {
 	rm -f "$T/w/b.dump"
 }
 
+test_files_root_alone_may_read_are_read_as_root() {
+	# The operator's share and dump, as sudo users keep them: 0600 root.
+	install -m 0600 /dev/null "$T/root-share"
+	printf '%s\n' "$SHARE" >"$T/root-share"
+	as root token --share-file "$T/root-share" --lifetime 60 admin
+	assertEquals "token: exit status; stderr: $ERR" 0 "$RC"
+	assertNotNull "a token" "$OUT"
+	req GET /secrets/v1/secret/default/owner/kept \
+	    -H "Authorization: token=$OUT"
+	assert_status 200 "the minted token serves"
+	as root backup "$T/w/r.dump"
+	chown root: "$T/w/r.dump" && chmod 0600 "$T/w/r.dump"
+	sed "s|^store = .*|store = $T/w/restored.db|" "$T/coffer.conf" \
+	    >"$T/restored.conf"
+	OUT=$(runuser -u root -- "$T/ctl" -c "$T/restored.conf" restore \
+	    "$T/w/r.dump" 2>"$T/err")
+	assertEquals "restore; stderr: $(cat "$T/err")" 0 $?
+	rm -f "$T/root-share" "$T/w/r.dump" "$T/w/restored.db"* "$T/restored.conf"
+}
+
 test_another_user_is_refused_and_changes_nothing() {
 	local before after cmd
 	before=$(ls -l --time-style=full-iso "$COFFER_STATE" | grep coffer.db)
