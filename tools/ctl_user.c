@@ -5,17 +5,18 @@
  * programs run as (vault/keyholder.h), and the store's files must stay
  * that uid's.  A cofferctl run as root (sudo cofferctl seal) would seal,
  * unseal and report on root's keyring, not the programs', and leave files
- * the programs cannot read.  So before it opens anything, cofferctl takes
- * on the owner: the gdbm store file's owner, or, for a store named by a
- * scheme (PostgreSQL), the owner of the per-host state files' folder
+ * the programs cannot read.  So before it opens the store, cofferctl
+ * takes on the owner: the gdbm store file's owner, or, for a store named
+ * by a scheme (PostgreSQL), the owner of the per-host state files' folder
  * (config.h: state); a store a user other than root is about to make
- * (restore) will be that user's.  root becomes that user: group, supplementary groups,
- * then uid, each checked, with no way back; the files the operator names
- * for the command to read (a share, a key, a dump) are opened first, as
- * root, since they are the operator's and often root's alone (ctl_preopen).  Anyone else who is not the
- * owner is refused before anything is opened.  The owner's user keyring
- * is then linked into a session keyring of cofferctl's own, so that the
- * keys it holds are cofferctl's to change.
+ * (restore) will be that user's.  root becomes that user: group,
+ * supplementary groups, then uid, each checked, with no way back.  The
+ * files the operator names for the command to read (a share, a key, a
+ * dump) are opened first, as root, since they are the operator's and
+ * often root's alone (ctl_preopen).  Anyone else who is not the owner is
+ * refused before the store is opened.  The owner's user keyring is then
+ * linked into a session keyring of cofferctl's own, so that the keys it
+ * holds are cofferctl's to change.
  */
 #include <errno.h>
 #include <fcntl.h>
