@@ -171,8 +171,9 @@ failed_tests() {
 }
 
 run_suite() { # run_suite FILE SERVER [BACKEND]
-	local file=$1 server=$2 backend=${3:-gdbm} name rc log n f why
+	local file=$1 server=$2 backend=${3:-gdbm} name rc log n f why t0
 	name=$(basename "$file" .sh)
+	t0=$SECONDS
 	# A suite's name says its backend when it is not gdbm.
 	[ "$backend" = gdbm ] || server=$server+$backend
 	log=$logs/$name.$server.log
@@ -195,9 +196,11 @@ run_suite() { # run_suite FILE SERVER [BACKEND]
 	passed=$((passed + n - f))
 	failed=$((failed + f))
 	if [ "$f" -eq 0 ]; then
-		report ok "$name [$server]" "($n tests${why:+; $why})"
+		report ok "$name [$server]" \
+		    "($n tests, $((SECONDS - t0)) s${why:+; $why})"
 	else
-		report FAIL "$name [$server]" "($f of $n tests failed${why:+; $why})"
+		report FAIL "$name [$server]" \
+		    "($f of $n tests failed, $((SECONDS - t0)) s${why:+; $why})"
 		show_log "$log" "$logs/$name.$server.server.log" \
 		    "$logs/$name.$server.sanitizer.log"
 		recap+=("$name [$server]: ${why:+$why; }$(failed_tests "$log")")
