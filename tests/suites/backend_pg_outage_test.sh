@@ -103,8 +103,10 @@ test_503_while_the_database_is_away_and_200_once_it_is_back() {
 	after=$(workers)
 	# A worker whose connection broke while it was idle holds one fd
 	# fewer until its next request; none may hold more (a leak).
-	assertEquals "the same workers (none died)" \
-	    "$(cut -d' ' -f1 <<<"$before")" "$(cut -d' ' -f1 <<<"$after")"
+	# mod_fcgid may spawn more for the burst: none of the first may die.
+	assertEquals "every worker of before is still there (none died)" "" \
+	    "$(comm -23 <(cut -d' ' -f1 <<<"$before") \
+		<(cut -d' ' -f1 <<<"$after"))"
 	assertEquals "no worker holds more fds than before" "" \
 	    "$(join <(echo "$before") <(echo "$after") | awk '$3 > $2')"
 }
