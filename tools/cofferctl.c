@@ -9,8 +9,8 @@
  * The commands, their syntax and what each does are in ctl_helps below
  * (the identity commands in ctl_iam.c), which is what --help prints.  The
  * configuration is -c's file, else $COFFER_CONFIG, else the default path.
- * Only restore may create a store; every other command refuses a path
- * where none is, so a typo never leaves an empty store behind.  Errors
+ * Only init and restore may create a store; every other command refuses
+ * a path where none is, so a typo never leaves an empty store behind.  Errors
  * are plain words on stderr; the library's log lines only with -v.
  * token --lifetime takes a negative lifetime to mint an expired token
  * (for tests), and mints only for a user that exists.
@@ -32,9 +32,11 @@
 #include "base/config.h"
 #include "base/limits.h"
 #include "base/log.h"
+#include "ca/cakey.h"
 #include "ca/pki.h"
 #include "crypto/crypto.h"
 #include "ctl.h"
+#include "identity/audit.h"
 #include "identity/iam.h"
 #include "vault/vault.h"
 
@@ -45,6 +47,10 @@ static const struct ctl_help {
 	const char *syntax;
 	const char *what;
 } ctl_helps[] = {
+    {"init", "[-n SHARES] [-t THRESHOLD]",
+        "Initialize the store: print its SHARES key shares (default 5), "
+        "THRESHOLD of which unseal it (default 3, or SHARES if fewer), "
+        "and the superuser admin's root token, this once."},
     {"status", "",
         "Show whether the store is initialized, sealed and healthy."},
     {"unseal", "",
@@ -52,9 +58,10 @@ static const struct ctl_help {
     {"seal", "",
         "Seal the store: no program can read a secret until "
         "it is unsealed again."},
-    {"token", "--share-file FILE [--lifetime S] UID",
+    {"token", "[--share-file FILE] [--lifetime S] UID",
         "Print a login token for an existing user, signed with the key "
-        "the share in FILE unlocks."},
+        "the store's threshold of shares unlocks: FILE's lines, else "
+        "stdin's, one a line."},
     {"backup", "FILE",
         "Write a copy of every record, still encrypted, to a new FILE."},
     {"restore", "FILE",
@@ -136,8 +143,7 @@ ctl_status_text(enum cf_status st)
 	case CF_E_SEALED:
 		return "the store is sealed (cofferctl unseal)";
 	case CF_E_NOT_INIT:
-		return "the store is not initialized (PUT "
-		       "/secrets/v1/init/default)";
+		return "the store is not initialized (cofferctl init)";
 	case CF_E_STORE_DAMAGED:
 		return "the store is damaged (cofferctl verify says where; "
 		       "cofferctl salvage)";
@@ -240,42 +246,267 @@ cmd_unseal(struct vault *v)
 	}
 }
 
-static int
-cmd_token(struct vault *v, const char *file, int64_t lifetime, const char *uid)
+static int64_t
+lifetime_arg(const char *s)
 {
-	char line[256], *shares[1] = {line}, *jwt = NULL;
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || n == 0 ||
+	    n > 366LL * 86400 || n < -366LL * 86400)
+		usage();
+	return (int64_t)n;
+}
+
+/* An audit line for a change of this file's commands (ctl_iam.c writes
+ * its own): the API route that makes it, and the status it answers. */
+static void
+ctl_audit(const struct cf_config *cfg, const char *cmd, const char *method,
+    const char *path, int status)
+{
+	int fd = audit_open(cfg->audit_log);
+
+	audit_offline(fd, "cofferctl", cmd, method, path, status);
+	if (fd != -1 && fd != STDERR_FILENO)
+		close(fd);
+}
+
+/* A count of shares, 1-255, else a usage error. */
+static unsigned
+shares_arg(const char *s)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || n < 1 ||
+	    n > CF_MAX_SHARES) {
+		fprintf(stderr, "cofferctl: init: shares and threshold are "
+		                "numbers from 1 to 255\n");
+		exit(CTL_USAGE);
+	}
+	return (unsigned)n;
+}
+
+static void
+print_init(const struct vault_init_result *r, unsigned t, const char *token)
+{
+	unsigned i;
+
+	printf("initialized: %u key shares, any %u of which unseal the "
+	       "store\n",
+	    r->nshares, t);
+	for (i = 0; i < r->nshares; i++)
+		printf("key share %u: %s\n", i + 1, r->shares_hex[i]);
+	printf("root token (superuser admin): %s\n", token);
+	printf("These shares and the root token are shown this once: the "
+	       "store keeps neither.\nGive each share to a different "
+	       "holder now; the store is sealed until %u of them unseal "
+	       "it (cofferctl unseal).\n",
+	    t);
+}
+
+/*
+ * init [-n SHARES] [-t THRESHOLD]: what PUT /secrets/v1/init/default does
+ * (dcos_init_put), by the same calls: the CA, then the store with its
+ * first superuser in one commit.  Vault's rules for n and t; an
+ * initialized store is refused before the CA's key is made.
+ */
+static int
+cmd_init(struct vault *v, const struct cf_config *cfg, int argc, char **argv)
+{
+	struct vault_seed ca[PKI_CA_SEEDS];
+	struct vault_init_result r;
+	struct vault_status vs;
+	char *root_token = NULL;
+	unsigned n = 5, t = 0;
+	enum cf_status st;
+	int i, rc = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			n = shares_arg(argv[++i]);
+		else if (!strcmp(argv[i], "-t") && i + 1 < argc)
+			t = shares_arg(argv[++i]);
+		else
+			usage();
+	}
+	if (t == 0)
+		t = n < 3 ? n : 3;
+	if (t > n || (n > 1 && t < 2)) {
+		fprintf(stderr, "cofferctl: init: the threshold must be at "
+		                "most the shares, and at least 2 when there "
+		                "are several shares\n");
+		return CTL_USAGE;
+	}
+	memset(&r, 0, sizeof(r));
+	memset(ca, 0, sizeof(ca));
+	if ((st = vault_status(v, &vs)) != CF_OK)
+		goto fail;
+	if (vs.initialized) {
+		fprintf(stderr, "cofferctl: init: the store is already "
+		                "initialized; nothing changed\n");
+		goto out;
+	}
+	if ((st = pki_ca_new(NULL, ca)) != CF_OK ||
+	    (st = iam_init(v, n, t, cfg->token_lifetime, ca, PKI_CA_SEEDS, &r,
+	         &root_token)) != CF_OK)
+		goto fail;
+	ctl_audit(cfg, "init", "PUT", "/secrets/v1/init/default", 200);
+	print_init(&r, t, root_token);
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "cofferctl: init: %s\n",
+	    st == CF_E_ALREADY_INIT ? "the store is already initialized; "
+	                              "nothing changed"
+	                            : ctl_status_text(st));
+out:
+	pki_ca_seeds_free(ca);
+	vault_init_result_free(&r);
+	if (root_token != NULL)
+		crypto_wipe(root_token, strlen(root_token));
+	free(root_token);
+	return rc;
+}
+
+#define SHARE_LINE 256 /* a share as text, its newline and NUL */
+
+/* The store's threshold of key shares, one a line: file's lines (empty
+ * ones skipped), or without file stdin's, without echo on a terminal.
+ * *k is how many were read, which is t unless input ran out; NULL when
+ * none could be (said on stderr).  The caller wipes and frees. */
+static char **
+read_shares(const char *file, unsigned t, unsigned *k)
+{
+	char **sh;
+	char prompt[64];
+	FILE *f = NULL;
+	unsigned i;
+
+	*k = 0;
+	if ((sh = calloc(t, sizeof(*sh))) == NULL ||
+	    (sh[0] = calloc(t, SHARE_LINE)) == NULL) {
+		fprintf(stderr, "cofferctl: out of memory\n");
+		free(sh);
+		return NULL;
+	}
+	for (i = 1; i < t; i++)
+		sh[i] = sh[0] + i * SHARE_LINE;
+	if (file != NULL && (f = ctl_fopen_input(file)) == NULL) {
+		perror(file);
+		free(sh[0]);
+		free(sh);
+		return NULL;
+	}
+	while (*k < t) {
+		snprintf(
+		    prompt, sizeof(prompt), "key share %u of %u: ", *k + 1, t);
+		if (f != NULL
+		        ? fgets(sh[*k], SHARE_LINE, f) == NULL
+		        : ctl_read_secret_line(prompt, sh[*k], SHARE_LINE) != 0)
+			break;
+		sh[*k][strcspn(sh[*k], "\r\n")] = '\0';
+		if (sh[*k][0] != '\0')
+			(*k)++;
+	}
+	if (f != NULL)
+		fclose(f);
+	return sh;
+}
+
+static void
+shares_free(char **sh, unsigned t)
+{
+	if (sh == NULL)
+		return;
+	crypto_wipe(sh[0], (size_t)t * SHARE_LINE);
+	free(sh[0]);
+	free(sh);
+}
+
+/*
+ * Rebuild the store's key in this process alone (the programs stay as they
+ * are) from its threshold of shares, read as read_shares does: the
+ * break-glass of an operator with no token, whatever the threshold.  0, or
+ * -1 said on stderr in plain words, with nothing unlocked.
+ */
+static int
+unlock_with_shares(struct vault *v, const char *file, const char *cmd)
+{
+	struct vault_status vs;
+	enum cf_status st;
+	char **sh;
+	unsigned k;
+	int rc = -1;
+
+	if ((st = vault_status(v, &vs)) != CF_OK || !vs.initialized) {
+		fprintf(stderr, "cofferctl: %s: %s\n", cmd,
+		    ctl_status_text(st != CF_OK ? st : CF_E_NOT_INIT));
+		return -1;
+	}
+	if ((sh = read_shares(file, vs.threshold, &k)) == NULL)
+		return -1;
+	if (k < vs.threshold) {
+		fprintf(stderr,
+		    "cofferctl: %s: the store needs %u key shares to unlock, "
+		    "and %s gave %u; nothing done\n",
+		    cmd, vs.threshold, file != NULL ? file : "stdin", k);
+		goto out;
+	}
+	if (vault_unlock(v, sh, k) != CF_OK) {
+		fprintf(stderr,
+		    "cofferctl: %s: these %u key shares do not unlock the "
+		    "store (each must be a different share of this store); "
+		    "nothing done\n",
+		    cmd, k);
+		goto out;
+	}
+	rc = 0;
+out:
+	shares_free(sh, vs.threshold);
+	return rc;
+}
+
+/*
+ * token [--share-file FILE] [--lifetime S] UID: the shares are the
+ * credential, even when the store is unsealed, so an operator locked out
+ * of every account mints a token with the shares alone.
+ */
+static int
+cmd_token(struct vault *v, const struct cf_config *cfg, int argc, char **argv)
+{
+	const char *file = NULL, *uid = NULL;
+	int64_t lifetime = CF_TOKEN_LIFETIME, now = (int64_t)time(NULL);
 	struct iam_user u;
 	enum cf_status st;
-	FILE *f;
-	int64_t now = (int64_t)time(NULL);
-	int ok;
+	char *jwt = NULL;
+	int i;
 
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--share-file") && i + 1 < argc)
+			file = argv[++i];
+		else if (!strcmp(argv[i], "--lifetime") && i + 1 < argc)
+			lifetime = lifetime_arg(argv[++i]);
+		else if (uid == NULL && strncmp(argv[i], "--", 2) != 0)
+			uid = argv[i];
+		else
+			usage();
+	}
+	if (uid == NULL)
+		usage();
 	/* An expired token: issued two lifetimes ago. */
 	if (lifetime < 0) {
 		lifetime = -lifetime;
 		now -= 2 * lifetime;
 	}
-
-	if ((f = ctl_fopen_input(file)) == NULL) {
-		perror(file);
+	if (unlock_with_shares(v, file, "token") != 0)
 		return 1;
-	}
-	ok = fgets(line, sizeof(line), f) != NULL;
-	fclose(f);
-	if (!ok)
-		return 1;
-	line[strcspn(line, "\r\n")] = '\0';
-	memset(&u, 0, sizeof(u));
-	ok = vault_unlock(v, shares, 1) == CF_OK;
-	crypto_wipe(line, sizeof(line));
-	if (!ok) {
-		fprintf(stderr,
-		    "cofferctl: token: the share in %s does not "
-		    "unlock the store\n",
-		    file);
-		return 1;
-	}
 	/* A token names its user's incarnation: no user, no token. */
+	memset(&u, 0, sizeof(u));
 	if ((st = iam_user_load(v, uid, &u)) != CF_OK) {
 		fprintf(stderr, "cofferctl: token: %s\n",
 		    st == CF_E_NOT_FOUND ? "no user or service account with "
@@ -288,6 +519,7 @@ cmd_token(struct vault *v, const char *file, int64_t lifetime, const char *uid)
 		fprintf(stderr, "cofferctl: token: cannot issue a token\n");
 		return 1;
 	}
+	ctl_audit(cfg, "token", "POST", "/acs/api/v1/auth/login", 200);
 	printf("%s\n", jwt);
 	crypto_wipe(jwt, strlen(jwt));
 	free(jwt);
@@ -320,14 +552,11 @@ ctl_read_pem(const char *file, size_t *len)
 	return buf;
 }
 
-/* The store's keys: from the keyholder when unsealed, else one share. */
+/* The store's keys: from the keyholder when unsealed, else its
+ * threshold of shares from share_file. */
 static int
 ready_or_unlock(struct vault *v, const char *share_file)
 {
-	char line[256], *shares[1] = {line};
-	FILE *f;
-	int ok;
-
 	if (vault_ready(v) == CF_OK)
 		return 0;
 	if (share_file == NULL) {
@@ -335,19 +564,7 @@ ready_or_unlock(struct vault *v, const char *share_file)
 		                "give --share-file\n");
 		return -1;
 	}
-	if ((f = ctl_fopen_input(share_file)) == NULL) {
-		perror(share_file);
-		return -1;
-	}
-	ok = fgets(line, sizeof(line), f) != NULL;
-	fclose(f);
-	line[strcspn(line, "\r\n")] = '\0';
-	ok = ok && vault_unlock(v, shares, 1) == CF_OK;
-	crypto_wipe(line, sizeof(line));
-	if (!ok)
-		fprintf(stderr, "cofferctl: the share does not unlock the "
-		                "store\n");
-	return ok ? 0 : -1;
+	return unlock_with_shares(v, share_file, "ca-import");
 }
 
 static int
@@ -455,22 +672,15 @@ cmd_seal(struct vault *v)
 	return 0;
 }
 
-static int64_t
-lifetime_arg(const char *s)
+/* 1 for a command that may make the store it is pointed at. */
+static int
+store_made_by(const char *cmd)
 {
-	char *end;
-	long long n;
-
-	errno = 0;
-	n = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || n == 0 ||
-	    n > 366LL * 86400 || n < -366LL * 86400)
-		usage();
-	return (int64_t)n;
+	return !strcmp(cmd, "init") || !strcmp(cmd, "restore");
 }
 
-/* Only restore may make a store: for every other command a store that is
- * not there is a mistyped path, said as such rather than created. */
+/* Only init and restore may make a store: for every other command a store
+ * that is not there is a mistyped path, said as such rather than created. */
 static int
 store_there(const struct cf_config *cfg, const char *conf, const char *cmd)
 {
@@ -483,7 +693,7 @@ store_there(const struct cf_config *cfg, const char *conf, const char *cmd)
 		    cmd);
 		return -1;
 	}
-	if (!strcmp(cmd, "restore") || access(cfg->store, F_OK) == 0)
+	if (store_made_by(cmd) || access(cfg->store, F_OK) == 0)
 		return 0;
 	fprintf(stderr, "cofferctl: no store at %s: %s (check `store` in %s)\n",
 	    cfg->store, strerror(errno), conf);
@@ -637,7 +847,7 @@ main(int argc, char **argv)
 	 * that user, so a seal reaches what the programs see. */
 	ctl_preopen(argc, argv);
 	if (ctl_become_owner(&cfg, store_by_scheme(cfg.store),
-	        !strcmp(argv[0], "restore"), verbose) != 0 ||
+	        store_made_by(argv[0]), verbose) != 0 ||
 	    store_there(&cfg, conf, argv[0]) != 0)
 		return 1;
 	/* On the files alone: a damaged store opens, but serves nothing. */
@@ -662,13 +872,10 @@ main(int argc, char **argv)
 		rc = cmd_unseal(v);
 	else if (!strcmp(argv[0], "seal") && argc == 1)
 		rc = cmd_seal(v);
-	else if (!strcmp(argv[0], "token") && argc == 4 &&
-	         !strcmp(argv[1], "--share-file"))
-		rc = cmd_token(v, argv[2], CF_TOKEN_LIFETIME, argv[3]);
-	else if (!strcmp(argv[0], "token") && argc == 6 &&
-	         !strcmp(argv[1], "--share-file") &&
-	         !strcmp(argv[3], "--lifetime"))
-		rc = cmd_token(v, argv[2], lifetime_arg(argv[4]), argv[5]);
+	else if (!strcmp(argv[0], "token"))
+		rc = cmd_token(v, &cfg, argc, argv);
+	else if (!strcmp(argv[0], "init"))
+		rc = cmd_init(v, &cfg, argc, argv);
 	else if (!strcmp(argv[0], "backup") && argc == 2)
 		rc = cmd_backup(v, cfg.store, argv[1], 0);
 	else if (!strcmp(argv[0], "restore") && argc == 2)

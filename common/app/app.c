@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -107,8 +108,25 @@ app_listen_setup(struct cf_app *app, int fd)
 	return 0;
 }
 
-/* 1 when a connection waits, 0 after an idle wait (the seal checked), -1
- * when the worker must stop. */
+/*
+ * A rotated audit log (renamed, then made anew) is followed to its new
+ * file (audit_follow) before the next request, and by an idle worker,
+ * whose lines of the next request must not go to the renamed file long
+ * after the rotation.  At most once a second: a stat and an fstat.
+ */
+static void
+app_audit_follow(struct cf_app *app)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	if (now == app->audit_checked)
+		return;
+	app->audit_checked = now;
+	app->audit_fd = audit_follow(app->audit_fd, app->cfg.audit_log);
+}
+
+/* 1 when a connection waits, 0 after an idle wait (the seal checked, the
+ * audit log followed), -1 when the worker must stop. */
 static int
 app_wait(struct cf_app *app)
 {
@@ -127,6 +145,7 @@ app_wait(struct cf_app *app)
 		 * secrets they had in local buffers. */
 		wipe_stack();
 		vault_idle(app->vault);
+		app_audit_follow(app);
 		/* The overlay vault_idle may have dropped lay all over the
 		 * heap: give its pages back while idle. */
 		malloc_trim(0);
@@ -460,6 +479,7 @@ app_main(const char *program, const struct cf_route *routes, size_t n)
 		goto out;
 	while (!app_stop && app_accept(&app, &f) >= 0) {
 		app_busy = 1;
+		app_audit_follow(&app);
 		app_handle(&app, &f, routes, n);
 		app_finish(&f);
 		/* Once the answer is sent: the checkpoint a commit left due

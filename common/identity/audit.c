@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +27,33 @@ audit_open(const char *path)
 		return -1;
 	}
 	return fd;
+}
+
+int
+audit_follow(int fd, const char *path)
+{
+	static int warned;
+	struct stat held, named;
+	int nfd;
+
+	if (fd == -1 || fd == STDERR_FILENO || path == NULL || *path == '\0' ||
+	    !strcmp(path, "-"))
+		return fd;
+	if (fstat(fd, &held) == 0 && stat(path, &named) == 0 &&
+	    held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+		return fd;
+	if ((nfd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	         0600)) == -1) {
+		if (!warned)
+			lwarn("%s: the audit log moved, and it cannot be "
+			      "opened again; writing on to the old file",
+			    path);
+		warned = 1;
+		return fd;
+	}
+	warned = 0;
+	close(fd);
+	return nfd;
 }
 
 /*

@@ -6,6 +6,9 @@
  * (a request of many decisions may take several lines: audit_decision).
  * It never holds a secret value, a token or a key.  One write(2) on an
  * O_APPEND descriptor per line keeps lines from several worker processes
+ * whole.  The log may be rotated by renaming it (logrotate without
+ * copytruncate): a writer that holds the renamed file follows the path to
+ * the new one (audit_follow), and each line is in one file or the other,
  * whole.  cofferctl's changes to the store are written to the same log,
  * named by the API route that makes the same change, so one grep finds a
  * change however it was made.
@@ -32,6 +35,17 @@ void audit_decision(struct cf_ctx *ctx, const char *rid, const char *action,
 
 /* "" or "-" means stderr.  Returns a descriptor, or -1. */
 int audit_open(const char *path);
+/*
+ * The descriptor to write path's log to from now on, given fd, which
+ * audit_open(path) gave.  While path names fd's file (the same device and
+ * inode), fd.  Once it names another file, or none (the log was renamed),
+ * path is opened again (created 0600 if missing) and fd closed; what was
+ * written before stays in the renamed file.  fd still when that open fails
+ * (said once a failure lasts), so lines go on to the old file, not to
+ * nowhere.  stderr ("" or "-") is never followed.  A stat and an fstat:
+ * callers do it at most once a second (app.c).
+ */
+int audit_follow(int fd, const char *path);
 void audit_request(const struct cf_ctx *ctx, int status);
 /* A change made by an offline tool: its command, the equivalent API
  * method and path, the operator (the Unix user that ran it) and the HTTP

@@ -21,6 +21,7 @@
 #define COFFER_CONTEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/config.h"
 #include "base/errors.h"
@@ -36,7 +37,8 @@ struct cf_app {
 	struct vault *vault;
 	struct token_cache *tokens;
 	int audit_fd;
-	int listen_wait; /* epoll of the listening socket (app_accept) */
+	int64_t audit_checked; /* when app_audit_follow last looked */
+	int listen_wait;       /* epoll of the listening socket (app_accept) */
 };
 
 #define ROUTE_PUBLIC     (1 << 0) /* no credential needed */

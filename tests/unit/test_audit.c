@@ -3,6 +3,8 @@
  * json-c; it must still be the very line json-c's plain printer would give
  * for the same members, whatever bytes a path holds, and parse back to
  * them.  Lines are written by audit_offline to a file and read back.
+ * A renamed log is followed to the new file the path names
+ * (audit_follow), each line whole in one file or the other.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -125,6 +127,53 @@ test_long_line(void)
 	free(p);
 }
 
+/* The lines of file p, or -1. */
+static int
+count_lines(const char *p)
+{
+	FILE *f = fopen(p, "r");
+	int c, n = 0;
+
+	if (f == NULL)
+		return -1;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+static void
+test_follow_a_renamed_log(void)
+{
+	char old[300];
+	int fd, same, moved;
+
+	snprintf(old, sizeof(old), "%s.1", path);
+	unlink(path);
+	fd = audit_open(path);
+	audit_offline(fd, "test", "before", "PUT", "/a", 200);
+	same = audit_follow(fd, path);
+	CHECK(same == fd, "the same file: the same descriptor");
+	CHECK(rename(path, old) == 0, "rename");
+	/* Until followed, lines go on to the renamed file. */
+	audit_offline(fd, "test", "between", "PUT", "/a", 200);
+	moved = audit_follow(fd, path);
+	CHECK(moved != -1, "the path opened again");
+	CHECK(fcntl(fd, F_GETFD) == -1, "the old descriptor closed");
+	audit_offline(moved, "test", "after", "PUT", "/a", 200);
+	CHECK(count_lines(old) == 2, "the renamed file keeps its lines");
+	CHECK(count_lines(path) == 1, "the new file gets the next");
+	CHECK(audit_follow(moved, path) == moved, "then stays");
+	/* Removed, not renamed: made again, 0600. */
+	unlink(path);
+	fd = audit_follow(moved, path);
+	CHECK(access(path, F_OK) == 0, "a removed log is made again");
+	CHECK(audit_follow(STDERR_FILENO, "-") == STDERR_FILENO,
+	    "stderr is never followed");
+	close(fd);
+	unlink(old);
+}
+
 int
 main(void)
 {
@@ -135,6 +184,7 @@ main(void)
 	snprintf(path, sizeof(path), "%s/audit.log", dir);
 	test_lines_are_jsonc_lines();
 	test_long_line();
+	test_follow_a_renamed_log();
 	unit_rmtree(dir);
 	return unit_done();
 }
