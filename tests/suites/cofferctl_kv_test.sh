@@ -23,7 +23,7 @@ kv() {
 	OUT_FILE=$W/out
 	"$COFFER_BUILD/tools/cofferctl" "$@" >"$OUT_FILE" 2>"$W/err"
 	RC=$?
-	OUT=$(tr -d '\\0' <"$OUT_FILE")
+	OUT=$(tr -d '\0' <"$OUT_FILE")
 	ERR=$(cat "$W/err")
 }
 
