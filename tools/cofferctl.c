@@ -99,6 +99,7 @@ usage_to(FILE *f)
 		ctl_help_line(f, ctl_helps[i].name, ctl_helps[i].syntax,
 		    ctl_helps[i].what);
 	ctl_iam_usage(f);
+	ctl_kv_usage(f);
 }
 
 void
@@ -128,6 +129,8 @@ cmd_help(const char *name)
 			return CTL_OK;
 		}
 	if (ctl_iam_help(stdout, name) == 0)
+		return CTL_OK;
+	if (ctl_kv_help(stdout, name) == 0)
 		return CTL_OK;
 	fprintf(stderr,
 	    "cofferctl: unknown command %s (cofferctl --help "
@@ -833,6 +836,9 @@ main(int argc, char **argv)
 	if (!strcmp(argv[0], "help"))
 		return argc == 2 ? cmd_help(argv[1])
 		                 : (usage_to(stdout), CTL_OK);
+	/* The secrets client talks HTTP: no config, no store, no new user. */
+	if ((rc = ctl_kv_run(argc, argv)) != -1)
+		return rc;
 	/* The library's lines would mix with this tool's own messages. */
 	log_set_quiet(!verbose);
 	conf = config_name(conf);

@@ -65,4 +65,15 @@ int ctl_iam_run(
 void ctl_iam_usage(FILE *f);
 int ctl_iam_help(FILE *f, const char *name);
 
+/* ctl_kv.c: the secrets client (get, put, patch, ls, rm, versions) over
+ * HTTP to $COFFER_ADDR with $COFFER_TOKEN; it opens no store or config and
+ * never changes user, so main() runs it first.  Its put KEY=VALUE is the
+ * one secret a command line may carry, as `vault kv put`'s; KEY=@FILE and
+ * KEY=- keep it from ps.  The exit status, or -1 when argv[0] names none
+ * of its commands. */
+int ctl_kv_run(int argc, char **argv);
+/* Its entries of the help; one command's (0), or -1 if it has none. */
+void ctl_kv_usage(FILE *f);
+int ctl_kv_help(FILE *f, const char *name);
+
 #endif
