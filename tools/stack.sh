@@ -46,11 +46,17 @@ stack_say() {
 	printf '%s\n' "$*" >&2
 }
 
-# stack_port_free PORT: true if PORT can be bound on 127.0.0.1 now.
+# stack_port_free PORT: true if PORT can be bound on 127.0.0.1 now, the way
+# the servers bind it.  lighttpd and Apache set SO_REUSEADDR, so a port
+# whose only sockets are in TIME_WAIT (a connection the server closed, as
+# after a 413, then a stop) is free to them; a check without it would
+# refuse that port and move tools/dev's server to the next one.  A port
+# someone listens on is refused all the same.
 stack_port_free() {
 	"$STACK_PYTHON" - "$1" <<'EOF' 2>/dev/null
 import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
