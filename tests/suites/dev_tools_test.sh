@@ -17,7 +17,7 @@ oneTimeSetUp() {
 
 oneTimeTearDown() {
 	"$DEV" down >/dev/null 2>&1
-	rm -rf "$COFFER_DEV_STATE" "$COFFER_DEV_STATE.up.log"
+	rm -rf "$COFFER_DEV_STATE" "$COFFER_DEV_STATE".*.log
 }
 
 load_env() {
@@ -72,6 +72,14 @@ test_down_then_up_serves_the_same_store() {
 	assert_json_eq .value very-secret
 }
 
+# dev_up [ARGS...]: tools/dev up, which must succeed (its last lines in the
+# message if not).
+dev_up() {
+	local log=$COFFER_DEV_STATE.last.log
+	"$DEV" up "$@" >"$log" 2>&1
+	assertEquals "tools/dev up $*: $(grep -v '^make' "$log" | tail -5)" 0 $?
+}
+
 # env_get NAME: NAME's value in the state folder's env file.
 env_get() {
 	sed -n "s/^$1=//p" "$COFFER_DEV_STATE/env"
@@ -80,7 +88,8 @@ env_get() {
 test_banner_and_env_hold_every_credential_and_each_works() {
 	local name v w banner
 	# The superuser token is minted afresh at every up: this up's banner.
-	banner=$("$DEV" up 2>&1)
+	dev_up
+	banner=$(cat "$COFFER_DEV_STATE.last.log")
 	for name in COFFER_ADDR COFFER_TOKEN COFFER_CONFIG \
 	    COFFER_UNSEAL_KEY_FILE COFFER_DAPR_TOKEN DAPR_API_TOKEN \
 	    COFFER_CA_AUTH_KEY COFFER_SENSU_API_KEY; do
@@ -125,7 +134,7 @@ test_credentials_are_made_once_and_kept_across_down_and_up() {
 	local before
 	before=$(grep -v -e '^COFFER_TOKEN=' "$COFFER_DEV_STATE/env")
 	"$DEV" down >/dev/null 2>&1
-	"$DEV" up >/dev/null 2>&1
+	dev_up
 	assertEquals "the same credentials" "$before" \
 	    "$(grep -v -e '^COFFER_TOKEN=' "$COFFER_DEV_STATE/env")"
 	req GET /api/enterprise/secrets/v1/providers \
@@ -135,19 +144,16 @@ test_credentials_are_made_once_and_kept_across_down_and_up() {
 
 test_a_setting_given_to_up_persists_across_down_up_and_server_switching() {
 	local conf=$COFFER_DEV_STATE/coffer.conf
-	"$DEV" up login_max_failures=7 >/dev/null 2>&1
-	assertEquals "up with a setting" 0 $?
+	dev_up login_max_failures=7
 	assertContains "in coffer.conf" "$(cat "$conf")" "login_max_failures = 7"
 	"$DEV" down >/dev/null 2>&1
-	"$DEV" up >/dev/null 2>&1
+	dev_up
 	assertContains "after down/up" "$(cat "$conf")" "login_max_failures = 7"
-	"$DEV" up --server=apache-proxy >/dev/null 2>&1
-	assertEquals "up --server=apache-proxy" 0 $?
+	dev_up --server=apache-proxy
 	assertEquals apache-proxy "$(cat "$COFFER_DEV_STATE/server")"
 	assertContains "after switching" "$(cat "$conf")" "login_max_failures = 7"
 	assertContains "the generated key too" "$(cat "$conf")" "ca_auth_key = "
-	"$DEV" up --server=lighttpd login_max_failures= >/dev/null 2>&1
-	assertEquals "up --server=lighttpd" 0 $?
+	dev_up --server=lighttpd login_max_failures=
 	assertNotContains "KEY= drops it" "$(cat "$conf")" "login_max_failures"
 	load_env
 	req GET /v1.0/secrets/default/developer/my-secret \
@@ -175,7 +181,7 @@ test_an_unknown_setting_or_a_bad_value_is_refused_before_anything_starts() {
 	load_env
 	req GET /secrets/v1/ping
 	assertEquals "nothing started" 000 "$STATUS"
-	"$DEV" up >/dev/null 2>&1
+	dev_up
 }
 
 # over_cap: a request announcing a body over the server's cap, on a raw
@@ -211,7 +217,7 @@ test_the_port_stays_the_same_across_down_and_up_after_a_413() {
 	"$DEV" down >/dev/null 2>&1
 	ss -tan | grep -q "TIME-WAIT.*127.0.0.1:$port "
 	assertTrue "the server's side of that connection is in TIME_WAIT" $?
-	"$DEV" up >/dev/null 2>&1
+	dev_up
 	load_env
 	assertEquals "the same port" "$port" "${COFFER_ADDR##*:}"
 }
