@@ -46,11 +46,17 @@ stack_say() {
 	printf '%s\n' "$*" >&2
 }
 
-# stack_port_free PORT: true if PORT can be bound on 127.0.0.1 now.
+# stack_port_free PORT: true if PORT can be bound on 127.0.0.1 now, the way
+# the servers bind it.  lighttpd and Apache set SO_REUSEADDR, so a port
+# whose only sockets are in TIME_WAIT (a connection the server closed, as
+# after a 413, then a stop) is free to them; a check without it would
+# refuse that port and move tools/dev's server to the next one.  A port
+# someone listens on is refused all the same.
 stack_port_free() {
 	"$STACK_PYTHON" - "$1" <<'EOF' 2>/dev/null
 import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
@@ -86,6 +92,9 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') || return 1
 #                    requires the server's own Basic auth for every URL
 #   STACK_BIND_EXTRA another local address (a veth's, for a client that is
 #                    not loopback): the plain and TLS ports listen there too
+#   STACK_MAX_BODY   the web server's cap on a request body, in bytes,
+#                    instead of the configurations' 4 MiB backstop
+#                    (tools/dev raises it so that an export imports)
 #   STACK_ACCESS_LOG=1  Apache keeps an access log, STATE/access.log,
 #                    leaving out what coffer-proxy.conf and coffer-fcgid.conf
 #                    mark (none by default: the benchmark would pay for
@@ -170,6 +179,11 @@ include "$STACK_TOP/apache-conf/lighttpd/standalone.conf"
 include "$STACK_TOP/apache-conf/lighttpd/coffer.conf"
 include "$STACK_TOP/apache-conf/lighttpd/errors.conf"
 EOF
+		# STACK_MAX_BODY: the server's body cap (bytes), replacing
+		# coffer.conf's backstop (in KiB there).
+		if [ -n "${STACK_MAX_BODY:-}" ]; then
+			echo "server.max-request-size := $(((STACK_MAX_BODY + 1023) / 1024))"
+		fi
 		if [ -n "${STACK_TLS_PORT:-}" ]; then
 			cat <<EOF
 var.coffer_tls_cert      = "$state/tls/server.pem"
@@ -233,6 +247,12 @@ Define COFFER_CONFIG "$state/coffer.conf"
 Define COFFER_RUN    "$state/run"
 Define COFFER_ERRORS "$state/errors"
 Define COFFER_USER   $STACK_APACHE_USER
+EOF
+		# STACK_MAX_BODY: the server's body cap (bytes), instead of
+		# the 4 MiB backstop of coffer-proxy.conf and coffer-fcgid.conf.
+		[ -z "${STACK_MAX_BODY:-}" ] ||
+		    echo "Define COFFER_MAX_BODY $STACK_MAX_BODY"
+		cat <<EOF
 Include "$STACK_TOP/apache-conf/apache/standalone.conf"
 EOF
 		for a in ${STACK_BIND_EXTRA:-}; do
