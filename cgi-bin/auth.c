@@ -16,7 +16,8 @@ static const struct cf_route routes[] = {
 };
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	return app_main("auth", routes, sizeof(routes) / sizeof(routes[0]));
+	return app_main(
+	    argc, argv, "auth", routes, sizeof(routes) / sizeof(routes[0]));
 }

@@ -26,7 +26,8 @@ static const struct cf_route routes[] = {
 };
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	return app_main("bulk", routes, sizeof(routes) / sizeof(routes[0]));
+	return app_main(
+	    argc, argv, "bulk", routes, sizeof(routes) / sizeof(routes[0]));
 }

@@ -13,7 +13,8 @@ static const struct cf_route routes[] = {
 };
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	return app_main("ca", routes, sizeof(routes) / sizeof(routes[0]));
+	return app_main(
+	    argc, argv, "ca", routes, sizeof(routes) / sizeof(routes[0]));
 }

@@ -24,7 +24,8 @@ static const struct cf_route routes[] = {
 };
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	return app_main("secrets", routes, sizeof(routes) / sizeof(routes[0]));
+	return app_main(
+	    argc, argv, "secrets", routes, sizeof(routes) / sizeof(routes[0]));
 }

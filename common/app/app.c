@@ -16,6 +16,7 @@
 #include <fcgiapp.h>
 
 #include "app/app.h"
+#include "app/routes_doc.h"
 #include "base/limits.h"
 #include "base/log.h"
 #include "base/reply.h"
@@ -446,13 +447,17 @@ out:
 }
 
 int
-app_main(const char *program, const struct cf_route *routes, size_t n)
+app_main(int argc, char **argv, const char *program,
+    const struct cf_route *routes, size_t n)
 {
 	struct cf_app app;
 	FCGX_Request f;
 	struct sigaction sa;
 	int rc = 1;
 
+	if (argc == 2 && !strcmp(argv[1], "--routes"))
+		return routes_doc_print(stdout, program, routes, n) == 0 ? 0
+		                                                         : 1;
 	memset(&app, 0, sizeof(app));
 	app.program = program;
 	app.listen_wait = -1;

@@ -23,8 +23,11 @@
 
 #include "identity/context.h"
 
-/* Load config, open the store, serve until the web server stops us. */
-int app_main(
-    const char *program, const struct cf_route *routes, size_t nroutes);
+/* Load config, open the store, serve until the web server stops us.
+ * `program --routes` prints the route table instead (routes_doc.h) and
+ * needs no config; the web servers start the programs without
+ * arguments. */
+int app_main(int argc, char **argv, const char *program,
+    const struct cf_route *routes, size_t nroutes);
 
 #endif

@@ -2,7 +2,8 @@
 # The manual is the tool's: cofferctl(1) is built from `cofferctl --help`
 # (man/mkman), coffer.conf(5) describes exactly the settings of
 # common/base/config.c's table, both render without a warning, and the
-# bash completion (tools/completion/cofferctl) offers what the help lists.
+# bash completion (tools/completion/cofferctl) offers what the help lists;
+# docs/routes.md is what the built programs say they answer.
 # Each check fails when its tool is missing rather than pass unlooked.
 . "$(dirname "$0")/../lib.sh"
 
@@ -58,6 +59,14 @@ test_coffer_conf_5_describes_every_setting_and_no_other() {
 	    "$PAGE5" | sort)
 	assertNotNull "the table has settings" "$table"
 	assertEquals "the settings of the page" "$table" "$page"
+}
+
+test_docs_routes_md_is_what_the_programs_answer() {
+	local fresh
+	fresh=$(bash "$COFFER_TOP/tools/routes-doc" "$COFFER_BUILD")
+	assertNotNull "the programs print their routes" "$fresh"
+	assertEquals "docs/routes.md is up to date (make routes-doc)" \
+	    "$fresh" "$(cat "$COFFER_TOP/docs/routes.md")"
 }
 
 test_completion_offers_the_commands_of_the_help() {
