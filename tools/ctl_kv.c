@@ -36,6 +36,7 @@
 #include <json-c/json.h>
 
 #include "base/codec.h"
+#include "base/jbuild.h"
 #include "crypto/crypto.h"
 #include "crypto/wipe.h"
 #include "ctl.h"
@@ -658,16 +659,14 @@ out:
 static int
 kv_put_map(struct kv_client *k, struct json_object *data, uint64_t *version)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jb_object();
 	struct kv_answer a;
 	const char *body;
 	char url[KV_URL_MAX];
 	size_t len;
 	int rc = CTL_FAIL;
 
-	if (o == NULL)
-		return CTL_FAIL;
-	json_object_object_add(o, "data", json_object_get(data));
+	jb_set(o, "data", json_object_get(data));
 	body =
 	    json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	snprintf(url, sizeof(url), KV_PATH_API "%s", k->path);
@@ -695,10 +694,9 @@ kv_print_written(const struct kv_client *k, const char *done, uint64_t version)
 		    (unsigned long long)version);
 		return;
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "path", json_object_new_string(k->path));
-	json_object_object_add(
-	    o, "version", json_object_new_int64((int64_t)version));
+	o = jb_object();
+	jb_set_str(o, "path", k->path);
+	jb_set_int(o, "version", (int64_t)version);
 	kv_print_json(o);
 	json_object_put(o);
 }
@@ -721,14 +719,15 @@ kv_put(struct kv_client *k, int argc, char **argv, int merge)
 	}
 	if ((rc = kv_pairs_parse(argc, argv, pairs, &n)) != CTL_OK)
 		goto out;
-	rc = merge ? kv_read_versioned(k, &data, &was)
-	           : ((data = json_object_new_object()) ? CTL_OK : CTL_FAIL);
+	if (!merge) {
+		data = jb_object();
+		rc = CTL_OK;
+	} else
+		rc = kv_read_versioned(k, &data, &was);
 	if (rc != CTL_OK)
 		goto out;
 	for (i = 0; i < n; i++)
-		json_object_object_add(data, pairs[i].key,
-		    json_object_new_string_len(
-		        pairs[i].val, (int)pairs[i].len));
+		jb_set(data, pairs[i].key, jb_strn(pairs[i].val, pairs[i].len));
 	if ((rc = kv_put_map(k, data, &now)) != CTL_OK)
 		goto out;
 	if (merge && now != was + 1) {
@@ -801,11 +800,9 @@ kv_rm(struct kv_client *k)
 	else if (!k->json)
 		printf("deleted %s\n", k->path);
 	else {
-		o = json_object_new_object();
-		json_object_object_add(
-		    o, "path", json_object_new_string(k->path));
-		json_object_object_add(
-		    o, "deleted", json_object_new_boolean(1));
+		o = jb_object();
+		jb_set_str(o, "path", k->path);
+		jb_set_bool(o, "deleted", 1);
 		kv_print_json(o);
 		json_object_put(o);
 	}
@@ -844,19 +841,17 @@ kv_versions(struct kv_client *k)
 		return rc;
 	json_object_put(data);
 	if (k->json) {
-		o = json_object_new_object();
-		arr = json_object_new_array();
-		json_object_object_add(
-		    o, "current", json_object_new_int64((int64_t)cur));
-		json_object_object_add(o, "versions", arr);
+		o = jb_object();
+		arr = jb_array();
+		jb_set_int(o, "current", (int64_t)cur);
+		jb_set(o, "versions", arr);
 	}
 	for (v = cur, n = 0; v > 0 && n < KV_MAX_PROBES; v--, n++) {
 		/* The current version was just read; older ones are asked. */
 		if (v != cur && (kept = kv_version_kept(k, v)) != 1)
 			break;
 		if (arr != NULL)
-			json_object_array_add(
-			    arr, json_object_new_int64((int64_t)v));
+			jb_push(arr, jb_int((int64_t)v));
 		else
 			printf("%llu\t%s\n", (unsigned long long)v,
 			    v == cur ? "current" : "kept");

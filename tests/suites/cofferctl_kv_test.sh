@@ -47,6 +47,18 @@ test_put_then_get_answers_every_key_one_key_and_json() {
 	assertEquals '"admin"' "$OUT"
 }
 
+test_put_patch_and_rm_say_what_they_did_in_json_with_format_json() {
+	kv put -format=json app/json a=1
+	assertEquals "put: $ERR" 0 "$RC"
+	assertEquals '{"path":"app/json","version":1}' "$(jq -c . <<<"$OUT")"
+	kv patch -format=json app/json b=2
+	assertEquals "patch: $ERR" 0 "$RC"
+	assertEquals 2 "$(jq .version <<<"$OUT")"
+	kv rm -format=json app/json
+	assertEquals "rm: $ERR" 0 "$RC"
+	assertEquals '{"path":"app/json","deleted":true}' "$(jq -c . <<<"$OUT")"
+}
+
 test_put_replaces_the_whole_secret() {
 	kv put app/replaced a=1 b=2
 	kv put app/replaced c=3
