@@ -156,6 +156,7 @@ test_import_of_another_coffers_export_is_refused_and_changes_nothing() {
 	    -H "Authorization: token=$token2" "$STACK_ADDR$E"
 	stack_forget_key "$state2"
 	stack_stop "$state2"
+	stack_pg_down "$state2" # its cluster, with PostgreSQL
 	rm -rf "$state2"
 	assertTrue "a foreign export" \
 	    "grep -q '^#:count=[1-9]' '$COFFER_STATE/foreign.dump'"

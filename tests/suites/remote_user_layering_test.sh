@@ -116,6 +116,7 @@ test_with_trust_remote_user_off_remote_user_is_ignored() {
 	    ! stack_client_cert "$state/tls" admin; then
 		fail "second server did not start"
 		stack_stop "$state"
+		stack_pg_down "$state"
 		rm -rf "$state"
 		return
 	fi
@@ -129,6 +130,7 @@ test_with_trust_remote_user_off_remote_user_is_ignored() {
 	    -H "Authorization: token=$STACK_TOKEN"
 	assert_status 404 "token, trust off"
 	stack_stop "$state"
+	stack_pg_down "$state" # its cluster, with PostgreSQL
 	rm -rf "$state"
 }
 

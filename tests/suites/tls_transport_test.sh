@@ -132,6 +132,7 @@ test_allow_plain_http_lets_a_plain_request_from_afar_through() {
 	assert_status 503
 	assert_json_eq .code ERR_NOT_INITIALIZED
 	stack_stop "$state"
+	stack_pg_down "$state" # its cluster, with PostgreSQL
 	rm -rf "$state"
 }
 
