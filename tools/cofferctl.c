@@ -36,6 +36,7 @@
 #include "ca/pki.h"
 #include "crypto/crypto.h"
 #include "ctl.h"
+#include "dialects/dcos_seal.h"
 #include "identity/audit.h"
 #include "identity/iam.h"
 #include "vault/vault.h"
@@ -321,9 +322,7 @@ print_init(const struct vault_init_result *r, unsigned t, const char *token)
 static int
 cmd_init(struct vault *v, const struct cf_config *cfg, int argc, char **argv)
 {
-	struct vault_seed ca[PKI_CA_SEEDS];
 	struct vault_init_result r;
-	struct vault_status vs;
 	char *root_token = NULL;
 	unsigned n = 5, t = 0;
 	enum cf_status st;
@@ -339,24 +338,15 @@ cmd_init(struct vault *v, const struct cf_config *cfg, int argc, char **argv)
 	}
 	if (t == 0)
 		t = n < 3 ? n : 3;
-	if (t > n || (n > 1 && t < 2)) {
+	if (!dcos_init_counts_valid(n, t)) {
 		fprintf(stderr, "cofferctl: init: the threshold must be at "
 		                "most the shares, and at least 2 when there "
 		                "are several shares\n");
 		return CTL_USAGE;
 	}
 	memset(&r, 0, sizeof(r));
-	memset(ca, 0, sizeof(ca));
-	if ((st = vault_status(v, &vs)) != CF_OK)
-		goto fail;
-	if (vs.initialized) {
-		fprintf(stderr, "cofferctl: init: the store is already "
-		                "initialized; nothing changed\n");
-		goto out;
-	}
-	if ((st = pki_ca_new(NULL, ca)) != CF_OK ||
-	    (st = iam_init(v, n, t, cfg->token_lifetime, ca, PKI_CA_SEEDS, &r,
-	         &root_token)) != CF_OK)
+	if ((st = dcos_init_store(
+	         v, n, t, NULL, cfg->token_lifetime, &r, &root_token)) != CF_OK)
 		goto fail;
 	ctl_audit(cfg, "init", "PUT", "/secrets/v1/init/default", 200);
 	print_init(&r, t, root_token);
@@ -368,11 +358,7 @@ fail:
 	                              "nothing changed"
 	                            : ctl_status_text(st));
 out:
-	pki_ca_seeds_free(ca);
-	vault_init_result_free(&r);
-	if (root_token != NULL)
-		crypto_wipe(root_token, strlen(root_token));
-	free(root_token);
+	dcos_init_done(&r, &root_token);
 	return rc;
 }
 

@@ -83,7 +83,7 @@ dcos_init_parse(const uint8_t *body, size_t len, struct dcos_init_req *r,
 	}
 	if ((st = init_options(o, r, detail)) != CF_OK)
 		goto out;
-	if (t > n || (n > 1 && t < 2)) {
+	if (!dcos_init_counts_valid((unsigned)n, (unsigned)t)) {
 		*detail = "threshold must be at most shares, and at least 2 "
 		          "when shares > 1";
 		st = CF_E_BAD_REQUEST;
@@ -211,54 +211,74 @@ dcos_init_get(struct cf_ctx *ctx)
 	return CF_OK;
 }
 
+int
+dcos_init_counts_valid(unsigned shares, unsigned threshold)
+{
+	return threshold <= shares && (shares == 1 || threshold >= 2);
+}
+
+enum cf_status
+dcos_init_store(struct vault *v, unsigned shares, unsigned threshold,
+    const char *ca_key, int64_t token_lifetime, struct vault_init_result *r,
+    char **root_token)
+{
+	struct vault_seed ca[PKI_CA_SEEDS];
+	struct vault_status vs;
+	enum cf_status st;
+
+	memset(ca, 0, sizeof(ca));
+	if ((st = vault_status(v, &vs)) != CF_OK)
+		return st;
+	if (vs.initialized)
+		return CF_E_ALREADY_INIT;
+	/* The CA is made with the store (pki.h), in init's commit. */
+	if ((st = pki_ca_new(ca_key, ca)) == CF_OK)
+		st = iam_init(v, shares, threshold, token_lifetime, ca,
+		    PKI_CA_SEEDS, r, root_token);
+	pki_ca_seeds_free(ca);
+	return st;
+}
+
+void
+dcos_init_done(struct vault_init_result *r, char **root_token)
+{
+	vault_init_result_free(r);
+	if (*root_token != NULL)
+		crypto_wipe(*root_token, strlen(*root_token));
+	free(*root_token);
+	*root_token = NULL;
+}
+
 enum cf_status
 dcos_init_put(struct cf_ctx *ctx)
 {
 	struct dcos_init_req req;
 	struct vault_init_result r;
-	struct vault_seed ca[PKI_CA_SEEDS];
-	struct vault_status vs;
 	struct json_object *out;
 	const char *store;
 	char *root_token = NULL;
 	enum cf_status st;
 
 	memset(&r, 0, sizeof(r));
-	memset(ca, 0, sizeof(ca));
 	if ((st = dcos_store_arg(ctx, &store)) != CF_OK ||
 	    (st = read_small(ctx)) != CF_OK ||
 	    (st = dcos_init_parse(ctx->req->body, ctx->req->bodylen, &req,
 	         &ctx->detail)) != CF_OK)
 		goto out;
-	/* The CA is made with the store (pki.h), in init's commit; not
-	 * for a store that has one already, as its key takes a while. */
-	if ((st = vault_status(ctx->app->vault, &vs)) != CF_OK)
-		goto out;
-	if (vs.initialized) {
-		ctx->detail = "the store is already initialized";
-		st = CF_E_ALREADY_INIT;
-		goto out;
-	}
-	st = pki_ca_new(req.has_ca_key ? req.ca_key : NULL, ca);
-	if (st == CF_E_BAD_REQUEST)
-		ctx->detail = bad_ca_key;
-	if (st != CF_OK)
-		goto out;
-	st = iam_init(ctx->app->vault, req.shares, req.threshold,
-	    ctx->app->cfg.token_lifetime, ca, PKI_CA_SEEDS, &r, &root_token);
+	st = dcos_init_store(ctx->app->vault, req.shares, req.threshold,
+	    req.has_ca_key ? req.ca_key : NULL, ctx->app->cfg.token_lifetime,
+	    &r, &root_token);
 	if (st == CF_E_ALREADY_INIT)
 		ctx->detail = "the store is already initialized";
+	else if (st == CF_E_BAD_REQUEST)
+		ctx->detail = bad_ca_key;
 	if (st != CF_OK)
 		goto out;
 	out = dcos_init_json(&r, root_token);
 	reply_json(ctx->resp, 200, out);
 	json_object_put(out);
 out:
-	pki_ca_seeds_free(ca);
-	vault_init_result_free(&r);
-	if (root_token != NULL)
-		crypto_wipe(root_token, strlen(root_token));
-	free(root_token);
+	dcos_init_done(&r, &root_token);
 	return st;
 }
 

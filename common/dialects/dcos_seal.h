@@ -29,6 +29,7 @@
 #include "identity/context.h"
 
 struct json_object;
+struct vault;
 struct vault_status;
 struct vault_init_result;
 
@@ -52,6 +53,23 @@ enum cf_status dcos_init_parse(const uint8_t *body, size_t len,
  * dcos_init_parse's. */
 enum cf_status dcos_unseal_parse(const uint8_t *body, size_t len, char **key,
     size_t *keylen, const char **detail);
+
+/* Vault's rule for shares and a threshold: t <= n, and t >= 2 when
+ * n > 1 (a threshold of 1 of several shares would make each share the
+ * key). */
+int dcos_init_counts_valid(unsigned shares, unsigned threshold);
+/*
+ * Initialize the store as PUT /secrets/v1/init does, for cofferctl init
+ * too: refuse an initialized store (CF_E_ALREADY_INIT, nothing made, not
+ * even the CA's key, which takes a while), make the CA (ca_key NULL: the
+ * config's; CF_E_BAD_REQUEST for an unknown algorithm) and the superuser
+ * in init's commit.  *r and *root_token are the caller's, to give back to
+ * dcos_init_done whatever the status.
+ */
+enum cf_status dcos_init_store(struct vault *v, unsigned shares,
+    unsigned threshold, const char *ca_key, int64_t token_lifetime,
+    struct vault_init_result *r, char **root_token);
+void dcos_init_done(struct vault_init_result *r, char **root_token);
 
 /* The answers, each a new object the caller puts. */
 struct json_object *dcos_init_json(
