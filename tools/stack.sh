@@ -657,8 +657,7 @@ stack_pg_down() {
 	local state=$1 dir
 	[ -f "$state/pg-dir" ] || return 0
 	dir=$(cat "$state/pg-dir")
-	bash "$STACK_TOP/tests/pg.sh" stop "$dir" && rm -rf "$dir" &&
-	    rm -f "$state/pg-dir"
+	bash "$STACK_TOP/tests/pg.sh" discard "$dir" && rm -f "$state/pg-dir"
 }
 
 stack_start() {
