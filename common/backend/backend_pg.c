@@ -402,13 +402,21 @@ static const char *const steps[SCHEMA_VERSION] = {schema_v1, schema_v2};
 
 /* The database's schema version: 0 and *version (0 when it has none), or
  * -1.  Asks first whether the table is there, so that a transaction it
- * runs in goes on. */
+ * runs in goes on.  It asks pg_tables, an ordinary read under the
+ * statement's snapshot: to_regclass() looks the name up in the session's
+ * catalog cache, which can miss a table another session committed while
+ * this one waited for the schema lock; the waiter then ran the steps
+ * again, and their ALTER and CREATE INDEX queued behind every open reader
+ * until the deadlock check, a second later, reordered the queue. */
 static int
 schema_version(struct pg_backend *p, long *version)
 {
 	PGresult *r;
 
-	r = pg_exec(p, "SELECT to_regclass('coffer_meta') IS NULL",
+	r = pg_exec(p,
+	    "SELECT NOT EXISTS (SELECT 1 FROM pg_catalog.pg_tables"
+	    " WHERE schemaname = current_schema()"
+	    " AND tablename = 'coffer_meta')",
 	    "reading the schema version");
 	if (pg_check(r, PGRES_TUPLES_OK, "reading the schema version") == -1)
 		return -1;
