@@ -7,6 +7,7 @@
  * are written once, next to each other.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -339,17 +340,14 @@ config_trim(char *s)
 	return s;
 }
 
-int
-config_load(struct cf_config *c, const char *path)
+/* The "key = value" lines of one file into c.  0 or -1 (said). */
+static int
+config_read(struct cf_config *c, const char *path)
 {
 	FILE *f;
 	char line[CONFIG_MAX_LINE], *k, *v, *eq;
 	int lineno = 0, rc = -1;
 
-	config_defaults(c);
-	if (path == NULL && (path = getenv("COFFER_CONFIG")) == NULL)
-		path = CONFIG_DEFAULT_PATH;
-	snprintf(c->path, sizeof(c->path), "%s", path);
 	if ((f = fopen(path, "r")) == NULL) {
 		lwarn("%s", path);
 		return -1;
@@ -373,8 +371,66 @@ config_load(struct cf_config *c, const char *path)
 			goto out;
 		}
 	}
-	rc = config_backend(c) == 0 && config_state(c) == 0 ? 0 : -1;
+	rc = 0;
 out:
 	fclose(f);
 	return rc;
+}
+
+/* A drop-in's name: "*.conf", not hidden (editors' and dpkg's leftovers,
+ * such as .swp or .dpkg-new, are not read). */
+static int
+config_dropin_name(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 5 &&
+	       strcmp(d->d_name + n - 5, ".conf") == 0;
+}
+
+/*
+ * The files named "*.conf" in <path>.d, in name order, after the file: a
+ * package ships the file and an operator or a package's script adds what is
+ * theirs (a host's generated key) beside it, so that neither edits the other's
+ * file.  A later line wins, as within one file.  No folder is no drop-in.
+ */
+static int
+config_read_dropins(struct cf_config *c, const char *path)
+{
+	char dir[CONFIG_MAX_TEXT + 3], file[2 * CONFIG_MAX_TEXT];
+	struct dirent **names = NULL;
+	int i, n, rc = 0;
+
+	if (snprintf(dir, sizeof(dir), "%s.d", path) >= (int)sizeof(dir))
+		return 0;
+	if ((n = scandir(dir, &names, config_dropin_name, alphasort)) < 0)
+		return errno == ENOENT || errno == ENOTDIR
+		           ? 0
+		           : (lwarn("%s", dir), -1);
+	if (n > CONFIG_MAX_DROPINS) {
+		lwarnx("%s: more than %d drop-ins", dir, CONFIG_MAX_DROPINS);
+		rc = -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (rc == 0) {
+			snprintf(
+			    file, sizeof(file), "%s/%s", dir, names[i]->d_name);
+			rc = config_read(c, file);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+int
+config_load(struct cf_config *c, const char *path)
+{
+	config_defaults(c);
+	if (path == NULL && (path = getenv("COFFER_CONFIG")) == NULL)
+		path = CONFIG_DEFAULT_PATH;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	if (config_read(c, path) == -1 || config_read_dropins(c, path) == -1)
+		return -1;
+	return config_backend(c) == 0 && config_state(c) == 0 ? 0 : -1;
 }

@@ -2,8 +2,10 @@
  * config.h: the configuration file and its defaults.
  *
  * The file named by $COFFER_CONFIG (or /etc/coffer/coffer.conf) holds
- * "key = value" lines; '#' starts a comment.  Unknown keys are an error, so
- * a typo cannot silently leave a default in force.  The struct is filled
+ * "key = value" lines; '#' starts a comment; then the files "*.conf" of the
+ * folder <file>.d, if any, in name order (drop-ins: a later line wins).
+ * Unknown keys are an error, so a typo cannot silently leave a default in
+ * force.  The struct is filled
  * once at start-up and read-only afterwards.  Each setting is one row of
  * config.c's table (key, kind, bounds, default, field): the one place that
  * names it.  This module knows the settings' syntax only: a module that
@@ -21,6 +23,7 @@
 #define CONFIG_DEFAULT_PATH    "/etc/coffer/coffer.conf"
 #define CONFIG_MAX_DAPR_SCOPES 16
 #define CONFIG_MAX_LINE        2048 /* bytes in one line of the file */
+#define CONFIG_MAX_DROPINS     64   /* files in <file>.d */
 #define CONFIG_MAX_TEXT        1024 /* bytes in a path or list setting */
 #define CONFIG_STATE_DIR       "/var/lib/coffer" /* state_dir's default */
 #define CONFIG_MIN_AUTH_KEY    16                /* bytes of a CFSSL auth key */

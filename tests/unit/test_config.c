@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/config.h"
@@ -269,6 +270,48 @@ test_backend_postgresql_names_the_store_by_its_connection_string(
 	    "a connection string alone changes nothing");
 }
 
+/* Write text to dir/coffer.conf.d/name. */
+static int
+write_dropin(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/coffer.conf.d", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/coffer.conf.d/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(text, f);
+	fclose(f);
+	return 0;
+}
+
+static void
+test_drop_ins_are_read_after_the_file_in_name_order(const char *dir)
+{
+	struct cf_config c;
+	char path[512];
+
+	CHECK(write_dropin(dir, "20-later.conf", "versions_kept = 7\n") == 0 &&
+	          write_dropin(dir, "10-key.conf",
+	              "ca_auth_key = 00112233445566778899aabbccddeeff\n"
+	              "versions_kept = 5\n") == 0 &&
+	          write_dropin(dir, "30-editor.conf.swp", "garbage\n") == 0 &&
+	          write_dropin(dir, ".hidden.conf", "garbage\n") == 0 &&
+	          write_dropin(dir, "40-new.conf.dpkg-new", "garbage\n") == 0,
+	    "drop-ins written");
+	CHECK(load_text(dir, "versions_kept = 3\n", &c) == 0, "loads");
+	CHECK(c.ca_auth_key[0] != '\0', "a drop-in's setting is taken");
+	CHECK(c.versions_kept == 7, "the last file in name order wins");
+	CHECK(write_dropin(dir, "50-bad.conf", "version_kept = 3\n") == 0 &&
+	          load_text(dir, "", &c) == -1,
+	    "a drop-in's misspelt key fails the load");
+	snprintf(path, sizeof(path), "%s/coffer.conf.d/50-bad.conf", dir);
+	unlink(path);
+	CHECK(load_text(dir, "", &c) == 0, "and loads again without it");
+}
+
 int
 main(void)
 {
@@ -284,6 +327,7 @@ main(void)
 	test_a_file_is_read_with_comments_and_blanks_and_fails_on_one_bad_line(
 	    dir);
 	test_backend_postgresql_names_the_store_by_its_connection_string(dir);
+	test_drop_ins_are_read_after_the_file_in_name_order(dir);
 	unit_rmtree(dir);
 	return unit_done();
 }
