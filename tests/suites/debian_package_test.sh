@@ -38,7 +38,7 @@ oneTimeTearDown() {
 		    >"$COFFER_LOG_DIR/$COFFER_SUITE.$COFFER_SERVER.server.log" \
 		    2>/dev/null
 	fi
-	[ -n "${COFFER_KEEP_DEB:-}" ] || rm -rf "$J"
+	rm -rf "$J"
 }
 
 # build_package: the tree as committed plus files not yet added (not the
