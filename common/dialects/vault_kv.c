@@ -80,8 +80,10 @@ vault_kv_body_parse(const uint8_t *body, size_t len, const struct secret *cur,
 	struct json_object *o = NULL, *d;
 	enum cf_status st;
 
-	if ((st = cf_json_parse(body, len, &o)) != CF_OK)
+	if ((st = cf_json_parse(body, len, &o)) != CF_OK) {
+		*detail = "failed to parse JSON input";
 		goto out;
+	}
 	st = CF_E_BAD_JSON;
 	if (cf_json_object(o, "data", &d) != CF_OK) {
 		*detail = "no data provided";
