@@ -305,10 +305,18 @@ out:
 	return st;
 }
 
-/* A write and a patch: a new version from the body, cur the current one
- * for a patch (NULL for a write). */
+/*
+ * A write and a patch: a new version from the body, cur the current one
+ * for a patch (NULL for a write).  seen is the version the caller was
+ * authorized against (0: absent, so create was asked, not update): the
+ * write is made with check-and-set on it, so that no write in between
+ * changes what was authorized (a caller with create alone never
+ * overwrites) nor what a patch merged into.  A body's own cas must be
+ * seen, or it would fail in the model anyway.
+ */
 static enum cf_status
-kv_write(struct cf_ctx *ctx, const struct kv_target *t, struct secret *cur)
+kv_write(struct cf_ctx *ctx, const struct kv_target *t,
+    const struct secret *cur, uint64_t seen)
 {
 	struct secret *s = NULL;
 	uint64_t version = 0;
@@ -319,15 +327,12 @@ kv_write(struct cf_ctx *ctx, const struct kv_target *t, struct secret *cur)
 	if ((st = vault_kv_body_parse(ctx->req->body, ctx->req->bodylen, cur, s,
 	         &ctx->detail)) != CF_OK)
 		goto out;
-	if (cur != NULL) {
-		if (s->cas && s->cas_version != cur->version) {
-			st = CF_E_CONFLICT;
-			goto out;
-		}
-		/* No write between our read and this one. */
-		s->cas = 1;
-		s->cas_version = cur->version;
+	if (s->cas && s->cas_version != seen) {
+		st = CF_E_CONFLICT;
+		goto out;
 	}
+	s->cas = 1;
+	s->cas_version = seen;
 	if ((s->author = strdup(ctx->subject.uid)) == NULL) {
 		st = CF_E_INTERNAL;
 		goto out;
@@ -362,7 +367,7 @@ kv_put(struct cf_ctx *ctx, const struct kv_target *t)
 		action = ACL_UPDATE;
 	if ((st = kv_check(ctx, t, 0, action)) == CF_OK &&
 	    (st = ctx_read_body(ctx, ctypes_write, 1)) == CF_OK)
-		st = kv_write(ctx, t, NULL);
+		st = kv_write(ctx, t, NULL, cur != NULL ? cur->version : 0);
 out:
 	secret_free(cur);
 	return st;
@@ -379,7 +384,7 @@ kv_patch(struct cf_ctx *ctx, const struct kv_target *t)
 	    (st = secret_get(ctx->app->vault, t->store, t->path, 0, &cur)) !=
 	        CF_OK)
 		goto out;
-	st = kv_write(ctx, t, cur);
+	st = kv_write(ctx, t, cur, cur->version);
 out:
 	secret_free(cur);
 	return st;

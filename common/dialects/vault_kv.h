@@ -22,8 +22,11 @@
  * 400 with a Vault-shaped error saying so.
  *
  * Check-and-set is the model's (secret.h: cas), decided in the write's
- * own section; PATCH writes with cas set to the version it read, so two
- * patches never lose one another's keys.
+ * own section.  Every write is made with cas set to the version it was
+ * authorized against (absent: create; else update), so a write in
+ * between is a conflict, never overwritten: a caller with create alone
+ * never replaces a secret, and two patches never lose one another's
+ * keys.
  *
  * Tokens: X-Vault-Token or Authorization: Bearer, carrying Coffer's own
  * JWTs (token.h).  Authorization: the action on dcos:secrets:{store}:/{path}
