@@ -3,8 +3,8 @@
  * lifecycle.  The route tables of the dialects (common/dialects/) joined:
  * DC/OS Secrets' own endpoints (init, unseal, seal, seal-status:
  * dcos_seal.c) and its secrets (dcos_secrets.c), the path API (path.c),
- * and Dapr's and Sensu's single-resource URLs (dapr.c, sensu.c), which
- * cgi-bin/bulk lists too.
+ * Vault's KV API and its seal (vault_kv.c), and Dapr's and Sensu's
+ * single-resource URLs (dapr.c, sensu.c), which cgi-bin/bulk lists too.
  */
 #include <stddef.h>
 
@@ -14,6 +14,7 @@
 #include "dialects/dcos_secrets.h"
 #include "dialects/path.h"
 #include "dialects/sensu.h"
+#include "dialects/vault_kv.h"
 
 static const struct cf_route routes[] = {
     DCOS_SEAL_ROUTES,
@@ -21,6 +22,7 @@ static const struct cf_route routes[] = {
     PATH_ROUTES,
     DAPR_ROUTES,
     SENSU_ROUTES,
+    VAULT_KV_ROUTES,
 };
 
 int

@@ -16,6 +16,7 @@ static const char *const dialect_names[] = {
     [CF_D_CFSSL] = "CFSSL",
     [CF_D_PLAIN] = "plain text",
     [CF_D_SENSU_MW] = "Sensu (authentication)",
+    [CF_D_VAULT] = "Vault KV",
 };
 
 static const char *

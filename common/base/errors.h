@@ -52,6 +52,9 @@ enum cf_dialect {
 	/* Sensu's authentication and RBAC middleware: {"Code","Message"}
 	 * (actions.Error marshalled without JSON tags). */
 	CF_D_SENSU_MW,
+	/* Vault's KV API: {"errors": ["message"]}, 403 for any refused
+	 * credential, 400 for a check-and-set conflict. */
+	CF_D_VAULT,
 };
 
 /* One status in every dialect: the peers' own codes (errors.c). */

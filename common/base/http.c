@@ -31,6 +31,7 @@ static const struct {
     {"POST", HTTP_POST},
     {"PATCH", HTTP_PATCH},
     {"DELETE", HTTP_DELETE},
+    {"LIST", HTTP_LIST},
 };
 
 static const struct {

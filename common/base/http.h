@@ -44,6 +44,7 @@ enum http_method {
 	HTTP_POST = 1 << 3,
 	HTTP_PATCH = 1 << 4,
 	HTTP_DELETE = 1 << 5,
+	HTTP_LIST = 1 << 6, /* Vault's own verb (hvac sends it) */
 };
 
 struct cf_param {

@@ -183,6 +183,35 @@ render_sensu_mw(
 	json_object_put(o);
 }
 
+/*
+ * Vault's KV API: {"errors": [...]}.  Vault answers every refused or
+ * missing credential 403 "permission denied", a missing secret 404 with
+ * an empty list (hvac and Ansible tell "absent" by it), a failed
+ * check-and-set 400, and anything while sealed 503 "Vault is sealed".
+ */
+static void
+render_vault(struct cf_resp *resp, enum cf_status st,
+    const struct errors_info *ei, const char *detail)
+{
+	struct json_object *o = jb_object(), *errs = jb_array();
+	const char *msg = detail != NULL ? detail : ei->msg;
+	int http = ei->http;
+
+	if (http == 401 || http == 403) {
+		http = 403;
+		msg = "permission denied";
+	} else if (http == 409) {
+		http = 400;
+	} else if (st == CF_E_SEALED) {
+		msg = "Vault is sealed";
+	}
+	if (http != 404 || detail != NULL)
+		jb_push(errs, jb_str(msg));
+	jb_set(o, "errors", errs);
+	reply_json(resp, http, o);
+	json_object_put(o);
+}
+
 void
 reply_error_code(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
     const char *detail, const char *code)
@@ -230,6 +259,10 @@ reply_error(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
 	}
 	if (d == CF_D_SENSU_MW) {
 		render_sensu_mw(resp, ei, detail);
+		return;
+	}
+	if (d == CF_D_VAULT) {
+		render_vault(resp, st, ei, detail);
 		return;
 	}
 	if (d != CF_D_PLAIN) {

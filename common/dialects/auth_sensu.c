@@ -242,7 +242,8 @@ access_claims(struct cf_ctx *ctx, struct token_claims *c)
 	const char *cred;
 	size_t len;
 
-	if (token_from_request(ctx->req, 0, &kind, &cred, &len) != CF_OK ||
+	if (token_from_request(ctx->req, CF_D_SENSU, &kind, &cred, &len) !=
+	        CF_OK ||
 	    kind != TOKEN_JWT || pub == NULL ||
 	    token_verify_any_exp(pub, cred, len, c) != CF_OK) {
 		ctx->detail = "invalid access token";

@@ -324,6 +324,24 @@ unseal_gate(struct cf_ctx *ctx)
 }
 
 enum cf_status
+dcos_unseal_share(
+    struct cf_ctx *ctx, const char *key, size_t len, struct vault_status *vs)
+{
+	enum cf_status st;
+
+	if ((st = unseal_gate(ctx)) != CF_OK)
+		return st;
+	st = vault_unseal(ctx->app->vault, key, len, vs);
+	ctx->detail = vs->refused;
+	if (st == CF_E_BAD_REQUEST || st == CF_E_CONFLICT)
+		unsealgate_fail(
+		    ctx->app->cfg.state, unseal_addr(ctx), (int64_t)time(NULL));
+	if (st == CF_OK && !vs->sealed)
+		unsealgate_clear(ctx->app->cfg.state);
+	return st;
+}
+
+enum cf_status
 dcos_unseal(struct cf_ctx *ctx)
 {
 	struct vault_status vs = {0};
@@ -336,17 +354,9 @@ dcos_unseal(struct cf_ctx *ctx)
 	    (st = read_small(ctx)) != CF_OK ||
 	    (st = dcos_unseal_parse(ctx->req->body, ctx->req->bodylen, &key,
 	         &len, &ctx->detail)) != CF_OK ||
-	    (st = unseal_gate(ctx)) != CF_OK)
+	    (st = dcos_unseal_share(ctx, key, len, &vs)) != CF_OK)
 		goto out;
-	st = vault_unseal(ctx->app->vault, key, len, &vs);
-	ctx->detail = vs.refused;
-	if (st == CF_E_BAD_REQUEST || st == CF_E_CONFLICT)
-		unsealgate_fail(
-		    ctx->app->cfg.state, unseal_addr(ctx), (int64_t)time(NULL));
-	if (st == CF_OK && !vs.sealed)
-		unsealgate_clear(ctx->app->cfg.state);
-	if (st == CF_OK)
-		reply_status(ctx, &vs);
+	reply_status(ctx, &vs);
 out:
 	if (key != NULL)
 		crypto_wipe(key, len);
@@ -387,6 +397,16 @@ seal_allowed(struct cf_ctx *ctx)
 }
 
 enum cf_status
+dcos_seal_store(struct cf_ctx *ctx)
+{
+	enum cf_status st;
+
+	if ((st = seal_allowed(ctx)) != CF_OK)
+		return st;
+	return vault_seal(ctx->app->vault);
+}
+
+enum cf_status
 dcos_seal(struct cf_ctx *ctx)
 {
 	struct vault_status vs;
@@ -394,8 +414,7 @@ dcos_seal(struct cf_ctx *ctx)
 	enum cf_status st;
 
 	if ((st = dcos_store_arg(ctx, &store)) != CF_OK ||
-	    (st = seal_allowed(ctx)) != CF_OK ||
-	    (st = vault_seal(ctx->app->vault)) != CF_OK ||
+	    (st = dcos_seal_store(ctx)) != CF_OK ||
 	    (st = vault_status(ctx->app->vault, &vs)) != CF_OK)
 		return st;
 	reply_status(ctx, &vs);

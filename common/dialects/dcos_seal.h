@@ -76,6 +76,15 @@ struct json_object *dcos_init_json(
     const struct vault_init_result *r, const char *root_token);
 struct json_object *dcos_seal_status_json(const struct vault_status *vs);
 
+/* One unseal share from the request's client, as PUT /secrets/v1/unseal
+ * takes it (throttled per address: 429), for Vault's unseal too: CF_OK
+ * with *vs the state after it, or the refusal with ctx->detail set. */
+enum cf_status dcos_unseal_share(
+    struct cf_ctx *ctx, const char *key, size_t len, struct vault_status *vs);
+/* The emergency brake as PUT /secrets/v1/seal pulls it (a superuser; a
+ * verified token when the store cannot decide), for Vault's seal too. */
+enum cf_status dcos_seal_store(struct cf_ctx *ctx);
+
 enum cf_status dcos_ping(struct cf_ctx *ctx);
 enum cf_status dcos_init_get(struct cf_ctx *ctx);
 enum cf_status dcos_init_put(struct cf_ctx *ctx);

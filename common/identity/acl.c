@@ -74,8 +74,8 @@ acl_authenticate(struct cf_ctx *ctx)
 			return acl_refuse(ctx, TOKEN_NONE);
 		return st;
 	}
-	if (token_from_request(ctx->req, ctx->dialect == CF_D_DAPR, &kind,
-	        &cred, &len) != CF_OK)
+	if (token_from_request(ctx->req, ctx->dialect, &kind, &cred, &len) !=
+	    CF_OK)
 		return acl_refuse(ctx, TOKEN_JWT);
 	switch (kind) {
 	case TOKEN_JWT:
@@ -116,7 +116,8 @@ acl_token_verified(struct cf_ctx *ctx)
 	const char *cred;
 	size_t len;
 
-	if (token_from_request(ctx->req, 0, &kind, &cred, &len) != CF_OK ||
+	if (token_from_request(ctx->req, ctx->dialect, &kind, &cred, &len) !=
+	        CF_OK ||
 	    kind != TOKEN_JWT ||
 	    (pub = vault_token_key(ctx->app->vault)) == NULL ||
 	    token_verify_cached(ctx->app->tokens, pub, cred, len,

@@ -441,12 +441,19 @@ out:
 }
 
 enum cf_status
-token_from_request(const struct cf_req *req, int dapr, enum token_kind *kind,
-    const char **cred, size_t *len)
+token_from_request(const struct cf_req *req, enum cf_dialect d,
+    enum token_kind *kind, const char **cred, size_t *len)
 {
 	const char *v, *p = NULL;
 	enum token_kind k = TOKEN_NONE;
 	size_t i, n;
+
+	if (d == CF_D_VAULT &&
+	    (v = http_header(req, "X-Vault-Token")) != NULL && *v != '\0') {
+		k = TOKEN_JWT;
+		p = v;
+		goto found;
+	}
 
 	/*
 	 * An empty Authorization counts as none: Apache's common
@@ -467,7 +474,8 @@ token_from_request(const struct cf_req *req, int dapr, enum token_kind *kind,
 			lwarnx("unsupported Authorization scheme");
 			return CF_E_UNAUTHORIZED;
 		}
-	} else if (dapr && (v = http_header(req, "dapr-api-token")) != NULL) {
+	} else if (d == CF_D_DAPR &&
+	           (v = http_header(req, "dapr-api-token")) != NULL) {
 		k = TOKEN_DAPR;
 		p = v;
 	} else if ((p = token_cookie(req, &n)) != NULL) {
@@ -485,6 +493,7 @@ token_from_request(const struct cf_req *req, int dapr, enum token_kind *kind,
 		*len = 0;
 		return CF_OK;
 	}
+found:
 	n = strnlen(p, CF_MAX_TOKEN + 1);
 	if (n == 0 || n > CF_MAX_TOKEN) {
 		lwarnx("credential empty or over CF_MAX_TOKEN");

@@ -80,10 +80,12 @@ void token_cache_free(struct token_cache *c);
 /* Find the request's credential: kind and a pointer into the header value
  * (borrowed from req).  TOKEN_NONE when there is none; CF_E_UNAUTHORIZED
  * when a header is present but malformed or over CF_MAX_TOKEN.  The
- * dapr-api-token header is looked at only when dapr is set (a route of
- * Dapr's API): daprd's token guards Dapr's API alone, so elsewhere it is
- * as if absent and the login cookie may answer instead. */
-enum cf_status token_from_request(const struct cf_req *req, int dapr,
+ * dapr-api-token header is looked at only on a route of Dapr's API (d is
+ * CF_D_DAPR): daprd's token guards Dapr's API alone, so elsewhere it is
+ * as if absent and the login cookie may answer instead.  On a route of
+ * Vault's API (CF_D_VAULT) X-Vault-Token comes first, as in Vault, and
+ * carries one of our JWTs; elsewhere it is as if absent. */
+enum cf_status token_from_request(const struct cf_req *req, enum cf_dialect d,
     enum token_kind *kind, const char **cred, size_t *len);
 
 /* Like token_verify, but an expired token passes (Sensu's refresh takes

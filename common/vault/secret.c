@@ -650,6 +650,10 @@ secret_write_in(struct vault *v, const char *store, const char *path,
 	}
 	if (st == CF_E_NOT_FOUND && mode == SECRET_UPDATE)
 		goto out;
+	if (in->cas && (old != NULL ? old->version : 0) != in->cas_version) {
+		st = CF_E_CONFLICT;
+		goto out;
+	}
 	if ((st = secret_merge(old, in, s)) != CF_OK)
 		goto out;
 	if (old != NULL)

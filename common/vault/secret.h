@@ -51,6 +51,11 @@ struct secret {
 	struct json_object *labels; /* array of strings, or NULL */
 	int binary;
 	int merge; /* write: keep keys not in e */
+	/* write: check-and-set.  When set, the write happens only if the
+	 * current version is cas_version (0: only if absent), checked in the
+	 * write's own section; else CF_E_CONFLICT and nothing changes. */
+	int cas;
+	uint64_t cas_version;
 	struct secret_entry *e;
 	size_t n;
 	size_t cap; /* entries allocated in e */

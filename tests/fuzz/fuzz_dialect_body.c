@@ -4,7 +4,9 @@
  * init and unseal (dialects/dcos_seal.c: unseal's is read before anyone
  * is authenticated), the path API's (dialects/path.c), the batch's with
  * each of its paths (dialects/batch.c), Sensu's Secret and SecretProvider
- * (dialects/sensu.c).  Dapr's API reads no body: its inputs are the path,
+ * (dialects/sensu.c), Vault's KV write, merge-patch and unseal
+ * (dialects/vault_kv.c: unseal's is read before anyone is authenticated).
+ * Dapr's API reads no body: its inputs are the path,
  * one query parameter and a header (fuzz_http_request, fuzz_token).
  *
  * The first byte of an input picks the parser, the rest is the body.  A
@@ -13,7 +15,10 @@
  * body's "data", shares and a threshold by Vault's rules, a key share as
  * long as the body's, 1 to BATCH_MAX paths each given back as written or
  * refused, a Sensu Secret with an id and a provider, a coffer id of the
- * form path#key, a provider with a type other than "Secret"), refused
+ * form path#key, a provider with a type other than "Secret", a Vault
+ * map of string values with non-empty keys, a patch that keeps the keys
+ * of the current map it does not name and takes the values it names),
+ * refused
  * only with the statuses its parser documents, and an error detail never
  * points into the body.
  */
@@ -31,6 +36,7 @@
 #include "dialects/dcos_secrets.h"
 #include "dialects/path.h"
 #include "dialects/sensu.h"
+#include "dialects/vault_kv.h"
 #include "vault/secret.h"
 
 enum fuzz_dialect {
@@ -42,6 +48,9 @@ enum fuzz_dialect {
 	DCOS_INIT,
 	DCOS_UNSEAL,
 	BATCH,
+	VAULT_WRITE,
+	VAULT_PATCH,
+	VAULT_UNSEAL,
 	NDIALECTS
 };
 
@@ -137,6 +146,68 @@ run_unseal(const uint8_t *body, size_t len, const char **detail)
 	return st;
 }
 
+static enum cf_status
+run_vault_unseal(const uint8_t *body, size_t len, const char **detail)
+{
+	char *key = NULL;
+	size_t keylen = 0;
+	enum cf_status st;
+
+	st = vault_kv_unseal_parse(body, len, &key, &keylen, detail);
+	if (st == CF_OK && (key == NULL || keylen >= len || key[keylen]))
+		abort();
+	if (st != CF_OK && key != NULL)
+		abort();
+	free(key);
+	return st;
+}
+
+/* A Vault write or patch: every key non-empty, every value the body's
+ * string; a patch keeps the current map's keys that data does not name. */
+static void
+check_vault(const uint8_t *body, size_t len, const struct secret *cur,
+    const struct secret *s)
+{
+	struct json_object *o = NULL, *d, *v;
+	size_t i;
+
+	if (cf_json_parse(body, len, &o) != CF_OK ||
+	    cf_json_object(o, "data", &d) != CF_OK || s->n > CF_MAX_MAP_KEYS)
+		abort();
+	for (i = 0; i < s->n; i++) {
+		if (s->e[i].key[0] == '\0')
+			abort();
+		if (json_object_object_get_ex(d, s->e[i].key, &v)) {
+			if (v == NULL ||
+			    !entry_is(s, s->e[i].key, json_object_get_string(v),
+			        (size_t)json_object_get_string_len(v)))
+				abort();
+		} else if (cur == NULL || secret_find(cur, s->e[i].key) == NULL)
+			abort();
+	}
+	json_object_put(o);
+}
+
+static enum cf_status
+run_vault(const uint8_t *body, size_t len, int patch, struct secret *s,
+    const char **detail)
+{
+	struct secret *cur = NULL;
+	enum cf_status st;
+
+	if (patch && ((cur = secret_new()) == NULL ||
+	                 secret_add(cur, "kept", "k", 1) != 0 ||
+	                 secret_add(cur, "b", "old", 3) != 0)) {
+		secret_free(cur);
+		return CF_E_INTERNAL;
+	}
+	st = vault_kv_body_parse(body, len, cur, s, detail);
+	if (st == CF_OK)
+		check_vault(body, len, cur, s);
+	secret_free(cur);
+	return st;
+}
+
 /* Each path of an accepted batch: given back as written, or refused. */
 static enum cf_status
 run_batch(const uint8_t *body, size_t len, const char **detail)
@@ -211,6 +282,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case DCOS_UNSEAL:
 		st = run_unseal(body, len, &detail);
+		if (st != CF_OK && st != CF_E_BAD_JSON &&
+		    st != CF_E_BAD_REQUEST)
+			abort();
+		break;
+	case VAULT_WRITE:
+	case VAULT_PATCH:
+		st = run_vault(body, len, d == VAULT_PATCH, s, &detail);
+		if (st != CF_OK && st != CF_E_BAD_JSON &&
+		    st != CF_E_TOO_LARGE && st != CF_E_INTERNAL)
+			abort();
+		break;
+	case VAULT_UNSEAL:
+		st = run_vault_unseal(body, len, &detail);
 		if (st != CF_OK && st != CF_E_BAD_JSON &&
 		    st != CF_E_BAD_REQUEST)
 			abort();

@@ -319,6 +319,47 @@ test_a_merge_keeps_the_order_of_the_keys(struct vault *v)
 	secret_free(got);
 }
 
+/* Check-and-set: a write whose cas_version is not the current version
+ * (0: absent) is refused and changes nothing. */
+static void
+test_a_check_and_set_write_needs_the_current_version(struct vault *v)
+{
+	static const struct {
+		int line;
+		const char *what;
+		uint64_t cas;
+		enum cf_status want;
+		uint64_t version; /* after */
+	} rows[] = {
+	    {__LINE__, "cas 0 creates what is absent", 0, CF_OK, 1},
+	    {__LINE__, "cas 0 refuses what exists", 0, CF_E_CONFLICT, 1},
+	    {__LINE__, "the current version writes", 1, CF_OK, 2},
+	    {__LINE__, "an older version is refused", 1, CF_E_CONFLICT, 2},
+	    {__LINE__, "a newer version is refused", 3, CF_E_CONFLICT, 2},
+	};
+	struct secret *s = secret_new(), *got = NULL;
+	uint64_t ver;
+	size_t i;
+
+	if (s == NULL || secret_set(s, "a", "1", 1) != 0)
+		abort();
+	s->cas = 1;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		s->cas_version = rows[i].cas;
+		CHECK_LINE(rows[i].line,
+		    secret_write(v, STORE, "cas/s", SECRET_UPSERT, s, 5,
+		        &ver) == rows[i].want,
+		    rows[i].what);
+		CHECK_LINE(rows[i].line,
+		    secret_get(v, STORE, "cas/s", 0, &got) == CF_OK &&
+		        got->version == rows[i].version,
+		    rows[i].what);
+		secret_free(got);
+		got = NULL;
+	}
+	secret_free(s);
+}
+
 int
 main(void)
 {
@@ -338,6 +379,7 @@ main(void)
 	    "unlocked in this process");
 	if (inited && r.nshares == 1) {
 		test_a_merge_keeps_the_order_of_the_keys(v);
+		test_a_check_and_set_write_needs_the_current_version(v);
 		test_a_write_over_the_key_bound_is_refused_and_changes_nothing(
 		    v);
 		test_cost_is_linear_in_the_keys(v);

@@ -639,7 +639,9 @@ test_from_request_finds_the_credential(void)
 	static char big[CF_MAX_TOKEN + 64], max[CF_MAX_TOKEN + 64];
 	static const struct {
 		int line;
-		int dapr_route;          /* a route of Dapr's API */
+		/* 1: a route of Dapr's API, 0 of another; 2: of Vault's, and
+		 * 3 of another, the second header X-Vault-Token. */
+		int route;
 		const char *auth, *dapr; /* header values, NULL: absent */
 		enum cf_status want;
 		enum token_kind kind;
@@ -681,7 +683,19 @@ test_from_request_finds_the_credential(void)
 	    {__LINE__, 0, NULL, "", CF_OK, TOKEN_NONE, NULL},
 	    {__LINE__, 0, NULL, big + 7, CF_OK, TOKEN_NONE, NULL},
 	    {__LINE__, 0, "Bearer jwt", "s3cr3t", CF_OK, TOKEN_JWT, "jwt"},
+	    /* On Vault's routes X-Vault-Token carries a JWT, and comes
+	     * first, as in Vault. */
+	    {__LINE__, 2, NULL, "vt.jwt", CF_OK, TOKEN_JWT, "vt.jwt"},
+	    {__LINE__, 2, "Bearer jwt", "vt.jwt", CF_OK, TOKEN_JWT, "vt.jwt"},
+	    {__LINE__, 2, "Bearer jwt", NULL, CF_OK, TOKEN_JWT, "jwt"},
+	    {__LINE__, 2, "Bearer jwt", "", CF_OK, TOKEN_JWT, "jwt"},
+	    {__LINE__, 2, NULL, big + 7, CF_E_UNAUTHORIZED, 0, NULL},
+	    /* Elsewhere X-Vault-Token is as if absent. */
+	    {__LINE__, 3, NULL, "vt.jwt", CF_OK, TOKEN_NONE, NULL},
+	    {__LINE__, 3, "Bearer jwt", "vt.jwt", CF_OK, TOKEN_JWT, "jwt"},
 	};
+	static const enum cf_dialect routes[] = {
+	    CF_D_DCOS, CF_D_DAPR, CF_D_VAULT, CF_D_DCOS};
 	char a[CF_MAX_TOKEN + 128], d[CF_MAX_TOKEN + 128];
 	char *envp[4];
 	struct cf_req req;
@@ -705,7 +719,9 @@ test_from_request_finds_the_credential(void)
 			envp[n++] = a;
 		}
 		if (rows[i].dapr != NULL) {
-			snprintf(d, sizeof(d), "HTTP_DAPR_API_TOKEN=%s",
+			snprintf(d, sizeof(d), "%s=%s",
+			    rows[i].route >= 2 ? "HTTP_X_VAULT_TOKEN"
+			                       : "HTTP_DAPR_API_TOKEN",
 			    rows[i].dapr);
 			envp[n++] = d;
 		}
@@ -716,7 +732,7 @@ test_from_request_finds_the_credential(void)
 		cred = NULL;
 		len = 12345;
 		st = token_from_request(
-		    &req, rows[i].dapr_route, &kind, &cred, &len);
+		    &req, routes[rows[i].route], &kind, &cred, &len);
 		CHECK_LINE(rows[i].line, st == rows[i].want, "status");
 		if (st != CF_OK || rows[i].want != CF_OK) {
 			CHECK_LINE(rows[i].line,
