@@ -7,7 +7,10 @@
 C=/api/v1/cfssl
 
 oneTimeSetUp() {
-	coffer_server_start && coffer_init_unseal || return 1
+	# ca_url: the base URL certificates point at for OCSP; a name of
+	# its own, since the stack's port is known only once it runs.
+	coffer_server_start ca_url=http://coffer.example.test/ &&
+	    coffer_init_unseal || return 1
 	W=$COFFER_STATE/ocsp
 	mkdir -p "$W"
 	req GET /ca/dcos-ca.crt
@@ -54,6 +57,12 @@ test_an_issued_certificate_is_good_and_the_answer_verifies_against_the_ca() {
 	assertContains "$OUT" "Response verify OK"
 	assertContains "$OUT" "This Update:"
 	assertContains "$OUT" "Next Update:"
+}
+
+test_certificates_point_at_the_responder_under_ca_url() {
+	issue aia
+	assertContains "$(openssl x509 -in "$W/aia.pem" -noout -ext authorityInfoAccess)" \
+	    "OCSP - URI:http://coffer.example.test/ca/ocsp"
 }
 
 test_the_nonce_is_echoed() {
