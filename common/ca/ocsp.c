@@ -211,8 +211,8 @@ signer_parse(const uint8_t *pem, size_t len, int64_t now)
 static enum cf_status
 signer_load(struct vault *v, int64_t now)
 {
-	uint8_t *pem = NULL;
-	size_t len = 0;
+	uint8_t *pem = NULL, *other = NULL;
+	size_t len = 0, otherlen = 0;
 	enum cf_status st;
 
 	if ((st = vault_read_begin(v)) != CF_OK)
@@ -227,21 +227,28 @@ signer_load(struct vault *v, int64_t now)
 	}
 	record_free(pem, len);
 	pem = NULL;
-	/* Two workers may both make one; the last written is kept, and
-	 * either signs answers a client accepts. */
+	/* Made before the write lock; a worker that finds, under the
+	 * lock, that another made one first takes that one and throws its
+	 * own away, so the workers sign with one responder. */
 	if ((st = signer_make(v, now, &pem, &len)) != CF_OK)
 		return st;
-	if ((st = vault_write_begin(v)) == CF_OK) {
-		if ((st = vault_put(v, RECORD_META, SIGNER_KEY, pem, len)) ==
-		    CF_OK)
-			st = vault_commit(v);
-		else
-			vault_abort(v);
+	if ((st = vault_write_begin(v)) != CF_OK)
+		goto out;
+	if (vault_get(v, SIGNER_KEY, &other, &otherlen) == CF_OK &&
+	    signer_parse(other, otherlen, now) == 0) {
+		vault_abort(v);
+		goto out;
 	}
-	if (st == CF_OK) {
+	if ((st = vault_put(v, RECORD_META, SIGNER_KEY, pem, len)) != CF_OK) {
+		vault_abort(v);
+		goto out;
+	}
+	if ((st = vault_commit(v)) == CF_OK) {
 		st = signer_parse(pem, len, now) == 0 ? CF_OK : CF_E_INTERNAL;
 		linfo("OCSP responder certificate made");
 	}
+out:
+	record_free(other, otherlen);
 	crypto_wipe(pem, len);
 	free(pem);
 	return st;
