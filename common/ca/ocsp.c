@@ -42,6 +42,7 @@ struct signer {
 	size_t capemlen;
 	uint8_t ski[ID_LEN]; /* the CA's, as the records' AKIs say */
 	size_t skilen;
+	int64_t ca_not_after;
 	int32_t epoch;
 };
 
@@ -178,9 +179,22 @@ out:
 	return st;
 }
 
+/* Does the responder certificate last past the time it must be made
+ * again: OCSP_SIGNER_RENEW seconds from now, or the CA's own end when
+ * that comes first (a responder never outlasts its CA)? */
+static int
+signer_fresh(const X509 *cert, int64_t now)
+{
+	time_t by = (time_t)(now + OCSP_SIGNER_RENEW);
+
+	if (signer.ca_not_after - 1 < (int64_t)by)
+		by = (time_t)(signer.ca_not_after - 1);
+	return X509_cmp_time(X509_get0_notAfter(cert), &by) > 0;
+}
+
 /* Parse the record's PEM into signer.key and signer.cert: 0, or -1 when
  * it does not hold a key and a certificate the CA issued that has more
- * than OCSP_SIGNER_RENEW seconds left. */
+ * than OCSP_SIGNER_RENEW seconds left (signer_fresh). */
 static int
 signer_parse(const uint8_t *pem, size_t len, int64_t now)
 {
@@ -195,8 +209,7 @@ signer_parse(const uint8_t *pem, size_t len, int64_t now)
 	ok = signer.key != NULL && signer.cert != NULL &&
 	     X509_check_private_key(signer.cert, signer.key) == 1 &&
 	     X509_verify(signer.cert, X509_get0_pubkey(signer.ca)) == 1 &&
-	     X509_cmp_time(X509_get0_notAfter(signer.cert),
-	         &(time_t){(time_t)(now + OCSP_SIGNER_RENEW)}) > 0;
+	     signer_fresh(signer.cert, now);
 	if (!ok) {
 		EVP_PKEY_free(signer.key);
 		X509_free(signer.cert);
@@ -267,8 +280,7 @@ signer_current(struct vault *v, int64_t now)
 	if (signer.key != NULL && signer.epoch == vault_epoch(v) &&
 	    signer.capemlen == cc->pemlen &&
 	    !memcmp(signer.capem, cc->pem, cc->pemlen) &&
-	    X509_cmp_time(X509_get0_notAfter(signer.cert),
-	        &(time_t){(time_t)(now + OCSP_SIGNER_RENEW)}) > 0)
+	    signer_fresh(signer.cert, now))
 		return CF_OK;
 	signer_drop();
 	st = CF_E_INTERNAL;
@@ -278,6 +290,7 @@ signer_current(struct vault *v, int64_t now)
 	signer.capemlen = cc->pemlen;
 	memcpy(signer.ski, cc->ski, cc->skilen);
 	signer.skilen = cc->skilen;
+	signer.ca_not_after = cc->not_after;
 	if ((b = BIO_new_mem_buf(cc->pem, (int)cc->pemlen)) == NULL)
 		goto out;
 	signer.ca = PEM_read_bio_X509(b, NULL, NULL, NULL);

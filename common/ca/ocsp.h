@@ -10,7 +10,8 @@
  * the CA issued to it, EKU id-kp-OCSPSigning and id-pkix-ocsp-nocheck,
  * kept in the store as the sealed record m:ocspsigner (its key's PEM, then
  * the certificate's), made on first use and made again when it has less
- * than OCSP_SIGNER_RENEW seconds left, or the CA changed.  The
+ * than OCSP_SIGNER_RENEW seconds left (or its CA ends sooner), or the CA
+ * changed.  The
  * responder's certificate goes with every answer, so a client that trusts
  * the CA verifies it.
  *
