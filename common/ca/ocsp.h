@@ -28,7 +28,7 @@
  *     store's keys (vault_hold).
  *   - thisUpdate is the time of the answer, nextUpdate OCSP_VALIDITY
  *     later.  An answer without a nonce is kept by the process that made
- *     it (one per serial, OCSP_CACHE slots) and given again, for the
+ *     it (one per CertID, in OCSP_CACHE slots) and given again, for the
  *     price of one record read, while the record still says what it said
  *     and at least half of its validity is left: a revocation, seen in
  *     the record by every worker, makes the next answer a fresh one.  A
