@@ -3,6 +3,8 @@
 -- The row is described by the environment, so one script serves all:
 --   BENCH_METHOD        GET (default), PUT, PATCH, POST...
 --   BENCH_BODY          request body (sent as application/json), optional
+--   BENCH_BODY_FILE     a file whose bytes are the body instead (binary),
+--                       sent as BENCH_CTYPE, optional
 --   BENCH_HEADERS_FILE  file of "Name: value" lines (credentials), optional;
 --                       a file, so tokens stay off command lines
 --   BENCH_PATHS_FILE    file of paths, one a line, optional: each request
@@ -26,6 +28,13 @@ local body = os.getenv("BENCH_BODY")
 if body and body ~= "" then
   wrk.body = body
   wrk.headers["Content-Type"] = "application/json"
+end
+local body_file = os.getenv("BENCH_BODY_FILE")
+if body_file and body_file ~= "" then
+  local f = assert(io.open(body_file, "rb"))
+  wrk.body = f:read("*a")
+  f:close()
+  wrk.headers["Content-Type"] = os.getenv("BENCH_CTYPE")
 end
 for _, l in ipairs(lines(os.getenv("BENCH_HEADERS_FILE"))) do
   local name, value = l:match("^([^:]+):%s*(.*)$")

@@ -95,6 +95,9 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') || return 1
 #   STACK_MAX_BODY   the web server's cap on a request body, in bytes,
 #                    instead of the configurations' 4 MiB backstop
 #                    (tools/dev raises it so that an export imports)
+#   STACK_OCSP_STAPLING=1  Apache staples OCSP answers to its TLS
+#                    certificate, asking the stack's own responder
+#                    (/ca/ocsp on the plain port)
 #   STACK_ACCESS_LOG=1  Apache keeps an access log, STATE/access.log,
 #                    leaving out what coffer-proxy.conf and coffer-fcgid.conf
 #                    mark (none by default: the benchmark would pay for
@@ -286,6 +289,11 @@ Define COFFER_TLS_CERT "$state/tls/server.pem"
 Define COFFER_TLS_KEY "$state/tls/server.key"
 Define COFFER_TLS_CLIENT_CA "$state/tls/ca.pem"
 Include "$STACK_TOP/apache-conf/apache/tls.conf"
+EOF
+			[ "${STACK_OCSP_STAPLING:-0}" != 1 ] || cat <<EOF
+SSLStaplingCache "shmcb:$state/apache-run/ocsp_stapling(128000)"
+SSLUseStapling on
+SSLStaplingForceURL http://127.0.0.1:$port/ca/ocsp
 EOF
 		fi
 		if [ -n "${STACK_AUTH_PORT:-}" ]; then

@@ -75,6 +75,7 @@ static const struct setting settings[] = {
         parse_ca_auth_key},
     {"ca_key", SET_STRING, FIELD(ca_key), 0, 0, NULL, NULL},
     {"ca_profiles", SET_STRING, FIELD(ca_profiles), 0, 0, NULL, NULL},
+    {"ca_url", SET_STRING, FIELD(ca_url), 0, 0, NULL, NULL},
     {"access_token_lifetime", SET_SECONDS, FIELD(access_token_lifetime), 1,
         DAY_SECONDS, "300", NULL},
     {"login_max_failures", SET_UNSIGNED, FIELD(login_max_failures), 0,

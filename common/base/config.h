@@ -67,6 +67,9 @@ struct cf_config {
 	 * pki_init (pki.h), so a bad value stops the program. */
 	char ca_key[CONFIG_MAX_KEY_ALG + 1];
 	char ca_profiles[CONFIG_MAX_TEXT];
+	/* The CA's public base URL ("https://ca.example.com"), or "": when
+	 * set, profiles without an ocsp_url point at <ca_url>/ca/ocsp. */
+	char ca_url[CONFIG_MAX_TEXT];
 	/* Identity (issue 4). */
 	int64_t access_token_lifetime; /* Sensu access tokens, seconds */
 	unsigned login_max_failures;   /* per account or address; 0: off */

@@ -165,6 +165,31 @@ record_read(struct vault *v, const char *key, struct loaded *l)
 	return CF_OK;
 }
 
+enum cf_status
+certdb_status(struct vault *v, const uint8_t *serial, size_t slen,
+    const uint8_t *aki, size_t akilen, struct certdb_status *out)
+{
+	struct loaded l;
+	char key[KEY_LEN];
+	enum cf_status st;
+
+	if (key_of(serial, slen, key, sizeof(key)) != 0)
+		return CF_E_NOT_FOUND;
+	if ((st = vault_read_begin(v)) != CF_OK)
+		return st;
+	st = record_read(v, key, &l);
+	vault_read_end(v);
+	if (st != CF_OK)
+		return st;
+	if (l.r.akilen != akilen || memcmp(l.r.aki, aki, akilen) != 0)
+		st = CF_E_NOT_FOUND;
+	out->status = l.r.status;
+	out->reason = l.r.reason;
+	out->revoked_at = l.r.revoked_at;
+	loaded_free(&l);
+	return st;
+}
+
 static const char *const reasons[] = {"unspecified", "keycompromise",
     "cacompromise", "affiliationchanged", "superseded", "cessationofoperation",
     "certificatehold", "", "removefromcrl", "privilegewithdrawn",

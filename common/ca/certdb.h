@@ -26,6 +26,18 @@ enum cf_status certdb_record(struct vault *v, const uint8_t *serial,
     size_t slen, const uint8_t *aki, size_t akilen, int64_t nb, int64_t na,
     const uint8_t *der, size_t derlen);
 
+/* A certificate's status, for OCSP: CERTREC_GOOD or CERTREC_REVOKED with
+ * the CRLReason and revocation time.  Exactly the record of this serial
+ * issued under this authority key id; CF_E_NOT_FOUND for any other.  Opens
+ * its own read section. */
+struct certdb_status {
+	uint8_t status;
+	uint8_t reason;
+	int64_t revoked_at;
+};
+enum cf_status certdb_status(struct vault *v, const uint8_t *serial,
+    size_t slen, const uint8_t *aki, size_t akilen, struct certdb_status *out);
+
 /* certinfo: {certificate} or {serial, authority_key_id}. */
 enum cf_status pki_certinfo(struct vault *v, struct json_object *req,
     struct json_object **result, const char **detail);

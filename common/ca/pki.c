@@ -81,6 +81,10 @@ pki_init(const struct cf_config *c)
 		lwarnx("%s: ca_profiles %s refused", c->path, c->ca_profiles);
 		return -1;
 	}
+	if (c->ca_url[0] != '\0' && profile_ocsp_default(c->ca_url) != 0) {
+		lwarnx("%s: bad setting 'ca_url'", c->path);
+		return -1;
+	}
 	return 0;
 }
 

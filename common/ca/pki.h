@@ -10,7 +10,8 @@
  * certificate record's bytes); certfacts (a certificate's facts as CFSSL's
  * JSON); subject (the subject and hosts of a request); cakey (the CA's key
  * and certificate, pki_ca_*); certdb (the certificate records: certinfo,
- * certificates, revoke, crl).  None includes one above it
+ * certificates, revoke, crl); ocsp (the OCSP responder, beside pki: a
+ * dialect includes it on its own).  None includes one above it
  * (tests/layers.sh).  ECDSA P-256 is done by ecp256.c; GnuTLS does
  * everything else (other key types, CA making, CRLs, reading certificates
  * for certinfo and bundle).  This header brings cakey.h and certdb.h with

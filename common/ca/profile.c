@@ -819,6 +819,35 @@ out:
 }
 
 int
+profile_ocsp_default(const char *base)
+{
+	static const char path[] = "/ca/ocsp";
+	size_t len = strlen(base), i;
+	char *url;
+
+	while (len > 0 && base[len - 1] == '/')
+		len--;
+	if (len == 0 || len + sizeof(path) > PROFILE_URL_MAX ||
+	    (url = malloc(len + sizeof(path))) == NULL) {
+		lwarnx("ca_url: a URL of at most %d bytes is expected",
+		    PROFILE_URL_MAX - (int)sizeof(path));
+		return -1;
+	}
+	memcpy(url, base, len);
+	memcpy(url + len, path, sizeof(path));
+	if (!url_ok(url, strlen(url))) {
+		lwarnx("ca_url: printable ASCII is expected");
+		free(url);
+		return -1;
+	}
+	/* One string for every profile, kept for the program's life. */
+	for (i = 0; i < nprofiles; i++)
+		if (table[i].ocsp_url == NULL)
+			table[i].ocsp_url = url;
+	return 0;
+}
+
+int
 profile_any_auth_key(void)
 {
 	size_t i;

@@ -126,6 +126,11 @@ struct pki_profile {
  * and "profiles").  0, or -1 with the reason logged.  Called at most once,
  * before any lookup; without it only CFSSL's default profile exists. */
 int profile_load(const char *path);
+/* The responder's URL, <base>/ca/ocsp (base without its trailing '/'),
+ * as the ocsp_url of every profile that has none (after profile_load):
+ * the config's ca_url.  0, or -1 when it would not be a URL profiles
+ * take (logged). */
+int profile_ocsp_default(const char *base);
 /* 1 when some profile (the default included) names an auth_key. */
 int profile_any_auth_key(void);
 /* The profile named name (len bytes, not NUL-terminated); "" is the

@@ -3,7 +3,9 @@
 # (man/mkman), coffer.conf(5) describes exactly the settings of
 # common/base/config.c's table, both render without a warning, and the
 # bash completion (tools/completion/cofferctl) offers what the help lists;
-# docs/routes.md is what the built programs say they answer.
+# docs/routes.md is what the built programs say they answer, and every
+# route it shows without a credential is one docs/security.md lists among
+# the public endpoints, so none is public unlooked.
 # Each check fails when its tool is missing rather than pass unlooked.
 . "$(dirname "$0")/../lib.sh"
 
@@ -87,6 +89,19 @@ test_completion_offers_a_commands_options_and_files_for_a_file_option() {
 	    "$(complete_words token --share-file man/mk)"
 	assertEquals "a file for -c" "man/coffer.conf.5" \
 	    "$(complete_words -c man/coffer.c)"
+}
+
+test_every_public_route_is_listed_among_the_public_endpoints() {
+	local listed path missing=''
+	listed=$(sed -n '/^## Public endpoints/,/^## /p' \
+	    "$COFFER_TOP/docs/security.md")
+	assertNotNull "docs/security.md has its public endpoints" "$listed"
+	while read -r path; do
+		[[ $listed == *"$path"* ]] || missing+=" $path"
+	done < <(awk -F'`' '/\| none \|/ { print $2 }' \
+	    "$COFFER_TOP/docs/routes.md" | sort -u)
+	assertEquals "public routes docs/security.md does not list" "" \
+	    "$missing"
 }
 
 . /usr/share/shunit2/shunit2

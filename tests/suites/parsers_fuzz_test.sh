@@ -6,7 +6,8 @@
 # (common/base/json.c), the credentials and JWT verifier (common/identity/token.c),
 # Sensu's selectors, the DC/OS, path and Sensu secret bodies, and the
 # login, Sensu authentication and CFSSL request and authsign bodies
-# (common/dialects/iam_dcos.c, auth_sensu.c, cfssl.c).  Short, so every
+# (common/dialects/iam_dcos.c, auth_sensu.c, cfssl.c), and the OCSP
+# responder's request, POST and GET (common/ca/ocsp.c, dialects/ca_ocsp.c).  Short, so every
 # test run exercises them; `make fuzz` and `make fuzz-long` run longer.
 # run-all: not-under-sanitizers
 . "$(dirname "$0")/../lib.sh"
@@ -33,6 +34,10 @@ test_fuzzing_the_dialect_body_parsers_finds_nothing() {
 
 test_fuzzing_the_login_and_ca_request_parsers_finds_nothing() {
 	assert_fuzz_finds_nothing auth_body 5
+}
+
+test_fuzzing_the_ocsp_request_readers_finds_nothing() {
+	assert_fuzz_finds_nothing ocsp 5
 }
 
 . /usr/share/shunit2/shunit2

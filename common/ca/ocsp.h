@@ -1,0 +1,71 @@
+/*
+ * ocsp.h: the CA's OCSP responder (RFC 6960): a DER OCSPRequest in, a DER
+ * OCSPResponse out, always, so the dialect only carries bytes.
+ *
+ * Each certificate asked about is answered from its record (certdb.h):
+ * good, revoked (with the time and the CRLReason), or unknown for a serial
+ * this CA never issued and for a CertID naming another issuer (RFC 6960
+ * 2.2: the responder does not know it).  The answer is signed by a
+ * delegated responder (RFC 6960 4.2.2.2): a P-256 key and a certificate
+ * the CA issued to it, EKU id-kp-OCSPSigning and id-pkix-ocsp-nocheck,
+ * kept in the store as the sealed record m:ocspsigner (its key's PEM, then
+ * the certificate's), made on first use and made again when it has less
+ * than OCSP_SIGNER_RENEW seconds left (or its CA ends sooner), or the CA
+ * changed.  The
+ * responder's certificate goes with every answer, so a client that trusts
+ * the CA verifies it.
+ *
+ * Invariants:
+ *   - ocsp_request_parse is the only reader of the client's bytes, and
+ *     is pure (tests/fuzz/fuzz_ocsp.c): exactly one DER OCSPRequest, no
+ *     trailing byte, 1 to OCSP_MAX_QUESTIONS CertIDs; else refused.
+ *   - A request asks nothing of the store but reads: only the responder's
+ *     own key and certificate are ever written, by the first request that
+ *     needs them.
+ *   - Each process keeps the parsed responder key only while vault_epoch()
+ *     is the one it was read in and the CA certificate is the one it was
+ *     made from (cakey.h's rule for the CA key), and drops it with the
+ *     store's keys (vault_hold).
+ *   - thisUpdate is the time of the answer, nextUpdate OCSP_VALIDITY
+ *     later.  An answer without a nonce is kept by the process that made
+ *     it (one per CertID, in OCSP_CACHE slots) and given again, for the
+ *     price of one record read, while the record still says what it said
+ *     and at least half of its validity is left: a revocation, seen in
+ *     the record by every worker, makes the next answer a fresh one.  A
+ *     nonce is echoed (RFC 8954), and such an answer is never kept.
+ */
+#ifndef COFFER_OCSP_H
+#define COFFER_OCSP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ocsp.h>
+
+#include "base/errors.h"
+
+struct vault;
+
+#define OCSP_MAX_REQUEST   65536   /* bytes of a request, POST or GET */
+#define OCSP_MAX_QUESTIONS 16      /* CertIDs in one request */
+#define OCSP_VALIDITY      3600    /* seconds from thisUpdate to nextUpdate */
+#define OCSP_SIGNER_LIFE   2592000 /* 30 days: the responder certificate */
+#define OCSP_SIGNER_RENEW  604800  /* 7 days left: make a new one */
+#define OCSP_CACHE         256     /* answers kept per process */
+
+/* The request's bytes as an OCSP_REQUEST (*out, the caller frees it with
+ * OCSP_REQUEST_free), or -1 (*out NULL) when they are not exactly one
+ * OCSPRequest asking 1 to OCSP_MAX_QUESTIONS questions. */
+int ocsp_request_parse(const uint8_t *der, size_t len, OCSP_REQUEST **out);
+
+/*
+ * Answer a request: *resp (malloc'd, *resplen bytes) is always a DER
+ * OCSPResponse, unless the return is CF_E_INTERNAL with *resp NULL (out of
+ * memory).  CF_OK: successful, signed.  CF_E_BAD_REQUEST: malformedRequest.
+ * CF_E_SEALED (or the store's failure): tryLater, as RFC 6960 says for a
+ * responder that cannot answer now.  CF_E_INTERNAL: internalError.
+ */
+enum cf_status pki_ocsp(struct vault *v, const uint8_t *req, size_t len,
+    int64_t now, uint8_t **resp, size_t *resplen);
+
+#endif
