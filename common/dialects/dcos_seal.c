@@ -10,6 +10,7 @@
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/reply.h"
 #include "ca/pki.h"
 #include "crypto/crypto.h"
@@ -331,6 +332,7 @@ dcos_unseal(struct cf_ctx *ctx)
 	char *key = NULL;
 	size_t len = 0;
 	enum cf_status st;
+	int was_sealed;
 
 	if ((st = dcos_store_arg(ctx, &store)) != CF_OK ||
 	    (st = read_small(ctx)) != CF_OK ||
@@ -338,11 +340,16 @@ dcos_unseal(struct cf_ctx *ctx)
 	         &len, &ctx->detail)) != CF_OK ||
 	    (st = unseal_gate(ctx)) != CF_OK)
 		goto out;
+	was_sealed = vault_ready(ctx->app->vault) == CF_E_SEALED;
 	st = vault_unseal(ctx->app->vault, key, len, &vs);
 	ctx->detail = vs.refused;
-	if (st == CF_E_BAD_REQUEST || st == CF_E_CONFLICT)
+	if (st == CF_E_BAD_REQUEST || st == CF_E_CONFLICT) {
+		metrics_count(METRICS_UNSEAL_FAILURES);
 		unsealgate_fail(
 		    ctx->app->cfg.state, unseal_addr(ctx), (int64_t)time(NULL));
+	}
+	if (st == CF_OK && !vs.sealed && was_sealed)
+		metrics_count(METRICS_UNSEALS);
 	if (st == CF_OK && !vs.sealed)
 		unsealgate_clear(ctx->app->cfg.state);
 	if (st == CF_OK)
@@ -392,12 +399,17 @@ dcos_seal(struct cf_ctx *ctx)
 	struct vault_status vs;
 	const char *store;
 	enum cf_status st;
+	int was_sealed;
 
 	if ((st = dcos_store_arg(ctx, &store)) != CF_OK ||
-	    (st = seal_allowed(ctx)) != CF_OK ||
-	    (st = vault_seal(ctx->app->vault)) != CF_OK ||
+	    (st = seal_allowed(ctx)) != CF_OK)
+		return st;
+	was_sealed = vault_ready(ctx->app->vault) == CF_E_SEALED;
+	if ((st = vault_seal(ctx->app->vault)) != CF_OK ||
 	    (st = vault_status(ctx->app->vault, &vs)) != CF_OK)
 		return st;
+	if (!was_sealed)
+		metrics_count(METRICS_SEALS);
 	reply_status(ctx, &vs);
 	return CF_OK;
 }
