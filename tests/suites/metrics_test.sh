@@ -182,6 +182,22 @@ test_no_secret_path_value_user_or_token_appears_in_the_text() {
 	assert_body_lacks "$COFFER_TOKEN"
 }
 
+# README.md#metrics's steps: a user, its grant, a year's token from
+# cofferctl, sent as the scrape config sends it.
+test_the_readme_steps_give_prometheus_a_token_that_scrapes() {
+	local tok
+	openssl rand -hex 24 | coffer_ctl user-add prometheus \
+	    --description "Prometheus scraper" --password-stdin >/dev/null
+	coffer_ctl grant coffer:metrics read prometheus >/dev/null
+	set -- $COFFER_SHARES
+	tok=$(printf '%s\n' "$1" | coffer_ctl token --lifetime 31536000 \
+	    prometheus 2>/dev/null)
+	assertNotNull "cofferctl token" "$tok"
+	req GET /metrics -H "Authorization: Bearer $tok"
+	assert_status 200
+	assertContains "$BODY" 'coffer_sealed 0'
+}
+
 # Last: it restarts the stack with another setting.
 test_metrics_public_serves_without_a_token() {
 	echo "metrics_public = yes" >>"$COFFER_CONFIG"
