@@ -115,6 +115,33 @@ test_a_write_counts_a_store_commit() {
 	assertEquals "$((before + 1))" "$(metric coffer_store_commits_total)"
 }
 
+test_writes_past_the_checkpoint_threshold_count_a_checkpoint() {
+	if [ "$STACK_BACKEND" != gdbm ]; then
+		startSkipping
+		return
+	fi
+	local before i body=$COFFER_STATE/big.json
+	scrape
+	before=$(metric coffer_store_checkpoints_total)
+	# 4 MiB of journal (STORE_CHECKPOINT_BYTES) in 700 KB values.
+	printf '{"value":"%s"}' "$(head -c 700000 /dev/zero | tr '\0' x)" \
+	    >"$body"
+	for i in 1 2 3 4 5 6 7; do
+		auth_req PUT $S/big$i -H 'Content-Type: application/json' \
+		    --data-binary @"$body"
+		assert_status 201
+	done
+	# The checkpoint runs once the answer of the commit is sent.
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		scrape
+		[ "$(metric coffer_store_checkpoints_total)" -gt "$before" ] &&
+		    break
+		sleep 0.2
+	done
+	assertTrue "a checkpoint was counted" \
+	    "[ $(metric coffer_store_checkpoints_total) -gt $before ]"
+}
+
 test_the_seal_gauge_flips_with_seal_and_unseal_and_both_are_counted() {
 	local seals='coffer_seal_events_total{event="seal"}'
 	local unseals='coffer_seal_events_total{event="unseal"}' s u
