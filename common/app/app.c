@@ -7,6 +7,7 @@
 #include <malloc.h>
 #include <stddef.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "app/routes_doc.h"
 #include "base/limits.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/reply.h"
 #include "ca/pki.h"
 #include "crypto/crypto.h"
@@ -330,6 +332,16 @@ ctx_wipe(struct cf_ctx *ctx)
 	ctx->decisions.n = ctx->decisions.written = 0;
 }
 
+/* Nanoseconds on the monotonic clock (vDSO: no system call). */
+static uint64_t
+app_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void
 app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
     size_t n)
@@ -338,6 +350,8 @@ app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
 	struct cf_resp resp;
 	struct cf_ctx ctx;
 	enum cf_status st;
+	uint64_t began = app_now_ns();
+	int status;
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
@@ -366,9 +380,11 @@ app_handle(struct cf_app *app, FCGX_Request *f, const struct cf_route *routes,
 		lwarnx("request %s: short write to the web server", req.id);
 	ctx.key_at = route_key_at(routes, n, &req);
 	/* An aborted stream began as a 200 but failed: audit what happened. */
-	audit_request(&ctx, resp.stream_failed ? 500
-	                    : resp.status      ? resp.status
-	                                       : 200);
+	status = resp.stream_failed ? 500 : resp.status ? resp.status : 200;
+	audit_request(&ctx, status);
+	/* By the route's dialect: a refusal may answer in another shape. */
+	metrics_request(ctx.route != NULL ? ctx.route->dialect : ctx.dialect,
+	    status, app_now_ns() - began);
 	http_resp_free(&resp);
 	http_req_free(&req);
 	ctx_wipe(&ctx);
@@ -467,6 +483,8 @@ app_main(int argc, char **argv, const char *program,
 		return 1;
 	if ((app.audit_fd = audit_open(app.cfg.audit_log)) == -1)
 		return 1;
+	/* Without its file a program serves all the same, uncounted. */
+	(void)metrics_open(app.cfg.state, program);
 	if (vault_open(app.cfg.store, &app.vault) != 0) {
 		/* Not the setting: a connection string may hold a password. */
 		lwarnx("cannot open the store");

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/metrics.h"
 #include "backend/store.h"
 #include "backend/store_impl.h"
 
@@ -596,8 +597,10 @@ checkpoint_run(struct store *st, int forced)
 	 * drop it, the next commit tries again. */
 	rc = st->st_epoch == epoch ? checkpoint_swap(st, from, jfd, &sum) : 1;
 	section_leave(st);
-	if (rc == 0)
+	if (rc == 0) {
 		disk_full_clear(st);
+		metrics_count(METRICS_STORE_CHECKPOINTS);
+	}
 out:
 	if (jfd != -1)
 		close(jfd);

@@ -61,6 +61,7 @@ static const struct setting settings[] = {
     {"trust_remote_user", SET_BOOL, FIELD(trust_remote_user), 0, 0, NULL,
         NULL},
     {"dev_mode", SET_BOOL, FIELD(dev_mode), 0, 0, NULL, NULL},
+    {"metrics_public", SET_BOOL, FIELD(metrics_public), 0, 0, NULL, NULL},
     {"body_limit", SET_SIZE, FIELD(body_limit), 1, 64 * CF_MAX_BODY,
         CF_STRING(CF_MAX_BODY), NULL},
     {"token_lifetime", SET_SECONDS, FIELD(token_lifetime), 1,

@@ -54,6 +54,8 @@ struct cf_config {
 	int allow_plain_http;
 	int trust_remote_user;
 	int dev_mode;
+	/* GET /metrics without a credential: the web server guards it. */
+	int metrics_public;
 	unsigned versions_kept;
 	/* Issue 5: the secret stores that exist (Dapr store names, DC/OS
 	 * store ids) and the Sensu namespaces, comma-separated. */

@@ -10,6 +10,7 @@
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/reply.h"
 #include "ca/pki.h"
 #include "crypto/crypto.h"
@@ -329,13 +330,20 @@ dcos_unseal_share(
 {
 	enum cf_status st;
 
+	int was_sealed;
+
 	if ((st = unseal_gate(ctx)) != CF_OK)
 		return st;
+	was_sealed = vault_ready(ctx->app->vault) == CF_E_SEALED;
 	st = vault_unseal(ctx->app->vault, key, len, vs);
 	ctx->detail = vs->refused;
-	if (st == CF_E_BAD_REQUEST || st == CF_E_CONFLICT)
+	if (st == CF_E_BAD_REQUEST || st == CF_E_CONFLICT) {
+		metrics_count(METRICS_UNSEAL_FAILURES);
 		unsealgate_fail(
 		    ctx->app->cfg.state, unseal_addr(ctx), (int64_t)time(NULL));
+	}
+	if (st == CF_OK && !vs->sealed && was_sealed)
+		metrics_count(METRICS_UNSEALS);
 	if (st == CF_OK && !vs->sealed)
 		unsealgate_clear(ctx->app->cfg.state);
 	return st;
@@ -401,9 +409,14 @@ dcos_seal_store(struct cf_ctx *ctx)
 {
 	enum cf_status st;
 
+	int was_sealed;
+
 	if ((st = seal_allowed(ctx)) != CF_OK)
 		return st;
-	return vault_seal(ctx->app->vault);
+	was_sealed = vault_ready(ctx->app->vault) == CF_E_SEALED;
+	if ((st = vault_seal(ctx->app->vault)) == CF_OK && !was_sealed)
+		metrics_count(METRICS_SEALS);
+	return st;
 }
 
 enum cf_status

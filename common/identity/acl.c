@@ -5,6 +5,7 @@
 
 #include "base/config.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "identity/acl.h"
 #include "identity/audit.h"
 #include "identity/context.h"
@@ -238,6 +239,7 @@ acl_login_note(struct cf_ctx *ctx, const char *uid, int ok)
 		iam_throttle_reset(c->state, key);
 		return;
 	}
+	metrics_count(METRICS_LOGIN_FAILURES);
 	account = iam_user_load(ctx->app->vault, uid, &u) == CF_OK;
 	iam_throttle_fail(c->state, key, account, c->login_window, now);
 	snprintf(key, sizeof(key), "a:%s", addr ? addr : "");

@@ -10,6 +10,7 @@
 
 #include "base/codec.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "identity/audit.h"
 #include "identity/context.h"
 #include "identity/iam.h"
@@ -319,6 +320,7 @@ audit_decision(struct cf_ctx *ctx, const char *rid, const char *action,
 	audit_copy(ctx->rid, rid);
 	ctx->action = action;
 	ctx->allowed = allowed;
+	metrics_count(allowed ? METRICS_AUTHZ_ALLOWED : METRICS_AUTHZ_DENIED);
 	if (ctx->app->audit_fd == -1)
 		return;
 	if (ds->n == AUDIT_LINE_DECISIONS)

@@ -16,6 +16,7 @@
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "crypto/crypto.h"
 #include "crypto/shamir.h"
 #include "vault/keyholder.h"
@@ -658,7 +659,11 @@ vault_commit_status(struct vault *v, int rc)
 enum cf_status
 vault_commit(struct vault *v)
 {
-	return vault_commit_status(v, v->be->ops->commit(v->be));
+	int rc = v->be->ops->commit(v->be);
+
+	if (rc == 0)
+		metrics_count(METRICS_STORE_COMMITS);
+	return vault_commit_status(v, rc);
 }
 
 enum cf_status
