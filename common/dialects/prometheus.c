@@ -27,7 +27,10 @@ prometheus_allowed(struct cf_ctx *ctx)
 		    ctx, METRICS_RID, acl_action_name(ACL_READ), "config", 1);
 		return CF_OK;
 	}
-	if ((st = acl_authenticate(ctx)) != CF_OK)
+	/* A sealed-ok route is not gated, so this worker learns of a seal,
+	 * or of an unseal since its last request, here. */
+	if ((st = vault_ready(ctx->app->vault)) != CF_OK ||
+	    (st = acl_authenticate(ctx)) != CF_OK)
 		return st;
 	return acl_check(ctx, METRICS_RID, ACL_READ);
 }
