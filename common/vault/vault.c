@@ -25,6 +25,8 @@
 #include "vault/vault_impl.h"
 
 #define VAULT_RSA_BITS 2048
+
+_Static_assert(VAULT_IMPL_HOLDERS == VAULT_MAX_HOLDERS, "vault_impl.h");
 /* Whatever changes the keys also voids the request's answer and what was
  * opened with them. */
 void

@@ -17,9 +17,13 @@
 #include "base/errors.h"
 #include "base/limits.h"
 #include "vault/keyring.h"
-#include "vault/vault.h"
+#include "vault/record.h"
 
+/* Not vault.h, which would make the two one cycle: what is needed of it
+ * is named here. */
 struct json_object;
+struct vault_init_result;
+#define VAULT_IMPL_HOLDERS 4 /* vault.h's VAULT_MAX_HOLDERS */
 
 #define VAULT_ID_BYTES 16
 #define SHARE_LEN      (CF_KEY_LEN + 1)
@@ -56,7 +60,7 @@ struct vault {
 	int in_request;        /* between vault_request_begin and _end */
 	int checked;           /* vault_ready has answered in this request */
 	enum cf_status status; /* and that answer */
-	vault_drop_fn holders[VAULT_MAX_HOLDERS]; /* vault_hold */
+	void (*holders[VAULT_IMPL_HOLDERS])(void); /* vault_hold */
 	size_t nholders;
 };
 
