@@ -1,7 +1,7 @@
 /*
  * ctl_keys.c: cofferctl's commands for the store's keys over time
- * (docs/store.md#rotation): rotate adds a data-encryption key, rewrap
- * moves the records to it, rekey replaces the root key and its shares.
+ * (docs/store.md#rotation-rewrap-and-rekey): rotate adds a data-encryption key,
+ * rewrap moves the records to it, rekey replaces the root key and its shares.
  * rotate and rewrap need the store unsealed (as the programs have it:
  * the keyholder); rekey takes the threshold of current shares, sealed or
  * not, as token does.  Each change is one audit line.

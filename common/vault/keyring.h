@@ -6,8 +6,8 @@
  * key) pairs in increasing term order; the last is the current key, the
  * one every new record is sealed under.  Older terms stay so that records
  * sealed under them still open until a rewrap moves them to the current
- * one (docs/store.md#rotation).  Terms start at 1 and only grow: term 0 is
- * the root key's, which seals the keyring itself.
+ * one (docs/store.md#rotation-rewrap-and-rekey).  Terms start at 1 and only
+ * grow: term 0 is the root key's, which seals the keyring itself.
  *
  * These functions parse, look up and extend a keyring held in memory and
  * know nothing of the store; a struct keyring holds key material, so its

@@ -1,4 +1,5 @@
-/* keys.c: rotate, rewrap and rekey (vault.h; docs/store.md#rotation). */
+/* keys.c: rotate, rewrap and rekey (vault.h;
+ * docs/store.md#rotation-rewrap-and-rekey). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>

@@ -519,12 +519,15 @@ vault_keyring_follow(struct vault *v)
 		    keyring_current(&v->keys->ring));
 		goto out;
 	}
+	/* The store out of reach: this section fails, the keys stay. */
+	if (vault_store_trouble(st))
+		goto out;
 	/* Rekeyed under another root key: this host unseals again. */
 	lwarnx("store %s: the keyring no longer opens under this process's "
 	       "key (rekeyed?)",
 	    v->id);
 	vault_keys_drop(v);
-	st = vault_store_trouble(st) ? st : CF_E_SEALED;
+	st = CF_E_SEALED;
 out:
 	free(raw);
 	return st;

@@ -231,7 +231,8 @@ enum cf_status vault_list_keys(
 void vault_keylist_free(struct vault_keylist *l);
 
 /*
- * Keys over time (docs/store.md#rotation), each in sections of its own.
+ * Keys over time (docs/store.md#rotation-rewrap-and-rekey), each in sections of
+ * its own.
  *
  * vault_rotate: a new data-encryption key as the keyring's next term, in
  * one commit; every write after it, in any process, seals under it, and

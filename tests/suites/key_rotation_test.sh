@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Keys over time (docs/store.md#rotation): cofferctl rotate adds a data
+# Keys over time (docs/store.md#rotation-rewrap-and-rekey): cofferctl rotate adds a data
 # key that every program's next write seals under while older records
 # still read; rewrap moves every record to it in batches, each a commit,
 # so a rewrap killed half-way loses nothing and a second one finishes;
@@ -101,17 +101,29 @@ write_loop() {
 	done
 }
 
+# loop_passes N: wait (at most 30 s) until the write loop has made N more
+# writes than its log held when called.
+loop_passes() {
+	local want i
+	want=$(($(cat "$KEEP/loop.log" 2>/dev/null | wc -l) + $1))
+	for i in $(seq 300); do
+		[ "$(cat "$KEEP/loop.log" 2>/dev/null | wc -l)" -ge "$want" ] &&
+		    return 0
+		sleep 0.1
+	done
+}
+
 test_writes_during_rotate_and_rewrap_are_all_served_and_kept() {
 	local i st lost=0 acked loop
 	rm -f "$KEEP/stop" "$KEEP/loop.log"
 	write_loop &
 	loop=$!
-	sleep 1
+	loop_passes 3
 	coffer_ctl rotate >/dev/null
 	assertEquals "rotate during writes" 0 $?
 	coffer_ctl rewrap >/dev/null
 	assertEquals "rewrap during writes" 0 $?
-	sleep 1
+	loop_passes 3
 	touch "$KEEP/stop"
 	wait "$loop"
 	acked=$(awk '$2 == 201' "$KEEP/loop.log" | wc -l)
