@@ -7,8 +7,9 @@
  *   cofferctl --help | -h | --version | help COMMAND
  *
  * The commands, their syntax and what each does are in ctl_helps below
- * (the identity commands in ctl_iam.c), which is what --help prints.  The
- * configuration is -c's file, else $COFFER_CONFIG, else the default path.
+ * (the key commands in ctl_keys.c, the identity commands in ctl_iam.c),
+ * which is what --help prints.  The configuration is -c's file, else
+ * $COFFER_CONFIG, else the default path.
  * Only init and restore may create a store; every other command refuses
  * a path where none is, so a typo never leaves an empty store behind.  Errors
  * are plain words on stderr; the library's log lines only with -v.
