@@ -7,8 +7,9 @@
  *   cofferctl --help | -h | --version | help COMMAND
  *
  * The commands, their syntax and what each does are in ctl_helps below
- * (the identity commands in ctl_iam.c), which is what --help prints.  The
- * configuration is -c's file, else $COFFER_CONFIG, else the default path.
+ * (the key commands in ctl_keys.c, the identity commands in ctl_iam.c),
+ * which is what --help prints.  The configuration is -c's file, else
+ * $COFFER_CONFIG, else the default path.
  * Only init and restore may create a store; every other command refuses
  * a path where none is, so a typo never leaves an empty store behind.  Errors
  * are plain words on stderr; the library's log lines only with -v.
@@ -99,6 +100,7 @@ usage_to(FILE *f)
 	for (i = 0; i < CTL_NHELPS; i++)
 		ctl_help_line(f, ctl_helps[i].name, ctl_helps[i].syntax,
 		    ctl_helps[i].what);
+	ctl_keys_usage(f);
 	ctl_iam_usage(f);
 	ctl_kv_usage(f);
 }
@@ -129,6 +131,8 @@ cmd_help(const char *name)
 			    ctl_helps[i].syntax, ctl_helps[i].what);
 			return CTL_OK;
 		}
+	if (ctl_keys_help(stdout, name) == 0)
+		return CTL_OK;
 	if (ctl_iam_help(stdout, name) == 0)
 		return CTL_OK;
 	if (ctl_kv_help(stdout, name) == 0)
@@ -187,6 +191,8 @@ cmd_status(struct vault *v)
 	if (vs.shared)
 		printf("unsealed hosts: %s\n",
 		    vs.unsealed_hosts[0] != '\0' ? vs.unsealed_hosts : "none");
+	if (!vs.sealed)
+		return ctl_keys_status(v);
 	return 0;
 }
 
@@ -362,14 +368,8 @@ out:
 	return rc;
 }
 
-#define SHARE_LINE 256 /* a share as text, its newline and NUL */
-
-/* The store's threshold of key shares, one a line: file's lines (empty
- * ones skipped), or without file stdin's, without echo on a terminal.
- * *k is how many were read, which is t unless input ran out; NULL when
- * none could be (said on stderr).  The caller wipes and frees. */
-static char **
-read_shares(const char *file, unsigned t, unsigned *k)
+char **
+ctl_read_shares(const char *file, unsigned t, unsigned *k)
 {
 	char **sh;
 	char prompt[64];
@@ -407,8 +407,8 @@ read_shares(const char *file, unsigned t, unsigned *k)
 	return sh;
 }
 
-static void
-shares_free(char **sh, unsigned t)
+void
+ctl_shares_free(char **sh, unsigned t)
 {
 	if (sh == NULL)
 		return;
@@ -419,7 +419,7 @@ shares_free(char **sh, unsigned t)
 
 /*
  * Rebuild the store's key in this process alone (the programs stay as they
- * are) from its threshold of shares, read as read_shares does: the
+ * are) from its threshold of shares, read as ctl_read_shares does: the
  * break-glass of an operator with no token, whatever the threshold.  0, or
  * -1 said on stderr in plain words, with nothing unlocked.
  */
@@ -437,7 +437,7 @@ unlock_with_shares(struct vault *v, const char *file, const char *cmd)
 		    ctl_status_text(st != CF_OK ? st : CF_E_NOT_INIT));
 		return -1;
 	}
-	if ((sh = read_shares(file, vs.threshold, &k)) == NULL)
+	if ((sh = ctl_read_shares(file, vs.threshold, &k)) == NULL)
 		return -1;
 	if (k < vs.threshold) {
 		fprintf(stderr,
@@ -456,7 +456,7 @@ unlock_with_shares(struct vault *v, const char *file, const char *cmd)
 	}
 	rc = 0;
 out:
-	shares_free(sh, vs.threshold);
+	ctl_shares_free(sh, vs.threshold);
 	return rc;
 }
 
@@ -874,6 +874,8 @@ main(int argc, char **argv)
 		rc = cmd_backup(v, cfg.store, argv[1], 1);
 	else if (!strcmp(argv[0], "ca-import"))
 		rc = cmd_ca_import(v, argc, argv);
+	else if ((rc = ctl_keys_run(v, &cfg, argc, argv)) != -1)
+		;
 	else if ((rc = ctl_iam_run(v, &cfg, argc, argv)) == -1)
 		usage();
 	vault_close(v);

@@ -57,6 +57,24 @@ void ctl_preopen(int argc, char **argv);
 int ctl_open_input(const char *path);
 FILE *ctl_fopen_input(const char *path);
 
+#define SHARE_LINE 256 /* a share as text, its newline and NUL */
+/* cofferctl.c: t key shares, one a line: file's lines (empty ones
+ * skipped), or without file stdin's, without echo on a terminal.  *k is
+ * how many were read, which is t unless input ran out; NULL when none
+ * could be (said on stderr).  ctl_shares_free wipes and frees them. */
+char **ctl_read_shares(const char *file, unsigned t, unsigned *k);
+void ctl_shares_free(char **sh, unsigned t);
+
+/* ctl_keys.c: rotate, rewrap and rekey.  The exit status, or -1 when
+ * argv[0] names none of its commands. */
+int ctl_keys_run(
+    struct vault *v, const struct cf_config *cfg, int argc, char **argv);
+/* Its entries of the help; one command's (0), or -1 if it has none. */
+void ctl_keys_usage(FILE *f);
+int ctl_keys_help(FILE *f, const char *name);
+/* status's keyring section: each term and the records it seals. */
+int ctl_keys_status(struct vault *v);
+
 /* ctl_iam.c: users, service accounts, groups and grants.  The exit
  * status, or -1 when argv[0] names none of its commands. */
 int ctl_iam_run(

@@ -20,51 +20,17 @@
 #include "crypto/crypto.h"
 #include "crypto/shamir.h"
 #include "vault/keyholder.h"
+#include "vault/keyring.h"
 #include "vault/reccache.h"
 #include "vault/vault.h"
+#include "vault/vault_impl.h"
 
-#define VAULT_ID_BYTES 16
 #define VAULT_RSA_BITS 2048
-#define SHARE_LEN      (CF_KEY_LEN + 1)
-#define PROGRESS_MAX   (1 + CF_MAX_SHARES * SHARE_LEN)
-/* What the keyholder holds: the root key, then the store's seal epoch at
- * the unseal (8 bytes, big-endian).  A key alone (an earlier build's) is
- * epoch 0. */
-#define HELD_LEN      (CF_KEY_LEN + 8)
-#define EPOCH_ANY     UINT64_MAX /* vault_derive: whatever the store's is */
-#define HOST_KEY      "m:host:"  /* + host name: that host's last unseal */
-#define HOST_NAME_LEN 256        /* gethostname's, with room to spare */
 
-/* Derived key material; lives in one locked page that is never dumped. */
-struct vault_keys {
-	uint8_t root[CF_KEY_LEN];
-	uint8_t dek[CF_KEY_LEN];
-	uint32_t term;
-	int32_t serial;      /* the keyholder key root came from; 0: offline */
-	uint64_t seal_epoch; /* the store's seal epoch at that unseal */
-	int valid;
-};
-
-struct vault {
-	struct backend *be;
-	struct keyholder *kh;
-	struct vault_keys *keys;
-	struct crypto_rsa *pub;
-	struct reccache *opened; /* records opened under these keys */
-	char id[2 * VAULT_ID_BYTES + 1];
-	int initialized;
-	unsigned shares;
-	unsigned threshold;
-	int in_request;        /* between vault_request_begin and _end */
-	int checked;           /* vault_ready has answered in this request */
-	enum cf_status status; /* and that answer */
-	vault_drop_fn holders[VAULT_MAX_HOLDERS]; /* vault_hold */
-	size_t nholders;
-};
-
+_Static_assert(VAULT_IMPL_HOLDERS == VAULT_MAX_HOLDERS, "vault_impl.h");
 /* Whatever changes the keys also voids the request's answer and what was
  * opened with them. */
-static void
+void
 vault_keys_drop(struct vault *v)
 {
 	size_t i;
@@ -123,8 +89,8 @@ epoch_get(const uint8_t *b)
 
 /* The keyholder's root key and the epoch it was unsealed under: 0, or
  * KEYHOLDER_ABSENT (also for a payload of another size), or -1. */
-static int
-held_read(struct vault *v, uint8_t *held, uint64_t *epoch)
+int
+vault_held_read(struct vault *v, uint8_t *held, uint64_t *epoch)
 {
 	size_t got = 0;
 	int rc;
@@ -159,7 +125,7 @@ vault_sealed_elsewhere(struct vault *v)
 	linfo("store %s: sealed on another host (seal epoch %" PRIu64
 	      ", unsealed under %" PRIu64 "); sealed here",
 	    v->id, now, v->keys->seal_epoch);
-	if (held_read(v, held, &epoch) != 0 || epoch != now) {
+	if (vault_held_read(v, held, &epoch) != 0 || epoch != now) {
 		if (keyholder_clear(v->kh, KEYHOLDER_ROOT) != 0)
 			lwarnx("store %s: the key stays in the keyring", v->id);
 		(void)keyholder_clear(v->kh, KEYHOLDER_PROGRESS);
@@ -231,7 +197,7 @@ vault_keys_alloc(void)
 /* After a backend call failed: its damage, when it found some (the
  * backend has logged what), or its server out of reach (both 503), else
  * an internal error. */
-static enum cf_status
+enum cf_status
 vault_store_failed(struct vault *v)
 {
 	if (v->be->ops->damage(v->be) != NULL)
@@ -283,6 +249,34 @@ vault_meta_read(struct vault *v)
 		goto out;
 	v->initialized = 1;
 	v->checked = 0; /* a "not initialized" of this request is void */
+	st = CF_OK;
+out:
+	json_object_put(o);
+	free(raw);
+	return st;
+}
+
+enum cf_status
+vault_meta_reread(struct vault *v)
+{
+	struct json_object *o = NULL;
+	uint8_t *raw = NULL;
+	const uint8_t *pt;
+	size_t rawlen, ptlen;
+	int64_t n, t;
+	enum cf_status st = CF_E_INTERNAL;
+	int rc;
+
+	rc = v->be->ops->get(v->be, "m:init", 6, &raw, &rawlen);
+	if (rc == -1)
+		st = vault_store_failed(v);
+	if (rc != 0 || record_read_clear(raw, rawlen, &pt, &ptlen) != CF_OK ||
+	    cf_json_parse(pt, ptlen, &o) != CF_OK ||
+	    cf_json_int(o, "shares", 1, CF_MAX_SHARES, &n) != CF_OK ||
+	    cf_json_int(o, "threshold", 1, CF_MAX_SHARES, &t) != CF_OK)
+		goto out;
+	v->shares = (unsigned)n;
+	v->threshold = (unsigned)t;
 	st = CF_OK;
 out:
 	json_object_put(o);
@@ -437,6 +431,11 @@ vault_status(struct vault *v, struct vault_status *out)
 	if (!v->initialized)
 		return out->damaged ? CF_E_STORE_DAMAGED : CF_OK;
 	out->initialized = 1;
+	/* A rekey by another process changes the counts. */
+	if (v->be->ops->begin_read(v->be) == 0) {
+		(void)vault_meta_reread(v);
+		v->be->ops->end_read(v->be);
+	}
 	out->shares = v->shares;
 	out->threshold = v->threshold;
 	out->sealed = vault_ready(v) != CF_OK;
@@ -451,15 +450,14 @@ vault_status(struct vault *v, struct vault_status *out)
 	return CF_OK;
 }
 
-/* The keyring: a count, then (term, key) pairs; the last is current.
- * Runs inside a store section. */
-static enum cf_status
+/* The keyring (keyring.h), opened under root into v->keys, and which
+ * m:keyring it came from.  Runs inside a store section. */
+enum cf_status
 vault_keyring_read(struct vault *v, const uint8_t *root)
 {
 	uint8_t *raw = NULL, *pt = NULL;
 	size_t rawlen, ptlen = 0;
 	enum cf_status st = CF_E_INTERNAL;
-	size_t off;
 	int rc;
 
 	rc = v->be->ops->get(v->be, "m:keyring", 9, &raw, &rawlen);
@@ -470,19 +468,68 @@ vault_keyring_read(struct vault *v, const uint8_t *root)
 	if ((st = record_open(
 	         root, "m:keyring", 9, raw, rawlen, &pt, &ptlen)) != CF_OK)
 		goto out;
-	st = CF_E_INTERNAL;
-	if (ptlen < 4 + 4 + CF_KEY_LEN || pt[0] != 0 ||
-	    (ptlen - 4) % (4 + CF_KEY_LEN) != 0)
+	if (keyring_parse(pt, ptlen, &v->keys->ring) != 0) {
+		lwarnx("store %s: m:keyring is not a keyring", v->id);
+		st = CF_E_INTERNAL;
 		goto out;
-	off = ptlen - (4 + CF_KEY_LEN);
-	v->keys->term = (uint32_t)pt[off] << 24 | (uint32_t)pt[off + 1] << 16 |
-	                (uint32_t)pt[off + 2] << 8 | pt[off + 3];
-	memcpy(v->keys->dek, pt + off + 4, CF_KEY_LEN);
+	}
+	/* Nonce and tag: fresh at every seal, so they name this m:keyring. */
+	memcpy(v->keys->ring_seen, raw + RECORD_HDR_LEN, 12);
+	memcpy(v->keys->ring_seen + 12, raw + rawlen - 16, 16);
 	memcpy(v->keys->root, root, CF_KEY_LEN);
 	v->keys->valid = 1;
 	st = CF_OK;
 out:
 	record_free(pt, ptlen);
+	free(raw);
+	return st;
+}
+
+/* Is raw the m:keyring this process's keyring came from? */
+static int
+keyring_seen(struct vault *v, const uint8_t *raw, size_t rawlen)
+{
+	if (rawlen < RECORD_OVERHEAD)
+		return 0;
+	return memcmp(v->keys->ring_seen, raw + RECORD_HDR_LEN, 12) == 0 &&
+	       memcmp(v->keys->ring_seen + 12, raw + rawlen - 16, 16) == 0;
+}
+
+enum cf_status
+vault_keyring_follow(struct vault *v)
+{
+	uint8_t root[CF_KEY_LEN], *raw = NULL;
+	size_t rawlen;
+	enum cf_status st = CF_OK;
+	int rc;
+
+	if (!v->keys->valid)
+		return CF_E_SEALED;
+	rc = v->be->ops->get(v->be, "m:keyring", 9, &raw, &rawlen);
+	if (rc != 0) {
+		st = rc == -1 ? vault_store_failed(v) : CF_E_INTERNAL;
+		goto out;
+	}
+	if (keyring_seen(v, raw, rawlen))
+		goto out;
+	memcpy(root, v->keys->root, CF_KEY_LEN);
+	st = vault_keyring_read(v, root);
+	crypto_wipe(root, sizeof(root));
+	if (st == CF_OK) {
+		linfo("store %s: keyring changed; current term %" PRIu32, v->id,
+		    keyring_current(&v->keys->ring));
+		goto out;
+	}
+	/* The store out of reach: this section fails, the keys stay. */
+	if (vault_store_trouble(st))
+		goto out;
+	/* Rekeyed under another root key: this host unseals again. */
+	lwarnx("store %s: the keyring no longer opens under this process's "
+	       "key (rekeyed?)",
+	    v->id);
+	vault_keys_drop(v);
+	st = CF_E_SEALED;
+out:
 	free(raw);
 	return st;
 }
@@ -521,7 +568,7 @@ vault_check_keys(struct vault *v)
 	if (!v->initialized && (st = vault_load_meta(v)) != CF_OK)
 		return vault_store_trouble(st) ? st : CF_E_NOT_INIT;
 	st = CF_E_SEALED;
-	if (held_read(v, root, &epoch) != 0) {
+	if (vault_held_read(v, root, &epoch) != 0) {
 		vault_keys_drop(v);
 		goto out;
 	}
@@ -636,7 +683,12 @@ vault_begin_write(struct vault *v, unsigned flags)
 
 	if (v->be->ops->begin_write(v->be, flags) != 0)
 		return vault_store_failed(v);
-	if ((st = vault_section_begun(v)) != CF_OK)
+	st = vault_section_begun(v);
+	/* Under the write lock, so no rotate can come between this and
+	 * the commit: every write seals under the newest term. */
+	if (st == CF_OK && v->keys->valid)
+		st = vault_keyring_follow(v);
+	if (st != CF_OK)
 		v->be->ops->abort(v->be);
 	return st;
 }
@@ -692,17 +744,35 @@ vault_fetch(struct vault *v, const char *key, uint8_t **raw, size_t *len)
 	return rc == 0 ? CF_OK : vault_store_failed(v);
 }
 
+/* The key of the term rec names; a term this process has not seen yet
+ * (a rotate by another) reads the keyring again.  NULL: no such term. */
+static const uint8_t *
+vault_term_key(struct vault *v, const uint8_t *rec, size_t len)
+{
+	int64_t term = record_term(rec, len);
+	const uint8_t *k;
+
+	/* Term 0 is the root key's: only m:keyring, never opened here. */
+	if (term <= 0)
+		return NULL;
+	if ((k = keyring_key(&v->keys->ring, (uint32_t)term)) != NULL ||
+	    (uint32_t)term <= keyring_current(&v->keys->ring) ||
+	    vault_keyring_follow(v) != CF_OK)
+		return k;
+	return keyring_key(&v->keys->ring, (uint32_t)term);
+}
+
 static enum cf_status
 vault_open_raw(struct vault *v, const char *key, const uint8_t *raw,
     size_t rawlen, uint8_t **pt, size_t *len)
 {
-	/* XXX(rotate): one term for now; rotation keeps older terms here. */
-	if (record_term(raw, rawlen) != (int64_t)v->keys->term) {
+	const uint8_t *k;
+
+	if ((k = vault_term_key(v, raw, rawlen)) == NULL) {
 		lwarnx("record %s names an unknown key term", key);
 		return CF_E_CRYPTO;
 	}
-	return record_open(
-	    v->keys->dek, key, strlen(key), raw, rawlen, pt, len);
+	return record_open(k, key, strlen(key), raw, rawlen, pt, len);
 }
 
 enum cf_status
@@ -739,11 +809,13 @@ vault_check(struct vault *v, const char *key, const uint8_t *rec, size_t len)
 	size_t ptlen = 0;
 	enum cf_status st;
 
+	const uint8_t *k;
+
 	if (!v->keys->valid)
 		return CF_E_SEALED;
-	if (record_term(rec, len) != (int64_t)v->keys->term)
+	if ((k = vault_term_key(v, rec, len)) == NULL)
 		return CF_E_CRYPTO;
-	st = record_open(v->keys->dek, key, strlen(key), rec, len, &pt, &ptlen);
+	st = record_open(k, key, strlen(key), rec, len, &pt, &ptlen);
 	record_free(pt, ptlen);
 	return st;
 }
@@ -758,8 +830,9 @@ vault_put(struct vault *v, enum record_kind kind, const char *key,
 
 	if (!v->keys->valid)
 		return CF_E_SEALED;
-	st = record_seal(v->keys->dek, v->keys->term, kind, key, strlen(key),
-	    pt, len, &rec, &reclen);
+	st = record_seal(v->keys->ring.key[v->keys->ring.n - 1],
+	    keyring_current(&v->keys->ring), kind, key, strlen(key), pt, len,
+	    &rec, &reclen);
 	if (st == CF_OK &&
 	    v->be->ops->put(v->be, key, strlen(key), rec, reclen) != 0)
 		st = CF_E_INTERNAL;
@@ -890,8 +963,8 @@ vault_iterate_raw(
 
 /* ---- init ---- */
 
-static enum cf_status
-put_sealed(struct vault *v, const uint8_t *key, uint32_t term,
+enum cf_status
+vault_put_sealed(struct vault *v, const uint8_t *key, uint32_t term,
     enum record_kind kind, const char *skey, const void *pt, size_t len)
 {
 	uint8_t *rec = NULL;
@@ -906,8 +979,8 @@ put_sealed(struct vault *v, const uint8_t *key, uint32_t term,
 	return s;
 }
 
-static char *
-json_text(struct json_object *o)
+char *
+vault_json_text(struct json_object *o)
 {
 	const char *s;
 
@@ -922,7 +995,7 @@ vault_init_records(struct vault *v, const char *id, unsigned n, unsigned t,
     const char *priv, size_t privlen)
 {
 	struct json_object *o = NULL;
-	uint8_t ring[4 + 4 + CF_KEY_LEN];
+	uint8_t ring[4 + KEYRING_ENTRY];
 	char *text = NULL;
 	enum cf_status st = CF_E_INTERNAL;
 	int64_t now = (int64_t)time(NULL);
@@ -933,21 +1006,21 @@ vault_init_records(struct vault *v, const char *id, unsigned n, unsigned t,
 	jb_set_int(o, "shares", (int)n);
 	jb_set_int(o, "threshold", (int)t);
 	jb_set_int(o, "created", now);
-	if ((text = json_text(o)) == NULL ||
+	if ((text = vault_json_text(o)) == NULL ||
 	    (st = vault_put_clear(
 	         v, RECORD_META, "m:init", text, strlen(text))) != CF_OK)
 		goto out;
-	memset(ring, 0, 4);
+	memset(ring, 0, 8);
 	ring[3] = 1; /* one key */
-	memset(ring + 4, 0, 4);
 	ring[7] = 1; /* term 1 */
 	memcpy(ring + 8, dek, CF_KEY_LEN);
-	if ((st = put_sealed(v, root, 0, RECORD_KEYRING, "m:keyring", ring,
-	         sizeof(ring))) != CF_OK ||
+	if ((st = vault_put_sealed(v, root, 0, RECORD_KEYRING, "m:keyring",
+	         ring, sizeof(ring))) != CF_OK ||
 	    (st = vault_put_clear(v, RECORD_META, "m:jwtpub", pub, publen)) !=
 	        CF_OK)
 		goto out;
-	st = put_sealed(v, dek, 1, RECORD_META, "m:jwtkey", priv, privlen);
+	st =
+	    vault_put_sealed(v, dek, 1, RECORD_META, "m:jwtkey", priv, privlen);
 out:
 	crypto_wipe(ring, sizeof(ring));
 	free(text);
@@ -955,7 +1028,7 @@ out:
 	return st;
 }
 
-static enum cf_status
+enum cf_status
 vault_init_shares(
     const uint8_t *root, unsigned n, unsigned t, struct vault_init_result *out)
 {
@@ -1000,10 +1073,11 @@ vault_init_seeds(struct vault *v, const uint8_t *dek,
 
 	for (i = 0; st == CF_OK && i < nseeds; i++) {
 		kind = seeds[i].kind != 0 ? seeds[i].kind : RECORD_META;
-		st = seeds[i].clear ? vault_put_clear(v, kind, seeds[i].key,
-		                          seeds[i].pt, seeds[i].len)
-		                    : put_sealed(v, dek, 1, kind, seeds[i].key,
-		                          seeds[i].pt, seeds[i].len);
+		st = seeds[i].clear
+		         ? vault_put_clear(
+		               v, kind, seeds[i].key, seeds[i].pt, seeds[i].len)
+		         : vault_put_sealed(v, dek, 1, kind, seeds[i].key,
+		               seeds[i].pt, seeds[i].len);
 	}
 	return st;
 }
@@ -1104,8 +1178,8 @@ vault_init_result_free(struct vault_init_result *r)
 /* ---- unseal ---- */
 
 /* Shares are accepted as hex (as shown) or base64 (keys_base64). */
-static int
-share_decode(const char *s, size_t len, uint8_t *out)
+int
+vault_share_decode(const char *s, size_t len, uint8_t *out)
 {
 	uint8_t *b = NULL;
 	size_t blen = 0;
@@ -1197,7 +1271,7 @@ vault_host_note(struct vault *v)
 	jb_set_str(o, "host", name);
 	jb_set_int(o, "unsealed", (int64_t)time(NULL));
 	jb_set_int(o, "seal_epoch", (int64_t)v->keys->seal_epoch);
-	if ((text = json_text(o)) == NULL ||
+	if ((text = vault_json_text(o)) == NULL ||
 	    vault_put_clear(v, RECORD_META, key, text, strlen(text)) != CF_OK) {
 		vault_abort(v);
 		lwarnx("store %s: this host's unseal is not noted", v->id);
@@ -1260,7 +1334,7 @@ vault_unseal(
 		return vault_store_trouble(st) ? st : CF_E_NOT_INIT;
 	if (vault_ready(v) == CF_OK)
 		return vault_status(v, out);
-	if (share_decode(text, len, share) != 0) {
+	if (vault_share_decode(text, len, share) != 0) {
 		out->refused = vault_bad_share;
 		return CF_E_BAD_REQUEST;
 	}
@@ -1268,7 +1342,9 @@ vault_unseal(
 	 * so two shares cannot overwrite each other's progress. */
 	if ((st = vault_write_begin(v)) != CF_OK)
 		goto out;
-	st = vault_unseal_add(v, share, &why);
+	/* The threshold as the store has it now (a rekey changes it). */
+	if ((st = vault_meta_reread(v)) == CF_OK)
+		st = vault_unseal_add(v, share, &why);
 	if (st == CF_OK && v->keys->valid && v->be->ops->seal_epoch != NULL)
 		vault_host_note(v);
 	else
@@ -1340,7 +1416,7 @@ vault_unlock(struct vault *v, char *const *text, unsigned k)
 		return CF_E_BAD_REQUEST;
 	for (i = 0; i < k; i++) {
 		ptrs[i] = prog + 1 + i * SHARE_LEN;
-		if (share_decode(text[i], strlen(text[i]), ptrs[i]) != 0)
+		if (vault_share_decode(text[i], strlen(text[i]), ptrs[i]) != 0)
 			goto out;
 	}
 	if (shamir_combine(ptrs, k, SHARE_LEN, root) != 0)
@@ -1356,8 +1432,8 @@ out:
 
 /* ---- key lists (the store callback may not write, so collect first) ---- */
 
-static int
-keylist_cb(
+int
+vault_keylist_cb(
     void *arg, const void *key, size_t klen, const void *val, size_t vlen)
 {
 	struct vault_keylist *l = arg;
@@ -1406,7 +1482,8 @@ vault_list_keys(struct vault *v, const char *prefix, struct vault_keylist *l)
 	int rc;
 
 	memset(l, 0, sizeof(*l));
-	rc = v->be->ops->iterate(v->be, prefix, strlen(prefix), keylist_cb, l);
+	rc = v->be->ops->iterate(
+	    v->be, prefix, strlen(prefix), vault_keylist_cb, l);
 	if (rc == -1 || l->err) {
 		st = l->err ? CF_E_INTERNAL : vault_store_failed(v);
 		vault_keylist_free(l);

@@ -32,6 +32,7 @@
 
 #include "backend/backend.h"
 #include "base/errors.h"
+#include "vault/keyring.h"
 #include "vault/record.h"
 
 struct vault;
@@ -228,5 +229,55 @@ struct vault_keylist {
 enum cf_status vault_list_keys(
     struct vault *v, const char *prefix, struct vault_keylist *l);
 void vault_keylist_free(struct vault_keylist *l);
+
+/*
+ * Keys over time (docs/store.md#rotation-rewrap-and-rekey), each in sections of
+ * its own.
+ *
+ * vault_rotate: a new data-encryption key as the keyring's next term, in
+ * one commit; every write after it, in any process, seals under it, and
+ * records under older terms still open.  Needs vault_ready; *term is the
+ * new term; CF_E_TOO_LARGE when the keyring has KEYRING_MAX terms.
+ *
+ * vault_terms: the keyring's terms and how many sealed records each still
+ * seals (a walk of the whole store).  Needs vault_ready.
+ *
+ * vault_rewrap_begin lists the records sealed under an older term; each
+ * vault_rewrap_step re-seals the next batch of them under the current
+ * term in one commit (a record rewritten meanwhile is left as it is), so
+ * a rewrap stopped at any moment leaves every record readable and another
+ * finishes it.  Done when rw->next == rw->todo.n; vault_rewrap_end frees.
+ *
+ * vault_rekey: from k shares of the current root key (text, as
+ * vault_unseal takes them), a new root key split into n shares, any t of
+ * which combine to it, and the keyring sealed under it, with m:init's
+ * counts, in one commit; the old shares open nothing after it.  Sealed or
+ * not; a host unsealed under the old key (this one's keyholder) is moved
+ * to the new one, any other host must unseal again.  out's shares, as
+ * vault_init's, are shown once.  CF_E_BAD_REQUEST with *why (a fixed
+ * string) for counts out of Vault's rules or shares that are not the
+ * store's, and nothing changes.
+ */
+struct vault_terms {
+	uint32_t current;
+	size_t n;
+	uint32_t term[KEYRING_MAX];
+	uint64_t records[KEYRING_MAX];
+	uint64_t unknown; /* sealed under a term the keyring lacks */
+};
+struct vault_rewrap {
+	struct vault_keylist todo; /* store keys under older terms */
+	size_t next;               /* todo.k[next..] are left */
+	uint64_t rewrapped; /* re-sealed so far (the rest had moved on) */
+	uint32_t term;      /* the term they went to */
+};
+enum cf_status vault_rotate(struct vault *v, uint32_t *term);
+enum cf_status vault_terms(struct vault *v, struct vault_terms *out);
+enum cf_status vault_rewrap_begin(struct vault *v, struct vault_rewrap *rw);
+enum cf_status vault_rewrap_step(
+    struct vault *v, struct vault_rewrap *rw, size_t batch);
+void vault_rewrap_end(struct vault_rewrap *rw);
+enum cf_status vault_rekey(struct vault *v, char *const *shares, unsigned k,
+    unsigned n, unsigned t, struct vault_init_result *out, const char **why);
 
 #endif

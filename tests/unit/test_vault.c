@@ -102,6 +102,152 @@ test_seal_and_unseal_reach_the_next_request(
 	    "outside a request, every call asks the keyholder");
 }
 
+/* The term key's record names as stored, or -1. */
+static int64_t
+stored_term(struct vault *v, const char *key)
+{
+	struct backend *be = vault_backend(v);
+	uint8_t *raw = NULL;
+	size_t len = 0;
+	int64_t term = -1;
+
+	if (vault_read_begin(v) != CF_OK)
+		return -1;
+	if (be->ops->get(be, key, strlen(key), &raw, &len) == 0)
+		term = record_term(raw, len);
+	vault_read_end(v);
+	free(raw);
+	return term;
+}
+
+/* v writes key in a request of its own. */
+static enum cf_status
+put_in_request(struct vault *v, const char *key)
+{
+	enum cf_status st;
+
+	vault_request_begin(v);
+	if ((st = vault_ready(v)) == CF_OK &&
+	    (st = vault_write_begin(v)) == CF_OK) {
+		if ((st = vault_put(v, RECORD_META, key, "{}", 2)) == CF_OK)
+			st = vault_commit(v);
+		else
+			vault_abort(v);
+	}
+	vault_request_end(v);
+	return st;
+}
+
+static void
+test_a_rotate_reaches_another_workers_next_write(
+    struct vault *v1, struct vault *v2, const char *share)
+{
+	struct json_object *o;
+	enum cf_status ready;
+	uint32_t term = 0;
+
+	CHECK(unseal(v1, share) == CF_OK, "v1 unseals");
+	CHECK(put_in_request(v2, "m:probe") == CF_OK, "v2 writes under term 1");
+	CHECK(stored_term(v2, "m:probe") == 1, "the first term");
+	CHECK(vault_rotate(v1, &term) == CF_OK && term == 2, "v1 rotates");
+	CHECK(put_in_request(v2, "m:after") == CF_OK, "v2 writes again");
+	CHECK(stored_term(v2, "m:after") == 2,
+	    "v2's next write seals under the new term, without an unseal");
+	o = probe(v2, &ready);
+	CHECK(ready == CF_OK && o != NULL, "the record under term 1 reads");
+	json_object_put(o);
+	CHECK(
+	    put_in_request(v1, "m:v1") == CF_OK && stored_term(v1, "m:v1") == 2,
+	    "and so do the rotating worker's");
+}
+
+static void
+test_a_rewrap_leaves_no_record_under_an_older_term(struct vault *v1)
+{
+	struct vault_rewrap rw;
+	struct vault_terms t;
+	size_t steps = 0;
+
+	CHECK(vault_rewrap_begin(v1, &rw) == CF_OK, "records listed");
+	CHECK(rw.todo.n >= 2, "m:probe and m:jwtkey at least are under term 1");
+	while (rw.next < rw.todo.n && steps++ < 100)
+		CHECK(vault_rewrap_step(v1, &rw, 1) == CF_OK, "a batch of one");
+	CHECK(rw.rewrapped == rw.todo.n && rw.term == 2, "all of them, to 2");
+	vault_rewrap_end(&rw);
+	CHECK(stored_term(v1, "m:probe") == 2, "m:probe moved");
+	CHECK(vault_terms(v1, &t) == CF_OK && t.n == 2 && t.current == 2 &&
+	          t.records[0] == 0 && t.records[1] > 0 && t.unknown == 0,
+	    "term 1 seals nothing now");
+	CHECK(vault_rewrap_begin(v1, &rw) == CF_OK && rw.todo.n == 0,
+	    "a second rewrap finds nothing to do");
+	vault_rewrap_end(&rw);
+}
+
+static void
+test_a_rekey_refuses_bad_counts_and_shares_unchanged(
+    struct vault *v1, char *share)
+{
+	static const struct {
+		int line;
+		unsigned n, t;
+	} bad[] = {
+	    {__LINE__, 2, 3}, /* T > N */
+	    {__LINE__, 2, 0}, /* T < 1 */
+	    {__LINE__, 3, 1}, /* several shares, threshold 1 */
+	    {__LINE__, 0, 0},
+	};
+	struct vault_init_result r;
+	char wrong[] = "0101010101010101010101010101010101010101010101010101"
+	               "01010101010101010101";
+	char *sh[1];
+	const char *why = NULL;
+	size_t i;
+
+	sh[0] = share;
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		CHECK_LINE(bad[i].line,
+		    vault_rekey(v1, sh, 1, bad[i].n, bad[i].t, &r, &why) ==
+		            CF_E_BAD_REQUEST &&
+		        why != NULL && r.nshares == 0,
+		    "refused with a reason");
+	}
+	sh[0] = wrong;
+	CHECK(vault_rekey(v1, sh, 1, 1, 1, &r, &why) == CF_E_BAD_REQUEST &&
+	          why != NULL && r.nshares == 0,
+	    "a share of no store is refused");
+	CHECK(vault_ready(v1) == CF_OK, "and the store stays unsealed");
+}
+
+static void
+test_a_rekey_makes_new_shares_and_voids_the_old(
+    struct vault *v1, struct vault *v2, char *share)
+{
+	struct vault_init_result r;
+	struct json_object *o;
+	enum cf_status ready;
+	const char *why = NULL;
+	char *sh[1];
+
+	sh[0] = share;
+	CHECK(vault_rekey(v1, sh, 1, 1, 1, &r, &why) == CF_OK && r.nshares == 1,
+	    "rekeyed to one new share");
+	if (r.nshares != 1)
+		return;
+	o = probe(v2, &ready);
+	CHECK(ready == CF_OK && o != NULL,
+	    "a worker of this host keeps serving through a rekey");
+	json_object_put(o);
+	CHECK(put_in_request(v2, "m:rekeyed") == CF_OK, "and writing");
+	CHECK(vault_seal(v1) == CF_OK, "sealed");
+	CHECK(
+	    unseal(v1, share) == CF_E_BAD_REQUEST, "the old share is refused");
+	CHECK(unseal(v1, r.shares_hex[0]) == CF_OK, "the new share unseals");
+	o = probe(v2, &ready);
+	CHECK(ready == CF_OK && o != NULL, "records read after the rekey");
+	json_object_put(o);
+	vault_init_result_free(&r);
+}
+
 #ifdef COFFER_WITH_PG
 #include <libpq-fe.h>
 
@@ -230,6 +376,15 @@ main(void)
 	if (v1 != NULL && v2 != NULL && r.nshares == 1)
 		test_seal_and_unseal_reach_the_next_request(
 		    v1, v2, r.shares_hex[0]);
+	if (v1 != NULL && v2 != NULL && r.nshares == 1) {
+		test_a_rotate_reaches_another_workers_next_write(
+		    v1, v2, r.shares_hex[0]);
+		test_a_rewrap_leaves_no_record_under_an_older_term(v1);
+		test_a_rekey_refuses_bad_counts_and_shares_unchanged(
+		    v1, r.shares_hex[0]);
+		test_a_rekey_makes_new_shares_and_voids_the_old(
+		    v1, v2, r.shares_hex[0]);
+	}
 	if (v1 != NULL)
 		(void)vault_seal(v1); /* leave no key in the keyring */
 	if (v1 != NULL && r.nshares == 1)
