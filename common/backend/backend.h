@@ -22,10 +22,10 @@
  * The contract every backend meets:
  *
  *   - Snapshot reads.  A read section sees every write committed before
- *     it began, in any process, and none committed after: all its gets
- *     and iterations read one state.  It holds up neither other readers
- *     nor writers while it lasts (an export streams a whole store to a
- *     slow client inside one).
+ *     it began, in any process, and none committed after its first get,
+ *     iterate or changes(): all its gets and iterations read one state.
+ *     It holds up neither other readers nor writers while it lasts (an
+ *     export streams a whole store to a slow client inside one).
  *   - Exclusive writes.  One write section at a time over every process
  *     and handle; it reads the latest committed state and, over it, its
  *     own pending puts and deletes.
@@ -71,11 +71,12 @@
  *   gdbm        fcntl locks on a lock file, a redo journal fsync'd at
  *               commit and replayed on open, checkpoints that replace the
  *               gdbm file whole (store.h).
- *   postgresql  a REPEATABLE READ READ ONLY transaction per read section;
- *               a write section locks one row every writer locks first
- *               (serial over every host); COMMIT with synchronous_commit
- *               on; the counter is a row raised in each commit; the server
- *               rolls back what a dead client left (backend_pg.c).
+ *   postgresql  a REPEATABLE READ READ ONLY transaction per read section,
+ *               begun with its first statement; a write section locks one
+ *               row every writer locks first (serial over every host); its
+ *               writes go with its COMMIT, synchronous_commit on; the
+ *               counter is a row raised in each commit; the server rolls
+ *               back what a dead client left (backend_pg.c).
  *
  * Keys are 1..BACKEND_MAX_KEY bytes and values 0..BACKEND_MAX_VALUE bytes,
  * both any bytes (NULs too); every backend takes at least these.
@@ -96,6 +97,8 @@
 
 #define BACKEND_MAX_KEY   65536   /* bytes in a key */
 #define BACKEND_MAX_VALUE 2097152 /* 2 MiB: bytes in a value */
+
+#define BACKEND_SEAL_LAG_MS 250 /* seal_epoch's age at most (ms) */
 
 /* begin_write: the transaction deletes (see BACKEND_FULL). */
 #define BACKEND_DELETES 0x1
@@ -188,9 +191,14 @@ struct backend_ops {
 	 * its own keyring, so a seal reaches the others through the store: a
 	 * number that every seal raises, and that a host unsealed under a
 	 * smaller one takes as sealed (vault.c).
-	 * seal_epoch, in a section: the epoch the section read, with the
-	 * change counter (no request of its own).  seal_raise, outside any
-	 * section: raise it, committed, in a transaction of its own that
+	 * seal_epoch, in a section: the epoch, read no earlier than
+	 * BACKEND_SEAL_LAG_MS before the section began (a read section may
+	 * take the one its handle's last section read, to save a round trip),
+	 * and the section's own in a write section (an unseal keeps it) or
+	 * once a read section has read (get, iterate, changes); no request
+	 * of its own.  So a seal reaches every host's next section after the
+	 * lag, well within the second the vault promises.  seal_raise, outside
+	 * any section: raise it, committed, in a transaction of its own that
 	 * waits for no writer.  0 or -1.
 	 */
 	uint64_t (*seal_epoch)(struct backend *b);

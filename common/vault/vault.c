@@ -407,8 +407,10 @@ vault_unsealed_hosts(struct vault *v, char *text)
 
 	if (v->be->ops->begin_read(v->be) != 0)
 		return;
-	epoch = store_seal_epoch(v);
+	/* The epoch after a read: the section's own, not one up to the lag
+	 * old (backend.h), so that a seal just made lists no host. */
 	if (vault_list_keys(v, HOST_KEY, &l) == CF_OK) {
+		epoch = store_seal_epoch(v);
 		for (i = 0; i < l.n; i++)
 			if (host_listed(v, l.k[i], epoch, text) == -1)
 				break;
