@@ -175,6 +175,11 @@ struct backend_ops {
 	void (*maintain)(struct backend *b);
 	void (*idle)(struct backend *b);
 
+	/* 1 when a section costs round trips to a server: the vault may
+	 * then keep a read section for the rest of a request (vault.c:
+	 * vault_read_end), rather than begin one per read; 0 otherwise. */
+	int keep_reads;
+
 	/* After -1: 1 when the backend could not reach what holds its data
 	 * (a database server down or cut off), which no operator need
 	 * repair: the vault answers 503 and the next section tries again.

@@ -1414,6 +1414,7 @@ const struct backend_ops backend_postgresql = {
     .defer_upkeep = NULL,
     .maintain = NULL,
     .idle = pg_idle,
+    .keep_reads = 1,
     .unavailable = pg_unavailable,
     .seal_epoch = pg_seal_epoch,
     .seal_raise = pg_seal_raise,
