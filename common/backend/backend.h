@@ -27,8 +27,10 @@
  *     It holds up neither other readers nor writers while it lasts (an
  *     export streams a whole store to a slow client inside one).
  *   - Exclusive writes.  One write section at a time over every process
- *     and handle; it reads the latest committed state and, over it, its
- *     own pending puts and deletes.
+ *     and handle (from its first get, put, del, iterate or changes on:
+ *     it may wait for the others there rather than at begin_write); it
+ *     reads the latest committed state and, over it, its own pending
+ *     puts and deletes.
  *   - All or nothing.  A transaction is applied whole or not at all.  A
  *     process killed at any moment (inside a write section, inside commit)
  *     leaves all of its transaction or none of it, and the next section of
@@ -73,10 +75,11 @@
  *               gdbm file whole (store.h).
  *   postgresql  a REPEATABLE READ READ ONLY transaction per read section,
  *               begun with its first statement; a write section locks one
- *               row every writer locks first (serial over every host); its
- *               writes go with its COMMIT, synchronous_commit on; the
- *               counter is a row raised in each commit; the server rolls
- *               back what a dead client left (backend_pg.c).
+ *               row every writer locks first (serial over every host),
+ *               with its first statement too; its writes go with its
+ *               COMMIT, synchronous_commit on; the counter is a row
+ *               raised in each commit; the server rolls back what a dead
+ *               client left (backend_pg.c).
  *
  * Keys are 1..BACKEND_MAX_KEY bytes and values 0..BACKEND_MAX_VALUE bytes,
  * both any bytes (NULs too); every backend takes at least these.
@@ -197,10 +200,10 @@ struct backend_ops {
 	 * number that every seal raises, and that a host unsealed under a
 	 * smaller one takes as sealed (vault.c).
 	 * seal_epoch, in a section: the epoch, read no earlier than
-	 * BACKEND_SEAL_LAG_MS before the section began (a read section may
-	 * take the one its handle's last section read, to save a round trip),
-	 * and the section's own in a write section (an unseal keeps it) or
-	 * once a read section has read (get, iterate, changes); no request
+	 * BACKEND_SEAL_LAG_MS before the section began (a section may take
+	 * the one its handle's last section read, to save a round trip), and
+	 * the section's own once it has read (get, iterate, changes: an
+	 * unseal reads the keyring before it keeps the epoch); no request
 	 * of its own.  So a seal reaches every host's next section after the
 	 * lag, well within the second the vault promises.  seal_raise, outside
 	 * any section: raise it, committed, in a transaction of its own that

@@ -862,6 +862,8 @@ pg_close(struct backend *b)
 
 /* ---- sections ---- */
 
+static int pg_flush_writes(struct pg_backend *p);
+
 /* Send a ROLLBACK left due, outside any section: 0 or -1. */
 static int
 pg_settle(struct pg_backend *p)
@@ -961,8 +963,7 @@ pg_begin(struct pg_backend *p, enum pg_section s)
 		return -1;
 	p->section = s;
 	p->failed = p->full = p->lost = p->begun = 0;
-	if (s == PG_READ && p->epoch_at != 0 &&
-	    now_ms() - p->epoch_at < BACKEND_SEAL_LAG_MS)
+	if (p->epoch_at != 0 && now_ms() - p->epoch_at < BACKEND_SEAL_LAG_MS)
 		return 0;
 	if (pg_query(p, STMT_COUNT, NULL, NULL, "beginning a section", NULL) ==
 	    0)
@@ -987,7 +988,9 @@ pg_end(struct pg_backend *p)
 	int read = p->section == PG_READ;
 
 	p->section = PG_NONE;
-	if (p->conn == NULL)
+	/* Not begun: nothing of it reached the server (a ROLLBACK due
+	 * stays due). */
+	if (p->conn == NULL || (!p->begun && p->piped == 0))
 		return;
 	if (p->piped > 0 &&
 	    (pg_pipe(p, 0, "ROLLBACK", NULL, NULL, TAG_PLAIN) == -1 ||
@@ -1013,8 +1016,10 @@ pg_end_read(struct backend *b)
 }
 
 /* flags: BACKEND_DELETES asks nothing more here; the server's room is its
- * own.  A write section begins at once: the seal epoch it reads is the
- * latest (an unseal keeps it), and the lock is held when it returns. */
+ * own.  As a read section, it begins with its first statement (pg_begin):
+ * BEGIN, the lock and the counters go with its first get, so the lock is
+ * held before it reads anything, and the epoch it reads is the latest once
+ * it has read (an unseal reads the keyring before it keeps the epoch). */
 static int
 pg_begin_write(struct backend *b, unsigned flags)
 {
@@ -1033,6 +1038,8 @@ pg_commit(struct backend *b)
 
 	if (p->section != PG_WRITE)
 		return -1;
+	if (!p->failed && !p->lost && !p->begun)
+		(void)pg_flush_writes(p); /* nothing done yet: begin */
 	if (p->failed || p->lost) {
 		rc = p->full ? BACKEND_FULL : -1;
 		pg_end(p);
@@ -1091,7 +1098,7 @@ pg_flush_writes(struct pg_backend *p)
 	int rc;
 
 	p->pipe_bytes = 0;
-	if (p->piped == 0)
+	if (p->piped == 0 && p->begun)
 		return 0;
 	if ((rc = pg_query(p, STMT_COUNT, NULL, NULL, "writing", NULL)) == 0)
 		return 0;
@@ -1157,7 +1164,11 @@ pg_write(struct pg_backend *p, enum pg_stmt s, const char *const *vals,
 		p->failed = 1;
 		return 0;
 	}
-	if ((p->piped >= PIPE_MAX - 4 || p->pipe_bytes > PIPE_BYTES) &&
+	/* A section whose first statement is a write begins on its own, so
+	 * that a connection found dead then is replaced (pg_query) as for
+	 * one that begins with a get. */
+	if ((!p->begun || p->piped >= PIPE_MAX - 4 ||
+	        p->pipe_bytes > PIPE_BYTES) &&
 	    pg_flush_writes(p) == -1)
 		return 0;
 	if (pg_pipe(p, s, NULL, vals, lens, TAG_PLAIN) == -1) {
