@@ -22,13 +22,15 @@
  * The contract every backend meets:
  *
  *   - Snapshot reads.  A read section sees every write committed before
- *     it began, in any process, and none committed after: all its gets
- *     and iterations read one state.  It holds up neither other readers
- *     nor writers while it lasts (an export streams a whole store to a
- *     slow client inside one).
+ *     it began, in any process, and none committed after its first get,
+ *     iterate or changes(): all its gets and iterations read one state.
+ *     It holds up neither other readers nor writers while it lasts (an
+ *     export streams a whole store to a slow client inside one).
  *   - Exclusive writes.  One write section at a time over every process
- *     and handle; it reads the latest committed state and, over it, its
- *     own pending puts and deletes.
+ *     and handle (from its first get, put, del, iterate or changes on:
+ *     it may wait for the others there rather than at begin_write); it
+ *     reads the latest committed state and, over it, its own pending
+ *     puts and deletes.
  *   - All or nothing.  A transaction is applied whole or not at all.  A
  *     process killed at any moment (inside a write section, inside commit)
  *     leaves all of its transaction or none of it, and the next section of
@@ -71,11 +73,13 @@
  *   gdbm        fcntl locks on a lock file, a redo journal fsync'd at
  *               commit and replayed on open, checkpoints that replace the
  *               gdbm file whole (store.h).
- *   postgresql  a REPEATABLE READ READ ONLY transaction per read section;
- *               a write section locks one row every writer locks first
- *               (serial over every host); COMMIT with synchronous_commit
- *               on; the counter is a row raised in each commit; the server
- *               rolls back what a dead client left (backend_pg.c).
+ *   postgresql  a REPEATABLE READ READ ONLY transaction per read section,
+ *               begun with its first statement; a write section locks one
+ *               row every writer locks first (serial over every host),
+ *               with its first statement too; its writes go with its
+ *               COMMIT, synchronous_commit on; the counter is a row
+ *               raised in each commit; the server rolls back what a dead
+ *               client left (backend_pg.c).
  *
  * Keys are 1..BACKEND_MAX_KEY bytes and values 0..BACKEND_MAX_VALUE bytes,
  * both any bytes (NULs too); every backend takes at least these.
@@ -96,6 +100,8 @@
 
 #define BACKEND_MAX_KEY   65536   /* bytes in a key */
 #define BACKEND_MAX_VALUE 2097152 /* 2 MiB: bytes in a value */
+
+#define BACKEND_SEAL_LAG_MS 250 /* seal_epoch's age at most (ms) */
 
 /* begin_write: the transaction deletes (see BACKEND_FULL). */
 #define BACKEND_DELETES 0x1
@@ -172,6 +178,11 @@ struct backend_ops {
 	void (*maintain)(struct backend *b);
 	void (*idle)(struct backend *b);
 
+	/* 1 when a section costs round trips to a server: the vault may
+	 * then keep a read section for the rest of a request (vault.c:
+	 * vault_read_end), rather than begin one per read; 0 otherwise. */
+	int keep_reads;
+
 	/* After -1: 1 when the backend could not reach what holds its data
 	 * (a database server down or cut off), which no operator need
 	 * repair: the vault answers 503 and the next section tries again.
@@ -188,9 +199,14 @@ struct backend_ops {
 	 * its own keyring, so a seal reaches the others through the store: a
 	 * number that every seal raises, and that a host unsealed under a
 	 * smaller one takes as sealed (vault.c).
-	 * seal_epoch, in a section: the epoch the section read, with the
-	 * change counter (no request of its own).  seal_raise, outside any
-	 * section: raise it, committed, in a transaction of its own that
+	 * seal_epoch, in a section: the epoch, read no earlier than
+	 * BACKEND_SEAL_LAG_MS before the section began (a section may take
+	 * the one its handle's last section read, to save a round trip), and
+	 * the section's own once it has read (get, iterate, changes: an
+	 * unseal reads the keyring before it keeps the epoch); no request
+	 * of its own.  So a seal reaches every host's next section after the
+	 * lag, well within the second the vault promises.  seal_raise, outside
+	 * any section: raise it, committed, in a transaction of its own that
 	 * waits for no writer.  0 or -1.
 	 */
 	uint64_t (*seal_epoch)(struct backend *b);

@@ -24,17 +24,21 @@
  *
  *   - Snapshot reads: a read section is a REPEATABLE READ READ ONLY
  *     transaction whose first statement reads the change counter, which
- *     takes the snapshot at begin_read.  PostgreSQL's MVCC holds no one up
- *     for it.
+ *     takes the snapshot.  It is sent with the section's first get (or
+ *     iterate, or changes), not at begin_read: the snapshot is then taken
+ *     after begin_read and before that first read, which backend.h allows.
+ *     PostgreSQL's MVCC holds no one up for it.
  *   - Exclusive writes: a write section is a READ COMMITTED transaction
  *     that first locks the counter row (SELECT ... FOR UPDATE), which
  *     every writer of every process and host does: writes are serial.
- *     Holding the lock, each statement sees the latest commit, and its own
- *     writes, which go to the server as they come: the server does the
- *     reading of one's own writes, and a write section's memory stays
- *     small.  An error of the server in put or del is remembered and told
- *     by commit (BACKEND_FULL for SQLSTATE 53100, a full disk), as the
- *     gdbm store tells its errors at commit.
+ *     begin_write returns once the lock is held.  Holding it, each
+ *     statement sees the latest commit, and its own writes, which go to
+ *     the server in the order they come, unanswered, with the next get,
+ *     iterate or the COMMIT (a batch, below): the server does the reading
+ *     of one's own writes, and a write section's memory stays small (a
+ *     batch is sent once it holds PIPE_BYTES).  An error of the server in
+ *     put or del is told by commit (BACKEND_FULL for SQLSTATE 53100, a
+ *     full disk), as the gdbm store tells its errors at commit.
  *   - All or nothing: COMMIT.  A client that dies leaves an open
  *     transaction that the server rolls back when the connection closes
  *     (at once on kill -9; after TCP keepalive or the write section's
@@ -56,14 +60,25 @@
  *   - Errors are logged by SQLSTATE and primary message only: a detail
  *     may quote a key.
  *
- * Round trips are a request's cost: the statements of every request (get,
- * put, del) are prepared once per connection, and a read section's
- * ROLLBACK goes with the next section's BEGIN, or at idle.
+ * Round trips are a request's cost, so the statements of a round trip go
+ * as one batch (libpq's pipeline mode: sent together, answered together;
+ * pg_run): a read section's BEGIN and counters with its first get, the
+ * previous read section's ROLLBACK with them (or at idle), a write
+ * section's BEGIN, lock and counters together, its puts and deletes with
+ * the counter's raise and COMMIT.  A read section costs one round trip a
+ * get; a write section two, and one more a get.  The statements of every
+ * request are prepared once per connection.
  *
  * The seal epoch (backend.h: seal_epoch) is read by the statement that
- * reads the counter, so checking it costs a section nothing.  A seal
- * raises it in an autocommit UPDATE of its own row: it waits for no
- * writer, since writers lock the counter's row and never this one.
+ * reads the counter.  A read section that begins less than
+ * BACKEND_SEAL_LAG_MS after its handle last read the epoch sends nothing
+ * at begin_read, and seal_epoch tells that last epoch; else begin_read
+ * reads it at once (one round trip: an idle worker, one after a pause).
+ * A busy worker reads it in every section anyway, with its first get; a
+ * seal anywhere reaches it within the lag.  A write section reads it
+ * exactly, as an unseal needs.  A seal raises it in an autocommit UPDATE
+ * of its own row: it waits for no writer, since writers lock the
+ * counter's row and never this one.
  *
  * The schema is versioned (schema_version): open creates it when create
  * is set, upgrades an older one, and refuses a newer one.
@@ -86,6 +101,8 @@
 #define ITER_PAGE      "32"     /* rows per FETCH: 64 MiB at most */
 #define STMT_DEADLINE  30000    /* ms a statement may take, client side */
 #define ADVISORY_KEY   "728451" /* serialises schema creation */
+#define PIPE_MAX       64       /* statements sent before answers are read */
+#define PIPE_BYTES     4194304  /* 4 MiB: and bytes of writes, about */
 
 enum pg_section { PG_NONE, PG_READ, PG_WRITE };
 
@@ -99,12 +116,20 @@ struct pg_backend {
 	uint64_t counter;  /* the change counter the section read */
 	uint64_t epoch;    /* and the seal epoch */
 	int rollback_due;  /* a read section ended; its ROLLBACK not sent */
-	int prepared;      /* stmts[] are prepared on this connection */
-	uint64_t connects; /* connections made by this handle */
-	uint64_t cursors;  /* iterate's cursor names */
-	int create;        /* make the schema when it is missing */
-	int schema_ok;     /* the schema was found or made once */
-	int unreachable;   /* the last failure: the server out of reach */
+	int begun;         /* the section's BEGIN is sent */
+	int lost;          /* the section's connection was lost */
+	int piped;         /* statements sent whose answers are not read */
+	size_t pipe_bytes; /* and the bytes of the writes among them */
+	unsigned char tags[PIPE_MAX]; /* and what each is (enum pg_tag) */
+	int64_t epoch_at;   /* when the epoch was asked for (ms); 0: never */
+	int64_t epoch_sent; /* when the last batch asked for it */
+	int prepared;       /* stmts[] are prepared on this connection */
+	uint64_t connects;  /* connections made by this handle */
+	char state[6];      /* the SQLSTATE of the last batch that failed */
+	uint64_t cursors;   /* iterate's cursor names */
+	int create;         /* make the schema when it is missing */
+	int schema_ok;      /* the schema was found or made once */
+	int unreachable;    /* the last failure: the server out of reach */
 };
 
 static struct pg_backend *
@@ -119,7 +144,12 @@ pg_drop(struct pg_backend *p)
 	if (p->conn != NULL)
 		PQfinish(p->conn);
 	p->conn = NULL;
-	p->rollback_due = p->prepared = 0;
+	p->rollback_due = p->prepared = p->begun = p->piped = 0;
+	/* A new connection (perhaps to another server) reads the epoch
+	 * before it trusts one. */
+	p->epoch_at = 0;
+	if (p->section != PG_NONE)
+		p->lost = 1;
 }
 
 static int64_t
@@ -296,7 +326,15 @@ pg_exec_params(struct pg_backend *p, const char *sql, int n,
  * the server parses and plans them once (named statements outlive the
  * transaction they were made in).
  */
-enum pg_stmt { STMT_GET, STMT_PUT, STMT_DEL, STMT_COUNT };
+enum pg_stmt {
+	STMT_GET,
+	STMT_PUT,
+	STMT_DEL,
+	STMT_COUNTERS,
+	STMT_LOCK,
+	STMT_RAISE,
+	STMT_COUNT
+};
 
 static const struct {
 	const char *name, *sql;
@@ -310,6 +348,16 @@ static const struct {
         2},
     {"coffer_del", "DELETE FROM coffer_records WHERE h = sha256($1) AND k = $1",
         1},
+    /* A section's first answer: the counter and the seal epoch. */
+    {"coffer_counters",
+        "SELECT (SELECT value FROM coffer_meta WHERE name = 'changes'),"
+        " (SELECT value FROM coffer_meta WHERE name = 'seal_epoch')",
+        0},
+    /* The lock every writer takes first. */
+    {"coffer_lock",
+        "SELECT value FROM coffer_meta WHERE name = 'changes' FOR UPDATE", 0},
+    {"coffer_raise",
+        "UPDATE coffer_meta SET value = value + 1 WHERE name = 'changes'", 0},
 };
 
 static PGresult *pg_answer(struct pg_backend *p, const char *what);
@@ -330,30 +378,207 @@ pg_prepare(struct pg_backend *p)
 			return -1;
 		}
 		r = pg_answer(p, "preparing");
-		if (pg_check(r, PGRES_COMMAND_OK, "preparing") == -1)
+		if (pg_check(r, PGRES_COMMAND_OK, "preparing") == -1) {
+			pg_drop(p); /* and the statements prepared so far */
 			return -1;
+		}
 		PQclear(r);
 	}
 	p->prepared = 1;
 	return 0;
 }
 
-/* A prepared statement with binary parameters and binary results. */
-static PGresult *
-pg_exec_stmt(struct pg_backend *p, enum pg_stmt s, const char *const *vals,
-    const int *lens, const char *what)
+/*
+ * A batch: the statements of a round trip, sent in libpq's pipeline mode
+ * one after the other without waiting, then a Sync, then every answer
+ * read (pg_run).  The server runs them in order, each seeing what the
+ * ones before it did; the first that fails makes it skip the rest of the
+ * batch, and a transaction it was in stays failed until ROLLBACK.
+ * Between batches the connection is out of pipeline mode, so that the
+ * statements of several at once (the schema's) go as they did.
+ */
+enum pg_tag {
+	TAG_PLAIN,    /* its answer is read and dropped */
+	TAG_COUNTERS, /* coffer_counters: sets counter, epoch */
+};
+
+/* Open a batch if none is: 0 or -1. */
+static int
+pg_pipe_open(struct pg_backend *p)
+{
+	if (p->conn == NULL) {
+		p->unreachable = 1;
+		return -1;
+	}
+	if (PQpipelineStatus(p->conn) != PQ_PIPELINE_OFF)
+		return 0;
+	if (pg_prepare(p) == -1)
+		return -1;
+	if (PQenterPipelineMode(p->conn) == 0) {
+		lwarnx("postgresql: pipeline: %s", PQerrorMessage(p->conn));
+		pg_drop(p);
+		return -1;
+	}
+	p->piped = 0;
+	p->pipe_bytes = 0;
+	return 0;
+}
+
+/* Add statement s (a prepared one, or else sql) to the batch, with
+ * binary parameters and binary results (text for the counters): 0 or
+ * -1. */
+static int
+pg_pipe(struct pg_backend *p, enum pg_stmt s, const char *sql,
+    const char *const *vals, const int *lens, enum pg_tag tag)
 {
 	static const int binary[2] = {1, 1};
+	int ok, text = tag == TAG_COUNTERS;
 
-	if (p->conn == NULL || pg_prepare(p) == -1)
-		return NULL;
-	if (PQsendQueryPrepared(p->conn, stmts[s].name, stmts[s].nparams, vals,
-	        lens, binary, 1) == 0) {
-		lwarnx("postgresql: %s: %s", what, PQerrorMessage(p->conn));
-		pg_drop(p);
-		return NULL;
+	if (pg_pipe_open(p) == -1)
+		return -1;
+	if (p->piped == PIPE_MAX) {
+		lwarnx(
+		    "postgresql: a batch of more than %d statements", PIPE_MAX);
+		return -1;
 	}
-	return pg_answer(p, what);
+	if (sql != NULL)
+		ok = PQsendQueryParams(
+		    p->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+	else
+		ok = PQsendQueryPrepared(p->conn, stmts[s].name,
+		    stmts[s].nparams, vals, lens, binary, text ? 0 : 1);
+	if (ok == 0) {
+		lwarnx("postgresql: sending: %s", PQerrorMessage(p->conn));
+		pg_drop(p);
+		return -1;
+	}
+	p->tags[p->piped++] = (unsigned char)tag;
+	return 0;
+}
+
+/* The next answer of a batch, or NULL for the end of one statement's;
+ * 0, or -1 when the connection failed or took too long. */
+static int
+pg_next(struct pg_backend *p, int64_t deadline, PGresult **r)
+{
+	int rc;
+
+	while ((rc = PQflush(p->conn)) == 1)
+		if (pg_poll(p, POLLIN | POLLOUT, deadline) == -1 ||
+		    PQconsumeInput(p->conn) == 0)
+			return -1;
+	if (rc == -1)
+		return -1;
+	while (PQisBusy(p->conn))
+		if (pg_poll(p, POLLIN, deadline) == -1 ||
+		    PQconsumeInput(p->conn) == 0)
+			return -1;
+	*r = PQgetResult(p->conn);
+	return 0;
+}
+
+/* The counters' row into p: 0 or -1. */
+static int
+pg_counters(struct pg_backend *p, const PGresult *r)
+{
+	if (PQntuples(r) != 1 || PQnfields(r) != 2 || PQgetisnull(r, 0, 0)) {
+		lwarnx("postgresql: coffer_meta has no change counter");
+		return -1;
+	}
+	p->counter = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	p->epoch = strtoull(PQgetvalue(r, 0, 1), NULL, 10); /* NULL: "" */
+	p->epoch_at = p->epoch_sent;
+	return 0;
+}
+
+/* One answer of statement i of the batch; *err: the first failure. */
+static void
+pg_take(
+    struct pg_backend *p, int i, PGresult *r, PGresult **err, PGresult **last)
+{
+	ExecStatusType st = PQresultStatus(r);
+
+	if (st == PGRES_FATAL_ERROR) {
+		if (*err == NULL) {
+			*err = r;
+			return;
+		}
+	} else if (st == PGRES_TUPLES_OK && p->tags[i] == TAG_COUNTERS) {
+		if (pg_counters(p, r) == -1 && *err == NULL) {
+			*err = r;
+			return;
+		}
+	} else if (last != NULL && i == p->piped - 1 && *last == NULL &&
+	           st != PGRES_PIPELINE_ABORTED) {
+		*last = r;
+		return;
+	}
+	PQclear(r);
+}
+
+/*
+ * Send the batch and read every answer: 0 when every statement
+ * succeeded (and *last, when not NULL, is the last one's answer: the
+ * caller's to free); 1 when one failed, logged (its SQLSTATE kept in
+ * p->state); -1 when the connection failed, dropped.
+ */
+static int
+pg_run(struct pg_backend *p, const char *what, PGresult **last)
+{
+	int64_t deadline = now_ms() + STMT_DEADLINE;
+	PGresult *r = NULL, *err = NULL, *keep = NULL;
+	int i, n = p->piped, rc = 0;
+
+	if (last != NULL)
+		*last = NULL;
+	if (p->conn == NULL || PQpipelineStatus(p->conn) == PQ_PIPELINE_OFF)
+		return p->conn == NULL ? -1 : 0;
+	if (PQpipelineSync(p->conn) == 0)
+		goto lost;
+	for (i = 0; i < n; i++) {
+		for (;;) {
+			if (pg_next(p, deadline, &r) == -1)
+				goto lost;
+			if (r == NULL)
+				break;
+			pg_take(p, i, r, &err, &keep);
+		}
+	}
+	if (pg_next(p, deadline, &r) == -1 || r == NULL ||
+	    PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+		PQclear(r);
+		goto lost;
+	}
+	PQclear(r);
+	p->piped = 0;
+	p->pipe_bytes = 0;
+	if (PQexitPipelineMode(p->conn) == 0)
+		goto lost;
+	if (err != NULL) {
+		snprintf(p->state, sizeof(p->state), "%s", pg_sqlstate(err));
+		if (sqlstate_transient(p->state))
+			p->unreachable = 1;
+		if (PQresultStatus(err) == PGRES_FATAL_ERROR)
+			(void)pg_check(err, PGRES_COMMAND_OK, what); /* logs */
+		else
+			PQclear(err); /* pg_counters said why */
+		PQclear(keep);
+		return 1;
+	}
+	if (last != NULL)
+		*last = keep;
+	else
+		PQclear(keep);
+	return rc;
+lost:
+	lwarnx("postgresql: %s: %s; disconnecting", what,
+	    PQstatus(p->conn) == CONNECTION_BAD ? "connection lost"
+	                                        : "no answer in time");
+	PQclear(err);
+	PQclear(keep);
+	pg_drop(p);
+	p->unreachable = 1;
+	return -1;
 }
 
 /* A statement run for its effect: 0 or -1. */
@@ -645,25 +870,7 @@ pg_close(struct backend *b)
 
 /* ---- sections ---- */
 
-/* The last statement of a section's beginning: the counter and the seal
- * epoch, in one row. */
-#define READ_COUNTERS                                                          \
-	"SELECT (SELECT value FROM coffer_meta WHERE name = 'changes'),"       \
-	" (SELECT value FROM coffer_meta WHERE name = 'seal_epoch')"
-
-/* sql, after the ROLLBACK a read section left due (pg_end): one round
- * trip for both. */
-static PGresult *
-pg_exec_begin(struct pg_backend *p, const char *sql)
-{
-	char buf[512];
-
-	if (!p->rollback_due)
-		return pg_exec(p, sql, "beginning a section");
-	p->rollback_due = 0;
-	snprintf(buf, sizeof(buf), "ROLLBACK;%s", sql);
-	return pg_exec(p, buf, "beginning a section");
-}
+static int pg_flush_writes(struct pg_backend *p);
 
 /* Send a ROLLBACK left due, outside any section: 0 or -1. */
 static int
@@ -678,15 +885,83 @@ pg_settle(struct pg_backend *p)
 	return -1;
 }
 
-/* Begin a section with sql, whose last statement is READ_COUNTERS. */
+/*
+ * The section's beginning, into the batch: the ROLLBACK a read section
+ * left due (pg_end), BEGIN, a write section's lock, and the counter and
+ * the seal epoch.  Once the lock is held, the counters read the latest
+ * commit: a statement of READ COMMITTED takes its own snapshot.
+ */
 static int
-pg_begin(struct pg_backend *p, enum pg_section s, const char *sql)
+pg_pipe_begin(struct pg_backend *p)
 {
-	uint64_t fresh;
-	PGresult *r;
+	if (p->rollback_due) {
+		p->rollback_due = 0;
+		if (pg_pipe(p, 0, "ROLLBACK", NULL, NULL, TAG_PLAIN) == -1)
+			return -1;
+	}
+	if (p->section == PG_READ) {
+		if (pg_pipe(p, 0,
+		        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL,
+		        NULL, TAG_PLAIN) == -1)
+			return -1;
+	} else if (pg_pipe(p, 0, "BEGIN ISOLATION LEVEL READ COMMITTED", NULL,
+	               NULL, TAG_PLAIN) == -1 ||
+	           pg_pipe(p, 0,
+	               "SET LOCAL idle_in_transaction_session_timeout = '60s'",
+	               NULL, NULL, TAG_PLAIN) == -1 ||
+	           pg_pipe(p, STMT_LOCK, NULL, NULL, NULL, TAG_PLAIN) == -1)
+		return -1;
+	p->epoch_sent = now_ms(); /* the snapshot is taken after this */
+	if (pg_pipe(p, STMT_COUNTERS, NULL, NULL, NULL, TAG_COUNTERS) == -1)
+		return -1;
+	p->begun = 1;
+	return 0;
+}
 
-	_Static_assert(sizeof("ROLLBACK;") + 300 < 512, "pg_exec_begin");
+/*
+ * Run statement s (STMT_COUNT: none) in the section, after what the batch
+ * holds, and the section's beginning first if it is not sent yet: its
+ * first statement costs no round trip more than it would alone.  0 and
+ * *r (s's answer, when r is not NULL), 1 when a statement failed, -1 when
+ * the connection did.  A connection that died while idle (a server
+ * restarted, a standby promoted) costs no request: when the batch began
+ * the section, nothing was done in it yet, and it goes again on a new one.
+ */
+static int
+pg_query(struct pg_backend *p, enum pg_stmt s, const char *const *vals,
+    const int *lens, const char *what, PGresult **r)
+{
+	uint64_t fresh = p->connects;
+	int first = !p->begun, rc;
 
+	if (p->lost)
+		return -1;
+	for (;;) {
+		rc = -1;
+		if ((p->begun || pg_pipe_begin(p) == 0) &&
+		    (s == STMT_COUNT ||
+		        pg_pipe(p, s, NULL, vals, lens, TAG_PLAIN) == 0))
+			rc = pg_run(p, what, r);
+		if (rc != -1 || !first || fresh != p->connects)
+			break;
+		/* Once only: fresh is now behind p->connects. */
+		if (pg_ready(p) == -1)
+			break;
+		p->lost = 0;
+	}
+	if (rc == -1)
+		p->lost = 1;
+	return rc;
+}
+
+/*
+ * Begin a section.  Its BEGIN goes with its first statement (pg_query),
+ * unless the handle's seal epoch is older than BACKEND_SEAL_LAG_MS: then
+ * now, so that seal_epoch answers within the bound (backend.h).
+ */
+static int
+pg_begin(struct pg_backend *p, enum pg_section s)
+{
 	if (p->section != PG_NONE) {
 		lwarnx("postgresql: a section is already open");
 		return -1;
@@ -694,39 +969,26 @@ pg_begin(struct pg_backend *p, enum pg_section s, const char *sql)
 	p->unreachable = 0;
 	if (pg_ready(p) == -1)
 		return -1;
-	fresh = p->connects;
-	r = pg_exec_begin(p, sql);
-	/* A connection that died while idle (a server restarted, a standby
-	 * promoted) costs no request: nothing was done in it yet. */
-	if (r == NULL && fresh == p->connects && pg_ready(p) == 0)
-		r = pg_exec_begin(p, sql);
-	if (pg_check(r, PGRES_TUPLES_OK, "beginning a section") == -1) {
-		pg_drop(p); /* and with it, the transaction */
-		return -1;
-	}
-	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
-		lwarnx("postgresql: coffer_meta has no change counter");
-		PQclear(r);
-		pg_drop(p);
-		return -1;
-	}
-	p->counter = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
-	p->epoch = strtoull(PQgetvalue(r, 0, 1), NULL, 10); /* NULL: "" */
-	PQclear(r);
 	p->section = s;
-	p->failed = p->full = 0;
-	return 0;
+	p->failed = p->full = p->lost = p->begun = 0;
+	if (p->epoch_at != 0 && now_ms() - p->epoch_at < BACKEND_SEAL_LAG_MS)
+		return 0;
+	if (pg_query(p, STMT_COUNT, NULL, NULL, "beginning a section", NULL) ==
+	    0)
+		return 0;
+	p->section = PG_NONE;
+	pg_drop(p); /* and with it, the transaction */
+	return -1;
 }
 
 static int
 pg_begin_read(struct backend *b)
 {
-	return pg_begin(pg_of(b), PG_READ,
-	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;" READ_COUNTERS);
+	return pg_begin(pg_of(b), PG_READ);
 }
 
 /* The end of any section: roll back what is open.  A read section's
- * ROLLBACK goes with the next section's BEGIN (pg_exec_begin), or at idle
+ * ROLLBACK goes with the next section's BEGIN (pg_pipe_begin), or at idle
  * (pg_idle): it changes nothing, and a round trip is a request's cost. */
 static void
 pg_end(struct pg_backend *p)
@@ -734,7 +996,17 @@ pg_end(struct pg_backend *p)
 	int read = p->section == PG_READ;
 
 	p->section = PG_NONE;
-	if (p->conn == NULL || PQtransactionStatus(p->conn) == PQTRANS_IDLE)
+	/* Not begun: nothing of it reached the server (a ROLLBACK due
+	 * stays due). */
+	if (p->conn == NULL || (!p->begun && p->piped == 0))
+		return;
+	if (p->piped > 0 &&
+	    (pg_pipe(p, 0, "ROLLBACK", NULL, NULL, TAG_PLAIN) == -1 ||
+	        pg_run(p, "ending a section", NULL) == -1)) {
+		pg_drop(p);
+		return;
+	}
+	if (PQtransactionStatus(p->conn) == PQTRANS_IDLE)
 		return;
 	if (read && PQtransactionStatus(p->conn) == PQTRANS_INTRANS) {
 		p->rollback_due = 1;
@@ -752,50 +1024,48 @@ pg_end_read(struct backend *b)
 }
 
 /* flags: BACKEND_DELETES asks nothing more here; the server's room is its
- * own.  Once the lock is held, READ_COUNTERS reads the latest commit: a
- * statement of READ COMMITTED takes its own snapshot. */
+ * own.  As a read section, it begins with its first statement (pg_begin):
+ * BEGIN, the lock and the counters go with its first get, so the lock is
+ * held before it reads anything, and the epoch it reads is the latest once
+ * it has read (an unseal reads the keyring before it keeps the epoch). */
 static int
 pg_begin_write(struct backend *b, unsigned flags)
 {
 	(void)flags;
-	return pg_begin(pg_of(b), PG_WRITE,
-	    "BEGIN ISOLATION LEVEL READ COMMITTED;"
-	    "SET LOCAL idle_in_transaction_session_timeout = '60s';"
-	    "SELECT value FROM coffer_meta WHERE name = 'changes'"
-	    " FOR UPDATE;" READ_COUNTERS);
+	return pg_begin(pg_of(b), PG_WRITE);
 }
 
+/* The puts and deletes still in the batch, the counter raised, COMMIT:
+ * one round trip. */
 static int
 pg_commit(struct backend *b)
 {
 	struct pg_backend *p = pg_of(b);
-	PGresult *r;
-	int rc = -1;
+	PGresult *r = NULL;
+	int rc = -1, ran;
 
 	if (p->section != PG_WRITE)
 		return -1;
-	if (p->failed) {
+	if (!p->failed && !p->lost && !p->begun)
+		(void)pg_flush_writes(p); /* nothing done yet: begin */
+	if (p->failed || p->lost) {
 		rc = p->full ? BACKEND_FULL : -1;
 		pg_end(p);
 		return rc;
 	}
+	ran = -1;
+	if (pg_pipe(p, STMT_RAISE, NULL, NULL, NULL, TAG_PLAIN) == 0 &&
+	    pg_pipe(p, 0, "COMMIT", NULL, NULL, TAG_PLAIN) == 0)
+		ran = pg_run(p, "committing", &r);
 	p->section = PG_NONE;
-	r = pg_exec(p,
-	    "UPDATE coffer_meta SET value = value + 1"
-	    " WHERE name = 'changes';"
-	    "COMMIT",
-	    "committing");
-	if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
-	    !strcmp(pg_sqlstate(r), "53100")) /* disk_full */
+	if (ran == 1 && !strcmp(p->state, "53100")) /* disk_full */
 		rc = BACKEND_FULL;
-	if (pg_check(r, PGRES_COMMAND_OK, "committing") == 0) {
-		/* COMMIT of a failed transaction answers ROLLBACK. */
-		if (!strcmp(PQcmdStatus(r), "COMMIT"))
-			rc = 0;
-		else
-			lwarnx("postgresql: committing: rolled back");
-		PQclear(r);
-	}
+	/* COMMIT of a failed transaction answers ROLLBACK. */
+	if (ran == 0 && r != NULL && !strcmp(PQcmdStatus(r), "COMMIT"))
+		rc = 0;
+	else if (ran == 0)
+		lwarnx("postgresql: committing: rolled back");
+	PQclear(r);
 	if (p->conn != NULL && PQtransactionStatus(p->conn) != PQTRANS_IDLE &&
 	    pg_do(p, "ROLLBACK", "rolling back") == -1)
 		pg_drop(p);
@@ -817,6 +1087,33 @@ key_ok(size_t klen)
 	return klen >= 1 && klen <= BACKEND_MAX_KEY;
 }
 
+/* A statement of the section failed (pg_query's rc, 1 or -1): a write
+ * section's transaction with it, told by commit. */
+static void
+pg_failed(struct pg_backend *p, int rc)
+{
+	if (p->section != PG_WRITE)
+		return;
+	p->failed = 1;
+	if (rc == 1 && !strcmp(p->state, "53100")) /* disk_full */
+		p->full = 1;
+}
+
+/* Send the writes the batch holds and read their answers: 0 or -1. */
+static int
+pg_flush_writes(struct pg_backend *p)
+{
+	int rc;
+
+	p->pipe_bytes = 0;
+	if (p->piped == 0 && p->begun)
+		return 0;
+	if ((rc = pg_query(p, STMT_COUNT, NULL, NULL, "writing", NULL)) == 0)
+		return 0;
+	pg_failed(p, rc);
+	return -1;
+}
+
 static int
 pg_get(struct backend *b, const void *key, size_t klen, uint8_t **val,
     size_t *vlen)
@@ -827,12 +1124,21 @@ pg_get(struct backend *b, const void *key, size_t klen, uint8_t **val,
 	PGresult *r;
 	uint8_t *v;
 	size_t n;
+	int rc;
 
 	if (p->section == PG_NONE || !key_ok(klen))
 		return -1;
-	r = pg_exec_stmt(p, STMT_GET, vals, lens, "get");
-	if (pg_check(r, PGRES_TUPLES_OK, "get") == -1)
+	if (p->section == PG_WRITE && p->failed)
 		return -1;
+	if ((rc = pg_query(p, STMT_GET, vals, lens, "get", &r)) != 0) {
+		pg_failed(p, rc);
+		return -1;
+	}
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQnfields(r) != 1) {
+		lwarnx("postgresql: get: an answer without a value");
+		PQclear(r);
+		return -1;
+	}
 	if (PQntuples(r) == 0) {
 		PQclear(r);
 		return BACKEND_NOTFOUND;
@@ -849,24 +1155,36 @@ pg_get(struct backend *b, const void *key, size_t klen, uint8_t **val,
 	return 0;
 }
 
-/* A write's statement; a failure is the transaction's, told by commit. */
+/*
+ * A write's statement goes into the batch, unanswered: the next get,
+ * iterate or commit sends it, and reads its answer.  A failure is the
+ * transaction's, told by commit.  A batch grown past PIPE_BYTES or near
+ * PIPE_MAX statements is sent at once, so that what the client holds
+ * stays bounded.
+ */
 static int
 pg_write(struct pg_backend *p, enum pg_stmt s, const char *const *vals,
-    const int *lens, const char *what)
+    const int *lens)
 {
-	PGresult *r;
-
 	if (p->failed)
 		return 0;
-	r = pg_exec_stmt(p, s, vals, lens, what);
-	if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
-	    !strcmp(pg_sqlstate(r), "53100"))
-		p->full = 1;
-	if (pg_check(r, PGRES_COMMAND_OK, what) == -1) {
+	if (p->lost) {
 		p->failed = 1;
 		return 0;
 	}
-	PQclear(r);
+	/* A section whose first statement is a write begins on its own, so
+	 * that a connection found dead then is replaced (pg_query) as for
+	 * one that begins with a get. */
+	if ((!p->begun || p->piped >= PIPE_MAX - 4 ||
+	        p->pipe_bytes > PIPE_BYTES) &&
+	    pg_flush_writes(p) == -1)
+		return 0;
+	if (pg_pipe(p, s, NULL, vals, lens, TAG_PLAIN) == -1) {
+		p->failed = 1;
+		return 0;
+	}
+	p->pipe_bytes +=
+	    (size_t)lens[0] + (s == STMT_PUT ? (size_t)lens[1] : 0);
 	return 0;
 }
 
@@ -880,7 +1198,7 @@ pg_put(struct backend *b, const void *key, size_t klen, const void *val,
 	if (pg_of(b)->section != PG_WRITE || !key_ok(klen) ||
 	    vlen > BACKEND_MAX_VALUE)
 		return -1;
-	return pg_write(pg_of(b), STMT_PUT, vals, lens, "put");
+	return pg_write(pg_of(b), STMT_PUT, vals, lens);
 }
 
 static int
@@ -891,7 +1209,7 @@ pg_del(struct backend *b, const void *key, size_t klen)
 
 	if (pg_of(b)->section != PG_WRITE || !key_ok(klen))
 		return -1;
-	return pg_write(pg_of(b), STMT_DEL, vals, lens, "del");
+	return pg_write(pg_of(b), STMT_DEL, vals, lens);
 }
 
 /*
@@ -1001,6 +1319,13 @@ pg_iterate(struct backend *b, const void *prefix, size_t plen,
 
 	if (p->section == PG_NONE || p->failed || plen > BACKEND_MAX_KEY)
 		return -1;
+	/* The section begun and its writes sent: the cursor reads them. */
+	if ((!p->begun || p->piped > 0) &&
+	    (rc = pg_query(p, STMT_COUNT, NULL, NULL, "iterate", NULL)) != 0) {
+		pg_failed(p, rc);
+		return -1;
+	}
+	rc = -1;
 	snprintf(name, sizeof(name), "coffer_it%" PRIu64, p->cursors++);
 	if (iter_declare(p, name, prefix, plen) == 0) {
 		rc = iter_fetch(p, name, cb, arg);
@@ -1017,7 +1342,17 @@ static uint64_t
 pg_changes(struct backend *b)
 {
 	struct pg_backend *p = pg_of(b);
+	int rc;
 
+	/* A section not begun yet begins now: the number names the state it
+	 * reads.  When it cannot, the section reads nothing more (p->lost or
+	 * failed), and the number is one no section had before. */
+	if (p->section != PG_NONE && !p->begun && !p->lost &&
+	    (rc = pg_query(p, STMT_COUNT, NULL, NULL, "changes", NULL)) != 0) {
+		pg_failed(p, rc);
+		p->lost = 1;
+		p->connects++;
+	}
 	return p->connects << 48 | (p->counter & ((UINT64_C(1) << 48) - 1));
 }
 
@@ -1044,6 +1379,8 @@ pg_seal_raise(struct backend *b)
 	if (p->section != PG_NONE || pg_settle(p) == -1 || pg_ready(p) == -1)
 		return -1;
 	fresh = p->connects;
+	/* This handle's next section reads the epoch afresh. */
+	p->epoch_at = 0;
 	if (pg_do(p, sql, "raising the seal epoch") == 0)
 		return 0;
 	/* A connection that died while idle: once more on a new one.  Were
@@ -1096,6 +1433,7 @@ const struct backend_ops backend_postgresql = {
     .defer_upkeep = NULL,
     .maintain = NULL,
     .idle = pg_idle,
+    .keep_reads = 1,
     .unavailable = pg_unavailable,
     .seal_epoch = pg_seal_epoch,
     .seal_raise = pg_seal_raise,

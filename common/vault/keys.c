@@ -382,6 +382,7 @@ vault_rekey(struct vault *v, char *const *shares, unsigned k, unsigned n,
 	if (crypto_random(new, sizeof(new)) != 0 ||
 	    (st = vault_init_shares(new, n, t, out)) != CF_OK)
 		goto out;
+	vault_let_go(v);
 	if (v->be->ops->begin_write(v->be, 0) != 0) {
 		st = vault_store_failed(v);
 		goto out;

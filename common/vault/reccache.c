@@ -12,6 +12,8 @@ struct reccache_slot {
 	uint8_t *rec;
 	size_t len;
 	struct json_object *obj;
+	uint64_t seen; /* reccache_stamp's change counter, when stamped */
+	int stamped;
 };
 
 struct reccache {
@@ -87,8 +89,8 @@ reccache_find(
 		return NULL;
 	s = reccache_slot(c, key);
 	/* Sealed bytes are ciphertext: memcmp leaks nothing worth hiding. */
-	if (s->key == NULL || strcmp(s->key, key) != 0 || s->len != len ||
-	    memcmp(s->rec, rec, len) != 0)
+	if (s->key == NULL || s->obj == NULL || strcmp(s->key, key) != 0 ||
+	    s->len != len || memcmp(s->rec, rec, len) != 0)
 		return NULL;
 	return s->obj;
 }
@@ -113,6 +115,61 @@ reccache_keep(struct reccache *c, const char *key, const uint8_t *rec,
 	memcpy(s->rec, rec, len);
 	s->len = len;
 	s->obj = json_object_get(o);
+}
+
+struct json_object *
+reccache_current(struct reccache *c, const char *key, uint64_t changes)
+{
+	struct reccache_slot *s;
+
+	if (c == NULL)
+		return NULL;
+	s = reccache_slot(c, key);
+	if (s->key == NULL || !s->stamped || s->seen != changes ||
+	    strcmp(s->key, key) != 0)
+		return NULL;
+	return s->obj;
+}
+
+int
+reccache_absent(struct reccache *c, const char *key, uint64_t changes)
+{
+	struct reccache_slot *s;
+
+	if (c == NULL)
+		return 0;
+	s = reccache_slot(c, key);
+	return s->key != NULL && s->obj == NULL && s->stamped &&
+	       s->seen == changes && strcmp(s->key, key) == 0;
+}
+
+void
+reccache_keep_absent(struct reccache *c, const char *key, uint64_t changes)
+{
+	struct reccache_slot *s;
+
+	if (c == NULL)
+		return;
+	s = reccache_slot(c, key);
+	reccache_empty(s);
+	if ((s->key = strdup(key)) == NULL)
+		return;
+	s->seen = changes;
+	s->stamped = 1;
+}
+
+void
+reccache_stamp(struct reccache *c, const char *key, uint64_t changes)
+{
+	struct reccache_slot *s;
+
+	if (c == NULL)
+		return;
+	s = reccache_slot(c, key);
+	if (s->key != NULL && strcmp(s->key, key) == 0) {
+		s->seen = changes;
+		s->stamped = 1;
+	}
 }
 
 void

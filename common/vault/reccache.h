@@ -15,6 +15,10 @@
  * message to lose.  The same bytes opened with the same key give the same
  * plaintext, so a hit is what opening would have given; the owner clears
  * the cache whenever it drops its keys (vault.c: seal, another unseal).
+ * A read section whose change counter is the one an entry was last found
+ * current at reads the same state, key for key (backend.h), so it may
+ * take the entry without fetching (reccache_current): on PostgreSQL, a
+ * round trip saved per record.
  *
  * It holds sealed bytes (as on disk) and parsed JSON objects, which the
  * caller may trim before they are kept (iam.c drops password hashes);
@@ -47,6 +51,22 @@ struct json_object *reccache_find(
  * keeps nothing: a cache may always forget. */
 void reccache_keep(struct reccache *c, const char *key, const uint8_t *rec,
     size_t len, struct json_object *o);
+/*
+ * The same without fetching: the object key parsed to, if reccache_stamp
+ * marked it current at the change counter changes (backend.h: equal
+ * numbers of one handle are the same state, key for key); else NULL.
+ * The caller stamps only in read sections, whose counter names exactly
+ * the state they read.
+ */
+struct json_object *reccache_current(
+    struct reccache *c, const char *key, uint64_t changes);
+void reccache_stamp(struct reccache *c, const char *key, uint64_t changes);
+/* The same for a key the store does not hold (an ACL never made, as
+ * dcos:superuser's when only the init flag grants it): 1 if
+ * reccache_keep_absent noted it missing at the counter changes. */
+int reccache_absent(struct reccache *c, const char *key, uint64_t changes);
+void reccache_keep_absent(
+    struct reccache *c, const char *key, uint64_t changes);
 /* Forget key (its record is gone). */
 void reccache_forget(struct reccache *c, const char *key);
 

@@ -135,6 +135,34 @@ vault_sealed_elsewhere(struct vault *v)
 	return 1;
 }
 
+/*
+ * Let go of the read section a request kept (vault_read_end) before
+ * anything else is asked of the store: a handle holds one section at a
+ * time.
+ */
+void
+vault_let_go(struct vault *v)
+{
+	if (!v->held)
+		return;
+	v->held = 0;
+	v->be->ops->end_read(v->be);
+}
+
+static int
+be_read(struct vault *v)
+{
+	vault_let_go(v);
+	return v->be->ops->begin_read(v->be);
+}
+
+static int
+be_write(struct vault *v, unsigned flags)
+{
+	vault_let_go(v);
+	return v->be->ops->begin_write(v->be, flags);
+}
+
 void
 vault_defer_checkpoints(struct vault *v)
 {
@@ -145,6 +173,7 @@ vault_defer_checkpoints(struct vault *v)
 void
 vault_maintain(struct vault *v)
 {
+	vault_let_go(v);
 	if (v->be->ops->maintain != NULL)
 		v->be->ops->maintain(v->be);
 }
@@ -154,6 +183,7 @@ vault_idle(struct vault *v)
 {
 	enum cf_status st;
 
+	vault_let_go(v);
 	if (v->keys != NULL && v->keys->valid) {
 		if ((st = vault_ready(v)) != CF_OK)
 			linfo("store %s: keys dropped while idle (%s)", v->id,
@@ -162,8 +192,7 @@ vault_idle(struct vault *v)
 		/* A seal on another host reaches this one through the
 		 * store: an idle worker looks, so that it holds no key a
 		 * second after. */
-		else if (v->be->ops->seal_epoch != NULL &&
-		         v->be->ops->begin_read(v->be) == 0) {
+		else if (v->be->ops->seal_epoch != NULL && be_read(v) == 0) {
 			(void)vault_sealed_elsewhere(v);
 			v->be->ops->end_read(v->be);
 		}
@@ -289,7 +318,7 @@ vault_load_meta(struct vault *v)
 {
 	enum cf_status st;
 
-	if (v->be->ops->begin_read(v->be) != 0)
+	if (be_read(v) != 0)
 		return vault_store_failed(v);
 	st = vault_meta_read(v);
 	v->be->ops->end_read(v->be);
@@ -330,7 +359,7 @@ vault_close(struct vault *v)
 	crypto_rsa_free(v->pub);
 	keyholder_free(v->kh);
 	if (v->be != NULL)
-		v->be->ops->close(v->be);
+		v->be->ops->close(v->be); /* and a kept section with it */
 	free(v);
 }
 
@@ -400,10 +429,12 @@ vault_unsealed_hosts(struct vault *v, char *text)
 	uint64_t epoch;
 	size_t i;
 
-	if (v->be->ops->begin_read(v->be) != 0)
+	if (be_read(v) != 0)
 		return;
-	epoch = store_seal_epoch(v);
+	/* The epoch after a read: the section's own, not one up to the lag
+	 * old (backend.h), so that a seal just made lists no host. */
 	if (vault_list_keys(v, HOST_KEY, &l) == CF_OK) {
+		epoch = store_seal_epoch(v);
 		for (i = 0; i < l.n; i++)
 			if (host_listed(v, l.k[i], epoch, text) == -1)
 				break;
@@ -542,7 +573,7 @@ vault_derive(struct vault *v, const uint8_t *root, uint64_t epoch)
 {
 	enum cf_status st;
 
-	if (v->be->ops->begin_read(v->be) != 0)
+	if (be_read(v) != 0)
 		return vault_store_failed(v);
 	st = vault_keyring_read(v, root);
 	if (st == CF_OK) {
@@ -602,6 +633,7 @@ vault_ready(struct vault *v)
 void
 vault_request_begin(struct vault *v)
 {
+	vault_let_go(v);
 	v->in_request = 1;
 	v->checked = 0;
 }
@@ -609,6 +641,7 @@ vault_request_begin(struct vault *v)
 void
 vault_request_end(struct vault *v)
 {
+	vault_let_go(v);
 	v->in_request = 0;
 	v->checked = 0;
 }
@@ -629,7 +662,7 @@ vault_token_key(struct vault *v)
 
 	if (v->pub != NULL)
 		return v->pub;
-	if (v->be->ops->begin_read(v->be) != 0)
+	if (be_read(v) != 0)
 		return NULL;
 	rc = v->be->ops->get(v->be, "m:jwtpub", 8, &raw, &rawlen);
 	v->be->ops->end_read(v->be);
@@ -663,16 +696,37 @@ vault_read_begin(struct vault *v)
 {
 	enum cf_status st;
 
-	if (v->be->ops->begin_read(v->be) != 0)
-		return vault_store_failed(v);
+	if (v->held) {
+		/* The section the request kept: its snapshot, its epoch. */
+		v->held = 0;
+	} else {
+		if (be_read(v) != 0)
+			return vault_store_failed(v);
+		v->section_read = 0;
+	}
 	if ((st = vault_section_begun(v)) != CF_OK)
 		v->be->ops->end_read(v->be);
+	v->reading = st == CF_OK;
 	return st;
 }
 
+/*
+ * Where a section costs round trips (backend.h: keep_reads), a request
+ * keeps its read section for its next one: its sections then read one
+ * snapshot, taken after the request began (so every write acknowledged
+ * before it is there), and its next read section begins for nothing, its
+ * records found current without fetching (vault_get_json_cached).  A
+ * write section, the end of the request and every other use of the store
+ * let go of it first (vault_let_go).
+ */
 void
 vault_read_end(struct vault *v)
 {
+	v->reading = 0;
+	if (v->in_request && v->be->ops->keep_reads) {
+		v->held = 1;
+		return;
+	}
 	v->be->ops->end_read(v->be);
 }
 
@@ -681,7 +735,7 @@ vault_begin_write(struct vault *v, unsigned flags)
 {
 	enum cf_status st;
 
-	if (v->be->ops->begin_write(v->be, flags) != 0)
+	if (be_write(v, flags) != 0)
 		return vault_store_failed(v);
 	st = vault_section_begun(v);
 	/* Under the write lock, so no rotate can come between this and
@@ -871,14 +925,40 @@ vault_get_json_cached(struct vault *v, const char *key, const char *const *drop,
 	struct json_object *o = NULL;
 	uint8_t *raw = NULL, *pt = NULL;
 	size_t rawlen = 0, len = 0, i;
+	uint64_t now = 0;
 	enum cf_status st;
 
-	if ((st = vault_fetch(v, key, &raw, &rawlen)) != CF_OK) {
-		if (st == CF_E_NOT_FOUND)
-			reccache_forget(v->opened, key);
-		goto out;
+	/*
+	 * A read section that reads the state the record was last found
+	 * current in needs not even fetch it (backend.h: the counter).  Not
+	 * a write section: it reads its own pending writes, which its
+	 * counter does not name.  Asked once the section has fetched: the
+	 * number then costs nothing (PostgreSQL: it came with the first
+	 * fetch), where before it would cost a round trip of its own.
+	 */
+	if (v->reading && v->section_read && v->keys->valid) {
+		now = v->be->ops->changes(v->be);
+		if ((o = reccache_current(v->opened, key, now)) != NULL) {
+			*out = json_object_get(o);
+			return CF_OK;
+		}
+		if (reccache_absent(v->opened, key, now))
+			return CF_E_NOT_FOUND;
 	}
+	st = vault_fetch(v, key, &raw, &rawlen);
+	if (v->reading && (st == CF_OK || st == CF_E_NOT_FOUND)) {
+		v->section_read = 1;
+		now = v->be->ops->changes(v->be); /* the state it read */
+	}
+	if (st == CF_E_NOT_FOUND && v->reading)
+		reccache_keep_absent(v->opened, key, now);
+	else if (st == CF_E_NOT_FOUND)
+		reccache_forget(v->opened, key);
+	if (st != CF_OK)
+		goto out;
 	if ((o = reccache_find(v->opened, key, raw, rawlen)) != NULL) {
+		if (v->reading)
+			reccache_stamp(v->opened, key, now);
 		*out = json_object_get(o);
 		goto out;
 	}
@@ -888,6 +968,8 @@ vault_get_json_cached(struct vault *v, const char *key, const char *const *drop,
 	for (i = 0; drop != NULL && drop[i] != NULL; i++)
 		json_object_object_del(o, drop[i]);
 	reccache_keep(v->opened, key, raw, rawlen, o);
+	if (v->reading)
+		reccache_stamp(v->opened, key, now);
 	*out = o;
 out:
 	record_free(pt, len);
@@ -1116,7 +1198,7 @@ vault_init_seeded(struct vault *v, unsigned n, unsigned t,
 	    crypto_rsa_export_public(rsa, &pub, &publen) != 0 ||
 	    crypto_rsa_export_private(rsa, &priv, &privlen) != 0)
 		goto out;
-	if (v->be->ops->begin_write(v->be, 0) != 0)
+	if (be_write(v, 0) != 0)
 		goto out;
 	locked = 1;
 	if (!v->initialized && vault_meta_read(v) == CF_E_INTERNAL)
@@ -1373,6 +1455,7 @@ vault_seal(struct vault *v)
 		lwarnx("store %s: the unseal progress stays", v->id);
 	/* Then every other host, through the store, even when this one was
 	 * sealed already: a seal on any host is a seal on all. */
+	vault_let_go(v);
 	if (v->be->ops->seal_raise != NULL && v->be->ops->seal_raise(v->be)) {
 		lwarnx("store %s: sealed on this host, but the store could "
 		       "not tell the other hosts: seal again",

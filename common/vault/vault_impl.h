@@ -58,12 +58,18 @@ struct vault {
 	unsigned shares;
 	unsigned threshold;
 	int in_request;        /* between vault_request_begin and _end */
+	int reading;           /* in vault_read_begin's section */
+	int section_read;      /* ... which has fetched: changes() is free */
+	int held;              /* a request's read section, kept for its next */
 	int checked;           /* vault_ready has answered in this request */
 	enum cf_status status; /* and that answer */
 	void (*holders[VAULT_IMPL_HOLDERS])(void); /* vault_hold */
 	size_t nholders;
 };
 
+/* The request's kept read section ended, before the handle is asked for
+ * another (vault.c: a handle holds one section at a time). */
+void vault_let_go(struct vault *v);
 /* After a backend call failed: its damage, its server out of reach, or an
  * internal error. */
 enum cf_status vault_store_failed(struct vault *v);

@@ -88,6 +88,25 @@ cached(struct vault *v, const char *key, const char *const *drop)
 	return o;
 }
 
+/* Read key through the cache after a first fetch in the same section
+ * (of "m:first", which may be absent), so that the entry may be taken
+ * without fetching when its stamp is current: st, and *o or NULL. */
+static enum cf_status
+cached_second(struct vault *v, const char *key, struct json_object **o)
+{
+	struct json_object *f = NULL;
+	enum cf_status st;
+
+	*o = NULL;
+	if ((st = vault_read_begin(v)) != CF_OK)
+		return st;
+	if (vault_get_json_cached(v, "m:first", NULL, &f) == CF_OK)
+		json_object_put(f);
+	st = vault_get_json_cached(v, key, NULL, o);
+	vault_read_end(v);
+	return st;
+}
+
 static enum cf_status
 put(struct vault *v, const char *key, const char *json)
 {
@@ -155,6 +174,82 @@ test_vault_reads(struct vault *v, char *const *shares)
 	CHECK(cached(v, "p:t", drop) == NULL, "a deleted record is gone");
 }
 
+static void
+test_stamps(void)
+{
+	static const uint8_t rec[] = "sealed-bytes-1";
+	struct reccache *c = reccache_new(8);
+	struct json_object *o = json_object_new_object();
+
+	CHECK(c != NULL, "new");
+	reccache_keep(c, "u:a", rec, sizeof(rec), o);
+	CHECK(reccache_current(c, "u:a", 7) == NULL, "kept, not yet stamped");
+	reccache_stamp(c, "u:a", 7);
+	CHECK(reccache_current(c, "u:a", 7) == o, "current at its stamp");
+	CHECK(reccache_current(c, "u:a", 8) == NULL, "not at another number");
+	reccache_keep(c, "u:a", rec, sizeof(rec), o);
+	CHECK(reccache_current(c, "u:a", 7) == NULL,
+	    "kept again (a write section's read): the stamp is gone");
+	reccache_stamp(c, "u:b", 7);
+	CHECK(reccache_current(c, "u:b", 7) == NULL, "no entry, no stamp");
+	reccache_keep_absent(c, "u:b", 9);
+	CHECK(reccache_absent(c, "u:b", 9) && !reccache_absent(c, "u:b", 10),
+	    "absent at its number only");
+	CHECK(reccache_current(c, "u:b", 9) == NULL &&
+	          reccache_find(c, "u:b", rec, 0) == NULL,
+	    "an absent entry is no object");
+	reccache_forget(c, "u:b");
+	CHECK(!reccache_absent(c, "u:b", 9), "forgotten");
+	json_object_put(o);
+	reccache_free(c);
+}
+
+/*
+ * A write section reads its own pending writes through the cache too; if
+ * it then fails (or aborts), the change counter stays, and the next read
+ * section at that same number must not take what it read for current.
+ */
+static void
+test_a_failed_write_section_is_never_current(struct vault *v)
+{
+	struct json_object *o = NULL;
+	enum cf_status st;
+
+	CHECK(put(v, "p:w", "{\"n\":1}") == CF_OK, "put");
+	CHECK(cached_second(v, "p:w", &o) == CF_OK && o != NULL, "read");
+	json_object_put(o);
+	CHECK(cached_second(v, "p:w", &o) == CF_OK && o != NULL,
+	    "read again, current");
+	json_object_put(o);
+	CHECK(cached_second(v, "p:none", &o) == CF_E_NOT_FOUND &&
+	          cached_second(v, "p:none", &o) == CF_E_NOT_FOUND,
+	    "a missing record, twice");
+	CHECK(vault_write_begin(v) == CF_OK &&
+	          vault_put(v, RECORD_META, "p:w", "{\"n\":2}", 7) == CF_OK &&
+	          vault_put(v, RECORD_META, "p:none", "{}", 2) == CF_OK,
+	    "a write section");
+	CHECK(vault_get_json_cached(v, "p:w", NULL, &o) == CF_OK && o != NULL &&
+	          json_object_get_int(json_object_object_get(o, "n")) == 2,
+	    "reads its own write through the cache");
+	json_object_put(o);
+	CHECK(
+	    vault_get_json_cached(v, "p:none", NULL, &o) == CF_OK, "and finds");
+	json_object_put(o);
+	vault_abort(v);
+	st = cached_second(v, "p:w", &o);
+	CHECK(st == CF_OK && o != NULL &&
+	          json_object_get_int(json_object_object_get(o, "n")) == 1,
+	    "after the abort: the committed record, not the pending one");
+	json_object_put(o);
+	CHECK(cached_second(v, "p:none", &o) == CF_E_NOT_FOUND,
+	    "and the missing one is still missing");
+	CHECK(put(v, "p:none", "{}") == CF_OK &&
+	          cached_second(v, "p:none", &o) == CF_OK && o != NULL,
+	    "once committed, it is found");
+	json_object_put(o);
+	CHECK(del(v, "p:w") == CF_OK && del(v, "p:none") == CF_OK, "clean up");
+}
+
 /* v1 and v2: two handles on one store, as two worker processes. */
 static void
 test_two_processes(struct vault *v1, struct vault *v2)
@@ -218,6 +313,7 @@ main(void)
 	snprintf(path, sizeof(path), "%s/coffer.db", dir);
 	test_find_needs_the_same_bytes();
 	test_bounds();
+	test_stamps();
 	CHECK(vault_open(path, &v1) == 0, "open");
 	/* With its superuser, whom the last-superuser rule keeps. */
 	CHECK(v1 != NULL &&
@@ -229,6 +325,7 @@ main(void)
 		CHECK(vault_unlock(v1, r.shares_hex, 1) == CF_OK, "unlock");
 		CHECK(vault_unlock(v2, r.shares_hex, 1) == CF_OK, "unlock");
 		test_vault_reads(v1, r.shares_hex);
+		test_a_failed_write_section_is_never_current(v1);
 		test_two_processes(v1, v2);
 		vault_init_result_free(&r);
 	}
