@@ -28,7 +28,7 @@
 #include "base/metrics.h"
 
 #define METRICS_MAGIC    0x52544d43u /* "CMTR" */
-#define METRICS_VERSION  2
+#define METRICS_VERSION  3
 #define METRICS_PATH_MAX 1100
 #define METRICS_PROGRAMS 4
 #define METRICS_CLASSES  5 /* 1xx to 5xx */
@@ -80,6 +80,12 @@ static const struct counter_doc {
         "Transactions committed to the store.", ""},
     [METRICS_STORE_CHECKPOINTS] = {"coffer_store_checkpoints",
         "Checkpoints of the gdbm store's journal into its file.", ""},
+    [METRICS_CERTS_ISSUED] = {"coffer_certificates",
+        "Certificates the CA issued and revoked, by event.",
+        "event=\"issued\""},
+    [METRICS_CERTS_REVOKED] = {"coffer_certificates",
+        "Certificates the CA issued and revoked, by event.",
+        "event=\"revoked\""},
 };
 
 struct metrics_shm {

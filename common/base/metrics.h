@@ -34,6 +34,8 @@ enum metrics_counter {
 	METRICS_UNSEALS,           /* the store unsealed by a last share */
 	METRICS_STORE_COMMITS,     /* transactions committed (vault_commit) */
 	METRICS_STORE_CHECKPOINTS, /* gdbm checkpoints completed */
+	METRICS_CERTS_ISSUED,      /* certificates recorded by the CA */
+	METRICS_CERTS_REVOKED,     /* certificates revoked */
 	METRICS_NCOUNTERS
 };
 

@@ -17,6 +17,7 @@
 #include "base/codec.h"
 #include "base/jbuild.h"
 #include "base/json.h"
+#include "base/metrics.h"
 #include "ca/cadefs.h"
 #include "ca/cakey.h"
 #include "ca/certdb.h"
@@ -116,6 +117,8 @@ certdb_record(struct vault *v, const uint8_t *serial, size_t slen,
 			st = vault_commit(v);
 		else
 			vault_abort(v);
+		if (st == CF_OK)
+			metrics_count(METRICS_CERTS_ISSUED);
 	}
 	free(b);
 	return st;
@@ -438,8 +441,10 @@ pki_revoke(struct vault *v, struct json_object *req,
 		vault_abort(v);
 		return st;
 	}
-	if ((st = vault_commit(v)) == CF_OK)
+	if ((st = vault_commit(v)) == CF_OK) {
+		metrics_count(METRICS_CERTS_REVOKED);
 		*result = jb_object();
+	}
 	return st;
 }
 

@@ -165,6 +165,34 @@ test_sealed_metrics_answer_503_to_a_token_and_count_the_seal_after() {
 	assertEquals "$((u + 1))" "$(metric "$unseals")"
 }
 
+test_a_signed_and_a_revoked_certificate_are_counted() {
+	local issued='coffer_certificates_total{event="issued"}'
+	local revoked='coffer_certificates_total{event="revoked"}' i r w
+	local serial aki
+	scrape
+	i=$(metric "$issued")
+	r=$(metric "$revoked")
+	w=$COFFER_STATE/certs
+	mkdir -p "$w"
+	echo '{"CN":"m.example.com","hosts":["m.example.com"],"key":{"algo":"ecdsa","size":256}}' |
+	    (cd "$w" && cfssl genkey - 2>/dev/null | cfssljson -bare m)
+	auth_json POST /api/v1/cfssl/sign \
+	    "$(jq -n --rawfile csr "$w/m.csr" '{certificate_request: $csr}')"
+	assert_status 200
+	jq -r .result.certificate "$BODY_FILE" >"$w/m.pem"
+	auth_json POST /api/v1/cfssl/certinfo \
+	    "$(jq -n --rawfile c "$w/m.pem" '{certificate: $c}')"
+	serial=$(jq -r .result.serial_number "$BODY_FILE")
+	aki=$(jq -r .result.authority_key_id "$BODY_FILE" | tr -d : |
+	    tr A-F a-f)
+	auth_json POST /api/v1/cfssl/revoke \
+	    "{\"serial\":\"$serial\",\"authority_key_id\":\"$aki\",\"reason\":\"superseded\"}"
+	assert_status 200
+	scrape
+	assertEquals "issued" "$((i + 1))" "$(metric "$issued")"
+	assertEquals "revoked" "$((r + 1))" "$(metric "$revoked")"
+}
+
 test_the_text_passes_a_strict_exposition_check() {
 	scrape
 	assert_status 200
