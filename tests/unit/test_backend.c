@@ -861,7 +861,7 @@ dump_file(struct backend *b, const char *name)
 	snprintf(path, sizeof(path), "%s/%s", test_dir, name);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600)) == -1)
 		return -1;
-	if (backend_dump(b, fd) != 0) {
+	if (backend_dump(b, fd, NULL, NULL) != 0) {
 		close(fd);
 		return -1;
 	}
@@ -890,12 +890,13 @@ test_a_backup_loads_into_an_empty_store_as_it_was(const struct backend_case *c)
 	CHECK(ok, "fill the source, some records at rest");
 	fd = dump_file(src, "dump");
 	CHECK(fd != -1 && (dst = open_store(c, "dumpdst", 1)) != NULL &&
-	          backend_load(dst, fd) == 0,
+	          backend_load(dst, fd, NULL, NULL) == 0,
 	    "dump, and load into an empty store");
 	CHECK(dst != NULL && same_records(src, dst, 50),
 	    "the copy holds every record, the empty value too, and no other");
 	CHECK(dst != NULL && lseek(fd, 0, SEEK_SET) == 0 &&
-	          backend_load(dst, fd) == -1 && same_records(src, dst, 50),
+	          backend_load(dst, fd, NULL, NULL) == -1 &&
+	          same_records(src, dst, 50),
 	    "a load into a store that holds records is refused, changing "
 	    "nothing");
 	CHECK(fd != -1 && ftruncate(fd, lseek(fd, 0, SEEK_END) - 30) == 0,
@@ -903,7 +904,7 @@ test_a_backup_loads_into_an_empty_store_as_it_was(const struct backend_case *c)
 	close_store(dst);
 	dst = open_store(c, "dumpcut", 1);
 	CHECK(dst != NULL && lseek(fd, 0, SEEK_SET) == 0 &&
-	          backend_load(dst, fd) == -1,
+	          backend_load(dst, fd, NULL, NULL) == -1,
 	    "a cut-short dump is refused");
 	close_store(dst);
 	/* More than one load transaction's worth. */
@@ -916,7 +917,8 @@ test_a_backup_loads_into_an_empty_store_as_it_was(const struct backend_case *c)
 		close(fd);
 	fd = dump_file(src, "dumpbig");
 	dst = open_store(c, "dumpbig", 1);
-	CHECK(ok && fd != -1 && dst != NULL && backend_load(dst, fd) == 0 &&
+	CHECK(ok && fd != -1 && dst != NULL &&
+	          backend_load(dst, fd, NULL, NULL) == 0 &&
 	          same_records(src, dst, 56),
 	    "a dump larger than one load transaction loads whole");
 	if (fd != -1)
@@ -956,7 +958,7 @@ test_the_backup_format_is_gdbms_own(const struct backend_case *c)
 	gdbm_close(db);
 	fd = open(dump, O_RDONLY);
 	b = open_store(c, "fromgdbm", 1);
-	CHECK(fd != -1 && b != NULL && backend_load(b, fd) == 0,
+	CHECK(fd != -1 && b != NULL && backend_load(b, fd, NULL, NULL) == 0,
 	    "a store loads it");
 	if (fd != -1)
 		close(fd);
@@ -977,7 +979,7 @@ test_the_backup_format_is_gdbms_own(const struct backend_case *c)
 	 * getparm reads past them. */
 	snprintf(dump, sizeof(dump), "%s/%s.ourdump", test_dir, c->name);
 	fd = open(dump, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	CHECK(fd != -1 && b != NULL && backend_dump(b, fd) == 0,
+	CHECK(fd != -1 && b != NULL && backend_dump(b, fd, NULL, NULL) == 0,
 	    "a backup of that store");
 	if (fd != -1)
 		close(fd);
