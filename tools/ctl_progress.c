@@ -63,9 +63,9 @@ draw(struct ctl_progress *p)
 	size_t fill;
 
 	rate = secs > 0 ? p->done / secs : 0;
-	amount(done, sizeof(done), p->bytes, (double)p->done);
 	amount(per, sizeof(per), p->bytes, rate);
 	if (p->total == 0) {
+		amount(done, sizeof(done), p->bytes, (double)p->done);
 		fprintf(stderr, "\r%s  %s  %s/s\033[K", p->what, done, per);
 		goto out;
 	}
@@ -74,6 +74,11 @@ draw(struct ctl_progress *p)
 	memset(bar, '#', fill);
 	memset(bar + fill, '-', BAR_WIDTH - fill);
 	bar[BAR_WIDTH] = '\0';
+	/* "1200 of 2400 records", "1.2 MiB of 4.8 MiB". */
+	if (p->bytes)
+		amount(done, sizeof(done), 1, (double)p->done);
+	else
+		snprintf(done, sizeof(done), "%" PRIu64, p->done);
 	amount(total, sizeof(total), p->bytes, (double)p->total);
 	if (rate > 0 && p->done < p->total)
 		clock_text(eta, sizeof(eta), (p->total - p->done) / rate);
