@@ -17,12 +17,20 @@
 DEV_TAGS="dev-up dev-shell dev-dapr-sdk dev-cfssl dev-down"
 
 # copy_tree DIR: the repository's tracked files into DIR, mtimes kept
-# (tools/dev compares the SDK's install with tests/js/package-lock.json).
+# (tools/dev compares the SDK's install with tests/js/package-lock.json);
+# outside a git checkout (a release tarball), the tree less what builds
+# and runs leave in it.
 copy_tree() {
-	mkdir -p "$1" &&
-	    git -C "$COFFER_TOP" ls-files -z |
-	    tar -C "$COFFER_TOP" --null --ignore-failed-read -T - -cf - |
-		tar -C "$1" -xf -
+	mkdir -p "$1" || return 1
+	if git -C "$COFFER_TOP" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$COFFER_TOP" ls-files -z |
+		    tar -C "$COFFER_TOP" --null --ignore-failed-read -T - -cf - |
+		    tar -C "$1" -xf -
+	else
+		tar -C "$COFFER_TOP" --exclude='./build*' \
+		    --exclude=./.coffer-dev --exclude=./tests/js/node_modules \
+		    -cf - . | tar -C "$1" -xf -
+	fi
 }
 
 oneTimeSetUp() {
