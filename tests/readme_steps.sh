@@ -17,6 +17,7 @@ server=$1 out=$2
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${COFFER_BUILD:-$top/build}
 . "$top/tools/stack.sh"
+. "$top/tests/readme_blocks.sh"
 : >"$out"
 work=$COFFER_FRESH/tmp
 tree=$work/tree
@@ -27,13 +28,7 @@ ln -s "$build" "$tree/build"
 result() { echo "$1 $2" >>"$out"; }
 
 # block TAG: the fenced block after the README's marker for TAG.
-block() {
-	awk -v tag="<!-- readme-test: $1 -->" '
-		$0 == tag { armed = 1; next }
-		armed && !inside && /^```/ { inside = 1; next }
-		inside && /^```/ { exit }
-		inside { print }' "$top/README.md"
-}
+block() { readme_block "$top/README.md" "$1"; }
 
 # steps NAME TAG...: run the blocks TAG... in one sh -e, from the tree;
 # the result NAME is ok or failed (its output kept in $work/NAME.log).

@@ -37,6 +37,7 @@
 #include "ca/pki.h"
 #include "crypto/crypto.h"
 #include "ctl.h"
+#include "ctl_progress.h"
 #include "dialects/dcos_seal.h"
 #include "identity/audit.h"
 #include "identity/iam.h"
@@ -621,6 +622,8 @@ static int
 cmd_backup(
     struct vault *v, const char *store_path, const char *file, int restore)
 {
+	const char *what = restore ? "restore" : "backup";
+	struct ctl_progress p;
 	int fd, rc;
 
 	fd = restore ? ctl_open_input(file)
@@ -629,16 +632,20 @@ cmd_backup(
 		perror(file);
 		return 1;
 	}
-	rc = restore ? backend_load(vault_backend(v), fd)
-	             : backend_dump(vault_backend(v), fd);
+	/* A backup counts records; a restore, bytes of the dump, which
+	 * tells its count only at the end. */
+	ctl_progress_begin(&p, what, restore, 0);
+	rc = restore ? backend_load(vault_backend(v), fd, ctl_progress_fn, &p)
+	             : backend_dump(vault_backend(v), fd, ctl_progress_fn, &p);
 	if (!restore && rc == 0 && fsync(fd) == -1)
 		rc = -1;
 	close(fd);
+	ctl_progress_end(&p, rc == 0);
 	if (rc != 0) {
 		fprintf(stderr,
 		    "cofferctl: %s %s failed; run again with -v "
 		    "to see why\n",
-		    restore ? "restore" : "backup", file);
+		    what, file);
 		return 1;
 	}
 	if (restore)
@@ -689,23 +696,6 @@ store_there(const struct cf_config *cfg, const char *conf, const char *cmd)
 	return -1;
 }
 
-/* A bar on a terminal, nothing otherwise. */
-static void
-migrate_progress(void *arg, uint64_t done, uint64_t total)
-{
-	char bar[41];
-	size_t n = total > 0 ? (size_t)(done * 40 / total) : 40;
-
-	(void)arg;
-	memset(bar, '#', n);
-	memset(bar + n, ' ', 40 - n);
-	bar[40] = '\0';
-	fprintf(stderr, "\r[%s] %" PRIu64 " of %" PRIu64 " records", bar, done,
-	    total);
-	if (done == total)
-		fputc('\n', stderr);
-}
-
 /*
  * migrate --to TO: every record of the configured store into the empty
  * store TO, then both tallied again (count and digest of every key and
@@ -718,7 +708,8 @@ cmd_migrate(const char *from, const char *to)
 {
 	struct backend *src = NULL, *dst = NULL;
 	struct backend_tally copied, a, b;
-	int rc = 1;
+	struct ctl_progress p;
+	int rc = 1, ok;
 
 	if (!strcmp(from, to)) {
 		fprintf(stderr, "cofferctl: migrate: that is this store\n");
@@ -732,9 +723,10 @@ cmd_migrate(const char *from, const char *to)
 		    src == NULL ? store_name(from) : store_name(to));
 		goto out;
 	}
-	if (backend_copy(src, dst,
-	        isatty(STDERR_FILENO) ? migrate_progress : NULL, NULL,
-	        &copied) != 0) {
+	ctl_progress_begin(&p, "migrate", 0, 0);
+	ok = backend_copy(src, dst, ctl_progress_fn, &p, &copied) == 0;
+	ctl_progress_end(&p, ok);
+	if (!ok) {
 		fprintf(stderr,
 		    "cofferctl: migrate: the copy failed (is the target "
 		    "empty?); run again with -v to see why\n");

@@ -17,6 +17,7 @@
 #include "base/limits.h"
 #include "crypto/crypto.h"
 #include "ctl.h"
+#include "ctl_progress.h"
 #include "identity/audit.h"
 #include "vault/vault.h"
 
@@ -146,8 +147,9 @@ cmd_rewrap(struct vault *v, const struct cf_config *cfg, int argc, char **argv)
 {
 	struct vault_rewrap rw;
 	unsigned long batch = REWRAP_BATCH;
-	int tty = isatty(STDERR_FILENO), i;
+	struct ctl_progress p;
 	enum cf_status st;
+	int i;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--batch") && i + 1 < argc &&
@@ -159,15 +161,13 @@ cmd_rewrap(struct vault *v, const struct cf_config *cfg, int argc, char **argv)
 		fprintf(stderr, "cofferctl: rewrap: %s\n", ctl_status_text(st));
 		return CTL_FAIL;
 	}
+	ctl_progress_begin(&p, "rewrap", 0, rw.todo.n);
 	while (rw.next < rw.todo.n) {
 		if ((st = vault_rewrap_step(v, &rw, batch)) != CF_OK)
 			break;
-		if (tty)
-			fprintf(stderr, "\rrewrap: %zu of %zu records", rw.next,
-			    rw.todo.n);
+		ctl_progress_set(&p, rw.next, 0);
 	}
-	if (tty && rw.todo.n > 0)
-		fputc('\n', stderr);
+	ctl_progress_end(&p, st == CF_OK);
 	if (st != CF_OK) {
 		fprintf(stderr,
 		    "cofferctl: rewrap: stopped after %zu of %zu records: %s; "

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backend/backend.h"
@@ -15,6 +16,7 @@
 #include "crypto/crypto.h"
 
 #define LOAD_BATCH (4u << 20) /* bytes of records per backend_load commit */
+#define COPY_TELL  256        /* records between two progress reports */
 
 /*
  * "<scheme>:<rest>" opens the backend of that scheme on <rest>:
@@ -90,32 +92,60 @@ dump_put(void *arg, const void *p, size_t len)
 }
 
 static int
+count_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	(void)key;
+	(void)klen;
+	(void)val;
+	(void)vlen;
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+struct dump_state {
+	struct dumpfmt_writer w;
+	backend_progress_fn progress;
+	void *arg;
+	uint64_t total;
+};
+
+static int
 dump_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
 {
-	return dumpfmt_write_record(arg, key, klen, val, vlen) == DUMPFMT_OK
-	           ? 0
-	           : -1;
+	struct dump_state *d = arg;
+
+	if (dumpfmt_write_record(&d->w, key, klen, val, vlen) != DUMPFMT_OK)
+		return -1;
+	if (d->progress != NULL && d->w.dw_count % COPY_TELL == 0)
+		d->progress(d->arg, d->w.dw_count, d->total);
+	return 0;
 }
 
 int
-backend_dump(struct backend *b, int fd)
+backend_dump(struct backend *b, int fd, backend_progress_fn progress, void *arg)
 {
-	struct dumpfmt_writer w;
+	struct dump_state d = {.progress = progress, .arg = arg};
 	char creator[128];
 	FILE *fp = NULL;
 	int rc = -1;
 
 	if (b->ops->begin_read(b) == -1)
 		return -1;
+	/* Counted first, in the same section, only for the bar's total. */
+	if (progress != NULL &&
+	    b->ops->iterate(b, "", 0, count_one, &d.total) != 0)
+		goto out;
 	if ((fp = dup_stream(fd, "w")) == NULL)
 		goto out;
-	dumpfmt_writer_init(&w, dump_put, fp);
+	dumpfmt_writer_init(&d.w, dump_put, fp);
 	snprintf(creator, sizeof(creator), "Coffer (%s store)", b->ops->name);
-	if (dumpfmt_write_header(&w, creator) != DUMPFMT_OK ||
-	    b->ops->iterate(b, "", 0, dump_one, &w) != 0 ||
-	    dumpfmt_write_footer(&w) != DUMPFMT_OK)
+	if (dumpfmt_write_header(&d.w, creator) != DUMPFMT_OK ||
+	    b->ops->iterate(b, "", 0, dump_one, &d) != 0 ||
+	    dumpfmt_write_footer(&d.w) != DUMPFMT_OK)
 		goto out;
 	rc = fflush(fp) == 0 ? 0 : -1;
+	if (rc == 0 && progress != NULL)
+		progress(arg, d.w.dw_count, d.total);
 out:
 	if (fp != NULL && fclose(fp) != 0)
 		rc = -1;
@@ -125,12 +155,21 @@ out:
 	return rc;
 }
 
+struct load_state {
+	FILE *fp;
+	uint64_t read, size; /* bytes of the dump: read so far, in all */
+	backend_progress_fn progress;
+	void *arg;
+};
+
 static ssize_t
 load_read(void *arg, void *buf, size_t len)
 {
-	size_t n = fread(buf, 1, len, arg);
+	struct load_state *l = arg;
+	size_t n = fread(buf, 1, len, l->fp);
 
-	return n == 0 && ferror((FILE *)arg) ? -1 : (ssize_t)n;
+	l->read += n;
+	return n == 0 && ferror(l->fp) ? -1 : (ssize_t)n;
 }
 
 static int
@@ -165,7 +204,7 @@ load_put(struct backend *b, struct dumpfmt_record *rec, size_t *bytes)
 }
 
 static int
-load_records(struct backend *b, struct dumpfmt_reader *r)
+load_records(struct backend *b, struct dumpfmt_reader *r, struct load_state *l)
 {
 	struct dumpfmt_record rec;
 	enum dumpfmt_status ds;
@@ -175,47 +214,56 @@ load_records(struct backend *b, struct dumpfmt_reader *r)
 		lwarnx("restore: the store is not empty");
 		return -1;
 	}
-	while ((ds = dumpfmt_read_record(r, &rec)) == DUMPFMT_OK)
+	while ((ds = dumpfmt_read_record(r, &rec)) == DUMPFMT_OK) {
 		if (load_put(b, &rec, &bytes) == -1)
 			return -1;
+		if (l->progress != NULL && r->dr_count % COPY_TELL == 0)
+			l->progress(l->arg, l->read, l->size);
+	}
 	if (ds != DUMPFMT_END) {
 		lwarnx("restore: bad dump after %zu records: %s", r->dr_count,
 		    dumpfmt_strerror(ds));
 		return -1;
 	}
-	return b->ops->commit(b) == 0 ? 0 : -1;
+	if (b->ops->commit(b) != 0)
+		return -1;
+	if (l->progress != NULL)
+		l->progress(l->arg, l->read, l->size);
+	return 0;
 }
 
 int
-backend_load(struct backend *b, int fd)
+backend_load(struct backend *b, int fd, backend_progress_fn progress, void *arg)
 {
+	struct load_state l = {.progress = progress, .arg = arg};
 	struct dumpfmt_reader r;
 	enum dumpfmt_status ds;
-	FILE *fp;
+	struct stat st;
 	int rc = -1;
 
-	if ((fp = dup_stream(fd, "r")) == NULL) {
+	if ((l.fp = dup_stream(fd, "r")) == NULL) {
 		lwarn("restore");
 		return -1;
 	}
+	/* The bar's total: a pipe's size is not known (0). */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		l.size = (uint64_t)st.st_size;
 	dumpfmt_reader_init(
-	    &r, load_read, fp, BACKEND_MAX_KEY, BACKEND_MAX_VALUE);
+	    &r, load_read, &l, BACKEND_MAX_KEY, BACKEND_MAX_VALUE);
 	if ((ds = dumpfmt_read_header(&r)) != DUMPFMT_OK) {
 		lwarnx("restore: %s", dumpfmt_strerror(ds));
 		goto out;
 	}
 	if (b->ops->begin_write(b, 0) == -1)
 		goto out;
-	rc = load_records(b, &r);
+	rc = load_records(b, &r, &l);
 	b->ops->abort(b); /* when no commit ended the section */
 out:
-	fclose(fp);
+	fclose(l.fp);
 	return rc;
 }
 
 /* ---- moving a store to another backend ---- */
-
-#define COPY_TELL 256 /* records between two progress reports */
 
 /* Add one record to t: its SHA-256 over both lengths and bytes, XORed in. */
 static int
@@ -261,17 +309,6 @@ backend_tally(struct backend *b, struct backend_tally *t)
 	rc = b->ops->iterate(b, "", 0, tally_one, t) == 0 ? 0 : -1;
 	b->ops->end_read(b);
 	return rc;
-}
-
-static int
-count_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
-{
-	(void)key;
-	(void)klen;
-	(void)val;
-	(void)vlen;
-	(*(uint64_t *)arg)++;
-	return 0;
 }
 
 struct copy_state {

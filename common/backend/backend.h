@@ -235,9 +235,15 @@ int backend_open(const char *spec, int create, struct backend **out);
  * restoring over live data would mix two keyrings), outside any section,
  * committed in transactions of a few MiB: after a failure the store holds
  * a prefix of the dump.  0 or -1.
+ * progress (may be NULL) is told done and total every so often and once
+ * at the end: records for a dump (counted first, in the same section),
+ * bytes of the dump for a load (total 0 when fd is no regular file).
  */
-int backend_dump(struct backend *b, int fd);
-int backend_load(struct backend *b, int fd);
+typedef void (*backend_progress_fn)(void *arg, uint64_t done, uint64_t total);
+int backend_dump(
+    struct backend *b, int fd, backend_progress_fn progress, void *arg);
+int backend_load(
+    struct backend *b, int fd, backend_progress_fn progress, void *arg);
 
 /*
  * Moving a store to another backend (cofferctl migrate), above the
@@ -257,7 +263,6 @@ struct backend_tally {
 	uint64_t records;
 	uint8_t digest[32];
 };
-typedef void (*backend_progress_fn)(void *arg, uint64_t done, uint64_t total);
 int backend_tally(struct backend *b, struct backend_tally *t);
 int backend_copy(struct backend *src, struct backend *dst,
     backend_progress_fn progress, void *arg, struct backend_tally *copied);

@@ -2,7 +2,9 @@
 # cofferctl backup and restore: a backup is every record as stored (gdbm's
 # dump format, still ciphertext), and a restore into an empty store gives
 # back a store that unseals with the original shares and serves the same
-# secrets to the same credentials.
+# secrets to the same credentials.  Both draw a progress bar when stderr is
+# a terminal (here util-linux's script gives them one) and end with a
+# summary line on stderr either way.
 . "$(dirname "$0")/../lib.sh"
 
 P=/secrets/v1/secret/default
@@ -48,6 +50,86 @@ test_restore_into_a_store_with_records_is_refused() {
 	auth_req GET $P/backup/db
 	assert_json_eq .value changed-after-backup
 	auth_json PATCH $P/backup/db "{\"value\":\"$VALUE\"}"
+}
+
+# ctl_on_tty ARGS...: coffer_ctl ARGS on a pseudo-terminal (script), what
+# the terminal showed (stdout and stderr, with their carriage returns) on
+# stdout; the exit status is cofferctl's.
+ctl_on_tty() {
+	local cmd
+	cmd="$(declare -f stack_owner coffer_ctl)
+COFFER_BUILD=$(printf %q "$COFFER_BUILD")
+COFFER_STATE=$(printf %q "$COFFER_STATE")
+COFFER_CONFIG=$(printf %q "$COFFER_CONFIG")
+coffer_ctl $(printf '%q ' "$@")"
+	SHELL=/bin/bash script -qec "$cmd" /dev/null </dev/null
+}
+
+# records DUMP: the dump's records, key and value on one line, sorted
+# (the order of a walk is the backend's).
+records() {
+	awk '/^#:len=/ {
+		if (++n % 2 == 1) { if (r != "") print r; r = "" } else r = r " "
+		next
+	    }
+	    /^#/ { next }
+	    { r = r $0 }
+	    END { if (r != "") print r }' "$1" | sort
+}
+
+# second_config: a copy of the suite's config whose store is a new one in
+# KEEP, in CONF2.
+second_config() {
+	CONF2=$KEEP/second.conf
+	sed "s|^store = .*|store = $KEEP/second.db|" "$COFFER_CONFIG" >"$CONF2"
+	chmod 644 "$CONF2"
+}
+
+test_a_backup_on_a_terminal_draws_a_bar_to_100_percent_and_holds_the_same_records() {
+	local out
+	coffer_ctl backup "$KEEP/plain.dump" >/dev/null 2>&1
+	out=$(ctl_on_tty backup "$KEEP/tty.dump")
+	assertEquals "cofferctl backup exit status" 0 $?
+	assertContains "a bar" "$out" "backup ["
+	assertContains "that ends full" "$out" "[$(printf '#%.0s' $(seq 30))] 100%"
+	assertContains "then the summary" "$out" "backup: "
+	assertEquals "the same records as a backup without a terminal" \
+	    "$(records "$KEEP/plain.dump")" "$(records "$KEEP/tty.dump")"
+}
+
+test_a_backup_without_a_terminal_says_only_its_summary_on_stderr() {
+	local err
+	err=$(coffer_ctl backup "$KEEP/quiet.dump" 2>&1 >/dev/null)
+	assertEquals "cofferctl backup exit status" 0 $?
+	assertEquals "one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+	assertTrue "count, time and rate: $err" \
+	    "echo '$err' | grep -Eq '^backup: [0-9]+ records in [0-9.]+ s \([0-9]+ records/s\)$'"
+}
+
+test_a_restore_on_a_terminal_draws_a_bar_to_100_percent_and_loads_the_same_records() {
+	local out
+	second_config
+	rm -f "$KEEP"/second.db*
+	coffer_ctl backup "$KEEP/from.dump" >/dev/null 2>&1
+	out=$(COFFER_CONFIG=$CONF2 ctl_on_tty restore "$KEEP/from.dump")
+	assertEquals "cofferctl restore exit status" 0 $?
+	assertContains "a bar" "$out" "restore ["
+	assertContains "that ends full" "$out" "[$(printf '#%.0s' $(seq 30))] 100%"
+	COFFER_CONFIG=$CONF2 coffer_ctl backup "$KEEP/back.dump" >/dev/null 2>&1
+	assertEquals "the restored store holds its source's records" \
+	    "$(records "$KEEP/from.dump")" "$(records "$KEEP/back.dump")"
+}
+
+test_a_restore_without_a_terminal_says_only_its_summary_on_stderr() {
+	local err
+	second_config
+	rm -f "$KEEP"/second.db*
+	coffer_ctl backup "$KEEP/src.dump" >/dev/null 2>&1
+	err=$(COFFER_CONFIG=$CONF2 coffer_ctl restore "$KEEP/src.dump" 2>&1 >/dev/null)
+	assertEquals "cofferctl restore exit status" 0 $?
+	assertEquals "one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+	assertTrue "size, time and rate: $err" \
+	    "echo '$err' | grep -Eq '^restore: [0-9.]+ (B|KiB|MiB) in [0-9.]+ s \([0-9.]+ (B|KiB|MiB)/s\)$'"
 }
 
 # Last: it replaces the suite's server by one on the restored store.

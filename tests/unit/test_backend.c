@@ -861,7 +861,7 @@ dump_file(struct backend *b, const char *name)
 	snprintf(path, sizeof(path), "%s/%s", test_dir, name);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600)) == -1)
 		return -1;
-	if (backend_dump(b, fd) != 0) {
+	if (backend_dump(b, fd, NULL, NULL) != 0) {
 		close(fd);
 		return -1;
 	}
@@ -890,12 +890,13 @@ test_a_backup_loads_into_an_empty_store_as_it_was(const struct backend_case *c)
 	CHECK(ok, "fill the source, some records at rest");
 	fd = dump_file(src, "dump");
 	CHECK(fd != -1 && (dst = open_store(c, "dumpdst", 1)) != NULL &&
-	          backend_load(dst, fd) == 0,
+	          backend_load(dst, fd, NULL, NULL) == 0,
 	    "dump, and load into an empty store");
 	CHECK(dst != NULL && same_records(src, dst, 50),
 	    "the copy holds every record, the empty value too, and no other");
 	CHECK(dst != NULL && lseek(fd, 0, SEEK_SET) == 0 &&
-	          backend_load(dst, fd) == -1 && same_records(src, dst, 50),
+	          backend_load(dst, fd, NULL, NULL) == -1 &&
+	          same_records(src, dst, 50),
 	    "a load into a store that holds records is refused, changing "
 	    "nothing");
 	CHECK(fd != -1 && ftruncate(fd, lseek(fd, 0, SEEK_END) - 30) == 0,
@@ -903,7 +904,7 @@ test_a_backup_loads_into_an_empty_store_as_it_was(const struct backend_case *c)
 	close_store(dst);
 	dst = open_store(c, "dumpcut", 1);
 	CHECK(dst != NULL && lseek(fd, 0, SEEK_SET) == 0 &&
-	          backend_load(dst, fd) == -1,
+	          backend_load(dst, fd, NULL, NULL) == -1,
 	    "a cut-short dump is refused");
 	close_store(dst);
 	/* More than one load transaction's worth. */
@@ -916,9 +917,64 @@ test_a_backup_loads_into_an_empty_store_as_it_was(const struct backend_case *c)
 		close(fd);
 	fd = dump_file(src, "dumpbig");
 	dst = open_store(c, "dumpbig", 1);
-	CHECK(ok && fd != -1 && dst != NULL && backend_load(dst, fd) == 0 &&
+	CHECK(ok && fd != -1 && dst != NULL &&
+	          backend_load(dst, fd, NULL, NULL) == 0 &&
 	          same_records(src, dst, 56),
 	    "a dump larger than one load transaction loads whole");
+	if (fd != -1)
+		close(fd);
+	close_store(dst);
+	close_store(src);
+}
+
+struct last_progress {
+	unsigned calls;
+	uint64_t done, total;
+};
+
+static void
+keep_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct last_progress *l = arg;
+
+	l->calls++;
+	l->done = done;
+	l->total = total;
+}
+
+/* cofferctl's bars: a dump counts records, a load bytes of the dump, and
+ * both end at their total. */
+static void
+test_a_backup_and_its_load_tell_their_progress_up_to_the_total(
+    const struct backend_case *c)
+{
+	struct last_progress d = {0}, l = {0};
+	struct backend *src, *dst = NULL;
+	char key[32], path[600];
+	int fd = -1, i, ok = 1;
+	off_t size;
+
+	CHECK((src = open_store(c, "progsrc", 1)) != NULL, "open the source");
+	if (src == NULL)
+		return;
+	for (i = 0; i < 600; i++) {
+		snprintf(key, sizeof(key), "s:%d", i);
+		ok &= put_str(src, key, "value") == 0;
+	}
+	CHECK(ok, "fill the source");
+	snprintf(path, sizeof(path), "%s/progdump", test_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd != -1 && backend_dump(src, fd, keep_progress, &d) == 0,
+	    "dump with progress");
+	CHECK(d.calls >= 3 && d.done == 600 && d.total == 600,
+	    "a dump tells its records as it goes, and ends at all of them");
+	size = fd != -1 ? lseek(fd, 0, SEEK_END) : -1;
+	dst = open_store(c, "progdst", 1);
+	CHECK(fd != -1 && dst != NULL && lseek(fd, 0, SEEK_SET) == 0 &&
+	          backend_load(dst, fd, keep_progress, &l) == 0,
+	    "load with progress");
+	CHECK(l.calls >= 3 && l.total == (uint64_t)size && l.done == l.total,
+	    "a load tells the dump's bytes read, and ends at its size");
 	if (fd != -1)
 		close(fd);
 	close_store(dst);
@@ -956,7 +1012,7 @@ test_the_backup_format_is_gdbms_own(const struct backend_case *c)
 	gdbm_close(db);
 	fd = open(dump, O_RDONLY);
 	b = open_store(c, "fromgdbm", 1);
-	CHECK(fd != -1 && b != NULL && backend_load(b, fd) == 0,
+	CHECK(fd != -1 && b != NULL && backend_load(b, fd, NULL, NULL) == 0,
 	    "a store loads it");
 	if (fd != -1)
 		close(fd);
@@ -977,7 +1033,7 @@ test_the_backup_format_is_gdbms_own(const struct backend_case *c)
 	 * getparm reads past them. */
 	snprintf(dump, sizeof(dump), "%s/%s.ourdump", test_dir, c->name);
 	fd = open(dump, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	CHECK(fd != -1 && b != NULL && backend_dump(b, fd) == 0,
+	CHECK(fd != -1 && b != NULL && backend_dump(b, fd, NULL, NULL) == 0,
 	    "a backup of that store");
 	if (fd != -1)
 		close(fd);
@@ -1262,6 +1318,8 @@ main(void)
 		test_data_survives_close_and_reopen(c);
 		test_the_serving_hooks_change_no_data(c);
 		test_a_backup_loads_into_an_empty_store_as_it_was(c);
+		test_a_backup_and_its_load_tell_their_progress_up_to_the_total(
+		    c);
 		test_the_backup_format_is_gdbms_own(c);
 		test_a_store_copies_whole_into_an_empty_one(c);
 #ifdef COFFER_WITH_PG
