@@ -69,8 +69,24 @@ enum cf_status vault_kv_unseal_parse(const uint8_t *body, size_t len,
 /* "N": a version, 1 or more.  0 if s is not one. */
 uint64_t vault_kv_version_arg(const char *s);
 
+/* A delete, undelete or destroy body {"versions": [N, ...]}: *vers
+ * (malloc'd, at most CF_MAX_VERSIONS) and *n.  CF_E_BAD_JSON (missing,
+ * empty, not versions) or CF_E_TOO_LARGE with *detail; CF_E_INTERNAL. */
+enum cf_status vault_kv_versions_parse(const uint8_t *body, size_t len,
+    uint64_t **vers, size_t *n, const char **detail);
+/* A metadata body {"max_versions": N, "cas_required": b,
+ * "custom_metadata": {...}, "delete_version_after": "0s"} into m (the
+ * fields) and *set (SECRET_META_* of those given, secret.h); merge for a
+ * PATCH, whose custom_metadata is merged (a null value removes a key).
+ * Coffer expires no version: delete_version_after must say none.
+ * CF_E_BAD_JSON or CF_E_TOO_LARGE with *detail. */
+enum cf_status vault_kv_meta_parse(const uint8_t *body, size_t len, int merge,
+    struct secret *m, unsigned *set, const char **detail);
+
 /* The answers' "data", each a new object the caller puts. */
 struct json_object *vault_kv_version_json(const struct secret *s);
+/* The secret's custom_metadata: its map, or null. */
+struct json_object *vault_kv_custom_json(const struct secret *s);
 /* NULL when a value is not UTF-8 (Vault's data is JSON text). */
 struct json_object *vault_kv_secret_json(const struct secret *s);
 /* Vault's envelope around data (taken): request_id, lease_id, ... */
