@@ -718,6 +718,9 @@ kv_metadata_write(struct cf_ctx *ctx, const struct kv_target *t, int merge)
 	else if (st == CF_OK)
 		http_resp_status(ctx->resp, 204);
 out:
+	/* Vault answers a map over its bounds 400, as any bad body. */
+	if (st == CF_E_TOO_LARGE)
+		st = CF_E_BAD_JSON;
 	secret_free(m);
 	return st;
 }
