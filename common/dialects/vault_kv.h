@@ -8,7 +8,15 @@
  *   PATCH  /v1/{mount}/data/{path}              merge-patch of the map
  *   LIST   /v1/{mount}/metadata/{path}          (or GET ?list=true) one
  *          folder's names, folders ending in "/"
- *   GET    /v1/{mount}/metadata/{path}          the versions kept
+ *   DELETE /v1/{mount}/data/{path}              soft-deletes the current
+ *          version
+ *   POST|PUT /v1/{mount}/{delete,undelete,destroy}/{path}  {"versions":
+ *          [N, ...]}: soft delete (delete), undelete (update), destroy
+ *          (delete): the model's secret_versions_mark
+ *   GET    /v1/{mount}/metadata/{path}          the versions kept, each
+ *          with its deletion time and destroyed, and the secret's metadata
+ *   POST|PUT|PATCH /v1/{mount}/metadata/{path}  max_versions, cas_required,
+ *          custom_metadata (PATCH merges it); update
  *   DELETE /v1/{mount}/metadata/{path}          the secret, every version
  *   GET    /v1/auth/token/lookup-self           who the token names
  *   GET    /v1/sys/health, /v1/sys/seal-status  public, as in Vault
@@ -17,9 +25,9 @@
  * DC/OS and path APIs reach too; any other mount is the store of that
  * name when the config's secret_stores lists it.  A Vault secret is the
  * same record as theirs: the map is its data, the record's version its
- * version.  Coffer keeps no soft-deleted versions and no custom
- * metadata: soft delete, undelete, destroy and metadata writes answer
- * 400 with a Vault-shaped error saying so.
+ * version.  A deleted or destroyed version reads 404 with its metadata
+ * and data null, as in Vault; the other dialects read it as absent.
+ * Coffer expires no version: delete_version_after must be "0s".
  *
  * Check-and-set is the model's (secret.h: cas), decided in the write's
  * own section.  Every write is made with cas set to the version it was
