@@ -551,6 +551,37 @@ test_custom_metadata_is_replaced_merged_and_bounded(struct vault *v)
 	secret_free(m);
 }
 
+/* A record as the build before deletion states wrote it (no deleted,
+ * destroyed or metadata members) reads as a live version with no
+ * metadata, and a write over it carries on from its version. */
+static void
+test_a_record_without_the_new_members_reads_as_before(struct vault *v)
+{
+	static const char old[] =
+	    "{\"version\":4,\"created\":1,\"updated\":2,\"author\":\"u\","
+	    "\"binary\":false,\"data\":{\"a\":\"MQ==\"}}";
+	static const char key[] = "s:" STORE ":/old/format";
+	struct secret *s = NULL;
+
+	if (vault_write_begin(v) != CF_OK)
+		abort();
+	if (vault_put(v, RECORD_SECRET, key, old, sizeof(old) - 1) != CF_OK ||
+	    vault_commit(v) != CF_OK)
+		abort();
+	CHECK(secret_get(v, STORE, "old/format", 0, &s) == CF_OK &&
+	          s->version == 4 && s->deleted == 0 && !s->destroyed &&
+	          s->max_versions == 0 && !s->cas_required &&
+	          s->custom == NULL && s->n == 1,
+	    "an old record reads live, with no metadata");
+	secret_free(s);
+	write_a(v, "old/format", "2", 5);
+	s = NULL;
+	CHECK(secret_get(v, STORE, "old/format", 0, &s) == CF_OK &&
+	          s->version == 5,
+	    "a write over it makes the next version");
+	secret_free(s);
+}
+
 int
 main(void)
 {
@@ -573,6 +604,7 @@ main(void)
 		test_a_check_and_set_write_needs_the_current_version(v);
 		test_a_write_over_the_key_bound_is_refused_and_changes_nothing(
 		    v);
+		test_a_record_without_the_new_members_reads_as_before(v);
 		test_versions_are_deleted_undeleted_and_destroyed(v);
 		test_a_deleted_current_version_reads_as_absent(v);
 		test_max_versions_bounds_the_versions_kept(v);
