@@ -482,7 +482,8 @@ out:
  * changes what was authorized (a caller with create alone never
  * overwrites) nor what a patch merged into.  A body's own cas must be
  * seen's, or it would fail in the model anyway; a secret with
- * cas_required takes no write without one.
+ * cas_required takes no write without one (the model decides it, so a
+ * metadata write in between is seen).
  */
 static enum cf_status
 kv_write(struct cf_ctx *ctx, const struct kv_target *t,
@@ -497,15 +498,11 @@ kv_write(struct cf_ctx *ctx, const struct kv_target *t,
 	if ((st = vault_kv_body_parse(ctx->req->body, ctx->req->bodylen, cur, s,
 	         &ctx->detail)) != CF_OK)
 		goto out;
-	if (seen != NULL && seen->cas_required && !s->cas) {
-		ctx->detail = cas_required_detail;
-		st = CF_E_BAD_JSON;
-		goto out;
-	}
 	if (s->cas && s->cas_version != (seen ? seen->version : 0)) {
 		st = CF_E_CONFLICT;
 		goto out;
 	}
+	s->cas_missing = !s->cas;
 	s->cas = 1;
 	s->cas_version = seen ? seen->version : 0;
 	if ((s->author = strdup(ctx->subject.uid)) == NULL) {
@@ -523,6 +520,8 @@ kv_write(struct cf_ctx *ctx, const struct kv_target *t,
 out:
 	if (st == CF_E_CONFLICT)
 		ctx->detail = cas_detail;
+	else if (st == CF_E_BAD_REQUEST)
+		ctx->detail = cas_required_detail;
 	else if (st == CF_E_TOO_LARGE)
 		ctx->detail = SECRET_KEYS_DETAIL;
 	secret_free(s);

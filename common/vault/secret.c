@@ -750,6 +750,10 @@ secret_write_in(struct vault *v, const char *store, const char *path,
 		st = CF_E_NOT_FOUND;
 		goto out;
 	}
+	if (in->cas_missing && old != NULL && old->cas_required) {
+		st = CF_E_BAD_REQUEST;
+		goto out;
+	}
 	if (in->cas && (old != NULL ? old->version : 0) != in->cas_version) {
 		st = CF_E_CONFLICT;
 		goto out;

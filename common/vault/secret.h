@@ -75,6 +75,10 @@ struct secret {
 	 * write's own section; else CF_E_CONFLICT and nothing changes. */
 	int cas;
 	uint64_t cas_version;
+	/* write: the client gave no cas of its own (Vault's dialect; the
+	 * others have none to give): CF_E_BAD_REQUEST when the secret has
+	 * cas_required, decided in the write's section. */
+	int cas_missing;
 	struct secret_entry *e;
 	size_t n;
 	size_t cap; /* entries allocated in e */

@@ -508,6 +508,29 @@ test_max_versions_bounds_the_versions_kept(struct vault *v)
 	secret_free(m);
 }
 
+/* cas_required refuses a write whose client gave no cas, and only that. */
+static void
+test_cas_required_refuses_a_write_without_the_clients_cas(struct vault *v)
+{
+	struct secret *m = secret_new(), *in = secret_new();
+
+	if (m == NULL || in == NULL || secret_set(in, "a", "1", 1) != 0)
+		abort();
+	write_a(v, "casreq/s", "1", 5);
+	m->cas_required = 1;
+	secret_meta_set(v, STORE, "casreq/s", m, SECRET_META_CAS, 5);
+	in->cas_missing = 1;
+	CHECK(secret_write(v, STORE, "casreq/s", SECRET_UPSERT, in, 5, NULL) ==
+	          CF_E_BAD_REQUEST,
+	    "a write without the client's cas is refused");
+	in->cas_missing = 0;
+	CHECK(secret_write(v, STORE, "casreq/s", SECRET_UPSERT, in, 5, NULL) ==
+	          CF_OK,
+	    "a write of a dialect with no cas is taken");
+	secret_free(in);
+	secret_free(m);
+}
+
 /* custom_metadata: replaced, merged (null removes), bounded. */
 static void
 test_custom_metadata_is_replaced_merged_and_bounded(struct vault *v)
@@ -608,6 +631,7 @@ main(void)
 		test_versions_are_deleted_undeleted_and_destroyed(v);
 		test_a_deleted_current_version_reads_as_absent(v);
 		test_max_versions_bounds_the_versions_kept(v);
+		test_cas_required_refuses_a_write_without_the_clients_cas(v);
 		test_custom_metadata_is_replaced_merged_and_bounded(v);
 		test_cost_is_linear_in_the_keys(v);
 	}
