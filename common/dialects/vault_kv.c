@@ -26,8 +26,6 @@ static const char cas_detail[] =
     "check-and-set parameter did not match the current version";
 static const char cas_required_detail[] =
     "check-and-set parameter required for this call";
-static const char no_metadata_detail[] =
-    "Coffer keeps metadata with a secret's versions: write a version first";
 
 /* What sys/health and sys/seal-status name as the server's version:
  * clients only show it. */
@@ -463,6 +461,10 @@ kv_read(struct cf_ctx *ctx, const struct kv_target *t)
 	if ((st = kv_check(ctx, t, 0, ACL_READ)) != CF_OK ||
 	    (st = kv_get_version(ctx, t, version, &s)) != CF_OK)
 		goto out;
+	if (s->version == 0) {
+		st = CF_E_NOT_FOUND; /* metadata alone, no version yet */
+		goto out;
+	}
 	if ((o = vault_kv_secret_json(s)) == NULL) {
 		ctx->detail = "the secret holds binary data";
 		st = CF_E_BAD_ACCEPT;
@@ -536,11 +538,12 @@ kv_put(struct cf_ctx *ctx, const struct kv_target *t)
 	enum cf_status st;
 
 	/* A secret whose current version is deleted still exists: a write
-	 * over it is an update, numbered after it, as in Vault. */
+	 * over it is an update, numbered after it, as in Vault.  Metadata
+	 * alone (version 0) holds no data yet: the first write creates. */
 	st = secret_get_any(ctx->app->vault, t->store, t->path, 0, &cur);
 	if (st != CF_OK && st != CF_E_NOT_FOUND)
 		goto out;
-	if (st == CF_OK)
+	if (st == CF_OK && cur->version != 0)
 		action = ACL_UPDATE;
 	if ((st = kv_check(ctx, t, 0, action)) == CF_OK &&
 	    (st = ctx_read_body(ctx, ctypes_write, 1)) == CF_OK)
@@ -652,10 +655,12 @@ kv_metadata(struct cf_ctx *ctx, const struct kv_target *t)
 		goto out;
 	kept = secret_kept(cur, kept);
 	oldest = cur->version > kept && kept > 0 ? cur->version - kept + 1 : 1;
+	if (cur->version == 0)
+		oldest = 0; /* metadata alone: no version, as Vault says it */
 	vers = jb_object();
 	d = jb_object();
 	jb_set(d, "versions", vers);
-	for (v = oldest; v <= cur->version; v++) {
+	for (v = oldest; v <= cur->version && cur->version != 0; v++) {
 		st = v == cur->version ? CF_OK
 		                       : secret_get_any(ctx->app->vault,
 		                             t->store, t->path, v, &s);
@@ -710,9 +715,7 @@ kv_metadata_write(struct cf_ctx *ctx, const struct kv_target *t, int merge)
 		goto out;
 	st = secret_meta_set(ctx->app->vault, t->store, t->path, m, set,
 	    ctx->app->cfg.versions_kept);
-	if (st == CF_E_NOT_FOUND)
-		ctx->detail = no_metadata_detail;
-	else if (st == CF_E_TOO_LARGE)
+	if (st == CF_E_TOO_LARGE)
 		ctx->detail = SECRET_META_DETAIL;
 	else if (st == CF_OK)
 		http_resp_status(ctx->resp, 204);

@@ -321,7 +321,7 @@ secret_decode(const uint8_t *pt, size_t len, struct secret **out)
 	if ((s = secret_new()) == NULL)
 		return CF_E_INTERNAL;
 	if (cf_json_parse(pt, len, &o) != CF_OK ||
-	    cf_json_int(o, "version", 1, INT64_MAX, &n) != CF_OK ||
+	    cf_json_int(o, "version", 0, INT64_MAX, &n) != CF_OK ||
 	    cf_json_object(o, "data", &d) != CF_OK)
 		goto out;
 	s->version = (uint64_t)n;
@@ -428,11 +428,12 @@ secret_save(struct vault *v, enum record_kind kind, const char *key,
 	return st;
 }
 
-/* Is s a version every dialect reads (not deleted, not destroyed)? */
+/* Is s a version every dialect reads: not deleted, not destroyed, and
+ * not version 0 (metadata written before any version)? */
 static int
 secret_live(const struct secret *s)
 {
-	return s != NULL && s->deleted == 0 && !s->destroyed;
+	return s != NULL && s->version != 0 && s->deleted == 0 && !s->destroyed;
 }
 
 unsigned
@@ -620,7 +621,7 @@ version_rotate(struct vault *v, const char *store, const char *path,
 	enum cf_status st;
 
 	kept = secret_kept(old, kept);
-	if (kept > 1) {
+	if (kept > 1 && old->version != 0) {
 		if ((key = key_version(store, path, old->version)) == NULL)
 			return CF_E_INTERNAL;
 		st = secret_save(v, RECORD_VERSION, key, old);
@@ -916,7 +917,7 @@ secret_versions_mark(struct vault *v, const char *store, const char *path,
 	}
 	if ((st = secret_load(v, key, &cur)) != CF_OK)
 		goto fail;
-	if (n == 0)
+	if (n == 0 && cur->version != 0)
 		changed = version_apply(cur, op, now);
 	for (i = 0; i < n; i++) {
 		if (vers[i] == cur->version)
@@ -999,6 +1000,29 @@ meta_drop(struct vault *v, const char *store, const char *path,
 	return CF_OK;
 }
 
+/* The current record for a metadata write; when the secret is absent, a
+ * version 0 (Vault: metadata before any version), entered in its
+ * directory's index.  Inside the caller's section. */
+static enum cf_status
+meta_load(struct vault *v, const char *store, const char *path, const char *key,
+    struct secret **out)
+{
+	struct secret *s;
+	enum cf_status st;
+
+	if ((st = secret_load(v, key, out)) != CF_E_NOT_FOUND)
+		return st;
+	if ((s = secret_new()) == NULL)
+		return CF_E_INTERNAL;
+	s->created = s->updated = (int64_t)time(NULL);
+	if ((st = dir_mark(v, store, path, DIR_SECRET, 1)) != CF_OK) {
+		secret_free(s);
+		return st;
+	}
+	*out = s;
+	return CF_OK;
+}
+
 enum cf_status
 secret_meta_set(struct vault *v, const char *store, const char *path,
     const struct secret *m, unsigned set, unsigned kept)
@@ -1014,7 +1038,7 @@ secret_meta_set(struct vault *v, const char *store, const char *path,
 		st = CF_E_INTERNAL;
 		goto fail;
 	}
-	if ((st = secret_load(v, key, &cur)) != CF_OK)
+	if ((st = meta_load(v, store, path, key, &cur)) != CF_OK)
 		goto fail;
 	from = version_oldest(cur, kept);
 	if (set & SECRET_META_MAX)

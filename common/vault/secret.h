@@ -175,7 +175,10 @@ enum cf_status secret_versions_mark(struct vault *v, const char *store,
  * CF_E_TOO_LARGE. */
 enum cf_status secret_meta_valid(struct json_object *o, int merge);
 /* Set the secret's metadata; versions below a lowered max_versions are
- * dropped in the same section.  No new version is made. */
+ * dropped in the same section.  No new version is made.  On an absent
+ * secret it writes a version 0 holding the metadata alone, as Vault
+ * keeps metadata before any version: every reader but secret_get_any
+ * reads it as absent, and the first write makes version 1. */
 enum cf_status secret_meta_set(struct vault *v, const char *store,
     const char *path, const struct secret *m, unsigned set, unsigned kept);
 

@@ -510,10 +510,28 @@ test_bad_metadata_bodies_answer_400_and_change_nothing() {
 	assert_json_eq .data.max_versions 0
 }
 
-test_a_metadata_write_on_an_absent_secret_answers_404() {
-	vault_json POST $V/metadata/no/such/md '{"max_versions":3}'
+test_metadata_written_before_the_first_version_governs_its_writes() {
+	vault_json POST $V/metadata/pre/s '{"cas_required":true,"max_versions":2}'
+	assert_status 204
+	vault_req GET $V/metadata/pre/s
+	assert_status 200
+	assert_schema vault-metadata.json
+	assert_json_eq .data.current_version 0
+	assert_json_eq .data.versions '{}'
+	assert_json_eq .data.max_versions 2
+	vault_req GET $V/data/pre/s
 	assert_status 404
-	assert_schema vault-error.json
+	auth_req GET /secrets/v1/secret/default/pre/s
+	assert_status 404
+	vault_json POST $V/data/pre/s '{"data":{"a":"1"}}'
+	assert_status 400
+	assert_json_eq '.errors[0]' \
+	    'check-and-set parameter required for this call'
+	vault_json POST $V/data/pre/s '{"data":{"a":"1"},"options":{"cas":0}}'
+	assert_status 200
+	assert_json_eq .data.version 1
+	vault_req GET $V/data/pre/s
+	assert_json_eq .data.data.a 1
 }
 
 test_undelete_needs_update_and_delete_and_destroy_need_delete() {

@@ -531,6 +531,34 @@ test_cas_required_refuses_a_write_without_the_clients_cas(struct vault *v)
 	secret_free(m);
 }
 
+/* Metadata written before any version is a version 0 that reads as
+ * absent; the first write makes version 1 and keeps the metadata. */
+static void
+test_metadata_before_any_version_reads_as_absent(struct vault *v)
+{
+	struct secret *m = secret_new(), *s = NULL;
+
+	if (m == NULL)
+		abort();
+	m->max_versions = 3;
+	CHECK(
+	    secret_meta_set(v, STORE, "pre/s", m, SECRET_META_MAX, 5) == CF_OK,
+	    "metadata is set on an absent secret");
+	CHECK(secret_get(v, STORE, "pre/s", 0, &s) == CF_E_NOT_FOUND,
+	    "it reads as absent");
+	CHECK(secret_get_any(v, STORE, "pre/s", 0, &s) == CF_OK &&
+	          s->version == 0 && s->max_versions == 3,
+	    "its metadata reads as version 0");
+	secret_free(s);
+	s = NULL;
+	write_a(v, "pre/s", "1", 5);
+	CHECK(secret_get(v, STORE, "pre/s", 0, &s) == CF_OK &&
+	          s->version == 1 && s->max_versions == 3,
+	    "the first write makes version 1 and keeps the metadata");
+	secret_free(s);
+	secret_free(m);
+}
+
 /* custom_metadata: replaced, merged (null removes), bounded. */
 static void
 test_custom_metadata_is_replaced_merged_and_bounded(struct vault *v)
@@ -631,6 +659,7 @@ main(void)
 		test_versions_are_deleted_undeleted_and_destroyed(v);
 		test_a_deleted_current_version_reads_as_absent(v);
 		test_max_versions_bounds_the_versions_kept(v);
+		test_metadata_before_any_version_reads_as_absent(v);
 		test_cas_required_refuses_a_write_without_the_clients_cas(v);
 		test_custom_metadata_is_replaced_merged_and_bounded(v);
 		test_cost_is_linear_in_the_keys(v);
