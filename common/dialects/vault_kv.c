@@ -478,9 +478,10 @@ out:
 
 /*
  * A write and a patch: a new version from the body, cur the current one
- * for a patch (NULL for a write).  seen is the version the caller was
- * authorized against (0: absent, so create was asked, not update): the
- * write is made with check-and-set on it, so that no write in between
+ * for a patch (NULL for a write).  seen is the record the caller was
+ * authorized against (NULL: absent, so create was asked, not update;
+ * version 0: metadata alone): the write is made with check-and-set on
+ * its version, so that no write in between
  * changes what was authorized (a caller with create alone never
  * overwrites) nor what a patch merged into.  A body's own cas must be
  * seen's, or it would fail in the model anyway; a secret with
