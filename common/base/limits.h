@@ -22,6 +22,10 @@
 #define CF_TAG_LEN        16      /* AES-GCM tag bytes */
 #define CF_SHA256_LEN     32      /* SHA-256 digest bytes */
 #define CF_VERSIONS_KEPT  10      /* versions of a secret kept by default */
+#define CF_MAX_VERSIONS   1000    /* a secret's own max_versions */
+#define CF_MAX_META_KEYS  64      /* keys in a secret's custom metadata */
+#define CF_MAX_META_KEY   128     /* bytes in one custom metadata key */
+#define CF_MAX_META_VALUE 512     /* bytes in one custom metadata value */
 #define CF_TOKEN_LIFETIME 432000  /* 5 days, in seconds (DC/OS default) */
 #define CF_MAX_TOKEN      8192    /* bytes in a bearer token */
 #define CF_MAX_UID        96      /* bytes in a user or service account id */

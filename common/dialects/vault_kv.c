@@ -24,12 +24,8 @@ static const char *const ctypes_patch[] = {
 
 static const char cas_detail[] =
     "check-and-set parameter did not match the current version";
-static const char no_versions_detail[] =
-    "Coffer keeps no deleted versions: DELETE /v1/{mount}/metadata/{path} "
-    "deletes the secret and every version";
-static const char no_metadata_detail[] =
-    "Coffer stores no custom metadata; max_versions is the config's "
-    "versions_kept";
+static const char cas_required_detail[] =
+    "check-and-set parameter required for this call";
 
 /* What sys/health and sys/seal-status name as the server's version:
  * clients only show it. */
@@ -175,6 +171,139 @@ vault_kv_version_arg(const char *s)
 	return v;
 }
 
+/* One element of "versions": a number, or its digits as text (Vault's
+ * decoder takes both). 0 if it is neither. */
+static uint64_t
+version_elem(struct json_object *e)
+{
+	int64_t n;
+
+	if (json_object_is_type(e, json_type_string))
+		return vault_kv_version_arg(json_object_get_string(e));
+	if (!json_object_is_type(e, json_type_int))
+		return 0;
+	n = json_object_get_int64(e);
+	return n > 0 ? (uint64_t)n : 0;
+}
+
+enum cf_status
+vault_kv_versions_parse(const uint8_t *body, size_t len, uint64_t **vers,
+    size_t *n, const char **detail)
+{
+	struct json_object *o = NULL, *a;
+	uint64_t *out = NULL;
+	size_t i, cnt;
+	enum cf_status st;
+
+	*vers = NULL;
+	*n = 0;
+	if ((st = cf_json_parse(body, len, &o)) != CF_OK) {
+		*detail = "failed to parse JSON input";
+		goto out;
+	}
+	st = CF_E_BAD_JSON;
+	if (cf_json_array(o, "versions", &a) != CF_OK ||
+	    (cnt = json_object_array_length(a)) == 0) {
+		*detail = "no version number provided";
+		goto out;
+	}
+	if (cnt > CF_MAX_VERSIONS) {
+		*detail = "at most " CF_STRING(CF_MAX_VERSIONS) " versions";
+		st = CF_E_TOO_LARGE;
+		goto out;
+	}
+	if ((out = calloc(cnt, sizeof(*out))) == NULL) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	for (i = 0; i < cnt; i++) {
+		if ((out[i] = version_elem(json_object_array_get_idx(a, i))) ==
+		    0) {
+			*detail = "versions must be version numbers";
+			goto out;
+		}
+	}
+	*vers = out;
+	*n = cnt;
+	out = NULL;
+	st = CF_OK;
+out:
+	free(out);
+	json_object_put(o);
+	return st;
+}
+
+/* delete_version_after: Coffer expires no version, so only "no
+ * expiry" is taken ("0s", "0", "", 0), not a duration it would ignore. */
+static int
+meta_no_expiry(struct json_object *d)
+{
+	const char *t;
+
+	if (json_object_is_type(d, json_type_int))
+		return json_object_get_int64(d) == 0;
+	if (!json_object_is_type(d, json_type_string))
+		return 0;
+	t = json_object_get_string(d);
+	return !strcmp(t, "") || !strcmp(t, "0") || !strcmp(t, "0s");
+}
+
+enum cf_status
+vault_kv_meta_parse(const uint8_t *body, size_t len, int merge,
+    struct secret *m, unsigned *set, const char **detail)
+{
+	struct json_object *o = NULL, *c, *d;
+	int64_t max;
+	int cas;
+	enum cf_status st;
+
+	*set = 0;
+	if ((st = cf_json_parse(body, len, &o)) != CF_OK) {
+		*detail = "failed to parse JSON input";
+		goto out;
+	}
+	if ((st = cf_json_int(o, "max_versions", 0, CF_MAX_VERSIONS, &max)) ==
+	    CF_OK) {
+		m->max_versions = (unsigned)max;
+		*set |= SECRET_META_MAX;
+	} else if (st != CF_E_NOT_FOUND) {
+		*detail = "max_versions must be a number from 0 to " CF_STRING(
+		    CF_MAX_VERSIONS);
+		st = CF_E_BAD_JSON;
+		goto out;
+	}
+	if ((st = cf_json_bool(o, "cas_required", &cas)) == CF_OK) {
+		m->cas_required = cas;
+		*set |= SECRET_META_CAS;
+	} else if (st != CF_E_NOT_FOUND) {
+		*detail = "cas_required must be a boolean";
+		goto out;
+	}
+	if (json_object_object_get_ex(o, "delete_version_after", &d) &&
+	    d != NULL && !meta_no_expiry(d)) {
+		*detail = "Coffer expires no versions: delete_version_after "
+		          "must be \"0s\"";
+		st = CF_E_BAD_JSON;
+		goto out;
+	}
+	st = CF_OK;
+	if (!json_object_object_get_ex(o, "custom_metadata", &c))
+		goto out;
+	/* A null map in a write clears it; in a patch it changes nothing. */
+	if (c != NULL && (st = secret_meta_valid(c, merge)) != CF_OK) {
+		*detail = st == CF_E_TOO_LARGE
+		              ? SECRET_META_DETAIL
+		              : "custom_metadata must be a map "
+		                "of non-empty keys to strings";
+		goto out;
+	}
+	m->custom = c != NULL ? json_object_get(c) : NULL;
+	*set |= merge ? SECRET_META_MERGE : SECRET_META_CUSTOM;
+out:
+	json_object_put(o);
+	return st;
+}
+
 struct json_object *
 vault_kv_version_json(const struct secret *s)
 {
@@ -184,11 +313,21 @@ vault_kv_version_json(const struct secret *s)
 	/* A version is made when the secret is updated. */
 	secret_time(s->updated, ts, sizeof(ts));
 	jb_set_str(o, "created_time", ts);
-	jb_set(o, "custom_metadata", jb_null());
-	jb_set_str(o, "deletion_time", "");
-	jb_set_bool(o, "destroyed", 0);
+	jb_set(o, "custom_metadata", vault_kv_custom_json(s));
+	if (s->deleted != 0)
+		secret_time(s->deleted, ts, sizeof(ts));
+	jb_set_str(o, "deletion_time", s->deleted != 0 ? ts : "");
+	jb_set_bool(o, "destroyed", s->destroyed);
 	jb_set_int(o, "version", (int64_t)s->version);
 	return o;
+}
+
+struct json_object *
+vault_kv_custom_json(const struct secret *s)
+{
+	if (s->custom == NULL || json_object_object_length(s->custom) == 0)
+		return jb_null();
+	return json_object_get(s->custom);
 }
 
 struct json_object *
@@ -199,7 +338,9 @@ vault_kv_secret_json(const struct secret *s)
 	if (!secret_is_text(s))
 		return NULL;
 	o = jb_object();
-	jb_set(o, "data", secret_map_json(s));
+	/* Vault: a deleted or destroyed version's data is null. */
+	jb_set(o, "data",
+	    s->deleted != 0 || s->destroyed ? jb_null() : secret_map_json(s));
 	jb_set(o, "metadata", vault_kv_version_json(s));
 	return o;
 }
@@ -276,6 +417,33 @@ kv_check(struct cf_ctx *ctx, const struct kv_target *t, int list,
 	return acl_check(ctx, rid, action);
 }
 
+/* The version asked (0: the current) whatever its state, with the
+ * secret's custom metadata, which the current record keeps. */
+static enum cf_status
+kv_get_version(struct cf_ctx *ctx, const struct kv_target *t, uint64_t version,
+    struct secret **out)
+{
+	struct secret *cur = NULL, *s = NULL;
+	enum cf_status st;
+
+	if ((st = secret_get_any(
+	         ctx->app->vault, t->store, t->path, 0, &cur)) != CF_OK)
+		return st;
+	if (version == 0 || version == cur->version) {
+		*out = cur;
+		return CF_OK;
+	}
+	if ((st = secret_get_any(
+	         ctx->app->vault, t->store, t->path, version, &s)) == CF_OK) {
+		s->custom = json_object_get(cur->custom);
+		*out = s;
+	}
+	secret_free(cur);
+	return st;
+}
+
+/* Vault answers a deleted or destroyed version 404 with its metadata
+ * and data null. */
 static enum cf_status
 kv_read(struct cf_ctx *ctx, const struct kv_target *t)
 {
@@ -291,15 +459,18 @@ kv_read(struct cf_ctx *ctx, const struct kv_target *t)
 		return CF_E_BAD_REQUEST;
 	}
 	if ((st = kv_check(ctx, t, 0, ACL_READ)) != CF_OK ||
-	    (st = secret_get(
-	         ctx->app->vault, t->store, t->path, version, &s)) != CF_OK)
+	    (st = kv_get_version(ctx, t, version, &s)) != CF_OK)
 		goto out;
+	if (s->version == 0) {
+		st = CF_E_NOT_FOUND; /* metadata alone, no version yet */
+		goto out;
+	}
 	if ((o = vault_kv_secret_json(s)) == NULL) {
 		ctx->detail = "the secret holds binary data";
 		st = CF_E_BAD_ACCEPT;
 		goto out;
 	}
-	reply_data(ctx, 200, o);
+	reply_data(ctx, s->deleted != 0 || s->destroyed ? 404 : 200, o);
 out:
 	secret_free(s);
 	return st;
@@ -307,16 +478,19 @@ out:
 
 /*
  * A write and a patch: a new version from the body, cur the current one
- * for a patch (NULL for a write).  seen is the version the caller was
- * authorized against (0: absent, so create was asked, not update): the
- * write is made with check-and-set on it, so that no write in between
+ * for a patch (NULL for a write).  seen is the record the caller was
+ * authorized against (NULL: absent, so create was asked, not update;
+ * version 0: metadata alone): the write is made with check-and-set on
+ * its version, so that no write in between
  * changes what was authorized (a caller with create alone never
  * overwrites) nor what a patch merged into.  A body's own cas must be
- * seen, or it would fail in the model anyway.
+ * seen's, or it would fail in the model anyway; a secret with
+ * cas_required takes no write without one (the model decides it, so a
+ * metadata write in between is seen).
  */
 static enum cf_status
 kv_write(struct cf_ctx *ctx, const struct kv_target *t,
-    const struct secret *cur, uint64_t seen)
+    const struct secret *cur, const struct secret *seen)
 {
 	struct secret *s = NULL;
 	uint64_t version = 0;
@@ -327,12 +501,13 @@ kv_write(struct cf_ctx *ctx, const struct kv_target *t,
 	if ((st = vault_kv_body_parse(ctx->req->body, ctx->req->bodylen, cur, s,
 	         &ctx->detail)) != CF_OK)
 		goto out;
-	if (s->cas && s->cas_version != seen) {
+	if (s->cas && s->cas_version != (seen ? seen->version : 0)) {
 		st = CF_E_CONFLICT;
 		goto out;
 	}
+	s->cas_missing = !s->cas;
 	s->cas = 1;
-	s->cas_version = seen;
+	s->cas_version = seen ? seen->version : 0;
 	if ((s->author = strdup(ctx->subject.uid)) == NULL) {
 		st = CF_E_INTERNAL;
 		goto out;
@@ -342,11 +517,14 @@ kv_write(struct cf_ctx *ctx, const struct kv_target *t,
 	if (st == CF_OK) {
 		s->version = version;
 		s->updated = (int64_t)time(NULL);
+		s->custom = seen ? json_object_get(seen->custom) : NULL;
 		reply_data(ctx, 200, vault_kv_version_json(s));
 	}
 out:
 	if (st == CF_E_CONFLICT)
 		ctx->detail = cas_detail;
+	else if (st == CF_E_BAD_REQUEST)
+		ctx->detail = cas_required_detail;
 	else if (st == CF_E_TOO_LARGE)
 		ctx->detail = SECRET_KEYS_DETAIL;
 	secret_free(s);
@@ -360,14 +538,17 @@ kv_put(struct cf_ctx *ctx, const struct kv_target *t)
 	enum acl_action action = ACL_CREATE;
 	enum cf_status st;
 
-	st = secret_get(ctx->app->vault, t->store, t->path, 0, &cur);
+	/* A secret whose current version is deleted still exists: a write
+	 * over it is an update, numbered after it, as in Vault.  Metadata
+	 * alone (version 0) holds no data yet: the first write creates. */
+	st = secret_get_any(ctx->app->vault, t->store, t->path, 0, &cur);
 	if (st != CF_OK && st != CF_E_NOT_FOUND)
 		goto out;
-	if (st == CF_OK)
+	if (st == CF_OK && cur->version != 0)
 		action = ACL_UPDATE;
 	if ((st = kv_check(ctx, t, 0, action)) == CF_OK &&
 	    (st = ctx_read_body(ctx, ctypes_write, 1)) == CF_OK)
-		st = kv_write(ctx, t, NULL, cur != NULL ? cur->version : 0);
+		st = kv_write(ctx, t, NULL, cur);
 out:
 	secret_free(cur);
 	return st;
@@ -384,7 +565,7 @@ kv_patch(struct cf_ctx *ctx, const struct kv_target *t)
 	    (st = secret_get(ctx->app->vault, t->store, t->path, 0, &cur)) !=
 	        CF_OK)
 		goto out;
-	st = kv_write(ctx, t, cur, cur->version);
+	st = kv_write(ctx, t, cur, cur);
 out:
 	secret_free(cur);
 	return st;
@@ -441,7 +622,24 @@ kv_list(struct cf_ctx *ctx, const struct kv_target *t)
 	return CF_OK;
 }
 
-/* The versions kept (the config's versions_kept), oldest first. */
+/* One version's entry in the metadata's "versions". */
+static struct json_object *
+kv_version_meta(const struct secret *s)
+{
+	struct json_object *o = jb_object();
+	char ts[32];
+
+	secret_time(s->updated, ts, sizeof(ts));
+	jb_set_str(o, "created_time", ts);
+	if (s->deleted != 0)
+		secret_time(s->deleted, ts, sizeof(ts));
+	jb_set_str(o, "deletion_time", s->deleted != 0 ? ts : "");
+	jb_set_bool(o, "destroyed", s->destroyed);
+	return o;
+}
+
+/* The versions kept (the secret's max_versions, else the config's
+ * versions_kept), oldest first, and the secret's metadata. */
 static enum cf_status
 kv_metadata(struct cf_ctx *ctx, const struct kv_target *t)
 {
@@ -453,42 +651,38 @@ kv_metadata(struct cf_ctx *ctx, const struct kv_target *t)
 	enum cf_status st;
 
 	if ((st = kv_check(ctx, t, 0, ACL_READ)) != CF_OK ||
-	    (st = secret_get(ctx->app->vault, t->store, t->path, 0, &cur)) !=
-	        CF_OK)
+	    (st = secret_get_any(
+	         ctx->app->vault, t->store, t->path, 0, &cur)) != CF_OK)
 		goto out;
+	kept = secret_kept(cur, kept);
 	oldest = cur->version > kept && kept > 0 ? cur->version - kept + 1 : 1;
+	if (cur->version == 0)
+		oldest = 0; /* metadata alone: no version, as Vault says it */
 	vers = jb_object();
 	d = jb_object();
 	jb_set(d, "versions", vers);
-	for (v = oldest; v <= cur->version; v++) {
+	for (v = oldest; v <= cur->version && cur->version != 0; v++) {
 		st = v == cur->version ? CF_OK
-		                       : secret_get(ctx->app->vault, t->store,
-		                             t->path, v, &s);
+		                       : secret_get_any(ctx->app->vault,
+		                             t->store, t->path, v, &s);
 		if (st == CF_E_NOT_FOUND) {
 			oldest = v + 1;
 			continue;
 		}
 		if (st != CF_OK)
 			goto out;
-		secret_time(
-		    s != NULL ? s->updated : cur->updated, ts, sizeof(ts));
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
-		jb_set(vers, num, jb_object());
-		jb_set_str(
-		    json_object_object_get(vers, num), "created_time", ts);
-		jb_set_str(
-		    json_object_object_get(vers, num), "deletion_time", "");
-		jb_set_bool(json_object_object_get(vers, num), "destroyed", 0);
+		jb_set(vers, num, kv_version_meta(s != NULL ? s : cur));
 		secret_free(s);
 		s = NULL;
 	}
-	jb_set_bool(d, "cas_required", 0);
+	jb_set_bool(d, "cas_required", cur->cas_required);
 	secret_time(cur->created, ts, sizeof(ts));
 	jb_set_str(d, "created_time", ts);
 	jb_set_int(d, "current_version", (int64_t)cur->version);
-	jb_set(d, "custom_metadata", jb_null());
+	jb_set(d, "custom_metadata", vault_kv_custom_json(cur));
 	jb_set_str(d, "delete_version_after", "0s");
-	jb_set_int(d, "max_versions", (int64_t)kept);
+	jb_set_int(d, "max_versions", (int64_t)cur->max_versions);
 	jb_set_int(d, "oldest_version", (int64_t)oldest);
 	secret_time(cur->updated, ts, sizeof(ts));
 	jb_set_str(d, "updated_time", ts);
@@ -499,6 +693,93 @@ out:
 	json_object_put(d);
 	secret_free(s);
 	secret_free(cur);
+	return st;
+}
+
+/* POST|PUT (the fields given replace theirs) and PATCH (custom_metadata
+ * merged) of the secret's metadata: no new version is made. */
+static enum cf_status
+kv_metadata_write(struct cf_ctx *ctx, const struct kv_target *t, int merge)
+{
+	struct secret *m = NULL;
+	unsigned set = 0;
+	enum cf_status st;
+
+	if ((st = kv_check(ctx, t, 0, ACL_UPDATE)) != CF_OK ||
+	    (st = ctx_read_body(
+	         ctx, merge ? ctypes_patch : ctypes_write, !merge)) != CF_OK)
+		return st;
+	if ((m = secret_new()) == NULL)
+		return CF_E_INTERNAL;
+	if ((st = vault_kv_meta_parse(ctx->req->body, ctx->req->bodylen, merge,
+	         m, &set, &ctx->detail)) != CF_OK)
+		goto out;
+	st = secret_meta_set(ctx->app->vault, t->store, t->path, m, set,
+	    ctx->app->cfg.versions_kept);
+	if (st == CF_E_TOO_LARGE)
+		ctx->detail = SECRET_META_DETAIL;
+	else if (st == CF_OK)
+		http_resp_status(ctx->resp, 204);
+out:
+	/* Vault answers a map over its bounds 400, as any bad body. */
+	if (st == CF_E_TOO_LARGE)
+		st = CF_E_BAD_JSON;
+	secret_free(m);
+	return st;
+}
+
+/* Soft delete, undelete, destroy: of the versions the body names, or of
+ * the current one (DELETE on data/, vers NULL).  Vault answers 204, also
+ * when the secret is absent. */
+static enum cf_status
+kv_mark(struct cf_ctx *ctx, const struct kv_target *t,
+    enum secret_version_op op, const uint64_t *vers, size_t n)
+{
+	enum cf_status st;
+
+	st = secret_versions_mark(ctx->app->vault, t->store, t->path, op, vers,
+	    n, ctx->app->cfg.versions_kept);
+	if (st == CF_E_NOT_FOUND)
+		st = CF_OK;
+	if (st == CF_OK)
+		http_resp_status(ctx->resp, 204);
+	return st;
+}
+
+static enum cf_status
+kv_delete_latest(struct cf_ctx *ctx, const struct kv_target *t)
+{
+	enum cf_status st;
+
+	if ((st = kv_check(ctx, t, 0, ACL_DELETE)) != CF_OK)
+		return st;
+	return kv_mark(ctx, t, SECRET_VERSION_DELETE, NULL, 0);
+}
+
+/* POST /v1/{mount}/{delete,undelete,destroy}/{path}: undelete needs
+ * update (it writes a version back), delete and destroy need delete. */
+static enum cf_status
+kv_versions(struct cf_ctx *ctx, const struct kv_target *t, const char *kind)
+{
+	enum secret_version_op op = SECRET_VERSION_DELETE;
+	enum acl_action action = ACL_DELETE;
+	uint64_t *vers = NULL;
+	size_t n = 0;
+	enum cf_status st;
+
+	if (!strcmp(kind, "undelete")) {
+		op = SECRET_VERSION_UNDELETE;
+		action = ACL_UPDATE;
+	} else if (!strcmp(kind, "destroy"))
+		op = SECRET_VERSION_DESTROY;
+	if ((st = kv_check(ctx, t, 0, action)) != CF_OK ||
+	    (st = ctx_read_body(ctx, ctypes_write, 1)) != CF_OK ||
+	    (st = vault_kv_versions_parse(ctx->req->body, ctx->req->bodylen,
+	         &vers, &n, &ctx->detail)) != CF_OK)
+		goto out;
+	st = kv_mark(ctx, t, op, vers, n);
+out:
+	free(vers);
 	return st;
 }
 
@@ -516,21 +797,6 @@ kv_delete_all(struct cf_ctx *ctx, const struct kv_target *t)
 	if (st == CF_OK)
 		http_resp_status(ctx->resp, 204);
 	return st;
-}
-
-/* What Coffer's model has not (deleted versions, custom metadata): a
- * clear refusal, after the same authorization a write would need, so
- * that the answer says nothing of a secret to one who may not touch it. */
-static enum cf_status
-kv_unsupported(struct cf_ctx *ctx, const struct kv_target *t,
-    enum acl_action action, const char *detail)
-{
-	enum cf_status st;
-
-	if ((st = kv_check(ctx, t, 0, action)) != CF_OK)
-		return st;
-	ctx->detail = detail;
-	return CF_E_BAD_REQUEST;
 }
 
 static enum cf_status
@@ -565,7 +831,7 @@ kv_data(struct cf_ctx *ctx, const struct kv_target *t)
 	case HTTP_PATCH:
 		return kv_patch(ctx, t);
 	case HTTP_DELETE:
-		return kv_unsupported(ctx, t, ACL_DELETE, no_versions_detail);
+		return kv_delete_latest(ctx, t);
 	default:
 		return kv_method(ctx,
 		    HTTP_GET | HTTP_PUT | HTTP_POST | HTTP_PATCH | HTTP_DELETE);
@@ -584,12 +850,14 @@ kv_meta(struct cf_ctx *ctx, const struct kv_target *t)
 		return kv_metadata(ctx, t);
 	case HTTP_PUT:
 	case HTTP_POST:
-		return kv_unsupported(ctx, t, ACL_UPDATE, no_metadata_detail);
+		return kv_metadata_write(ctx, t, 0);
+	case HTTP_PATCH:
+		return kv_metadata_write(ctx, t, 1);
 	case HTTP_DELETE:
 		return kv_delete_all(ctx, t);
 	default:
-		return kv_method(ctx,
-		    HTTP_GET | HTTP_PUT | HTTP_POST | HTTP_DELETE | HTTP_LIST);
+		return kv_method(ctx, HTTP_GET | HTTP_PUT | HTTP_POST |
+		                          HTTP_PATCH | HTTP_DELETE | HTTP_LIST);
 	}
 }
 
@@ -613,9 +881,7 @@ vault_kv_dispatch(struct cf_ctx *ctx)
 	else if (ctx->req->method != HTTP_POST && ctx->req->method != HTTP_PUT)
 		st = kv_method(ctx, HTTP_PUT | HTTP_POST);
 	else
-		st = kv_unsupported(ctx, &t,
-		    !strcmp(kind, "undelete") ? ACL_UPDATE : ACL_DELETE,
-		    no_versions_detail);
+		st = kv_versions(ctx, &t, kind);
 out:
 	free(t.path);
 	return st;

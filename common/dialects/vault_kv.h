@@ -8,7 +8,15 @@
  *   PATCH  /v1/{mount}/data/{path}              merge-patch of the map
  *   LIST   /v1/{mount}/metadata/{path}          (or GET ?list=true) one
  *          folder's names, folders ending in "/"
- *   GET    /v1/{mount}/metadata/{path}          the versions kept
+ *   DELETE /v1/{mount}/data/{path}              soft-deletes the current
+ *          version
+ *   POST|PUT /v1/{mount}/{delete,undelete,destroy}/{path}  {"versions":
+ *          [N, ...]}: soft delete (delete), undelete (update), destroy
+ *          (delete): the model's secret_versions_mark
+ *   GET    /v1/{mount}/metadata/{path}          the versions kept, each
+ *          with its deletion time and destroyed, and the secret's metadata
+ *   POST|PUT|PATCH /v1/{mount}/metadata/{path}  max_versions, cas_required,
+ *          custom_metadata (PATCH merges it); update
  *   DELETE /v1/{mount}/metadata/{path}          the secret, every version
  *   GET    /v1/auth/token/lookup-self           who the token names
  *   GET    /v1/sys/health, /v1/sys/seal-status  public, as in Vault
@@ -17,9 +25,9 @@
  * DC/OS and path APIs reach too; any other mount is the store of that
  * name when the config's secret_stores lists it.  A Vault secret is the
  * same record as theirs: the map is its data, the record's version its
- * version.  Coffer keeps no soft-deleted versions and no custom
- * metadata: soft delete, undelete, destroy and metadata writes answer
- * 400 with a Vault-shaped error saying so.
+ * version.  A deleted or destroyed version reads 404 with its metadata
+ * and data null, as in Vault; the other dialects read it as absent.
+ * Coffer expires no version: delete_version_after must be "0s".
  *
  * Check-and-set is the model's (secret.h: cas), decided in the write's
  * own section.  Every write is made with cas set to the version it was
@@ -69,8 +77,24 @@ enum cf_status vault_kv_unseal_parse(const uint8_t *body, size_t len,
 /* "N": a version, 1 or more.  0 if s is not one. */
 uint64_t vault_kv_version_arg(const char *s);
 
+/* A delete, undelete or destroy body {"versions": [N, ...]}: *vers
+ * (malloc'd, at most CF_MAX_VERSIONS) and *n.  CF_E_BAD_JSON (missing,
+ * empty, not versions) or CF_E_TOO_LARGE with *detail; CF_E_INTERNAL. */
+enum cf_status vault_kv_versions_parse(const uint8_t *body, size_t len,
+    uint64_t **vers, size_t *n, const char **detail);
+/* A metadata body {"max_versions": N, "cas_required": b,
+ * "custom_metadata": {...}, "delete_version_after": "0s"} into m (the
+ * fields) and *set (SECRET_META_* of those given, secret.h); merge for a
+ * PATCH, whose custom_metadata is merged (a null value removes a key).
+ * Coffer expires no version: delete_version_after must say none.
+ * CF_E_BAD_JSON or CF_E_TOO_LARGE with *detail. */
+enum cf_status vault_kv_meta_parse(const uint8_t *body, size_t len, int merge,
+    struct secret *m, unsigned *set, const char **detail);
+
 /* The answers' "data", each a new object the caller puts. */
 struct json_object *vault_kv_version_json(const struct secret *s);
+/* The secret's custom_metadata: its map, or null. */
+struct json_object *vault_kv_custom_json(const struct secret *s);
 /* NULL when a value is not UTF-8 (Vault's data is JSON text). */
 struct json_object *vault_kv_secret_json(const struct secret *s);
 /* Vault's envelope around data (taken): request_id, lease_id, ... */

@@ -81,22 +81,31 @@ secret_new(void)
 	return calloc(1, sizeof(struct secret));
 }
 
-void
-secret_free(struct secret *s)
+/* Free the map's keys and wipe its values: a destroyed version keeps none. */
+static void
+secret_map_clear(struct secret *s)
 {
 	size_t i;
 
-	if (s == NULL)
-		return;
 	for (i = 0; i < s->n; i++) {
 		free(s->e[i].key);
 		crypto_wipe(s->e[i].val, s->e[i].len);
 		free(s->e[i].val);
 	}
+	s->n = 0;
+}
+
+void
+secret_free(struct secret *s)
+{
+	if (s == NULL)
+		return;
+	secret_map_clear(s);
 	free(s->e);
 	free(s->author);
 	free(s->description);
 	json_object_put(s->labels);
+	json_object_put(s->custom);
 	free(s);
 }
 
@@ -198,8 +207,28 @@ secret_time(int64_t t, char *buf, size_t len)
 
 /* ---- record encoding: values are base64 so any bytes survive JSON ---- */
 
+/* The members added after the first format, each only when set, so that
+ * a record that has none reads the same in an older build.  The secret's
+ * metadata goes in the current record (meta) alone. */
+static void
+secret_encode_state(struct json_object *o, const struct secret *s, int meta)
+{
+	if (s->deleted != 0)
+		jb_set_int(o, "deleted", s->deleted);
+	if (s->destroyed)
+		jb_set_bool(o, "destroyed", 1);
+	if (!meta)
+		return;
+	if (s->max_versions != 0)
+		jb_set_int(o, "max_versions", (int64_t)s->max_versions);
+	if (s->cas_required)
+		jb_set_bool(o, "cas_required", 1);
+	if (s->custom != NULL && json_object_object_length(s->custom) > 0)
+		jb_set(o, "custom_metadata", json_object_get(s->custom));
+}
+
 static char *
-secret_encode(const struct secret *s, size_t *len)
+secret_encode(const struct secret *s, int meta, size_t *len)
 {
 	struct json_object *o, *d;
 	const char *text;
@@ -218,6 +247,7 @@ secret_encode(const struct secret *s, size_t *len)
 	if (s->labels)
 		jb_set(o, "labels", json_object_get(s->labels));
 	jb_set_bool(o, "binary", s->binary);
+	secret_encode_state(o, s, meta);
 	for (i = 0; i < s->n; i++) {
 		if ((b64 = codec_base64_encode(s->e[i].val, s->e[i].len, 0)) ==
 		    NULL)
@@ -254,6 +284,29 @@ wipe_json_strings(struct json_object *d)
 }
 
 static enum cf_status
+secret_decode_state(struct json_object *o, struct secret *s)
+{
+	struct json_object *c;
+	int64_t n;
+	int b;
+
+	if (cf_json_int(o, "deleted", 0, INT64_MAX, &n) == CF_OK)
+		s->deleted = n;
+	if (cf_json_bool(o, "destroyed", &b) == CF_OK)
+		s->destroyed = b;
+	if (cf_json_int(o, "max_versions", 0, CF_MAX_VERSIONS, &n) == CF_OK)
+		s->max_versions = (unsigned)n;
+	if (cf_json_bool(o, "cas_required", &b) == CF_OK)
+		s->cas_required = b;
+	if (cf_json_object(o, "custom_metadata", &c) == CF_OK) {
+		if (secret_meta_valid(c, 0) != CF_OK)
+			return CF_E_INTERNAL;
+		s->custom = json_object_get(c);
+	}
+	return CF_OK;
+}
+
+static enum cf_status
 secret_decode(const uint8_t *pt, size_t len, struct secret **out)
 {
 	struct json_object *o = NULL, *d = NULL;
@@ -268,7 +321,7 @@ secret_decode(const uint8_t *pt, size_t len, struct secret **out)
 	if ((s = secret_new()) == NULL)
 		return CF_E_INTERNAL;
 	if (cf_json_parse(pt, len, &o) != CF_OK ||
-	    cf_json_int(o, "version", 1, INT64_MAX, &n) != CF_OK ||
+	    cf_json_int(o, "version", 0, INT64_MAX, &n) != CF_OK ||
 	    cf_json_object(o, "data", &d) != CF_OK)
 		goto out;
 	s->version = (uint64_t)n;
@@ -285,6 +338,8 @@ secret_decode(const uint8_t *pt, size_t len, struct secret **out)
 		json_object_get(s->labels);
 	if (cf_json_bool(o, "binary", &b) == CF_OK)
 		s->binary = b;
+	if (secret_decode_state(o, s) != CF_OK)
+		goto out;
 	json_object_object_foreach(d, key, val)
 	{
 		str = json_object_get_string(val);
@@ -366,15 +421,46 @@ secret_save(struct vault *v, enum record_kind kind, const char *key,
 	size_t len;
 	enum cf_status st;
 
-	if ((text = secret_encode(s, &len)) == NULL)
+	if ((text = secret_encode(s, kind == RECORD_SECRET, &len)) == NULL)
 		return CF_E_INTERNAL;
 	st = vault_put(v, kind, key, text, len);
 	record_free((uint8_t *)text, len);
 	return st;
 }
 
+/* Is s a version every dialect reads: not deleted, not destroyed, and
+ * not version 0 (metadata written before any version)? */
+static int
+secret_live(const struct secret *s)
+{
+	return s != NULL && s->version != 0 && s->deleted == 0 && !s->destroyed;
+}
+
+unsigned
+secret_kept(const struct secret *s, unsigned kept)
+{
+	return s->max_versions != 0 ? s->max_versions : kept;
+}
+
 enum cf_status
 secret_get(struct vault *v, const char *store, const char *path,
+    uint64_t version, struct secret **out)
+{
+	struct secret *s = NULL;
+	enum cf_status st;
+
+	if ((st = secret_get_any(v, store, path, version, &s)) != CF_OK)
+		return st;
+	if (!secret_live(s)) {
+		secret_free(s);
+		return CF_E_NOT_FOUND;
+	}
+	*out = s;
+	return CF_OK;
+}
+
+enum cf_status
+secret_get_any(struct vault *v, const char *store, const char *path,
     uint64_t version, struct secret **out)
 {
 	struct secret *s = NULL;
@@ -424,6 +510,11 @@ secret_get_within(struct vault *v, const char *store, const char *path,
 		st = secret_load_within(v, key, max, out, size);
 	vault_read_end(v);
 	free(key);
+	if (st == CF_OK && !secret_live(*out)) {
+		secret_free(*out);
+		*out = NULL;
+		st = CF_E_NOT_FOUND;
+	}
 	return st;
 }
 
@@ -529,7 +620,8 @@ version_rotate(struct vault *v, const char *store, const char *path,
 	char *key;
 	enum cf_status st;
 
-	if (kept > 1) {
+	kept = secret_kept(old, kept);
+	if (kept > 1 && old->version != 0) {
 		if ((key = key_version(store, path, old->version)) == NULL)
 			return CF_E_INTERNAL;
 		st = secret_save(v, RECORD_VERSION, key, old);
@@ -607,7 +699,9 @@ secret_merge(
 	enum cf_status st;
 
 	out->binary = in->binary;
-	if ((st = secret_merge_map(old, in, out)) != CF_OK)
+	/* A deleted or destroyed map is gone: the write starts afresh. */
+	if ((st = secret_merge_map(secret_live(old) ? old : NULL, in, out)) !=
+	    CF_OK)
 		return st;
 	if (out->n > CF_MAX_MAP_KEYS)
 		return CF_E_TOO_LARGE;
@@ -621,6 +715,11 @@ secret_merge(
 		out->labels = json_object_get(in->labels);
 	else if (old && old->labels)
 		out->labels = json_object_get(old->labels);
+	if (old != NULL) {
+		out->max_versions = old->max_versions;
+		out->cas_required = old->cas_required;
+		out->custom = json_object_get(old->custom);
+	}
 	out->version = old ? old->version + 1 : 1;
 	out->created = old ? old->created : (int64_t)time(NULL);
 	out->updated = (int64_t)time(NULL);
@@ -644,12 +743,18 @@ secret_write_in(struct vault *v, const char *store, const char *path,
 	st = secret_load(v, key, &old);
 	if (st != CF_OK && st != CF_E_NOT_FOUND)
 		goto out;
-	if (st == CF_OK && mode == SECRET_CREATE) {
+	if (secret_live(old) && mode == SECRET_CREATE) {
 		st = CF_E_CONFLICT;
 		goto out;
 	}
-	if (st == CF_E_NOT_FOUND && mode == SECRET_UPDATE)
+	if (!secret_live(old) && mode == SECRET_UPDATE) {
+		st = CF_E_NOT_FOUND;
 		goto out;
+	}
+	if (in->cas_missing && old != NULL && old->cas_required) {
+		st = CF_E_BAD_REQUEST;
+		goto out;
+	}
 	if (in->cas && (old != NULL ? old->version : 0) != in->cas_version) {
 		st = CF_E_CONFLICT;
 		goto out;
@@ -709,6 +814,7 @@ secret_delete(
 	}
 	if ((st = secret_load(v, key, &old)) != CF_OK)
 		goto fail;
+	kept = secret_kept(old, kept);
 	for (ver = old->version > kept ? old->version - kept : 1;
 	     ver < old->version; ver++) {
 		if ((vkey = key_version(store, path, ver)) == NULL) {
@@ -729,6 +835,236 @@ fail:
 	vault_abort(v);
 out:
 	secret_free(old);
+	free(key);
+	return st;
+}
+
+/* ---- version states and the secret's metadata ---- */
+
+/* op on one version, as Vault does it; 1 when s changed. */
+static int
+version_apply(struct secret *s, enum secret_version_op op, int64_t now)
+{
+	switch (op) {
+	case SECRET_VERSION_DELETE:
+		if (s->deleted != 0 || s->destroyed)
+			return 0;
+		s->deleted = now;
+		return 1;
+	case SECRET_VERSION_UNDELETE:
+		if (s->deleted == 0 || s->destroyed)
+			return 0;
+		s->deleted = 0;
+		return 1;
+	case SECRET_VERSION_DESTROY:
+		if (s->destroyed)
+			return 0;
+		secret_map_clear(s);
+		s->destroyed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The oldest version cur's secret keeps. */
+static uint64_t
+version_oldest(const struct secret *cur, unsigned kept)
+{
+	kept = secret_kept(cur, kept);
+	return cur->version > kept && kept > 0 ? cur->version - kept + 1 : 1;
+}
+
+/* op on the older version ver, inside the caller's section. */
+static enum cf_status
+version_mark_old(struct vault *v, const char *store, const char *path,
+    uint64_t ver, enum secret_version_op op, int64_t now)
+{
+	struct secret *s = NULL;
+	char *key;
+	enum cf_status st;
+
+	if ((key = key_version(store, path, ver)) == NULL)
+		return CF_E_INTERNAL;
+	st = secret_load(v, key, &s);
+	if (st == CF_E_NOT_FOUND)
+		st = CF_OK; /* not kept: nothing to mark */
+	else if (st == CF_OK && version_apply(s, op, now))
+		st = secret_save(v, RECORD_VERSION, key, s);
+	secret_free(s);
+	free(key);
+	return st;
+}
+
+enum cf_status
+secret_versions_mark(struct vault *v, const char *store, const char *path,
+    enum secret_version_op op, const uint64_t *vers, size_t n, unsigned kept)
+{
+	struct secret *cur = NULL;
+	char *key = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int changed = 0;
+	size_t i;
+	enum cf_status st;
+
+	/* A destroy shrinks records: it may use the room kept for deletes. */
+	st = op == SECRET_VERSION_DESTROY ? vault_delete_begin(v)
+	                                  : vault_write_begin(v);
+	if (st != CF_OK)
+		return st;
+	if ((key = key_of('s', store, path)) == NULL) {
+		st = CF_E_INTERNAL;
+		goto fail;
+	}
+	if ((st = secret_load(v, key, &cur)) != CF_OK)
+		goto fail;
+	if (n == 0 && cur->version != 0)
+		changed = version_apply(cur, op, now);
+	for (i = 0; i < n; i++) {
+		if (vers[i] == cur->version)
+			changed |= version_apply(cur, op, now);
+		else if (vers[i] >= version_oldest(cur, kept) &&
+		         vers[i] < cur->version &&
+		         (st = version_mark_old(
+		              v, store, path, vers[i], op, now)) != CF_OK)
+			goto fail;
+	}
+	if (changed && (st = secret_save(v, RECORD_SECRET, key, cur)) != CF_OK)
+		goto fail;
+	st = vault_commit(v);
+	goto out;
+fail:
+	vault_abort(v);
+out:
+	secret_free(cur);
+	free(key);
+	return st;
+}
+
+enum cf_status
+secret_meta_valid(struct json_object *o, int merge)
+{
+	size_t klen;
+
+	if (!json_object_is_type(o, json_type_object))
+		return CF_E_BAD_JSON;
+	if (!merge && json_object_object_length(o) > CF_MAX_META_KEYS)
+		return CF_E_TOO_LARGE;
+	json_object_object_foreach(o, k, val)
+	{
+		klen = strlen(k);
+		if (val == NULL && merge)
+			continue;
+		if (klen == 0 || !json_object_is_type(val, json_type_string))
+			return CF_E_BAD_JSON;
+		if (klen > CF_MAX_META_KEY ||
+		    (size_t)json_object_get_string_len(val) > CF_MAX_META_VALUE)
+			return CF_E_TOO_LARGE;
+	}
+	return CF_OK;
+}
+
+/* cur's custom metadata with m's merged in: a null removes its key. */
+static enum cf_status
+meta_merge(struct secret *cur, struct json_object *m)
+{
+	if (cur->custom == NULL && (cur->custom = jb_object()) == NULL)
+		return CF_E_INTERNAL;
+	json_object_object_foreach(m, k, val)
+	{
+		if (val == NULL)
+			json_object_object_del(cur->custom, k);
+		else
+			jb_set_str(cur->custom, k, json_object_get_string(val));
+	}
+	return CF_OK;
+}
+
+/* Drop the versions a lowered window no longer keeps: from the oldest the
+ * old window kept to the one below the new window's oldest. */
+static enum cf_status
+meta_drop(struct vault *v, const char *store, const char *path,
+    const struct secret *cur, uint64_t from, uint64_t below)
+{
+	uint64_t ver;
+	char *key;
+	enum cf_status st;
+
+	for (ver = from; ver < below && ver < cur->version; ver++) {
+		if ((key = key_version(store, path, ver)) == NULL)
+			return CF_E_INTERNAL;
+		st = vault_del(v, key);
+		free(key);
+		if (st != CF_OK)
+			return st;
+	}
+	return CF_OK;
+}
+
+/* The current record for a metadata write; when the secret is absent, a
+ * version 0 (Vault: metadata before any version), entered in its
+ * directory's index.  Inside the caller's section. */
+static enum cf_status
+meta_load(struct vault *v, const char *store, const char *path, const char *key,
+    struct secret **out)
+{
+	struct secret *s;
+	enum cf_status st;
+
+	if ((st = secret_load(v, key, out)) != CF_E_NOT_FOUND)
+		return st;
+	if ((s = secret_new()) == NULL)
+		return CF_E_INTERNAL;
+	s->created = s->updated = (int64_t)time(NULL);
+	if ((st = dir_mark(v, store, path, DIR_SECRET, 1)) != CF_OK) {
+		secret_free(s);
+		return st;
+	}
+	*out = s;
+	return CF_OK;
+}
+
+enum cf_status
+secret_meta_set(struct vault *v, const char *store, const char *path,
+    const struct secret *m, unsigned set, unsigned kept)
+{
+	struct secret *cur = NULL;
+	char *key = NULL;
+	uint64_t from;
+	enum cf_status st;
+
+	if ((st = vault_delete_begin(v)) != CF_OK)
+		return st;
+	if ((key = key_of('s', store, path)) == NULL) {
+		st = CF_E_INTERNAL;
+		goto fail;
+	}
+	if ((st = meta_load(v, store, path, key, &cur)) != CF_OK)
+		goto fail;
+	from = version_oldest(cur, kept);
+	if (set & SECRET_META_MAX)
+		cur->max_versions = m->max_versions;
+	if (set & SECRET_META_CAS)
+		cur->cas_required = m->cas_required;
+	if (set & SECRET_META_CUSTOM) {
+		json_object_put(cur->custom);
+		cur->custom = json_object_get(m->custom);
+	}
+	if ((set & SECRET_META_MERGE) && m->custom != NULL &&
+	    (st = meta_merge(cur, m->custom)) != CF_OK)
+		goto fail;
+	if (cur->custom != NULL &&
+	    (st = secret_meta_valid(cur->custom, 0)) != CF_OK)
+		goto fail;
+	if ((st = meta_drop(v, store, path, cur, from,
+	         version_oldest(cur, kept))) != CF_OK ||
+	    (st = secret_save(v, RECORD_SECRET, key, cur)) != CF_OK)
+		goto fail;
+	st = vault_commit(v);
+	goto out;
+fail:
+	vault_abort(v);
+out:
+	secret_free(cur);
 	free(key);
 	return st;
 }
@@ -897,6 +1233,8 @@ iter_walk(struct iter_state *it, const char *dir, const char *prefix, int depth)
 			st = secret_load(it->v, key, &s);
 			if (st != CF_OK && st != CF_E_NOT_FOUND)
 				break;
+			if (st == CF_OK && !secret_live(s))
+				st = CF_E_NOT_FOUND; /* read as absent */
 		}
 		/* A record missing behind its index entry is skipped, never
 		 * fatal. */

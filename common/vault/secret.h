@@ -20,6 +20,19 @@
  * members) is appended without a search, and a merge looks keys up in a
  * sorted index.  A record an older build wrote with more keys still reads.
  *
+ * A version may be soft-deleted (deleted: when) and undeleted, or
+ * destroyed: its map wiped from its record for good, the record kept so
+ * that its metadata still reads.  secret_get and the walks treat such a
+ * version as absent, so that every dialect but Vault's reads it as not
+ * found; secret_get_any (Vault's) reads it whatever its state.  A write
+ * over a deleted or destroyed current version makes the next version, as
+ * a create would (the map is not merged with the one gone).
+ *
+ * The secret's own metadata (max_versions, cas_required, custom) is kept
+ * in the current record alone and carried to each new version.  The
+ * fields are optional members of the record's JSON, so records written
+ * before them read as before (not deleted, no metadata).
+ *
  * Ownership: a struct secret owns its strings and values; secret_free()
  * wipes the values and accepts NULL.  The functions below open and close
  * their own store sections.
@@ -50,12 +63,22 @@ struct secret {
 	char *description;          /* NULL: none (or keep, on update) */
 	struct json_object *labels; /* array of strings, or NULL */
 	int binary;
-	int merge; /* write: keep keys not in e */
+	int64_t deleted; /* soft-deleted at (0: not) */
+	int destroyed;   /* the map is wiped for good */
+	/* the secret's metadata (current record only) */
+	unsigned max_versions;      /* 0: the store's versions_kept */
+	int cas_required;           /* Vault: writes must give options.cas */
+	struct json_object *custom; /* object of strings, or NULL */
+	int merge;                  /* write: keep keys not in e */
 	/* write: check-and-set.  When set, the write happens only if the
 	 * current version is cas_version (0: only if absent), checked in the
 	 * write's own section; else CF_E_CONFLICT and nothing changes. */
 	int cas;
 	uint64_t cas_version;
+	/* write: the client gave no cas of its own (Vault's dialect; the
+	 * others have none to give): CF_E_BAD_REQUEST when the secret has
+	 * cas_required, decided in the write's section. */
+	int cas_missing;
 	struct secret_entry *e;
 	size_t n;
 	size_t cap; /* entries allocated in e */
@@ -96,6 +119,10 @@ struct json_object *secret_map_json(const struct secret *s);
 /* version 0 = current.  CF_E_NOT_FOUND when absent. */
 enum cf_status secret_get(struct vault *v, const char *store, const char *path,
     uint64_t version, struct secret **out);
+/* The same whatever the version's state (deleted, destroyed): Vault's
+ * reads, which answer a deleted version with its metadata. */
+enum cf_status secret_get_any(struct vault *v, const char *store,
+    const char *path, uint64_t version, struct secret **out);
 /* The current version, unless its record holds more than max bytes: then
  * CF_E_TOO_LARGE, told from the record's stored size before it is opened.
  * On success *size is the record's plaintext bytes, which bound the bytes
@@ -115,6 +142,46 @@ enum cf_status secret_write_in(struct vault *v, const char *store,
     unsigned versions_kept, uint64_t *version);
 enum cf_status secret_delete(struct vault *v, const char *store,
     const char *path, unsigned versions_kept);
+/* How many versions s's secret keeps: its max_versions, else kept. */
+unsigned secret_kept(const struct secret *s, unsigned kept);
+
+enum secret_version_op {
+	SECRET_VERSION_DELETE,   /* soft delete: deleted = now */
+	SECRET_VERSION_UNDELETE, /* clears deleted (not destroyed) */
+	SECRET_VERSION_DESTROY,  /* wipes the map for good */
+};
+/* op on each of vers[0..n) (n == 0: the current version), in one write
+ * section.  Versions not kept are skipped, as are those the op does not
+ * change (a destroyed version is not undeleted).  CF_E_NOT_FOUND when the
+ * secret is absent. */
+enum cf_status secret_versions_mark(struct vault *v, const char *store,
+    const char *path, enum secret_version_op op, const uint64_t *vers, size_t n,
+    unsigned kept);
+
+/* A metadata write: the fields named in set, from m. */
+#define SECRET_META_MAX    0x1 /* m->max_versions */
+#define SECRET_META_CAS    0x2 /* m->cas_required */
+#define SECRET_META_CUSTOM 0x4 /* m->custom replaces the map */
+#define SECRET_META_MERGE  0x8 /* m->custom merged in (null removes) */
+/* The detail of the CF_E_TOO_LARGE a metadata map over the bounds gets. */
+/* clang-format off */
+#define SECRET_META_DETAIL \
+	"custom_metadata holds at most " CF_STRING(CF_MAX_META_KEYS) " keys " \
+	"of " CF_STRING(CF_MAX_META_KEY) " bytes, values of " \
+	CF_STRING(CF_MAX_META_VALUE) " bytes"
+/* clang-format on */
+/* Is o (an object) a custom metadata map within the bounds?  CF_OK,
+ * CF_E_BAD_JSON (a value not a string; nulls allowed when merge) or
+ * CF_E_TOO_LARGE. */
+enum cf_status secret_meta_valid(struct json_object *o, int merge);
+/* Set the secret's metadata; versions below a lowered max_versions are
+ * dropped in the same section.  No new version is made.  On an absent
+ * secret it writes a version 0 holding the metadata alone, as Vault
+ * keeps metadata before any version: every reader but secret_get_any
+ * reads it as absent, and the first write makes version 1. */
+enum cf_status secret_meta_set(struct vault *v, const char *store,
+    const char *path, const struct secret *m, unsigned set, unsigned kept);
+
 /* Is name one of the comma-separated names in list (config's
  * secret_stores, sensu_namespaces)?  Exact and case-sensitive. */
 int secret_name_listed(const char *list, const char *name);

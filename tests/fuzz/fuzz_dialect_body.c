@@ -4,7 +4,8 @@
  * init and unseal (dialects/dcos_seal.c: unseal's is read before anyone
  * is authenticated), the path API's (dialects/path.c), the batch's with
  * each of its paths (dialects/batch.c), Sensu's Secret and SecretProvider
- * (dialects/sensu.c), Vault's KV write, merge-patch and unseal
+ * (dialects/sensu.c), Vault's KV write, merge-patch, unseal, versions
+ * (delete, undelete, destroy) and metadata write and patch
  * (dialects/vault_kv.c: unseal's is read before anyone is authenticated).
  * Dapr's API reads no body: its inputs are the path,
  * one query parameter and a header (fuzz_http_request, fuzz_token).
@@ -17,7 +18,9 @@
  * refused, a Sensu Secret with an id and a provider, a coffer id of the
  * form path#key, a provider with a type other than "Secret", a Vault
  * map of string values with non-empty keys, a patch that keeps the keys
- * of the current map it does not name and takes the values it names),
+ * of the current map it does not name and takes the values it names,
+ * 1 to CF_MAX_VERSIONS versions each 1 or more, a metadata map within
+ * its bounds and a max_versions within CF_MAX_VERSIONS),
  * refused
  * only with the statuses its parser documents, and an error detail never
  * points into the body.
@@ -51,6 +54,9 @@ enum fuzz_dialect {
 	VAULT_WRITE,
 	VAULT_PATCH,
 	VAULT_UNSEAL,
+	VAULT_VERSIONS,
+	VAULT_META,
+	VAULT_META_PATCH,
 	NDIALECTS
 };
 
@@ -208,6 +214,45 @@ run_vault(const uint8_t *body, size_t len, int patch, struct secret *s,
 	return st;
 }
 
+/* A versions body: 1 to CF_MAX_VERSIONS versions, none 0; none on error. */
+static enum cf_status
+run_vault_versions(const uint8_t *body, size_t len, const char **detail)
+{
+	uint64_t *vers = NULL;
+	size_t i, n = 0;
+	enum cf_status st;
+
+	st = vault_kv_versions_parse(body, len, &vers, &n, detail);
+	if (st != CF_OK && (vers != NULL || n != 0))
+		abort();
+	if (st == CF_OK && (vers == NULL || n == 0 || n > CF_MAX_VERSIONS))
+		abort();
+	for (i = 0; i < n; i++)
+		if (vers[i] == 0)
+			abort();
+	free(vers);
+	return st;
+}
+
+/* A metadata body: the fields it sets within their bounds. */
+static enum cf_status
+run_vault_meta(const uint8_t *body, size_t len, int merge, struct secret *m,
+    const char **detail)
+{
+	unsigned set = 0;
+	enum cf_status st;
+
+	st = vault_kv_meta_parse(body, len, merge, m, &set, detail);
+	if (st != CF_OK)
+		return st;
+	if (m->max_versions > CF_MAX_VERSIONS)
+		abort();
+	if ((set & (SECRET_META_CUSTOM | SECRET_META_MERGE)) &&
+	    m->custom != NULL && secret_meta_valid(m->custom, merge) != CF_OK)
+		abort();
+	return st;
+}
+
 /* Each path of an accepted batch: given back as written, or refused. */
 static enum cf_status
 run_batch(const uint8_t *body, size_t len, const char **detail)
@@ -297,6 +342,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		st = run_vault_unseal(body, len, &detail);
 		if (st != CF_OK && st != CF_E_BAD_JSON &&
 		    st != CF_E_BAD_REQUEST)
+			abort();
+		break;
+	case VAULT_VERSIONS:
+		st = run_vault_versions(body, len, &detail);
+		if (st != CF_OK && st != CF_E_BAD_JSON &&
+		    st != CF_E_TOO_LARGE && st != CF_E_INTERNAL)
+			abort();
+		break;
+	case VAULT_META:
+	case VAULT_META_PATCH:
+		st = run_vault_meta(
+		    body, len, d == VAULT_META_PATCH, s, &detail);
+		if (st != CF_OK && st != CF_E_BAD_JSON &&
+		    st != CF_E_TOO_LARGE && st != CF_E_INTERNAL)
 			abort();
 		break;
 	case BATCH:

@@ -38,7 +38,9 @@ def call(c, action, args):
     if action == "metadata":
         return kv.read_secret_metadata(path=args[0])
     if action == "update-metadata":
-        return kv.update_metadata(path=args[0], max_versions=int(args[1]))
+        cas_required = args[2] == "true" if len(args) > 2 else None
+        return kv.update_metadata(path=args[0], max_versions=int(args[1]),
+                                  cas_required=cas_required)
     if action == "delete-latest":
         return kv.delete_latest_version_of_secret(path=args[0])
     if action == "delete-versions":

@@ -114,17 +114,60 @@ test_hvac_deletes_the_metadata_and_every_version() {
 	assert_json_eq .exception InvalidPath
 }
 
-test_hvac_soft_delete_undelete_destroy_and_metadata_writes_raise_invalid_request() {
-	local a
+test_hvac_deletes_the_latest_version_softly() {
 	hvac write hv/soft '{"a":"1"}'
-	for a in delete-latest "delete-versions" undelete destroy; do
-		hvac "$a" hv/soft 1
-		assert_json_eq .exception InvalidRequest
-	done
-	hvac update-metadata hv/soft 3
-	assert_json_eq .exception InvalidRequest
+	hvac write hv/soft '{"a":"2"}'
+	hvac delete-latest hv/soft
+	assert_json_eq .status 204
 	hvac read hv/soft
+	assert_json_eq .exception InvalidPath
+	hvac read hv/soft 1
 	assert_json_eq .data.data.a 1
+	hvac metadata hv/soft
+	assert_json_eq '.data.versions["2"].deletion_time != ""' true
+}
+
+test_hvac_deletes_and_undeletes_versions() {
+	hvac write hv/undo '{"a":"1"}'
+	hvac write hv/undo '{"a":"2"}'
+	hvac delete-versions hv/undo 1
+	assert_json_eq .status 204
+	hvac read hv/undo 1
+	assert_json_eq .exception InvalidPath
+	hvac undelete hv/undo 1
+	assert_json_eq .status 204
+	hvac read hv/undo 1
+	assert_json_eq .data.data.a 1
+	assert_json_eq .data.metadata.deletion_time ''
+}
+
+test_hvac_destroys_a_version_for_good() {
+	hvac write hv/destroy '{"a":"1"}'
+	hvac write hv/destroy '{"a":"2"}'
+	hvac destroy hv/destroy 1
+	assert_json_eq .status 204
+	hvac undelete hv/destroy 1
+	hvac read hv/destroy 1
+	assert_json_eq .exception InvalidPath
+	hvac metadata hv/destroy
+	assert_json_eq '.data.versions["1"].destroyed' true
+	hvac read hv/destroy
+	assert_json_eq .data.data.a 2
+}
+
+test_hvac_updates_the_metadata_and_cas_required_holds() {
+	hvac write hv/md '{"a":"1"}'
+	hvac update-metadata hv/md 2 true
+	assert_json_eq .status 204
+	hvac metadata hv/md
+	assert_json_eq .data.max_versions 2
+	assert_json_eq .data.cas_required true
+	hvac write hv/md '{"a":"2"}'
+	assert_json_eq .exception InvalidRequest
+	assert_json_eq '.errors[0]' \
+	    'check-and-set parameter required for this call'
+	hvac write hv/md '{"a":"2"}' 1
+	assert_json_eq .data.version 2
 }
 
 test_hvac_is_authenticated_with_coffers_token_and_not_without() {

@@ -332,21 +332,234 @@ test_deleting_metadata_deletes_the_secret_and_every_version() {
 	assert_status 204
 }
 
-test_soft_delete_undelete_destroy_and_metadata_writes_answer_400_and_change_nothing() {
-	local p
-	vault_json POST $V/data/u/s '{"data":{"a":"1"}}'
-	vault_req DELETE $V/data/u/s
-	assert_status 400
-	assert_schema vault-error.json
-	for p in delete undelete destroy; do
-		vault_json POST $V/$p/u/s '{"versions":[1]}'
-		assert_status 400 "$p"
-	done
-	vault_json POST $V/metadata/u/s '{"max_versions":3}'
-	assert_status 400
-	vault_req GET $V/data/u/s
+test_delete_on_data_soft_deletes_the_latest_version() {
+	vault_json POST $V/data/sd/s '{"data":{"a":"1"}}'
+	vault_json POST $V/data/sd/s '{"data":{"a":"2"}}'
+	vault_req DELETE $V/data/sd/s
+	assert_status 204
+	vault_req GET $V/data/sd/s
+	assert_status 404
+	assert_schema vault-secret.json
+	assert_json_eq .data.data null
+	assert_json_eq .data.metadata.version 2
+	assert_json_eq '.data.metadata.deletion_time != ""' true
+	assert_json_eq .data.metadata.destroyed false
+	vault_req GET "$V/data/sd/s?version=1"
 	assert_status 200
 	assert_json_eq .data.data.a 1
+}
+
+test_a_soft_deleted_latest_version_reads_as_not_found_in_dcos_and_the_path_api() {
+	vault_json POST $V/data/sd/other '{"data":{"value":"v"}}'
+	vault_req DELETE $V/data/sd/other
+	auth_req GET /secrets/v1/secret/default/sd/other
+	assert_status 404
+	auth_req GET /api/v1/secrets/sd/other
+	assert_status 404
+}
+
+test_delete_with_versions_soft_deletes_those_versions() {
+	vault_json POST $V/data/sd/v '{"data":{"a":"1"}}'
+	vault_json POST $V/data/sd/v '{"data":{"a":"2"}}'
+	vault_json POST $V/delete/sd/v '{"versions":[1]}'
+	assert_status 204
+	vault_req GET "$V/data/sd/v?version=1"
+	assert_status 404
+	assert_json_eq .data.data null
+	vault_req GET $V/data/sd/v
+	assert_status 200
+	vault_req GET $V/metadata/sd/v
+	assert_schema vault-metadata.json
+	assert_json_eq '.data.versions["1"].deletion_time != ""' true
+	assert_json_eq '.data.versions["2"].deletion_time' ''
+}
+
+test_undelete_brings_deleted_versions_back() {
+	vault_json POST $V/data/ud/s '{"data":{"a":"1"}}'
+	vault_json POST $V/data/ud/s '{"data":{"a":"2"}}'
+	vault_json POST $V/delete/ud/s '{"versions":[1,2]}'
+	vault_json PUT $V/undelete/ud/s '{"versions":[1,2]}'
+	assert_status 204
+	vault_req GET "$V/data/ud/s?version=1"
+	assert_status 200
+	assert_json_eq .data.data.a 1
+	assert_json_eq .data.metadata.deletion_time ''
+	vault_req GET $V/data/ud/s
+	assert_json_eq .data.data.a 2
+}
+
+test_destroy_wipes_a_version_and_undelete_cannot_bring_it_back() {
+	vault_json POST $V/data/ds/s '{"data":{"a":"gone-for-good"}}'
+	vault_json POST $V/data/ds/s '{"data":{"a":"2"}}'
+	vault_json PUT $V/destroy/ds/s '{"versions":[1]}'
+	assert_status 204
+	vault_req GET "$V/data/ds/s?version=1"
+	assert_status 404
+	assert_json_eq .data.data null
+	assert_json_eq .data.metadata.destroyed true
+	vault_json POST $V/undelete/ds/s '{"versions":[1]}'
+	vault_req GET "$V/data/ds/s?version=1"
+	assert_status 404
+	vault_req GET $V/metadata/ds/s
+	assert_json_eq '.data.versions["1"].destroyed' true
+}
+
+test_a_write_over_a_deleted_latest_version_makes_the_next_version() {
+	vault_json POST $V/data/sd/w '{"data":{"a":"1"}}'
+	vault_req DELETE $V/data/sd/w
+	vault_json POST $V/data/sd/w '{"data":{"b":"2"},"options":{"cas":1}}'
+	assert_status 200
+	assert_json_eq .data.version 2
+	vault_req GET $V/data/sd/w
+	assert_json_eq .data.data '{"b":"2"}'
+}
+
+test_versions_bodies_without_versions_answer_400() {
+	local p
+	vault_json POST $V/data/vb/s '{"data":{"a":"1"}}'
+	for p in delete undelete destroy; do
+		vault_json POST $V/$p/vb/s '{}'
+		assert_status 400 "$p"
+		assert_schema vault-error.json
+		assert_json_eq '.errors[0]' 'no version number provided'
+	done
+	vault_req GET $V/data/vb/s
+	assert_status 200
+}
+
+test_delete_undelete_and_destroy_of_an_absent_secret_answer_204() {
+	local p
+	vault_req DELETE $V/data/no/such/one
+	assert_status 204
+	for p in delete undelete destroy; do
+		vault_json POST $V/$p/no/such/one '{"versions":[1]}'
+		assert_status 204 "$p"
+	done
+}
+
+test_a_metadata_write_sets_max_versions_cas_required_and_custom_metadata() {
+	vault_json POST $V/data/md/s '{"data":{"a":"1"}}'
+	vault_json POST $V/metadata/md/s \
+	    '{"max_versions":4,"cas_required":true,"custom_metadata":{"owner":"ops"}}'
+	assert_status 204
+	vault_req GET $V/metadata/md/s
+	assert_schema vault-metadata.json
+	assert_json_eq .data.max_versions 4
+	assert_json_eq .data.cas_required true
+	assert_json_eq .data.custom_metadata '{"owner":"ops"}'
+	assert_json_eq .data.current_version 1
+	vault_req GET $V/data/md/s
+	assert_json_eq .data.metadata.custom_metadata '{"owner":"ops"}'
+}
+
+test_max_versions_keeps_only_the_newest_versions() {
+	local i
+	for i in 1 2 3; do
+		vault_json POST $V/data/mv/s "{\"data\":{\"a\":\"$i\"}}"
+	done
+	vault_json POST $V/metadata/mv/s '{"max_versions":2}'
+	vault_json POST $V/data/mv/s '{"data":{"a":"4"}}'
+	vault_req GET $V/metadata/mv/s
+	assert_json_eq .data.oldest_version 3
+	assert_json_eq '.data.versions | keys' '["3","4"]'
+	vault_req GET "$V/data/mv/s?version=2"
+	assert_status 404
+}
+
+test_cas_required_refuses_a_write_without_cas() {
+	vault_json POST $V/data/cr/s '{"data":{"a":"1"}}'
+	vault_json POST $V/metadata/cr/s '{"cas_required":true}'
+	vault_json POST $V/data/cr/s '{"data":{"a":"2"}}'
+	assert_status 400
+	assert_json_eq '.errors[0]' \
+	    'check-and-set parameter required for this call'
+	vault_patch $V/data/cr/s '{"data":{"b":"2"}}'
+	assert_status 400
+	vault_json POST $V/data/cr/s '{"data":{"a":"2"},"options":{"cas":1}}'
+	assert_status 200
+	assert_json_eq .data.version 2
+}
+
+test_a_metadata_patch_merges_custom_metadata() {
+	vault_json POST $V/data/mp/s '{"data":{"a":"1"}}'
+	vault_json POST $V/metadata/mp/s '{"custom_metadata":{"a":"1","b":"2"}}'
+	vault_patch $V/metadata/mp/s '{"custom_metadata":{"a":null,"c":"3"}}'
+	assert_status 204
+	vault_req GET $V/metadata/mp/s
+	assert_json_eq .data.custom_metadata '{"b":"2","c":"3"}'
+	vault_json POST $V/metadata/mp/s '{"max_versions":3}'
+	vault_req GET $V/metadata/mp/s
+	assert_json_eq .data.custom_metadata '{"b":"2","c":"3"}'
+}
+
+test_bad_metadata_bodies_answer_400_and_change_nothing() {
+	local big
+	big=$(printf 'x%.0s' $(seq 513))
+	vault_json POST $V/data/mb/s '{"data":{"a":"1"}}'
+	vault_json POST $V/metadata/mb/s "{\"custom_metadata\":{\"k\":\"$big\"}}"
+	assert_status 400
+	assert_schema vault-error.json
+	vault_json POST $V/metadata/mb/s '{"custom_metadata":{"k":1}}'
+	assert_status 400
+	vault_json POST $V/metadata/mb/s '{"delete_version_after":"1h"}'
+	assert_status 400
+	vault_json POST $V/metadata/mb/s '{"max_versions":-1}'
+	assert_status 400
+	vault_req GET $V/metadata/mb/s
+	assert_json_eq .data.custom_metadata null
+	assert_json_eq .data.max_versions 0
+}
+
+test_metadata_written_before_the_first_version_governs_its_writes() {
+	vault_json POST $V/metadata/pre/s '{"cas_required":true,"max_versions":2}'
+	assert_status 204
+	vault_req GET $V/metadata/pre/s
+	assert_status 200
+	assert_schema vault-metadata.json
+	assert_json_eq .data.current_version 0
+	assert_json_eq .data.versions '{}'
+	assert_json_eq .data.max_versions 2
+	vault_req GET $V/data/pre/s
+	assert_status 404
+	auth_req GET /secrets/v1/secret/default/pre/s
+	assert_status 404
+	vault_json POST $V/data/pre/s '{"data":{"a":"1"}}'
+	assert_status 400
+	assert_json_eq '.errors[0]' \
+	    'check-and-set parameter required for this call'
+	vault_json POST $V/data/pre/s '{"data":{"a":"1"},"options":{"cas":0}}'
+	assert_status 200
+	assert_json_eq .data.version 1
+	vault_req GET $V/data/pre/s
+	assert_json_eq .data.data.a 1
+}
+
+test_undelete_needs_update_and_delete_and_destroy_need_delete() {
+	local tok
+	auth_json PUT $A/users/vdel '{"password":"pw-vdel"}'
+	json_req POST $A/auth/login '{"uid":"vdel","password":"pw-vdel"}'
+	tok=$(jq -r .token <<<"$BODY")
+	vault_json POST $V/data/gd/s '{"data":{"a":"1"}}'
+	auth_json PUT "$A/acls/dcos:secrets:default:%252Fgd" '{"description":"gd"}'
+	auth_req PUT "$A/acls/dcos:secrets:default:%252Fgd/users/vdel/update"
+	req DELETE $V/data/gd/s -H "X-Vault-Token: $tok"
+	assert_status 403
+	req POST $V/destroy/gd/s -H "X-Vault-Token: $tok" \
+	    --data-binary '{"versions":[1]}'
+	assert_status 403
+	vault_req DELETE $V/data/gd/s
+	req POST $V/undelete/gd/s -H "X-Vault-Token: $tok" \
+	    --data-binary '{"versions":[1]}'
+	assert_status 204
+	req POST $V/metadata/gd/s -H "X-Vault-Token: $tok" \
+	    --data-binary '{"max_versions":2}'
+	assert_status 204
+	auth_req PUT "$A/acls/dcos:secrets:default:%252Fgd/users/vdel/delete"
+	req POST $V/destroy/gd/s -H "X-Vault-Token: $tok" \
+	    --data-binary '{"versions":[1]}'
+	assert_status 204
+	grep -q 'dcos:secrets:default:/gd/s' "$COFFER_STATE/audit.log" ||
+	    fail "no audit line names the secret"
 }
 
 test_seal_needs_a_superuser_and_unseal_takes_a_share() {

@@ -360,6 +360,279 @@ test_a_check_and_set_write_needs_the_current_version(struct vault *v)
 	secret_free(s);
 }
 
+/* Write one version of path holding {"a": val}. */
+static void
+write_a(struct vault *v, const char *path, const char *val, unsigned kept)
+{
+	struct secret *s = secret_new();
+
+	if (s == NULL || secret_set(s, "a", val, strlen(val)) != 0)
+		abort();
+	if (secret_write(v, STORE, path, SECRET_UPSERT, s, kept, NULL) != CF_OK)
+		abort();
+	secret_free(s);
+}
+
+/* The state of version ver: 'L' live, 'D' deleted, 'X' destroyed, '-'
+ * absent; *n its keys. */
+static char
+state_of(struct vault *v, const char *path, uint64_t ver, size_t *n)
+{
+	struct secret *s = NULL;
+	char c;
+
+	*n = 0;
+	if (secret_get_any(v, STORE, path, ver, &s) != CF_OK)
+		return '-';
+	c = s->destroyed ? 'X' : s->deleted != 0 ? 'D' : 'L';
+	*n = s->n;
+	secret_free(s);
+	return c;
+}
+
+/* Delete, undelete and destroy, each on the versions named (none: the
+ * current), as Vault does them: a destroyed version is never undeleted. */
+static void
+test_versions_are_deleted_undeleted_and_destroyed(struct vault *v)
+{
+	static const uint64_t one[] = {1}, two[] = {2}, both[] = {1, 3},
+	                      far[] = {9};
+	static const struct {
+		int line;
+		const char *what;
+		enum secret_version_op op;
+		const uint64_t *vers;
+		size_t n;
+		const char *want; /* states of versions 1..3 */
+	} rows[] = {
+	    {__LINE__, "a delete of none marks the current",
+	        SECRET_VERSION_DELETE, NULL, 0, "LLD"},
+	    {__LINE__, "an older version is deleted", SECRET_VERSION_DELETE,
+	        one, 1, "DLD"},
+	    {__LINE__, "undelete clears both", SECRET_VERSION_UNDELETE, both, 2,
+	        "LLL"},
+	    {__LINE__, "destroy wipes a version", SECRET_VERSION_DESTROY, two,
+	        1, "LXL"},
+	    {__LINE__, "a destroyed version is not undeleted",
+	        SECRET_VERSION_UNDELETE, two, 1, "LXL"},
+	    {__LINE__, "a destroyed version is not deleted",
+	        SECRET_VERSION_DELETE, two, 1, "LXL"},
+	    {__LINE__, "a version never written is skipped",
+	        SECRET_VERSION_DELETE, far, 1, "LXL"},
+	};
+	size_t i, j, n;
+	char got[4];
+
+	write_a(v, "marks/s", "1", 5);
+	write_a(v, "marks/s", "2", 5);
+	write_a(v, "marks/s", "3", 5);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		CHECK_LINE(rows[i].line,
+		    secret_versions_mark(v, STORE, "marks/s", rows[i].op,
+		        rows[i].vers, rows[i].n, 5) == CF_OK,
+		    rows[i].what);
+		for (j = 0; j < 3; j++)
+			got[j] = state_of(v, "marks/s", j + 1, &n);
+		got[3] = '\0';
+		CHECK_LINE(
+		    rows[i].line, !strcmp(got, rows[i].want), rows[i].what);
+	}
+	CHECK(state_of(v, "marks/s", 2, &n) == 'X' && n == 0,
+	    "a destroyed version keeps no key");
+	CHECK(secret_versions_mark(v, STORE, "marks/absent",
+	          SECRET_VERSION_DELETE, NULL, 0, 5) == CF_E_NOT_FOUND,
+	    "marking an absent secret is not found");
+}
+
+/* Every dialect but Vault's reads a deleted current version as absent;
+ * a create over it makes the next version, an update is not found. */
+static void
+test_a_deleted_current_version_reads_as_absent(struct vault *v)
+{
+	struct secret *s = NULL, *in = secret_new();
+	uint64_t ver = 0;
+
+	write_a(v, "gone/s", "1", 5);
+	write_a(v, "gone/s", "2", 5);
+	secret_versions_mark(
+	    v, STORE, "gone/s", SECRET_VERSION_DELETE, NULL, 0, 5);
+	CHECK(secret_get(v, STORE, "gone/s", 0, &s) == CF_E_NOT_FOUND,
+	    "secret_get reads a deleted current version as absent");
+	CHECK(secret_get(v, STORE, "gone/s", 1, &s) == CF_OK && s->n == 1,
+	    "an older version still reads");
+	secret_free(s);
+	if (in == NULL || secret_set(in, "b", "x", 1) != 0)
+		abort();
+	in->merge = 1;
+	CHECK(secret_write(v, STORE, "gone/s", SECRET_UPDATE, in, 5, &ver) ==
+	          CF_E_NOT_FOUND,
+	    "an update of a deleted current version is not found");
+	CHECK(secret_write(v, STORE, "gone/s", SECRET_CREATE, in, 5, &ver) ==
+	              CF_OK &&
+	          ver == 3,
+	    "a create over it makes the next version");
+	s = NULL;
+	CHECK(secret_get(v, STORE, "gone/s", 0, &s) == CF_OK && s->n == 1 &&
+	          secret_find(s, "a") == NULL,
+	    "the deleted map is not merged into the new version");
+	secret_free(s);
+	secret_free(in);
+}
+
+/* max_versions keeps the newest N; lowering it drops the older at once. */
+static void
+test_max_versions_bounds_the_versions_kept(struct vault *v)
+{
+	struct secret *m = secret_new(), *s = NULL;
+	size_t n, i;
+
+	if (m == NULL)
+		abort();
+	for (i = 0; i < 4; i++)
+		write_a(v, "max/s", "v", 10);
+	m->max_versions = 2;
+	CHECK(
+	    secret_meta_set(v, STORE, "max/s", m, SECRET_META_MAX, 10) == CF_OK,
+	    "max_versions is set");
+	CHECK(state_of(v, "max/s", 2, &n) == '-' &&
+	          state_of(v, "max/s", 3, &n) == 'L',
+	    "lowering it drops the versions below the window");
+	write_a(v, "max/s", "v", 10);
+	CHECK(state_of(v, "max/s", 3, &n) == '-' &&
+	          state_of(v, "max/s", 4, &n) == 'L',
+	    "a write keeps only max_versions");
+	CHECK(secret_get(v, STORE, "max/s", 0, &s) == CF_OK &&
+	          s->max_versions == 2,
+	    "the metadata is carried to the new version");
+	secret_free(s);
+	secret_free(m);
+}
+
+/* cas_required refuses a write whose client gave no cas, and only that. */
+static void
+test_cas_required_refuses_a_write_without_the_clients_cas(struct vault *v)
+{
+	struct secret *m = secret_new(), *in = secret_new();
+
+	if (m == NULL || in == NULL || secret_set(in, "a", "1", 1) != 0)
+		abort();
+	write_a(v, "casreq/s", "1", 5);
+	m->cas_required = 1;
+	secret_meta_set(v, STORE, "casreq/s", m, SECRET_META_CAS, 5);
+	in->cas_missing = 1;
+	CHECK(secret_write(v, STORE, "casreq/s", SECRET_UPSERT, in, 5, NULL) ==
+	          CF_E_BAD_REQUEST,
+	    "a write without the client's cas is refused");
+	in->cas_missing = 0;
+	CHECK(secret_write(v, STORE, "casreq/s", SECRET_UPSERT, in, 5, NULL) ==
+	          CF_OK,
+	    "a write of a dialect with no cas is taken");
+	secret_free(in);
+	secret_free(m);
+}
+
+/* Metadata written before any version is a version 0 that reads as
+ * absent; the first write makes version 1 and keeps the metadata. */
+static void
+test_metadata_before_any_version_reads_as_absent(struct vault *v)
+{
+	struct secret *m = secret_new(), *s = NULL;
+
+	if (m == NULL)
+		abort();
+	m->max_versions = 3;
+	CHECK(
+	    secret_meta_set(v, STORE, "pre/s", m, SECRET_META_MAX, 5) == CF_OK,
+	    "metadata is set on an absent secret");
+	CHECK(secret_get(v, STORE, "pre/s", 0, &s) == CF_E_NOT_FOUND,
+	    "it reads as absent");
+	CHECK(secret_get_any(v, STORE, "pre/s", 0, &s) == CF_OK &&
+	          s->version == 0 && s->max_versions == 3,
+	    "its metadata reads as version 0");
+	secret_free(s);
+	s = NULL;
+	write_a(v, "pre/s", "1", 5);
+	CHECK(secret_get(v, STORE, "pre/s", 0, &s) == CF_OK &&
+	          s->version == 1 && s->max_versions == 3,
+	    "the first write makes version 1 and keeps the metadata");
+	secret_free(s);
+	secret_free(m);
+}
+
+/* custom_metadata: replaced, merged (null removes), bounded. */
+static void
+test_custom_metadata_is_replaced_merged_and_bounded(struct vault *v)
+{
+	struct secret *m = secret_new(), *s = NULL;
+	struct json_object *big;
+	char k[16];
+	int i;
+
+	if (m == NULL)
+		abort();
+	write_a(v, "cm/s", "1", 5);
+	m->custom = json_tokener_parse("{\"a\":\"1\",\"b\":\"2\"}");
+	CHECK(secret_meta_set(v, STORE, "cm/s", m, SECRET_META_CUSTOM, 5) ==
+	          CF_OK,
+	    "a map is set");
+	json_object_put(m->custom);
+	m->custom = json_tokener_parse("{\"a\":null,\"c\":\"3\"}");
+	CHECK(
+	    secret_meta_set(v, STORE, "cm/s", m, SECRET_META_MERGE, 5) == CF_OK,
+	    "a merge is taken");
+	CHECK(secret_get(v, STORE, "cm/s", 0, &s) == CF_OK &&
+	          s->custom != NULL &&
+	          !strcmp(json_object_to_json_string_ext(
+	                      s->custom, JSON_C_TO_STRING_PLAIN),
+	              "{\"b\":\"2\",\"c\":\"3\"}"),
+	    "a null removes its key, the others are set");
+	secret_free(s);
+	big = json_object_new_object();
+	for (i = 0; i <= CF_MAX_META_KEYS; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		json_object_object_add(big, k, json_object_new_string("v"));
+	}
+	json_object_put(m->custom);
+	m->custom = big;
+	CHECK(secret_meta_set(v, STORE, "cm/s", m, SECRET_META_MERGE, 5) ==
+	          CF_E_TOO_LARGE,
+	    "a merge past the key bound is refused");
+	CHECK(secret_meta_valid(big, 0) == CF_E_TOO_LARGE,
+	    "a map past the key bound is not valid");
+	secret_free(m);
+}
+
+/* A record as the build before deletion states wrote it (no deleted,
+ * destroyed or metadata members) reads as a live version with no
+ * metadata, and a write over it carries on from its version. */
+static void
+test_a_record_without_the_new_members_reads_as_before(struct vault *v)
+{
+	static const char old[] =
+	    "{\"version\":4,\"created\":1,\"updated\":2,\"author\":\"u\","
+	    "\"binary\":false,\"data\":{\"a\":\"MQ==\"}}";
+	static const char key[] = "s:" STORE ":/old/format";
+	struct secret *s = NULL;
+
+	if (vault_write_begin(v) != CF_OK)
+		abort();
+	if (vault_put(v, RECORD_SECRET, key, old, sizeof(old) - 1) != CF_OK ||
+	    vault_commit(v) != CF_OK)
+		abort();
+	CHECK(secret_get(v, STORE, "old/format", 0, &s) == CF_OK &&
+	          s->version == 4 && s->deleted == 0 && !s->destroyed &&
+	          s->max_versions == 0 && !s->cas_required &&
+	          s->custom == NULL && s->n == 1,
+	    "an old record reads live, with no metadata");
+	secret_free(s);
+	write_a(v, "old/format", "2", 5);
+	s = NULL;
+	CHECK(secret_get(v, STORE, "old/format", 0, &s) == CF_OK &&
+	          s->version == 5,
+	    "a write over it makes the next version");
+	secret_free(s);
+}
+
 int
 main(void)
 {
@@ -382,6 +655,13 @@ main(void)
 		test_a_check_and_set_write_needs_the_current_version(v);
 		test_a_write_over_the_key_bound_is_refused_and_changes_nothing(
 		    v);
+		test_a_record_without_the_new_members_reads_as_before(v);
+		test_versions_are_deleted_undeleted_and_destroyed(v);
+		test_a_deleted_current_version_reads_as_absent(v);
+		test_max_versions_bounds_the_versions_kept(v);
+		test_metadata_before_any_version_reads_as_absent(v);
+		test_cas_required_refuses_a_write_without_the_clients_cas(v);
+		test_custom_metadata_is_replaced_merged_and_bounded(v);
 		test_cost_is_linear_in_the_keys(v);
 	}
 	if (inited)

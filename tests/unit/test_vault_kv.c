@@ -2,7 +2,9 @@
  * test_vault_kv.c: Vault's KV dialect's pure half (vault_kv.c), one table
  * row per behaviour: the write and merge-patch body
  * (vault_kv_body_parse), the unseal body (vault_kv_unseal_parse), the
- * ?version= argument and the answer (vault_kv_secret_json), compared
+ * ?version= argument, the versions body of delete, undelete and destroy
+ * (vault_kv_versions_parse), the metadata body (vault_kv_meta_parse) and
+ * the answer (vault_kv_secret_json), compared
  * byte for byte as reply_json() writes it.  tests/fuzz/fuzz_dialect_body
  * runs the parsers under libFuzzer.
  */
@@ -197,6 +199,149 @@ test_answer(void)
 	secret_free(s);
 }
 
+static void
+test_versions_body(void)
+{
+	static const struct {
+		int line;
+		const char *what;
+		const char *body;
+		enum cf_status want;
+		size_t n;      /* on CF_OK */
+		uint64_t last; /* on CF_OK */
+	} rows[] = {
+	    {__LINE__, "a list of versions is taken", "{\"versions\":[1,3]}",
+	        CF_OK, 2, 3},
+	    {__LINE__, "versions as digits are taken, as Vault does",
+	        "{\"versions\":[\"2\"]}", CF_OK, 1, 2},
+	    {__LINE__, "no versions is refused", "{}", CF_E_BAD_JSON, 0, 0},
+	    {__LINE__, "an empty list is refused", "{\"versions\":[]}",
+	        CF_E_BAD_JSON, 0, 0},
+	    {__LINE__, "version 0 is refused", "{\"versions\":[0]}",
+	        CF_E_BAD_JSON, 0, 0},
+	    {__LINE__, "a negative version is refused", "{\"versions\":[-1]}",
+	        CF_E_BAD_JSON, 0, 0},
+	    {__LINE__, "a version that is no number is refused",
+	        "{\"versions\":[true]}", CF_E_BAD_JSON, 0, 0},
+	    {__LINE__, "text that is not JSON is refused", "{", CF_E_BAD_JSON,
+	        0, 0},
+	};
+	const char *detail;
+	uint64_t *vers;
+	size_t i, n;
+	enum cf_status st;
+
+	for (i = 0; i < NELEM(rows); i++) {
+		detail = NULL;
+		st = vault_kv_versions_parse((const uint8_t *)rows[i].body,
+		    strlen(rows[i].body), &vers, &n, &detail);
+		CHECK_LINE(rows[i].line, st == rows[i].want, rows[i].what);
+		if (st == CF_OK)
+			CHECK_LINE(rows[i].line,
+			    n == rows[i].n && vers[n - 1] == rows[i].last,
+			    rows[i].what);
+		else
+			CHECK_LINE(rows[i].line, detail != NULL, rows[i].what);
+		free(vers);
+	}
+}
+
+static void
+test_metadata_body(void)
+{
+	static const struct {
+		int line;
+		const char *what;
+		int merge;
+		const char *body;
+		enum cf_status want;
+		unsigned set; /* on CF_OK */
+	} rows[] = {
+	    {__LINE__, "max_versions and cas_required are taken", 0,
+	        "{\"max_versions\":3,\"cas_required\":true}", CF_OK,
+	        SECRET_META_MAX | SECRET_META_CAS},
+	    {__LINE__, "a custom map replaces in a write", 0,
+	        "{\"custom_metadata\":{\"a\":\"1\"}}", CF_OK,
+	        SECRET_META_CUSTOM},
+	    {__LINE__, "a custom map merges in a patch", 1,
+	        "{\"custom_metadata\":{\"a\":null}}", CF_OK, SECRET_META_MERGE},
+	    {__LINE__, "a null in a write's map is refused", 0,
+	        "{\"custom_metadata\":{\"a\":null}}", CF_E_BAD_JSON, 0},
+	    {__LINE__, "a value that is no string is refused", 0,
+	        "{\"custom_metadata\":{\"a\":1}}", CF_E_BAD_JSON, 0},
+	    {__LINE__, "max_versions past the bound is refused", 0,
+	        "{\"max_versions\":1001}", CF_E_BAD_JSON, 0},
+	    {__LINE__, "delete_version_after 0s is taken", 0,
+	        "{\"delete_version_after\":\"0s\"}", CF_OK, 0},
+	    {__LINE__, "a delete_version_after Coffer would ignore is refused",
+	        0, "{\"delete_version_after\":\"3h\"}", CF_E_BAD_JSON, 0},
+	    {__LINE__, "a value past its bound is too large", 0,
+	        "{\"custom_metadata\":{\"a\":\"" /* 513 bytes */
+	        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	        "xx"
+	        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	        "xx"
+	        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	        "xx"
+	        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	        "xx"
+	        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	        "xx"
+	        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	        "xx"
+	        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	        "xx"
+	        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	        "xx"
+	        "x\"}}",
+	        CF_E_TOO_LARGE, 0},
+	};
+	const char *detail;
+	struct secret *m;
+	unsigned set;
+	size_t i;
+	enum cf_status st;
+
+	for (i = 0; i < NELEM(rows); i++) {
+		if ((m = secret_new()) == NULL)
+			abort();
+		detail = NULL;
+		st = vault_kv_meta_parse((const uint8_t *)rows[i].body,
+		    strlen(rows[i].body), rows[i].merge, m, &set, &detail);
+		CHECK_LINE(rows[i].line, st == rows[i].want, rows[i].what);
+		if (st == CF_OK)
+			CHECK_LINE(
+			    rows[i].line, set == rows[i].set, rows[i].what);
+		else
+			CHECK_LINE(rows[i].line, detail != NULL, rows[i].what);
+		secret_free(m);
+	}
+}
+
+static void
+test_deleted_answer(void)
+{
+	struct secret *s = secret_new();
+	struct json_object *o;
+	const char *want =
+	    "{\"data\":null,\"metadata\":{\"created_time\":"
+	    "\"1970-01-01T00:00:10Z\",\"custom_metadata\":null,"
+	    "\"deletion_time\":\"1970-01-01T00:00:20Z\",\"destroyed\":false,"
+	    "\"version\":3}}";
+
+	secret_add(s, "a", "1", 1);
+	s->version = 3;
+	s->updated = 10;
+	s->deleted = 20;
+	o = vault_kv_secret_json(s);
+	CHECK(o != NULL && !strcmp(json_object_to_json_string_ext(
+	                               o, JSON_C_TO_STRING_PLAIN),
+	                       want),
+	    "a deleted version answers its deletion time and data null");
+	json_object_put(o);
+	secret_free(s);
+}
+
 int
 main(void)
 {
@@ -204,5 +349,8 @@ main(void)
 	test_unseal();
 	test_version_arg();
 	test_answer();
+	test_versions_body();
+	test_metadata_body();
+	test_deleted_answer();
 	return unit_done();
 }
