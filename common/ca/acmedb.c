@@ -93,20 +93,73 @@ acmedb_put(
 	return st;
 }
 
+#define NONCE_PFX "m:acme:nonce:"
+
+/* The expiry a nonce's first 8 characters say, or -1. */
+static int64_t
+nonce_exp(const char *nonce)
+{
+	int64_t exp = 0;
+	size_t i;
+
+	if (strlen(nonce) != ACME_NONCE_LEN)
+		return -1;
+	for (i = 0; i < 8; i++) {
+		char c = nonce[i];
+
+		if (c >= '0' && c <= '9')
+			exp = exp * 16 + (c - '0');
+		else if (c >= 'a' && c <= 'f')
+			exp = exp * 16 + (c - 'a' + 10);
+		else
+			return -1;
+	}
+	return exp;
+}
+
+/* Delete the records of nonces expired before now (inside a write). */
+static enum cf_status
+nonce_purge(struct vault *v, int64_t now)
+{
+	struct vault_keylist l;
+	enum cf_status st;
+	size_t i;
+	int64_t exp;
+
+	memset(&l, 0, sizeof(l));
+	if ((st = vault_list_keys(v, NONCE_PFX, &l)) != CF_OK)
+		return st;
+	for (i = 0; i < l.n && st == CF_OK; i++) {
+		exp = nonce_exp(l.k[i] + strlen(NONCE_PFX));
+		/* Sorted by expiry: the first live one ends the walk. */
+		if (exp >= now)
+			break;
+		st = vault_del(v, l.k[i]);
+	}
+	vault_keylist_free(&l);
+	return st;
+}
+
 enum cf_status
-acmedb_nonce_new(struct vault *v, int64_t now, char out[ACME_ID_LEN + 1])
+acmedb_nonce_new(struct vault *v, int64_t now, char out[ACME_NONCE_LEN + 1])
 {
 	struct json_object *o;
+	char id[ACME_ID_LEN + 1];
+	uint8_t dice;
 	enum cf_status st;
 
-	if (acmedb_new_id(out) != 0)
+	if (acmedb_new_id(id) != 0 || crypto_random(&dice, 1) != 0)
 		return CF_E_INTERNAL;
+	snprintf(out, ACME_NONCE_LEN + 1, "%08llx%s",
+	    (unsigned long long)(now + ACME_NONCE_TTL) & 0xffffffffULL, id);
 	if ((st = vault_write_begin(v)) != CF_OK)
 		return st;
 	o = jb_object();
 	jb_set_int(o, "exp", now + ACME_NONCE_TTL);
 	st = acmedb_put(v, "nonce", out, o);
 	json_object_put(o);
+	if (st == CF_OK && dice % ACME_NONCE_PURGE == 0)
+		st = nonce_purge(v, now);
 	if (st != CF_OK) {
 		vault_abort(v);
 		return st;
@@ -119,23 +172,18 @@ acmedb_nonce_take(struct vault *v, const char *nonce, int64_t now)
 {
 	struct json_object *o = NULL;
 	char key[KEY_MAX];
-	int64_t exp = 0;
 	enum cf_status st;
 
-	if (make_key(key, "nonce", nonce) != 0)
+	if (nonce_exp(nonce) < now || make_key(key, "nonce", nonce) != 0)
 		return CF_E_NOT_FOUND;
 	if ((st = vault_write_begin(v)) != CF_OK)
 		return st;
 	if ((st = vault_get_json(v, key, &o)) != CF_OK)
 		goto fail;
-	if (cf_json_int(o, "exp", 0, INT64_MAX, &exp) != CF_OK)
-		exp = 0;
 	json_object_put(o);
 	if ((st = vault_del(v, key)) != CF_OK)
 		goto fail;
-	if ((st = vault_commit(v)) != CF_OK)
-		return st;
-	return exp >= now ? CF_OK : CF_E_NOT_FOUND;
+	return vault_commit(v);
 fail:
 	vault_abort(v);
 	return st;

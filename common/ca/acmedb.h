@@ -14,10 +14,14 @@
  *
  * Nonces (RFC 8555 6.5) are single-use: acmedb_nonce_take deletes the
  * record in the same write that finds it, so of two requests carrying one
- * nonce exactly one gets it, across every worker; one past its exp is
- * refused too.  acmedb_nonce_new and acmedb_nonce_take open their own
- * write sections; acmedb_get and acmedb_put work inside the caller's
- * section; acmedb_issue and acmedb_revoke open their own (pki.h).
+ * nonce exactly one gets it, across every worker.  A nonce is its expiry
+ * (8 hex digits of Unix time) then an id, so one past it is refused from
+ * its text alone, and the records of nonces never used are found without
+ * opening one: the keys sort by expiry, and every ACME_NONCE_PURGE-th
+ * nonce made (at random) deletes the expired ones in its write.
+ * acmedb_nonce_new and acmedb_nonce_take open their own write sections;
+ * acmedb_get and acmedb_put work inside the caller's section;
+ * acmedb_issue and acmedb_revoke open their own (pki.h).
  */
 #ifndef COFFER_ACMEDB_H
 #define COFFER_ACMEDB_H
@@ -31,9 +35,11 @@
 struct vault;
 struct json_object;
 
-#define ACME_ID_LEN     22   /* base64url of 16 random bytes */
-#define ACME_NONCE_TTL  3600 /* seconds a nonce may wait for its request */
-#define ACME_SERIAL_HEX (2 * PKI_SERIAL_LEN)
+#define ACME_ID_LEN      22   /* base64url of 16 random bytes */
+#define ACME_NONCE_TTL   3600 /* seconds a nonce may wait for its request */
+#define ACME_SERIAL_HEX  (2 * PKI_SERIAL_LEN)
+#define ACME_NONCE_LEN   (8 + ACME_ID_LEN) /* expiry in hex, then an id */
+#define ACME_NONCE_PURGE 64 /* 1 in this many new nonces purges */
 
 /* A fresh id (nonces, orders, authorizations, challenge tokens). 0/-1. */
 int acmedb_new_id(char out[ACME_ID_LEN + 1]);
@@ -42,7 +48,7 @@ int acmedb_new_id(char out[ACME_ID_LEN + 1]);
 int acmedb_id_ok(const char *s);
 
 enum cf_status acmedb_nonce_new(
-    struct vault *v, int64_t now, char out[ACME_ID_LEN + 1]);
+    struct vault *v, int64_t now, char out[ACME_NONCE_LEN + 1]);
 /* CF_OK when nonce was issued, not used and not expired (it is used now);
  * CF_E_NOT_FOUND otherwise. */
 enum cf_status acmedb_nonce_take(

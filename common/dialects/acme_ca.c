@@ -84,7 +84,7 @@ base_url(struct cf_ctx *ctx, char *out, size_t cap)
 static enum cf_status
 give_nonce(struct cf_ctx *ctx)
 {
-	char nonce[ACME_ID_LEN + 1];
+	char nonce[ACME_NONCE_LEN + 1];
 	enum cf_status st;
 
 	st = acmedb_nonce_new(ctx->app->vault, (int64_t)time(NULL), nonce);
