@@ -77,7 +77,7 @@ test_the_directory_names_every_endpoint_as_an_absolute_url() {
 test_new_nonce_answers_a_fresh_replay_nonce_to_head_and_get() {
 	req HEAD /acme/new-nonce
 	assert_status 200
-	assert_header Replay-Nonce '^[A-Za-z0-9_-]{22}$'
+	assert_header Replay-Nonce '^[A-Za-z0-9_-]{30}$'
 	a=$(header Replay-Nonce)
 	req GET /acme/new-nonce
 	assert_status 204
@@ -124,12 +124,66 @@ test_certbot_revokes_its_certificate_and_ocsp_says_revoked() {
 	assertContains "$out" "$cert: revoked"
 }
 
+test_certbot_webroot_obtains_a_certificate_served_by_another_web_server() {
+	mkdir -p "$W/webroot"
+	"$STACK_PYTHON" -m http.server "$PORT" --bind 127.0.0.1 \
+	    --directory "$W/webroot" >"$W/webroot.log" 2>&1 &
+	local pid=$!
+	sleep 1
+	certbot_run certonly --webroot -w "$W/webroot" -d localhost \
+	    --agree-tos --register-unsafely-without-email --cert-name webroot
+	local rc=$?
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	assertEquals "certbot --webroot: $OUT" 0 "$rc"
+	out=$(openssl verify -CAfile "$W/ca.pem" \
+	    "$W/etc/live/webroot/cert.pem" 2>&1)
+	assertEquals "verify" "$W/etc/live/webroot/cert.pem: OK" "$out"
+}
+
+# A host that takes the connection and never answers: the validator gives
+# up at its deadline (ACME_FETCH_MS, 10 s), the challenge and its order
+# are invalid, and the worker is free again.
+test_a_silent_host_fails_the_challenge_at_the_deadline_without_hanging() {
+	"$STACK_PYTHON" -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(60)' \
+	    "$PORT" &
+	local pid=$! t0 t1
+	sleep 1
+	account
+	signed /acme/new-order \
+	    '{"identifiers":[{"type":"dns","value":"localhost"}]}' "$KID"
+	order=$(header Location)
+	authz=$(jq -r '.authorizations[0]' "$BODY_FILE")
+	signed "${authz#"$COFFER_ADDR"}" '' "$KID"
+	chall=$(jq -r '.challenges[0].url' "$BODY_FILE")
+	t0=$(date +%s)
+	signed "${chall#"$COFFER_ADDR"}" '{}' "$KID"
+	t1=$(date +%s)
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	assert_status 200
+	assert_json_eq .status invalid
+	assert_json_eq .error.type urn:ietf:params:acme:error:connection
+	assertTrue "gave up in $((t1 - t0)) s" "[ $((t1 - t0)) -ge 9 ] && [ $((t1 - t0)) -le 20 ]"
+	signed "${order#"$COFFER_ADDR"}" '' "$KID"
+	assert_json_eq .status invalid
+}
+
+test_a_nonce_past_its_expiry_answers_bad_nonce() {
+	account
+	USE_NONCE=00000001AAAAAAAAAAAAAAAAAAAAAA signed /acme/new-order \
+	    '{"identifiers":[{"type":"dns","value":"localhost"}]}' "$KID"
+	assert_problem 400 badNonce
+}
+
 test_a_name_outside_acme_dns_suffixes_is_refused_with_rejected_identifier() {
 	account
 	signed /acme/new-order \
 	    '{"identifiers":[{"type":"dns","value":"www.example.org"}]}' "$KID"
 	assert_problem 400 rejectedIdentifier
-	assert_header Replay-Nonce '^[A-Za-z0-9_-]{22}$'
+	assert_header Replay-Nonce '^[A-Za-z0-9_-]{30}$'
 }
 
 test_a_name_that_only_ends_like_an_allowed_suffix_is_refused() {
@@ -148,7 +202,7 @@ test_a_replayed_nonce_answers_bad_nonce_and_changes_nothing() {
 	USE_NONCE=$NONCE signed /acme/new-order \
 	    '{"identifiers":[{"type":"dns","value":"localhost"}]}' "$KID"
 	assert_problem 400 badNonce
-	assert_header Replay-Nonce '^[A-Za-z0-9_-]{22}$'
+	assert_header Replay-Nonce '^[A-Za-z0-9_-]{30}$'
 }
 
 test_a_nonce_the_server_never_issued_answers_bad_nonce() {
