@@ -710,50 +710,93 @@ fail:
 	return st;
 }
 
+/* Move the order from `from` to `to` in one write, so that of two
+ * finalizes of one order exactly one issues; *out the order as it was. */
+static enum cf_status
+order_step(struct cf_ctx *ctx, struct acme_req *r, const char *from,
+    const char *to, struct json_object **out)
+{
+	struct vault *v = ctx->app->vault;
+	struct json_object *order = NULL;
+	const char *s;
+	size_t n;
+	enum cf_status st;
+
+	if ((st = vault_write_begin(v)) != CF_OK)
+		return st;
+	if ((st = get_owned(
+	         ctx, r, "order", ctx->arg[0], "finalize", &order)) != CF_OK)
+		goto fail;
+	if (cf_json_string(order, "status", &s, &n) != CF_OK ||
+	    strcmp(s, from) != 0) {
+		st = problem(ctx, CF_E_FORBIDDEN, "orderNotReady",
+		    "the order is not ready: its authorizations are not valid, "
+		    "or it was finalized");
+		goto fail;
+	}
+	jb_set_str(order, "status", to);
+	if ((st = acmedb_put(v, "order", ctx->arg[0], order)) != CF_OK ||
+	    (st = vault_commit(v)) != CF_OK) {
+		json_object_put(order);
+		return st;
+	}
+	*out = order;
+	return CF_OK;
+fail:
+	json_object_put(order);
+	vault_abort(v);
+	return st;
+}
+
 enum cf_status
 acme_finalize(struct cf_ctx *ctx)
 {
 	struct acme_req r;
-	struct json_object *order = NULL, *done = NULL;
-	const char *code, *detail = NULL, *s;
+	struct json_object *order = NULL, *done = NULL, *back = NULL;
+	const char *code, *detail = NULL;
 	char *names[ACME_MAX_NAMES], *pem = NULL, serial[ACME_SERIAL_HEX + 1];
 	char loc[URL_MAX];
 	uint8_t *csr = NULL;
 	size_t csrlen = 0, n;
+	int claimed = 0;
 	enum cf_status st;
 
-	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK ||
-	    (st = read_owned(
-	         ctx, &r, "order", ctx->arg[0], "finalize", &order)) != CF_OK)
+	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK)
 		goto out;
-	if (cf_json_string(order, "status", &s, &n) != CF_OK ||
-	    strcmp(s, "ready") != 0) {
-		st = problem(ctx, CF_E_FORBIDDEN, "orderNotReady",
-		    "the order is not ready: its authorizations are not valid");
-		goto out;
-	}
 	st = acme_finalize_parse(r.j.payload, &csr, &csrlen, &code, &detail);
 	if (st != CF_OK) {
 		st = problem(ctx, st, code, detail);
 		goto out;
 	}
+	if ((st = order_step(ctx, &r, "ready", "processing", &order)) != CF_OK)
+		goto out;
+	claimed = 1;
 	if ((n = order_names(order, names)) == 0) {
 		st = CF_E_INTERNAL;
 		goto out;
 	}
 	st = acmedb_issue(
 	    ctx->app->vault, csr, csrlen, names, n, &pem, serial, &detail);
-	if (st == CF_E_BAD_REQUEST) {
+	if (st == CF_E_BAD_REQUEST)
 		st = problem(ctx, st, "badCSR", detail);
-		goto out;
-	}
 	if (st != CF_OK || (st = order_done(ctx, &r, ctx->arg[0], serial, pem,
 	                        &done)) != CF_OK)
 		goto out;
+	claimed = 0;
 	audit(ctx, "cert", serial, "issue", 1);
 	acme_url(loc, sizeof(loc), r.base, "order", ctx->arg[0]);
 	st = answer(ctx, 200, acme_order_view(r.base, done), loc);
 out:
+	/* Nothing was issued: the order is ready again, for a better CSR
+	 * (its problem, set above, stays the answer). */
+	if (claimed) {
+		code = ctx->code;
+		detail = ctx->detail;
+		if (order_step(ctx, &r, "processing", "ready", &back) == CF_OK)
+			json_object_put(back);
+		ctx->code = code;
+		ctx->detail = detail;
+	}
 	free(csr);
 	free(pem);
 	json_object_put(order);

@@ -171,6 +171,58 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(60)' \
 	assert_json_eq .status invalid
 }
 
+# csr NAME...: a DER CSR for the names (SANs), base64url, in CSR.
+csr() {
+	local sans
+	sans=$(printf 'DNS:%s,' "$@")
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -subj "/CN=$1" -addext "subjectAltName=${sans%,}" \
+	    -keyout "$W/csr.key" -outform DER -out "$W/csr.der" 2>/dev/null
+	CSR=$(basenc --base64url -w0 "$W/csr.der" | tr -d =)
+}
+
+test_a_csr_for_other_names_answers_bad_csr_and_the_order_stays_ready() {
+	mkdir -p "$W/web/.well-known/acme-challenge"
+	"$STACK_PYTHON" -m http.server "$PORT" --bind 127.0.0.1 \
+	    --directory "$W/web" >"$W/web.log" 2>&1 &
+	local pid=$! token thumb
+	sleep 1
+	account
+	signed /acme/new-order \
+	    '{"identifiers":[{"type":"dns","value":"localhost"}]}' "$KID"
+	order=$(header Location)
+	fin=$(jq -r .finalize "$BODY_FILE")
+	authz=$(jq -r '.authorizations[0]' "$BODY_FILE")
+	signed "${authz#"$COFFER_ADDR"}" '' "$KID"
+	chall=$(jq -r '.challenges[0].url' "$BODY_FILE")
+	token=$(jq -r '.challenges[0].token' "$BODY_FILE")
+	thumb=$("${JWS[@]}" --thumbprint "$W/client.key")
+	printf '%s.%s' "$token" "$thumb" \
+	    >"$W/web/.well-known/acme-challenge/$token"
+	signed "${chall#"$COFFER_ADDR"}" '{}' "$KID"
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	assert_json_eq .status valid
+	signed "${order#"$COFFER_ADDR"}" '' "$KID"
+	assert_json_eq .status ready
+	csr localhost www.example.org
+	signed "${fin#"$COFFER_ADDR"}" "{\"csr\":\"$CSR\"}" "$KID"
+	assert_problem 400 badCSR
+	signed "${order#"$COFFER_ADDR"}" '' "$KID"
+	assert_json_eq .status ready
+	csr localhost
+	signed "${fin#"$COFFER_ADDR"}" "{\"csr\":\"$CSR\"}" "$KID"
+	assert_status 200
+	assert_json_eq .status valid
+	cert=$(jq -r .certificate "$BODY_FILE")
+	signed "${cert#"$COFFER_ADDR"}" '' "$KID"
+	assert_status 200
+	assert_header Content-Type '^application/pem-certificate-chain'
+	assertEquals "leaf and CA" 2 "$(grep -c 'BEGIN CERTIFICATE' "$BODY_FILE")"
+	signed "${fin#"$COFFER_ADDR"}" "{\"csr\":\"$CSR\"}" "$KID"
+	assert_problem 403 orderNotReady
+}
+
 test_a_nonce_past_its_expiry_answers_bad_nonce() {
 	account
 	USE_NONCE=00000001AAAAAAAAAAAAAAAAAAAAAA signed /acme/new-order \
