@@ -104,6 +104,12 @@ link_index(struct cf_ctx *ctx, const char *base)
 	http_resp_header(ctx->resp, "Link", h);
 }
 
+/*
+ * A Location goes only where RFC 8555 asks for one (201s, and newAccount's
+ * 200 for a key already registered): behind mod_fcgid, Apache turns any
+ * other 200 with a Location into a 302 (its CGI rule), which certbot
+ * would follow.
+ */
 static enum cf_status
 answer(
     struct cf_ctx *ctx, int status, struct json_object *o, const char *location)
@@ -352,7 +358,6 @@ acme_account(struct cf_ctx *ctx)
 {
 	struct acme_req r;
 	struct json_object *acct = NULL;
-	char loc[URL_MAX];
 	enum cf_status st;
 
 	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK)
@@ -372,8 +377,7 @@ acme_account(struct cf_ctx *ctx)
 	if (st != CF_OK)
 		goto out;
 	audit(ctx, "acct", r.thumb, "account", 1);
-	acme_url(loc, sizeof(loc), r.base, "acct", r.thumb);
-	st = answer(ctx, 200, acme_account_view(acct), loc);
+	st = answer(ctx, 200, acme_account_view(acct), NULL);
 out:
 	json_object_put(acct);
 	end(&r);
@@ -755,7 +759,6 @@ acme_finalize(struct cf_ctx *ctx)
 	struct json_object *order = NULL, *done = NULL, *back = NULL;
 	const char *code, *detail = NULL;
 	char *names[ACME_MAX_NAMES], *pem = NULL, serial[ACME_SERIAL_HEX + 1];
-	char loc[URL_MAX];
 	uint8_t *csr = NULL;
 	size_t csrlen = 0, n;
 	int claimed = 0;
@@ -784,8 +787,7 @@ acme_finalize(struct cf_ctx *ctx)
 		goto out;
 	claimed = 0;
 	audit(ctx, "cert", serial, "issue", 1);
-	acme_url(loc, sizeof(loc), r.base, "order", ctx->arg[0]);
-	st = answer(ctx, 200, acme_order_view(r.base, done), loc);
+	st = answer(ctx, 200, acme_order_view(r.base, done), NULL);
 out:
 	/* Nothing was issued: the order is ready again, for a better CSR
 	 * (its problem, set above, stays the answer). */
