@@ -17,6 +17,7 @@ static const char *const dialect_names[] = {
     [CF_D_PLAIN] = "plain text",
     [CF_D_SENSU_MW] = "Sensu (authentication)",
     [CF_D_VAULT] = "Vault KV",
+    [CF_D_ACME] = "ACME",
 };
 
 static const char *

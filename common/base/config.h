@@ -72,6 +72,12 @@ struct cf_config {
 	/* The CA's public base URL ("https://ca.example.com"), or "": when
 	 * set, profiles without an ocsp_url point at <ca_url>/ca/ocsp. */
 	char ca_url[CONFIG_MAX_TEXT];
+	/* ACME (RFC 8555, dialects/acme.h): the DNS names an order may ask
+	 * for, as suffixes ("example.com" admits it and *.example.com),
+	 * comma- or space-separated; "" admits none (fail closed).  The
+	 * port the http-01 validator fetches tokens from (80). */
+	char acme_dns_suffixes[CONFIG_MAX_TEXT];
+	unsigned acme_http_port;
 	/* Identity (issue 4). */
 	int64_t access_token_lifetime; /* Sensu access tokens, seconds */
 	unsigned login_max_failures;   /* per account or address; 0: off */

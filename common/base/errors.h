@@ -55,6 +55,9 @@ enum cf_dialect {
 	/* Vault's KV API: {"errors": ["message"]}, 403 for any refused
 	 * credential, 400 for a check-and-set conflict. */
 	CF_D_VAULT,
+	/* ACME (RFC 8555): application/problem+json, {"type":
+	 * "urn:ietf:params:acme:error:<code>", "detail", "status"}. */
+	CF_D_ACME,
 };
 
 /* One status in every dialect: the peers' own codes (errors.c). */

@@ -6,6 +6,7 @@
  * integer, and the codes in them come from errors.c's table.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,6 +213,41 @@ render_vault(struct cf_resp *resp, enum cf_status st,
 	json_object_put(o);
 }
 
+/*
+ * ACME's problem documents (RFC 8555 6.7): the type is code (an ACME
+ * error name such as "badNonce", a literal), or the status's own:
+ * malformed for bad input, unauthorized for a refusal, rateLimited,
+ * serverInternal for what is ours.
+ */
+static const char *
+acme_type(int http)
+{
+	if (http == 401 || http == 403)
+		return "unauthorized";
+	if (http == 429)
+		return "rateLimited";
+	if (http >= 500)
+		return "serverInternal";
+	return "malformed";
+}
+
+static void
+render_acme(struct cf_resp *resp, const struct errors_info *ei,
+    const char *detail, const char *code)
+{
+	struct json_object *o = jb_object();
+	char type[96];
+
+	snprintf(type, sizeof(type), "urn:ietf:params:acme:error:%s",
+	    code != NULL ? code : acme_type(ei->http));
+	jb_set_str(o, "type", type);
+	jb_set_str(o, "detail", detail != NULL ? detail : ei->msg);
+	jb_set_int(o, "status", ei->http);
+	reply_json(resp, ei->http, o);
+	resp->ctype = "application/problem+json";
+	json_object_put(o);
+}
+
 void
 reply_error_code(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
     const char *detail, const char *code)
@@ -220,6 +256,10 @@ reply_error_code(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
 	struct json_object *o;
 	size_t row;
 
+	if (d == CF_D_ACME) {
+		render_acme(resp, errors_info(st), detail, code);
+		return;
+	}
 	if (code == NULL || (d != CF_D_DCOS && d != CF_D_DAPR)) {
 		reply_error(resp, d, st, detail);
 		return;
@@ -263,6 +303,10 @@ reply_error(struct cf_resp *resp, enum cf_dialect d, enum cf_status st,
 	}
 	if (d == CF_D_VAULT) {
 		render_vault(resp, st, ei, detail);
+		return;
+	}
+	if (d == CF_D_ACME) {
+		render_acme(resp, ei, detail, NULL);
 		return;
 	}
 	if (d != CF_D_PLAIN) {

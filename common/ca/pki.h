@@ -11,7 +11,9 @@
  * JSON); subject (the subject and hosts of a request); cakey (the CA's key
  * and certificate, pki_ca_*); certdb (the certificate records: certinfo,
  * certificates, revoke, crl); ocsp (the OCSP responder, beside pki: a
- * dialect includes it on its own).  None includes one above it
+ * dialect includes it on its own); jws (ACME's JWS and JWKs, on crypto
+ * alone) and acmedb (ACME's records, above pki: it issues and revokes
+ * through pki_sign and pki_revoke).  None includes one above it
  * (tests/layers.sh).  ECDSA P-256 is done by ecp256.c; GnuTLS does
  * everything else (other key types, CA making, CRLs, reading certificates
  * for certinfo and bundle).  This header brings cakey.h and certdb.h with

@@ -466,6 +466,43 @@ out:
 }
 
 int
+crypto_rsa_import_numbers(const uint8_t *n, size_t nlen, const uint8_t *e,
+    size_t elen, struct crypto_rsa **out)
+{
+	struct crypto_rsa *k = NULL;
+	gnutls_datum_t dn, de;
+	int rc, ret = -1;
+
+	if (nlen == 0 || elen == 0 || nlen > CRYPTO_RSA_MAX_BITS / 8 ||
+	    elen > 8)
+		return CRYPTO_E_KEYTYPE;
+	if ((k = crypto_rsa_new(__func__)) == NULL)
+		goto out;
+	if ((rc = gnutls_pubkey_init(&k->rsa_pub)) < 0) {
+		crypto_log(__func__, "gnutls_pubkey_init", rc);
+		goto out;
+	}
+	dn.data = (unsigned char *)(uintptr_t)n;
+	dn.size = (unsigned)nlen;
+	de.data = (unsigned char *)(uintptr_t)e;
+	de.size = (unsigned)elen;
+	/* A modulus or exponent GnuTLS refuses comes from input: not an
+	 * internal error. */
+	if (gnutls_pubkey_import_rsa_raw(k->rsa_pub, &dn, &de) < 0 ||
+	    gnutls_pubkey_get_pk_algorithm(k->rsa_pub, &k->rsa_bits) !=
+	        GNUTLS_PK_RSA) {
+		ret = CRYPTO_E_KEYTYPE;
+		goto out;
+	}
+	*out = k;
+	k = NULL;
+	ret = 0;
+out:
+	crypto_rsa_free(k);
+	return ret;
+}
+
+int
 crypto_rsa_export_private(const struct crypto_rsa *k, char **pem, size_t *len)
 {
 	gnutls_x509_privkey_t x = NULL;

@@ -93,6 +93,14 @@ int crypto_rsa_import_private(
 int crypto_rsa_import_public(
     const void *pem, size_t len, struct crypto_rsa **out);
 /*
+ * A public key from its big-endian modulus and exponent (a JWK's n and e,
+ * RFC 7518 section 6.3.1), for verifying only; numbers GnuTLS refuses, or
+ * a modulus over CRYPTO_RSA_MAX_BITS, give CRYPTO_E_KEYTYPE.  Callers
+ * check crypto_rsa_bits against their own minimum.
+ */
+int crypto_rsa_import_numbers(const uint8_t *n, size_t nlen, const uint8_t *e,
+    size_t elen, struct crypto_rsa **out);
+/*
  * PKCS#8 PEM, NUL-terminated (len excludes the NUL), malloc'd; the caller
  * wipes and frees it.  A public-only key gives CRYPTO_E_KEYTYPE.
  */

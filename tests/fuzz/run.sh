@@ -39,7 +39,7 @@ fi
 runs=${FUZZ_RUNS:-100000000}
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(csr der x509 dumpfmt certrec
-	http_request json token sensu_selector dialect_body auth_body ocsp)
+	http_request json token sensu_selector dialect_body auth_body ocsp acme)
 out=$build/tests/fuzz
 mkdir -p "$out/obj" || exit 2
 cc=${FUZZ_CC:-clang}

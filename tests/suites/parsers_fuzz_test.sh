@@ -7,7 +7,9 @@
 # Sensu's selectors, the DC/OS, path and Sensu secret bodies, and the
 # login, Sensu authentication and CFSSL request and authsign bodies
 # (common/dialects/iam_dcos.c, auth_sensu.c, cfssl.c), and the OCSP
-# responder's request, POST and GET (common/ca/ocsp.c, dialects/ca_ocsp.c).  Short, so every
+# responder's request, POST and GET (common/ca/ocsp.c, dialects/ca_ocsp.c),
+# and ACME's JWS bodies, keys and payloads (common/dialects/acme.c,
+# common/ca/jws.c).  Short, so every
 # test run exercises them; `make fuzz` and `make fuzz-long` run longer.
 # run-all: not-under-sanitizers
 . "$(dirname "$0")/../lib.sh"
@@ -38,6 +40,10 @@ test_fuzzing_the_login_and_ca_request_parsers_finds_nothing() {
 
 test_fuzzing_the_ocsp_request_readers_finds_nothing() {
 	assert_fuzz_finds_nothing ocsp 5
+}
+
+test_fuzzing_the_acme_jws_and_payload_readers_finds_nothing() {
+	assert_fuzz_finds_nothing acme 5
 }
 
 . /usr/share/shunit2/shunit2

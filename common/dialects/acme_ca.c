@@ -1,0 +1,889 @@
+/*
+ * acme_ca.c: the ACME server's handlers.  See acme_ca.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "base/fetch.h"
+#include "base/jbuild.h"
+#include "base/json.h"
+#include "base/reply.h"
+#include "ca/acmedb.h"
+#include "ca/jws.h"
+#include "ca/pki.h"
+#include "dialects/acme.h"
+#include "dialects/acme_ca.h"
+#include "identity/audit.h"
+#include "vault/vault.h"
+
+#define URL_MAX (ACME_BASE_MAX + 128)
+
+static const char *const ctypes_jose[] = {"application/jose+json", NULL};
+
+/* One signed request: its JWS, the key that signed it and, but for
+ * newAccount, its account. */
+struct acme_req {
+	struct acme_jws j;
+	struct jws_key key;
+	char thumb[JWS_THUMB_LEN + 1];
+	char base[ACME_BASE_MAX];
+};
+
+enum key_from { KEY_JWK, KEY_KID };
+
+static enum cf_status
+problem(
+    struct cf_ctx *ctx, enum cf_status st, const char *code, const char *detail)
+{
+	ctx->code = code;
+	ctx->detail = detail;
+	return st;
+}
+
+static void
+audit(struct cf_ctx *ctx, const char *kind, const char *id, const char *action,
+    int allowed)
+{
+	char rid[AUDIT_RID_MAX];
+
+	snprintf(rid, sizeof(rid), "acme:%s:%s", kind, id);
+	audit_decision(ctx, rid, action, "jws", allowed);
+}
+
+/* The scheme and host the client reached (or ca_url): every URL we hand
+ * out, and the one a JWS must name, starts with it. */
+static int
+base_url(struct cf_ctx *ctx, char *out, size_t cap)
+{
+	const char *host = http_header(ctx->req, "Host"), *cfg;
+	size_t n;
+	int w;
+
+	cfg = ctx->app->cfg.ca_url;
+	if (cfg[0] != '\0') {
+		n = strlen(cfg);
+		while (n > 0 && cfg[n - 1] == '/')
+			n--;
+		w = snprintf(out, cap, "%.*s", (int)n, cfg);
+		return w > 0 && (size_t)w < cap ? 0 : -1;
+	}
+	if (host == NULL || host[0] == '\0' || strlen(host) > 255 ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                 "0123456789.-:[]") != strlen(host))
+		return -1;
+	w = snprintf(out, cap, "%s://%s",
+	    http_req_tls(ctx->req) ? "https" : "http", host);
+	return w > 0 && (size_t)w < cap ? 0 : -1;
+}
+
+/* RFC 8555 6.5: a fresh nonce on every answer, errors included. */
+static enum cf_status
+give_nonce(struct cf_ctx *ctx)
+{
+	char nonce[ACME_NONCE_LEN + 1];
+	enum cf_status st;
+
+	st = acmedb_nonce_new(ctx->app->vault, (int64_t)time(NULL), nonce);
+	if (st != CF_OK)
+		return st;
+	http_resp_header(ctx->resp, "Replay-Nonce", nonce);
+	http_resp_header(ctx->resp, "Cache-Control", "no-store");
+	return CF_OK;
+}
+
+static void
+link_index(struct cf_ctx *ctx, const char *base)
+{
+	char h[URL_MAX + 32];
+
+	snprintf(h, sizeof(h), "<%s/acme/directory>;rel=\"index\"", base);
+	http_resp_header(ctx->resp, "Link", h);
+}
+
+/*
+ * A Location goes only where RFC 8555 asks for one (201s, and newAccount's
+ * 200 for a key already registered): behind mod_fcgid, Apache turns any
+ * other 200 with a Location into a 302 (its CGI rule), which certbot
+ * would follow.
+ */
+static enum cf_status
+answer(
+    struct cf_ctx *ctx, int status, struct json_object *o, const char *location)
+{
+	if (location != NULL)
+		http_resp_header(ctx->resp, "Location", location);
+	reply_json(ctx->resp, status, o);
+	json_object_put(o);
+	return CF_OK;
+}
+
+/* The account the kid names: "<base>/acme/acct/<thumbprint>". */
+static enum cf_status
+kid_key(struct cf_ctx *ctx, struct acme_req *r)
+{
+	struct json_object *acct = NULL, *jwk;
+	char prefix[URL_MAX];
+	const char *thumb;
+	size_t n;
+	enum cf_status st;
+
+	acme_url(prefix, sizeof(prefix), r->base, "acct", "");
+	n = strlen(prefix);
+	if (strncmp(r->j.kid, prefix, n) != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "accountDoesNotExist",
+		    "the kid is not an account of this server");
+	thumb = r->j.kid + n;
+	if (!acmedb_id_ok(thumb) || strlen(thumb) != JWS_THUMB_LEN)
+		return problem(ctx, CF_E_BAD_REQUEST, "accountDoesNotExist",
+		    "the kid is not an account of this server");
+	if ((st = vault_read_begin(ctx->app->vault)) != CF_OK)
+		return st;
+	st = acmedb_get(ctx->app->vault, "acct", thumb, &acct);
+	vault_read_end(ctx->app->vault);
+	if (st == CF_E_NOT_FOUND)
+		return problem(ctx, CF_E_BAD_REQUEST, "accountDoesNotExist",
+		    "no such account");
+	if (st != CF_OK)
+		return st;
+	st = CF_E_INTERNAL;
+	if (cf_json_object(acct, "jwk", &jwk) == CF_OK &&
+	    jws_key_parse(jwk, &r->key) == 0) {
+		memcpy(r->thumb, thumb, JWS_THUMB_LEN + 1);
+		st = CF_OK;
+	}
+	json_object_put(acct);
+	return st;
+}
+
+/*
+ * Every POST: a nonce for the answer, the body a JWS naming this URL and
+ * one of our nonces (taken now), signed by the key from's way says.
+ */
+static enum cf_status
+begin(struct cf_ctx *ctx, struct acme_req *r, enum key_from from)
+{
+	char url[URL_MAX + 1024];
+	const char *code = NULL, *detail = NULL;
+	enum cf_status st;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (base_url(ctx, r->base, sizeof(r->base)) != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "no usable Host header");
+	link_index(ctx, r->base);
+	if ((st = give_nonce(ctx)) != CF_OK)
+		return st;
+	if ((st = ctx_read_body(ctx, ctypes_jose, 0)) != CF_OK)
+		return problem(ctx, st, "malformed",
+		    "the body must be application/jose+json");
+	st = acme_jws_parse(
+	    ctx->req->body, ctx->req->bodylen, &r->j, &code, &detail);
+	if (st != CF_OK)
+		return problem(ctx, st, code, detail);
+	snprintf(url, sizeof(url), "%s%s", r->base, ctx->req->path);
+	if (strcmp(url, r->j.url) != 0)
+		return problem(ctx, CF_E_FORBIDDEN, "unauthorized",
+		    "the JWS url is not the URL it was sent to");
+	if (from == KEY_JWK && r->j.jwk == NULL)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "this request is signed with a jwk, not a kid");
+	if (from == KEY_KID && r->j.kid == NULL)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "this request is signed with a kid, not a jwk");
+	st =
+	    acmedb_nonce_take(ctx->app->vault, r->j.nonce, (int64_t)time(NULL));
+	if (st == CF_E_NOT_FOUND)
+		return problem(ctx, CF_E_BAD_REQUEST, "badNonce",
+		    "the nonce is unknown, used or expired");
+	if (st != CF_OK)
+		return st;
+	if (from == KEY_JWK) {
+		if (jws_key_parse(r->j.jwk, &r->key) != 0)
+			return problem(ctx, CF_E_BAD_REQUEST, "badPublicKey",
+			    "the jwk must be EC P-256 or RSA of 2048+ bits");
+		if (jws_thumbprint(&r->key, r->thumb) != 0)
+			return CF_E_INTERNAL;
+	} else if ((st = kid_key(ctx, r)) != CF_OK) {
+		return st;
+	}
+	rc = jws_verify(&r->key, r->j.alg, r->j.input, r->j.inputlen, r->j.sig,
+	    r->j.siglen);
+	if (rc < 0)
+		return CF_E_INTERNAL;
+	if (rc != 0) {
+		audit(ctx, "acct", r->thumb, "jws", 0);
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "the JWS signature does not verify");
+	}
+	return CF_OK;
+}
+
+static void
+end(struct acme_req *r)
+{
+	acme_jws_free(&r->j);
+	jws_key_free(&r->key);
+}
+
+/* A record of the caller's own: else 404 for the absent, 403 for
+ * another account's, both audited. */
+static enum cf_status
+get_owned(struct cf_ctx *ctx, struct acme_req *r, const char *kind,
+    const char *id, const char *action, struct json_object **out)
+{
+	const char *owner;
+	size_t n;
+	enum cf_status st;
+
+	*out = NULL;
+	st = acmedb_get(ctx->app->vault, kind, id, out);
+	if (st == CF_E_NOT_FOUND) {
+		audit(ctx, kind, acmedb_id_ok(id) ? id : "-", action, 0);
+		return problem(ctx, st, "malformed", "no such object");
+	}
+	if (st != CF_OK)
+		return st;
+	if (cf_json_string(*out, "acct", &owner, &n) != CF_OK ||
+	    strcmp(owner, r->thumb) != 0) {
+		json_object_put(*out);
+		*out = NULL;
+		audit(ctx, kind, id, action, 0);
+		return problem(ctx, CF_E_FORBIDDEN, "unauthorized",
+		    "the object belongs to another account");
+	}
+	audit(ctx, kind, id, action, 1);
+	return CF_OK;
+}
+
+/* The same in a read section of its own. */
+static enum cf_status
+read_owned(struct cf_ctx *ctx, struct acme_req *r, const char *kind,
+    const char *id, const char *action, struct json_object **out)
+{
+	enum cf_status st;
+
+	if ((st = vault_read_begin(ctx->app->vault)) != CF_OK)
+		return st;
+	st = get_owned(ctx, r, kind, id, action, out);
+	vault_read_end(ctx->app->vault);
+	return st;
+}
+
+enum cf_status
+acme_get_directory(struct cf_ctx *ctx)
+{
+	char base[ACME_BASE_MAX];
+
+	if (base_url(ctx, base, sizeof(base)) != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "no usable Host header");
+	return answer(ctx, 200, acme_directory(base), NULL);
+}
+
+enum cf_status
+acme_new_nonce(struct cf_ctx *ctx)
+{
+	char base[ACME_BASE_MAX];
+	enum cf_status st;
+
+	if (base_url(ctx, base, sizeof(base)) != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "no usable Host header");
+	if ((st = give_nonce(ctx)) != CF_OK)
+		return st;
+	link_index(ctx, base);
+	/* RFC 8555 7.2: 200 to HEAD, 204 to GET (the router maps HEAD to
+	 * GET; method_name is what the client sent). */
+	http_resp_status(
+	    ctx->resp, !strcmp(ctx->req->method_name, "HEAD") ? 200 : 204);
+	return CF_OK;
+}
+
+enum cf_status
+acme_new_account(struct cf_ctx *ctx)
+{
+	struct acme_req r;
+	struct json_object *acct = NULL, *contact;
+	const char *code, *detail;
+	char loc[URL_MAX];
+	int only, created = 0;
+	enum cf_status st;
+
+	if ((st = begin(ctx, &r, KEY_JWK)) != CF_OK)
+		goto out;
+	st = acme_account_parse(r.j.payload, &only, &contact, &code, &detail);
+	if (st != CF_OK) {
+		st = problem(ctx, st, code, detail);
+		goto out;
+	}
+	if ((st = vault_write_begin(ctx->app->vault)) != CF_OK)
+		goto out;
+	st = acmedb_get(ctx->app->vault, "acct", r.thumb, &acct);
+	if (st == CF_E_NOT_FOUND && !only) {
+		acct = jb_object();
+		jb_set(acct, "jwk", jws_key_json(&r.key));
+		jb_set_str(acct, "status", "valid");
+		jb_set(acct, "contact",
+		    contact != NULL ? json_object_get(contact) : jb_array());
+		jb_set_int(acct, "created", (int64_t)time(NULL));
+		st = acmedb_put(ctx->app->vault, "acct", r.thumb, acct);
+		created = 1;
+	}
+	if (st != CF_OK) {
+		vault_abort(ctx->app->vault);
+		if (st == CF_E_NOT_FOUND)
+			st = problem(ctx, CF_E_BAD_REQUEST,
+			    "accountDoesNotExist", "no account has this key");
+		audit(ctx, "acct", r.thumb, "newAccount", 0);
+		goto out;
+	}
+	if ((st = vault_commit(ctx->app->vault)) != CF_OK)
+		goto out;
+	audit(ctx, "acct", r.thumb, "newAccount", 1);
+	acme_url(loc, sizeof(loc), r.base, "acct", r.thumb);
+	st = answer(ctx, created ? 201 : 200, acme_account_view(acct), loc);
+out:
+	json_object_put(acct);
+	end(&r);
+	return st;
+}
+
+enum cf_status
+acme_account(struct cf_ctx *ctx)
+{
+	struct acme_req r;
+	struct json_object *acct = NULL;
+	enum cf_status st;
+
+	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK)
+		goto out;
+	/* Only one's own account, and no updates (not done: contact
+	 * changes, deactivation). */
+	if (strcmp(ctx->arg[0], r.thumb) != 0) {
+		audit(ctx, "acct", r.thumb, "account", 0);
+		st = problem(ctx, CF_E_FORBIDDEN, "unauthorized",
+		    "an account reads only itself");
+		goto out;
+	}
+	if ((st = vault_read_begin(ctx->app->vault)) != CF_OK)
+		goto out;
+	st = acmedb_get(ctx->app->vault, "acct", r.thumb, &acct);
+	vault_read_end(ctx->app->vault);
+	if (st != CF_OK)
+		goto out;
+	audit(ctx, "acct", r.thumb, "account", 1);
+	st = answer(ctx, 200, acme_account_view(acct), NULL);
+out:
+	json_object_put(acct);
+	end(&r);
+	return st;
+}
+
+/* The order and its authorizations, one per name, in one write. */
+static enum cf_status
+order_write(struct cf_ctx *ctx, struct acme_req *r, char *const *names,
+    size_t n, const char *oid, struct json_object **out)
+{
+	struct vault *v = ctx->app->vault;
+	struct json_object *order = jb_object(), *ids = jb_array(), *az;
+	struct json_object *authz = jb_array();
+	char aid[ACME_ID_LEN + 1], tok[ACME_ID_LEN + 1];
+	int64_t exp = (int64_t)time(NULL) + ACME_ORDER_SECONDS;
+	size_t i;
+	enum cf_status st;
+
+	if ((st = vault_write_begin(v)) != CF_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (acmedb_new_id(aid) != 0 || acmedb_new_id(tok) != 0) {
+			st = CF_E_INTERNAL;
+			break;
+		}
+		az = jb_object();
+		jb_set_str(az, "acct", r->thumb);
+		jb_set_str(az, "order", oid);
+		jb_set_str(az, "name", names[i]);
+		jb_set_str(az, "status", "pending");
+		jb_set_str(az, "token", tok);
+		jb_set_int(az, "expires", exp);
+		st = acmedb_put(v, "authz", aid, az);
+		json_object_put(az);
+		if (st != CF_OK)
+			break;
+		jb_push(ids, jb_str(names[i]));
+		jb_push(authz, jb_str(aid));
+	}
+	jb_set_str(order, "id", oid);
+	jb_set_str(order, "acct", r->thumb);
+	jb_set_str(order, "status", "pending");
+	jb_set_int(order, "expires", exp);
+	jb_set(order, "names", ids);
+	jb_set(order, "authz", authz);
+	if (st == CF_OK)
+		st = acmedb_put(v, "order", oid, order);
+	if (st != CF_OK) {
+		vault_abort(v);
+		goto out;
+	}
+	if ((st = vault_commit(v)) == CF_OK) {
+		*out = order;
+		order = NULL;
+	}
+out:
+	json_object_put(order);
+	return st;
+}
+
+enum cf_status
+acme_new_order(struct cf_ctx *ctx)
+{
+	struct acme_req r;
+	struct json_object *order = NULL;
+	const char *code, *detail;
+	char **names = NULL, oid[ACME_ID_LEN + 1], loc[URL_MAX];
+	size_t n = 0, i;
+	enum cf_status st;
+
+	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK)
+		goto out;
+	st = acme_order_parse(r.j.payload, &names, &n, &code, &detail);
+	if (st != CF_OK) {
+		audit(ctx, "acct", r.thumb, "newOrder", 0);
+		st = problem(ctx, st, code, detail);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		int ok = acme_name_allowed(
+		    ctx->app->cfg.acme_dns_suffixes, names[i]);
+
+		audit(ctx, "dns", names[i], "newOrder", ok);
+		if (!ok) {
+			st =
+			    problem(ctx, CF_E_BAD_REQUEST, "rejectedIdentifier",
+			        "a name is outside acme_dns_suffixes");
+			goto out;
+		}
+	}
+	if (acmedb_new_id(oid) != 0) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	if ((st = order_write(ctx, &r, names, n, oid, &order)) != CF_OK)
+		goto out;
+	acme_url(loc, sizeof(loc), r.base, "order", oid);
+	st = answer(ctx, 201, acme_order_view(r.base, order), loc);
+out:
+	acme_names_free(names, n);
+	json_object_put(order);
+	end(&r);
+	return st;
+}
+
+/* POST-as-GET: an empty payload. */
+static enum cf_status
+as_get(struct cf_ctx *ctx, struct acme_req *r)
+{
+	if (r->j.payload != NULL)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "this is a POST-as-GET: the payload must be empty");
+	return CF_OK;
+}
+
+enum cf_status
+acme_order(struct cf_ctx *ctx)
+{
+	struct acme_req r;
+	struct json_object *order = NULL;
+	enum cf_status st;
+
+	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK ||
+	    (st = as_get(ctx, &r)) != CF_OK ||
+	    (st = read_owned(ctx, &r, "order", ctx->arg[0], "order", &order)) !=
+	        CF_OK)
+		goto out;
+	st = answer(ctx, 200, acme_order_view(r.base, order), NULL);
+out:
+	json_object_put(order);
+	end(&r);
+	return st;
+}
+
+enum cf_status
+acme_authz(struct cf_ctx *ctx)
+{
+	struct acme_req r;
+	struct json_object *az = NULL;
+	enum cf_status st;
+
+	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK ||
+	    (st = as_get(ctx, &r)) != CF_OK ||
+	    (st = read_owned(ctx, &r, "authz", ctx->arg[0], "authz", &az)) !=
+	        CF_OK)
+		goto out;
+	st = answer(ctx, 200, acme_authz_view(r.base, ctx->arg[0], az), NULL);
+out:
+	json_object_put(az);
+	end(&r);
+	return st;
+}
+
+/* Fetch the token from the name; NULL when it answered the key
+ * authorization, else the ACME error name (detail in *why). */
+static const char *
+validate(struct cf_ctx *ctx, struct acme_req *r, const char *name,
+    const char *token, const char **why)
+{
+	char path[128], *body = NULL;
+	size_t len = 0;
+	int status = 0;
+	const char *err = NULL;
+
+	snprintf(path, sizeof(path), "/.well-known/acme-challenge/%s", token);
+	if (fetch_get(name, ctx->app->cfg.acme_http_port, path, ACME_FETCH_MS,
+	        &status, &body, &len) != 0) {
+		*why = "the name did not answer the validation in time";
+		return "connection";
+	}
+	if (status != 200 || !acme_keyauth_ok(body, len, token, r->thumb)) {
+		*why = "the name did not answer the key authorization";
+		err = "incorrectResponse";
+	}
+	free(body);
+	return err;
+}
+
+/* Write the authz's outcome, and the order's: ready once every authz is
+ * valid, invalid once one is not. */
+static enum cf_status
+settle(struct cf_ctx *ctx, struct acme_req *r, const char *aid, const char *err,
+    const char *why, struct json_object **out)
+{
+	struct vault *v = ctx->app->vault;
+	struct json_object *az = NULL, *order = NULL, *list, *other;
+	const char *oid, *s;
+	size_t i, n, valid = 0;
+	enum cf_status st;
+
+	if ((st = vault_write_begin(v)) != CF_OK)
+		return st;
+	if ((st = get_owned(ctx, r, "authz", aid, "validate", &az)) != CF_OK)
+		goto fail;
+	if (cf_json_string(az, "status", &s, &n) == CF_OK &&
+	    !strcmp(s, "pending")) {
+		jb_set_str(az, "status", err == NULL ? "valid" : "invalid");
+		if (err == NULL)
+			jb_set_int(az, "validated", (int64_t)time(NULL));
+		else {
+			jb_set_str(az, "error", err);
+			jb_set_str(az, "error_detail", why);
+		}
+		if ((st = acmedb_put(v, "authz", aid, az)) != CF_OK)
+			goto fail;
+	}
+	st = CF_E_INTERNAL;
+	if (cf_json_string(az, "order", &oid, &n) != CF_OK ||
+	    acmedb_get(v, "order", oid, &order) != CF_OK ||
+	    cf_json_array(order, "authz", &list) != CF_OK)
+		goto fail;
+	for (i = 0; i < json_object_array_length(list); i++) {
+		s = json_object_get_string(json_object_array_get_idx(list, i));
+		if (!strcmp(s, aid)) {
+			valid += err == NULL;
+			continue;
+		}
+		if (acmedb_get(v, "authz", s, &other) != CF_OK)
+			goto fail;
+		if (cf_json_string(other, "status", &s, &n) == CF_OK &&
+		    !strcmp(s, "valid"))
+			valid++;
+		json_object_put(other);
+	}
+	if (cf_json_string(order, "status", &s, &n) == CF_OK &&
+	    !strcmp(s, "pending")) {
+		if (err != NULL)
+			jb_set_str(order, "status", "invalid");
+		else if (valid == json_object_array_length(list))
+			jb_set_str(order, "status", "ready");
+		if ((st = acmedb_put(v, "order", oid, order)) != CF_OK)
+			goto fail;
+	}
+	json_object_put(order);
+	*out = az;
+	return vault_commit(v);
+fail:
+	json_object_put(order);
+	json_object_put(az);
+	vault_abort(v);
+	return st;
+}
+
+enum cf_status
+acme_challenge(struct cf_ctx *ctx)
+{
+	struct acme_req r;
+	struct json_object *az = NULL, *done = NULL;
+	const char *name, *token, *status, *err = NULL, *why = NULL;
+	char up[URL_MAX + 16];
+	size_t n;
+	enum cf_status st;
+
+	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK ||
+	    (st = read_owned(
+	         ctx, &r, "authz", ctx->arg[0], "challenge", &az)) != CF_OK)
+		goto out;
+	acme_url(up, sizeof(up), r.base, "authz", ctx->arg[0]);
+	strncat(up, ">;rel=\"up\"", sizeof(up) - strlen(up) - 1);
+	memmove(up + 1, up, strlen(up) + 1);
+	up[0] = '<';
+	http_resp_header(ctx->resp, "Link", up);
+	st = CF_E_INTERNAL;
+	if (cf_json_string(az, "name", &name, &n) != CF_OK ||
+	    cf_json_string(az, "token", &token, &n) != CF_OK ||
+	    cf_json_string(az, "status", &status, &n) != CF_OK)
+		goto out;
+	/* An empty payload only asks; {} asks for the validation, once. */
+	if (r.j.payload == NULL || strcmp(status, "pending") != 0) {
+		st = answer(ctx, 200,
+		    acme_challenge_view(r.base, ctx->arg[0], az), NULL);
+		goto out;
+	}
+	err = validate(ctx, &r, name, token, &why);
+	audit(ctx, "dns", name, "validate", err == NULL);
+	if ((st = settle(ctx, &r, ctx->arg[0], err, why, &done)) != CF_OK)
+		goto out;
+	st = answer(
+	    ctx, 200, acme_challenge_view(r.base, ctx->arg[0], done), NULL);
+out:
+	json_object_put(az);
+	json_object_put(done);
+	end(&r);
+	return st;
+}
+
+/* The order's names, borrowed from it, into names[] (ACME_MAX_NAMES). */
+static size_t
+order_names(struct json_object *order, char **names)
+{
+	struct json_object *l;
+	size_t i, n;
+
+	if (cf_json_array(order, "names", &l) != CF_OK)
+		return 0;
+	n = json_object_array_length(l);
+	if (n > ACME_MAX_NAMES)
+		return 0;
+	for (i = 0; i < n; i++)
+		names[i] = (char *)(uintptr_t)json_object_get_string(
+		    json_object_array_get_idx(l, i));
+	return n;
+}
+
+/* The order valid with its certificate, and the certificate's owner. */
+static enum cf_status
+order_done(struct cf_ctx *ctx, struct acme_req *r, const char *oid,
+    const char *serial, const char *pem, struct json_object **out)
+{
+	struct vault *v = ctx->app->vault;
+	struct json_object *order = NULL, *cert;
+	enum cf_status st;
+
+	if ((st = vault_write_begin(v)) != CF_OK)
+		return st;
+	if ((st = acmedb_get(v, "order", oid, &order)) != CF_OK)
+		goto fail;
+	jb_set_str(order, "status", "valid");
+	jb_set_str(order, "cert", serial);
+	cert = jb_object();
+	jb_set_str(cert, "acct", r->thumb);
+	jb_set_str(cert, "order", oid);
+	jb_set_str(cert, "pem", pem);
+	st = acmedb_put(v, "cert", serial, cert);
+	json_object_put(cert);
+	if (st != CF_OK || (st = acmedb_put(v, "order", oid, order)) != CF_OK)
+		goto fail;
+	*out = order;
+	return vault_commit(v);
+fail:
+	json_object_put(order);
+	vault_abort(v);
+	return st;
+}
+
+/* Move the order from `from` to `to` in one write, so that of two
+ * finalizes of one order exactly one issues; *out the order as it was. */
+static enum cf_status
+order_step(struct cf_ctx *ctx, struct acme_req *r, const char *from,
+    const char *to, struct json_object **out)
+{
+	struct vault *v = ctx->app->vault;
+	struct json_object *order = NULL;
+	const char *s;
+	size_t n;
+	enum cf_status st;
+
+	if ((st = vault_write_begin(v)) != CF_OK)
+		return st;
+	if ((st = get_owned(
+	         ctx, r, "order", ctx->arg[0], "finalize", &order)) != CF_OK)
+		goto fail;
+	if (cf_json_string(order, "status", &s, &n) != CF_OK ||
+	    strcmp(s, from) != 0) {
+		st = problem(ctx, CF_E_FORBIDDEN, "orderNotReady",
+		    "the order is not ready: its authorizations are not valid, "
+		    "or it was finalized");
+		goto fail;
+	}
+	jb_set_str(order, "status", to);
+	if ((st = acmedb_put(v, "order", ctx->arg[0], order)) != CF_OK ||
+	    (st = vault_commit(v)) != CF_OK) {
+		json_object_put(order);
+		return st;
+	}
+	*out = order;
+	return CF_OK;
+fail:
+	json_object_put(order);
+	vault_abort(v);
+	return st;
+}
+
+enum cf_status
+acme_finalize(struct cf_ctx *ctx)
+{
+	struct acme_req r;
+	struct json_object *order = NULL, *done = NULL, *back = NULL;
+	const char *code, *detail = NULL;
+	char *names[ACME_MAX_NAMES], *pem = NULL, serial[ACME_SERIAL_HEX + 1];
+	uint8_t *csr = NULL;
+	size_t csrlen = 0, n;
+	int claimed = 0;
+	enum cf_status st;
+
+	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK)
+		goto out;
+	st = acme_finalize_parse(r.j.payload, &csr, &csrlen, &code, &detail);
+	if (st != CF_OK) {
+		st = problem(ctx, st, code, detail);
+		goto out;
+	}
+	if ((st = order_step(ctx, &r, "ready", "processing", &order)) != CF_OK)
+		goto out;
+	claimed = 1;
+	if ((n = order_names(order, names)) == 0) {
+		st = CF_E_INTERNAL;
+		goto out;
+	}
+	st = acmedb_issue(
+	    ctx->app->vault, csr, csrlen, names, n, &pem, serial, &detail);
+	if (st == CF_E_BAD_REQUEST)
+		st = problem(ctx, st, "badCSR", detail);
+	if (st != CF_OK || (st = order_done(ctx, &r, ctx->arg[0], serial, pem,
+	                        &done)) != CF_OK)
+		goto out;
+	claimed = 0;
+	audit(ctx, "cert", serial, "issue", 1);
+	st = answer(ctx, 200, acme_order_view(r.base, done), NULL);
+out:
+	/* Nothing was issued: the order is ready again, for a better CSR
+	 * (its problem, set above, stays the answer). */
+	if (claimed) {
+		code = ctx->code;
+		detail = ctx->detail;
+		if (order_step(ctx, &r, "processing", "ready", &back) == CF_OK)
+			json_object_put(back);
+		ctx->code = code;
+		ctx->detail = detail;
+	}
+	free(csr);
+	free(pem);
+	json_object_put(order);
+	json_object_put(done);
+	end(&r);
+	return st;
+}
+
+enum cf_status
+acme_cert(struct cf_ctx *ctx)
+{
+	struct acme_req r;
+	struct json_object *cert = NULL;
+	struct cf_buf chain = {NULL, 0, 0};
+	const char *pem;
+	char *ca = NULL;
+	size_t len, calen;
+	enum cf_status st;
+
+	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK ||
+	    (st = as_get(ctx, &r)) != CF_OK ||
+	    (st = read_owned(
+	         ctx, &r, "cert", ctx->arg[0], "certificate", &cert)) != CF_OK)
+		goto out;
+	if (cf_json_string(cert, "pem", &pem, &len) != CF_OK ||
+	    (st = pki_ca_pem(ctx->app->vault, &ca, &calen)) != CF_OK) {
+		st = st != CF_OK ? st : CF_E_INTERNAL;
+		goto out;
+	}
+	/* RFC 8555 9.1: the end-entity certificate, then the chain. */
+	buf_add(&chain, pem, len);
+	if (len > 0 && pem[len - 1] != '\n')
+		buf_add(&chain, "\n", 1);
+	buf_add(&chain, ca, calen);
+	http_resp_body(ctx->resp, "application/pem-certificate-chain",
+	    chain.data, chain.len);
+	http_resp_status(ctx->resp, 200);
+out:
+	buf_free(&chain);
+	free(ca);
+	json_object_put(cert);
+	end(&r);
+	return st;
+}
+
+enum cf_status
+acme_revoke_cert(struct cf_ctx *ctx)
+{
+	struct acme_req r;
+	struct json_object *cert = NULL;
+	const char *code, *detail = NULL;
+	char serial[ACME_SERIAL_HEX + 1];
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int reason;
+	enum cf_status st;
+
+	/* Only the account that ordered it (not done: revocation signed by
+	 * the certificate's own key, with a jwk). */
+	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK)
+		goto out;
+	st =
+	    acme_revoke_parse(r.j.payload, &der, &len, &reason, &code, &detail);
+	if (st != CF_OK) {
+		st = problem(ctx, st, code, detail);
+		goto out;
+	}
+	st = acmedb_cert_serial(ctx->app->vault, der, len, serial);
+	if (st == CF_E_NOT_FOUND || st == CF_E_BAD_REQUEST) {
+		st = problem(ctx, CF_E_NOT_FOUND, "malformed",
+		    "not a certificate this CA issued through ACME");
+		goto out;
+	}
+	if (st != CF_OK || (st = read_owned(ctx, &r, "cert", serial, "revoke",
+	                        &cert)) != CF_OK)
+		goto out;
+	st = acmedb_revoke(ctx->app->vault, der, len, reason, &detail);
+	audit(ctx, "cert", serial, "revoke", st == CF_OK);
+	if (st == CF_E_BAD_REQUEST)
+		st = problem(ctx, st, "malformed", detail);
+	if (st == CF_OK)
+		http_resp_status(ctx->resp, 200);
+out:
+	free(der);
+	json_object_put(cert);
+	end(&r);
+	return st;
+}

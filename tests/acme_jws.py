@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""acme_jws.py: sign one ACME request body (RFC 8555 6.2), for the curl
+tests of tests/suites/acme_ca_test.sh, which check what certbot never
+sends: replayed nonces, bad signatures, names out of bounds.
+
+    acme_jws.py KEYFILE URL NONCE PAYLOAD [KID]
+
+KEYFILE holds an EC P-256 private key (PEM; made when missing).  PAYLOAD
+is JSON, or "" for a POST-as-GET.  Without KID the protected header
+carries the key as a jwk (newAccount).  ACME_JWS_BAD_SIG=1 flips a bit of
+the signature.  Prints the flattened JWS; with --thumbprint KEYFILE, the
+key's RFC 7638 thumbprint instead.
+"""
+import base64
+import hashlib
+import json
+import os
+import sys
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import \
+    decode_dss_signature
+
+
+def b64(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def load(path):
+    if not os.path.exists(path):
+        k = ec.generate_private_key(ec.SECP256R1())
+        with open(path, "wb") as f:
+            f.write(k.private_bytes(serialization.Encoding.PEM,
+                                    serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()))
+    with open(path, "rb") as f:
+        return serialization.load_pem_private_key(f.read(), None)
+
+
+def jwk(k):
+    n = k.public_key().public_numbers()
+    return {"crv": "P-256", "kty": "EC",
+            "x": b64(n.x.to_bytes(32, "big")),
+            "y": b64(n.y.to_bytes(32, "big"))}
+
+
+def main():
+    if sys.argv[1] == "--thumbprint":
+        j = json.dumps(jwk(load(sys.argv[2])), sort_keys=True,
+                       separators=(",", ":"))
+        print(b64(hashlib.sha256(j.encode()).digest()))
+        return
+    keyfile, url, nonce, payload = sys.argv[1:5]
+    k = load(keyfile)
+    hdr = {"alg": "ES256", "nonce": nonce, "url": url}
+    if len(sys.argv) > 5:
+        hdr["kid"] = sys.argv[5]
+    else:
+        hdr["jwk"] = jwk(k)
+    prot = b64(json.dumps(hdr).encode())
+    pay = b64(payload.encode()) if payload else ""
+    der = k.sign((prot + "." + pay).encode(), ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(der)
+    sig = bytearray(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+    if os.environ.get("ACME_JWS_BAD_SIG") == "1":
+        sig[10] ^= 1
+    print(json.dumps({"protected": prot, "payload": pay,
+                      "signature": b64(bytes(sig))}))
+
+
+main()
