@@ -28,13 +28,13 @@
 #include "base/metrics.h"
 
 #define METRICS_MAGIC    0x52544d43u /* "CMTR" */
-#define METRICS_VERSION  3
+#define METRICS_VERSION  4
 #define METRICS_PATH_MAX 1100
 #define METRICS_PROGRAMS 4
 #define METRICS_CLASSES  5 /* 1xx to 5xx */
 #define METRICS_BOUNDS   8 /* histogram buckets before +Inf */
 #define METRICS_BUCKETS  (METRICS_BOUNDS + 1)
-#define METRICS_DIALECTS 9 /* the named ones and "other" */
+#define METRICS_DIALECTS 10 /* the named ones and "other" */
 #define NS_PER_S         ((uint64_t)1000000000)
 
 static const char *const program_names[METRICS_PROGRAMS] = {
@@ -50,6 +50,7 @@ static const char *const dialect_names[METRICS_DIALECTS] = {
     [CF_D_CFSSL] = "cfssl",
     [CF_D_PLAIN] = "plain",
     [CF_D_VAULT] = "vault",
+    [CF_D_ACME] = "acme",
     [METRICS_DIALECTS - 1] = "other",
 };
 
