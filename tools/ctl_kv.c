@@ -18,6 +18,9 @@
  *                metadata.version_id, newest first, down to the first
  *                version no longer kept (the kept ones are the newest)
  *
+ * The wire (the handle, the token, a refusal in plain words) is
+ * ctl_http.c's, shared with export and import (ctl_transfer.c).
+ *
  * Values are secrets: the buffers that held them are wiped (crypto_wipe;
  * every free() of a program linked with libcoffer zeroes the block too,
  * so json-c's and libcurl's copies go the same way) and no message shows
@@ -32,21 +35,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "base/codec.h"
 #include "base/jbuild.h"
 #include "crypto/crypto.h"
-#include "crypto/wipe.h"
 #include "ctl.h"
+#include "ctl_http.h"
 
 #define KV_STORE      "default"
 #define KV_PATH_API   "/api/v1/secrets/"
 #define KV_DCOS_API   "/secrets/v1/secret/" KV_STORE
 #define KV_BATCH_API  "/coffer/v1/secrets/" KV_STORE "/batch"
 #define KV_DAPR_API   "/v1.0/secrets/" KV_STORE "/"
-#define KV_MAX_ANSWER (64u << 20) /* a listing may name the whole store */
 #define KV_MAX_VALUE  (16u << 20) /* the server's own limit is lower */
 #define KV_MAX_PAIRS  1000
 #define KV_MAX_PATH   512 /* a path's bytes (docs/apis.md#the-one-model) */
@@ -84,29 +85,6 @@ static const struct kv_help {
 	"whose CA is $COFFER_CACERT's file) with the token in $COFFER_TOKEN, " \
 	"in the store default."
 
-/* An answer's body as it comes, at most KV_MAX_ANSWER bytes. */
-struct kv_buf {
-	char *p;
-	size_t len, cap;
-	int overflow;
-};
-
-struct kv_answer {
-	long status;
-	struct kv_buf body;
-	char version[24]; /* the Coffer-Version header, or "" */
-};
-
-struct kv_client {
-	CURL *curl;
-	const char *addr;   /* $COFFER_ADDR, no trailing slash */
-	char *auth;         /* the Authorization header: wiped, freed */
-	const char *cacert; /* $COFFER_CACERT, or NULL */
-	const char *cmd;    /* for messages: the command... */
-	const char *path;   /* ...and the path it names */
-	int json;           /* -format=json */
-};
-
 /* One KEY=VALUE of put or patch; val is malloc'd when owned. */
 struct kv_pair {
 	const char *key;
@@ -114,258 +92,6 @@ struct kv_pair {
 	size_t len;
 	int owned;
 };
-
-/* ---- buffers and the wire ---- */
-
-static void
-kv_buf_free(struct kv_buf *b)
-{
-	if (b->p != NULL)
-		crypto_wipe(b->p, b->cap);
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-}
-
-/* Grows by doubling into a new block, so no old copy is left behind
- * unwiped; one byte is kept for a NUL. */
-static int
-kv_buf_add(struct kv_buf *b, const void *data, size_t n)
-{
-	size_t cap;
-	char *p;
-
-	if (n > KV_MAX_ANSWER - b->len) {
-		b->overflow = 1;
-		return -1;
-	}
-	if (b->len + n + 1 > b->cap) {
-		for (cap = b->cap ? b->cap : 4096; cap < b->len + n + 1;)
-			cap *= 2;
-		if ((p = malloc(cap)) == NULL)
-			return -1;
-		if (b->p != NULL)
-			memcpy(p, b->p, b->len);
-		kv_buf_free(&(struct kv_buf){b->p, b->len, b->cap, 0});
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-static size_t
-kv_on_body(char *data, size_t size, size_t n, void *arg)
-{
-	return kv_buf_add(arg, data, size * n) == 0 ? size * n : 0;
-}
-
-/* Keeps Coffer-Version (path.h: the version a PUT made). */
-static size_t
-kv_on_header(char *data, size_t size, size_t n, void *arg)
-{
-	static const char name[] = "coffer-version:";
-	struct kv_answer *a = arg;
-	size_t len = size * n, i = sizeof(name) - 1, d = 0;
-
-	if (len < i || strncasecmp(data, name, i) != 0)
-		return len;
-	while (i < len && data[i] == ' ')
-		i++;
-	while (i < len && data[i] >= '0' && data[i] <= '9' &&
-	       d < sizeof(a->version) - 1)
-		a->version[d++] = data[i++];
-	a->version[d] = '\0';
-	return len;
-}
-
-/* The status line's words for the statuses Coffer answers. */
-static const char *
-kv_reason(long status)
-{
-	static const struct {
-		long status;
-		const char *reason;
-	} reasons[] = {
-	    {400, "Bad Request"},
-	    {401, "Unauthorized"},
-	    {403, "Forbidden"},
-	    {404, "Not Found"},
-	    {405, "Method Not Allowed"},
-	    {409, "Conflict"},
-	    {413, "Payload Too Large"},
-	    {415, "Unsupported Media Type"},
-	    {429, "Too Many Requests"},
-	    {500, "Internal Server Error"},
-	    {502, "Bad Gateway"},
-	    {503, "Service Unavailable"},
-	    {504, "Gateway Timeout"},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(reasons) / sizeof(*reasons); i++)
-		if (reasons[i].status == status)
-			return reasons[i].reason;
-	return "";
-}
-
-/* The message of an error body in any of the dialects' shapes
- * (docs/apis.md#error-shapes), or a short line of plain text (Dapr's
- * refused token); "" when there is none (a web server's own HTML page). */
-static void
-kv_server_message(const struct kv_buf *b, char *msg, size_t len)
-{
-	static const char *const keys[] = {
-	    "message", "description", "Message", NULL};
-	struct json_object *o, *m, *e;
-	size_t i;
-
-	msg[0] = '\0';
-	if (b->p == NULL || b->len == 0)
-		return;
-	if ((o = json_tokener_parse(b->p)) != NULL) {
-		/* The batch's {"error": {...}} of one path. */
-		if (!json_object_object_get_ex(o, "error", &e) ||
-		    !json_object_is_type(e, json_type_object))
-			e = o;
-		for (i = 0; keys[i] != NULL; i++)
-			if (json_object_object_get_ex(e, keys[i], &m) &&
-			    json_object_is_type(m, json_type_string)) {
-				snprintf(
-				    msg, len, "%s", json_object_get_string(m));
-				break;
-			}
-		json_object_put(o);
-		return;
-	}
-	if (b->len >= len || b->p[0] == '<')
-		return;
-	for (i = 0; i < b->len; i++)
-		if ((b->p[i] < ' ' || b->p[i] > '~') && b->p[i] != '\n')
-			return;
-	snprintf(msg, len, "%.*s", (int)strcspn(b->p, "\n"), b->p);
-}
-
-/* An answer other than the one hoped for, in plain words. */
-static int
-kv_refused(const struct kv_client *k, const struct kv_answer *a)
-{
-	char msg[256], *c;
-
-	kv_server_message(&a->body, msg, sizeof(msg));
-	/* Another server's message could hold a terminal's escapes. */
-	for (c = msg; *c != '\0'; c++)
-		if ((unsigned char)*c < ' ' || *c == 0x7f)
-			*c = '?';
-	fprintf(stderr,
-	    "cofferctl: %s%s%s: the server answered %ld%s%s%s%s%s\n", k->cmd,
-	    k->path ? " " : "", k->path ? k->path : "", a->status,
-	    *kv_reason(a->status) ? " " : "", kv_reason(a->status),
-	    *msg ? ": " : "", msg,
-	    a->status == 401 || a->status == 403
-	        ? " (is COFFER_TOKEN a valid token allowed this?)"
-	        : "");
-	return CTL_FAIL;
-}
-
-static void
-kv_answer_free(struct kv_answer *a)
-{
-	kv_buf_free(&a->body);
-}
-
-/*
- * One request: method, the URL's path (already checked: no byte that
- * needs escaping), a body or NULL.  0 with *a the answer, whatever its
- * status; -1 when no answer came (said on stderr).  The handle is reset
- * first, so nothing of the last request's method or body carries over,
- * but it keeps its connection.
- */
-static int
-kv_request(struct kv_client *k, const char *method, const char *url,
-    const char *body, size_t blen, struct kv_answer *a)
-{
-	struct curl_slist h[4];
-	char err[CURL_ERROR_SIZE] = "", *full;
-	CURLcode rc;
-	size_t n;
-
-	memset(a, 0, sizeof(*a));
-	n = strlen(k->addr) + strlen(url) + 1;
-	if ((full = malloc(n)) == NULL) {
-		fprintf(stderr, "cofferctl: %s: out of memory\n", k->cmd);
-		return -1;
-	}
-	snprintf(full, n, "%s%s", k->addr, url);
-	/* Our own list, so the token's copy stays ours to wipe. */
-	h[0] = (struct curl_slist){k->auth, &h[1]};
-	h[1] = (struct curl_slist){"Accept: application/json", &h[2]};
-	h[2] = (struct curl_slist){"Expect:", body ? &h[3] : NULL};
-	h[3] = (struct curl_slist){"Content-Type: application/json", NULL};
-	curl_easy_reset(k->curl);
-	curl_easy_setopt(k->curl, CURLOPT_URL, full);
-	curl_easy_setopt(k->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(k->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(k->curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(k->curl, CURLOPT_TIMEOUT, 300L);
-	curl_easy_setopt(k->curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(k->curl, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(k->curl, CURLOPT_WRITEFUNCTION, kv_on_body);
-	curl_easy_setopt(k->curl, CURLOPT_WRITEDATA, &a->body);
-	curl_easy_setopt(k->curl, CURLOPT_HEADERFUNCTION, kv_on_header);
-	curl_easy_setopt(k->curl, CURLOPT_HEADERDATA, a);
-	if (k->cacert != NULL)
-		curl_easy_setopt(k->curl, CURLOPT_CAINFO, k->cacert);
-	if (body != NULL) {
-		curl_easy_setopt(k->curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(
-		    k->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
-	}
-	if (strcmp(method, "GET") && strcmp(method, "POST"))
-		curl_easy_setopt(k->curl, CURLOPT_CUSTOMREQUEST, method);
-	rc = curl_easy_perform(k->curl);
-	free(full);
-	if (rc == CURLE_OK) {
-		curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &a->status);
-		return 0;
-	}
-	if (a->body.overflow)
-		fprintf(stderr,
-		    "cofferctl: %s: the answer is larger than %u bytes\n",
-		    k->cmd, KV_MAX_ANSWER);
-	else
-		fprintf(stderr,
-		    "cofferctl: %s: no answer from COFFER_ADDR: %s\n", k->cmd,
-		    *err ? err : curl_easy_strerror(rc));
-	kv_answer_free(a);
-	return -1;
-}
-
-/* The answer's body as a JSON object (the caller puts it), or NULL said
- * on stderr. */
-static struct json_object *
-kv_answer_json(const struct kv_client *k, const struct kv_answer *a)
-{
-	struct json_tokener *t;
-	struct json_object *o = NULL;
-
-	if (a->body.p != NULL && (t = json_tokener_new()) != NULL) {
-		o = json_tokener_parse_ex(t, a->body.p, (int)a->body.len);
-		if (json_tokener_get_error(t) != json_tokener_success ||
-		    !json_object_is_type(o, json_type_object)) {
-			json_object_put(o);
-			o = NULL;
-		}
-		json_tokener_free(t);
-	}
-	if (o == NULL)
-		fprintf(stderr,
-		    "cofferctl: %s: the server's answer is not the JSON "
-		    "expected (is COFFER_ADDR a Coffer?)\n",
-		    k->cmd);
-	return o;
-}
 
 /* ---- the command line ---- */
 
@@ -395,7 +121,7 @@ kv_path_ok(char *p, int may_be_empty)
 static int
 kv_read_all(int fd, char **val, size_t *len)
 {
-	struct kv_buf b = {0};
+	struct ctl_http_buf b = {0};
 	char chunk[8192];
 	ssize_t r;
 	int rc = -1;
@@ -407,12 +133,12 @@ kv_read_all(int fd, char **val, size_t *len)
 		if (r <= 0)
 			break;
 		if (b.len + (size_t)r > KV_MAX_VALUE ||
-		    kv_buf_add(&b, chunk, (size_t)r) != 0)
+		    ctl_http_buf_add(&b, chunk, (size_t)r) != 0)
 			goto out;
 	}
 	if (r < 0)
 		goto out;
-	if (b.p == NULL && kv_buf_add(&b, "", 0) != 0)
+	if (b.p == NULL && ctl_http_buf_add(&b, "", 0) != 0)
 		goto out;
 	*val = b.p;
 	*len = b.len;
@@ -420,7 +146,7 @@ kv_read_all(int fd, char **val, size_t *len)
 	rc = 0;
 out:
 	crypto_wipe(chunk, sizeof(chunk));
-	kv_buf_free(&b);
+	ctl_http_buf_free(&b);
 	return rc;
 }
 
@@ -523,13 +249,6 @@ kv_pairs_parse(int argc, char **argv, struct kv_pair *p, size_t *n)
 
 /* ---- output ---- */
 
-static void
-kv_print_json(struct json_object *o)
-{
-	puts(json_object_to_json_string_ext(
-	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-}
-
 /* A string member's bytes as they are, NULs included. */
 static void
 kv_print_raw(struct json_object *s)
@@ -542,7 +261,7 @@ kv_print_raw(struct json_object *s)
 
 /* The map of {"data": {...}} in o, or NULL said on stderr. */
 static struct json_object *
-kv_data_of(const struct kv_client *k, struct json_object *o)
+kv_data_of(const struct ctl_http *k, struct json_object *o)
 {
 	struct json_object *d;
 
@@ -555,21 +274,21 @@ kv_data_of(const struct kv_client *k, struct json_object *o)
 }
 
 static int
-kv_get(struct kv_client *k, const char *key)
+kv_get(struct ctl_http *k, const char *key)
 {
 	struct json_object *o = NULL, *d, *v;
-	struct kv_answer a;
+	struct ctl_http_answer a;
 	char url[KV_URL_MAX];
 	int rc = CTL_FAIL;
 
 	snprintf(url, sizeof(url), KV_PATH_API "%s", k->path);
-	if (kv_request(k, "GET", url, NULL, 0, &a) != 0)
+	if (ctl_http_request(k, "GET", url, NULL, 0, &a) != 0)
 		return CTL_FAIL;
 	if (a.status != 200) {
-		rc = kv_refused(k, &a);
+		rc = ctl_http_refused(k, &a);
 		goto out;
 	}
-	if ((o = kv_answer_json(k, &a)) == NULL ||
+	if ((o = ctl_http_json(k, &a)) == NULL ||
 	    (d = kv_data_of(k, o)) == NULL)
 		goto out;
 	if (key != NULL) {
@@ -582,11 +301,11 @@ kv_get(struct kv_client *k, const char *key)
 			goto out;
 		}
 		if (k->json)
-			kv_print_json(v);
+			ctl_http_print_json(v);
 		else
 			kv_print_raw(v);
 	} else if (k->json)
-		kv_print_json(o);
+		ctl_http_print_json(o);
 	else {
 		json_object_object_foreach(d, name, val)
 		{
@@ -598,7 +317,7 @@ kv_get(struct kv_client *k, const char *key)
 	rc = fflush(stdout) == 0 ? CTL_OK : CTL_FAIL;
 out:
 	json_object_put(o);
-	kv_answer_free(&a);
+	ctl_http_answer_free(&a);
 	return rc;
 }
 
@@ -609,22 +328,22 @@ out:
  */
 static int
 kv_read_versioned(
-    struct kv_client *k, struct json_object **data, uint64_t *version)
+    struct ctl_http *k, struct json_object **data, uint64_t *version)
 {
 	struct json_object *o = NULL, *all, *d = NULL, *v, *one = NULL;
-	struct kv_answer a, e;
+	struct ctl_http_answer a, e;
 	char body[KV_URL_MAX];
 	int rc = CTL_FAIL, n;
 
 	*data = NULL;
 	n = snprintf(body, sizeof(body), "{\"paths\":[\"%s\"]}", k->path);
-	if (kv_request(k, "POST", KV_BATCH_API, body, (size_t)n, &a) != 0)
+	if (ctl_http_request(k, "POST", KV_BATCH_API, body, (size_t)n, &a) != 0)
 		return CTL_FAIL;
 	if (a.status != 200) {
-		rc = kv_refused(k, &a);
+		rc = ctl_http_refused(k, &a);
 		goto out;
 	}
-	if ((o = kv_answer_json(k, &a)) == NULL)
+	if ((o = ctl_http_json(k, &a)) == NULL)
 		goto out;
 	if (json_object_object_get_ex(o, "secrets", &all))
 		json_object_object_get_ex(all, k->path, &one);
@@ -635,7 +354,7 @@ kv_read_versioned(
 		e.status = (long)json_object_get_int(d);
 		e.body.p = (char *)json_object_to_json_string(v);
 		e.body.len = strlen(e.body.p);
-		rc = kv_refused(k, &e);
+		rc = ctl_http_refused(k, &e);
 		goto out;
 	}
 	if (one == NULL || (d = kv_data_of(k, one)) == NULL ||
@@ -651,16 +370,16 @@ kv_read_versioned(
 	rc = CTL_OK;
 out:
 	json_object_put(o);
-	kv_answer_free(&a);
+	ctl_http_answer_free(&a);
 	return rc;
 }
 
 /* The path API's PUT of the map data; *version the one it made. */
 static int
-kv_put_map(struct kv_client *k, struct json_object *data, uint64_t *version)
+kv_put_map(struct ctl_http *k, struct json_object *data, uint64_t *version)
 {
 	struct json_object *o = jb_object();
-	struct kv_answer a;
+	struct ctl_http_answer a;
 	const char *body;
 	char url[KV_URL_MAX];
 	size_t len;
@@ -670,22 +389,22 @@ kv_put_map(struct kv_client *k, struct json_object *data, uint64_t *version)
 	body =
 	    json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	snprintf(url, sizeof(url), KV_PATH_API "%s", k->path);
-	if (body == NULL || kv_request(k, "PUT", url, body, len, &a) != 0)
+	if (body == NULL || ctl_http_request(k, "PUT", url, body, len, &a) != 0)
 		goto out;
 	if (a.status != 200 && a.status != 201)
-		rc = kv_refused(k, &a);
+		rc = ctl_http_refused(k, &a);
 	else {
 		*version = strtoull(a.version, NULL, 10);
 		rc = CTL_OK;
 	}
-	kv_answer_free(&a);
+	ctl_http_answer_free(&a);
 out:
 	json_object_put(o);
 	return rc;
 }
 
 static void
-kv_print_written(const struct kv_client *k, const char *done, uint64_t version)
+kv_print_written(const struct ctl_http *k, const char *done, uint64_t version)
 {
 	struct json_object *o;
 
@@ -697,14 +416,14 @@ kv_print_written(const struct kv_client *k, const char *done, uint64_t version)
 	o = jb_object();
 	jb_set_str(o, "path", k->path);
 	jb_set_int(o, "version", (int64_t)version);
-	kv_print_json(o);
+	ctl_http_print_json(o);
 	json_object_put(o);
 }
 
 /* put (merge 0): the pairs alone; patch: the pairs over the secret's map,
  * read with its version so that a write in between is seen. */
 static int
-kv_put(struct kv_client *k, int argc, char **argv, int merge)
+kv_put(struct ctl_http *k, int argc, char **argv, int merge)
 {
 	struct kv_pair pairs[KV_MAX_PAIRS];
 	struct json_object *data = NULL;
@@ -748,23 +467,23 @@ out:
 }
 
 static int
-kv_ls(struct kv_client *k)
+kv_ls(struct ctl_http *k)
 {
 	struct json_object *o = NULL, *arr;
-	struct kv_answer a;
+	struct ctl_http_answer a;
 	char url[KV_URL_MAX];
 	size_t i;
 	int rc = CTL_FAIL;
 
 	snprintf(url, sizeof(url), KV_DCOS_API "%s%s?list=true",
 	    *k->path ? "/" : "", k->path);
-	if (kv_request(k, "GET", url, NULL, 0, &a) != 0)
+	if (ctl_http_request(k, "GET", url, NULL, 0, &a) != 0)
 		return CTL_FAIL;
 	if (a.status != 200) {
-		rc = kv_refused(k, &a);
+		rc = ctl_http_refused(k, &a);
 		goto out;
 	}
-	if ((o = kv_answer_json(k, &a)) == NULL)
+	if ((o = ctl_http_json(k, &a)) == NULL)
 		goto out;
 	if (!json_object_object_get_ex(o, "array", &arr) ||
 	    !json_object_is_type(arr, json_type_array)) {
@@ -772,7 +491,7 @@ kv_ls(struct kv_client *k)
 		goto out;
 	}
 	if (k->json)
-		kv_print_json(arr);
+		ctl_http_print_json(arr);
 	else
 		for (i = 0; i < json_object_array_length(arr); i++)
 			puts(json_object_get_string(
@@ -780,58 +499,58 @@ kv_ls(struct kv_client *k)
 	rc = CTL_OK;
 out:
 	json_object_put(o);
-	kv_answer_free(&a);
+	ctl_http_answer_free(&a);
 	return rc;
 }
 
 static int
-kv_rm(struct kv_client *k)
+kv_rm(struct ctl_http *k)
 {
 	struct json_object *o;
-	struct kv_answer a;
+	struct ctl_http_answer a;
 	char url[KV_URL_MAX];
 	int rc = CTL_OK;
 
 	snprintf(url, sizeof(url), KV_DCOS_API "/%s", k->path);
-	if (kv_request(k, "DELETE", url, NULL, 0, &a) != 0)
+	if (ctl_http_request(k, "DELETE", url, NULL, 0, &a) != 0)
 		return CTL_FAIL;
 	if (a.status != 204 && a.status != 200)
-		rc = kv_refused(k, &a);
+		rc = ctl_http_refused(k, &a);
 	else if (!k->json)
 		printf("deleted %s\n", k->path);
 	else {
 		o = jb_object();
 		jb_set_str(o, "path", k->path);
 		jb_set_bool(o, "deleted", 1);
-		kv_print_json(o);
+		ctl_http_print_json(o);
 		json_object_put(o);
 	}
-	kv_answer_free(&a);
+	ctl_http_answer_free(&a);
 	return rc;
 }
 
 /* 1 when version v of the path is still kept (Dapr answers 200), 0 when
  * not (204), -1 said on stderr. */
 static int
-kv_version_kept(struct kv_client *k, uint64_t v)
+kv_version_kept(struct ctl_http *k, uint64_t v)
 {
-	struct kv_answer a;
+	struct ctl_http_answer a;
 	char url[KV_URL_MAX];
 	int kept;
 
 	snprintf(url, sizeof(url), KV_DAPR_API "%s?metadata.version_id=%llu",
 	    k->path, (unsigned long long)v);
-	if (kv_request(k, "GET", url, NULL, 0, &a) != 0)
+	if (ctl_http_request(k, "GET", url, NULL, 0, &a) != 0)
 		return -1;
 	kept = a.status == 200 ? 1 : a.status == 204 ? 0 : -1;
 	if (kept == -1)
-		kv_refused(k, &a);
-	kv_answer_free(&a);
+		ctl_http_refused(k, &a);
+	ctl_http_answer_free(&a);
 	return kept;
 }
 
 static int
-kv_versions(struct kv_client *k)
+kv_versions(struct ctl_http *k)
 {
 	struct json_object *data = NULL, *o = NULL, *arr = NULL;
 	uint64_t cur, v;
@@ -859,66 +578,12 @@ kv_versions(struct kv_client *k)
 	if (kept == -1)
 		rc = CTL_FAIL;
 	else if (o != NULL)
-		kv_print_json(o);
+		ctl_http_print_json(o);
 	json_object_put(o);
 	return rc;
 }
 
 /* ---- the entry ---- */
-
-/* The address and token from the environment into k.  CTL_OK, or
- * CTL_USAGE said on stderr (never with the token). */
-static int
-kv_client_init(struct kv_client *k)
-{
-	static const char bearer[] = "Authorization: Bearer ";
-	const char *addr = getenv("COFFER_ADDR"), *tok = getenv("COFFER_TOKEN");
-	size_t n;
-	char *a;
-
-	if (addr == NULL ||
-	    (strncmp(addr, "http://", 7) && strncmp(addr, "https://", 8))) {
-		fprintf(stderr,
-		    "cofferctl: %s: set COFFER_ADDR to Coffer's "
-		    "address, http://HOST:PORT or https://HOST:PORT\n",
-		    k->cmd);
-		return CTL_USAGE;
-	}
-	if (tok == NULL || *tok == '\0' || strpbrk(tok, "\r\n") != NULL) {
-		fprintf(stderr,
-		    "cofferctl: %s: set COFFER_TOKEN to a token "
-		    "(a login's, or cofferctl token's)\n",
-		    k->cmd);
-		return CTL_USAGE;
-	}
-	if ((a = strdup(addr)) == NULL)
-		return CTL_FAIL;
-	for (n = strlen(a); n > 0 && a[n - 1] == '/'; n--)
-		a[n - 1] = '\0';
-	k->addr = a;
-	n = sizeof(bearer) + strlen(tok);
-	if ((k->auth = malloc(n)) == NULL)
-		return CTL_FAIL;
-	snprintf(k->auth, n, "%s%s", bearer, tok);
-	k->cacert = getenv("COFFER_CACERT");
-	if ((k->curl = curl_easy_init()) == NULL) {
-		fprintf(
-		    stderr, "cofferctl: %s: libcurl failed to start\n", k->cmd);
-		return CTL_FAIL;
-	}
-	return CTL_OK;
-}
-
-static void
-kv_client_free(struct kv_client *k)
-{
-	if (k->curl != NULL)
-		curl_easy_cleanup(k->curl);
-	if (k->auth != NULL)
-		crypto_wipe(k->auth, strlen(k->auth));
-	free(k->auth);
-	free((char *)k->addr);
-}
 
 static const struct kv_help *
 kv_find(const char *name)
@@ -934,7 +599,7 @@ kv_find(const char *name)
 /* The command line of h's command checked into k: *argc, *argv what
  * follows the path.  CTL_OK or CTL_USAGE. */
 static int
-kv_args(const struct kv_help *h, int *argc, char ***argv, struct kv_client *k)
+kv_args(const struct kv_help *h, int *argc, char ***argv, struct ctl_http *k)
 {
 	int ls = !strcmp(h->name, "ls");
 
@@ -966,7 +631,7 @@ int
 ctl_kv_run(int argc, char **argv)
 {
 	const struct kv_help *h = kv_find(argv[0]);
-	struct kv_client k;
+	struct ctl_http k;
 	int rc;
 
 	if (h == NULL)
@@ -977,13 +642,7 @@ ctl_kv_run(int argc, char **argv)
 		fprintf(stderr, "usage: cofferctl %s %s\n", h->name, h->syntax);
 		return CTL_USAGE;
 	}
-	/* No core file holds a value or the token. */
-	(void)wipe_process_init();
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "cofferctl: libcurl failed to start\n");
-		return CTL_FAIL;
-	}
-	if ((rc = kv_client_init(&k)) != CTL_OK)
+	if ((rc = ctl_http_init(&k)) != CTL_OK)
 		goto out;
 	if (!strcmp(h->name, "get"))
 		rc = kv_get(&k, argc == 1 ? argv[0] : NULL);
@@ -996,8 +655,7 @@ ctl_kv_run(int argc, char **argv)
 	else
 		rc = kv_versions(&k);
 out:
-	kv_client_free(&k);
-	curl_global_cleanup();
+	ctl_http_free(&k);
 	return rc;
 }
 
