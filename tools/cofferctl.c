@@ -104,6 +104,7 @@ usage_to(FILE *f)
 	ctl_keys_usage(f);
 	ctl_iam_usage(f);
 	ctl_kv_usage(f);
+	ctl_transfer_usage(f);
 }
 
 void
@@ -137,6 +138,8 @@ cmd_help(const char *name)
 	if (ctl_iam_help(stdout, name) == 0)
 		return CTL_OK;
 	if (ctl_kv_help(stdout, name) == 0)
+		return CTL_OK;
+	if (ctl_transfer_help(stdout, name) == 0)
 		return CTL_OK;
 	fprintf(stderr,
 	    "cofferctl: unknown command %s (cofferctl --help "
@@ -814,8 +817,9 @@ main(int argc, char **argv)
 	if (!strcmp(argv[0], "help"))
 		return argc == 2 ? cmd_help(argv[1])
 		                 : (usage_to(stdout), CTL_OK);
-	/* The secrets client talks HTTP: no config, no store, no new user. */
-	if ((rc = ctl_kv_run(argc, argv)) != -1)
+	/* The HTTP clients: no config, no store, no new user. */
+	if ((rc = ctl_kv_run(argc, argv)) != -1 ||
+	    (rc = ctl_transfer_run(argc, argv)) != -1)
 		return rc;
 	/* The library's lines would mix with this tool's own messages. */
 	log_set_quiet(!verbose);

@@ -94,4 +94,12 @@ int ctl_kv_run(int argc, char **argv);
 void ctl_kv_usage(FILE *f);
 int ctl_kv_help(FILE *f, const char *name);
 
+/* ctl_transfer.c: export and import of a store over HTTP, clients like
+ * ctl_kv.c's (no store, config or user), with a progress bar.  The exit
+ * status, or -1 when argv[0] names none of its commands. */
+int ctl_transfer_run(int argc, char **argv);
+/* Its entries of the help; one command's (0), or -1 if it has none. */
+void ctl_transfer_usage(FILE *f);
+int ctl_transfer_help(FILE *f, const char *name);
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * ctl_progress.h: the progress of a cofferctl command that walks the store
- * (backup, restore, migrate, rewrap), as pv and rsync show theirs.
+ * (backup, restore, migrate, rewrap, export, import), as pv and rsync
+ * show theirs.
  *
  * On a terminal stderr, a bar, the count, the rate and the time left are
  * redrawn in place, at most ten times a second, and stopped at 100% by

@@ -2,7 +2,8 @@
 # Coffer's export and import: GET /coffer/v1/export/{store} streams the
 # store's sealed records (gdbm_dump's ASCII format, still ciphertext);
 # POST /coffer/v1/import/{store} checks every record, then replaces the
-# store's secrets with them, or changes nothing.
+# store's secrets with them, or changes nothing.  `cofferctl export` and
+# `cofferctl import` are their clients, with a progress bar on a terminal.
 . "$(dirname "$0")/../lib.sh"
 
 E=/coffer/v1/export/default
@@ -24,6 +25,22 @@ oneTimeTearDown() { coffer_server_stop; }
 import() {
 	auth_req POST "/coffer/v1/import/${2:-default}" \
 	    -H 'Content-Type: application/octet-stream' --data-binary "@$1"
+}
+
+# ctl ARGS...: cofferctl with the suite's address and token; sets RC, OUT
+# and ERR.
+ctl() {
+	"$COFFER_BUILD/tools/cofferctl" "$@" >"$COFFER_STATE/ctl.out" \
+	    2>"$COFFER_STATE/ctl.err"
+	RC=$?
+	OUT=$(cat "$COFFER_STATE/ctl.out")
+	ERR=$(cat "$COFFER_STATE/ctl.err")
+}
+
+# names: every secret's name in the store default, one a line.
+names() {
+	auth_req GET "/secrets/v1/secret/default?list=true"
+	jq -r '.array[]' "$BODY_FILE"
 }
 
 # login UID: a token for a new user UID with a password, in TOKEN.
@@ -258,6 +275,135 @@ test_a_full_grant_on_the_store_allows_export() {
 	req GET $E -H "Authorization: token=$TOKEN"
 	assert_status 200
 	assertTrue "count line" "grep -qx '#:count=[0-9]*' '$BODY_FILE'"
+}
+
+test_cofferctl_export_then_import_round_trips_every_secret() {
+	local f=$COFFER_STATE/ctl.export before versions old
+	rm -f "$f"
+	auth_json PUT $S/app/db '{"data":{"password":"ctl-pw-1"}}'
+	auth_json PUT $S/app/db '{"data":{"password":"ctl-pw-2"}}'
+	auth_json PUT $S/app/api/key '{"data":{"k":"ctl-key"}}'
+	auth_json PUT $S/ctl/two '{"data":{"a":"1","b":"2"}}'
+	before=$(names)
+	ctl versions app/db
+	versions=$OUT
+	old=$(sed -n 2p <<<"$versions" | cut -f1)
+	ctl export "$f"
+	assertEquals "export: $ERR" 0 "$RC"
+	assertEquals "exported the store default to $f" "$OUT"
+	assertEquals "a file of mode 0600" 600 "$(stat -c %a "$f")"
+	assertFalse "ciphertext only" "grep -q ctl-pw-2 '$f'"
+	auth_req DELETE /secrets/v1/secret/default/app/db
+	auth_json PUT $S/app/api/key '{"data":{"k":"changed"}}'
+	auth_json PUT $S/ctl/later '{"data":{"k":"after the export"}}'
+	ctl import "$f"
+	assertEquals "import: $ERR" 0 "$RC"
+	assertEquals default "$(jq -r .store <<<"$OUT")"
+	assertEquals "$(wc -l <<<"$before")" "$(jq .secrets <<<"$OUT")"
+	assertEquals "$(grep -c '^#:len=' "$f")" "$(($(jq .records <<<"$OUT") * 2))"
+	assertEquals "the same names" "$before" "$(names)"
+	auth_req GET $S/app/db
+	assert_json_eq .data.password ctl-pw-2
+	ctl versions app/db
+	assertEquals "the same versions kept" "$versions" "$OUT"
+	auth_req GET "/v1.0/secrets/default/app/db?metadata.version_id=$old"
+	assert_json_eq .password ctl-pw-1
+	auth_req GET $S/app/api/key
+	assert_json_eq .data.k ctl-key
+	auth_req GET $S/ctl/two
+	assert_json_eq .data '{"a":"1","b":"2"}'
+}
+
+test_cofferctl_export_refuses_an_existing_file_and_leaves_it_as_it_was() {
+	local f=$COFFER_STATE/ctl.kept
+	printf 'an older export\n' >"$f"
+	chmod 0644 "$f"
+	ctl export "$f"
+	assertEquals 1 "$RC"
+	assertContains "$ERR" "File exists; nothing was written"
+	assertEquals "an older export" "$(cat "$f")"
+	assertEquals 644 "$(stat -c %a "$f")"
+}
+
+test_cofferctl_draws_a_bar_that_ends_at_100_percent_on_a_terminal() {
+	local f=$COFFER_STATE/ctl.tty tty=$COFFER_STATE/ctl.typescript rc
+	rm -f "$f"
+	script -qec "'$COFFER_BUILD/tools/cofferctl' export '$f'" /dev/null \
+	    >"$tty" 2>&1
+	rc=$?
+	assertEquals "export: $(cat "$tty")" 0 "$rc"
+	assertContains "$(tr '\r' '\n' <"$tty" | grep '^export \[' | tail -n1)" \
+	    "export [##############################] 100%"
+	script -qec "'$COFFER_BUILD/tools/cofferctl' import '$f'" /dev/null \
+	    >"$tty" 2>&1
+	rc=$?
+	assertEquals "import: $(cat "$tty")" 0 "$rc"
+	assertContains "$(tr '\r' '\n' <"$tty" | grep '^import \[' | tail -n1)" \
+	    "import [##############################] 100%"
+}
+
+test_cofferctl_without_a_terminal_writes_only_the_summary_on_stderr() {
+	local f=$COFFER_STATE/ctl.quiet
+	rm -f "$f"
+	ctl export "$f"
+	assertEquals "export: $ERR" 0 "$RC"
+	assertEquals "one line" 1 "$(wc -l <"$COFFER_STATE/ctl.err")"
+	assertTrue "the summary: $ERR" \
+	    "grep -Eqx 'export: [0-9.]+ [KMG]?i?B in [0-9.]+ s \(.*/s\)' <<<'$ERR'"
+	ctl import "$f"
+	assertEquals "import: $ERR" 0 "$RC"
+	assertEquals "one line" 1 "$(wc -l <"$COFFER_STATE/ctl.err")"
+	assertTrue "the summary: $ERR" \
+	    "grep -Eqx 'import: [0-9.]+ [KMG]?i?B in [0-9.]+ s \(.*/s\)' <<<'$ERR'"
+}
+
+test_cofferctl_says_a_bad_token_in_words_and_leaves_no_file() {
+	local f=$COFFER_STATE/ctl.refused
+	rm -f "$f"
+	COFFER_TOKEN=not-a-token-xyzzy ctl export "$f"
+	assertEquals 1 "$RC"
+	assertContains "$ERR" "the server answered 401 Unauthorized"
+	assertContains "$ERR" "is COFFER_TOKEN a valid token"
+	assertNotContains "$ERR" xyzzy
+	assertFalse "no file left" "[ -e '$f' ]"
+	COFFER_TOKEN=not-a-token-xyzzy ctl import "$COFFER_STATE/export.dump"
+	assertEquals 1 "$RC"
+	assertContains "$ERR" "the server answered 401 Unauthorized"
+	assertEquals "" "$OUT"
+}
+
+test_cofferctl_import_of_a_refused_export_says_why_and_changes_nothing() {
+	tamper "$COFFER_STATE/export.dump" "$COFFER_STATE/ctl.tampered"
+	auth_json PUT $S/app/db '{"data":{"password":"kept by ctl"}}'
+	ctl import "$COFFER_STATE/ctl.tampered"
+	assertEquals 1 "$RC"
+	assertContains "$ERR" "cofferctl: import default: the server answered 400 Bad Request: "
+	auth_req GET $S/app/db
+	assert_json_eq .data.password "kept by ctl"
+}
+
+test_cofferctl_import_over_the_servers_limit_says_413_in_words() {
+	head -c $((5 * 1024 * 1024)) /dev/zero >"$COFFER_STATE/ctl.big"
+	ctl import "$COFFER_STATE/ctl.big"
+	assertEquals "$ERR" 1 "$RC"
+	assertContains "$ERR" "the server answered 413 Payload Too Large"
+	assertContains "$ERR" "over the web server's or Coffer's limit"
+	rm -f "$COFFER_STATE/ctl.big"
+}
+
+test_cofferctl_export_and_import_take_another_store() {
+	local f=$COFFER_STATE/ctl.other
+	rm -f "$f"
+	ctl export --store other "$f"
+	assertEquals "export: $ERR" 0 "$RC"
+	ctl import --store other "$f"
+	assertEquals "import: $ERR" 0 "$RC"
+	assertEquals other "$(jq -r .store <<<"$OUT")"
+	ctl export --store nowhere "$f.2"
+	assertEquals 1 "$RC"
+	assertContains "$ERR" "404 Not Found"
+	ctl export --store 'no/such' "$f.2"
+	assertEquals "a name no store has" 2 "$RC"
 }
 
 . /usr/share/shunit2/shunit2
