@@ -93,6 +93,48 @@ acmedb_put(
 	return st;
 }
 
+const char *
+acmedb_acct_thumb(struct json_object *acct, const char *id)
+{
+	const char *t;
+	size_t n;
+
+	if (cf_json_string(acct, "thumb", &t, &n) == CF_OK && strlen(t) == n &&
+	    acmedb_id_ok(t))
+		return t;
+	return id;
+}
+
+enum cf_status
+acmedb_acct_by_key(struct vault *v, const char *thumb,
+    char id[ACME_ACCT_ID_MAX + 1], struct json_object **out)
+{
+	struct json_object *idx = NULL;
+	const char *s;
+	size_t n;
+	enum cf_status st;
+
+	*out = NULL;
+	snprintf(id, ACME_ACCT_ID_MAX + 1, "%s", thumb);
+	st = acmedb_get(v, "key", thumb, &idx);
+	if (st == CF_OK && cf_json_string(idx, "acct", &s, &n) == CF_OK &&
+	    n <= ACME_ACCT_ID_MAX && acmedb_id_ok(s))
+		snprintf(id, ACME_ACCT_ID_MAX + 1, "%s", s);
+	json_object_put(idx);
+	if (st != CF_OK && st != CF_E_NOT_FOUND)
+		return st;
+	if ((st = acmedb_get(v, "acct", id, out)) != CF_OK)
+		return st;
+	/* An index left by a key since changed, or an account re-keyed
+	 * away from the key its id was made of: not this key's. */
+	if (strcmp(acmedb_acct_thumb(*out, id), thumb) != 0) {
+		json_object_put(*out);
+		*out = NULL;
+		return CF_E_NOT_FOUND;
+	}
+	return CF_OK;
+}
+
 #define NONCE_PFX "m:acme:nonce:"
 
 /* The expiry a nonce's first 8 characters say, or -1. */

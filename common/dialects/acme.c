@@ -133,21 +133,16 @@ acme_jws_free(struct acme_jws *j)
 	memset(j, 0, sizeof(*j));
 }
 
-enum cf_status
-acme_account_parse(struct json_object *payload, int *only_existing,
-    struct json_object **contact, const char **code, const char **detail)
+/* The payload's contact: absent (*contact NULL), or a few mailto: URLs. */
+static enum cf_status
+parse_contact(struct json_object *payload, struct json_object **contact,
+    const char **code, const char **detail)
 {
 	struct json_object *c = NULL;
 	size_t i;
-	enum cf_status st = CF_OK;
+	enum cf_status st;
 
-	*only_existing = 0;
 	*contact = NULL;
-	if (payload == NULL)
-		FAIL("malformed", "newAccount needs a payload");
-	if (cf_json_bool(payload, "onlyReturnExisting", only_existing) ==
-	    CF_E_BAD_JSON)
-		FAIL("malformed", "onlyReturnExisting must be a boolean");
 	st = cf_json_array(payload, "contact", &c);
 	if (st == CF_E_NOT_FOUND) {
 		st = CF_OK;
@@ -165,6 +160,50 @@ acme_account_parse(struct json_object *payload, int *only_existing,
 			    "a contact must be a mailto: URL");
 	}
 	*contact = c;
+out:
+	return st;
+}
+
+enum cf_status
+acme_account_parse(struct json_object *payload, int *only_existing,
+    struct json_object **contact, const char **code, const char **detail)
+{
+	enum cf_status st = CF_OK;
+
+	*only_existing = 0;
+	*contact = NULL;
+	if (payload == NULL)
+		FAIL("malformed", "newAccount needs a payload");
+	if (cf_json_bool(payload, "onlyReturnExisting", only_existing) ==
+	    CF_E_BAD_JSON)
+		FAIL("malformed", "onlyReturnExisting must be a boolean");
+	st = parse_contact(payload, contact, code, detail);
+out:
+	return st;
+}
+
+enum cf_status
+acme_account_update_parse(struct json_object *payload,
+    struct json_object **contact, int *deactivate, const char **code,
+    const char **detail)
+{
+	const char *s;
+	enum cf_status st = CF_OK;
+
+	*contact = NULL;
+	*deactivate = 0;
+	if (payload == NULL)
+		FAIL("malformed", "an account update needs a payload");
+	/* A client may send back the account as it got it: "valid" asks
+	 * for no change. */
+	if (json_object_object_get_ex(payload, "status", NULL)) {
+		if ((s = text(payload, "status", NULL)) == NULL ||
+		    (strcmp(s, "valid") != 0 && strcmp(s, "deactivated") != 0))
+			FAIL("malformed",
+			    "an account's status may only become deactivated");
+		*deactivate = !strcmp(s, "deactivated");
+	}
+	st = parse_contact(payload, contact, code, detail);
 out:
 	return st;
 }

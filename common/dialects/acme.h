@@ -1,7 +1,8 @@
 /*
  * acme.h: ACME (RFC 8555) as bytes: the JWS every POST carries, the
  * payloads of newAccount, newOrder, finalize and revokeCert, and the JSON
- * of the directory, accounts, orders, authorizations and challenges.
+ * of the directory, accounts, orders, authorizations and challenges;
+ * account updates.
  * Pure: no store, no request; the handlers are acme_ca.c's.
  *
  * A parse function either fills its out-parameters and answers CF_OK, or
@@ -49,11 +50,16 @@ struct acme_jws {
 enum cf_status acme_jws_parse(const uint8_t *body, size_t len,
     struct acme_jws *j, const char **code, const char **detail);
 void acme_jws_free(struct acme_jws *j);
-
 /* newAccount: onlyReturnExisting, and contact (a borrowed array of
  * strings, or NULL). */
 enum cf_status acme_account_parse(struct json_object *payload,
     int *only_existing, struct json_object **contact, const char **code,
+    const char **detail);
+/* An account update (RFC 8555 7.3.2, 7.3.6): a new contact (borrowed, or
+ * NULL to keep it), and whether the status becomes "deactivated" (a
+ * status of "valid" asks for nothing; any other is malformed). */
+enum cf_status acme_account_update_parse(struct json_object *payload,
+    struct json_object **contact, int *deactivate, const char **code,
     const char **detail);
 /* newOrder: the dns identifiers, lowercased, each a DNS name without a
  * wildcard (http-01 cannot prove one), no duplicates; names[] malloc'd

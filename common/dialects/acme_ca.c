@@ -24,12 +24,13 @@
 
 static const char *const ctypes_jose[] = {"application/jose+json", NULL};
 
-/* One signed request: its JWS, the key that signed it and, but for
- * newAccount, its account. */
+/* One signed request: its JWS, the key that signed it (thumb is the
+ * key's) and, when signed with a kid, its account (acct; empty else). */
 struct acme_req {
 	struct acme_jws j;
 	struct jws_key key;
 	char thumb[JWS_THUMB_LEN + 1];
+	char acct[ACME_ACCT_ID_MAX + 1];
 	char base[ACME_BASE_MAX];
 };
 
@@ -121,13 +122,14 @@ answer(
 	return CF_OK;
 }
 
-/* The account the kid names: "<base>/acme/acct/<thumbprint>". */
+/* The account the kid names, "<base>/acme/acct/<id>", if it is valid:
+ * RFC 8555 7.3.6, a deactivated account signs nothing. */
 static enum cf_status
 kid_key(struct cf_ctx *ctx, struct acme_req *r)
 {
 	struct json_object *acct = NULL, *jwk;
 	char prefix[URL_MAX];
-	const char *thumb;
+	const char *id, *s;
 	size_t n;
 	enum cf_status st;
 
@@ -136,23 +138,32 @@ kid_key(struct cf_ctx *ctx, struct acme_req *r)
 	if (strncmp(r->j.kid, prefix, n) != 0)
 		return problem(ctx, CF_E_BAD_REQUEST, "accountDoesNotExist",
 		    "the kid is not an account of this server");
-	thumb = r->j.kid + n;
-	if (!acmedb_id_ok(thumb) || strlen(thumb) != JWS_THUMB_LEN)
+	id = r->j.kid + n;
+	if (!acmedb_id_ok(id) || strlen(id) > ACME_ACCT_ID_MAX)
 		return problem(ctx, CF_E_BAD_REQUEST, "accountDoesNotExist",
 		    "the kid is not an account of this server");
 	if ((st = vault_read_begin(ctx->app->vault)) != CF_OK)
 		return st;
-	st = acmedb_get(ctx->app->vault, "acct", thumb, &acct);
+	st = acmedb_get(ctx->app->vault, "acct", id, &acct);
 	vault_read_end(ctx->app->vault);
 	if (st == CF_E_NOT_FOUND)
 		return problem(ctx, CF_E_BAD_REQUEST, "accountDoesNotExist",
 		    "no such account");
 	if (st != CF_OK)
 		return st;
+	snprintf(r->acct, sizeof(r->acct), "%s", id);
+	if (cf_json_string(acct, "status", &s, &n) != CF_OK ||
+	    strcmp(s, "valid") != 0) {
+		json_object_put(acct);
+		audit(ctx, "acct", id, "jws", 0);
+		return problem(ctx, CF_E_UNAUTHORIZED, "unauthorized",
+		    "the account is deactivated");
+	}
 	st = CF_E_INTERNAL;
 	if (cf_json_object(acct, "jwk", &jwk) == CF_OK &&
 	    jws_key_parse(jwk, &r->key) == 0) {
-		memcpy(r->thumb, thumb, JWS_THUMB_LEN + 1);
+		snprintf(r->thumb, sizeof(r->thumb), "%s",
+		    acmedb_acct_thumb(acct, id));
 		st = CF_OK;
 	}
 	json_object_put(acct);
@@ -216,7 +227,8 @@ begin(struct cf_ctx *ctx, struct acme_req *r, enum key_from from)
 	if (rc < 0)
 		return CF_E_INTERNAL;
 	if (rc != 0) {
-		audit(ctx, "acct", r->thumb, "jws", 0);
+		audit(ctx, "acct", r->acct[0] != '\0' ? r->acct : r->thumb,
+		    "jws", 0);
 		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
 		    "the JWS signature does not verify");
 	}
@@ -249,7 +261,7 @@ get_owned(struct cf_ctx *ctx, struct acme_req *r, const char *kind,
 	if (st != CF_OK)
 		return st;
 	if (cf_json_string(*out, "acct", &owner, &n) != CF_OK ||
-	    strcmp(owner, r->thumb) != 0) {
+	    strcmp(owner, r->acct) != 0) {
 		json_object_put(*out);
 		*out = NULL;
 		audit(ctx, kind, id, action, 0);
@@ -304,13 +316,54 @@ acme_new_nonce(struct cf_ctx *ctx)
 	return CF_OK;
 }
 
+/* A new account for r's key, in the caller's write: its id is the key's
+ * thumbprint, unless an account re-keyed since has that id. */
+static enum cf_status
+acct_create(struct cf_ctx *ctx, struct acme_req *r, struct json_object *contact,
+    char id[ACME_ACCT_ID_MAX + 1], struct json_object **out)
+{
+	struct vault *v = ctx->app->vault;
+	struct json_object *acct = NULL, *idx;
+	enum cf_status st;
+
+	st = acmedb_get(v, "acct", r->thumb, &acct);
+	json_object_put(acct);
+	if (st == CF_OK && acmedb_new_id(id) != 0)
+		return CF_E_INTERNAL;
+	if (st != CF_OK && st != CF_E_NOT_FOUND)
+		return st;
+	if (st == CF_E_NOT_FOUND)
+		snprintf(id, ACME_ACCT_ID_MAX + 1, "%s", r->thumb);
+	acct = jb_object();
+	jb_set(acct, "jwk", jws_key_json(&r->key));
+	jb_set_str(acct, "thumb", r->thumb);
+	jb_set_str(acct, "status", "valid");
+	jb_set(acct, "contact",
+	    contact != NULL ? json_object_get(contact) : jb_array());
+	jb_set_int(acct, "created", (int64_t)time(NULL));
+	st = acmedb_put(v, "acct", id, acct);
+	if (st == CF_OK && strcmp(id, r->thumb) != 0) {
+		idx = jb_object();
+		jb_set_str(idx, "acct", id);
+		st = acmedb_put(v, "key", r->thumb, idx);
+		json_object_put(idx);
+	}
+	if (st != CF_OK) {
+		json_object_put(acct);
+		return st;
+	}
+	*out = acct;
+	return CF_OK;
+}
+
 enum cf_status
 acme_new_account(struct cf_ctx *ctx)
 {
 	struct acme_req r;
 	struct json_object *acct = NULL, *contact;
-	const char *code, *detail;
-	char loc[URL_MAX];
+	const char *code, *detail, *s;
+	char loc[URL_MAX], id[ACME_ACCT_ID_MAX + 1];
+	size_t n;
 	int only, created = 0;
 	enum cf_status st;
 
@@ -323,17 +376,16 @@ acme_new_account(struct cf_ctx *ctx)
 	}
 	if ((st = vault_write_begin(ctx->app->vault)) != CF_OK)
 		goto out;
-	st = acmedb_get(ctx->app->vault, "acct", r.thumb, &acct);
+	st = acmedb_acct_by_key(ctx->app->vault, r.thumb, id, &acct);
 	if (st == CF_E_NOT_FOUND && !only) {
-		acct = jb_object();
-		jb_set(acct, "jwk", jws_key_json(&r.key));
-		jb_set_str(acct, "status", "valid");
-		jb_set(acct, "contact",
-		    contact != NULL ? json_object_get(contact) : jb_array());
-		jb_set_int(acct, "created", (int64_t)time(NULL));
-		st = acmedb_put(ctx->app->vault, "acct", r.thumb, acct);
+		st = acct_create(ctx, &r, contact, id, &acct);
 		created = 1;
 	}
+	if (st == CF_OK && !created &&
+	    (cf_json_string(acct, "status", &s, &n) != CF_OK ||
+	        strcmp(s, "valid") != 0))
+		st = problem(ctx, CF_E_UNAUTHORIZED, "unauthorized",
+		    "the account is deactivated");
 	if (st != CF_OK) {
 		vault_abort(ctx->app->vault);
 		if (st == CF_E_NOT_FOUND)
@@ -344,8 +396,8 @@ acme_new_account(struct cf_ctx *ctx)
 	}
 	if ((st = vault_commit(ctx->app->vault)) != CF_OK)
 		goto out;
-	audit(ctx, "acct", r.thumb, "newAccount", 1);
-	acme_url(loc, sizeof(loc), r.base, "acct", r.thumb);
+	audit(ctx, "acct", id, "newAccount", 1);
+	acme_url(loc, sizeof(loc), r.base, "acct", id);
 	st = answer(ctx, created ? 201 : 200, acme_account_view(acct), loc);
 out:
 	json_object_put(acct);
@@ -353,31 +405,72 @@ out:
 	return st;
 }
 
+/* Apply an update to the account in one write; *out the account after. */
+static enum cf_status
+acct_update(struct cf_ctx *ctx, struct acme_req *r, struct json_object *contact,
+    int deactivate, struct json_object **out)
+{
+	struct vault *v = ctx->app->vault;
+	enum cf_status st;
+
+	if ((st = vault_write_begin(v)) != CF_OK)
+		return st;
+	if ((st = acmedb_get(v, "acct", r->acct, out)) != CF_OK)
+		goto fail;
+	if (contact != NULL)
+		jb_set(*out, "contact", json_object_get(contact));
+	if (deactivate)
+		jb_set_str(*out, "status", "deactivated");
+	if ((st = acmedb_put(v, "acct", r->acct, *out)) != CF_OK)
+		goto fail;
+	return vault_commit(v);
+fail:
+	vault_abort(v);
+	return st;
+}
+
 enum cf_status
 acme_account(struct cf_ctx *ctx)
 {
 	struct acme_req r;
-	struct json_object *acct = NULL;
+	struct json_object *acct = NULL, *contact = NULL;
+	const char *code, *detail;
+	int deactivate = 0;
 	enum cf_status st;
 
 	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK)
 		goto out;
-	/* Only one's own account, and no updates (not done: contact
-	 * changes, deactivation). */
-	if (strcmp(ctx->arg[0], r.thumb) != 0) {
-		audit(ctx, "acct", r.thumb, "account", 0);
+	if (strcmp(ctx->arg[0], r.acct) != 0) {
+		audit(ctx, "acct", r.acct, "account", 0);
 		st = problem(ctx, CF_E_FORBIDDEN, "unauthorized",
-		    "an account reads only itself");
+		    "an account reads and updates only itself");
 		goto out;
 	}
-	if ((st = vault_read_begin(ctx->app->vault)) != CF_OK)
+	/* An empty payload reads; anything else updates (RFC 8555 7.3.2,
+	 * 7.3.6). */
+	if (r.j.payload == NULL) {
+		if ((st = vault_read_begin(ctx->app->vault)) != CF_OK)
+			goto out;
+		st = acmedb_get(ctx->app->vault, "acct", r.acct, &acct);
+		vault_read_end(ctx->app->vault);
+		if (st != CF_OK)
+			goto out;
+		audit(ctx, "acct", r.acct, "account", 1);
+		st = answer(ctx, 200, acme_account_view(acct), NULL);
 		goto out;
-	st = acmedb_get(ctx->app->vault, "acct", r.thumb, &acct);
-	vault_read_end(ctx->app->vault);
-	if (st != CF_OK)
+	}
+	st = acme_account_update_parse(
+	    r.j.payload, &contact, &deactivate, &code, &detail);
+	if (st != CF_OK) {
+		audit(ctx, "acct", r.acct, "update", 0);
+		st = problem(ctx, st, code, detail);
 		goto out;
-	audit(ctx, "acct", r.thumb, "account", 1);
-	st = answer(ctx, 200, acme_account_view(acct), NULL);
+	}
+	st = acct_update(ctx, &r, contact, deactivate, &acct);
+	audit(ctx, "acct", r.acct, deactivate ? "deactivate" : "update",
+	    st == CF_OK);
+	if (st == CF_OK)
+		st = answer(ctx, 200, acme_account_view(acct), NULL);
 out:
 	json_object_put(acct);
 	end(&r);
@@ -405,7 +498,7 @@ order_write(struct cf_ctx *ctx, struct acme_req *r, char *const *names,
 			break;
 		}
 		az = jb_object();
-		jb_set_str(az, "acct", r->thumb);
+		jb_set_str(az, "acct", r->acct);
 		jb_set_str(az, "order", oid);
 		jb_set_str(az, "name", names[i]);
 		jb_set_str(az, "status", "pending");
@@ -419,7 +512,7 @@ order_write(struct cf_ctx *ctx, struct acme_req *r, char *const *names,
 		jb_push(authz, jb_str(aid));
 	}
 	jb_set_str(order, "id", oid);
-	jb_set_str(order, "acct", r->thumb);
+	jb_set_str(order, "acct", r->acct);
 	jb_set_str(order, "status", "pending");
 	jb_set_int(order, "expires", exp);
 	jb_set(order, "names", ids);
@@ -453,7 +546,7 @@ acme_new_order(struct cf_ctx *ctx)
 		goto out;
 	st = acme_order_parse(r.j.payload, &names, &n, &code, &detail);
 	if (st != CF_OK) {
-		audit(ctx, "acct", r.thumb, "newOrder", 0);
+		audit(ctx, "acct", r.acct, "newOrder", 0);
 		st = problem(ctx, st, code, detail);
 		goto out;
 	}
@@ -699,7 +792,7 @@ order_done(struct cf_ctx *ctx, struct acme_req *r, const char *oid,
 	jb_set_str(order, "status", "valid");
 	jb_set_str(order, "cert", serial);
 	cert = jb_object();
-	jb_set_str(cert, "acct", r->thumb);
+	jb_set_str(cert, "acct", r->acct);
 	jb_set_str(cert, "order", oid);
 	jb_set_str(cert, "pem", pem);
 	st = acmedb_put(v, "cert", serial, cert);

@@ -2,8 +2,8 @@
  * fuzz_acme: libFuzzer target for what ACME reads before it knows who is
  * asking (common/dialects/acme.c, common/ca/jws.c): the flattened JWS
  * body, its protected header, the JWK in it, the signature check, and the
- * newAccount, newOrder, finalize and revokeCert payloads; and what the
- * http-01 validator compares a fetched body with.
+ * newAccount, account update, newOrder, finalize and revokeCert
+ * payloads; and what the http-01 validator compares a fetched body with.
  *
  * A body accepted must have a signing input that ends with its payload
  * part and exactly one of jwk and kid; an order accepted must hold 1 to
@@ -28,7 +28,7 @@ payloads(struct json_object *p)
 	char **names;
 	uint8_t *der;
 	size_t n, len;
-	int only, reason;
+	int only, reason, deactivate;
 
 	if (acme_account_parse(p, &only, &contact, &code, &detail) == CF_OK &&
 	    only != 0 && only != 1)
@@ -38,6 +38,10 @@ payloads(struct json_object *p)
 			abort();
 		acme_names_free(names, n);
 	}
+	if (acme_account_update_parse(
+	        p, &contact, &deactivate, &code, &detail) == CF_OK &&
+	    deactivate != 0 && deactivate != 1)
+		abort();
 	if (acme_finalize_parse(p, &der, &len, &code, &detail) == CF_OK)
 		free(der);
 	if (acme_revoke_parse(p, &der, &len, &reason, &code, &detail) ==

@@ -27,11 +27,12 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 }
 oneTimeTearDown() { coffer_server_stop; }
 
-# certbot ARGS...: certbot with its state in $W, against Coffer.
+# certbot ARGS...: certbot with its state in $W (its accounts and
+# certificates in ${CB_ETC:-$W/etc}), against Coffer.
 certbot_run() {
 	OUT=$(certbot --non-interactive --server "$DIR" \
-	    --config-dir "$W/etc" --work-dir "$W/work" --logs-dir "$W/logs" \
-	    "$@" 2>&1)
+	    --config-dir "${CB_ETC:-$W/etc}" --work-dir "$W/work" \
+	    --logs-dir "$W/logs" "$@" 2>&1)
 }
 
 # nonce: a fresh nonce in NONCE.
@@ -40,18 +41,24 @@ nonce() {
 	NONCE=$(header Replay-Nonce)
 }
 
-# signed PATH PAYLOAD [KID]: POST the JWS of PAYLOAD to PATH, signed by
-# $W/client.key, with a fresh nonce (or $USE_NONCE).
-signed() {
-	local url=$COFFER_ADDR$1 body
-	if [ -n "${USE_NONCE:-}" ]; then NONCE=$USE_NONCE; else nonce; fi
-	body=$("${JWS[@]}" "$W/client.key" "$url" "$NONCE" "$2" ${3:+"$3"})
-	printf '%s' "$body" >"$W/last.jws"
+# post_jws PATH: POST $W/last.jws to PATH.
+post_jws() {
 	req POST "$1" -H 'Content-Type: application/jose+json' \
 	    --data-binary "@$W/last.jws"
 }
 
-# account: register $W/client.key; its URL in KID.
+# signed PATH PAYLOAD [KID]: POST the JWS of PAYLOAD to PATH, signed by
+# ${KEY:-$W/client.key}, with a fresh nonce (or $USE_NONCE).
+signed() {
+	local url=$COFFER_ADDR$1 body
+	if [ -n "${USE_NONCE:-}" ]; then NONCE=$USE_NONCE; else nonce; fi
+	body=$("${JWS[@]}" "${KEY:-$W/client.key}" "$url" "$NONCE" "$2" \
+	    ${3:+"$3"})
+	printf '%s' "$body" >"$W/last.jws"
+	post_jws "$1"
+}
+
+# account: register ${KEY:-$W/client.key}; its URL in KID.
 account() {
 	signed /acme/new-account '{"termsOfServiceAgreed":true}'
 	KID=$(header Location)
@@ -169,6 +176,58 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(60)' \
 	assertTrue "gave up in $((t1 - t0)) s" "[ $((t1 - t0)) -ge 9 ] && [ $((t1 - t0)) -le 20 ]"
 	signed "${order#"$COFFER_ADDR"}" '' "$KID"
 	assert_json_eq .status invalid
+}
+
+test_an_account_replaces_its_contact_and_a_bad_one_changes_nothing() {
+	account
+	signed "${KID#"$COFFER_ADDR"}" '{"contact":["mailto:ops@example.org"]}' \
+	    "$KID"
+	assert_status 200
+	assert_json_eq '.contact[0]' mailto:ops@example.org
+	signed "${KID#"$COFFER_ADDR"}" '{"contact":["tel:+15550100"]}' "$KID"
+	assert_problem 400 invalidContact
+	signed "${KID#"$COFFER_ADDR"}" '' "$KID"
+	assert_status 200
+	assert_json_eq '.contact[0]' mailto:ops@example.org
+	assert_json_eq .status valid
+}
+
+test_a_deactivated_account_is_unauthorized_for_every_request() {
+	rm -f "$W/gone.key"
+	KEY=$W/gone.key account
+	KEY=$W/gone.key signed "${KID#"$COFFER_ADDR"}" '{"status":"revoked"}' \
+	    "$KID"
+	assert_problem 400 malformed
+	KEY=$W/gone.key signed "${KID#"$COFFER_ADDR"}" \
+	    '{"status":"deactivated"}' "$KID"
+	assert_status 200
+	assert_json_eq .status deactivated
+	KEY=$W/gone.key signed /acme/new-order \
+	    '{"identifiers":[{"type":"dns","value":"localhost"}]}' "$KID"
+	assert_problem 401 unauthorized
+	KEY=$W/gone.key signed "${KID#"$COFFER_ADDR"}" '' "$KID"
+	assert_problem 401 unauthorized
+	KEY=$W/gone.key signed /acme/new-account '{"termsOfServiceAgreed":true}'
+	assert_problem 401 unauthorized
+}
+
+test_certbot_updates_the_account_email_and_unregister_deactivates_it() {
+	local acct
+	export CB_ETC=$W/etc-unreg
+	certbot_run register -m first@example.org --agree-tos --no-eff-email
+	assertEquals "certbot register: $OUT" 0 $?
+	certbot_run update_account -m second@example.org --no-eff-email
+	assertEquals "certbot update_account: $OUT" 0 $?
+	certbot_run show_account
+	assertContains "show_account: $OUT" "$OUT" second@example.org
+	acct=$(find "$CB_ETC/accounts" -name regr.json -printf '%h\n')
+	cp "$acct/private_key.json" "$W/unreg.json"
+	kid=$(jq -r .uri "$acct/regr.json")
+	certbot_run unregister
+	assertEquals "certbot unregister: $OUT" 0 $?
+	unset CB_ETC
+	KEY=$W/unreg.json signed "${kid#"$COFFER_ADDR"}" '' "$kid"
+	assert_problem 401 unauthorized
 }
 
 # csr NAME...: a DER CSR for the names (SANs), base64url, in CSR.
