@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """acme_jws.py: sign one ACME request body (RFC 8555 6.2), for the curl
 tests of tests/suites/acme_ca_test.sh, which check what certbot never
-sends: replayed nonces, bad signatures, names out of bounds.
+sends: replayed nonces, bad signatures, names out of bounds, key changes.
 
     acme_jws.py KEYFILE URL NONCE PAYLOAD [KID]
+    acme_jws.py --key-change OLDKEY NEWKEY URL NONCE KID
 
 KEYFILE holds an EC P-256 private key (PEM; made when missing), or is a
 certbot account's private_key.json (an RSA JWK; signed RS256).  PAYLOAD
 is JSON, or "" for a POST-as-GET.  Without KID the protected header
 carries the key as a jwk (newAccount).  ACME_JWS_BAD_SIG=1 flips a bit of
-the signature.  Prints the flattened JWS; with --thumbprint KEYFILE,
-the key's RFC 7638 thumbprint instead.
+the signature (with --key-change, of the inner one).  Prints the
+flattened JWS; with --thumbprint KEYFILE, the key's RFC 7638 thumbprint
+instead.  --key-change prints keyChange's body (RFC 8555 7.3.5): signed
+by OLDKEY with KID, its payload the inner JWS signed by NEWKEY with a
+jwk, whose payload names KID and OLDKEY's jwk.
 """
 import base64
 import hashlib
@@ -85,6 +89,14 @@ def main():
         j = json.dumps(jwk(load(sys.argv[2])), sort_keys=True,
                        separators=(",", ":"))
         print(b64(hashlib.sha256(j.encode()).digest()))
+        return
+    if sys.argv[1] == "--key-change":
+        old, new, url, nonce, kid = sys.argv[2:7]
+        old, new = load(old), load(new)
+        inner = sign(new, {"jwk": jwk(new), "url": url},
+                     json.dumps({"account": kid, "oldKey": jwk(old)}), bad)
+        print(sign(old, {"nonce": nonce, "url": url, "kid": kid}, inner,
+                   False))
         return
     keyfile, url, nonce, payload = sys.argv[1:5]
     k = load(keyfile)

@@ -43,8 +43,12 @@ b64url(const char *s, size_t len, uint8_t **out, size_t *outlen)
 	return codec_base64_decode(s, len, 1, out, outlen);
 }
 
+/*
+ * The outer JWS carries a nonce and one of jwk and kid; keyChange's inner
+ * one (RFC 8555 7.3.5) a jwk and no nonce, and is never taken as outer.
+ */
 static enum cf_status
-parse_header(struct acme_jws *j, const char *prot, size_t plen,
+parse_header(struct acme_jws *j, const char *prot, size_t plen, int inner,
     const char **code, const char **detail)
 {
 	static const char *const allowed[] = {
@@ -64,13 +68,19 @@ parse_header(struct acme_jws *j, const char *prot, size_t plen,
 		FAIL("malformed", "the protected header has no alg");
 	if (strcmp(j->alg, "ES256") != 0 && strcmp(j->alg, "RS256") != 0)
 		FAIL("badSignatureAlgorithm", "alg must be ES256 or RS256");
-	if ((j->nonce = text(j->hdr, "nonce", NULL)) == NULL)
+	j->nonce = text(j->hdr, "nonce", NULL);
+	if (!inner && j->nonce == NULL)
 		FAIL("badNonce", "the protected header has no nonce");
+	if (inner && json_object_object_get_ex(j->hdr, "nonce", NULL))
+		FAIL("malformed", "the inner JWS must not carry a nonce");
 	if ((j->url = text(j->hdr, "url", NULL)) == NULL)
 		FAIL("malformed", "the protected header has no url");
 	j->kid = text(j->hdr, "kid", NULL);
 	if (cf_json_object(j->hdr, "jwk", &j->jwk) != CF_OK)
 		j->jwk = NULL;
+	if (inner &&
+	    (j->jwk == NULL || json_object_object_get_ex(j->hdr, "kid", NULL)))
+		FAIL("malformed", "the inner JWS is signed with a jwk only");
 	if ((j->kid == NULL) == (j->jwk == NULL))
 		FAIL("malformed", "the protected header needs one of jwk, kid");
 out:
@@ -78,9 +88,9 @@ out:
 	return st;
 }
 
-enum cf_status
-acme_jws_parse(const uint8_t *body, size_t len, struct acme_jws *j,
-    const char **code, const char **detail)
+/* j->outer, a flattened JWS, into the rest of j. */
+static enum cf_status
+parse_jws(struct acme_jws *j, int inner, const char **code, const char **detail)
 {
 	static const char *const allowed[] = {
 	    "protected", "payload", "signature", NULL};
@@ -89,8 +99,7 @@ acme_jws_parse(const uint8_t *body, size_t len, struct acme_jws *j,
 	uint8_t *raw = NULL;
 	enum cf_status st;
 
-	memset(j, 0, sizeof(*j));
-	if (cf_json_parse(body, len, &j->outer) != CF_OK ||
+	if (!json_object_is_type(j->outer, json_type_object) ||
 	    cf_json_only(j->outer, allowed) != CF_OK)
 		FAIL("malformed", "the body is not a flattened JWS");
 	if ((prot = text(j->outer, "protected", &plen)) == NULL ||
@@ -98,7 +107,7 @@ acme_jws_parse(const uint8_t *body, size_t len, struct acme_jws *j,
 	    (sig = text(j->outer, "signature", &siglen)) == NULL)
 		FAIL(
 		    "malformed", "the JWS needs protected, payload, signature");
-	if ((st = parse_header(j, prot, plen, code, detail)) != CF_OK)
+	if ((st = parse_header(j, prot, plen, inner, code, detail)) != CF_OK)
 		goto out;
 	if (b64url(sig, siglen, &j->sig, &j->siglen) != 0)
 		FAIL("malformed", "the signature is not base64url");
@@ -120,6 +129,33 @@ out:
 	if (st != CF_OK)
 		acme_jws_free(j);
 	return st;
+}
+
+enum cf_status
+acme_jws_parse(const uint8_t *body, size_t len, struct acme_jws *j,
+    const char **code, const char **detail)
+{
+	memset(j, 0, sizeof(*j));
+	if (cf_json_parse(body, len, &j->outer) != CF_OK) {
+		*code = "malformed";
+		*detail = "the body is not a flattened JWS";
+		return CF_E_BAD_REQUEST;
+	}
+	return parse_jws(j, 0, code, detail);
+}
+
+enum cf_status
+acme_jws_inner(struct json_object *payload, struct acme_jws *j,
+    const char **code, const char **detail)
+{
+	memset(j, 0, sizeof(*j));
+	if (payload == NULL) {
+		*code = "malformed";
+		*detail = "keyChange's payload must be a JWS";
+		return CF_E_BAD_REQUEST;
+	}
+	j->outer = json_object_get(payload);
+	return parse_jws(j, 1, code, detail);
 }
 
 void
@@ -204,6 +240,22 @@ acme_account_update_parse(struct json_object *payload,
 		*deactivate = !strcmp(s, "deactivated");
 	}
 	st = parse_contact(payload, contact, code, detail);
+out:
+	return st;
+}
+
+enum cf_status
+acme_keychange_parse(struct json_object *payload, const char **account,
+    struct json_object **old_key, const char **code, const char **detail)
+{
+	enum cf_status st = CF_OK;
+
+	*account = NULL;
+	*old_key = NULL;
+	if (payload == NULL ||
+	    (*account = text(payload, "account", NULL)) == NULL ||
+	    cf_json_object(payload, "oldKey", old_key) != CF_OK)
+		FAIL("malformed", "keyChange needs account and oldKey");
 out:
 	return st;
 }
@@ -433,6 +485,7 @@ acme_directory(const char *base)
 	set_url(o, "newAccount", base, "new-account", NULL);
 	set_url(o, "newOrder", base, "new-order", NULL);
 	set_url(o, "revokeCert", base, "revoke-cert", NULL);
+	set_url(o, "keyChange", base, "key-change", NULL);
 	jb_set_bool(meta, "externalAccountRequired", 0);
 	jb_set(o, "meta", meta);
 	return o;

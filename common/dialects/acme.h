@@ -2,7 +2,7 @@
  * acme.h: ACME (RFC 8555) as bytes: the JWS every POST carries, the
  * payloads of newAccount, newOrder, finalize and revokeCert, and the JSON
  * of the directory, accounts, orders, authorizations and challenges;
- * account updates.
+ * account updates and keyChange's inner JWS.
  * Pure: no store, no request; the handlers are acme_ca.c's.
  *
  * A parse function either fills its out-parameters and answers CF_OK, or
@@ -50,6 +50,11 @@ struct acme_jws {
 enum cf_status acme_jws_parse(const uint8_t *body, size_t len,
     struct acme_jws *j, const char **code, const char **detail);
 void acme_jws_free(struct acme_jws *j);
+/* keyChange's inner JWS (RFC 8555 7.3.5), the outer one's payload
+ * (borrowed; j takes a reference): signed with a jwk, no kid, no nonce. */
+enum cf_status acme_jws_inner(struct json_object *payload, struct acme_jws *j,
+    const char **code, const char **detail);
+
 /* newAccount: onlyReturnExisting, and contact (a borrowed array of
  * strings, or NULL). */
 enum cf_status acme_account_parse(struct json_object *payload,
@@ -60,6 +65,11 @@ enum cf_status acme_account_parse(struct json_object *payload,
  * status of "valid" asks for nothing; any other is malformed). */
 enum cf_status acme_account_update_parse(struct json_object *payload,
     struct json_object **contact, int *deactivate, const char **code,
+    const char **detail);
+/* keyChange's inner payload: the account URL and the old key's JWK (both
+ * borrowed). */
+enum cf_status acme_keychange_parse(struct json_object *payload,
+    const char **account, struct json_object **old_key, const char **code,
     const char **detail);
 /* newOrder: the dns identifiers, lowercased, each a DNS name without a
  * wildcard (http-01 cannot prove one), no duplicates; names[] malloc'd

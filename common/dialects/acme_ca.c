@@ -477,6 +477,124 @@ out:
 	return st;
 }
 
+/*
+ * keyChange's inner JWS: signed by the new key (into *nk, its thumbprint
+ * in nthumb), for the same URL, naming this account and its current key.
+ */
+static enum cf_status
+key_change_check(struct cf_ctx *ctx, struct acme_req *r, struct acme_jws *in,
+    struct jws_key *nk, char nthumb[JWS_THUMB_LEN + 1])
+{
+	struct json_object *old;
+	struct jws_key ok;
+	char othumb[JWS_THUMB_LEN + 1];
+	const char *code, *detail, *account;
+	enum cf_status st;
+	int rc;
+
+	st = acme_jws_inner(r->j.payload, in, &code, &detail);
+	if (st != CF_OK)
+		return problem(ctx, st, code, detail);
+	if (strcmp(in->url, r->j.url) != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "the inner JWS must name the outer one's url");
+	if (jws_key_parse(in->jwk, nk) != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "badPublicKey",
+		    "the jwk must be EC P-256 or RSA of 2048+ bits");
+	if (jws_thumbprint(nk, nthumb) != 0)
+		return CF_E_INTERNAL;
+	rc = jws_verify(
+	    nk, in->alg, in->input, in->inputlen, in->sig, in->siglen);
+	if (rc < 0)
+		return CF_E_INTERNAL;
+	if (rc != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "the inner JWS signature does not verify");
+	st = acme_keychange_parse(in->payload, &account, &old, &code, &detail);
+	if (st != CF_OK)
+		return problem(ctx, st, code, detail);
+	if (strcmp(account, r->j.kid) != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "the inner payload names another account");
+	if (jws_key_parse(old, &ok) != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "oldKey is not the account's key");
+	rc = jws_thumbprint(&ok, othumb);
+	jws_key_free(&ok);
+	if (rc != 0 || strcmp(othumb, r->thumb) != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "oldKey is not the account's key");
+	return CF_OK;
+}
+
+/* Re-key the account in one write, unless an account has the key. */
+static enum cf_status
+key_change_write(struct cf_ctx *ctx, struct acme_req *r,
+    const struct jws_key *nk, const char *nthumb, struct json_object **out)
+{
+	struct vault *v = ctx->app->vault;
+	struct json_object *other = NULL, *idx;
+	char id[ACME_ACCT_ID_MAX + 1], loc[URL_MAX];
+	enum cf_status st;
+
+	if ((st = vault_write_begin(v)) != CF_OK)
+		return st;
+	st = acmedb_acct_by_key(v, nthumb, id, &other);
+	json_object_put(other);
+	if (st == CF_OK) {
+		acme_url(loc, sizeof(loc), r->base, "acct", id);
+		http_resp_header(ctx->resp, "Location", loc);
+		st = problem(ctx, CF_E_CONFLICT, "malformed",
+		    "an account already has the new key");
+		goto fail;
+	}
+	if (st != CF_E_NOT_FOUND ||
+	    (st = acmedb_get(v, "acct", r->acct, out)) != CF_OK)
+		goto fail;
+	jb_set(*out, "jwk", jws_key_json(nk));
+	jb_set_str(*out, "thumb", nthumb);
+	idx = jb_object();
+	jb_set_str(idx, "acct", r->acct);
+	st = acmedb_put(v, "key", nthumb, idx);
+	json_object_put(idx);
+	if (st != CF_OK || (st = acmedb_put(v, "acct", r->acct, *out)) != CF_OK)
+		goto fail;
+	return vault_commit(v);
+fail:
+	vault_abort(v);
+	return st;
+}
+
+enum cf_status
+acme_key_change(struct cf_ctx *ctx)
+{
+	struct acme_req r;
+	struct acme_jws in;
+	struct jws_key nk;
+	struct json_object *acct = NULL;
+	char nthumb[JWS_THUMB_LEN + 1];
+	enum cf_status st;
+
+	memset(&in, 0, sizeof(in));
+	memset(&nk, 0, sizeof(nk));
+	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK)
+		goto out;
+	if ((st = key_change_check(ctx, &r, &in, &nk, nthumb)) != CF_OK) {
+		audit(ctx, "acct", r.acct, "keyChange", 0);
+		goto out;
+	}
+	st = key_change_write(ctx, &r, &nk, nthumb, &acct);
+	audit(ctx, "acct", r.acct, "keyChange", st == CF_OK);
+	if (st == CF_OK)
+		st = answer(ctx, 200, acme_account_view(acct), NULL);
+out:
+	json_object_put(acct);
+	acme_jws_free(&in);
+	jws_key_free(&nk);
+	end(&r);
+	return st;
+}
+
 /* The order and its authorizations, one per name, in one write. */
 static enum cf_status
 order_write(struct cf_ctx *ctx, struct acme_req *r, char *const *names,

@@ -38,6 +38,7 @@ enum cf_status acme_challenge(struct cf_ctx *ctx);
 enum cf_status acme_finalize(struct cf_ctx *ctx);
 enum cf_status acme_cert(struct cf_ctx *ctx);
 enum cf_status acme_revoke_cert(struct cf_ctx *ctx);
+enum cf_status acme_key_change(struct cf_ctx *ctx);
 
 /* clang-format off */
 #define ACME_ROUTES \
@@ -62,7 +63,9 @@ enum cf_status acme_revoke_cert(struct cf_ctx *ctx);
 	{{"acme", "cert", NULL}, 1, 1, HTTP_POST, CF_D_ACME, \
 	    ROUTE_PUBLIC, acme_cert}, \
 	{{"acme", "revoke-cert", NULL}, 0, 0, HTTP_POST, CF_D_ACME, \
-	    ROUTE_PUBLIC, acme_revoke_cert}
+	    ROUTE_PUBLIC, acme_revoke_cert}, \
+	{{"acme", "key-change", NULL}, 0, 0, HTTP_POST, CF_D_ACME, \
+	    ROUTE_PUBLIC, acme_key_change}
 /* clang-format on */
 
 #endif

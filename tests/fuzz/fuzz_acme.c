@@ -2,8 +2,9 @@
  * fuzz_acme: libFuzzer target for what ACME reads before it knows who is
  * asking (common/dialects/acme.c, common/ca/jws.c): the flattened JWS
  * body, its protected header, the JWK in it, the signature check, and the
- * newAccount, account update, newOrder, finalize and revokeCert
- * payloads; and what the http-01 validator compares a fetched body with.
+ * newAccount, account update, keyChange (its inner JWS and that one's
+ * payload), newOrder, finalize and revokeCert payloads; and what the
+ * http-01 validator compares a fetched body with.
  *
  * A body accepted must have a signing input that ends with its payload
  * part and exactly one of jwk and kid; an order accepted must hold 1 to
@@ -19,6 +20,25 @@
 #include "dialects/acme.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* keyChange's payload is itself a JWS, with its own payload. */
+static void
+inner(struct json_object *p)
+{
+	struct json_object *old;
+	struct acme_jws j;
+	const char *code, *detail, *account;
+
+	if (acme_jws_inner(p, &j, &code, &detail) != CF_OK)
+		return;
+	if (j.jwk == NULL || j.kid != NULL || j.nonce != NULL)
+		abort();
+	if (acme_keychange_parse(j.payload, &account, &old, &code, &detail) ==
+	        CF_OK &&
+	    (account == NULL || old == NULL))
+		abort();
+	acme_jws_free(&j);
+}
 
 static void
 payloads(struct json_object *p)
@@ -42,6 +62,7 @@ payloads(struct json_object *p)
 	        p, &contact, &deactivate, &code, &detail) == CF_OK &&
 	    deactivate != 0 && deactivate != 1)
 		abort();
+	inner(p);
 	if (acme_finalize_parse(p, &der, &len, &code, &detail) == CF_OK)
 		free(der);
 	if (acme_revoke_parse(p, &der, &len, &reason, &code, &detail) ==

@@ -58,6 +58,14 @@ signed() {
 	post_jws "$1"
 }
 
+# key_change OLDKEY NEWKEY KID: keyChange from OLDKEY to NEWKEY.
+key_change() {
+	nonce
+	"${JWS[@]}" --key-change "$1" "$2" "$COFFER_ADDR/acme/key-change" \
+	    "$NONCE" "$3" >"$W/last.jws"
+	post_jws /acme/key-change
+}
+
 # account: register ${KEY:-$W/client.key}; its URL in KID.
 account() {
 	signed /acme/new-account '{"termsOfServiceAgreed":true}'
@@ -79,6 +87,7 @@ test_the_directory_names_every_endpoint_as_an_absolute_url() {
 	assert_json_eq .newAccount "$COFFER_ADDR/acme/new-account"
 	assert_json_eq .newOrder "$COFFER_ADDR/acme/new-order"
 	assert_json_eq .revokeCert "$COFFER_ADDR/acme/revoke-cert"
+	assert_json_eq .keyChange "$COFFER_ADDR/acme/key-change"
 }
 
 test_new_nonce_answers_a_fresh_replay_nonce_to_head_and_get() {
@@ -228,6 +237,62 @@ test_certbot_updates_the_account_email_and_unregister_deactivates_it() {
 	unset CB_ETC
 	KEY=$W/unreg.json signed "${kid#"$COFFER_ADDR"}" '' "$kid"
 	assert_problem 401 unauthorized
+}
+
+test_key_change_rekeys_the_account_and_the_old_key_signs_no_more() {
+	local old
+	rm -f "$W/old.key" "$W/new.key"
+	KEY=$W/old.key account
+	old=$KID
+	key_change "$W/old.key" "$W/new.key" "$KID"
+	assert_status 200
+	assert_json_eq .status valid
+	KEY=$W/new.key signed /acme/new-order \
+	    '{"identifiers":[{"type":"dns","value":"localhost"}]}' "$KID"
+	assert_status 201
+	KEY=$W/old.key signed /acme/new-order \
+	    '{"identifiers":[{"type":"dns","value":"localhost"}]}' "$KID"
+	assert_problem 400 malformed
+	KEY=$W/new.key signed /acme/new-account '{"onlyReturnExisting":true}'
+	assert_status 200
+	assertEquals "the account URL stays" "$old" "$(header Location)"
+	KEY=$W/old.key signed /acme/new-account '{"onlyReturnExisting":true}'
+	assert_problem 400 accountDoesNotExist
+	# The old key is free again: it registers a new account, at another URL.
+	KEY=$W/old.key signed /acme/new-account '{"termsOfServiceAgreed":true}'
+	assert_status 201
+	assertNotEquals "a new account" "$old" "$(header Location)"
+}
+
+test_key_change_to_another_accounts_key_answers_409_with_its_location() {
+	local mine
+	rm -f "$W/mine.key" "$W/theirs.key"
+	KEY=$W/theirs.key account
+	theirs=$KID
+	KEY=$W/mine.key account
+	mine=$KID
+	key_change "$W/mine.key" "$W/theirs.key" "$mine"
+	assert_problem 409 malformed
+	assert_header Location "^$theirs\$"
+	KEY=$W/mine.key signed "${mine#"$COFFER_ADDR"}" '' "$mine"
+	assert_status 200
+}
+
+test_key_change_whose_inner_jws_the_new_key_did_not_sign_changes_nothing() {
+	local mine
+	rm -f "$W/k1.key" "$W/k2.key"
+	KEY=$W/k1.key account
+	mine=$KID
+	nonce
+	ACME_JWS_BAD_SIG=1 "${JWS[@]}" --key-change "$W/k1.key" "$W/k2.key" \
+	    "$COFFER_ADDR/acme/key-change" "$NONCE" "$mine" >"$W/last.jws"
+	post_jws /acme/key-change
+	assert_problem 400 malformed
+	assert_json_eq .detail "the inner JWS signature does not verify"
+	KEY=$W/k1.key signed "${mine#"$COFFER_ADDR"}" '' "$mine"
+	assert_status 200
+	KEY=$W/k2.key signed /acme/new-account '{"onlyReturnExisting":true}'
+	assert_problem 400 accountDoesNotExist
 }
 
 # csr NAME...: a DER CSR for the names (SANs), base64url, in CSR.

@@ -1,7 +1,7 @@
 /*
  * test_acme.c: ACME's pure parts: JWK parsing, RFC 7638 thumbprints and
  * ES256/RS256 verification (ca/jws.h), and the dialect's parsing of JWS
- * bodies and payloads (account updates too) and
+ * bodies and payloads (keyChange's inner JWS and account updates too) and
  * its name rules (dialects/acme.h).  Vectors:
  * RFC 7638 section 3.1 (the RSA key and its thumbprint), RFC 7515
  * appendix A.3 (an ES256 JWS and its key).
@@ -416,6 +416,95 @@ test_an_account_update_takes_a_contact_and_deactivation_only(void)
 	    "an update has a payload");
 }
 
+/* keyChange's payload as a JSON object: a flattened JWS of header. */
+static struct json_object *
+inner_jws(const char *header, const char *payload)
+{
+	char *body = jws_body(header, payload);
+	struct json_object *o = parse(body);
+
+	free(body);
+	return o;
+}
+
+static void
+test_the_inner_jws_of_key_change_has_a_jwk_and_no_nonce(void)
+{
+	static const struct {
+		int line;
+		const char *header;
+		enum cf_status st;
+	} rows[] = {
+	    {__LINE__,
+	        "{\"alg\":\"ES256\",\"url\":\"u\",\"jwk\":{\"kty\":\"EC\"}}",
+	        CF_OK},
+	    {__LINE__,
+	        "{\"alg\":\"ES256\",\"url\":\"u\",\"nonce\":\"n\","
+	        "\"jwk\":{\"kty\":\"EC\"}}",
+	        CF_E_BAD_REQUEST},
+	    {__LINE__, "{\"alg\":\"ES256\",\"url\":\"u\",\"kid\":\"k\"}",
+	        CF_E_BAD_REQUEST},
+	    {__LINE__,
+	        "{\"alg\":\"ES256\",\"url\":\"u\",\"kid\":\"k\","
+	        "\"jwk\":{\"kty\":\"EC\"}}",
+	        CF_E_BAD_REQUEST},
+	    {__LINE__, "{\"alg\":\"ES256\",\"jwk\":{\"kty\":\"EC\"}}",
+	        CF_E_BAD_REQUEST},
+	};
+	struct json_object *o;
+	struct acme_jws j;
+	const char *code, *detail;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		o = inner_jws(rows[i].header, "{\"account\":\"a\"}");
+		code = NULL;
+		CHECK_LINE(rows[i].line,
+		    acme_jws_inner(o, &j, &code, &detail) == rows[i].st,
+		    "the inner JWS's rule");
+		CHECK_LINE(rows[i].line,
+		    rows[i].st == CF_OK ||
+		        (code != NULL && !strcmp(code, "malformed")),
+		    "a refusal is malformed");
+		acme_jws_free(&j);
+		json_object_put(o);
+	}
+	o = json_object_new_string("a string");
+	CHECK(acme_jws_inner(o, &j, &code, &detail) == CF_E_BAD_REQUEST,
+	    "a payload that is not a JWS object is refused");
+	json_object_put(o);
+}
+
+static void
+test_a_key_change_payload_names_the_account_and_its_old_key(void)
+{
+	static const struct {
+		int line;
+		const char *payload;
+		enum cf_status st;
+	} rows[] = {
+	    {__LINE__, "{\"account\":\"a\",\"oldKey\":{\"kty\":\"EC\"}}",
+	        CF_OK},
+	    {__LINE__, "{\"account\":\"a\"}", CF_E_BAD_REQUEST},
+	    {__LINE__, "{\"oldKey\":{\"kty\":\"EC\"}}", CF_E_BAD_REQUEST},
+	    {__LINE__, "{\"account\":1,\"oldKey\":{}}", CF_E_BAD_REQUEST},
+	    {__LINE__, "{\"account\":\"a\",\"oldKey\":\"k\"}",
+	        CF_E_BAD_REQUEST},
+	};
+	struct json_object *o, *old;
+	const char *code, *detail, *account;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		o = parse(rows[i].payload);
+		CHECK_LINE(rows[i].line,
+		    acme_keychange_parse(o, &account, &old, &code, &detail) ==
+		        rows[i].st,
+		    "the keyChange payload's rule");
+		json_object_put(o);
+	}
+}
+
 int
 main(void)
 {
@@ -430,5 +519,7 @@ main(void)
 	test_an_order_takes_dns_names_only();
 	test_the_key_authorization_must_match_exactly();
 	test_an_account_update_takes_a_contact_and_deactivation_only();
+	test_the_inner_jws_of_key_change_has_a_jwk_and_no_nonce();
+	test_a_key_change_payload_names_the_account_and_its_old_key();
 	return unit_done();
 }
