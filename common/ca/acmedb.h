@@ -32,6 +32,7 @@
 
 #include "base/errors.h"
 #include "ca/cadefs.h"
+#include "ca/jws.h"
 
 struct vault;
 struct json_object;
@@ -76,6 +77,12 @@ enum cf_status acmedb_acct_by_key(struct vault *v, const char *thumb,
     char id[ACME_ACCT_ID_MAX + 1], struct json_object **out);
 /* The thumbprint of the account record's current key (borrowed). */
 const char *acmedb_acct_thumb(struct json_object *acct, const char *id);
+/* The RFC 7638 thumbprint of a DER certificate's public key, for a
+ * revokeCert signed by it; CF_E_NOT_FOUND when the key is not one a JWS
+ * may be signed with, CF_E_BAD_REQUEST for bytes not a certificate. */
+enum cf_status acmedb_cert_key_thumb(
+    const uint8_t *der, size_t len, char thumb[JWS_THUMB_LEN + 1]);
+
 /*
  * Issue for a finalize: csr (DER) must be signed by its key and ask for
  * exactly the names names[0..n) as dNSName SANs (any order, any case), or

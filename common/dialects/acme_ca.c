@@ -34,7 +34,7 @@ struct acme_req {
 	char base[ACME_BASE_MAX];
 };
 
-enum key_from { KEY_JWK, KEY_KID };
+enum key_from { KEY_JWK, KEY_KID, KEY_ANY };
 
 static enum cf_status
 problem(
@@ -213,7 +213,7 @@ begin(struct cf_ctx *ctx, struct acme_req *r, enum key_from from)
 		    "the nonce is unknown, used or expired");
 	if (st != CF_OK)
 		return st;
-	if (from == KEY_JWK) {
+	if (r->j.jwk != NULL) {
 		if (jws_key_parse(r->j.jwk, &r->key) != 0)
 			return problem(ctx, CF_E_BAD_REQUEST, "badPublicKey",
 			    "the jwk must be EC P-256 or RSA of 2048+ bits");
@@ -1055,6 +1055,35 @@ out:
 	return st;
 }
 
+/* RFC 8555 7.6: a revokeCert signed with the certificate's own key (a
+ * jwk) proves control of it, whichever account ordered it. */
+static enum cf_status
+revoke_by_key(struct cf_ctx *ctx, struct acme_req *r, const uint8_t *der,
+    size_t len, const char *serial, struct json_object **cert)
+{
+	char ct[JWS_THUMB_LEN + 1];
+	enum cf_status st;
+
+	st = acmedb_cert_key_thumb(der, len, ct);
+	if (st != CF_OK && st != CF_E_NOT_FOUND)
+		return st;
+	if (st == CF_E_NOT_FOUND || strcmp(ct, r->thumb) != 0) {
+		audit(ctx, "cert", serial, "revoke", 0);
+		return problem(ctx, CF_E_FORBIDDEN, "unauthorized",
+		    "the jwk is not the certificate's key");
+	}
+	if ((st = vault_read_begin(ctx->app->vault)) != CF_OK)
+		return st;
+	st = acmedb_get(ctx->app->vault, "cert", serial, cert);
+	vault_read_end(ctx->app->vault);
+	if (st == CF_E_NOT_FOUND) {
+		audit(ctx, "cert", serial, "revoke", 0);
+		return problem(ctx, st, "malformed",
+		    "not a certificate this CA issued through ACME");
+	}
+	return st;
+}
+
 enum cf_status
 acme_revoke_cert(struct cf_ctx *ctx)
 {
@@ -1067,9 +1096,9 @@ acme_revoke_cert(struct cf_ctx *ctx)
 	int reason;
 	enum cf_status st;
 
-	/* Only the account that ordered it (not done: revocation signed by
-	 * the certificate's own key, with a jwk). */
-	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK)
+	/* Signed by the account that ordered it (a kid), or by the
+	 * certificate's key (a jwk). */
+	if ((st = begin(ctx, &r, KEY_ANY)) != CF_OK)
 		goto out;
 	st =
 	    acme_revoke_parse(r.j.payload, &der, &len, &reason, &code, &detail);
@@ -1083,8 +1112,13 @@ acme_revoke_cert(struct cf_ctx *ctx)
 		    "not a certificate this CA issued through ACME");
 		goto out;
 	}
-	if (st != CF_OK || (st = read_owned(ctx, &r, "cert", serial, "revoke",
-	                        &cert)) != CF_OK)
+	if (st != CF_OK)
+		goto out;
+	if (r.j.jwk != NULL)
+		st = revoke_by_key(ctx, &r, der, len, serial, &cert);
+	else
+		st = read_owned(ctx, &r, "cert", serial, "revoke", &cert);
+	if (st != CF_OK)
 		goto out;
 	st = acmedb_revoke(ctx->app->vault, der, len, reason, &detail);
 	audit(ctx, "cert", serial, "revoke", st == CF_OK);

@@ -7,8 +7,8 @@
  * Authentication is the JWS, not a Coffer credential: every route is
  * ROUTE_PUBLIC, and every POST must be signed by a valid (not
  * deactivated) account's key (or, for newAccount, by the key it
- * registers), carry a nonce this server issued and never took before, and
- * name its own URL.  Which names
+ * registers; for revokeCert, by the certificate's key), carry a nonce
+ * this server issued and never took before, and name its own URL.  Which names
  * an account may get is the config's acme_dns_suffixes (fail closed: none by
  * default); an account owns its orders, authorizations and certificates,
  * and no other account reads or revokes them.  Every decision is audited

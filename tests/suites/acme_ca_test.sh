@@ -187,6 +187,38 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(60)' \
 	assert_json_eq .status invalid
 }
 
+test_certbot_revokes_with_the_certificate_key_and_no_account() {
+	certbot_run certonly --standalone --http-01-port "$PORT" \
+	    -d localhost --agree-tos --register-unsafely-without-email \
+	    --cert-name bykey
+	assertEquals "certbot certonly: $OUT" 0 $?
+	live=$W/etc/live/bykey
+	# A config dir of its own: certbot has no account there, and signs
+	# with the certificate's key (a jwk, RFC 8555 7.6).
+	CB_ETC=$W/etc-bykey certbot_run revoke --cert-path "$live/cert.pem" \
+	    --key-path "$live/privkey.pem" --no-delete-after-revoke
+	assertEquals "certbot revoke --key-path: $OUT" 0 $?
+	out=$(openssl ocsp -issuer "$W/ca.pem" -cert "$live/cert.pem" \
+	    -CAfile "$W/ca.pem" -url "$COFFER_ADDR/ca/ocsp" 2>&1)
+	assertContains "$out" "$live/cert.pem: revoked"
+}
+
+test_a_revocation_signed_by_a_key_not_the_certificates_is_unauthorized() {
+	certbot_run certonly --standalone --http-01-port "$PORT" \
+	    -d localhost --agree-tos --register-unsafely-without-email \
+	    --cert-name notmine
+	assertEquals "certbot certonly: $OUT" 0 $?
+	cert=$W/etc/live/notmine/cert.pem
+	der=$(openssl x509 -in "$cert" -outform DER | basenc --base64url -w0 |
+	    tr -d =)
+	rm -f "$W/stranger.key"
+	KEY=$W/stranger.key signed /acme/revoke-cert "{\"certificate\":\"$der\"}"
+	assert_problem 403 unauthorized
+	out=$(openssl ocsp -issuer "$W/ca.pem" -cert "$cert" \
+	    -CAfile "$W/ca.pem" -url "$COFFER_ADDR/ca/ocsp" 2>&1)
+	assertContains "$out" "$cert: good"
+}
+
 test_an_account_replaces_its_contact_and_a_bad_one_changes_nothing() {
 	account
 	signed "${KID#"$COFFER_ADDR"}" '{"contact":["mailto:ops@example.org"]}' \
