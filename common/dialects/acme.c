@@ -541,26 +541,41 @@ acme_order_view(const char *base, struct json_object *order)
 	return o;
 }
 
+/* Was this the challenge tried?  Records older than tls-alpn-01 tried
+ * http-01 if anything. */
+static int
+tried(struct json_object *authz, const char *type)
+{
+	const char *t = text(authz, "tried", NULL);
+
+	return t != NULL ? !strcmp(t, type) : !strcmp(type, "http-01");
+}
+
 struct json_object *
-acme_challenge_view(const char *base, const char *id, struct json_object *authz)
+acme_challenge_view(const char *base, const char *id, struct json_object *authz,
+    enum acme_chall type)
 {
 	struct json_object *c = jb_object(), *e;
+	const char *tname = type == ACME_TLSALPN01 ? "tls-alpn-01" : "http-01";
 	const char *st = rec_str(authz, "status", "invalid"), *err;
+	int mine = tried(authz, tname);
 
-	jb_set_str(c, "type", "http-01");
-	set_url(c, "url", base, "chall", id);
-	jb_set_str(c, "token", rec_str(authz, "token", ""));
+	jb_set_str(c, "type", tname);
+	set_url(c, "url", base, type == ACME_TLSALPN01 ? "chall-alpn" : "chall",
+	    id);
+	jb_set_str(c, "token",
+	    rec_str(authz, type == ACME_TLSALPN01 ? "atoken" : "token", ""));
 	/* The challenge is pending until tried; its authz says the rest. */
-	jb_set_str(c, "status", st);
-	if (rec_int(authz, "validated") > 0)
+	jb_set_str(c, "status", mine ? st : "pending");
+	if (mine && rec_int(authz, "validated") > 0)
 		set_time(c, "validated", rec_int(authz, "validated"));
-	if ((err = text(authz, "error", NULL)) != NULL) {
-		char type[96];
+	if (mine && (err = text(authz, "error", NULL)) != NULL) {
+		char etype[96];
 
 		e = jb_object();
 		snprintf(
-		    type, sizeof(type), "urn:ietf:params:acme:error:%s", err);
-		jb_set_str(e, "type", type);
+		    etype, sizeof(etype), "urn:ietf:params:acme:error:%s", err);
+		jb_set_str(e, "type", etype);
 		jb_set_str(e, "detail", rec_str(authz, "error_detail", ""));
 		jb_set_int(e, "status", 403);
 		jb_set(c, "error", e);
@@ -579,7 +594,10 @@ acme_authz_view(const char *base, const char *id, struct json_object *authz)
 	jb_set_str(o, "status", rec_str(authz, "status", "invalid"));
 	set_time(o, "expires", rec_int(authz, "expires"));
 	chs = jb_array();
-	jb_push(chs, acme_challenge_view(base, id, authz));
+	jb_push(chs, acme_challenge_view(base, id, authz, ACME_HTTP01));
+	if (text(authz, "atoken", NULL) != NULL)
+		jb_push(
+		    chs, acme_challenge_view(base, id, authz, ACME_TLSALPN01));
 	jb_set(o, "challenges", chs);
 	return o;
 }

@@ -92,6 +92,14 @@ enum cf_status acme_revoke_parse(struct json_object *payload, uint8_t **der,
 int acme_keyauth_ok(
     const char *body, size_t len, const char *token, const char *thumb);
 
+/* The challenges an authorization offers: http-01 (RFC 8555 8.3) at
+ * <base>/acme/chall/<authz id>, tls-alpn-01 (RFC 8737) at
+ * <base>/acme/chall-alpn/<authz id>, each with its own token ("token",
+ * "atoken" in the record; authorizations older than tls-alpn-01 have no
+ * "atoken" and offer http-01 only).  The one tried ("tried") carries the
+ * authorization's outcome; the other stays pending. */
+enum acme_chall { ACME_HTTP01, ACME_TLSALPN01 };
+
 /* Views (new references).  Records are acmedb.h's JSON. */
 struct json_object *acme_directory(const char *base);
 struct json_object *acme_account_view(struct json_object *acct);
@@ -99,8 +107,8 @@ struct json_object *acme_order_view(
     const char *base, struct json_object *order);
 struct json_object *acme_authz_view(
     const char *base, const char *id, struct json_object *authz);
-struct json_object *acme_challenge_view(
-    const char *base, const char *id, struct json_object *authz);
+struct json_object *acme_challenge_view(const char *base, const char *id,
+    struct json_object *authz, enum acme_chall type);
 /* "<base>/acme/<kind>/<id>" into out (ACME_BASE_MAX + 128). */
 void acme_url(
     char *out, size_t cap, const char *base, const char *kind, const char *id);

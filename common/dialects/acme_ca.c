@@ -15,6 +15,7 @@
 #include "ca/acmedb.h"
 #include "ca/jws.h"
 #include "ca/pki.h"
+#include "ca/tlsalpn.h"
 #include "dialects/acme.h"
 #include "dialects/acme_ca.h"
 #include "identity/audit.h"
@@ -603,7 +604,7 @@ order_write(struct cf_ctx *ctx, struct acme_req *r, char *const *names,
 	struct vault *v = ctx->app->vault;
 	struct json_object *order = jb_object(), *ids = jb_array(), *az;
 	struct json_object *authz = jb_array();
-	char aid[ACME_ID_LEN + 1], tok[ACME_ID_LEN + 1];
+	char aid[ACME_ID_LEN + 1], tok[ACME_ID_LEN + 1], atok[ACME_ID_LEN + 1];
 	int64_t exp = (int64_t)time(NULL) + ACME_ORDER_SECONDS;
 	size_t i;
 	enum cf_status st;
@@ -611,7 +612,8 @@ order_write(struct cf_ctx *ctx, struct acme_req *r, char *const *names,
 	if ((st = vault_write_begin(v)) != CF_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (acmedb_new_id(aid) != 0 || acmedb_new_id(tok) != 0) {
+		if (acmedb_new_id(aid) != 0 || acmedb_new_id(tok) != 0 ||
+		    acmedb_new_id(atok) != 0) {
 			st = CF_E_INTERNAL;
 			break;
 		}
@@ -621,6 +623,7 @@ order_write(struct cf_ctx *ctx, struct acme_req *r, char *const *names,
 		jb_set_str(az, "name", names[i]);
 		jb_set_str(az, "status", "pending");
 		jb_set_str(az, "token", tok);
+		jb_set_str(az, "atoken", atok);
 		jb_set_int(az, "expires", exp);
 		st = acmedb_put(v, "authz", aid, az);
 		json_object_put(az);
@@ -746,7 +749,7 @@ out:
 /* Fetch the token from the name; NULL when it answered the key
  * authorization, else the ACME error name (detail in *why). */
 static const char *
-validate(struct cf_ctx *ctx, struct acme_req *r, const char *name,
+validate_http(struct cf_ctx *ctx, struct acme_req *r, const char *name,
     const char *token, const char **why)
 {
 	char path[128], *body = NULL;
@@ -768,11 +771,38 @@ validate(struct cf_ctx *ctx, struct acme_req *r, const char *name,
 	return err;
 }
 
+/* The same over TLS with ALPN acme-tls/1 (RFC 8737). */
+static const char *
+validate_alpn(struct cf_ctx *ctx, struct acme_req *r, const char *name,
+    const char *token, const char **why)
+{
+	char keyauth[ACME_ID_LEN + JWS_THUMB_LEN + 8];
+	uint8_t *der = NULL;
+	size_t len = 0;
+	const char *err = NULL;
+
+	snprintf(keyauth, sizeof(keyauth), "%s.%s", token, r->thumb);
+	if (tlsalpn_fetch(name, ctx->app->cfg.acme_tls_port, ACME_FETCH_MS,
+	        &der, &len) != 0) {
+		*why = "the name did not complete a TLS handshake with "
+		       "acme-tls/1 in time";
+		return "connection";
+	}
+	if (!tlsalpn_cert_ok(der, len, name, keyauth)) {
+		*why = "the name's acme-tls/1 certificate does not hold the "
+		       "key authorization";
+		err = "incorrectResponse";
+	}
+	free(der);
+	return err;
+}
+
 /* Write the authz's outcome, and the order's: ready once every authz is
  * valid, invalid once one is not. */
 static enum cf_status
-settle(struct cf_ctx *ctx, struct acme_req *r, const char *aid, const char *err,
-    const char *why, struct json_object **out)
+settle(struct cf_ctx *ctx, struct acme_req *r, const char *aid,
+    const char *type, const char *err, const char *why,
+    struct json_object **out)
 {
 	struct vault *v = ctx->app->vault;
 	struct json_object *az = NULL, *order = NULL, *list, *other;
@@ -787,6 +817,7 @@ settle(struct cf_ctx *ctx, struct acme_req *r, const char *aid, const char *err,
 	if (cf_json_string(az, "status", &s, &n) == CF_OK &&
 	    !strcmp(s, "pending")) {
 		jb_set_str(az, "status", err == NULL ? "valid" : "invalid");
+		jb_set_str(az, "tried", type);
 		if (err == NULL)
 			jb_set_int(az, "validated", (int64_t)time(NULL));
 		else {
@@ -833,12 +864,15 @@ fail:
 	return st;
 }
 
-enum cf_status
-acme_challenge(struct cf_ctx *ctx)
+/* A challenge of the authorization ctx->arg[0]: an empty payload only
+ * asks; {} asks for the validation, once per authorization. */
+static enum cf_status
+challenge(struct cf_ctx *ctx, enum acme_chall type)
 {
 	struct acme_req r;
 	struct json_object *az = NULL, *done = NULL;
 	const char *name, *token, *status, *err = NULL, *why = NULL;
+	const char *tname = type == ACME_TLSALPN01 ? "tls-alpn-01" : "http-01";
 	char up[URL_MAX + 16];
 	size_t n;
 	enum cf_status st;
@@ -852,28 +886,48 @@ acme_challenge(struct cf_ctx *ctx)
 	memmove(up + 1, up, strlen(up) + 1);
 	up[0] = '<';
 	http_resp_header(ctx->resp, "Link", up);
-	st = CF_E_INTERNAL;
-	if (cf_json_string(az, "name", &name, &n) != CF_OK ||
-	    cf_json_string(az, "token", &token, &n) != CF_OK ||
-	    cf_json_string(az, "status", &status, &n) != CF_OK)
-		goto out;
-	/* An empty payload only asks; {} asks for the validation, once. */
-	if (r.j.payload == NULL || strcmp(status, "pending") != 0) {
-		st = answer(ctx, 200,
-		    acme_challenge_view(r.base, ctx->arg[0], az), NULL);
+	if (cf_json_string(az, type == ACME_TLSALPN01 ? "atoken" : "token",
+	        &token, &n) != CF_OK) {
+		st = problem(ctx, CF_E_NOT_FOUND, "malformed",
+		    "the authorization offers no such challenge");
 		goto out;
 	}
-	err = validate(ctx, &r, name, token, &why);
-	audit(ctx, "dns", name, "validate", err == NULL);
-	if ((st = settle(ctx, &r, ctx->arg[0], err, why, &done)) != CF_OK)
+	st = CF_E_INTERNAL;
+	if (cf_json_string(az, "name", &name, &n) != CF_OK ||
+	    cf_json_string(az, "status", &status, &n) != CF_OK)
 		goto out;
-	st = answer(
-	    ctx, 200, acme_challenge_view(r.base, ctx->arg[0], done), NULL);
+	if (r.j.payload == NULL || strcmp(status, "pending") != 0) {
+		st = answer(ctx, 200,
+		    acme_challenge_view(r.base, ctx->arg[0], az, type), NULL);
+		goto out;
+	}
+	if (type == ACME_TLSALPN01)
+		err = validate_alpn(ctx, &r, name, token, &why);
+	else
+		err = validate_http(ctx, &r, name, token, &why);
+	audit(ctx, "dns", name, "validate", err == NULL);
+	st = settle(ctx, &r, ctx->arg[0], tname, err, why, &done);
+	if (st != CF_OK)
+		goto out;
+	st = answer(ctx, 200,
+	    acme_challenge_view(r.base, ctx->arg[0], done, type), NULL);
 out:
 	json_object_put(az);
 	json_object_put(done);
 	end(&r);
 	return st;
+}
+
+enum cf_status
+acme_challenge(struct cf_ctx *ctx)
+{
+	return challenge(ctx, ACME_HTTP01);
+}
+
+enum cf_status
+acme_challenge_alpn(struct cf_ctx *ctx)
+{
+	return challenge(ctx, ACME_TLSALPN01);
 }
 
 /* The order's names, borrowed from it, into names[] (ACME_MAX_NAMES). */

@@ -4,7 +4,8 @@
  * body, its protected header, the JWK in it, the signature check, and the
  * newAccount, account update, keyChange (its inner JWS and that one's
  * payload), newOrder, finalize and revokeCert payloads; and what the
- * http-01 validator compares a fetched body with.
+ * http-01 validator compares a fetched body with, and the certificate the
+ * tls-alpn-01 validator is shown.
  *
  * A body accepted must have a signing input that ends with its payload
  * part and exactly one of jwk and kid; an order accepted must hold 1 to
@@ -16,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "ca/jws.h"
+#include "ca/tlsalpn.h"
 #include "crypto/crypto.h"
 #include "dialects/acme.h"
 
@@ -83,6 +85,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	crypto_init();
 	(void)acme_keyauth_ok((const char *)data, size, "token", "thumb");
+	/* What a tls-alpn-01 responder shows may be anything too. */
+	(void)tlsalpn_cert_ok(data, size, "localhost", "token.thumb");
 	if (acme_jws_parse(data, size, &j, &code, &detail) != CF_OK)
 		return 0;
 	if ((j.jwk == NULL) == (j.kid == NULL) || j.inputlen == 0 ||

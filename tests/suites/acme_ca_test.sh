@@ -5,7 +5,8 @@
 # bodies.  The name is "localhost", the one name the resolver answers with
 # loopback here (certbot refuses IP identifiers); certbot's standalone
 # server answers the http-01 challenge on a free port, which the stack's
-# acme_http_port names.
+# acme_http_port names; tests/acme_alpn.py answers tls-alpn-01 on another
+# (acme_tls_port).
 . "$(dirname "$0")/../lib.sh"
 
 JWS=("$STACK_PYTHON" "$COFFER_TOP/tests/acme_jws.py")
@@ -17,8 +18,11 @@ oneTimeSetUp() {
 	}
 	PORT=$("$STACK_PYTHON" -c 'import socket; s = socket.socket();
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	TLSPORT=$("$STACK_PYTHON" -c 'import socket; s = socket.socket();
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	coffer_server_start acme_dns_suffixes=localhost \
-	    acme_http_port="$PORT" && coffer_init_unseal || return 1
+	    acme_http_port="$PORT" acme_tls_port="$TLSPORT" &&
+	    coffer_init_unseal || return 1
 	W=$COFFER_STATE/acme
 	mkdir -p "$W"
 	DIR=$COFFER_ADDR/acme/directory
@@ -325,6 +329,61 @@ test_key_change_whose_inner_jws_the_new_key_did_not_sign_changes_nothing() {
 	assert_status 200
 	KEY=$W/k2.key signed /acme/new-account '{"onlyReturnExisting":true}'
 	assert_problem 400 accountDoesNotExist
+}
+
+# alpn_challenge: an account and an order for localhost; the order's URL
+# in ORDER, its tls-alpn-01 challenge's URL and token in CHALL, TOKEN.
+alpn_challenge() {
+	account
+	signed /acme/new-order \
+	    '{"identifiers":[{"type":"dns","value":"localhost"}]}' "$KID"
+	ORDER=$(header Location)
+	authz=$(jq -r '.authorizations[0]' "$BODY_FILE")
+	signed "${authz#"$COFFER_ADDR"}" '' "$KID"
+	assert_json_eq '.challenges | map(.type) | join(",")' \
+	    http-01,tls-alpn-01
+	CHALL=$(jq -r '.challenges[] | select(.type == "tls-alpn-01") | .url' \
+	    "$BODY_FILE")
+	TOKEN=$(jq -r '.challenges[] | select(.type == "tls-alpn-01") |
+	    .token' "$BODY_FILE")
+}
+
+# alpn_try KEYAUTH: POST the challenge while tests/acme_alpn.py answers
+# with a certificate for KEYAUTH.
+alpn_try() {
+	local pid
+	"$STACK_PYTHON" "$COFFER_TOP/tests/acme_alpn.py" "$TLSPORT" localhost \
+	    "$1" >"$W/alpn.out" 2>"$W/alpn.log" &
+	pid=$!
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[ -s "$W/alpn.out" ] && break
+		sleep 0.5
+	done
+	signed "${CHALL#"$COFFER_ADDR"}" '{}' "$KID"
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+}
+
+test_tls_alpn_01_validates_a_name_that_shows_the_acme_identifier() {
+	local thumb
+	alpn_challenge
+	thumb=$("${JWS[@]}" --thumbprint "$W/client.key")
+	alpn_try "$TOKEN.$thumb"
+	assert_status 200
+	assert_json_eq .type tls-alpn-01
+	assert_json_eq .status valid
+	signed "${ORDER#"$COFFER_ADDR"}" '' "$KID"
+	assert_json_eq .status ready
+}
+
+test_tls_alpn_01_with_another_key_authorization_is_an_incorrect_response() {
+	alpn_challenge
+	alpn_try "$TOKEN.not-this-accounts-thumbprint"
+	assert_status 200
+	assert_json_eq .status invalid
+	assert_json_eq .error.type urn:ietf:params:acme:error:incorrectResponse
+	signed "${ORDER#"$COFFER_ADDR"}" '' "$KID"
+	assert_json_eq .status invalid
 }
 
 # csr NAME...: a DER CSR for the names (SANs), base64url, in CSR.
