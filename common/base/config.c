@@ -81,6 +81,8 @@ static const struct setting settings[] = {
         NULL},
     {"acme_http_port", SET_UNSIGNED, FIELD(acme_http_port), 1, 65535, "80",
         NULL},
+    {"acme_tls_port", SET_UNSIGNED, FIELD(acme_tls_port), 1, 65535, "443",
+        NULL},
     {"access_token_lifetime", SET_SECONDS, FIELD(access_token_lifetime), 1,
         DAY_SECONDS, "300", NULL},
     {"login_max_failures", SET_UNSIGNED, FIELD(login_max_failures), 0,

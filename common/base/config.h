@@ -78,6 +78,7 @@ struct cf_config {
 	 * port the http-01 validator fetches tokens from (80). */
 	char acme_dns_suffixes[CONFIG_MAX_TEXT];
 	unsigned acme_http_port;
+	unsigned acme_tls_port; /* where tls-alpn-01 connects (RFC 8737) */
 	/* Identity (issue 4). */
 	int64_t access_token_lifetime; /* Sensu access tokens, seconds */
 	unsigned login_max_failures;   /* per account or address; 0: off */

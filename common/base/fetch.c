@@ -16,8 +16,8 @@
 
 #define REQUEST_MAX 1024
 
-static int64_t
-now_ms(void)
+int64_t
+fetch_now_ms(void)
 {
 	struct timespec ts;
 
@@ -25,16 +25,15 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait for events on fd until the deadline: 1 ready, 0 timed out. */
-static int
-wait_fd(int fd, short events, int64_t deadline)
+int
+fetch_wait(int fd, short events, int64_t deadline)
 {
 	struct pollfd p = {fd, events, 0};
 	int64_t left;
 	int rc;
 
 	for (;;) {
-		if ((left = deadline - now_ms()) <= 0)
+		if ((left = deadline - fetch_now_ms()) <= 0)
 			return 0;
 		rc = poll(&p, 1, (int)left);
 		if (rc > 0)
@@ -56,15 +55,15 @@ connect_one(const struct addrinfo *ai, int64_t deadline)
 		return -1;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 		return fd;
-	if (errno == EINPROGRESS && wait_fd(fd, POLLOUT, deadline) &&
+	if (errno == EINPROGRESS && fetch_wait(fd, POLLOUT, deadline) &&
 	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) == 0 && err == 0)
 		return fd;
 	close(fd);
 	return -1;
 }
 
-static int
-connect_host(const char *host, unsigned port, int64_t deadline)
+int
+fetch_connect(const char *host, unsigned port, int64_t deadline)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char sport[8];
@@ -95,7 +94,7 @@ send_all(int fd, const char *p, size_t len, int64_t deadline)
 			continue;
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EINTR) &&
-		    wait_fd(fd, POLLOUT, deadline))
+		    fetch_wait(fd, POLLOUT, deadline))
 			continue;
 		return -1;
 	}
@@ -118,7 +117,7 @@ recv_all(int fd, char *buf, size_t *len, int64_t deadline)
 		if (n == 0)
 			return 0;
 		if ((errno == EAGAIN || errno == EINTR) &&
-		    wait_fd(fd, POLLIN, deadline))
+		    fetch_wait(fd, POLLIN, deadline))
 			continue;
 		return -1;
 	}
@@ -153,7 +152,7 @@ int
 fetch_get(const char *host, unsigned port, const char *path, int timeout_ms,
     int *status, char **body, size_t *len)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = fetch_now_ms() + timeout_ms;
 	char req[REQUEST_MAX], *buf = NULL;
 	size_t got;
 	int fd, n, rc = -1;
@@ -164,7 +163,7 @@ fetch_get(const char *host, unsigned port, const char *path, int timeout_ms,
 	    path, host, port);
 	if (n < 0 || (size_t)n >= sizeof(req))
 		return -1;
-	if ((fd = connect_host(host, port, deadline)) < 0)
+	if ((fd = fetch_connect(host, port, deadline)) < 0)
 		return -1;
 	if ((buf = malloc(FETCH_MAX_ANSWER + 1)) == NULL)
 		goto out;

@@ -16,6 +16,7 @@
 #include "ca/acmedb.h"
 #include "ca/certfacts.h"
 #include "ca/csr.h"
+#include "ca/jws.h"
 #include "ca/pki.h"
 #include "ca/subject.h"
 #include "crypto/crypto.h"
@@ -91,6 +92,48 @@ acmedb_put(
 		return CF_E_INTERNAL;
 	st = vault_put(v, RECORD_META, key, s, len);
 	return st;
+}
+
+const char *
+acmedb_acct_thumb(struct json_object *acct, const char *id)
+{
+	const char *t;
+	size_t n;
+
+	if (cf_json_string(acct, "thumb", &t, &n) == CF_OK && strlen(t) == n &&
+	    acmedb_id_ok(t))
+		return t;
+	return id;
+}
+
+enum cf_status
+acmedb_acct_by_key(struct vault *v, const char *thumb,
+    char id[ACME_ACCT_ID_MAX + 1], struct json_object **out)
+{
+	struct json_object *idx = NULL;
+	const char *s;
+	size_t n;
+	enum cf_status st;
+
+	*out = NULL;
+	snprintf(id, ACME_ACCT_ID_MAX + 1, "%s", thumb);
+	st = acmedb_get(v, "key", thumb, &idx);
+	if (st == CF_OK && cf_json_string(idx, "acct", &s, &n) == CF_OK &&
+	    n <= ACME_ACCT_ID_MAX && acmedb_id_ok(s))
+		snprintf(id, ACME_ACCT_ID_MAX + 1, "%s", s);
+	json_object_put(idx);
+	if (st != CF_OK && st != CF_E_NOT_FOUND)
+		return st;
+	if ((st = acmedb_get(v, "acct", id, out)) != CF_OK)
+		return st;
+	/* An index left by a key since changed, or an account re-keyed
+	 * away from the key its id was made of: not this key's. */
+	if (strcmp(acmedb_acct_thumb(*out, id), thumb) != 0) {
+		json_object_put(*out);
+		*out = NULL;
+		return CF_E_NOT_FOUND;
+	}
+	return CF_OK;
 }
 
 #define NONCE_PFX "m:acme:nonce:"
@@ -385,6 +428,95 @@ acmedb_cert_serial(struct vault *v, const uint8_t *der, size_t len,
 	st = serial_hex(crt, serial) == 0 ? CF_OK : CF_E_BAD_REQUEST;
 out:
 	gnutls_x509_crt_deinit(crt);
+	return st;
+}
+
+/* A big-endian unsigned integer's base64url without leading zeros, or
+ * padded/cut to width when width is not 0. */
+static void
+set_b64(struct json_object *o, const char *key, const gnutls_datum_t *d,
+    size_t width)
+{
+	uint8_t buf[JWS_RSA_MAX_N];
+	const uint8_t *p = d->data;
+	size_t n = d->size;
+	char *s;
+
+	while (n > 1 && p[0] == 0) {
+		p++;
+		n--;
+	}
+	if (width != 0 && n <= width) {
+		memset(buf, 0, width - n);
+		memcpy(buf + width - n, p, n);
+		p = buf;
+		n = width;
+	}
+	if ((s = codec_base64_encode(p, n, 1)) == NULL)
+		return;
+	jb_set_str(o, key, s);
+	free(s);
+}
+
+/* The certificate's public key as a JWK; NULL when it is not one a JWS
+ * may be signed with. */
+static struct json_object *
+crt_jwk(gnutls_x509_crt_t crt)
+{
+	gnutls_datum_t a = {NULL, 0}, b = {NULL, 0};
+	gnutls_ecc_curve_t curve;
+	struct json_object *o = NULL;
+
+	switch (gnutls_x509_crt_get_pk_algorithm(crt, NULL)) {
+	case GNUTLS_PK_EC:
+		if (gnutls_x509_crt_get_pk_ecc_raw(crt, &curve, &a, &b) < 0)
+			break;
+		if (curve != GNUTLS_ECC_CURVE_SECP256R1 || a.size > 33 ||
+		    b.size > 33)
+			break;
+		o = jb_object();
+		jb_set_str(o, "kty", "EC");
+		jb_set_str(o, "crv", "P-256");
+		set_b64(o, "x", &a, 32);
+		set_b64(o, "y", &b, 32);
+		break;
+	case GNUTLS_PK_RSA:
+		if (gnutls_x509_crt_get_pk_rsa_raw(crt, &a, &b) < 0)
+			break;
+		if (a.size > JWS_RSA_MAX_N + 1 || b.size > 9)
+			break;
+		o = jb_object();
+		jb_set_str(o, "kty", "RSA");
+		set_b64(o, "n", &a, 0);
+		set_b64(o, "e", &b, 0);
+		break;
+	default:
+		break;
+	}
+	gnutls_free(a.data);
+	gnutls_free(b.data);
+	return o;
+}
+
+enum cf_status
+acmedb_cert_key_thumb(
+    const uint8_t *der, size_t len, char thumb[JWS_THUMB_LEN + 1])
+{
+	gnutls_x509_crt_t crt;
+	struct json_object *jwk;
+	struct jws_key k;
+	enum cf_status st;
+
+	if ((st = crt_import(der, len, &crt)) != CF_OK)
+		return st;
+	jwk = crt_jwk(crt);
+	gnutls_x509_crt_deinit(crt);
+	st = CF_E_NOT_FOUND;
+	if (jwk != NULL && jws_key_parse(jwk, &k) == 0) {
+		st = jws_thumbprint(&k, thumb) == 0 ? CF_OK : CF_E_INTERNAL;
+		jws_key_free(&k);
+	}
+	json_object_put(jwk);
 	return st;
 }
 

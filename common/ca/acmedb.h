@@ -4,13 +4,14 @@
  * and revoking through the CA like any other request (pki.h).
  *
  * Records (sealed, JSON, like every record): m:acme:nonce:<nonce>
- * {"exp"}; m:acme:acct:<JWK thumbprint> (the account, keyed by its key,
- * RFC 7638); m:acme:order:<id>, m:acme:authz:<id>; m:acme:cert:<serial
- * hex> (the account that ordered a certificate, for its download and
- * revokeCert).  Ids are ACME_ID_LEN characters of base64url from 16
- * random bytes: unguessable, so an object's URL tells nothing and cannot
- * be enumerated; each record still names its account, and a request for
- * another account's object is refused.
+ * {"exp"}; m:acme:acct:<id> (the account: see acmedb_acct_by_key),
+ * m:acme:key:<JWK thumbprint> {"acct"} (RFC 7638); m:acme:order:<id>,
+ * m:acme:authz:<id>; m:acme:cert:<serial hex> (the account that ordered
+ * a certificate, for its download and revokeCert).  Ids are ACME_ID_LEN
+ * characters of base64url from 16 random bytes (or, for an account, its
+ * first key's thumbprint): unguessable, so an object's URL tells nothing
+ * and cannot be enumerated; each record still names its account, and a
+ * request for another account's object is refused.
  *
  * Nonces (RFC 8555 6.5) are single-use: acmedb_nonce_take deletes the
  * record in the same write that finds it, so of two requests carrying one
@@ -31,6 +32,7 @@
 
 #include "base/errors.h"
 #include "ca/cadefs.h"
+#include "ca/jws.h"
 
 struct vault;
 struct json_object;
@@ -40,6 +42,7 @@ struct json_object;
 #define ACME_SERIAL_HEX  (2 * PKI_SERIAL_LEN)
 #define ACME_NONCE_LEN   (8 + ACME_ID_LEN) /* expiry in hex, then an id */
 #define ACME_NONCE_PURGE 64 /* 1 in this many new nonces purges */
+#define ACME_ACCT_ID_MAX 64 /* an account id: see acmedb_acct_by_key */
 
 /* A fresh id (nonces, orders, authorizations, challenge tokens). 0/-1. */
 int acmedb_new_id(char out[ACME_ID_LEN + 1]);
@@ -59,6 +62,26 @@ enum cf_status acmedb_get(struct vault *v, const char *kind, const char *id,
     struct json_object **out);
 enum cf_status acmedb_put(
     struct vault *v, const char *kind, const char *id, struct json_object *o);
+
+/*
+ * Accounts by key.  An account's id (its URL's last part, and the "acct"
+ * of what it owns) is the thumbprint of the key it registered with, or a
+ * fresh id when that thumbprint already names an account re-keyed since;
+ * it never changes.  The record's "thumb" is its current key's thumbprint
+ * (absent in records older than keyChange: the id), and m:acme:key:<thumb>
+ * {"acct"} finds an account whose id is not its key's thumbprint.  The
+ * account whose current key has thumbprint thumb: its id and record, or
+ * CF_E_NOT_FOUND (a stale index included).  Inside the caller's section.
+ */
+enum cf_status acmedb_acct_by_key(struct vault *v, const char *thumb,
+    char id[ACME_ACCT_ID_MAX + 1], struct json_object **out);
+/* The thumbprint of the account record's current key (borrowed). */
+const char *acmedb_acct_thumb(struct json_object *acct, const char *id);
+/* The RFC 7638 thumbprint of a DER certificate's public key, for a
+ * revokeCert signed by it; CF_E_NOT_FOUND when the key is not one a JWS
+ * may be signed with, CF_E_BAD_REQUEST for bytes not a certificate. */
+enum cf_status acmedb_cert_key_thumb(
+    const uint8_t *der, size_t len, char thumb[JWS_THUMB_LEN + 1]);
 
 /*
  * Issue for a finalize: csr (DER) must be signed by its key and ask for

@@ -43,8 +43,12 @@ b64url(const char *s, size_t len, uint8_t **out, size_t *outlen)
 	return codec_base64_decode(s, len, 1, out, outlen);
 }
 
+/*
+ * The outer JWS carries a nonce and one of jwk and kid; keyChange's inner
+ * one (RFC 8555 7.3.5) a jwk and no nonce, and is never taken as outer.
+ */
 static enum cf_status
-parse_header(struct acme_jws *j, const char *prot, size_t plen,
+parse_header(struct acme_jws *j, const char *prot, size_t plen, int inner,
     const char **code, const char **detail)
 {
 	static const char *const allowed[] = {
@@ -64,13 +68,19 @@ parse_header(struct acme_jws *j, const char *prot, size_t plen,
 		FAIL("malformed", "the protected header has no alg");
 	if (strcmp(j->alg, "ES256") != 0 && strcmp(j->alg, "RS256") != 0)
 		FAIL("badSignatureAlgorithm", "alg must be ES256 or RS256");
-	if ((j->nonce = text(j->hdr, "nonce", NULL)) == NULL)
+	j->nonce = text(j->hdr, "nonce", NULL);
+	if (!inner && j->nonce == NULL)
 		FAIL("badNonce", "the protected header has no nonce");
+	if (inner && json_object_object_get_ex(j->hdr, "nonce", NULL))
+		FAIL("malformed", "the inner JWS must not carry a nonce");
 	if ((j->url = text(j->hdr, "url", NULL)) == NULL)
 		FAIL("malformed", "the protected header has no url");
 	j->kid = text(j->hdr, "kid", NULL);
 	if (cf_json_object(j->hdr, "jwk", &j->jwk) != CF_OK)
 		j->jwk = NULL;
+	if (inner &&
+	    (j->jwk == NULL || json_object_object_get_ex(j->hdr, "kid", NULL)))
+		FAIL("malformed", "the inner JWS is signed with a jwk only");
 	if ((j->kid == NULL) == (j->jwk == NULL))
 		FAIL("malformed", "the protected header needs one of jwk, kid");
 out:
@@ -78,9 +88,9 @@ out:
 	return st;
 }
 
-enum cf_status
-acme_jws_parse(const uint8_t *body, size_t len, struct acme_jws *j,
-    const char **code, const char **detail)
+/* j->outer, a flattened JWS, into the rest of j. */
+static enum cf_status
+parse_jws(struct acme_jws *j, int inner, const char **code, const char **detail)
 {
 	static const char *const allowed[] = {
 	    "protected", "payload", "signature", NULL};
@@ -89,8 +99,7 @@ acme_jws_parse(const uint8_t *body, size_t len, struct acme_jws *j,
 	uint8_t *raw = NULL;
 	enum cf_status st;
 
-	memset(j, 0, sizeof(*j));
-	if (cf_json_parse(body, len, &j->outer) != CF_OK ||
+	if (!json_object_is_type(j->outer, json_type_object) ||
 	    cf_json_only(j->outer, allowed) != CF_OK)
 		FAIL("malformed", "the body is not a flattened JWS");
 	if ((prot = text(j->outer, "protected", &plen)) == NULL ||
@@ -98,7 +107,7 @@ acme_jws_parse(const uint8_t *body, size_t len, struct acme_jws *j,
 	    (sig = text(j->outer, "signature", &siglen)) == NULL)
 		FAIL(
 		    "malformed", "the JWS needs protected, payload, signature");
-	if ((st = parse_header(j, prot, plen, code, detail)) != CF_OK)
+	if ((st = parse_header(j, prot, plen, inner, code, detail)) != CF_OK)
 		goto out;
 	if (b64url(sig, siglen, &j->sig, &j->siglen) != 0)
 		FAIL("malformed", "the signature is not base64url");
@@ -122,6 +131,33 @@ out:
 	return st;
 }
 
+enum cf_status
+acme_jws_parse(const uint8_t *body, size_t len, struct acme_jws *j,
+    const char **code, const char **detail)
+{
+	memset(j, 0, sizeof(*j));
+	if (cf_json_parse(body, len, &j->outer) != CF_OK) {
+		*code = "malformed";
+		*detail = "the body is not a flattened JWS";
+		return CF_E_BAD_REQUEST;
+	}
+	return parse_jws(j, 0, code, detail);
+}
+
+enum cf_status
+acme_jws_inner(struct json_object *payload, struct acme_jws *j,
+    const char **code, const char **detail)
+{
+	memset(j, 0, sizeof(*j));
+	if (payload == NULL) {
+		*code = "malformed";
+		*detail = "keyChange's payload must be a JWS";
+		return CF_E_BAD_REQUEST;
+	}
+	j->outer = json_object_get(payload);
+	return parse_jws(j, 1, code, detail);
+}
+
 void
 acme_jws_free(struct acme_jws *j)
 {
@@ -133,21 +169,16 @@ acme_jws_free(struct acme_jws *j)
 	memset(j, 0, sizeof(*j));
 }
 
-enum cf_status
-acme_account_parse(struct json_object *payload, int *only_existing,
-    struct json_object **contact, const char **code, const char **detail)
+/* The payload's contact: absent (*contact NULL), or a few mailto: URLs. */
+static enum cf_status
+parse_contact(struct json_object *payload, struct json_object **contact,
+    const char **code, const char **detail)
 {
 	struct json_object *c = NULL;
 	size_t i;
-	enum cf_status st = CF_OK;
+	enum cf_status st;
 
-	*only_existing = 0;
 	*contact = NULL;
-	if (payload == NULL)
-		FAIL("malformed", "newAccount needs a payload");
-	if (cf_json_bool(payload, "onlyReturnExisting", only_existing) ==
-	    CF_E_BAD_JSON)
-		FAIL("malformed", "onlyReturnExisting must be a boolean");
 	st = cf_json_array(payload, "contact", &c);
 	if (st == CF_E_NOT_FOUND) {
 		st = CF_OK;
@@ -165,6 +196,66 @@ acme_account_parse(struct json_object *payload, int *only_existing,
 			    "a contact must be a mailto: URL");
 	}
 	*contact = c;
+out:
+	return st;
+}
+
+enum cf_status
+acme_account_parse(struct json_object *payload, int *only_existing,
+    struct json_object **contact, const char **code, const char **detail)
+{
+	enum cf_status st = CF_OK;
+
+	*only_existing = 0;
+	*contact = NULL;
+	if (payload == NULL)
+		FAIL("malformed", "newAccount needs a payload");
+	if (cf_json_bool(payload, "onlyReturnExisting", only_existing) ==
+	    CF_E_BAD_JSON)
+		FAIL("malformed", "onlyReturnExisting must be a boolean");
+	st = parse_contact(payload, contact, code, detail);
+out:
+	return st;
+}
+
+enum cf_status
+acme_account_update_parse(struct json_object *payload,
+    struct json_object **contact, int *deactivate, const char **code,
+    const char **detail)
+{
+	const char *s;
+	enum cf_status st = CF_OK;
+
+	*contact = NULL;
+	*deactivate = 0;
+	if (payload == NULL)
+		FAIL("malformed", "an account update needs a payload");
+	/* A client may send back the account as it got it: "valid" asks
+	 * for no change. */
+	if (json_object_object_get_ex(payload, "status", NULL)) {
+		if ((s = text(payload, "status", NULL)) == NULL ||
+		    (strcmp(s, "valid") != 0 && strcmp(s, "deactivated") != 0))
+			FAIL("malformed",
+			    "an account's status may only become deactivated");
+		*deactivate = !strcmp(s, "deactivated");
+	}
+	st = parse_contact(payload, contact, code, detail);
+out:
+	return st;
+}
+
+enum cf_status
+acme_keychange_parse(struct json_object *payload, const char **account,
+    struct json_object **old_key, const char **code, const char **detail)
+{
+	enum cf_status st = CF_OK;
+
+	*account = NULL;
+	*old_key = NULL;
+	if (payload == NULL ||
+	    (*account = text(payload, "account", NULL)) == NULL ||
+	    cf_json_object(payload, "oldKey", old_key) != CF_OK)
+		FAIL("malformed", "keyChange needs account and oldKey");
 out:
 	return st;
 }
@@ -394,6 +485,7 @@ acme_directory(const char *base)
 	set_url(o, "newAccount", base, "new-account", NULL);
 	set_url(o, "newOrder", base, "new-order", NULL);
 	set_url(o, "revokeCert", base, "revoke-cert", NULL);
+	set_url(o, "keyChange", base, "key-change", NULL);
 	jb_set_bool(meta, "externalAccountRequired", 0);
 	jb_set(o, "meta", meta);
 	return o;
@@ -449,26 +541,41 @@ acme_order_view(const char *base, struct json_object *order)
 	return o;
 }
 
+/* Was this the challenge tried?  Records older than tls-alpn-01 tried
+ * http-01 if anything. */
+static int
+tried(struct json_object *authz, const char *type)
+{
+	const char *t = text(authz, "tried", NULL);
+
+	return t != NULL ? !strcmp(t, type) : !strcmp(type, "http-01");
+}
+
 struct json_object *
-acme_challenge_view(const char *base, const char *id, struct json_object *authz)
+acme_challenge_view(const char *base, const char *id, struct json_object *authz,
+    enum acme_chall type)
 {
 	struct json_object *c = jb_object(), *e;
+	const char *tname = type == ACME_TLSALPN01 ? "tls-alpn-01" : "http-01";
 	const char *st = rec_str(authz, "status", "invalid"), *err;
+	int mine = tried(authz, tname);
 
-	jb_set_str(c, "type", "http-01");
-	set_url(c, "url", base, "chall", id);
-	jb_set_str(c, "token", rec_str(authz, "token", ""));
+	jb_set_str(c, "type", tname);
+	set_url(c, "url", base, type == ACME_TLSALPN01 ? "chall-alpn" : "chall",
+	    id);
+	jb_set_str(c, "token",
+	    rec_str(authz, type == ACME_TLSALPN01 ? "atoken" : "token", ""));
 	/* The challenge is pending until tried; its authz says the rest. */
-	jb_set_str(c, "status", st);
-	if (rec_int(authz, "validated") > 0)
+	jb_set_str(c, "status", mine ? st : "pending");
+	if (mine && rec_int(authz, "validated") > 0)
 		set_time(c, "validated", rec_int(authz, "validated"));
-	if ((err = text(authz, "error", NULL)) != NULL) {
-		char type[96];
+	if (mine && (err = text(authz, "error", NULL)) != NULL) {
+		char etype[96];
 
 		e = jb_object();
 		snprintf(
-		    type, sizeof(type), "urn:ietf:params:acme:error:%s", err);
-		jb_set_str(e, "type", type);
+		    etype, sizeof(etype), "urn:ietf:params:acme:error:%s", err);
+		jb_set_str(e, "type", etype);
 		jb_set_str(e, "detail", rec_str(authz, "error_detail", ""));
 		jb_set_int(e, "status", 403);
 		jb_set(c, "error", e);
@@ -487,7 +594,10 @@ acme_authz_view(const char *base, const char *id, struct json_object *authz)
 	jb_set_str(o, "status", rec_str(authz, "status", "invalid"));
 	set_time(o, "expires", rec_int(authz, "expires"));
 	chs = jb_array();
-	jb_push(chs, acme_challenge_view(base, id, authz));
+	jb_push(chs, acme_challenge_view(base, id, authz, ACME_HTTP01));
+	if (text(authz, "atoken", NULL) != NULL)
+		jb_push(
+		    chs, acme_challenge_view(base, id, authz, ACME_TLSALPN01));
 	jb_set(o, "challenges", chs);
 	return o;
 }

@@ -1,7 +1,8 @@
 /*
  * acme.h: ACME (RFC 8555) as bytes: the JWS every POST carries, the
  * payloads of newAccount, newOrder, finalize and revokeCert, and the JSON
- * of the directory, accounts, orders, authorizations and challenges.
+ * of the directory, accounts, orders, authorizations and challenges;
+ * account updates and keyChange's inner JWS.
  * Pure: no store, no request; the handlers are acme_ca.c's.
  *
  * A parse function either fills its out-parameters and answers CF_OK, or
@@ -49,11 +50,26 @@ struct acme_jws {
 enum cf_status acme_jws_parse(const uint8_t *body, size_t len,
     struct acme_jws *j, const char **code, const char **detail);
 void acme_jws_free(struct acme_jws *j);
+/* keyChange's inner JWS (RFC 8555 7.3.5), the outer one's payload
+ * (borrowed; j takes a reference): signed with a jwk, no kid, no nonce. */
+enum cf_status acme_jws_inner(struct json_object *payload, struct acme_jws *j,
+    const char **code, const char **detail);
 
 /* newAccount: onlyReturnExisting, and contact (a borrowed array of
  * strings, or NULL). */
 enum cf_status acme_account_parse(struct json_object *payload,
     int *only_existing, struct json_object **contact, const char **code,
+    const char **detail);
+/* An account update (RFC 8555 7.3.2, 7.3.6): a new contact (borrowed, or
+ * NULL to keep it), and whether the status becomes "deactivated" (a
+ * status of "valid" asks for nothing; any other is malformed). */
+enum cf_status acme_account_update_parse(struct json_object *payload,
+    struct json_object **contact, int *deactivate, const char **code,
+    const char **detail);
+/* keyChange's inner payload: the account URL and the old key's JWK (both
+ * borrowed). */
+enum cf_status acme_keychange_parse(struct json_object *payload,
+    const char **account, struct json_object **old_key, const char **code,
     const char **detail);
 /* newOrder: the dns identifiers, lowercased, each a DNS name without a
  * wildcard (http-01 cannot prove one), no duplicates; names[] malloc'd
@@ -76,6 +92,14 @@ enum cf_status acme_revoke_parse(struct json_object *payload, uint8_t **der,
 int acme_keyauth_ok(
     const char *body, size_t len, const char *token, const char *thumb);
 
+/* The challenges an authorization offers: http-01 (RFC 8555 8.3) at
+ * <base>/acme/chall/<authz id>, tls-alpn-01 (RFC 8737) at
+ * <base>/acme/chall-alpn/<authz id>, each with its own token ("token",
+ * "atoken" in the record; authorizations older than tls-alpn-01 have no
+ * "atoken" and offer http-01 only).  The one tried ("tried") carries the
+ * authorization's outcome; the other stays pending. */
+enum acme_chall { ACME_HTTP01, ACME_TLSALPN01 };
+
 /* Views (new references).  Records are acmedb.h's JSON. */
 struct json_object *acme_directory(const char *base);
 struct json_object *acme_account_view(struct json_object *acct);
@@ -83,8 +107,8 @@ struct json_object *acme_order_view(
     const char *base, struct json_object *order);
 struct json_object *acme_authz_view(
     const char *base, const char *id, struct json_object *authz);
-struct json_object *acme_challenge_view(
-    const char *base, const char *id, struct json_object *authz);
+struct json_object *acme_challenge_view(const char *base, const char *id,
+    struct json_object *authz, enum acme_chall type);
 /* "<base>/acme/<kind>/<id>" into out (ACME_BASE_MAX + 128). */
 void acme_url(
     char *out, size_t cap, const char *base, const char *kind, const char *id);

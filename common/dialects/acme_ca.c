@@ -15,6 +15,7 @@
 #include "ca/acmedb.h"
 #include "ca/jws.h"
 #include "ca/pki.h"
+#include "ca/tlsalpn.h"
 #include "dialects/acme.h"
 #include "dialects/acme_ca.h"
 #include "identity/audit.h"
@@ -24,16 +25,17 @@
 
 static const char *const ctypes_jose[] = {"application/jose+json", NULL};
 
-/* One signed request: its JWS, the key that signed it and, but for
- * newAccount, its account. */
+/* One signed request: its JWS, the key that signed it (thumb is the
+ * key's) and, when signed with a kid, its account (acct; empty else). */
 struct acme_req {
 	struct acme_jws j;
 	struct jws_key key;
 	char thumb[JWS_THUMB_LEN + 1];
+	char acct[ACME_ACCT_ID_MAX + 1];
 	char base[ACME_BASE_MAX];
 };
 
-enum key_from { KEY_JWK, KEY_KID };
+enum key_from { KEY_JWK, KEY_KID, KEY_ANY };
 
 static enum cf_status
 problem(
@@ -121,13 +123,14 @@ answer(
 	return CF_OK;
 }
 
-/* The account the kid names: "<base>/acme/acct/<thumbprint>". */
+/* The account the kid names, "<base>/acme/acct/<id>", if it is valid:
+ * RFC 8555 7.3.6, a deactivated account signs nothing. */
 static enum cf_status
 kid_key(struct cf_ctx *ctx, struct acme_req *r)
 {
 	struct json_object *acct = NULL, *jwk;
 	char prefix[URL_MAX];
-	const char *thumb;
+	const char *id, *s;
 	size_t n;
 	enum cf_status st;
 
@@ -136,23 +139,32 @@ kid_key(struct cf_ctx *ctx, struct acme_req *r)
 	if (strncmp(r->j.kid, prefix, n) != 0)
 		return problem(ctx, CF_E_BAD_REQUEST, "accountDoesNotExist",
 		    "the kid is not an account of this server");
-	thumb = r->j.kid + n;
-	if (!acmedb_id_ok(thumb) || strlen(thumb) != JWS_THUMB_LEN)
+	id = r->j.kid + n;
+	if (!acmedb_id_ok(id) || strlen(id) > ACME_ACCT_ID_MAX)
 		return problem(ctx, CF_E_BAD_REQUEST, "accountDoesNotExist",
 		    "the kid is not an account of this server");
 	if ((st = vault_read_begin(ctx->app->vault)) != CF_OK)
 		return st;
-	st = acmedb_get(ctx->app->vault, "acct", thumb, &acct);
+	st = acmedb_get(ctx->app->vault, "acct", id, &acct);
 	vault_read_end(ctx->app->vault);
 	if (st == CF_E_NOT_FOUND)
 		return problem(ctx, CF_E_BAD_REQUEST, "accountDoesNotExist",
 		    "no such account");
 	if (st != CF_OK)
 		return st;
+	snprintf(r->acct, sizeof(r->acct), "%s", id);
+	if (cf_json_string(acct, "status", &s, &n) != CF_OK ||
+	    strcmp(s, "valid") != 0) {
+		json_object_put(acct);
+		audit(ctx, "acct", id, "jws", 0);
+		return problem(ctx, CF_E_UNAUTHORIZED, "unauthorized",
+		    "the account is deactivated");
+	}
 	st = CF_E_INTERNAL;
 	if (cf_json_object(acct, "jwk", &jwk) == CF_OK &&
 	    jws_key_parse(jwk, &r->key) == 0) {
-		memcpy(r->thumb, thumb, JWS_THUMB_LEN + 1);
+		snprintf(r->thumb, sizeof(r->thumb), "%s",
+		    acmedb_acct_thumb(acct, id));
 		st = CF_OK;
 	}
 	json_object_put(acct);
@@ -202,7 +214,7 @@ begin(struct cf_ctx *ctx, struct acme_req *r, enum key_from from)
 		    "the nonce is unknown, used or expired");
 	if (st != CF_OK)
 		return st;
-	if (from == KEY_JWK) {
+	if (r->j.jwk != NULL) {
 		if (jws_key_parse(r->j.jwk, &r->key) != 0)
 			return problem(ctx, CF_E_BAD_REQUEST, "badPublicKey",
 			    "the jwk must be EC P-256 or RSA of 2048+ bits");
@@ -216,7 +228,8 @@ begin(struct cf_ctx *ctx, struct acme_req *r, enum key_from from)
 	if (rc < 0)
 		return CF_E_INTERNAL;
 	if (rc != 0) {
-		audit(ctx, "acct", r->thumb, "jws", 0);
+		audit(ctx, "acct", r->acct[0] != '\0' ? r->acct : r->thumb,
+		    "jws", 0);
 		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
 		    "the JWS signature does not verify");
 	}
@@ -249,7 +262,7 @@ get_owned(struct cf_ctx *ctx, struct acme_req *r, const char *kind,
 	if (st != CF_OK)
 		return st;
 	if (cf_json_string(*out, "acct", &owner, &n) != CF_OK ||
-	    strcmp(owner, r->thumb) != 0) {
+	    strcmp(owner, r->acct) != 0) {
 		json_object_put(*out);
 		*out = NULL;
 		audit(ctx, kind, id, action, 0);
@@ -304,13 +317,54 @@ acme_new_nonce(struct cf_ctx *ctx)
 	return CF_OK;
 }
 
+/* A new account for r's key, in the caller's write: its id is the key's
+ * thumbprint, unless an account re-keyed since has that id. */
+static enum cf_status
+acct_create(struct cf_ctx *ctx, struct acme_req *r, struct json_object *contact,
+    char id[ACME_ACCT_ID_MAX + 1], struct json_object **out)
+{
+	struct vault *v = ctx->app->vault;
+	struct json_object *acct = NULL, *idx;
+	enum cf_status st;
+
+	st = acmedb_get(v, "acct", r->thumb, &acct);
+	json_object_put(acct);
+	if (st == CF_OK && acmedb_new_id(id) != 0)
+		return CF_E_INTERNAL;
+	if (st != CF_OK && st != CF_E_NOT_FOUND)
+		return st;
+	if (st == CF_E_NOT_FOUND)
+		snprintf(id, ACME_ACCT_ID_MAX + 1, "%s", r->thumb);
+	acct = jb_object();
+	jb_set(acct, "jwk", jws_key_json(&r->key));
+	jb_set_str(acct, "thumb", r->thumb);
+	jb_set_str(acct, "status", "valid");
+	jb_set(acct, "contact",
+	    contact != NULL ? json_object_get(contact) : jb_array());
+	jb_set_int(acct, "created", (int64_t)time(NULL));
+	st = acmedb_put(v, "acct", id, acct);
+	if (st == CF_OK && strcmp(id, r->thumb) != 0) {
+		idx = jb_object();
+		jb_set_str(idx, "acct", id);
+		st = acmedb_put(v, "key", r->thumb, idx);
+		json_object_put(idx);
+	}
+	if (st != CF_OK) {
+		json_object_put(acct);
+		return st;
+	}
+	*out = acct;
+	return CF_OK;
+}
+
 enum cf_status
 acme_new_account(struct cf_ctx *ctx)
 {
 	struct acme_req r;
 	struct json_object *acct = NULL, *contact;
-	const char *code, *detail;
-	char loc[URL_MAX];
+	const char *code, *detail, *s;
+	char loc[URL_MAX], id[ACME_ACCT_ID_MAX + 1];
+	size_t n;
 	int only, created = 0;
 	enum cf_status st;
 
@@ -323,17 +377,16 @@ acme_new_account(struct cf_ctx *ctx)
 	}
 	if ((st = vault_write_begin(ctx->app->vault)) != CF_OK)
 		goto out;
-	st = acmedb_get(ctx->app->vault, "acct", r.thumb, &acct);
+	st = acmedb_acct_by_key(ctx->app->vault, r.thumb, id, &acct);
 	if (st == CF_E_NOT_FOUND && !only) {
-		acct = jb_object();
-		jb_set(acct, "jwk", jws_key_json(&r.key));
-		jb_set_str(acct, "status", "valid");
-		jb_set(acct, "contact",
-		    contact != NULL ? json_object_get(contact) : jb_array());
-		jb_set_int(acct, "created", (int64_t)time(NULL));
-		st = acmedb_put(ctx->app->vault, "acct", r.thumb, acct);
+		st = acct_create(ctx, &r, contact, id, &acct);
 		created = 1;
 	}
+	if (st == CF_OK && !created &&
+	    (cf_json_string(acct, "status", &s, &n) != CF_OK ||
+	        strcmp(s, "valid") != 0))
+		st = problem(ctx, CF_E_UNAUTHORIZED, "unauthorized",
+		    "the account is deactivated");
 	if (st != CF_OK) {
 		vault_abort(ctx->app->vault);
 		if (st == CF_E_NOT_FOUND)
@@ -344,8 +397,8 @@ acme_new_account(struct cf_ctx *ctx)
 	}
 	if ((st = vault_commit(ctx->app->vault)) != CF_OK)
 		goto out;
-	audit(ctx, "acct", r.thumb, "newAccount", 1);
-	acme_url(loc, sizeof(loc), r.base, "acct", r.thumb);
+	audit(ctx, "acct", id, "newAccount", 1);
+	acme_url(loc, sizeof(loc), r.base, "acct", id);
 	st = answer(ctx, created ? 201 : 200, acme_account_view(acct), loc);
 out:
 	json_object_put(acct);
@@ -353,33 +406,192 @@ out:
 	return st;
 }
 
+/* Apply an update to the account in one write; *out the account after. */
+static enum cf_status
+acct_update(struct cf_ctx *ctx, struct acme_req *r, struct json_object *contact,
+    int deactivate, struct json_object **out)
+{
+	struct vault *v = ctx->app->vault;
+	enum cf_status st;
+
+	if ((st = vault_write_begin(v)) != CF_OK)
+		return st;
+	if ((st = acmedb_get(v, "acct", r->acct, out)) != CF_OK)
+		goto fail;
+	if (contact != NULL)
+		jb_set(*out, "contact", json_object_get(contact));
+	if (deactivate)
+		jb_set_str(*out, "status", "deactivated");
+	if ((st = acmedb_put(v, "acct", r->acct, *out)) != CF_OK)
+		goto fail;
+	return vault_commit(v);
+fail:
+	vault_abort(v);
+	return st;
+}
+
 enum cf_status
 acme_account(struct cf_ctx *ctx)
 {
 	struct acme_req r;
-	struct json_object *acct = NULL;
+	struct json_object *acct = NULL, *contact = NULL;
+	const char *code, *detail;
+	int deactivate = 0;
 	enum cf_status st;
 
 	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK)
 		goto out;
-	/* Only one's own account, and no updates (not done: contact
-	 * changes, deactivation). */
-	if (strcmp(ctx->arg[0], r.thumb) != 0) {
-		audit(ctx, "acct", r.thumb, "account", 0);
+	if (strcmp(ctx->arg[0], r.acct) != 0) {
+		audit(ctx, "acct", r.acct, "account", 0);
 		st = problem(ctx, CF_E_FORBIDDEN, "unauthorized",
-		    "an account reads only itself");
+		    "an account reads and updates only itself");
 		goto out;
 	}
-	if ((st = vault_read_begin(ctx->app->vault)) != CF_OK)
+	/* An empty payload reads; anything else updates (RFC 8555 7.3.2,
+	 * 7.3.6). */
+	if (r.j.payload == NULL) {
+		if ((st = vault_read_begin(ctx->app->vault)) != CF_OK)
+			goto out;
+		st = acmedb_get(ctx->app->vault, "acct", r.acct, &acct);
+		vault_read_end(ctx->app->vault);
+		if (st != CF_OK)
+			goto out;
+		audit(ctx, "acct", r.acct, "account", 1);
+		st = answer(ctx, 200, acme_account_view(acct), NULL);
 		goto out;
-	st = acmedb_get(ctx->app->vault, "acct", r.thumb, &acct);
-	vault_read_end(ctx->app->vault);
-	if (st != CF_OK)
+	}
+	st = acme_account_update_parse(
+	    r.j.payload, &contact, &deactivate, &code, &detail);
+	if (st != CF_OK) {
+		audit(ctx, "acct", r.acct, "update", 0);
+		st = problem(ctx, st, code, detail);
 		goto out;
-	audit(ctx, "acct", r.thumb, "account", 1);
-	st = answer(ctx, 200, acme_account_view(acct), NULL);
+	}
+	st = acct_update(ctx, &r, contact, deactivate, &acct);
+	audit(ctx, "acct", r.acct, deactivate ? "deactivate" : "update",
+	    st == CF_OK);
+	if (st == CF_OK)
+		st = answer(ctx, 200, acme_account_view(acct), NULL);
 out:
 	json_object_put(acct);
+	end(&r);
+	return st;
+}
+
+/*
+ * keyChange's inner JWS: signed by the new key (into *nk, its thumbprint
+ * in nthumb), for the same URL, naming this account and its current key.
+ */
+static enum cf_status
+key_change_check(struct cf_ctx *ctx, struct acme_req *r, struct acme_jws *in,
+    struct jws_key *nk, char nthumb[JWS_THUMB_LEN + 1])
+{
+	struct json_object *old;
+	struct jws_key ok;
+	char othumb[JWS_THUMB_LEN + 1];
+	const char *code, *detail, *account;
+	enum cf_status st;
+	int rc;
+
+	st = acme_jws_inner(r->j.payload, in, &code, &detail);
+	if (st != CF_OK)
+		return problem(ctx, st, code, detail);
+	if (strcmp(in->url, r->j.url) != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "the inner JWS must name the outer one's url");
+	if (jws_key_parse(in->jwk, nk) != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "badPublicKey",
+		    "the jwk must be EC P-256 or RSA of 2048+ bits");
+	if (jws_thumbprint(nk, nthumb) != 0)
+		return CF_E_INTERNAL;
+	rc = jws_verify(
+	    nk, in->alg, in->input, in->inputlen, in->sig, in->siglen);
+	if (rc < 0)
+		return CF_E_INTERNAL;
+	if (rc != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "the inner JWS signature does not verify");
+	st = acme_keychange_parse(in->payload, &account, &old, &code, &detail);
+	if (st != CF_OK)
+		return problem(ctx, st, code, detail);
+	if (strcmp(account, r->j.kid) != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "the inner payload names another account");
+	if (jws_key_parse(old, &ok) != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "oldKey is not the account's key");
+	rc = jws_thumbprint(&ok, othumb);
+	jws_key_free(&ok);
+	if (rc != 0 || strcmp(othumb, r->thumb) != 0)
+		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
+		    "oldKey is not the account's key");
+	return CF_OK;
+}
+
+/* Re-key the account in one write, unless an account has the key. */
+static enum cf_status
+key_change_write(struct cf_ctx *ctx, struct acme_req *r,
+    const struct jws_key *nk, const char *nthumb, struct json_object **out)
+{
+	struct vault *v = ctx->app->vault;
+	struct json_object *other = NULL, *idx;
+	char id[ACME_ACCT_ID_MAX + 1], loc[URL_MAX];
+	enum cf_status st;
+
+	if ((st = vault_write_begin(v)) != CF_OK)
+		return st;
+	st = acmedb_acct_by_key(v, nthumb, id, &other);
+	json_object_put(other);
+	if (st == CF_OK) {
+		acme_url(loc, sizeof(loc), r->base, "acct", id);
+		http_resp_header(ctx->resp, "Location", loc);
+		st = problem(ctx, CF_E_CONFLICT, "malformed",
+		    "an account already has the new key");
+		goto fail;
+	}
+	if (st != CF_E_NOT_FOUND ||
+	    (st = acmedb_get(v, "acct", r->acct, out)) != CF_OK)
+		goto fail;
+	jb_set(*out, "jwk", jws_key_json(nk));
+	jb_set_str(*out, "thumb", nthumb);
+	idx = jb_object();
+	jb_set_str(idx, "acct", r->acct);
+	st = acmedb_put(v, "key", nthumb, idx);
+	json_object_put(idx);
+	if (st != CF_OK || (st = acmedb_put(v, "acct", r->acct, *out)) != CF_OK)
+		goto fail;
+	return vault_commit(v);
+fail:
+	vault_abort(v);
+	return st;
+}
+
+enum cf_status
+acme_key_change(struct cf_ctx *ctx)
+{
+	struct acme_req r;
+	struct acme_jws in;
+	struct jws_key nk;
+	struct json_object *acct = NULL;
+	char nthumb[JWS_THUMB_LEN + 1];
+	enum cf_status st;
+
+	memset(&in, 0, sizeof(in));
+	memset(&nk, 0, sizeof(nk));
+	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK)
+		goto out;
+	if ((st = key_change_check(ctx, &r, &in, &nk, nthumb)) != CF_OK) {
+		audit(ctx, "acct", r.acct, "keyChange", 0);
+		goto out;
+	}
+	st = key_change_write(ctx, &r, &nk, nthumb, &acct);
+	audit(ctx, "acct", r.acct, "keyChange", st == CF_OK);
+	if (st == CF_OK)
+		st = answer(ctx, 200, acme_account_view(acct), NULL);
+out:
+	json_object_put(acct);
+	acme_jws_free(&in);
+	jws_key_free(&nk);
 	end(&r);
 	return st;
 }
@@ -392,7 +604,7 @@ order_write(struct cf_ctx *ctx, struct acme_req *r, char *const *names,
 	struct vault *v = ctx->app->vault;
 	struct json_object *order = jb_object(), *ids = jb_array(), *az;
 	struct json_object *authz = jb_array();
-	char aid[ACME_ID_LEN + 1], tok[ACME_ID_LEN + 1];
+	char aid[ACME_ID_LEN + 1], tok[ACME_ID_LEN + 1], atok[ACME_ID_LEN + 1];
 	int64_t exp = (int64_t)time(NULL) + ACME_ORDER_SECONDS;
 	size_t i;
 	enum cf_status st;
@@ -400,16 +612,18 @@ order_write(struct cf_ctx *ctx, struct acme_req *r, char *const *names,
 	if ((st = vault_write_begin(v)) != CF_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (acmedb_new_id(aid) != 0 || acmedb_new_id(tok) != 0) {
+		if (acmedb_new_id(aid) != 0 || acmedb_new_id(tok) != 0 ||
+		    acmedb_new_id(atok) != 0) {
 			st = CF_E_INTERNAL;
 			break;
 		}
 		az = jb_object();
-		jb_set_str(az, "acct", r->thumb);
+		jb_set_str(az, "acct", r->acct);
 		jb_set_str(az, "order", oid);
 		jb_set_str(az, "name", names[i]);
 		jb_set_str(az, "status", "pending");
 		jb_set_str(az, "token", tok);
+		jb_set_str(az, "atoken", atok);
 		jb_set_int(az, "expires", exp);
 		st = acmedb_put(v, "authz", aid, az);
 		json_object_put(az);
@@ -419,7 +633,7 @@ order_write(struct cf_ctx *ctx, struct acme_req *r, char *const *names,
 		jb_push(authz, jb_str(aid));
 	}
 	jb_set_str(order, "id", oid);
-	jb_set_str(order, "acct", r->thumb);
+	jb_set_str(order, "acct", r->acct);
 	jb_set_str(order, "status", "pending");
 	jb_set_int(order, "expires", exp);
 	jb_set(order, "names", ids);
@@ -453,7 +667,7 @@ acme_new_order(struct cf_ctx *ctx)
 		goto out;
 	st = acme_order_parse(r.j.payload, &names, &n, &code, &detail);
 	if (st != CF_OK) {
-		audit(ctx, "acct", r.thumb, "newOrder", 0);
+		audit(ctx, "acct", r.acct, "newOrder", 0);
 		st = problem(ctx, st, code, detail);
 		goto out;
 	}
@@ -535,7 +749,7 @@ out:
 /* Fetch the token from the name; NULL when it answered the key
  * authorization, else the ACME error name (detail in *why). */
 static const char *
-validate(struct cf_ctx *ctx, struct acme_req *r, const char *name,
+validate_http(struct cf_ctx *ctx, struct acme_req *r, const char *name,
     const char *token, const char **why)
 {
 	char path[128], *body = NULL;
@@ -557,11 +771,38 @@ validate(struct cf_ctx *ctx, struct acme_req *r, const char *name,
 	return err;
 }
 
+/* The same over TLS with ALPN acme-tls/1 (RFC 8737). */
+static const char *
+validate_alpn(struct cf_ctx *ctx, struct acme_req *r, const char *name,
+    const char *token, const char **why)
+{
+	char keyauth[ACME_ID_LEN + JWS_THUMB_LEN + 8];
+	uint8_t *der = NULL;
+	size_t len = 0;
+	const char *err = NULL;
+
+	snprintf(keyauth, sizeof(keyauth), "%s.%s", token, r->thumb);
+	if (tlsalpn_fetch(name, ctx->app->cfg.acme_tls_port, ACME_FETCH_MS,
+	        &der, &len) != 0) {
+		*why = "the name did not complete a TLS handshake with "
+		       "acme-tls/1 in time";
+		return "connection";
+	}
+	if (!tlsalpn_cert_ok(der, len, name, keyauth)) {
+		*why = "the name's acme-tls/1 certificate does not hold the "
+		       "key authorization";
+		err = "incorrectResponse";
+	}
+	free(der);
+	return err;
+}
+
 /* Write the authz's outcome, and the order's: ready once every authz is
  * valid, invalid once one is not. */
 static enum cf_status
-settle(struct cf_ctx *ctx, struct acme_req *r, const char *aid, const char *err,
-    const char *why, struct json_object **out)
+settle(struct cf_ctx *ctx, struct acme_req *r, const char *aid,
+    const char *type, const char *err, const char *why,
+    struct json_object **out)
 {
 	struct vault *v = ctx->app->vault;
 	struct json_object *az = NULL, *order = NULL, *list, *other;
@@ -576,6 +817,7 @@ settle(struct cf_ctx *ctx, struct acme_req *r, const char *aid, const char *err,
 	if (cf_json_string(az, "status", &s, &n) == CF_OK &&
 	    !strcmp(s, "pending")) {
 		jb_set_str(az, "status", err == NULL ? "valid" : "invalid");
+		jb_set_str(az, "tried", type);
 		if (err == NULL)
 			jb_set_int(az, "validated", (int64_t)time(NULL));
 		else {
@@ -622,12 +864,15 @@ fail:
 	return st;
 }
 
-enum cf_status
-acme_challenge(struct cf_ctx *ctx)
+/* A challenge of the authorization ctx->arg[0]: an empty payload only
+ * asks; {} asks for the validation, once per authorization. */
+static enum cf_status
+challenge(struct cf_ctx *ctx, enum acme_chall type)
 {
 	struct acme_req r;
 	struct json_object *az = NULL, *done = NULL;
 	const char *name, *token, *status, *err = NULL, *why = NULL;
+	const char *tname = type == ACME_TLSALPN01 ? "tls-alpn-01" : "http-01";
 	char up[URL_MAX + 16];
 	size_t n;
 	enum cf_status st;
@@ -641,28 +886,48 @@ acme_challenge(struct cf_ctx *ctx)
 	memmove(up + 1, up, strlen(up) + 1);
 	up[0] = '<';
 	http_resp_header(ctx->resp, "Link", up);
-	st = CF_E_INTERNAL;
-	if (cf_json_string(az, "name", &name, &n) != CF_OK ||
-	    cf_json_string(az, "token", &token, &n) != CF_OK ||
-	    cf_json_string(az, "status", &status, &n) != CF_OK)
-		goto out;
-	/* An empty payload only asks; {} asks for the validation, once. */
-	if (r.j.payload == NULL || strcmp(status, "pending") != 0) {
-		st = answer(ctx, 200,
-		    acme_challenge_view(r.base, ctx->arg[0], az), NULL);
+	if (cf_json_string(az, type == ACME_TLSALPN01 ? "atoken" : "token",
+	        &token, &n) != CF_OK) {
+		st = problem(ctx, CF_E_NOT_FOUND, "malformed",
+		    "the authorization offers no such challenge");
 		goto out;
 	}
-	err = validate(ctx, &r, name, token, &why);
-	audit(ctx, "dns", name, "validate", err == NULL);
-	if ((st = settle(ctx, &r, ctx->arg[0], err, why, &done)) != CF_OK)
+	st = CF_E_INTERNAL;
+	if (cf_json_string(az, "name", &name, &n) != CF_OK ||
+	    cf_json_string(az, "status", &status, &n) != CF_OK)
 		goto out;
-	st = answer(
-	    ctx, 200, acme_challenge_view(r.base, ctx->arg[0], done), NULL);
+	if (r.j.payload == NULL || strcmp(status, "pending") != 0) {
+		st = answer(ctx, 200,
+		    acme_challenge_view(r.base, ctx->arg[0], az, type), NULL);
+		goto out;
+	}
+	if (type == ACME_TLSALPN01)
+		err = validate_alpn(ctx, &r, name, token, &why);
+	else
+		err = validate_http(ctx, &r, name, token, &why);
+	audit(ctx, "dns", name, "validate", err == NULL);
+	st = settle(ctx, &r, ctx->arg[0], tname, err, why, &done);
+	if (st != CF_OK)
+		goto out;
+	st = answer(ctx, 200,
+	    acme_challenge_view(r.base, ctx->arg[0], done, type), NULL);
 out:
 	json_object_put(az);
 	json_object_put(done);
 	end(&r);
 	return st;
+}
+
+enum cf_status
+acme_challenge(struct cf_ctx *ctx)
+{
+	return challenge(ctx, ACME_HTTP01);
+}
+
+enum cf_status
+acme_challenge_alpn(struct cf_ctx *ctx)
+{
+	return challenge(ctx, ACME_TLSALPN01);
 }
 
 /* The order's names, borrowed from it, into names[] (ACME_MAX_NAMES). */
@@ -699,7 +964,7 @@ order_done(struct cf_ctx *ctx, struct acme_req *r, const char *oid,
 	jb_set_str(order, "status", "valid");
 	jb_set_str(order, "cert", serial);
 	cert = jb_object();
-	jb_set_str(cert, "acct", r->thumb);
+	jb_set_str(cert, "acct", r->acct);
 	jb_set_str(cert, "order", oid);
 	jb_set_str(cert, "pem", pem);
 	st = acmedb_put(v, "cert", serial, cert);
@@ -844,6 +1109,35 @@ out:
 	return st;
 }
 
+/* RFC 8555 7.6: a revokeCert signed with the certificate's own key (a
+ * jwk) proves control of it, whichever account ordered it. */
+static enum cf_status
+revoke_by_key(struct cf_ctx *ctx, struct acme_req *r, const uint8_t *der,
+    size_t len, const char *serial, struct json_object **cert)
+{
+	char ct[JWS_THUMB_LEN + 1];
+	enum cf_status st;
+
+	st = acmedb_cert_key_thumb(der, len, ct);
+	if (st != CF_OK && st != CF_E_NOT_FOUND)
+		return st;
+	if (st == CF_E_NOT_FOUND || strcmp(ct, r->thumb) != 0) {
+		audit(ctx, "cert", serial, "revoke", 0);
+		return problem(ctx, CF_E_FORBIDDEN, "unauthorized",
+		    "the jwk is not the certificate's key");
+	}
+	if ((st = vault_read_begin(ctx->app->vault)) != CF_OK)
+		return st;
+	st = acmedb_get(ctx->app->vault, "cert", serial, cert);
+	vault_read_end(ctx->app->vault);
+	if (st == CF_E_NOT_FOUND) {
+		audit(ctx, "cert", serial, "revoke", 0);
+		return problem(ctx, st, "malformed",
+		    "not a certificate this CA issued through ACME");
+	}
+	return st;
+}
+
 enum cf_status
 acme_revoke_cert(struct cf_ctx *ctx)
 {
@@ -856,9 +1150,9 @@ acme_revoke_cert(struct cf_ctx *ctx)
 	int reason;
 	enum cf_status st;
 
-	/* Only the account that ordered it (not done: revocation signed by
-	 * the certificate's own key, with a jwk). */
-	if ((st = begin(ctx, &r, KEY_KID)) != CF_OK)
+	/* Signed by the account that ordered it (a kid), or by the
+	 * certificate's key (a jwk). */
+	if ((st = begin(ctx, &r, KEY_ANY)) != CF_OK)
 		goto out;
 	st =
 	    acme_revoke_parse(r.j.payload, &der, &len, &reason, &code, &detail);
@@ -872,8 +1166,13 @@ acme_revoke_cert(struct cf_ctx *ctx)
 		    "not a certificate this CA issued through ACME");
 		goto out;
 	}
-	if (st != CF_OK || (st = read_owned(ctx, &r, "cert", serial, "revoke",
-	                        &cert)) != CF_OK)
+	if (st != CF_OK)
+		goto out;
+	if (r.j.jwk != NULL)
+		st = revoke_by_key(ctx, &r, der, len, serial, &cert);
+	else
+		st = read_owned(ctx, &r, "cert", serial, "revoke", &cert);
+	if (st != CF_OK)
 		goto out;
 	st = acmedb_revoke(ctx->app->vault, der, len, reason, &detail);
 	audit(ctx, "cert", serial, "revoke", st == CF_OK);

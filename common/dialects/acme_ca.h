@@ -2,20 +2,24 @@
  * acme_ca.h: the CA's ACME server (RFC 8555) under /acme/, for certbot
  * and other ACME clients: the handlers that take a request through
  * acme.h's parsing, the JWS check (ca/jws.h), the store (ca/acmedb.h) and
- * the http-01 validator (base/fetch.h), and answer in acme.h's shapes.
+ * the http-01 and tls-alpn-01 validators (base/fetch.h, ca/tlsalpn.h),
+ * and answer in acme.h's shapes.
  *
  * Authentication is the JWS, not a Coffer credential: every route is
- * ROUTE_PUBLIC, and every POST must be signed by an account's key (or,
- * for newAccount, by the key it registers), carry a nonce this server
- * issued and never took before, and name its own URL.  Which names an
- * account may get is the config's acme_dns_suffixes (fail closed: none by
- * default); an account owns its orders, authorizations and certificates,
- * and no other account reads or revokes them.  Every decision is audited
- * (resource acme:<kind>:<id>, by "jws").
+ * ROUTE_PUBLIC, and every POST must be signed by a valid (not
+ * deactivated) account's key (or, for newAccount, by the key it
+ * registers; for revokeCert, by the certificate's key), carry a nonce
+ * this server issued and never took before, and name its own URL.
+ * Which names an account may get is the config's acme_dns_suffixes (fail
+ * closed: none by default); an account owns its orders, authorizations
+ * and certificates, and no other account reads or revokes them.  Every
+ * decision is audited (resource acme:<kind>:<id>, by "jws").
  *
- * A challenge is validated while its POST waits, by one bounded fetch of
- * http://<name>:<acme_http_port>/.well-known/acme-challenge/<token>
- * (ACME_FETCH_MS in all), with no store section held meanwhile.
+ * A challenge is validated while its POST waits, with no store section
+ * held meanwhile: http-01 by one bounded fetch of
+ * http://<name>:<acme_http_port>/.well-known/acme-challenge/<token>,
+ * tls-alpn-01 by one bounded handshake with <name>:<acme_tls_port>
+ * (ACME_FETCH_MS in all, either way).
  * Certificates are the CA's like any other: recorded, listed, answered by
  * OCSP, revocable by CFSSL's revoke too.
  */
@@ -34,9 +38,11 @@ enum cf_status acme_new_order(struct cf_ctx *ctx);
 enum cf_status acme_order(struct cf_ctx *ctx);
 enum cf_status acme_authz(struct cf_ctx *ctx);
 enum cf_status acme_challenge(struct cf_ctx *ctx);
+enum cf_status acme_challenge_alpn(struct cf_ctx *ctx);
 enum cf_status acme_finalize(struct cf_ctx *ctx);
 enum cf_status acme_cert(struct cf_ctx *ctx);
 enum cf_status acme_revoke_cert(struct cf_ctx *ctx);
+enum cf_status acme_key_change(struct cf_ctx *ctx);
 
 /* clang-format off */
 #define ACME_ROUTES \
@@ -56,12 +62,16 @@ enum cf_status acme_revoke_cert(struct cf_ctx *ctx);
 	    ROUTE_PUBLIC, acme_authz}, \
 	{{"acme", "chall", NULL}, 1, 1, HTTP_POST, CF_D_ACME, \
 	    ROUTE_PUBLIC, acme_challenge}, \
+	{{"acme", "chall-alpn", NULL}, 1, 1, HTTP_POST, CF_D_ACME, \
+	    ROUTE_PUBLIC, acme_challenge_alpn}, \
 	{{"acme", "finalize", NULL}, 1, 1, HTTP_POST, CF_D_ACME, \
 	    ROUTE_PUBLIC, acme_finalize}, \
 	{{"acme", "cert", NULL}, 1, 1, HTTP_POST, CF_D_ACME, \
 	    ROUTE_PUBLIC, acme_cert}, \
 	{{"acme", "revoke-cert", NULL}, 0, 0, HTTP_POST, CF_D_ACME, \
-	    ROUTE_PUBLIC, acme_revoke_cert}
+	    ROUTE_PUBLIC, acme_revoke_cert}, \
+	{{"acme", "key-change", NULL}, 0, 0, HTTP_POST, CF_D_ACME, \
+	    ROUTE_PUBLIC, acme_key_change}
 /* clang-format on */
 
 #endif

@@ -2,8 +2,10 @@
  * fuzz_acme: libFuzzer target for what ACME reads before it knows who is
  * asking (common/dialects/acme.c, common/ca/jws.c): the flattened JWS
  * body, its protected header, the JWK in it, the signature check, and the
- * newAccount, newOrder, finalize and revokeCert payloads; and what the
- * http-01 validator compares a fetched body with.
+ * newAccount, account update, keyChange (its inner JWS and that one's
+ * payload), newOrder, finalize and revokeCert payloads; and what the
+ * http-01 validator compares a fetched body with, and the certificate the
+ * tls-alpn-01 validator is shown.
  *
  * A body accepted must have a signing input that ends with its payload
  * part and exactly one of jwk and kid; an order accepted must hold 1 to
@@ -15,10 +17,30 @@
 #include <json-c/json.h>
 
 #include "ca/jws.h"
+#include "ca/tlsalpn.h"
 #include "crypto/crypto.h"
 #include "dialects/acme.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* keyChange's payload is itself a JWS, with its own payload. */
+static void
+inner(struct json_object *p)
+{
+	struct json_object *old;
+	struct acme_jws j;
+	const char *code, *detail, *account;
+
+	if (acme_jws_inner(p, &j, &code, &detail) != CF_OK)
+		return;
+	if (j.jwk == NULL || j.kid != NULL || j.nonce != NULL)
+		abort();
+	if (acme_keychange_parse(j.payload, &account, &old, &code, &detail) ==
+	        CF_OK &&
+	    (account == NULL || old == NULL))
+		abort();
+	acme_jws_free(&j);
+}
 
 static void
 payloads(struct json_object *p)
@@ -28,7 +50,7 @@ payloads(struct json_object *p)
 	char **names;
 	uint8_t *der;
 	size_t n, len;
-	int only, reason;
+	int only, reason, deactivate;
 
 	if (acme_account_parse(p, &only, &contact, &code, &detail) == CF_OK &&
 	    only != 0 && only != 1)
@@ -38,6 +60,11 @@ payloads(struct json_object *p)
 			abort();
 		acme_names_free(names, n);
 	}
+	if (acme_account_update_parse(
+	        p, &contact, &deactivate, &code, &detail) == CF_OK &&
+	    deactivate != 0 && deactivate != 1)
+		abort();
+	inner(p);
 	if (acme_finalize_parse(p, &der, &len, &code, &detail) == CF_OK)
 		free(der);
 	if (acme_revoke_parse(p, &der, &len, &reason, &code, &detail) ==
@@ -58,6 +85,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	crypto_init();
 	(void)acme_keyauth_ok((const char *)data, size, "token", "thumb");
+	/* What a tls-alpn-01 responder shows may be anything too. */
+	(void)tlsalpn_cert_ok(data, size, "localhost", "token.thumb");
 	if (acme_jws_parse(data, size, &j, &code, &detail) != CF_OK)
 		return 0;
 	if ((j.jwk == NULL) == (j.kid == NULL) || j.inputlen == 0 ||

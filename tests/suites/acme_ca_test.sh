@@ -5,7 +5,8 @@
 # bodies.  The name is "localhost", the one name the resolver answers with
 # loopback here (certbot refuses IP identifiers); certbot's standalone
 # server answers the http-01 challenge on a free port, which the stack's
-# acme_http_port names.
+# acme_http_port names; tests/acme_alpn.py answers tls-alpn-01 on another
+# (acme_tls_port).
 . "$(dirname "$0")/../lib.sh"
 
 JWS=("$STACK_PYTHON" "$COFFER_TOP/tests/acme_jws.py")
@@ -17,8 +18,11 @@ oneTimeSetUp() {
 	}
 	PORT=$("$STACK_PYTHON" -c 'import socket; s = socket.socket();
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	TLSPORT=$("$STACK_PYTHON" -c 'import socket; s = socket.socket();
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	coffer_server_start acme_dns_suffixes=localhost \
-	    acme_http_port="$PORT" && coffer_init_unseal || return 1
+	    acme_http_port="$PORT" acme_tls_port="$TLSPORT" &&
+	    coffer_init_unseal || return 1
 	W=$COFFER_STATE/acme
 	mkdir -p "$W"
 	DIR=$COFFER_ADDR/acme/directory
@@ -27,11 +31,12 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 }
 oneTimeTearDown() { coffer_server_stop; }
 
-# certbot ARGS...: certbot with its state in $W, against Coffer.
+# certbot ARGS...: certbot with its state in $W (its accounts and
+# certificates in ${CB_ETC:-$W/etc}), against Coffer.
 certbot_run() {
 	OUT=$(certbot --non-interactive --server "$DIR" \
-	    --config-dir "$W/etc" --work-dir "$W/work" --logs-dir "$W/logs" \
-	    "$@" 2>&1)
+	    --config-dir "${CB_ETC:-$W/etc}" --work-dir "$W/work" \
+	    --logs-dir "$W/logs" "$@" 2>&1)
 }
 
 # nonce: a fresh nonce in NONCE.
@@ -40,18 +45,32 @@ nonce() {
 	NONCE=$(header Replay-Nonce)
 }
 
-# signed PATH PAYLOAD [KID]: POST the JWS of PAYLOAD to PATH, signed by
-# $W/client.key, with a fresh nonce (or $USE_NONCE).
-signed() {
-	local url=$COFFER_ADDR$1 body
-	if [ -n "${USE_NONCE:-}" ]; then NONCE=$USE_NONCE; else nonce; fi
-	body=$("${JWS[@]}" "$W/client.key" "$url" "$NONCE" "$2" ${3:+"$3"})
-	printf '%s' "$body" >"$W/last.jws"
+# post_jws PATH: POST $W/last.jws to PATH.
+post_jws() {
 	req POST "$1" -H 'Content-Type: application/jose+json' \
 	    --data-binary "@$W/last.jws"
 }
 
-# account: register $W/client.key; its URL in KID.
+# signed PATH PAYLOAD [KID]: POST the JWS of PAYLOAD to PATH, signed by
+# ${KEY:-$W/client.key}, with a fresh nonce (or $USE_NONCE).
+signed() {
+	local url=$COFFER_ADDR$1 body
+	if [ -n "${USE_NONCE:-}" ]; then NONCE=$USE_NONCE; else nonce; fi
+	body=$("${JWS[@]}" "${KEY:-$W/client.key}" "$url" "$NONCE" "$2" \
+	    ${3:+"$3"})
+	printf '%s' "$body" >"$W/last.jws"
+	post_jws "$1"
+}
+
+# key_change OLDKEY NEWKEY KID: keyChange from OLDKEY to NEWKEY.
+key_change() {
+	nonce
+	"${JWS[@]}" --key-change "$1" "$2" "$COFFER_ADDR/acme/key-change" \
+	    "$NONCE" "$3" >"$W/last.jws"
+	post_jws /acme/key-change
+}
+
+# account: register ${KEY:-$W/client.key}; its URL in KID.
 account() {
 	signed /acme/new-account '{"termsOfServiceAgreed":true}'
 	KID=$(header Location)
@@ -72,6 +91,7 @@ test_the_directory_names_every_endpoint_as_an_absolute_url() {
 	assert_json_eq .newAccount "$COFFER_ADDR/acme/new-account"
 	assert_json_eq .newOrder "$COFFER_ADDR/acme/new-order"
 	assert_json_eq .revokeCert "$COFFER_ADDR/acme/revoke-cert"
+	assert_json_eq .keyChange "$COFFER_ADDR/acme/key-change"
 }
 
 test_new_nonce_answers_a_fresh_replay_nonce_to_head_and_get() {
@@ -168,6 +188,201 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(60)' \
 	assert_json_eq .error.type urn:ietf:params:acme:error:connection
 	assertTrue "gave up in $((t1 - t0)) s" "[ $((t1 - t0)) -ge 9 ] && [ $((t1 - t0)) -le 20 ]"
 	signed "${order#"$COFFER_ADDR"}" '' "$KID"
+	assert_json_eq .status invalid
+}
+
+test_certbot_revokes_with_the_certificate_key_and_no_account() {
+	certbot_run certonly --standalone --http-01-port "$PORT" \
+	    -d localhost --agree-tos --register-unsafely-without-email \
+	    --cert-name bykey
+	assertEquals "certbot certonly: $OUT" 0 $?
+	live=$W/etc/live/bykey
+	# A config dir of its own: certbot has no account there, and signs
+	# with the certificate's key (a jwk, RFC 8555 7.6).
+	CB_ETC=$W/etc-bykey certbot_run revoke --cert-path "$live/cert.pem" \
+	    --key-path "$live/privkey.pem" --no-delete-after-revoke
+	assertEquals "certbot revoke --key-path: $OUT" 0 $?
+	out=$(openssl ocsp -issuer "$W/ca.pem" -cert "$live/cert.pem" \
+	    -CAfile "$W/ca.pem" -url "$COFFER_ADDR/ca/ocsp" 2>&1)
+	assertContains "$out" "$live/cert.pem: revoked"
+}
+
+test_a_revocation_signed_by_a_key_not_the_certificates_is_unauthorized() {
+	certbot_run certonly --standalone --http-01-port "$PORT" \
+	    -d localhost --agree-tos --register-unsafely-without-email \
+	    --cert-name notmine
+	assertEquals "certbot certonly: $OUT" 0 $?
+	cert=$W/etc/live/notmine/cert.pem
+	der=$(openssl x509 -in "$cert" -outform DER | basenc --base64url -w0 |
+	    tr -d =)
+	rm -f "$W/stranger.key"
+	KEY=$W/stranger.key signed /acme/revoke-cert "{\"certificate\":\"$der\"}"
+	assert_problem 403 unauthorized
+	out=$(openssl ocsp -issuer "$W/ca.pem" -cert "$cert" \
+	    -CAfile "$W/ca.pem" -url "$COFFER_ADDR/ca/ocsp" 2>&1)
+	assertContains "$out" "$cert: good"
+}
+
+test_an_account_replaces_its_contact_and_a_bad_one_changes_nothing() {
+	account
+	signed "${KID#"$COFFER_ADDR"}" '{"contact":["mailto:ops@example.org"]}' \
+	    "$KID"
+	assert_status 200
+	assert_json_eq '.contact[0]' mailto:ops@example.org
+	signed "${KID#"$COFFER_ADDR"}" '{"contact":["tel:+15550100"]}' "$KID"
+	assert_problem 400 invalidContact
+	signed "${KID#"$COFFER_ADDR"}" '' "$KID"
+	assert_status 200
+	assert_json_eq '.contact[0]' mailto:ops@example.org
+	assert_json_eq .status valid
+}
+
+test_a_deactivated_account_is_unauthorized_for_every_request() {
+	rm -f "$W/gone.key"
+	KEY=$W/gone.key account
+	KEY=$W/gone.key signed "${KID#"$COFFER_ADDR"}" '{"status":"revoked"}' \
+	    "$KID"
+	assert_problem 400 malformed
+	KEY=$W/gone.key signed "${KID#"$COFFER_ADDR"}" \
+	    '{"status":"deactivated"}' "$KID"
+	assert_status 200
+	assert_json_eq .status deactivated
+	KEY=$W/gone.key signed /acme/new-order \
+	    '{"identifiers":[{"type":"dns","value":"localhost"}]}' "$KID"
+	assert_problem 401 unauthorized
+	KEY=$W/gone.key signed "${KID#"$COFFER_ADDR"}" '' "$KID"
+	assert_problem 401 unauthorized
+	KEY=$W/gone.key signed /acme/new-account '{"termsOfServiceAgreed":true}'
+	assert_problem 401 unauthorized
+}
+
+test_certbot_updates_the_account_email_and_unregister_deactivates_it() {
+	local acct
+	export CB_ETC=$W/etc-unreg
+	certbot_run register -m first@example.org --agree-tos --no-eff-email
+	assertEquals "certbot register: $OUT" 0 $?
+	certbot_run update_account -m second@example.org --no-eff-email
+	assertEquals "certbot update_account: $OUT" 0 $?
+	certbot_run show_account
+	assertContains "show_account: $OUT" "$OUT" second@example.org
+	acct=$(find "$CB_ETC/accounts" -name regr.json -printf '%h\n')
+	cp "$acct/private_key.json" "$W/unreg.json"
+	kid=$(jq -r .uri "$acct/regr.json")
+	certbot_run unregister
+	assertEquals "certbot unregister: $OUT" 0 $?
+	unset CB_ETC
+	KEY=$W/unreg.json signed "${kid#"$COFFER_ADDR"}" '' "$kid"
+	assert_problem 401 unauthorized
+}
+
+test_key_change_rekeys_the_account_and_the_old_key_signs_no_more() {
+	local old
+	rm -f "$W/old.key" "$W/new.key"
+	KEY=$W/old.key account
+	old=$KID
+	key_change "$W/old.key" "$W/new.key" "$KID"
+	assert_status 200
+	assert_json_eq .status valid
+	KEY=$W/new.key signed /acme/new-order \
+	    '{"identifiers":[{"type":"dns","value":"localhost"}]}' "$KID"
+	assert_status 201
+	KEY=$W/old.key signed /acme/new-order \
+	    '{"identifiers":[{"type":"dns","value":"localhost"}]}' "$KID"
+	assert_problem 400 malformed
+	KEY=$W/new.key signed /acme/new-account '{"onlyReturnExisting":true}'
+	assert_status 200
+	assertEquals "the account URL stays" "$old" "$(header Location)"
+	KEY=$W/old.key signed /acme/new-account '{"onlyReturnExisting":true}'
+	assert_problem 400 accountDoesNotExist
+	# The old key is free again: it registers a new account, at another URL.
+	KEY=$W/old.key signed /acme/new-account '{"termsOfServiceAgreed":true}'
+	assert_status 201
+	assertNotEquals "a new account" "$old" "$(header Location)"
+}
+
+test_key_change_to_another_accounts_key_answers_409_with_its_location() {
+	local mine
+	rm -f "$W/mine.key" "$W/theirs.key"
+	KEY=$W/theirs.key account
+	theirs=$KID
+	KEY=$W/mine.key account
+	mine=$KID
+	key_change "$W/mine.key" "$W/theirs.key" "$mine"
+	assert_problem 409 malformed
+	assert_header Location "^$theirs\$"
+	KEY=$W/mine.key signed "${mine#"$COFFER_ADDR"}" '' "$mine"
+	assert_status 200
+}
+
+test_key_change_whose_inner_jws_the_new_key_did_not_sign_changes_nothing() {
+	local mine
+	rm -f "$W/k1.key" "$W/k2.key"
+	KEY=$W/k1.key account
+	mine=$KID
+	nonce
+	ACME_JWS_BAD_SIG=1 "${JWS[@]}" --key-change "$W/k1.key" "$W/k2.key" \
+	    "$COFFER_ADDR/acme/key-change" "$NONCE" "$mine" >"$W/last.jws"
+	post_jws /acme/key-change
+	assert_problem 400 malformed
+	assert_json_eq .detail "the inner JWS signature does not verify"
+	KEY=$W/k1.key signed "${mine#"$COFFER_ADDR"}" '' "$mine"
+	assert_status 200
+	KEY=$W/k2.key signed /acme/new-account '{"onlyReturnExisting":true}'
+	assert_problem 400 accountDoesNotExist
+}
+
+# alpn_challenge: an account and an order for localhost; the order's URL
+# in ORDER, its tls-alpn-01 challenge's URL and token in CHALL, TOKEN.
+alpn_challenge() {
+	account
+	signed /acme/new-order \
+	    '{"identifiers":[{"type":"dns","value":"localhost"}]}' "$KID"
+	ORDER=$(header Location)
+	authz=$(jq -r '.authorizations[0]' "$BODY_FILE")
+	signed "${authz#"$COFFER_ADDR"}" '' "$KID"
+	assert_json_eq '.challenges | map(.type) | join(",")' \
+	    http-01,tls-alpn-01
+	CHALL=$(jq -r '.challenges[] | select(.type == "tls-alpn-01") | .url' \
+	    "$BODY_FILE")
+	TOKEN=$(jq -r '.challenges[] | select(.type == "tls-alpn-01") |
+	    .token' "$BODY_FILE")
+}
+
+# alpn_try KEYAUTH: POST the challenge while tests/acme_alpn.py answers
+# with a certificate for KEYAUTH.
+alpn_try() {
+	local pid
+	"$STACK_PYTHON" "$COFFER_TOP/tests/acme_alpn.py" "$TLSPORT" localhost \
+	    "$1" >"$W/alpn.out" 2>"$W/alpn.log" &
+	pid=$!
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[ -s "$W/alpn.out" ] && break
+		sleep 0.5
+	done
+	signed "${CHALL#"$COFFER_ADDR"}" '{}' "$KID"
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+}
+
+test_tls_alpn_01_validates_a_name_that_shows_the_acme_identifier() {
+	local thumb
+	alpn_challenge
+	thumb=$("${JWS[@]}" --thumbprint "$W/client.key")
+	alpn_try "$TOKEN.$thumb"
+	assert_status 200
+	assert_json_eq .type tls-alpn-01
+	assert_json_eq .status valid
+	signed "${ORDER#"$COFFER_ADDR"}" '' "$KID"
+	assert_json_eq .status ready
+}
+
+test_tls_alpn_01_with_another_key_authorization_is_an_incorrect_response() {
+	alpn_challenge
+	alpn_try "$TOKEN.not-this-accounts-thumbprint"
+	assert_status 200
+	assert_json_eq .status invalid
+	assert_json_eq .error.type urn:ietf:params:acme:error:incorrectResponse
+	signed "${ORDER#"$COFFER_ADDR"}" '' "$KID"
 	assert_json_eq .status invalid
 }
 

@@ -1,7 +1,8 @@
 /*
  * test_acme.c: ACME's pure parts: JWK parsing, RFC 7638 thumbprints and
  * ES256/RS256 verification (ca/jws.h), and the dialect's parsing of JWS
- * bodies and payloads and its name rules (dialects/acme.h).  Vectors:
+ * bodies and payloads (keyChange's inner JWS and account updates too) and
+ * its name rules (dialects/acme.h).  Vectors:
  * RFC 7638 section 3.1 (the RSA key and its thumbprint), RFC 7515
  * appendix A.3 (an ES256 JWS and its key).
  */
@@ -369,6 +370,141 @@ test_the_key_authorization_must_match_exactly(void)
 		    "the key authorization");
 }
 
+static void
+test_an_account_update_takes_a_contact_and_deactivation_only(void)
+{
+	static const struct {
+		int line;
+		const char *payload, *code;
+		int deactivate, contact;
+	} rows[] = {
+	    {__LINE__, "{\"status\":\"deactivated\"}", NULL, 1, 0},
+	    {__LINE__, "{\"status\":\"valid\",\"contact\":[\"mailto:a@b.c\"]}",
+	        NULL, 0, 1},
+	    {__LINE__, "{\"contact\":[]}", NULL, 0, 1},
+	    {__LINE__, "{}", NULL, 0, 0},
+	    {__LINE__, "{\"status\":\"revoked\"}", "malformed", 0, 0},
+	    {__LINE__, "{\"status\":1}", "malformed", 0, 0},
+	    {__LINE__, "{\"contact\":[\"tel:+1555\"]}", "invalidContact", 0, 0},
+	    {__LINE__, "{\"contact\":\"mailto:a@b.c\"}", "malformed", 0, 0},
+	};
+	struct json_object *o, *contact;
+	const char *code, *detail;
+	enum cf_status st;
+	int deactivate;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		o = parse(rows[i].payload);
+		code = NULL;
+		st = acme_account_update_parse(
+		    o, &contact, &deactivate, &code, &detail);
+		if (rows[i].code != NULL)
+			CHECK_LINE(rows[i].line,
+			    st == CF_E_BAD_REQUEST && code != NULL &&
+			        !strcmp(code, rows[i].code),
+			    "the update is refused with its error");
+		else
+			CHECK_LINE(rows[i].line,
+			    st == CF_OK && deactivate == rows[i].deactivate &&
+			        (contact != NULL) == rows[i].contact,
+			    "the update is taken");
+		json_object_put(o);
+	}
+	CHECK(acme_account_update_parse(NULL, &contact, &deactivate, &code,
+	          &detail) == CF_E_BAD_REQUEST,
+	    "an update has a payload");
+}
+
+/* keyChange's payload as a JSON object: a flattened JWS of header. */
+static struct json_object *
+inner_jws(const char *header, const char *payload)
+{
+	char *body = jws_body(header, payload);
+	struct json_object *o = parse(body);
+
+	free(body);
+	return o;
+}
+
+static void
+test_the_inner_jws_of_key_change_has_a_jwk_and_no_nonce(void)
+{
+	static const struct {
+		int line;
+		const char *header;
+		enum cf_status st;
+	} rows[] = {
+	    {__LINE__,
+	        "{\"alg\":\"ES256\",\"url\":\"u\",\"jwk\":{\"kty\":\"EC\"}}",
+	        CF_OK},
+	    {__LINE__,
+	        "{\"alg\":\"ES256\",\"url\":\"u\",\"nonce\":\"n\","
+	        "\"jwk\":{\"kty\":\"EC\"}}",
+	        CF_E_BAD_REQUEST},
+	    {__LINE__, "{\"alg\":\"ES256\",\"url\":\"u\",\"kid\":\"k\"}",
+	        CF_E_BAD_REQUEST},
+	    {__LINE__,
+	        "{\"alg\":\"ES256\",\"url\":\"u\",\"kid\":\"k\","
+	        "\"jwk\":{\"kty\":\"EC\"}}",
+	        CF_E_BAD_REQUEST},
+	    {__LINE__, "{\"alg\":\"ES256\",\"jwk\":{\"kty\":\"EC\"}}",
+	        CF_E_BAD_REQUEST},
+	};
+	struct json_object *o;
+	struct acme_jws j;
+	const char *code, *detail;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		o = inner_jws(rows[i].header, "{\"account\":\"a\"}");
+		code = NULL;
+		CHECK_LINE(rows[i].line,
+		    acme_jws_inner(o, &j, &code, &detail) == rows[i].st,
+		    "the inner JWS's rule");
+		CHECK_LINE(rows[i].line,
+		    rows[i].st == CF_OK ||
+		        (code != NULL && !strcmp(code, "malformed")),
+		    "a refusal is malformed");
+		acme_jws_free(&j);
+		json_object_put(o);
+	}
+	o = json_object_new_string("a string");
+	CHECK(acme_jws_inner(o, &j, &code, &detail) == CF_E_BAD_REQUEST,
+	    "a payload that is not a JWS object is refused");
+	json_object_put(o);
+}
+
+static void
+test_a_key_change_payload_names_the_account_and_its_old_key(void)
+{
+	static const struct {
+		int line;
+		const char *payload;
+		enum cf_status st;
+	} rows[] = {
+	    {__LINE__, "{\"account\":\"a\",\"oldKey\":{\"kty\":\"EC\"}}",
+	        CF_OK},
+	    {__LINE__, "{\"account\":\"a\"}", CF_E_BAD_REQUEST},
+	    {__LINE__, "{\"oldKey\":{\"kty\":\"EC\"}}", CF_E_BAD_REQUEST},
+	    {__LINE__, "{\"account\":1,\"oldKey\":{}}", CF_E_BAD_REQUEST},
+	    {__LINE__, "{\"account\":\"a\",\"oldKey\":\"k\"}",
+	        CF_E_BAD_REQUEST},
+	};
+	struct json_object *o, *old;
+	const char *code, *detail, *account;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		o = parse(rows[i].payload);
+		CHECK_LINE(rows[i].line,
+		    acme_keychange_parse(o, &account, &old, &code, &detail) ==
+		        rows[i].st,
+		    "the keyChange payload's rule");
+		json_object_put(o);
+	}
+}
+
 int
 main(void)
 {
@@ -382,5 +518,8 @@ main(void)
 	test_names_are_admitted_only_under_a_listed_suffix();
 	test_an_order_takes_dns_names_only();
 	test_the_key_authorization_must_match_exactly();
+	test_an_account_update_takes_a_contact_and_deactivation_only();
+	test_the_inner_jws_of_key_change_has_a_jwk_and_no_nonce();
+	test_a_key_change_payload_names_the_account_and_its_old_key();
 	return unit_done();
 }
