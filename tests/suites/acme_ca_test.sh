@@ -256,8 +256,19 @@ test_a_deactivated_account_is_unauthorized_for_every_request() {
 	assert_problem 401 unauthorized
 }
 
+# skip_behind_mod_fcgid: the rest of this test's assertions are skipped
+# (and counted so) behind mod_fcgid, where Apache turns newAccount's 200 for
+# a key already registered, which carries the account's Location, into a
+# 302 (its CGI rule; docs/apis.md#acme): certbot's account commands and
+# onlyReturnExisting need that 200.
+skip_behind_mod_fcgid() {
+	[ "$COFFER_SERVER" = apache-fcgid ] && startSkipping
+	return 0
+}
+
 test_certbot_updates_the_account_email_and_unregister_deactivates_it() {
 	local acct
+	skip_behind_mod_fcgid
 	export CB_ETC=$W/etc-unreg
 	certbot_run register -m first@example.org --agree-tos --no-eff-email
 	assertEquals "certbot register: $OUT" 0 $?
@@ -277,6 +288,7 @@ test_certbot_updates_the_account_email_and_unregister_deactivates_it() {
 
 test_key_change_rekeys_the_account_and_the_old_key_signs_no_more() {
 	local old
+	skip_behind_mod_fcgid
 	rm -f "$W/old.key" "$W/new.key"
 	KEY=$W/old.key account
 	old=$KID
