@@ -14,7 +14,8 @@
 # 3. with COFFER_PG_PASS=1 (tools/dev test, plain pass), every suite that
 #    starts a server once more behind lighttpd with its store in a private
 #    PostgreSQL cluster (COFFER_BACKEND=postgresql), except those whose
-#    header says "# run-all: gdbm-only" (they test the gdbm files) or
+#    header says "# run-all: gdbm-only" (they test the gdbm files),
+#    "# run-all: backend-free" (what they test is above the store) or
 #    "# run-all: own-postgresql" (they start their own cluster already),
 #    each skip said on a line of its own.
 #
@@ -260,6 +261,11 @@ if [ "${COFFER_PG_PASS:-0}" = 1 ]; then
 		if grep -q '^# run-all: gdbm-only$' "$file"; then
 			report skip "$(basename "$file" .sh) [lighttpd+postgresql]" \
 			    "(skipped: gdbm only)"
+			continue
+		fi
+		if grep -q '^# run-all: backend-free$' "$file"; then
+			report skip "$(basename "$file" .sh) [lighttpd+postgresql]" \
+			    "(skipped: nothing it tests depends on the backend)"
 			continue
 		fi
 		if grep -q '^# run-all: own-postgresql$' "$file"; then

@@ -4,7 +4,10 @@
 # gdbm and on PostgreSQL (--backend=postgresql).  The first up makes a Dapr
 # token, a CFSSL auth key and a Sensu API key, each of which works; settings
 # given to up persist, a bad one is refused before anything starts, the
-# port survives down/up, and the store's own export imports.
+# port survives down/up, and the store's own export imports.  tools/dev up
+# builds and runs build/, whatever pass runs the suite: the sanitizer pass
+# would run the same programs again.
+# run-all: not-under-sanitizers
 . "$(dirname "$0")/../lib.sh"
 
 DEV=$COFFER_TOP/tools/dev
