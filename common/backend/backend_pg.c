@@ -182,11 +182,11 @@ pg_poll(struct pg_backend *p, short events, int64_t deadline)
 	}
 }
 
-/* Send what libpq holds, then read until the whole answer is in. */
+/* Send what libpq holds, then read until the whole answer is in, by
+ * deadline.  0, or -1 when the connection failed or took too long. */
 static int
-pg_wait(struct pg_backend *p)
+pg_wait(struct pg_backend *p, int64_t deadline)
 {
-	int64_t deadline = now_ms() + STMT_DEADLINE;
 	int rc;
 
 	while ((rc = PQflush(p->conn)) == 1)
@@ -234,7 +234,7 @@ pg_answer(struct pg_backend *p, const char *what)
 {
 	PGresult *r, *keep = NULL;
 
-	if (pg_wait(p) == -1) {
+	if (pg_wait(p, now_ms() + STMT_DEADLINE) == -1) {
 		lwarnx("postgresql: %s: no answer within %d s (%s); "
 		       "disconnecting",
 		    what, STMT_DEADLINE / 1000,
@@ -461,18 +461,8 @@ pg_pipe(struct pg_backend *p, enum pg_stmt s, const char *sql,
 static int
 pg_next(struct pg_backend *p, int64_t deadline, PGresult **r)
 {
-	int rc;
-
-	while ((rc = PQflush(p->conn)) == 1)
-		if (pg_poll(p, POLLIN | POLLOUT, deadline) == -1 ||
-		    PQconsumeInput(p->conn) == 0)
-			return -1;
-	if (rc == -1)
+	if (pg_wait(p, deadline) == -1)
 		return -1;
-	while (PQisBusy(p->conn))
-		if (pg_poll(p, POLLIN, deadline) == -1 ||
-		    PQconsumeInput(p->conn) == 0)
-			return -1;
 	*r = PQgetResult(p->conn);
 	return 0;
 }

@@ -428,6 +428,23 @@ out:
 	return ret;
 }
 
+/* An empty public RSA key for fn to import into, or NULL (logged). */
+static struct crypto_rsa *
+rsa_pub_new(const char *fn)
+{
+	struct crypto_rsa *k;
+	int rc;
+
+	if ((k = crypto_rsa_new(fn)) == NULL)
+		return NULL;
+	if ((rc = gnutls_pubkey_init(&k->rsa_pub)) < 0) {
+		crypto_log(fn, "gnutls_pubkey_init", rc);
+		crypto_rsa_free(k);
+		return NULL;
+	}
+	return k;
+}
+
 int
 crypto_rsa_import_public(const void *pem, size_t len, struct crypto_rsa **out)
 {
@@ -437,12 +454,8 @@ crypto_rsa_import_public(const void *pem, size_t len, struct crypto_rsa **out)
 
 	if (crypto_pem_datum(__func__, &d, pem, len) < 0)
 		goto out;
-	if ((k = crypto_rsa_new(__func__)) == NULL)
+	if ((k = rsa_pub_new(__func__)) == NULL)
 		goto out;
-	if ((rc = gnutls_pubkey_init(&k->rsa_pub)) < 0) {
-		crypto_log(__func__, "gnutls_pubkey_init", rc);
-		goto out;
-	}
 	if ((rc = gnutls_pubkey_import(k->rsa_pub, &d, GNUTLS_X509_FMT_PEM)) <
 	    0) {
 		crypto_log(__func__, "gnutls_pubkey_import", rc);
@@ -471,17 +484,13 @@ crypto_rsa_import_numbers(const uint8_t *n, size_t nlen, const uint8_t *e,
 {
 	struct crypto_rsa *k = NULL;
 	gnutls_datum_t dn, de;
-	int rc, ret = -1;
+	int ret = -1;
 
 	if (nlen == 0 || elen == 0 || nlen > CRYPTO_RSA_MAX_BITS / 8 ||
 	    elen > 8)
 		return CRYPTO_E_KEYTYPE;
-	if ((k = crypto_rsa_new(__func__)) == NULL)
+	if ((k = rsa_pub_new(__func__)) == NULL)
 		goto out;
-	if ((rc = gnutls_pubkey_init(&k->rsa_pub)) < 0) {
-		crypto_log(__func__, "gnutls_pubkey_init", rc);
-		goto out;
-	}
 	dn.data = (unsigned char *)(uintptr_t)n;
 	dn.size = (unsigned)nlen;
 	de.data = (unsigned char *)(uintptr_t)e;
