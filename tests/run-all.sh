@@ -8,9 +8,13 @@
 #    COFFER_SERVERS (default: lighttpd; also apache-proxy, apache-fcgid:
 #    tools/stack.sh), each test function counting once.  A suite that never
 #    calls coffer_server_start, or whose header says
-#    "# run-all: one-server", runs against the first server only; on a
-#    sanitizer build, so does one whose header says
-#    "# run-all: sanitizers-one-server" (long suites of the store's code).
+#    "# run-all: one-server", runs against the first server only.  On a
+#    sanitizer build, so does every suite whose header does not say
+#    "# run-all: sanitizers-every-server": the servers differ in what they
+#    hand the programs (parameters, headers, bodies, how a slow or broken
+#    client reaches them), which those suites test; the code below that
+#    is the same whatever the server, and the plain pass runs every suite
+#    behind every server.
 # 3. with COFFER_PG_PASS=1 (tools/dev test, plain pass), every suite that
 #    starts a server once more behind lighttpd with its store in a private
 #    PostgreSQL cluster (COFFER_BACKEND=postgresql), except those whose
@@ -238,15 +242,15 @@ for server in $servers; do
 		# alone, tools/dev) says the same behind every server: once.
 		# Nor does one whose header says "# run-all: one-server":
 		# what it tests is below the web server (a database's
-		# failover).  Under the sanitizers, "# run-all:
-		# sanitizers-one-server" says the same of a long suite whose
-		# C code is the store's (crashes, a full disk, a large store):
-		# the plain pass still runs it behind every server.
+		# failover).  Under the sanitizers only the suites that say
+		# "# run-all: sanitizers-every-server" run behind every
+		# server: what the others reach below the FastCGI request is
+		# the same C code whatever the server.
 		if [ "$server" != "$first" ] &&
 		    { ! grep -q coffer_server_start "$file" ||
 			grep -q '^# run-all: one-server$' "$file" ||
 			{ [ "$sanitized" = 1 ] &&
-			    grep -q '^# run-all: sanitizers-one-server$' \
+			    ! grep -q '^# run-all: sanitizers-every-server$' \
 				"$file"; }; }; then
 			continue
 		fi

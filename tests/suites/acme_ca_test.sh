@@ -6,9 +6,7 @@
 # loopback here (certbot refuses IP identifiers); certbot's standalone
 # server answers the http-01 challenge on a free port, which the stack's
 # acme_http_port names; tests/acme_alpn.py answers tls-alpn-01 on another
-# (acme_tls_port).  Most of its time is certbot's own, so the sanitizer
-# pass runs it behind one server.
-# run-all: sanitizers-one-server
+# (acme_tls_port).
 . "$(dirname "$0")/../lib.sh"
 
 JWS=("$STACK_PYTHON" "$COFFER_TOP/tests/acme_jws.py")

@@ -3,7 +3,6 @@
 # (docs/store.md#crash-rules): writers PUT through the web server while the
 # FastCGI workers are killed in a loop; every secret that got its 201 must read
 # back afterwards, and the store must keep serving.
-# run-all: sanitizers-one-server
 . "$(dirname "$0")/../lib.sh"
 
 WRITERS=4

@@ -20,7 +20,6 @@
 # transaction, straight into the store with the key rebuilt from the
 # share), not over HTTP: 200,000 acknowledged writes would take minutes.
 # run-all: gdbm-only
-# run-all: sanitizers-one-server
 # (On PostgreSQL its fill alone takes five minutes, a round trip per put,
 # where gdbm takes twenty seconds; the PostgreSQL pass would cost more
 # than its figures say about that backend.)

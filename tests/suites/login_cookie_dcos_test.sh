@@ -4,6 +4,7 @@
 # and, when the login came over TLS, never over plain HTTP (Secure).
 # The stack's TLS port is terminated by the web server, which tells the
 # program so (HTTPS=on).
+# run-all: sanitizers-every-server
 . "$(dirname "$0")/../lib.sh"
 
 A=/acs/api/v1

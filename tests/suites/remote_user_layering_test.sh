@@ -10,6 +10,7 @@
 # optional client certificates set REMOTE_USER (apache-conf/*/tls.conf).
 # Server and client certificates come from the stack's own CA (cgi-bin/ca,
 # CFSSL's newcert): tools/stack.sh stack_pki and stack_client_cert.
+# run-all: sanitizers-every-server
 . "$(dirname "$0")/../lib.sh"
 
 S=/secrets/v1/secret/default

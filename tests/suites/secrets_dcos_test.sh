@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # DC/OS Secrets API: /secrets/v1/secret/{store}/{path} (docs/apis.md#dcos).
+# run-all: sanitizers-every-server
 . "$(dirname "$0")/../lib.sh"
 
 S=/secrets/v1/secret/default

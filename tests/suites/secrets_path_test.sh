@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The path API: /api/v1/secrets/{path} with {"data": {...}}
 # (docs/apis.md#the-path-api-crossid).
+# run-all: sanitizers-every-server
 . "$(dirname "$0")/../lib.sh"
 
 P=/api/v1/secrets

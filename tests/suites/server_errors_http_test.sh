@@ -9,6 +9,8 @@
 # request line or header it cannot parse before any <LocationMatch>
 # applies.  No server answers 404 itself under these prefixes: every path
 # reaches a program.
+# run-all: backend-free
+# run-all: sanitizers-every-server
 . "$(dirname "$0")/../lib.sh"
 
 # Over both servers' 4 MiB backstop: refused before any body is read.

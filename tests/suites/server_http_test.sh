@@ -4,6 +4,8 @@
 # lighttpd, Apache + mod_proxy_fcgi, Apache + mod_fcgid; the differences
 # between them (Authorization passing, status lines, chunking, who answers
 # an oversized body) are pinned down here.
+# run-all: backend-free
+# run-all: sanitizers-every-server
 . "$(dirname "$0")/../lib.sh"
 
 S=/secrets/v1/secret/default

@@ -10,6 +10,7 @@
 # web server and the request loop, above the store: the PostgreSQL pass
 # skips it.
 # run-all: backend-free
+# run-all: sanitizers-every-server
 . "$(dirname "$0")/../lib.sh"
 
 S=/secrets/v1/secret/default

@@ -8,7 +8,6 @@
 # back every write that was acknowledged.  The functions run in order,
 # each on the state the one before left.  Needs root (mount).
 # run-all: gdbm-only
-# run-all: sanitizers-one-server
 . "$(dirname "$0")/../lib.sh"
 
 DISK_BYTES=$((64 * 1024 * 1024))

@@ -9,6 +9,8 @@
 # (tests/lib.sh coffer_netns_up).  The server listens on the veth's address
 # too, and curl runs inside the namespace, so REMOTE_ADDR is the
 # namespace's own address, set by the web server from the real connection.
+# run-all: backend-free
+# run-all: sanitizers-every-server
 . "$(dirname "$0")/../lib.sh"
 
 S=/secrets/v1/secret/default

@@ -2,6 +2,7 @@
 # Vault's KV version 2 API under /v1/ (docs/apis.md#vaults-kv-api) with
 # curl: the shapes, statuses and errors hvac and Ansible rely on, over the
 # same records as the DC/OS and path APIs.
+# run-all: sanitizers-every-server
 . "$(dirname "$0")/../lib.sh"
 
 V=/v1/secret
