@@ -82,7 +82,8 @@ base_url(struct cf_ctx *ctx, char *out, size_t cap)
 	return w > 0 && (size_t)w < cap ? 0 : -1;
 }
 
-/* RFC 8555 6.5: a fresh nonce on every answer, errors included. */
+/* RFC 8555 6.5: a fresh nonce on every answer, errors included (and
+ * Cache-Control: no-store, 7.2, which every answer of Coffer carries). */
 static enum cf_status
 give_nonce(struct cf_ctx *ctx)
 {
@@ -93,7 +94,6 @@ give_nonce(struct cf_ctx *ctx)
 	if (st != CF_OK)
 		return st;
 	http_resp_header(ctx->resp, "Replay-Nonce", nonce);
-	http_resp_header(ctx->resp, "Cache-Control", "no-store");
 	return CF_OK;
 }
 
@@ -108,16 +108,29 @@ link_index(struct cf_ctx *ctx, const char *base)
 
 /*
  * A Location goes only where RFC 8555 asks for one (201s, and newAccount's
- * 200 for a key already registered): behind mod_fcgid, Apache turns any
- * other 200 with a Location into a 302 (its CGI rule), which certbot
- * would follow.
+ * 200 for a key already registered).  Behind mod_fcgid, Apache turns a 200
+ * that carries a Location into a 302 (its CGI rule), which certbot would
+ * follow: the shipped mod_fcgid config sets COFFER_FCGID_LOCATION for
+ * /acme/, so that 200's Location goes out as X-Coffer-Location, and its
+ * mod_headers renames it back once the rule has run.  A client cannot set
+ * the parameter (its headers arrive as HTTP_*).
  */
+static const char *
+location_header(const struct cf_ctx *ctx, int status)
+{
+	if (status == 200 &&
+	    http_param(ctx->req, "COFFER_FCGID_LOCATION") != NULL)
+		return "X-Coffer-Location";
+	return "Location";
+}
+
 static enum cf_status
 answer(
     struct cf_ctx *ctx, int status, struct json_object *o, const char *location)
 {
 	if (location != NULL)
-		http_resp_header(ctx->resp, "Location", location);
+		http_resp_header(
+		    ctx->resp, location_header(ctx, status), location);
 	reply_json(ctx->resp, status, o);
 	json_object_put(o);
 	return CF_OK;
