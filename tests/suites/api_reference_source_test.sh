@@ -67,7 +67,8 @@ registered() {
 }
 
 # "file:line: why" for each status table row whose first cell is not a
-# registered status, and for each entry without a status table.
+# registered status, and for each entry without a status table (lines in
+# fenced code blocks, which may start with "#", are no headings).
 bad_statuses() {
 	local codes
 	codes=" $(registered) "
@@ -77,7 +78,9 @@ bad_statuses() {
 				print entry ": no status table"
 			entry = ""
 		}
-		FNR == 1 { done_entry(); intable = 0 }
+		FNR == 1 { done_entry(); intable = 0; fence = 0 }
+		/^```/ { fence = !fence; next }
+		fence { next }
 		/^#/ { done_entry(); intable = 0 }
 		/^Route: `/ { entry = FILENAME ":" FNR; tables = 0 }
 		/^[|] status [|]/ { intable = 1; tables++; next }
