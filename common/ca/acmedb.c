@@ -522,10 +522,10 @@ acmedb_cert_key_thumb(
 
 enum cf_status
 acmedb_revoke(struct vault *v, const uint8_t *der, size_t len, int reason,
-    const char **detail)
+    int *unchanged, const char **detail)
 {
 	gnutls_x509_crt_t crt;
-	struct json_object *req = NULL, *res = NULL;
+	struct json_object *req = NULL;
 	uint8_t s[PKI_SERIAL_LEN + 1], aki[64];
 	size_t sn = sizeof(s), akilen = sizeof(aki);
 	char dec[64], rs[4], *akihex = NULL;
@@ -546,11 +546,10 @@ acmedb_revoke(struct vault *v, const uint8_t *der, size_t len, int reason,
 	jb_set_str(req, "serial", dec);
 	jb_set_str(req, "authority_key_id", akihex);
 	jb_set_str(req, "reason", rs);
-	st = pki_revoke(v, req, &res, detail);
+	st = pki_revoke_once(v, req, unchanged, detail);
 out:
 	gnutls_x509_crt_deinit(crt);
 	free(akihex);
 	json_object_put(req);
-	json_object_put(res);
 	return st;
 }

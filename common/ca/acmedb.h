@@ -99,8 +99,9 @@ enum cf_status acmedb_issue(struct vault *v, const uint8_t *csr, size_t len,
  * CF_E_BAD_REQUEST for bytes that are not a certificate. */
 enum cf_status acmedb_cert_serial(struct vault *v, const uint8_t *der,
     size_t len, char serial[ACME_SERIAL_HEX + 1]);
-/* Revoke the certificate (DER) with CRLReason reason (0..10, not 7). */
+/* Revoke the certificate (DER) with CRLReason reason (0..10, not 7);
+ * *unchanged as pki_revoke_once sets it (revoked already). */
 enum cf_status acmedb_revoke(struct vault *v, const uint8_t *der, size_t len,
-    int reason, const char **detail);
+    int reason, int *unchanged, const char **detail);
 
 #endif

@@ -193,6 +193,8 @@ certdb_status(struct vault *v, const uint8_t *serial, size_t slen,
 	return st;
 }
 
+/* CRLReason (RFC 5280 5.3.1) by code; 7 is unused. */
+#define REASON_KEY_COMPROMISE 1
 static const char *const reasons[] = {"unspecified", "keycompromise",
     "cacompromise", "affiliationchanged", "superseded", "cessationofoperation",
     "certificatehold", "", "removefromcrl", "privilegewithdrawn",
@@ -406,17 +408,18 @@ reason_code(const char *s, size_t len)
 }
 
 enum cf_status
-pki_revoke(struct vault *v, struct json_object *req,
-    struct json_object **result, const char **detail)
+pki_revoke_once(struct vault *v, struct json_object *req, int *unchanged,
+    const char **detail)
 {
 	struct loaded l;
 	const char *rs = "";
 	char key[KEY_LEN];
 	uint8_t *b = NULL;
 	size_t rlen = 0, len;
-	int reason;
+	int reason, again;
 	enum cf_status st;
 
+	*unchanged = 0;
 	if (cf_json_string(req, "reason", &rs, &rlen) == CF_E_BAD_JSON ||
 	    (reason = reason_code(rs, rlen)) < 0) {
 		*detail = "invalid reason";
@@ -428,10 +431,19 @@ pki_revoke(struct vault *v, struct json_object *req,
 		vault_abort(v);
 		return st;
 	}
+	again = l.r.status == CERTREC_REVOKED;
+	if (again && (reason != REASON_KEY_COMPROMISE ||
+	                 l.r.reason == REASON_KEY_COMPROMISE)) {
+		loaded_free(&l);
+		vault_abort(v);
+		*unchanged = 1;
+		return CF_OK;
+	}
 	/* Written back in this build's format, whichever it was read in. */
 	l.r.status = CERTREC_REVOKED;
 	l.r.reason = (uint8_t)reason;
-	l.r.revoked_at = (int64_t)time(NULL);
+	if (!again)
+		l.r.revoked_at = (int64_t)time(NULL);
 	st = certrec_encode(&l.r, &b, &len) == 0
 	         ? vault_put(v, RECORD_META, key, b, len)
 	         : CF_E_INTERNAL;
@@ -441,10 +453,21 @@ pki_revoke(struct vault *v, struct json_object *req,
 		vault_abort(v);
 		return st;
 	}
-	if ((st = vault_commit(v)) == CF_OK) {
+	if ((st = vault_commit(v)) == CF_OK && !again)
 		metrics_count(METRICS_CERTS_REVOKED);
+	return st;
+}
+
+/* CFSSL answers a second revoke as the first: {}. */
+enum cf_status
+pki_revoke(struct vault *v, struct json_object *req,
+    struct json_object **result, const char **detail)
+{
+	int unchanged;
+	enum cf_status st;
+
+	if ((st = pki_revoke_once(v, req, &unchanged, detail)) == CF_OK)
 		*result = jb_object();
-	}
 	return st;
 }
 

@@ -47,6 +47,16 @@ enum cf_status pki_certificates(struct vault *v, struct json_object *req,
 /* revoke: {serial (decimal), authority_key_id (hex), reason} -> {}. */
 enum cf_status pki_revoke(struct vault *v, struct json_object *req,
     struct json_object **result, const char **detail);
+/*
+ * The same, for the callers that tell a second revocation apart (ACME's
+ * alreadyRevoked).  A revocation stands as first made: its time never
+ * moves (OCSP and the CRL would then say the certificate was good for
+ * longer than it was), and only keyCompromise replaces an earlier reason,
+ * the one a CA learns later (RFC 5280 5.3.1).  *unchanged is set when the
+ * certificate was revoked already and this request changed nothing.
+ */
+enum cf_status pki_revoke_once(struct vault *v, struct json_object *req,
+    int *unchanged, const char **detail);
 /* crl: the base64 DER of a CRL signed by the CA, valid `lifetime` s. */
 enum cf_status pki_crl(struct vault *v, int64_t lifetime,
     struct json_object **result, const char **detail);

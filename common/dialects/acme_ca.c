@@ -1160,7 +1160,7 @@ acme_revoke_cert(struct cf_ctx *ctx)
 	char serial[ACME_SERIAL_HEX + 1];
 	uint8_t *der = NULL;
 	size_t len = 0;
-	int reason;
+	int reason, unchanged = 0;
 	enum cf_status st;
 
 	/* Signed by the account that ordered it (a kid), or by the
@@ -1187,11 +1187,15 @@ acme_revoke_cert(struct cf_ctx *ctx)
 		st = read_owned(ctx, &r, "cert", serial, "revoke", &cert);
 	if (st != CF_OK)
 		goto out;
-	st = acmedb_revoke(ctx->app->vault, der, len, reason, &detail);
-	audit(ctx, "cert", serial, "revoke", st == CF_OK);
+	st = acmedb_revoke(
+	    ctx->app->vault, der, len, reason, &unchanged, &detail);
+	audit(ctx, "cert", serial, "revoke", st == CF_OK && !unchanged);
 	if (st == CF_E_BAD_REQUEST)
 		st = problem(ctx, st, "malformed", detail);
-	if (st == CF_OK)
+	else if (st == CF_OK && unchanged)
+		st = problem(ctx, CF_E_BAD_REQUEST, "alreadyRevoked",
+		    "the certificate is revoked already");
+	else if (st == CF_OK)
 		http_resp_status(ctx->resp, 200);
 out:
 	free(der);

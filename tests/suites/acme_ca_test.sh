@@ -144,6 +144,40 @@ test_certbot_revokes_its_certificate_and_ocsp_says_revoked() {
 	assertContains "$out" "$cert: revoked"
 }
 
+test_a_second_revocation_answers_already_revoked_and_changes_nothing() {
+	local cert acct kid der before after
+	certbot_run certonly --standalone --http-01-port "$PORT" \
+	    -d localhost --agree-tos --register-unsafely-without-email \
+	    --cert-name twice
+	assertEquals "certbot certonly: $OUT" 0 $?
+	cert=$W/etc/live/twice/cert.pem
+	certbot_run revoke --cert-path "$cert" --no-delete-after-revoke \
+	    --reason superseded
+	assertEquals "certbot revoke: $OUT" 0 $?
+	before=$(openssl ocsp -issuer "$W/ca.pem" -cert "$cert" \
+	    -CAfile "$W/ca.pem" -url "$COFFER_ADDR/ca/ocsp" 2>&1 |
+	    grep -E 'Revocation Time|Reason')
+	acct=$(find "$W/etc/accounts" -name regr.json -printf '%h\n' | head -1)
+	kid=$(jq -r .uri "$acct/regr.json")
+	der=$(openssl x509 -in "$cert" -outform DER | basenc --base64url -w0 |
+	    tr -d '=')
+	KEY=$acct/private_key.json signed /acme/revoke-cert \
+	    "{\"certificate\":\"$der\",\"reason\":4}" "$kid"
+	assert_problem 400 alreadyRevoked
+	# keyCompromise replaces an earlier reason; the time never moves.
+	KEY=$acct/private_key.json signed /acme/revoke-cert \
+	    "{\"certificate\":\"$der\",\"reason\":1}" "$kid"
+	assert_status 200
+	after=$(openssl ocsp -issuer "$W/ca.pem" -cert "$cert" \
+	    -CAfile "$W/ca.pem" -url "$COFFER_ADDR/ca/ocsp" 2>&1 |
+	    grep -E 'Revocation Time|Reason')
+	assertContains "$before" superseded
+	assertContains "$after" keyCompromise
+	assertEquals "the revocation time" \
+	    "$(grep 'Revocation Time' <<<"$before")" \
+	    "$(grep 'Revocation Time' <<<"$after")"
+}
+
 test_certbot_webroot_obtains_a_certificate_served_by_another_web_server() {
 	mkdir -p "$W/webroot"
 	"$STACK_PYTHON" -m http.server "$PORT" --bind 127.0.0.1 \

@@ -604,6 +604,67 @@ test_an_older_builds_record_is_read_and_revoked(void)
 	store_done(v);
 }
 
+/* Revoke c as reason; 1 when it answered CF_OK and *unchanged as wanted,
+ * and the record then holds want_reason and want_at. */
+static int
+revoked_as(struct vault *v, const struct issued *c, const char *reason,
+    int want_unchanged, int want_reason, int64_t want_at)
+{
+	struct json_object *req = request(c, reason);
+	struct certdb_status s;
+	const char *detail = NULL;
+	int unchanged = -1, ok;
+
+	ok = pki_revoke_once(v, req, &unchanged, &detail) == CF_OK &&
+	     unchanged == want_unchanged &&
+	     certdb_status(v, c->serial, c->seriallen, c->aki, c->akilen, &s) ==
+	         CF_OK &&
+	     s.status == CERTREC_REVOKED && s.reason == want_reason &&
+	     s.revoked_at == want_at;
+	json_object_put(req);
+	return ok;
+}
+
+static void
+test_a_revocation_keeps_its_time_and_only_key_compromise_replaces_its_reason(
+    void)
+{
+	struct vault *v = store("again");
+	struct json_object *req = NULL, *res = NULL;
+	struct issued c;
+	const char *detail = NULL;
+	char *text = NULL;
+	const int64_t at = 1764100000;
+
+	if (v == NULL || !issue_one(v, &c)) {
+		CHECK(0, "a store and a certificate");
+		store_done(v);
+		return;
+	}
+	text = old_record(c.serial, c.seriallen, c.aki, c.akilen, "revoked", 4,
+	    at, (int64_t)time(NULL) + 86400, c.pem);
+	CHECK(put_raw(v, c.key, text, strlen(text)) == CF_OK,
+	    "a certificate revoked as superseded");
+	CHECK(revoked_as(v, &c, "superseded", 1, 4, at),
+	    "revoked again for the same reason: nothing changes");
+	CHECK(revoked_as(v, &c, "cessationOfOperation", 1, 4, at),
+	    "for another reason: nothing changes");
+	CHECK(revoked_as(v, &c, "keyCompromise", 0, 1, at),
+	    "for keyCompromise: the reason is replaced, the time stays");
+	CHECK(revoked_as(v, &c, "keyCompromise", 1, 1, at),
+	    "keyCompromise again: nothing changes");
+	CHECK(revoked_as(v, &c, "superseded", 1, 1, at),
+	    "and no later reason replaces keyCompromise");
+	req = request(&c, "superseded");
+	CHECK(pki_revoke(v, req, &res, &detail) == CF_OK && res != NULL,
+	    "CFSSL's revoke answers a second revocation as the first");
+	json_object_put(req);
+	json_object_put(res);
+	free(text);
+	free(c.pem);
+	store_done(v);
+}
+
 static void
 test_a_garbled_record_in_the_store_is_an_error(void)
 {
@@ -653,6 +714,7 @@ main(void)
 	test_signing_records_the_binary_format();
 	test_an_older_builds_record_is_read_and_revoked();
 	test_a_garbled_record_in_the_store_is_an_error();
+	test_a_revocation_keeps_its_time_and_only_key_compromise_replaces_its_reason();
 	unit_rmtree(dir);
 	return unit_done();
 }
