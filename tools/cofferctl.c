@@ -103,6 +103,7 @@ usage_to(FILE *f)
 		    ctl_helps[i].what);
 	ctl_keys_usage(f);
 	ctl_iam_usage(f);
+	ctl_acme_usage(f);
 	ctl_kv_usage(f);
 	ctl_transfer_usage(f);
 }
@@ -136,6 +137,8 @@ cmd_help(const char *name)
 	if (ctl_keys_help(stdout, name) == 0)
 		return CTL_OK;
 	if (ctl_iam_help(stdout, name) == 0)
+		return CTL_OK;
+	if (ctl_acme_help(stdout, name) == 0)
 		return CTL_OK;
 	if (ctl_kv_help(stdout, name) == 0)
 		return CTL_OK;
@@ -871,6 +874,8 @@ main(int argc, char **argv)
 	else if (!strcmp(argv[0], "ca-import"))
 		rc = cmd_ca_import(v, argc, argv);
 	else if ((rc = ctl_keys_run(v, &cfg, argc, argv)) != -1)
+		;
+	else if ((rc = ctl_acme_run(v, &cfg, argc, argv)) != -1)
 		;
 	else if ((rc = ctl_iam_run(v, &cfg, argc, argv)) == -1)
 		usage();

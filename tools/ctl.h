@@ -75,6 +75,14 @@ int ctl_keys_help(FILE *f, const char *name);
 /* status's keyring section: each term and the records it seals. */
 int ctl_keys_status(struct vault *v);
 
+/* ctl_acme.c: ACME's External Account Binding keys.  The exit status,
+ * or -1 when argv[0] names none of its commands. */
+int ctl_acme_run(
+    struct vault *v, const struct cf_config *cfg, int argc, char **argv);
+/* Its entries of the help; one command's (0), or -1 if it has none. */
+void ctl_acme_usage(FILE *f);
+int ctl_acme_help(FILE *f, const char *name);
+
 /* ctl_iam.c: users, service accounts, groups and grants.  The exit
  * status, or -1 when argv[0] names none of its commands. */
 int ctl_iam_run(

@@ -83,6 +83,8 @@ static const struct setting settings[] = {
         NULL},
     {"acme_tls_port", SET_UNSIGNED, FIELD(acme_tls_port), 1, 65535, "443",
         NULL},
+    {"acme_eab_required", SET_BOOL, FIELD(acme_eab_required), 0, 0, NULL,
+        NULL},
     {"access_token_lifetime", SET_SECONDS, FIELD(access_token_lifetime), 1,
         DAY_SECONDS, "300", NULL},
     {"login_max_failures", SET_UNSIGNED, FIELD(login_max_failures), 0,

@@ -79,6 +79,9 @@ struct cf_config {
 	char acme_dns_suffixes[CONFIG_MAX_TEXT];
 	unsigned acme_http_port;
 	unsigned acme_tls_port; /* where tls-alpn-01 connects (RFC 8737) */
+	/* newAccount needs an External Account Binding (RFC 8555 7.3.4),
+	 * and an order's names must also be granted to the key's subject. */
+	int acme_eab_required;
 	/* Identity (issue 4). */
 	int64_t access_token_lifetime; /* Sensu access tokens, seconds */
 	unsigned login_max_failures;   /* per account or address; 0: off */

@@ -553,3 +553,147 @@ out:
 	json_object_put(req);
 	return st;
 }
+
+/* ---- External Account Binding keys ---- */
+
+#define EAB_PFX "m:acme:eab:"
+
+enum cf_status
+acmedb_eab_new(struct vault *v, const char *subject, const char *description,
+    int64_t now, char kid[ACME_ID_LEN + 1], char hmac[ACME_EAB_KEY_B64 + 1])
+{
+	uint8_t key[ACME_EAB_KEY_BYTES];
+	struct json_object *o = NULL;
+	char *b64 = NULL;
+	enum cf_status st = CF_E_INTERNAL;
+
+	if (acmedb_new_id(kid) != 0 || crypto_random(key, sizeof(key)) != 0 ||
+	    (b64 = codec_base64_encode(key, sizeof(key), 1)) == NULL ||
+	    strlen(b64) != ACME_EAB_KEY_B64)
+		goto out;
+	o = jb_object();
+	jb_set_str(o, "subject", subject);
+	jb_set_str(o, "key", b64);
+	jb_set_str(o, "status", "valid");
+	jb_set_int(o, "created", now);
+	jb_set_str(o, "description", description != NULL ? description : "");
+	if ((st = vault_write_begin(v)) != CF_OK)
+		goto out;
+	if ((st = acmedb_put(v, "eab", kid, o)) != CF_OK) {
+		vault_abort(v);
+		goto out;
+	}
+	if ((st = vault_commit(v)) == CF_OK)
+		memcpy(hmac, b64, ACME_EAB_KEY_B64 + 1);
+out:
+	json_object_put(o);
+	crypto_wipe(key, sizeof(key));
+	if (b64 != NULL) {
+		crypto_wipe(b64, strlen(b64));
+		free(b64);
+	}
+	return st;
+}
+
+enum cf_status
+acmedb_eab_get(struct vault *v, const char *kid, struct acmedb_eab *out)
+{
+	struct json_object *o = NULL;
+	const char *subj, *k, *status;
+	size_t slen, klen, n, rawlen = 0;
+	uint8_t *raw = NULL;
+	enum cf_status st;
+
+	memset(out, 0, sizeof(*out));
+	if ((st = acmedb_get(v, "eab", kid, &o)) != CF_OK)
+		return st;
+	st = CF_E_INTERNAL;
+	if (cf_json_string(o, "subject", &subj, &slen) != CF_OK ||
+	    slen > ACME_EAB_SUBJECT_MAX ||
+	    cf_json_string(o, "key", &k, &klen) != CF_OK ||
+	    cf_json_string(o, "status", &status, &n) != CF_OK ||
+	    codec_base64_decode(k, klen, 1, &raw, &rawlen) != 0)
+		goto out;
+	if (rawlen != ACME_EAB_KEY_BYTES)
+		goto out;
+	memcpy(out->subject, subj, slen);
+	memcpy(out->key, raw, rawlen);
+	out->valid = !strcmp(status, "valid");
+	st = CF_OK;
+out:
+	if (raw != NULL) {
+		crypto_wipe(raw, rawlen);
+		free(raw);
+	}
+	json_object_put(o);
+	return st;
+}
+
+enum cf_status
+acmedb_eab_revoke(struct vault *v, const char *kid)
+{
+	struct json_object *o = NULL;
+	enum cf_status st;
+
+	if ((st = vault_write_begin(v)) != CF_OK)
+		return st;
+	if ((st = acmedb_get(v, "eab", kid, &o)) != CF_OK)
+		goto fail;
+	jb_set_str(o, "status", "revoked");
+	if ((st = acmedb_put(v, "eab", kid, o)) != CF_OK)
+		goto fail;
+	json_object_put(o);
+	return vault_commit(v);
+fail:
+	json_object_put(o);
+	vault_abort(v);
+	return st;
+}
+
+/* The listing's entry for the record o of kid: everything but the key. */
+static struct json_object *
+eab_entry(const char *kid, struct json_object *o)
+{
+	static const char *const shown[] = {
+	    "subject", "status", "created", "description", NULL};
+	struct json_object *e = jb_object(), *m;
+	size_t i;
+
+	jb_set_str(e, "kid", kid);
+	for (i = 0; shown[i] != NULL; i++)
+		if (json_object_object_get_ex(o, shown[i], &m))
+			jb_set(e, shown[i], json_object_get(m));
+	return e;
+}
+
+enum cf_status
+acmedb_eab_list(struct vault *v, struct json_object **out)
+{
+	struct vault_keylist l;
+	struct json_object *a = jb_array(), *o;
+	const char *kid;
+	enum cf_status st;
+	size_t i;
+
+	*out = NULL;
+	memset(&l, 0, sizeof(l));
+	if ((st = vault_read_begin(v)) != CF_OK)
+		goto out;
+	st = vault_list_keys(v, EAB_PFX, &l);
+	for (i = 0; st == CF_OK && i < l.n; i++) {
+		kid = l.k[i] + strlen(EAB_PFX);
+		if ((st = acmedb_get(v, "eab", kid, &o)) != CF_OK)
+			break;
+		jb_push(a, eab_entry(kid, o));
+		json_object_put(o);
+	}
+	vault_read_end(v);
+	if (st == CF_OK) {
+		*out = a;
+		a = NULL;
+	}
+out:
+	vault_keylist_free(&l);
+	json_object_put(a);
+	return st;
+}

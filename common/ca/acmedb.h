@@ -7,7 +7,8 @@
  * {"exp"}; m:acme:acct:<id> (the account: see acmedb_acct_by_key),
  * m:acme:key:<JWK thumbprint> {"acct"} (RFC 7638); m:acme:order:<id>,
  * m:acme:authz:<id>; m:acme:cert:<serial hex> (the account that ordered
- * a certificate, for its download and revokeCert).  Ids are ACME_ID_LEN
+ * a certificate, for its download and revokeCert); m:acme:eab:<kid> (an
+ * External Account Binding key: see acmedb_eab_new).  Ids are ACME_ID_LEN
  * characters of base64url from 16 random bytes (or, for an account, its
  * first key's thumbprint): unguessable, so an object's URL tells nothing
  * and cannot be enumerated; each record still names its account, and a
@@ -31,6 +32,7 @@
 #include <stdint.h>
 
 #include "base/errors.h"
+#include "base/limits.h"
 #include "ca/cadefs.h"
 #include "ca/jws.h"
 
@@ -57,7 +59,8 @@ enum cf_status acmedb_nonce_new(
 enum cf_status acmedb_nonce_take(
     struct vault *v, const char *nonce, int64_t now);
 
-/* kind: "acct", "order", "authz", "cert"; id checked by acmedb_id_ok. */
+/* kind: "acct", "order", "authz", "cert", "eab"; id checked by
+ * acmedb_id_ok. */
 enum cf_status acmedb_get(struct vault *v, const char *kind, const char *id,
     struct json_object **out);
 enum cf_status acmedb_put(
@@ -103,5 +106,41 @@ enum cf_status acmedb_cert_serial(struct vault *v, const uint8_t *der,
  * *unchanged as pki_revoke_once sets it (revoked already). */
 enum cf_status acmedb_revoke(struct vault *v, const uint8_t *der, size_t len,
     int reason, int *unchanged, const char **detail);
+
+/*
+ * External Account Binding keys (RFC 8555 7.3.4), one per team: a kid (an
+ * ACME_ID_LEN id) and ACME_EAB_KEY_BYTES random bytes of HMAC key, bound
+ * to a Coffer subject, "u:<uid>" or "g:<gid>" (the caller checks that it
+ * exists).  The record {"subject", "key" (base64url), "status" ("valid"
+ * or "revoked"), "created", "description"} is sealed like every record;
+ * the key leaves the store only once, from acmedb_eab_new, and
+ * acmedb_eab_list never shows it.  A key may bind any number of accounts;
+ * each account names its kid ("eab"), so revoking the key stops both new
+ * accounts and the orders of those it bound.
+ */
+#define ACME_EAB_KEY_BYTES   32
+#define ACME_EAB_KEY_B64     43 /* base64url of the key, no padding */
+#define ACME_EAB_SUBJECT_MAX (CF_MAX_UID + 2)
+
+struct acmedb_eab {
+	char subject[ACME_EAB_SUBJECT_MAX + 1];
+	uint8_t key[ACME_EAB_KEY_BYTES];
+	int valid; /* not revoked */
+};
+
+/* A new key for subject, in its own write: its kid, and the key as
+ * base64url in hmac (the caller wipes it). */
+enum cf_status acmedb_eab_new(struct vault *v, const char *subject,
+    const char *description, int64_t now, char kid[ACME_ID_LEN + 1],
+    char hmac[ACME_EAB_KEY_B64 + 1]);
+/* The key kid in *out (the caller wipes it), inside the caller's
+ * section; CF_E_NOT_FOUND when there is none. */
+enum cf_status acmedb_eab_get(
+    struct vault *v, const char *kid, struct acmedb_eab *out);
+/* Mark kid revoked, in its own write; CF_E_NOT_FOUND when there is none. */
+enum cf_status acmedb_eab_revoke(struct vault *v, const char *kid);
+/* Every key, without its secret: [{"kid", "subject", "status",
+ * "created", "description"}], in its own read. */
+enum cf_status acmedb_eab_list(struct vault *v, struct json_object **out);
 
 #endif

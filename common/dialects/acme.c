@@ -12,7 +12,10 @@
 #include "base/codec.h"
 #include "base/jbuild.h"
 #include "base/json.h"
+#include "base/limits.h"
+#include "ca/jws.h"
 #include "ca/subject.h"
+#include "crypto/crypto.h"
 #include "dialects/acme.h"
 
 #define FAIL(c, d)                                                             \
@@ -43,13 +46,40 @@ b64url(const char *s, size_t len, uint8_t **out, size_t *outlen)
 	return codec_base64_decode(s, len, 1, out, outlen);
 }
 
+/* Which JWS is parsed: the request's, keyChange's inner one, or
+ * newAccount's externalAccountBinding. */
+enum jws_role { ROLE_OUTER, ROLE_INNER, ROLE_EAB };
+
+/* An EAB's header (RFC 8555 7.3.4): HS256, the EAB key's kid, the url;
+ * no nonce and no jwk.  Only a MAC is taken: an EAB signed with anything
+ * else proves nothing about the key's holder. */
+static enum cf_status
+eab_header(struct acme_jws *j, const char **code, const char **detail)
+{
+	enum cf_status st = CF_OK;
+
+	if ((j->alg = text(j->hdr, "alg", NULL)) == NULL ||
+	    strcmp(j->alg, "HS256") != 0)
+		FAIL("malformed", "the externalAccountBinding must be HS256");
+	if (json_object_object_get_ex(j->hdr, "nonce", NULL) ||
+	    json_object_object_get_ex(j->hdr, "jwk", NULL))
+		FAIL("malformed",
+		    "the externalAccountBinding has no nonce and no jwk");
+	if ((j->url = text(j->hdr, "url", NULL)) == NULL)
+		FAIL("malformed", "the externalAccountBinding has no url");
+	if ((j->kid = text(j->hdr, "kid", NULL)) == NULL)
+		FAIL("malformed", "the externalAccountBinding has no kid");
+out:
+	return st;
+}
+
 /*
  * The outer JWS carries a nonce and one of jwk and kid; keyChange's inner
  * one (RFC 8555 7.3.5) a jwk and no nonce, and is never taken as outer.
  */
 static enum cf_status
-parse_header(struct acme_jws *j, const char *prot, size_t plen, int inner,
-    const char **code, const char **detail)
+parse_header(struct acme_jws *j, const char *prot, size_t plen,
+    enum jws_role role, const char **code, const char **detail)
 {
 	static const char *const allowed[] = {
 	    "alg", "nonce", "url", "jwk", "kid", NULL};
@@ -64,21 +94,26 @@ parse_header(struct acme_jws *j, const char *prot, size_t plen, int inner,
 	 * rest keeps "crit" and friends out. */
 	if (cf_json_only(j->hdr, allowed) != CF_OK)
 		FAIL("malformed", "the protected header has an unknown member");
+	if (role == ROLE_EAB) {
+		st = eab_header(j, code, detail);
+		goto out;
+	}
 	if ((j->alg = text(j->hdr, "alg", NULL)) == NULL)
 		FAIL("malformed", "the protected header has no alg");
 	if (strcmp(j->alg, "ES256") != 0 && strcmp(j->alg, "RS256") != 0)
 		FAIL("badSignatureAlgorithm", "alg must be ES256 or RS256");
 	j->nonce = text(j->hdr, "nonce", NULL);
-	if (!inner && j->nonce == NULL)
+	if (role == ROLE_OUTER && j->nonce == NULL)
 		FAIL("badNonce", "the protected header has no nonce");
-	if (inner && json_object_object_get_ex(j->hdr, "nonce", NULL))
+	if (role == ROLE_INNER &&
+	    json_object_object_get_ex(j->hdr, "nonce", NULL))
 		FAIL("malformed", "the inner JWS must not carry a nonce");
 	if ((j->url = text(j->hdr, "url", NULL)) == NULL)
 		FAIL("malformed", "the protected header has no url");
 	j->kid = text(j->hdr, "kid", NULL);
 	if (cf_json_object(j->hdr, "jwk", &j->jwk) != CF_OK)
 		j->jwk = NULL;
-	if (inner &&
+	if (role == ROLE_INNER &&
 	    (j->jwk == NULL || json_object_object_get_ex(j->hdr, "kid", NULL)))
 		FAIL("malformed", "the inner JWS is signed with a jwk only");
 	if ((j->kid == NULL) == (j->jwk == NULL))
@@ -90,7 +125,8 @@ out:
 
 /* j->outer, a flattened JWS, into the rest of j. */
 static enum cf_status
-parse_jws(struct acme_jws *j, int inner, const char **code, const char **detail)
+parse_jws(struct acme_jws *j, enum jws_role role, const char **code,
+    const char **detail)
 {
 	static const char *const allowed[] = {
 	    "protected", "payload", "signature", NULL};
@@ -107,7 +143,7 @@ parse_jws(struct acme_jws *j, int inner, const char **code, const char **detail)
 	    (sig = text(j->outer, "signature", &siglen)) == NULL)
 		FAIL(
 		    "malformed", "the JWS needs protected, payload, signature");
-	if ((st = parse_header(j, prot, plen, inner, code, detail)) != CF_OK)
+	if ((st = parse_header(j, prot, plen, role, code, detail)) != CF_OK)
 		goto out;
 	if (b64url(sig, siglen, &j->sig, &j->siglen) != 0)
 		FAIL("malformed", "the signature is not base64url");
@@ -141,7 +177,7 @@ acme_jws_parse(const uint8_t *body, size_t len, struct acme_jws *j,
 		*detail = "the body is not a flattened JWS";
 		return CF_E_BAD_REQUEST;
 	}
-	return parse_jws(j, 0, code, detail);
+	return parse_jws(j, ROLE_OUTER, code, detail);
 }
 
 enum cf_status
@@ -155,7 +191,63 @@ acme_jws_inner(struct json_object *payload, struct acme_jws *j,
 		return CF_E_BAD_REQUEST;
 	}
 	j->outer = json_object_get(payload);
-	return parse_jws(j, 1, code, detail);
+	return parse_jws(j, ROLE_INNER, code, detail);
+}
+
+/* Is jwk a key whose thumbprint is thumb? */
+static int
+same_key(struct json_object *jwk, const char *thumb)
+{
+	struct jws_key k;
+	char t[JWS_THUMB_LEN + 1];
+	int rc;
+
+	if (jwk == NULL || jws_key_parse(jwk, &k) != 0)
+		return 0;
+	rc = jws_thumbprint(&k, t);
+	jws_key_free(&k);
+	return rc == 0 && !strcmp(t, thumb);
+}
+
+enum cf_status
+acme_eab_parse(struct json_object *eab, const char *url, const char *thumb,
+    struct acme_jws *j, const char **code, const char **detail)
+{
+	enum cf_status st;
+
+	memset(j, 0, sizeof(*j));
+	if (eab == NULL) {
+		*code = "malformed";
+		*detail = "externalAccountBinding must be a JWS";
+		return CF_E_BAD_REQUEST;
+	}
+	j->outer = json_object_get(eab);
+	if ((st = parse_jws(j, ROLE_EAB, code, detail)) != CF_OK)
+		return st;
+	if (strcmp(j->url, url) != 0)
+		FAIL("malformed",
+		    "the externalAccountBinding must name the newAccount url");
+	if (!same_key(j->payload, thumb))
+		FAIL("malformed",
+		    "the externalAccountBinding must sign the account's key");
+out:
+	if (st != CF_OK)
+		acme_jws_free(j);
+	return st;
+}
+
+int
+acme_eab_verify(const struct acme_jws *j, const uint8_t *key, size_t keylen)
+{
+	uint8_t mac[CF_SHA256_LEN];
+	int ok;
+
+	if (j->siglen != sizeof(mac) ||
+	    crypto_hmac_sha256(key, keylen, j->input, j->inputlen, mac) != 0)
+		return 0;
+	ok = crypto_equal(mac, j->sig, sizeof(mac));
+	crypto_wipe(mac, sizeof(mac));
+	return ok;
 }
 
 void
@@ -202,17 +294,22 @@ out:
 
 enum cf_status
 acme_account_parse(struct json_object *payload, int *only_existing,
-    struct json_object **contact, const char **code, const char **detail)
+    struct json_object **contact, struct json_object **eab, const char **code,
+    const char **detail)
 {
 	enum cf_status st = CF_OK;
 
 	*only_existing = 0;
 	*contact = NULL;
+	*eab = NULL;
 	if (payload == NULL)
 		FAIL("malformed", "newAccount needs a payload");
 	if (cf_json_bool(payload, "onlyReturnExisting", only_existing) ==
 	    CF_E_BAD_JSON)
 		FAIL("malformed", "onlyReturnExisting must be a boolean");
+	if (json_object_object_get_ex(payload, "externalAccountBinding", eab) &&
+	    !json_object_is_type(*eab, json_type_object))
+		FAIL("malformed", "externalAccountBinding must be a JWS");
 	st = parse_contact(payload, contact, code, detail);
 out:
 	return st;
@@ -372,6 +469,24 @@ acme_name_allowed(const char *suffixes, const char *name)
 	return 0;
 }
 
+void
+acme_name_rid(char *out, size_t cap, const char *name)
+{
+	const char *end = name + strlen(name), *dot;
+	size_t o;
+
+	o = (size_t)snprintf(out, cap, "%s", ACME_NAME_RID_PREFIX);
+	/* The labels from the last: each '/' a boundary a grant covers. */
+	while (end > name && o + 1 < cap) {
+		for (dot = end; dot > name && dot[-1] != '.'; dot--)
+			;
+		o += (size_t)snprintf(out + o, cap - o, "%s%.*s",
+		    o > strlen(ACME_NAME_RID_PREFIX) ? "/" : "",
+		    (int)(end - dot), dot);
+		end = dot > name ? dot - 1 : name;
+	}
+}
+
 enum cf_status
 acme_finalize_parse(struct json_object *payload, uint8_t **csr, size_t *len,
     const char **code, const char **detail)
@@ -477,7 +592,7 @@ rec_int(struct json_object *r, const char *key)
 }
 
 struct json_object *
-acme_directory(const char *base)
+acme_directory(const char *base, int eab_required)
 {
 	struct json_object *o = jb_object(), *meta = jb_object();
 
@@ -486,7 +601,7 @@ acme_directory(const char *base)
 	set_url(o, "newOrder", base, "new-order", NULL);
 	set_url(o, "revokeCert", base, "revoke-cert", NULL);
 	set_url(o, "keyChange", base, "key-change", NULL);
-	jb_set_bool(meta, "externalAccountRequired", 0);
+	jb_set_bool(meta, "externalAccountRequired", eab_required);
 	jb_set(o, "meta", meta);
 	return o;
 }

@@ -55,11 +55,26 @@ void acme_jws_free(struct acme_jws *j);
 enum cf_status acme_jws_inner(struct json_object *payload, struct acme_jws *j,
     const char **code, const char **detail);
 
-/* newAccount: onlyReturnExisting, and contact (a borrowed array of
- * strings, or NULL). */
+/* newAccount: onlyReturnExisting, contact (a borrowed array of strings,
+ * or NULL) and externalAccountBinding (a borrowed object, or NULL). */
 enum cf_status acme_account_parse(struct json_object *payload,
-    int *only_existing, struct json_object **contact, const char **code,
+    int *only_existing, struct json_object **contact, struct json_object **eab,
+    const char **code, const char **detail);
+/*
+ * newAccount's externalAccountBinding (RFC 8555 7.3.4), eab (borrowed; j
+ * takes a reference): a flattened JWS whose header has alg HS256, the EAB
+ * key's kid (j->kid) and the url the newAccount was sent to, and no nonce
+ * or jwk, and whose payload is the account's key (thumbprint thumb, the
+ * outer JWS's jwk).  The MAC is acme_eab_verify's, once the caller has
+ * the kid's key.
+ */
+enum cf_status acme_eab_parse(struct json_object *eab, const char *url,
+    const char *thumb, struct acme_jws *j, const char **code,
     const char **detail);
+/* Is j's signature the HMAC-SHA256 of its input under key?  1 or 0;
+ * compared in constant time. */
+int acme_eab_verify(
+    const struct acme_jws *j, const uint8_t *key, size_t keylen);
 /* An account update (RFC 8555 7.3.2, 7.3.6): a new contact (borrowed, or
  * NULL to keep it), and whether the status becomes "deactivated" (a
  * status of "valid" asks for nothing; any other is malformed). */
@@ -81,6 +96,15 @@ void acme_names_free(char **names, size_t n);
  * separated by commas or spaces; "example.com" admits it and any name
  * under it)?  An empty list admits nothing. */
 int acme_name_allowed(const char *suffixes, const char *name);
+/* The resource an account bound by an External Account Binding needs
+ * create on to order name: "dcos:acme:dns:/" and its labels from the
+ * last, '/' between them (www.example.com: dcos:acme:dns:/com/example/www),
+ * so a grant on dcos:acme:dns:/com/example covers example.com and every
+ * name under it, on label boundaries only (iam.h).  name is an order's
+ * (acme_order_parse: at most 253 bytes); out holds ACME_NAME_RID_MAX. */
+#define ACME_NAME_RID_PREFIX "dcos:acme:dns:/"
+#define ACME_NAME_RID_MAX    (sizeof(ACME_NAME_RID_PREFIX) + 256)
+void acme_name_rid(char *out, size_t cap, const char *name);
 /* finalize: the CSR (DER, malloc'd). */
 enum cf_status acme_finalize_parse(struct json_object *payload, uint8_t **csr,
     size_t *len, const char **code, const char **detail);
@@ -101,7 +125,9 @@ int acme_keyauth_ok(
 enum acme_chall { ACME_HTTP01, ACME_TLSALPN01 };
 
 /* Views (new references).  Records are acmedb.h's JSON. */
-struct json_object *acme_directory(const char *base);
+/* eab_required: meta.externalAccountRequired (the config's
+ * acme_eab_required). */
+struct json_object *acme_directory(const char *base, int eab_required);
 struct json_object *acme_account_view(struct json_object *acct);
 struct json_object *acme_order_view(
     const char *base, struct json_object *order);

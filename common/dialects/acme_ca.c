@@ -18,7 +18,9 @@
 #include "ca/tlsalpn.h"
 #include "dialects/acme.h"
 #include "dialects/acme_ca.h"
+#include "crypto/crypto.h"
 #include "identity/audit.h"
+#include "identity/iam.h"
 #include "vault/vault.h"
 
 #define URL_MAX (ACME_BASE_MAX + 128)
@@ -32,6 +34,7 @@ struct acme_req {
 	struct jws_key key;
 	char thumb[JWS_THUMB_LEN + 1];
 	char acct[ACME_ACCT_ID_MAX + 1];
+	char eab[ACME_ID_LEN + 1]; /* the account's EAB key's kid, or "" */
 	char base[ACME_BASE_MAX];
 };
 
@@ -173,6 +176,8 @@ kid_key(struct cf_ctx *ctx, struct acme_req *r)
 		return problem(ctx, CF_E_UNAUTHORIZED, "unauthorized",
 		    "the account is deactivated");
 	}
+	if (cf_json_string(acct, "eab", &s, &n) == CF_OK && acmedb_id_ok(s))
+		snprintf(r->eab, sizeof(r->eab), "%s", s);
 	st = CF_E_INTERNAL;
 	if (cf_json_object(acct, "jwk", &jwk) == CF_OK &&
 	    jws_key_parse(jwk, &r->key) == 0) {
@@ -308,7 +313,8 @@ acme_get_directory(struct cf_ctx *ctx)
 	if (base_url(ctx, base, sizeof(base)) != 0)
 		return problem(ctx, CF_E_BAD_REQUEST, "malformed",
 		    "no usable Host header");
-	return answer(ctx, 200, acme_directory(base), NULL);
+	return answer(ctx, 200,
+	    acme_directory(base, ctx->app->cfg.acme_eab_required), NULL);
 }
 
 enum cf_status
@@ -334,7 +340,7 @@ acme_new_nonce(struct cf_ctx *ctx)
  * thumbprint, unless an account re-keyed since has that id. */
 static enum cf_status
 acct_create(struct cf_ctx *ctx, struct acme_req *r, struct json_object *contact,
-    char id[ACME_ACCT_ID_MAX + 1], struct json_object **out)
+    const char *eab, char id[ACME_ACCT_ID_MAX + 1], struct json_object **out)
 {
 	struct vault *v = ctx->app->vault;
 	struct json_object *acct = NULL, *idx;
@@ -355,6 +361,8 @@ acct_create(struct cf_ctx *ctx, struct acme_req *r, struct json_object *contact,
 	jb_set(acct, "contact",
 	    contact != NULL ? json_object_get(contact) : jb_array());
 	jb_set_int(acct, "created", (int64_t)time(NULL));
+	if (eab != NULL)
+		jb_set_str(acct, "eab", eab);
 	st = acmedb_put(v, "acct", id, acct);
 	if (st == CF_OK && strcmp(id, r->thumb) != 0) {
 		idx = jb_object();
@@ -370,51 +378,115 @@ acct_create(struct cf_ctx *ctx, struct acme_req *r, struct json_object *contact,
 	return CF_OK;
 }
 
-enum cf_status
-acme_new_account(struct cf_ctx *ctx)
+/*
+ * A new account's External Account Binding (RFC 8555 7.3.4), in the
+ * caller's write: ej (parsed, or NULL for none) must be MACed by a valid
+ * EAB key; none at all is refused only when the config requires one.
+ */
+static enum cf_status
+eab_bind(struct cf_ctx *ctx, const struct acme_jws *ej)
 {
-	struct acme_req r;
-	struct json_object *acct = NULL, *contact;
-	const char *code, *detail, *s;
-	char loc[URL_MAX], id[ACME_ACCT_ID_MAX + 1];
+	struct acmedb_eab e;
+	enum cf_status st;
+	int ok;
+
+	if (ej == NULL && !ctx->app->cfg.acme_eab_required)
+		return CF_OK;
+	if (ej == NULL)
+		return problem(ctx, CF_E_UNAUTHORIZED,
+		    "externalAccountRequired",
+		    "newAccount needs an externalAccountBinding");
+	st = acmedb_eab_get(ctx->app->vault, ej->kid, &e);
+	if (st == CF_E_NOT_FOUND)
+		st = problem(ctx, CF_E_UNAUTHORIZED, "unauthorized",
+		    "the externalAccountBinding's kid is no EAB key");
+	else if (st == CF_OK && !e.valid)
+		st = problem(ctx, CF_E_UNAUTHORIZED, "unauthorized",
+		    "the EAB key is revoked");
+	if (st == CF_OK) {
+		ok = acme_eab_verify(ej, e.key, sizeof(e.key));
+		if (!ok)
+			st = problem(ctx, CF_E_UNAUTHORIZED, "unauthorized",
+			    "the externalAccountBinding's MAC does not verify");
+	}
+	audit(ctx, "eab", acmedb_id_ok(ej->kid) ? ej->kid : "-", "newAccount",
+	    st == CF_OK);
+	crypto_wipe(&e, sizeof(e));
+	return st;
+}
+
+/* The account for r's key in one write: found, or made (when not only
+ * the existing one is asked for) under the binding ej (or NULL). */
+static enum cf_status
+acct_find_or_make(struct cf_ctx *ctx, struct acme_req *r, int only,
+    struct json_object *contact, const struct acme_jws *ej,
+    char id[ACME_ACCT_ID_MAX + 1], struct json_object **acct, int *created)
+{
+	const char *s;
 	size_t n;
-	int only, created = 0;
 	enum cf_status st;
 
-	if ((st = begin(ctx, &r, KEY_JWK)) != CF_OK)
-		goto out;
-	st = acme_account_parse(r.j.payload, &only, &contact, &code, &detail);
-	if (st != CF_OK) {
-		st = problem(ctx, st, code, detail);
-		goto out;
-	}
 	if ((st = vault_write_begin(ctx->app->vault)) != CF_OK)
-		goto out;
-	st = acmedb_acct_by_key(ctx->app->vault, r.thumb, id, &acct);
-	if (st == CF_E_NOT_FOUND && !only) {
-		st = acct_create(ctx, &r, contact, id, &acct);
-		created = 1;
+		return st;
+	st = acmedb_acct_by_key(ctx->app->vault, r->thumb, id, acct);
+	if (st == CF_E_NOT_FOUND && !only &&
+	    (st = eab_bind(ctx, ej)) == CF_OK) {
+		st = acct_create(
+		    ctx, r, contact, ej != NULL ? ej->kid : NULL, id, acct);
+		*created = 1;
 	}
-	if (st == CF_OK && !created &&
-	    (cf_json_string(acct, "status", &s, &n) != CF_OK ||
+	if (st == CF_OK && !*created &&
+	    (cf_json_string(*acct, "status", &s, &n) != CF_OK ||
 	        strcmp(s, "valid") != 0))
 		st = problem(ctx, CF_E_UNAUTHORIZED, "unauthorized",
 		    "the account is deactivated");
 	if (st != CF_OK) {
 		vault_abort(ctx->app->vault);
+		return st;
+	}
+	return vault_commit(ctx->app->vault);
+}
+
+enum cf_status
+acme_new_account(struct cf_ctx *ctx)
+{
+	struct acme_req r;
+	struct acme_jws ej;
+	struct json_object *acct = NULL, *contact, *eab;
+	const char *code, *detail;
+	char loc[URL_MAX], id[ACME_ACCT_ID_MAX + 1];
+	int only, created = 0, bound = 0;
+	enum cf_status st;
+
+	memset(&ej, 0, sizeof(ej));
+	if ((st = begin(ctx, &r, KEY_JWK)) != CF_OK)
+		goto out;
+	st = acme_account_parse(
+	    r.j.payload, &only, &contact, &eab, &code, &detail);
+	if (st == CF_OK && eab != NULL && !only) {
+		st = acme_eab_parse(eab, r.j.url, r.thumb, &ej, &code, &detail);
+		bound = st == CF_OK;
+	}
+	if (st != CF_OK) {
+		audit(ctx, "acct", r.thumb, "newAccount", 0);
+		st = problem(ctx, st, code, detail);
+		goto out;
+	}
+	st = acct_find_or_make(
+	    ctx, &r, only, contact, bound ? &ej : NULL, id, &acct, &created);
+	if (st != CF_OK) {
 		if (st == CF_E_NOT_FOUND)
 			st = problem(ctx, CF_E_BAD_REQUEST,
 			    "accountDoesNotExist", "no account has this key");
 		audit(ctx, "acct", r.thumb, "newAccount", 0);
 		goto out;
 	}
-	if ((st = vault_commit(ctx->app->vault)) != CF_OK)
-		goto out;
 	audit(ctx, "acct", id, "newAccount", 1);
 	acme_url(loc, sizeof(loc), r.base, "acct", id);
 	st = answer(ctx, created ? 201 : 200, acme_account_view(acct), loc);
 out:
 	json_object_put(acct);
+	acme_jws_free(&ej);
 	end(&r);
 	return st;
 }
@@ -666,6 +738,73 @@ out:
 	return st;
 }
 
+/*
+ * Whose grants an order's names need, into subject: the subject of the
+ * EAB key that bound the account, which must not be revoked since; ""
+ * for an account made without one, which only the suffixes govern, and
+ * which acme_eab_required stops ordering.
+ */
+static enum cf_status
+order_subject(struct cf_ctx *ctx, struct acme_req *r,
+    char subject[ACME_EAB_SUBJECT_MAX + 1])
+{
+	struct acmedb_eab e;
+	enum cf_status st;
+
+	subject[0] = '\0';
+	if (r->eab[0] == '\0')
+		return ctx->app->cfg.acme_eab_required
+		           ? problem(ctx, CF_E_UNAUTHORIZED,
+		                 "externalAccountRequired",
+		                 "the account has no external account binding")
+		           : CF_OK;
+	if ((st = vault_read_begin(ctx->app->vault)) != CF_OK)
+		return st;
+	st = acmedb_eab_get(ctx->app->vault, r->eab, &e);
+	vault_read_end(ctx->app->vault);
+	if (st == CF_OK && !e.valid)
+		st = CF_E_NOT_FOUND;
+	if (st == CF_OK)
+		memcpy(subject, e.subject, sizeof(e.subject));
+	crypto_wipe(&e, sizeof(e));
+	if (st == CF_E_NOT_FOUND)
+		return problem(ctx, CF_E_UNAUTHORIZED, "unauthorized",
+		    "the account's EAB key is revoked");
+	return st;
+}
+
+/* May an order name name: under acme_dns_suffixes and, for an account
+ * with a binding, granted create on its dcos:acme:dns: resource to the
+ * binding's subject?  Audited either way. */
+static enum cf_status
+name_allowed(struct cf_ctx *ctx, const char *subject, const char *name)
+{
+	char rid[ACME_NAME_RID_MAX];
+	struct vault *v = ctx->app->vault;
+	enum cf_status st = CF_OK;
+	int ok = acme_name_allowed(ctx->app->cfg.acme_dns_suffixes, name);
+
+	if (!ok) {
+		audit(ctx, "dns", name, "newOrder", 0);
+		return problem(ctx, CF_E_BAD_REQUEST, "rejectedIdentifier",
+		    "a name is outside acme_dns_suffixes");
+	}
+	if (subject[0] != '\0') {
+		acme_name_rid(rid, sizeof(rid), name);
+		st = subject[0] == 'g'
+		         ? iam_group_allowed(
+		               v, subject + 2, rid, ACL_CREATE, &ok)
+		         : iam_allowed(v, subject + 2, rid, ACL_CREATE, &ok);
+		if (st != CF_OK)
+			return st;
+	}
+	audit(ctx, "dns", name, "newOrder", ok);
+	if (!ok)
+		return problem(ctx, CF_E_BAD_REQUEST, "rejectedIdentifier",
+		    "a name is not granted to the account's EAB subject");
+	return CF_OK;
+}
+
 enum cf_status
 acme_new_order(struct cf_ctx *ctx)
 {
@@ -673,6 +812,7 @@ acme_new_order(struct cf_ctx *ctx)
 	struct json_object *order = NULL;
 	const char *code, *detail;
 	char **names = NULL, oid[ACME_ID_LEN + 1], loc[URL_MAX];
+	char subject[ACME_EAB_SUBJECT_MAX + 1];
 	size_t n = 0, i;
 	enum cf_status st;
 
@@ -684,18 +824,13 @@ acme_new_order(struct cf_ctx *ctx)
 		st = problem(ctx, st, code, detail);
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		int ok = acme_name_allowed(
-		    ctx->app->cfg.acme_dns_suffixes, names[i]);
-
-		audit(ctx, "dns", names[i], "newOrder", ok);
-		if (!ok) {
-			st =
-			    problem(ctx, CF_E_BAD_REQUEST, "rejectedIdentifier",
-			        "a name is outside acme_dns_suffixes");
-			goto out;
-		}
+	if ((st = order_subject(ctx, &r, subject)) != CF_OK) {
+		audit(ctx, "acct", r.acct, "newOrder", 0);
+		goto out;
 	}
+	for (i = 0; i < n; i++)
+		if ((st = name_allowed(ctx, subject, names[i])) != CF_OK)
+			goto out;
 	if (acmedb_new_id(oid) != 0) {
 		st = CF_E_INTERNAL;
 		goto out;

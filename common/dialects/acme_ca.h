@@ -11,9 +11,13 @@
  * registers; for revokeCert, by the certificate's key), carry a nonce
  * this server issued and never took before, and name its own URL.
  * Which names an account may get is the config's acme_dns_suffixes (fail
- * closed: none by default); an account owns its orders, authorizations
- * and certificates, and no other account reads or revokes them.  Every
- * decision is audited (resource acme:<kind>:<id>, by "jws").
+ * closed: none by default) and, for an account made with an External
+ * Account Binding (required by acme_eab_required), the grants of the EAB
+ * key's subject: create on dcos:acme:dns:/<labels from the last>
+ * (acme.h), the key not revoked since.  An account owns its orders,
+ * authorizations and certificates, and no other account reads or
+ * revokes them.  Every decision is audited (resource acme:<kind>:<id>,
+ * by "jws").
  *
  * A challenge is validated while its POST waits, with no store section
  * held meanwhile: http-01 by one bounded fetch of

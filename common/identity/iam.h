@@ -187,6 +187,11 @@ enum cf_status iam_grant_query(struct vault *v, const char *rid, char who,
  */
 enum cf_status iam_allowed(struct vault *v, const char *uid, const char *rid,
     unsigned actions, int *allowed);
+/* The same for the group gid as a subject of its own (an ACME External
+ * Account Binding's team): its own grants, or full on dcos:superuser;
+ * *allowed 0 for a group that does not exist. */
+enum cf_status iam_group_allowed(struct vault *v, const char *gid,
+    const char *rid, unsigned actions, int *allowed);
 
 /* API keys: a new random UUID key for uid (*key malloc'd, caller wipes
  * and frees), its name (the SHA-256 hex, 64 bytes + NUL). */

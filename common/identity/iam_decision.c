@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "base/jbuild.h"
 #include "identity/iam.h"
 #include "identity/iam_impl.h"
 #include "vault/vault.h"
@@ -133,5 +134,41 @@ out:
 	vault_read_end(v);
 	json_object_put(u);
 	json_object_put(su);
+	return st == CF_E_NOT_FOUND ? CF_OK : st;
+}
+
+enum cf_status
+iam_group_allowed(struct vault *v, const char *gid, const char *rid,
+    unsigned actions, int *allowed)
+{
+	struct json_object *g = NULL, *su = NULL, *groups = NULL;
+	char key[IAM_KEY_MAX];
+	enum cf_status st;
+
+	*allowed = 0;
+	if (!iam_id_valid(gid) || actions == 0)
+		return CF_OK;
+	iam_key(key, sizeof(key), IAM_K_GROUP, gid);
+	if ((st = vault_read_begin(v)) != CF_OK)
+		return st;
+	if ((st = iam_rec_get_shared(v, key, &g)) != CF_OK)
+		goto out;
+	st = iam_rec_get_shared(v, "p:" IAM_SUPERUSER_RID, &su);
+	if (st != CF_OK && st != CF_E_NOT_FOUND)
+		goto out;
+	st = CF_OK;
+	if (su != NULL && iam_acl_bits(su, 'g', gid) == ACL_FULL) {
+		*allowed = 1;
+		goto out;
+	}
+	/* No user: only the group's own grants count. */
+	groups = jb_array();
+	jb_push(groups, jb_str(gid));
+	st = decide(v, "", groups, rid, actions, allowed);
+out:
+	vault_read_end(v);
+	json_object_put(g);
+	json_object_put(su);
+	json_object_put(groups);
 	return st == CF_E_NOT_FOUND ? CF_OK : st;
 }

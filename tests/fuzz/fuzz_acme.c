@@ -42,19 +42,38 @@ inner(struct json_object *p)
 	acme_jws_free(&j);
 }
 
+/* newAccount's externalAccountBinding, another JWS in the payload. */
+static void
+eab(struct json_object *e)
+{
+	static const uint8_t key[32];
+	struct acme_jws j;
+	const char *code, *detail;
+
+	if (e == NULL ||
+	    acme_eab_parse(e, "u", "t", &j, &code, &detail) != CF_OK)
+		return;
+	if (j.kid == NULL || j.jwk != NULL || j.nonce != NULL)
+		abort();
+	(void)acme_eab_verify(&j, key, sizeof(key));
+	acme_jws_free(&j);
+}
+
 static void
 payloads(struct json_object *p)
 {
-	struct json_object *contact;
+	struct json_object *contact, *binding;
 	const char *code, *detail;
 	char **names;
 	uint8_t *der;
 	size_t n, len;
 	int only, reason, deactivate;
 
-	if (acme_account_parse(p, &only, &contact, &code, &detail) == CF_OK &&
+	if (acme_account_parse(p, &only, &contact, &binding, &code, &detail) ==
+	        CF_OK &&
 	    only != 0 && only != 1)
 		abort();
+	eab(binding);
 	if (acme_order_parse(p, &names, &n, &code, &detail) == CF_OK) {
 		if (n < 1 || n > ACME_MAX_NAMES)
 			abort();

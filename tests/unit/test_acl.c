@@ -1,8 +1,9 @@
 /*
  * test_acl.c: the authorization decision (acl.c, iam.c) against a real
  * store: grants on a path, beneath it, beside it, groups, the wildcard
- * form, revocation, superusers; Dapr's scoping rules and its token's
- * plain-text refusal; the id rules and the login throttle.
+ * form, revocation, superusers, a group as a subject of its own; Dapr's scoping
+ * rules and its token's plain-text refusal; the id rules and the login
+ * throttle.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +147,51 @@ test_decisions(struct vault *v)
 	CHECK(iam_grant(v, IAM_SUPERUSER_RID, 'u', "bo", ACL_FULL, 0, &code) ==
 	          CF_E_BAD_REQUEST,
 	    "nor loses the grant");
+}
+
+/* A group as a subject of its own (an ACME EAB key's team): its grants
+ * only, never a member's. */
+static void
+test_group_decisions(struct vault *v)
+{
+	static const struct {
+		int line;
+		const char *gid, *rid;
+		unsigned action;
+		int want;
+	} rows[] = {
+	    {__LINE__, "grp", "dcos:secrets:default:/g/s", ACL_READ, 1},
+	    {__LINE__, "grp", "dcos:secrets:default:/a/b", ACL_READ, 0},
+	    {__LINE__, "grp", "dcos:acme:dns:/com/example", ACL_CREATE, 1},
+	    {__LINE__, "grp", "dcos:acme:dns:/com/example/www", ACL_CREATE, 1},
+	    {__LINE__, "grp", "dcos:acme:dns:/com/examplex", ACL_CREATE, 0},
+	    {__LINE__, "grp", "dcos:acme:dns:/com", ACL_CREATE, 0},
+	    {__LINE__, "grp", "dcos:acme:dns:/com/example", ACL_DELETE, 0},
+	    {__LINE__, "admins", "dcos:acme:dns:/org/any", ACL_CREATE, 1},
+	    {__LINE__, "nogroup", "dcos:secrets:default:/g/s", ACL_READ, 0},
+	};
+	const char *code = NULL;
+	size_t i;
+	int ok;
+
+	CHECK(
+	    iam_acl_create(v, "dcos:acme:dns:/com/example", "", &code) == CF_OK,
+	    "acme acl");
+	CHECK(iam_grant(v, "dcos:acme:dns:/com/example", 'g', "grp", ACL_CREATE,
+	          1, &code) == CF_OK,
+	    "acme grant");
+	CHECK(iam_group_create(v, "admins", "", &code) == CF_OK, "admins");
+	CHECK(iam_grant(v, IAM_SUPERUSER_RID, 'g', "admins", ACL_FULL, 1,
+	          &code) == CF_OK,
+	    "a superuser group");
+	for (i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+		ok = -1;
+		CHECK_LINE(rows[i].line,
+		    iam_group_allowed(v, rows[i].gid, rows[i].rid,
+		        rows[i].action, &ok) == CF_OK &&
+		        ok == rows[i].want,
+		    "the group's decision");
+	}
 }
 
 static void
@@ -475,6 +521,7 @@ main(void)
 	if (v != NULL && r.nshares == 1) {
 		CHECK(vault_unlock(v, r.shares_hex, 1) == CF_OK, "unlock");
 		test_decisions(v);
+		test_group_decisions(v);
 		test_passwords(v);
 		test_dapr_token(v);
 		test_incarnation(v);

@@ -2,7 +2,9 @@
  * test_acme.c: ACME's pure parts: JWK parsing, RFC 7638 thumbprints and
  * ES256/RS256 verification (ca/jws.h), and the dialect's parsing of JWS
  * bodies and payloads (keyChange's inner JWS and account updates too) and
- * its name rules (dialects/acme.h).  Vectors:
+ * its name rules (dialects/acme.h), and newAccount's External Account
+ * Binding (an HS256 MAC over the account's key) with the resource a
+ * name's grant is on.  Vectors:
  * RFC 7638 section 3.1 (the RSA key and its thumbprint), RFC 7515
  * appendix A.3 (an ES256 JWS and its key).
  */
@@ -505,6 +507,176 @@ test_a_key_change_payload_names_the_account_and_its_old_key(void)
 	}
 }
 
+/* An EAB (RFC 8555 7.3.4) of header and payload, MACed under key (a
+ * short MAC when cut). */
+static struct json_object *
+eab_jws(const char *header, const char *payload, const uint8_t *key,
+    size_t keylen, int cut)
+{
+	char *h = codec_base64_encode(header, strlen(header), 1);
+	char *p = codec_base64_encode(payload, strlen(payload), 1), *in, *m;
+	char *out;
+	uint8_t mac[32];
+	struct json_object *o;
+
+	if (asprintf(&in, "%s.%s", h, p) < 0 ||
+	    crypto_hmac_sha256(key, keylen, in, strlen(in), mac) != 0 ||
+	    (m = codec_base64_encode(mac, cut ? 31 : 32, 1)) == NULL ||
+	    asprintf(&out,
+	        "{\"protected\":\"%s\",\"payload\":\"%s\","
+	        "\"signature\":\"%s\"}",
+	        h, p, m) < 0)
+		exit(EXIT_FAILURE);
+	o = parse(out);
+	free(h);
+	free(p);
+	free(in);
+	free(m);
+	free(out);
+	return o;
+}
+
+static void
+test_an_eab_is_an_hs256_mac_over_the_account_key_for_new_account(void)
+{
+#define EAB_URL "https://ca.test/acme/new-account"
+#define EAB_HDR(alg, extra)                                                    \
+	"{\"alg\":\"" alg "\",\"kid\":\"teamkid\",\"url\":\"" EAB_URL          \
+	"\"" extra "}"
+	static const uint8_t team[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+	static const uint8_t other[32] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
+	enum { TEAM, OTHER, SHORT };
+	static const struct {
+		int line;
+		const char *header;
+		int account_key; /* payload: 1 the account's key, 0 another */
+		int mac;         /* TEAM, OTHER or SHORT */
+		enum cf_status st;
+		int verifies;
+	} rows[] = {
+	    {__LINE__, EAB_HDR("HS256", ""), 1, TEAM, CF_OK, 1},
+	    {__LINE__, EAB_HDR("HS256", ""), 1, OTHER, CF_OK, 0},
+	    {__LINE__, EAB_HDR("HS256", ""), 1, SHORT, CF_OK, 0},
+	    {__LINE__, EAB_HDR("HS256", ""), 0, TEAM, CF_E_BAD_REQUEST, 0},
+	    {__LINE__, EAB_HDR("ES256", ""), 1, TEAM, CF_E_BAD_REQUEST, 0},
+	    {__LINE__, EAB_HDR("none", ""), 1, TEAM, CF_E_BAD_REQUEST, 0},
+	    {__LINE__, EAB_HDR("HS512", ""), 1, TEAM, CF_E_BAD_REQUEST, 0},
+	    {__LINE__, EAB_HDR("HS256", ",\"nonce\":\"n\""), 1, TEAM,
+	        CF_E_BAD_REQUEST, 0},
+	    {__LINE__, EAB_HDR("HS256", ",\"jwk\":{}"), 1, TEAM,
+	        CF_E_BAD_REQUEST, 0},
+	    {__LINE__,
+	        "{\"alg\":\"HS256\",\"kid\":\"teamkid\","
+	        "\"url\":\"https://ca.test/acme/new-order\"}",
+	        1, TEAM, CF_E_BAD_REQUEST, 0},
+	    {__LINE__, "{\"alg\":\"HS256\",\"url\":\"" EAB_URL "\"}", 1, TEAM,
+	        CF_E_BAD_REQUEST, 0},
+	    {__LINE__,
+	        "{\"alg\":\"HS256\",\"kid\":\"teamkid\",\"url\":\"" EAB_URL
+	        "\",\"crit\":[\"b64\"]}",
+	        1, TEAM, CF_E_BAD_REQUEST, 0},
+	};
+	struct json_object *acct = ec_jwk(a3_x, a3_y), *o;
+	struct jws_key k;
+	struct acme_jws j;
+	char thumb[JWS_THUMB_LEN + 1], acct_json[256], rsa_json[512];
+	const char *code, *detail;
+	size_t i;
+
+	CHECK(jws_key_parse(acct, &k) == 0 && jws_thumbprint(&k, thumb) == 0,
+	    "the account key");
+	jws_key_free(&k);
+	snprintf(acct_json, sizeof(acct_json), "%s",
+	    json_object_to_json_string_ext(acct, JSON_C_TO_STRING_PLAIN));
+	snprintf(rsa_json, sizeof(rsa_json),
+	    "{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\"%s\"}", rfc7638_n);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		o = eab_jws(rows[i].header,
+		    rows[i].account_key ? acct_json : rsa_json,
+		    rows[i].mac == OTHER ? other : team, sizeof(team),
+		    rows[i].mac == SHORT);
+		code = NULL;
+		CHECK_LINE(rows[i].line,
+		    acme_eab_parse(o, EAB_URL, thumb, &j, &code, &detail) ==
+		        rows[i].st,
+		    "the EAB's form");
+		if (rows[i].st != CF_OK) {
+			CHECK_LINE(rows[i].line,
+			    code != NULL && !strcmp(code, "malformed"),
+			    "refused as malformed");
+		} else {
+			CHECK_LINE(rows[i].line, !strcmp(j.kid, "teamkid"),
+			    "the kid is the header's");
+			CHECK_LINE(rows[i].line,
+			    acme_eab_verify(&j, team, sizeof(team)) ==
+			        rows[i].verifies,
+			    "the MAC under the team's key");
+			acme_jws_free(&j);
+		}
+		json_object_put(o);
+	}
+	json_object_put(acct);
+#undef EAB_HDR
+#undef EAB_URL
+}
+
+static void
+test_an_account_payload_gives_its_eab_as_an_object(void)
+{
+	static const struct {
+		int line;
+		const char *payload;
+		enum cf_status st;
+		int has_eab;
+	} rows[] = {
+	    {__LINE__, "{}", CF_OK, 0},
+	    {__LINE__, "{\"externalAccountBinding\":{\"protected\":\"x\"}}",
+	        CF_OK, 1},
+	    {__LINE__, "{\"externalAccountBinding\":\"x\"}", CF_E_BAD_REQUEST,
+	        0},
+	    {__LINE__, "{\"externalAccountBinding\":null}", CF_E_BAD_REQUEST,
+	        0},
+	};
+	struct json_object *o, *contact, *eab;
+	const char *code, *detail;
+	size_t i;
+	int only;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		o = parse(rows[i].payload);
+		CHECK_LINE(rows[i].line,
+		    acme_account_parse(
+		        o, &only, &contact, &eab, &code, &detail) == rows[i].st,
+		    "newAccount's payload");
+		if (rows[i].st == CF_OK)
+			CHECK_LINE(rows[i].line,
+			    (eab != NULL) == rows[i].has_eab, "its EAB");
+		json_object_put(o);
+	}
+}
+
+static void
+test_a_name_needs_a_grant_on_its_labels_from_the_last(void)
+{
+	static const struct {
+		int line;
+		const char *name, *rid;
+	} rows[] = {
+	    {__LINE__, "www.example.com", "dcos:acme:dns:/com/example/www"},
+	    {__LINE__, "example.com", "dcos:acme:dns:/com/example"},
+	    {__LINE__, "localhost", "dcos:acme:dns:/localhost"},
+	    {__LINE__, "a.b.c.d", "dcos:acme:dns:/d/c/b/a"},
+	};
+	char rid[ACME_NAME_RID_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		acme_name_rid(rid, sizeof(rid), rows[i].name);
+		CHECK_LINE(rows[i].line, !strcmp(rid, rows[i].rid),
+		    "the name's resource");
+	}
+}
+
 int
 main(void)
 {
@@ -521,5 +693,8 @@ main(void)
 	test_an_account_update_takes_a_contact_and_deactivation_only();
 	test_the_inner_jws_of_key_change_has_a_jwk_and_no_nonce();
 	test_a_key_change_payload_names_the_account_and_its_old_key();
+	test_an_eab_is_an_hs256_mac_over_the_account_key_for_new_account();
+	test_an_account_payload_gives_its_eab_as_an_object();
+	test_a_name_needs_a_grant_on_its_labels_from_the_last();
 	return unit_done();
 }

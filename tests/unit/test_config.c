@@ -44,6 +44,9 @@ static const struct {
     {__LINE__, "allow_plain_http", "false", 1, "0"},
     {__LINE__, "allow_plain_http", "maybe", 0, NULL},
     {__LINE__, "allow_plain_http", "", 0, NULL},
+    {__LINE__, "acme_eab_required", "yes", 1, "1"},
+    {__LINE__, "acme_eab_required", "0", 1, "0"},
+    {__LINE__, "acme_eab_required", "required", 0, NULL},
     {__LINE__, "body_limit", "1", 1, "1"},
     {__LINE__, "body_limit", "67108864", 1, "67108864"},
     {__LINE__, "body_limit", "67108865", 0, NULL},
@@ -95,6 +98,8 @@ show(const struct cf_config *c, const char *key, char *out, size_t len)
 		snprintf(out, len, "%s", c->state_dir);
 	else if (!strcmp(key, "allow_plain_http"))
 		snprintf(out, len, "%d", c->allow_plain_http);
+	else if (!strcmp(key, "acme_eab_required"))
+		snprintf(out, len, "%d", c->acme_eab_required);
 	else if (!strcmp(key, "body_limit"))
 		snprintf(out, len, "%zu", c->body_limit);
 	else if (!strcmp(key, "token_lifetime"))
@@ -164,7 +169,8 @@ test_the_defaults_are_the_documented_ones(void)
 	CHECK(c.access_token_lifetime == 300, "access_token_lifetime");
 	CHECK(c.login_max_failures == 5, "login_max_failures");
 	CHECK(c.login_window == 300, "login_window");
-	CHECK(!c.allow_plain_http && !c.trust_remote_user && !c.dev_mode,
+	CHECK(!c.allow_plain_http && !c.trust_remote_user && !c.dev_mode &&
+	          !c.acme_eab_required,
 	    "every switch off");
 	CHECK(!c.dapr_token_set && c.ndapr_scopes == 0, "no Dapr token");
 }
