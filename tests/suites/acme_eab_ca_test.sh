@@ -9,7 +9,6 @@
 # "localhost" is the one name proved (certbot standalone on a free port);
 # "www.test" is under the suffixes but granted to nobody, and is refused
 # at newOrder, before any challenge.
-# run-all: sanitizers-one-server
 . "$(dirname "$0")/../lib.sh"
 
 JWS=("$STACK_PYTHON" "$COFFER_TOP/tests/acme_jws.py")
