@@ -8,7 +8,10 @@
 # tests/acme_jws.py signs what certbot never sends.  As acme_ca_test.sh,
 # "localhost" is the one name proved (certbot standalone on a free port);
 # "www.test" is under the suffixes but granted to nobody, and is refused
-# at newOrder, before any challenge.
+# at newOrder, before any challenge.  Behind one server: the binding and
+# the grants are the program's; what the servers change in ACME's answers
+# (mod_fcgid's 302 rule), acme_ca_test.sh checks behind each.
+# run-all: one-server
 . "$(dirname "$0")/../lib.sh"
 
 JWS=("$STACK_PYTHON" "$COFFER_TOP/tests/acme_jws.py")
