@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# Apache's mod_md (Debian's apache2) as the ACME client of Coffer's ACME
+# server (docs/apis.md#acme): a second Apache, of its own (config, ports,
+# MD store in a temporary folder; root starts it, its workers are
+# www-data), manages the domain "localhost" with Coffer's directory as its
+# CA, over TLS (MDCACertificateFile: the CA that signed the stack's TLS
+# certificate, Coffer's own).  mod_md obtains a certificate by http-01,
+# serves it after a graceful restart, renews it when its window says so,
+# and by tls-alpn-01 (mod_ssl answers it, Protocols acme-tls/1).  Coffer's
+# validator reaches that Apache on its own ports (acme_http_port,
+# acme_tls_port), which MDPortMap maps to 80 and 443.
+#
+# It runs behind every server in front of Coffer: what differs there is
+# the TLS that mod_md's libcurl talks to and the answers' headers (behind
+# mod_fcgid a 200 with a Location turns into a 302).
+. "$(dirname "$0")/../lib.sh"
+
+MODS=/usr/lib/apache2/modules
+
+free_port() {
+	"$STACK_PYTHON" -c 'import socket; s = socket.socket();
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+oneTimeSetUp() {
+	[ -e "$MODS/mod_md.so" ] && [ -e "$MODS/mod_ssl.so" ] || {
+		echo "mod_md or mod_ssl is missing (apache2)" >&2
+		return 1
+	}
+	HTTP=$(free_port)
+	HTTPS=$(free_port)
+	STACK_TLS=1 coffer_server_start acme_dns_suffixes=localhost \
+	    acme_http_port="$HTTP" acme_tls_port="$HTTPS" &&
+	    coffer_init_unseal || return 1
+	# The managed Apache's folder: its workers (www-data) read it, and
+	# the Coffer stack's state folder may be closed to them.
+	MD=$(mktemp -d "${TMPDIR:-/tmp}/coffer-modmd.XXXXXX") || return 1
+	mkdir -p "$MD/www" "$MD/run" "$MD/md"
+	cp "$COFFER_CA" "$MD/ca.pem"
+	# MDMessageCmd: one line per event ("renewing localhost",
+	# "challenge-setup:http-01:localhost localhost", "renewed localhost"
+	# from the watchdog, a worker; "installed localhost" from the parent
+	# at a restart).
+	printf '#!/bin/sh\necho "$*" >>"%s/messages"\n' "$MD" >"$MD/message.sh"
+	chmod 0755 "$MD/message.sh"
+	: >"$MD/messages"
+	chmod 0666 "$MD/messages"
+	chown -R www-data: "$MD"
+	chmod 0755 "$MD"
+	CHALLENGES=http-01
+	WINDOW=33%
+	md_config
+	apache2 -t -f "$MD/httpd.conf" >"$MD/check.out" 2>&1 || {
+		cat "$MD/check.out" >&2
+		return 1
+	}
+	apache2 -f "$MD/httpd.conf" -k start || return 1
+}
+
+oneTimeTearDown() {
+	local pid
+	if [ -n "${MD:-}" ]; then
+		pid=$(cat "$MD/httpd.pid" 2>/dev/null)
+		apache2 -f "$MD/httpd.conf" -k stop >/dev/null 2>&1
+		[ -n "$pid" ] && stack_term_wait "$pid" 2>/dev/null
+		if [ -n "${COFFER_LOG_DIR:-}" ]; then
+			cp "$MD/error.log" \
+			    "$COFFER_LOG_DIR/$COFFER_SUITE.$COFFER_SERVER.modmd.log"
+		fi
+		[ "${COFFER_KEEP_STATE:-0}" = 1 ] || rm -rf "$MD"
+		unset MD
+	fi
+	coffer_server_stop
+}
+
+# md_config: the managed Apache's config, with CHALLENGES and WINDOW.
+md_config() {
+	cat >"$MD/httpd.conf" <<EOF
+ServerRoot "$MD"
+ServerName localhost
+Listen 127.0.0.1:$HTTP
+Listen 127.0.0.1:$HTTPS
+PidFile "$MD/httpd.pid"
+ErrorLog "$MD/error.log"
+LogLevel warn md:info
+DefaultRuntimeDir "$MD/run"
+DocumentRoot "$MD/www"
+User www-data
+Group www-data
+Mutex pthread
+LoadModule mpm_event_module $MODS/mod_mpm_event.so
+LoadModule authz_core_module $MODS/mod_authz_core.so
+LoadModule socache_shmcb_module $MODS/mod_socache_shmcb.so
+LoadModule ssl_module $MODS/mod_ssl.so
+LoadModule md_module $MODS/mod_md.so
+SSLSessionCache "shmcb:$MD/run/ssl_scache(512000)"
+
+MDStoreDir "$MD/md"
+MDCertificateAuthority $COFFER_TLS_ADDR/acme/directory
+MDCACertificateFile "$MD/ca.pem"
+MDCertificateAgreement accepted
+MDContactEmail webmaster@example.org
+MDCAChallenges $CHALLENGES
+MDPortMap http:$HTTP https:$HTTPS
+MDRenewWindow $WINDOW
+MDMessageCmd "$MD/message.sh"
+MDomain localhost
+
+<VirtualHost 127.0.0.1:$HTTPS>
+	ServerName localhost
+	SSLEngine on
+	Protocols http/1.1 acme-tls/1
+</VirtualHost>
+<VirtualHost 127.0.0.1:$HTTP>
+	ServerName localhost
+</VirtualHost>
+EOF
+}
+
+# md_graceful: rewrite the config and restart the managed Apache gently.
+md_graceful() {
+	md_config
+	apache2 -f "$MD/httpd.conf" -k graceful
+}
+
+# wait_message N TEXT: the Nth "TEXT" line in the messages, within 60 s.
+wait_message() {
+	local i
+	for ((i = 0; i < 120; i++)); do
+		[ "$(grep -cx "$2" "$MD/messages")" -ge "$1" ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# wait_message_after FIRST THEN: a "THEN" line after the first "FIRST"
+# line in the messages, within 60 s.
+wait_message_after() {
+	local i
+	for ((i = 0; i < 120; i++)); do
+		awk -v a="$1" -v b="$2" '$0 == a { seen = 1 }
+		    seen && $0 == b { found = 1 } END { exit !found }' \
+		    "$MD/messages" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# served: SERVED = the serial of the certificate Apache shows for
+# localhost (s_client, the chain checked against Coffer's CA), OUT what
+# s_client said; SERVED_PEM the whole chain shown.
+served() {
+	OUT=$(openssl s_client -connect "127.0.0.1:$HTTPS" -servername localhost \
+	    -CAfile "$MD/ca.pem" -verify_hostname localhost -verify_return_error \
+	    -showcerts </dev/null 2>&1)
+	SERVED=$(openssl x509 -noout -serial <<<"$OUT" 2>/dev/null)
+	SERVED=${SERVED#serial=}
+}
+
+# wait_served SERIAL: Apache serves the certificate SERIAL, within 30 s.
+wait_served() {
+	local i
+	for ((i = 0; i < 60; i++)); do
+		served
+		[ "$SERVED" = "$1" ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+serial_of() {
+	openssl x509 -in "$1" -noout -serial | sed 's/^serial=//'
+}
+
+# record PEM: Coffer's record of the certificate in PEM, through CFSSL's
+# certinfo (its serial) and certificates (its status).
+record() {
+	auth_json POST /api/v1/cfssl/certinfo \
+	    "$(jq -n --rawfile c "$1" '{certificate: $c}')"
+	assert_status 200
+	local serial
+	serial=$(jq -r .result.serial_number "$BODY_FILE")
+	auth_json POST /ca/api/v2/certificates "{\"serial\":\"$serial\"}"
+	assert_status 200
+}
+
+test_mod_md_obtains_a_certificate_by_http_01() {
+	local staged=$MD/md/staging/localhost/pubcert.pem
+	wait_message 1 "renewed localhost"
+	assertTrue "no renewal in 60 s: $(tail -n 20 "$MD/error.log")" $?
+	assertTrue "nothing staged" "[ -s $staged ]"
+	# pubcert.pem: the certificate, then the chain Coffer sent.
+	assertEquals "leaf and CA" 2 "$(grep -c 'BEGIN CERTIFICATE' "$staged")"
+	assertEquals "verify" "$staged: OK" \
+	    "$(openssl verify -CAfile "$MD/ca.pem" "$staged" 2>&1)"
+	assertContains "$(openssl x509 -in "$staged" -noout -ext subjectAltName)" \
+	    "DNS:localhost"
+	assertEquals "validated by http-01" 1 "$(jq -s '[.[] |
+	    select(.action == "validate" and .allowed and
+	    (.path | startswith("/acme/chall/")))] | length' \
+	    "$COFFER_STATE/audit.log")"
+	FIRST=$(serial_of "$staged")
+}
+
+test_after_a_graceful_restart_apache_serves_it_with_coffers_chain() {
+	local cert=$MD/md/domains/localhost/pubcert.pem
+	[ -n "${FIRST:-}" ] || fail "no certificate was staged"
+	md_graceful
+	wait_served "$FIRST"
+	assertTrue "Apache serves $SERVED, not $FIRST: $OUT" $?
+	assertContains "$OUT" "Verify return code: 0 (ok)"
+	assertEquals "installed" "$FIRST" "$(serial_of "$cert")"
+	# The chain shown ends with Coffer's CA certificate.
+	assertEquals "the last certificate shown is Coffer's CA" \
+	    "$(openssl x509 -in "$MD/ca.pem" -noout -fingerprint)" \
+	    "$(awk '/BEGIN CERT/ { b = "" } { b = b $0 "\n" }
+		/END CERT/ { last = b } END { printf "%s", last }' <<<"$OUT" |
+		openssl x509 -noout -fingerprint)"
+	wait_message 1 "installed localhost"
+	assertTrue "no 'installed' message: $(cat "$MD/messages")" $?
+}
+
+test_coffer_records_the_certificate_and_ocsp_says_good() {
+	local cert=$MD/md/domains/localhost/pubcert.pem out
+	[ -s "$cert" ] || fail "nothing installed"
+	record "$cert"
+	assert_json_eq '.result | length' 1
+	assert_json_eq '.result[0].status' good
+	out=$(openssl ocsp -issuer "$MD/ca.pem" -cert "$cert" \
+	    -CAfile "$MD/ca.pem" -url "$COFFER_ADDR/ca/ocsp" 2>&1)
+	assertContains "$out" "$cert: good"
+}
+
+# A renew window longer than the certificate's life (a year, the default
+# profile's) makes mod_md renew at once: a new certificate, staged, and
+# served after the next graceful restart.
+test_a_renew_window_past_the_lifetime_renews_with_a_new_serial() {
+	local staged=$MD/md/staging/localhost/pubcert.pem second
+	WINDOW=400d
+	md_graceful
+	wait_message 2 "renewed localhost"
+	assertTrue "no renewal in 60 s: $(tail -n 20 "$MD/error.log")" $?
+	second=$(serial_of "$staged")
+	assertNotEquals "a new serial" "$FIRST" "$second"
+	md_graceful
+	wait_served "$second"
+	assertTrue "Apache serves $SERVED, not the renewed $second: $OUT" $?
+	assertContains "$OUT" "Verify return code: 0 (ok)"
+	record "$MD/md/domains/localhost/pubcert.pem"
+	assert_json_eq '.result[0].status' good
+	SECOND=$second
+}
+
+test_mod_md_renews_by_tls_alpn_01_answered_by_mod_ssl() {
+	local staged=$MD/md/staging/localhost/pubcert.pem
+	# The window still says renew: the last restart brought a renewal,
+	# by http-01, which mod_md finishes (and stages) first.
+	wait_message 3 "renewed localhost"
+	assertTrue "no third renewal in 60 s: $(cat "$MD/messages")" $?
+	CHALLENGES=tls-alpn-01
+	md_graceful
+	wait_message_after "challenge-setup:tls-alpn-01:localhost localhost" \
+	    "renewed localhost"
+	assertTrue "no renewal by tls-alpn-01 in 60 s: $(cat "$MD/messages")" $?
+	assertTrue "Coffer validated by tls-alpn-01" "[ $(jq -s '[.[] |
+	    select(.action == "validate" and .allowed and
+	    (.path | startswith("/acme/chall-alpn/")))] | length' \
+	    "$COFFER_STATE/audit.log") -ge 1 ]"
+	assertEquals "verify" "$staged: OK" \
+	    "$(openssl verify -CAfile "$MD/ca.pem" "$staged" 2>&1)"
+	assertNotEquals "a new serial" "${SECOND:-}" "$(serial_of "$staged")"
+}
+
+test_a_certificate_revoked_in_coffer_is_revoked_by_ocsp() {
+	local cert=$MD/md/domains/localhost/pubcert.pem serial aki out
+	auth_json POST /api/v1/cfssl/certinfo \
+	    "$(jq -n --rawfile c "$cert" '{certificate: $c}')"
+	serial=$(jq -r .result.serial_number "$BODY_FILE")
+	aki=$(jq -r .result.authority_key_id "$BODY_FILE" | tr -d : |
+	    tr A-F a-f)
+	auth_json POST /api/v1/cfssl/revoke \
+	    "{\"serial\":\"$serial\",\"authority_key_id\":\"$aki\",\"reason\":\"superseded\"}"
+	assert_status 200
+	out=$(openssl ocsp -issuer "$MD/ca.pem" -cert "$cert" \
+	    -CAfile "$MD/ca.pem" -url "$COFFER_ADDR/ca/ocsp" 2>&1)
+	assertContains "$out" "$cert: revoked"
+}
+
+. /usr/share/shunit2/shunit2
