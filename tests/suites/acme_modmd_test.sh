@@ -32,6 +32,16 @@ oneTimeSetUp() {
 	STACK_TLS=1 coffer_server_start acme_dns_suffixes=localhost \
 	    acme_http_port="$HTTP" acme_tls_port="$HTTPS" &&
 	    coffer_init_unseal || return 1
+	# The default profile (ACME's) names Coffer's OCSP responder over
+	# plain HTTP, where mod_md's stapling fetches it: that client trusts
+	# the system's CAs only, not MDCACertificateFile.  The port is known
+	# only now, so the programs restart to read it.
+	jq -n --arg url "$COFFER_ADDR/ca/ocsp" '{signing: {default: {
+	    usages: ["signing", "key encipherment", "server auth",
+	    "client auth"], expiry: "8760h", ocsp_url: $url}}}' \
+	    >"$COFFER_STATE/profiles.json" &&
+	    echo "ca_profiles = $COFFER_STATE/profiles.json" >>"$COFFER_CONFIG" &&
+	    coffer_server_restart || return 1
 	# The managed Apache's folder: its workers (www-data) read it, and
 	# the Coffer stack's state folder may be closed to them.
 	MD=$(mktemp -d "${TMPDIR:-/tmp}/coffer-modmd.XXXXXX") || return 1
@@ -49,6 +59,7 @@ oneTimeSetUp() {
 	chmod 0755 "$MD"
 	CHALLENGES=http-01
 	WINDOW=33%
+	KEYS=rsa2048
 	md_config
 	apache2 -t -f "$MD/httpd.conf" >"$MD/check.out" 2>&1 || {
 		cat "$MD/check.out" >&2
@@ -73,7 +84,8 @@ oneTimeTearDown() {
 	coffer_server_stop
 }
 
-# md_config: the managed Apache's config, with CHALLENGES and WINDOW.
+# md_config: the managed Apache's config, with CHALLENGES, WINDOW and
+# KEYS.
 md_config() {
 	cat >"$MD/httpd.conf" <<EOF
 ServerRoot "$MD"
@@ -103,6 +115,8 @@ MDContactEmail webmaster@example.org
 MDCAChallenges $CHALLENGES
 MDPortMap http:$HTTP https:$HTTPS
 MDRenewWindow $WINDOW
+MDPrivateKeys $KEYS
+MDStapling on
 MDMessageCmd "$MD/message.sh"
 MDomain localhost
 
@@ -146,23 +160,25 @@ wait_message_after() {
 	return 1
 }
 
-# served: SERVED = the serial of the certificate Apache shows for
-# localhost (s_client, the chain checked against Coffer's CA), OUT what
-# s_client said; SERVED_PEM the whole chain shown.
+# served [S_CLIENT ARGS...]: SERVED = the serial of the certificate Apache
+# shows for localhost (s_client, the chain checked against Coffer's CA),
+# OUT what s_client said, the chain shown included.
 served() {
 	OUT=$(openssl s_client -connect "127.0.0.1:$HTTPS" -servername localhost \
 	    -CAfile "$MD/ca.pem" -verify_hostname localhost -verify_return_error \
-	    -showcerts </dev/null 2>&1)
+	    -showcerts "$@" </dev/null 2>&1)
 	SERVED=$(openssl x509 -noout -serial <<<"$OUT" 2>/dev/null)
 	SERVED=${SERVED#serial=}
 }
 
-# wait_served SERIAL: Apache serves the certificate SERIAL, within 30 s.
+# wait_served SERIAL [S_CLIENT ARGS...]: Apache serves the certificate
+# SERIAL, within 30 s.
 wait_served() {
-	local i
+	local i want=$1
+	shift
 	for ((i = 0; i < 60; i++)); do
-		served
-		[ "$SERVED" = "$1" ] && return 0
+		served "$@"
+		[ "$SERVED" = "$want" ] && return 0
 		sleep 0.5
 	done
 	return 1
@@ -220,6 +236,20 @@ test_after_a_graceful_restart_apache_serves_it_with_coffers_chain() {
 	assertTrue "no 'installed' message: $(cat "$MD/messages")" $?
 }
 
+# mod_md fetches Coffer's OCSP answer (MDStapling) and mod_ssl staples it.
+test_apache_staples_coffers_ocsp_answer_that_mod_md_fetched() {
+	local i
+	[ -n "${FIRST:-}" ] || fail "no certificate was staged"
+	for ((i = 0; i < 60; i++)); do
+		served -status
+		grep -q 'Cert Status: good' <<<"$OUT" && break
+		sleep 0.5
+	done
+	assertContains "$OUT" "OCSP Response Status: successful"
+	assertContains "$OUT" "Serial Number: $FIRST"
+	assertContains "$OUT" "Cert Status: good"
+}
+
 test_coffer_records_the_certificate_and_ocsp_says_good() {
 	local cert=$MD/md/domains/localhost/pubcert.pem out
 	[ -s "$cert" ] || fail "nothing installed"
@@ -269,6 +299,32 @@ test_mod_md_renews_by_tls_alpn_01_answered_by_mod_ssl() {
 	assertEquals "verify" "$staged: OK" \
 	    "$(openssl verify -CAfile "$MD/ca.pem" "$staged" 2>&1)"
 	assertNotEquals "a new serial" "${SECOND:-}" "$(serial_of "$staged")"
+}
+
+# MDPrivateKeys with two types: an order for each, and mod_ssl picks the
+# certificate the client's signature algorithms allow.
+test_mod_md_gets_an_ecdsa_and_an_rsa_certificate_for_the_domain() {
+	local staged=$MD/md/staging/localhost ec rsa
+	# Four renewals so far, the last staged: the restart installs it and
+	# the window starts the fifth, with both keys.
+	KEYS="secp256r1 rsa2048"
+	md_graceful
+	wait_message 5 "renewed localhost"
+	assertTrue "no renewal in 60 s: $(tail -n 20 "$MD/error.log")" $?
+	assertContains "$(openssl x509 -in "$staged/pubcert.secp256r1.pem" \
+	    -noout -text)" "id-ecPublicKey"
+	assertEquals "verify" "$staged/pubcert.secp256r1.pem: OK" \
+	    "$(openssl verify -CAfile "$MD/ca.pem" \
+		"$staged/pubcert.secp256r1.pem" 2>&1)"
+	ec=$(serial_of "$staged/pubcert.secp256r1.pem")
+	rsa=$(serial_of "$staged/pubcert.pem")
+	assertNotEquals "two certificates" "$ec" "$rsa"
+	md_graceful
+	wait_served "$ec" -sigalgs ecdsa_secp256r1_sha256
+	assertTrue "ECDSA: Apache serves $SERVED, not $ec: $OUT" $?
+	served -sigalgs rsa_pss_rsae_sha256:rsa_pkcs1_sha256
+	assertEquals "RSA: $OUT" "$rsa" "$SERVED"
+	assertContains "$OUT" "Verify return code: 0 (ok)"
 }
 
 test_a_certificate_revoked_in_coffer_is_revoked_by_ocsp() {
