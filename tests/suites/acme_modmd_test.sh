@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # Apache's mod_md (Debian's apache2) as the ACME client of Coffer's ACME
-# server (docs/apis.md#acme): a second Apache, of its own (config, ports,
-# MD store in a temporary folder; root starts it, its workers are
-# www-data), manages the domain "localhost" with Coffer's directory as its
-# CA, over TLS (MDCACertificateFile: the CA that signed the stack's TLS
-# certificate, Coffer's own).  mod_md obtains a certificate by http-01,
-# serves it after a graceful restart, renews it when its window says so,
-# and by tls-alpn-01 (mod_ssl answers it, Protocols acme-tls/1).  Coffer's
-# validator reaches that Apache on its own ports (acme_http_port,
-# acme_tls_port), which MDPortMap maps to 80 and 443.
+# server (docs/apis.md#acme), configured by README's mod_md block (the
+# "modmd" readme-test block) as written: a second Apache, of its own
+# (config, ports, MD store in a temporary folder; root starts it, its
+# workers are www-data), manages the domain "localhost" with Coffer's
+# directory as its CA, over TLS (MDCACertificateFile: the CA that signed
+# the stack's TLS certificate, Coffer's own).  mod_md obtains a
+# certificate by http-01, serves it after a graceful restart, staples
+# Coffer's OCSP answer, renews when its window says so, by tls-alpn-01 too
+# (mod_ssl answers it), with an ECDSA and an RSA key; revocations in
+# Coffer show in OCSP.  Coffer's validator reaches that Apache on its own
+# ports (acme_http_port, acme_tls_port), which MDPortMap maps to 80 and
+# 443.  MDMessageCmd's lines say what mod_md did, Coffer's audit log which
+# challenge it validated.
 #
 # It runs behind every server in front of Coffer: what differs there is
 # the TLS that mod_md's libcurl talks to and the answers' headers (behind
-# mod_fcgid a 200 with a Location turns into a 302).
+# mod_fcgid a 200 with a Location turns into a 302).  MD_LOGLEVEL=debug
+# (with COFFER_KEEP_STATE=1) keeps mod_md's whole conversation.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../readme_blocks.sh"
 
 MODS=/usr/lib/apache2/modules
 
@@ -84,9 +90,16 @@ oneTimeTearDown() {
 	coffer_server_stop
 }
 
-# md_config: the managed Apache's config, with CHALLENGES, WINDOW and
-# KEYS.
+# md_config: the managed Apache's config: its own frame (folder, ports,
+# modules, the test's settings: CHALLENGES, WINDOW, KEYS), then README's
+# mod_md block as written, with the test's names, ports and files.
 md_config() {
+	local block
+	block=$(readme_block "$COFFER_TOP/README.md" modmd)
+	[ -n "$block" ] || {
+		fail "README has no modmd block"
+		return 1
+	}
 	cat >"$MD/httpd.conf" <<EOF
 ServerRoot "$MD"
 ServerName localhost
@@ -94,7 +107,7 @@ Listen 127.0.0.1:$HTTP
 Listen 127.0.0.1:$HTTPS
 PidFile "$MD/httpd.pid"
 ErrorLog "$MD/error.log"
-LogLevel warn md:info
+LogLevel warn md:${MD_LOGLEVEL:-info}
 DefaultRuntimeDir "$MD/run"
 DocumentRoot "$MD/www"
 User www-data
@@ -108,27 +121,19 @@ LoadModule md_module $MODS/mod_md.so
 SSLSessionCache "shmcb:$MD/run/ssl_scache(512000)"
 
 MDStoreDir "$MD/md"
-MDCertificateAuthority $COFFER_TLS_ADDR/acme/directory
-MDCACertificateFile "$MD/ca.pem"
-MDCertificateAgreement accepted
-MDContactEmail webmaster@example.org
-MDCAChallenges $CHALLENGES
 MDPortMap http:$HTTP https:$HTTPS
 MDRenewWindow $WINDOW
 MDPrivateKeys $KEYS
 MDStapling on
 MDMessageCmd "$MD/message.sh"
-MDomain localhost
-
-<VirtualHost 127.0.0.1:$HTTPS>
-	ServerName localhost
-	SSLEngine on
-	Protocols http/1.1 acme-tls/1
-</VirtualHost>
-<VirtualHost 127.0.0.1:$HTTP>
-	ServerName localhost
-</VirtualHost>
 EOF
+	sed -e "s|https://ca.example.com|$COFFER_TLS_ADDR|" \
+	    -e "s|/etc/apache2/coffer-ca.pem|$MD/ca.pem|" \
+	    -e "s|www\.example\.com|localhost|" \
+	    -e "s|^MDCAChallenges .*|MDCAChallenges $CHALLENGES|" \
+	    -e "s|<VirtualHost \*:80>|<VirtualHost 127.0.0.1:$HTTP>|" \
+	    -e "s|<VirtualHost \*:443>|<VirtualHost 127.0.0.1:$HTTPS>|" \
+	    <<<"$block" >>"$MD/httpd.conf"
 }
 
 # md_graceful: rewrite the config and restart the managed Apache gently.
@@ -327,19 +332,40 @@ test_mod_md_gets_an_ecdsa_and_an_rsa_certificate_for_the_domain() {
 	assertContains "$OUT" "Verify return code: 0 (ok)"
 }
 
-test_a_certificate_revoked_in_coffer_is_revoked_by_ocsp() {
-	local cert=$MD/md/domains/localhost/pubcert.pem serial aki out
+# ocsp_says PEM: what Coffer's responder says of the certificate in PEM.
+ocsp_says() {
+	openssl ocsp -issuer "$MD/ca.pem" -cert "$1" -CAfile "$MD/ca.pem" \
+	    -url "$COFFER_ADDR/ca/ocsp" 2>&1
+}
+
+# mod_md does not revoke: CFSSL's revoke does (the RSA certificate), and
+# certbot with the certificate's key from mod_md's store (the ECDSA one;
+# RFC 8555 7.6, no account).
+test_revoked_in_coffer_by_cfssl_or_certbot_ocsp_says_revoked() {
+	local d=$MD/md/domains/localhost serial aki
 	auth_json POST /api/v1/cfssl/certinfo \
-	    "$(jq -n --rawfile c "$cert" '{certificate: $c}')"
+	    "$(jq -n --rawfile c "$d/pubcert.pem" '{certificate: $c}')"
 	serial=$(jq -r .result.serial_number "$BODY_FILE")
 	aki=$(jq -r .result.authority_key_id "$BODY_FILE" | tr -d : |
 	    tr A-F a-f)
 	auth_json POST /api/v1/cfssl/revoke \
 	    "{\"serial\":\"$serial\",\"authority_key_id\":\"$aki\",\"reason\":\"superseded\"}"
 	assert_status 200
-	out=$(openssl ocsp -issuer "$MD/ca.pem" -cert "$cert" \
-	    -CAfile "$MD/ca.pem" -url "$COFFER_ADDR/ca/ocsp" 2>&1)
-	assertContains "$out" "$cert: revoked"
+	assertContains "$(ocsp_says "$d/pubcert.pem")" "$d/pubcert.pem: revoked"
+	command -v certbot >/dev/null || {
+		fail "certbot is not installed (tools/dev setup)"
+		return
+	}
+	assertContains "$(ocsp_says "$d/pubcert.secp256r1.pem")" \
+	    "$d/pubcert.secp256r1.pem: good"
+	OUT=$(REQUESTS_CA_BUNDLE=$MD/ca.pem certbot revoke --non-interactive \
+	    --server "$COFFER_TLS_ADDR/acme/directory" \
+	    --config-dir "$MD/certbot" --work-dir "$MD/certbot" \
+	    --logs-dir "$MD/certbot" --cert-path "$d/pubcert.secp256r1.pem" \
+	    --key-path "$d/privkey.secp256r1.pem" --no-delete-after-revoke 2>&1)
+	assertEquals "certbot revoke: $OUT" 0 $?
+	assertContains "$(ocsp_says "$d/pubcert.secp256r1.pem")" \
+	    "$d/pubcert.secp256r1.pem: revoked"
 }
 
 . /usr/share/shunit2/shunit2
