@@ -126,6 +126,13 @@ MDRenewWindow $WINDOW
 MDPrivateKeys $KEYS
 MDStapling on
 MDMessageCmd "$MD/message.sh"
+
+# A name outside acme_dns_suffixes: Coffer refuses its order.
+MDomain www.example.org
+<VirtualHost 127.0.0.1:$HTTPS>
+	ServerName www.example.org
+	SSLEngine on
+</VirtualHost>
 EOF
 	sed -e "s|https://ca.example.com|$COFFER_TLS_ADDR|" \
 	    -e "s|/etc/apache2/coffer-ca.pem|$MD/ca.pem|" \
@@ -239,6 +246,18 @@ test_after_a_graceful_restart_apache_serves_it_with_coffers_chain() {
 		openssl x509 -noout -fingerprint)"
 	wait_message 1 "installed localhost"
 	assertTrue "no 'installed' message: $(cat "$MD/messages")" $?
+}
+
+# mod_md reads Coffer's problem document (RFC 8555 6.7: rejectedIdentifier)
+# and logs its detail; it takes the refusal as lasting (its next try is a
+# day or so away).
+test_a_name_outside_acme_dns_suffixes_is_an_error_mod_md_reports() {
+	wait_message 1 "errored www.example.org"
+	assertTrue "no error in 60 s: $(cat "$MD/messages")" $?
+	assertContains "$(grep 'www.example.org' "$MD/error.log")" \
+	    "processing www.example.org: a name is outside acme_dns_suffixes"
+	assertFalse "nothing staged" \
+	    "[ -e $MD/md/staging/www.example.org/pubcert.pem ]"
 }
 
 # mod_md fetches Coffer's OCSP answer (MDStapling) and mod_ssl staples it.
