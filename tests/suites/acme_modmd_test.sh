@@ -120,7 +120,6 @@ LoadModule ssl_module $MODS/mod_ssl.so
 LoadModule md_module $MODS/mod_md.so
 SSLSessionCache "shmcb:$MD/run/ssl_scache(512000)"
 
-MDStoreDir "$MD/md"
 MDPortMap http:$HTTP https:$HTTPS
 MDRenewWindow $WINDOW
 MDPrivateKeys $KEYS
@@ -135,6 +134,7 @@ MDomain www.example.org
 </VirtualHost>
 EOF
 	sed -e "s|https://ca.example.com|$COFFER_TLS_ADDR|" \
+	    -e "s|/var/lib/apache2/md|$MD/md|" \
 	    -e "s|/etc/apache2/coffer-ca.pem|$MD/ca.pem|" \
 	    -e "s|www\.example\.com|localhost|" \
 	    -e "s|^MDCAChallenges .*|MDCAChallenges $CHALLENGES|" \
