@@ -78,10 +78,11 @@ test_readme_apache_fcgid_steps_serve_a_secret_over_tls() {
 test_every_marked_readme_block_is_one_the_steps_run() {
 	# A marker the steps do not know (or a lost one) is drift too.
 	local tags
-	# (The development walk's dev-* blocks are readme_dev_walk_test.sh's.)
+	# (The development walk's dev-* blocks are readme_dev_walk_test.sh's,
+	# modmd is acme_modmd_test.sh's.)
 	tags=$(readme_tags "$COFFER_TOP/README.md" | grep -v '^dev-' |
 	    paste -sd' ' -)
-	assertEquals "README markers" "apache-fcgid apache-proxy apache-tls cfssl-cli install lighttpd lighttpd-tls store tls-cert user-coffer user-www-data" "$tags"
+	assertEquals "README markers" "apache-fcgid apache-proxy apache-tls cfssl-cli install lighttpd lighttpd-tls modmd store tls-cert user-coffer user-www-data" "$tags"
 }
 
 test_the_readme_packages_are_installed_here() {
