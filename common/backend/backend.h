@@ -88,7 +88,7 @@
  *               journal's keys looked up in it (store_stats).
  *   postgresql  pg_total_relation_size of the records' table (indexes
  *               and TOAST included) and of coffer_meta; records: a row
- *               of coffer_meta that a trigger keeps (backend_pg.c).
+ *               of coffer_meta that triggers keep (backend_pg.c).
  *
  * Keys are 1..BACKEND_MAX_KEY bytes and values 0..BACKEND_MAX_VALUE bytes,
  * both any bytes (NULs too); every backend takes at least these.

@@ -1328,7 +1328,8 @@ test_postgresql_an_upgrade_counts_the_records_there_are(
 	    put_str(b, "u:1", "1") == 0 && put_str(b, "u:2", "2") == 0, "seed");
 	close_store(b);
 	CHECK(pg_admin_in("ct_upgrade",
-	          "DROP TRIGGER coffer_records_count ON coffer_records;"
+	          "DROP TRIGGER coffer_records_note ON coffer_records;"
+	          "DROP TRIGGER coffer_records_apply ON coffer_records;"
 	          "DELETE FROM coffer_meta WHERE name = 'records';"
 	          "INSERT INTO coffer_records (k, v) VALUES ('u:3', '3');"
 	          "UPDATE coffer_meta SET value = 2"
