@@ -628,7 +628,10 @@ static const char schema_v2[] =
  * in one transaction walks the row's versions made before it.  The
  * triggers come first: CREATE TRIGGER locks coffer_records against every
  * writer, Coffers of an older schema too, until this step commits, so
- * the count(*) after it counts what the triggers go on from.
+ * the count(*) after it counts what the triggers go on from; and it
+ * takes no lock that readers wait for, as DROP TRIGGER's would (the step
+ * commits with the version, so the triggers are there exactly when the
+ * version says 3).
  */
 static const char schema_v3[] =
     "CREATE OR REPLACE FUNCTION coffer_records_note() RETURNS trigger"
@@ -644,8 +647,6 @@ static const char schema_v3[] =
     " UPDATE coffer_meta SET value = value + d WHERE name = 'records';"
     " PERFORM set_config('coffer.records', '0', true);"
     " END IF; RETURN NULL; END $$;"
-    "DROP TRIGGER IF EXISTS coffer_records_note ON coffer_records;"
-    "DROP TRIGGER IF EXISTS coffer_records_apply ON coffer_records;"
     "CREATE TRIGGER coffer_records_note AFTER INSERT OR DELETE"
     " ON coffer_records FOR EACH ROW"
     " EXECUTE FUNCTION coffer_records_note();"
