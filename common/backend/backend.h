@@ -81,6 +81,15 @@
  *               raised in each commit; the server rolls back what a dead
  *               client left (backend_pg.c).
  *
+ * What stats() counts:
+ *   gdbm        the gdbm file's length and the journal's records (not
+ *               the zeros written ahead of them); records: gdbm's own
+ *               count of its file, once per checkpoint, and the
+ *               journal's keys looked up in it (store_stats).
+ *   postgresql  pg_total_relation_size of the records' table (indexes
+ *               and TOAST included) and of coffer_meta; records: a row
+ *               of coffer_meta that triggers keep (backend_pg.c).
+ *
  * Keys are 1..BACKEND_MAX_KEY bytes and values 0..BACKEND_MAX_VALUE bytes,
  * both any bytes (NULs too); every backend takes at least these.
  *
@@ -109,6 +118,12 @@
 /* cb's key and val are borrowed for the call; 0 goes on, non-zero stops. */
 typedef int (*backend_iter_fn)(
     void *arg, const void *key, size_t klen, const void *val, size_t vlen);
+
+/* stats(): the store's size. */
+struct backend_stats {
+	uint64_t records;
+	uint64_t bytes;
+};
 
 /* The handle.  Callers see only its operations: a backend's own state
  * begins with this struct and follows it. */
@@ -211,6 +226,16 @@ struct backend_ops {
 	 */
 	uint64_t (*seal_epoch)(struct backend *b);
 	int (*seal_raise)(struct backend *b);
+
+	/*
+	 * How big the store is, for an operator's gauges (GET /metrics),
+	 * outside any section, in a read section of its own: its live
+	 * records, exactly as iterate would count them (backend_tally), and
+	 * the bytes that hold them where the backend keeps them, which grow
+	 * as records are written (each backend says what it counts).  Cheap
+	 * enough for every scrape: never a read of every record.  0 or -1.
+	 */
+	int (*stats)(struct backend *b, struct backend_stats *out);
 };
 
 /* The backends there are (postgresql: when built with libpq). */

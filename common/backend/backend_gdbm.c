@@ -147,6 +147,18 @@ gb_idle(struct backend *b)
 	store_idle(st_of(b));
 }
 
+static int
+gb_stats(struct backend *b, struct backend_stats *out)
+{
+	int rc;
+
+	if (store_begin_read(st_of(b)) != 0)
+		return -1;
+	rc = store_stats(st_of(b), &out->records, &out->bytes);
+	store_end_read(st_of(b));
+	return rc;
+}
+
 const struct backend_ops backend_gdbm = {
     .name = "gdbm",
     .open = gb_open,
@@ -166,6 +178,7 @@ const struct backend_ops backend_gdbm = {
     .defer_upkeep = gb_defer_upkeep,
     .maintain = gb_maintain,
     .idle = gb_idle,
+    .stats = gb_stats,
 };
 
 struct store *

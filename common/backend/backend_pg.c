@@ -13,7 +13,8 @@
  *   coffer_records (h bytea primary key = sha256(k), k bytea, v bytea)
  *   coffer_meta    (name text primary key, value bigint):
  *                  'schema_version'; 'changes', the change counter;
- *                  'seal_epoch', raised by every seal (schema 2)
+ *                  'seal_epoch', raised by every seal (schema 2);
+ *                  'records', the rows of coffer_records (schema 3)
  *
  * Keys go by their SHA-256 because a key may be 64 KiB and a btree entry
  * holds some 2.7 KiB; iterate finds a prefix through an index on the
@@ -96,7 +97,7 @@
 #include "backend/backend.h"
 #include "base/log.h"
 
-#define SCHEMA_VERSION 2        /* the newest schema this code knows */
+#define SCHEMA_VERSION 3        /* the newest schema this code knows */
 #define PREFIX_INDEX   512      /* key bytes in iterate's index */
 #define ITER_PAGE      "32"     /* rows per FETCH: 64 MiB at most */
 #define STMT_DEADLINE  30000    /* ms a statement may take, client side */
@@ -333,6 +334,7 @@ enum pg_stmt {
 	STMT_COUNTERS,
 	STMT_LOCK,
 	STMT_RAISE,
+	STMT_STATS,
 	STMT_COUNT
 };
 
@@ -358,6 +360,12 @@ static const struct {
         "SELECT value FROM coffer_meta WHERE name = 'changes' FOR UPDATE", 0},
     {"coffer_raise",
         "UPDATE coffer_meta SET value = value + 1 WHERE name = 'changes'", 0},
+    /* stats(): the triggers' count (schema 3) and the tables' bytes. */
+    {"coffer_stats",
+        "SELECT (SELECT value FROM coffer_meta WHERE name = 'records'),"
+        " pg_total_relation_size('coffer_records')"
+        " + pg_total_relation_size('coffer_meta')",
+        0},
 };
 
 static PGresult *pg_answer(struct pg_backend *p, const char *what);
@@ -609,11 +617,53 @@ static const char schema_v2[] =
     "UPDATE coffer_meta SET value = 2 WHERE name = 'schema_version';";
 
 /*
+ * 3: the record count, for stats() (GET /metrics).  count(*) reads every
+ * row, too much for each scrape, and pg_class.reltuples is an estimate
+ * that only VACUUM and ANALYZE move; so triggers keep the count in
+ * coffer_meta, whoever writes.  A row trigger notes each insert (+1) and
+ * delete (-1) in a setting local to the transaction (the update of put's
+ * ON CONFLICT fires neither); a deferred one adds what was noted to the
+ * row once, at COMMIT.  An UPDATE of the row per record instead made a
+ * transaction of 1000 new records twice as slow: each update of one row
+ * in one transaction walks the row's versions made before it.  The
+ * triggers come first: CREATE TRIGGER locks coffer_records against every
+ * writer, Coffers of an older schema too, until this step commits, so
+ * the count(*) after it counts what the triggers go on from; and it
+ * takes no lock that readers wait for, as DROP TRIGGER's would (the step
+ * commits with the version, so the triggers are there exactly when the
+ * version says 3).
+ */
+static const char schema_v3[] =
+    "CREATE OR REPLACE FUNCTION coffer_records_note() RETURNS trigger"
+    " LANGUAGE plpgsql AS $$ BEGIN"
+    " PERFORM set_config('coffer.records', (coalesce(nullif("
+    "current_setting('coffer.records', true), ''), '0')::bigint"
+    " + CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END)::text, true);"
+    " RETURN NULL; END $$;"
+    "CREATE OR REPLACE FUNCTION coffer_records_apply() RETURNS trigger"
+    " LANGUAGE plpgsql AS $$ DECLARE d bigint := coalesce(nullif("
+    "current_setting('coffer.records', true), ''), '0')::bigint;"
+    " BEGIN IF d <> 0 THEN"
+    " UPDATE coffer_meta SET value = value + d WHERE name = 'records';"
+    " PERFORM set_config('coffer.records', '0', true);"
+    " END IF; RETURN NULL; END $$;"
+    "CREATE TRIGGER coffer_records_note AFTER INSERT OR DELETE"
+    " ON coffer_records FOR EACH ROW"
+    " EXECUTE FUNCTION coffer_records_note();"
+    "CREATE CONSTRAINT TRIGGER coffer_records_apply AFTER INSERT OR DELETE"
+    " ON coffer_records DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+    " EXECUTE FUNCTION coffer_records_apply();"
+    "INSERT INTO coffer_meta SELECT 'records', count(*) FROM coffer_records"
+    " ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value;"
+    "UPDATE coffer_meta SET value = 3 WHERE name = 'schema_version';";
+
+/*
  * The schema steps: steps[i] upgrades version i to i + 1 (0: none yet).
  * A new version appends its step, and raises SCHEMA_VERSION and the
  * schema_version row in it.
  */
-static const char *const steps[SCHEMA_VERSION] = {schema_v1, schema_v2};
+static const char *const steps[SCHEMA_VERSION] = {
+    schema_v1, schema_v2, schema_v3};
 
 /* The database's schema version: 0 and *version (0 when it has none), or
  * -1.  Asks first whether the table is there, so that a transaction it
@@ -1346,6 +1396,52 @@ pg_changes(struct backend *b)
 	return p->connects << 48 | (p->counter & ((UINT64_C(1) << 48) - 1));
 }
 
+/* A bigint of a binary answer (network byte order): 0, or -1 for NULL or
+ * another type. */
+static int
+pg_int8(const PGresult *r, int col, uint64_t *out)
+{
+	const unsigned char *v;
+	uint64_t n = 0;
+	int i;
+
+	if (PQgetisnull(r, 0, col) || PQgetlength(r, 0, col) != 8)
+		return -1;
+	v = (const unsigned char *)PQgetvalue(r, 0, col);
+	for (i = 0; i < 8; i++)
+		n = n << 8 | v[i];
+	*out = n;
+	return 0;
+}
+
+/* One statement in a read section of its own: the triggers' count
+ * (schema_v3) and pg_total_relation_size of both tables, indexes and
+ * TOAST (where the values are) included: the bytes on the server's
+ * disk, free space within the tables too, which VACUUM FULL returns. */
+static int
+pg_stats(struct backend *b, struct backend_stats *out)
+{
+	struct pg_backend *p = pg_of(b);
+	PGresult *r = NULL;
+	int rc = -1;
+
+	if (pg_begin(p, PG_READ) == -1)
+		return -1;
+	if (pg_query(p, STMT_STATS, NULL, NULL, "stats", &r) != 0)
+		goto out;
+	if (PQntuples(r) != 1 || PQnfields(r) != 2 ||
+	    pg_int8(r, 0, &out->records) == -1 ||
+	    pg_int8(r, 1, &out->bytes) == -1) {
+		lwarnx("postgresql: stats: coffer_meta has no record count");
+		goto out;
+	}
+	rc = 0;
+out:
+	PQclear(r);
+	pg_end(p);
+	return rc;
+}
+
 static int
 pg_unavailable(struct backend *b)
 {
@@ -1427,4 +1523,5 @@ const struct backend_ops backend_postgresql = {
     .unavailable = pg_unavailable,
     .seal_epoch = pg_seal_epoch,
     .seal_raise = pg_seal_raise,
+    .stats = pg_stats,
 };

@@ -197,6 +197,17 @@ int store_iterate(struct store *st, const void *prefix, size_t plen,
  */
 uint64_t store_changes(struct store *st);
 
+/*
+ * In a read section: the records the section reads, and the bytes of the
+ * gdbm file and of the journal's records (the zeros written ahead of
+ * them are room, not data).  The records are gdbm's count of its file
+ * (gdbm_count reads the bucket headers, not the records), kept for as
+ * long as the view has that file (a checkpoint replaces it), with the
+ * overlay's keys looked up in it: no more lookups than the journal holds
+ * keys, which a checkpoint bounds.  0 or -1.
+ */
+int store_stats(struct store *st, uint64_t *records, uint64_t *bytes);
+
 /* Between sections, while the process idles: when a checkpoint has
  * replaced the files since this process's view was built, close the old
  * ones (deleted, they would keep their disk space for as long as it

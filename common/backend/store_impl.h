@@ -235,6 +235,8 @@ struct store {
 	int st_ckpt_fixed;    /* set by store_set_checkpoint_bytes */
 	int st_ckpt_defer;    /* set by store_defer_checkpoints */
 	uint64_t st_dbsize;   /* of st_db's file, which never changes */
+	uint64_t st_dbcount;  /* records in st_db's file, once counted */
+	int st_dbcounted;     /* st_dbcount is st_db's (store_stats) */
 	time_t st_ckpt_retry; /* no automatic checkpoint before this */
 	int st_txn_reserve;   /* store_use_reserve: the transaction deletes */
 	uint8_t *st_buf;

@@ -50,6 +50,7 @@ view_close(struct store *st)
 	st->st_jend = JHDR_SIZE;
 	st->st_jsize = 0;
 	st->st_dbsize = 0;
+	st->st_dbcounted = 0;
 }
 
 /* The files were replaced: drop the old ones (other processes may still
@@ -378,4 +379,60 @@ store_iterate(struct store *st, const void *prefix, size_t plen,
 	if (st->st_mode == MODE_WRITE)
 		rc = iter_map(&it, &st->st_txn, LAYER_TXN);
 	return rc;
+}
+
+/* 1 when gdbm's file holds key, 0 when not, -1 when gdbm failed. */
+static int
+gdbm_has(struct store *st, const void *key, size_t klen)
+{
+	datum k;
+
+	k.dptr = (char *)key;
+	k.dsize = (int)klen;
+	if (gdbm_exists(st->st_db, k))
+		return 1;
+	/* gdbm_exists clears gdbm_errno for a key it did not find. */
+	if (gdbm_errno != GDBM_NO_ERROR) {
+		gdbm_failed(st, __func__);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_stats(struct store *st, uint64_t *records, uint64_t *bytes)
+{
+	const struct ment *e;
+	gdbm_count_t n;
+	uint64_t count;
+	size_t i;
+	int in;
+
+	if (st->st_mode != MODE_READ) {
+		store_log(__func__, "not in a read section");
+		return -1;
+	}
+	if (!st->st_dbcounted) {
+		if (gdbm_count(st->st_db, &n) != 0) {
+			gdbm_failed(st, __func__);
+			return -1;
+		}
+		st->st_dbcount = n;
+		st->st_dbcounted = 1;
+	}
+	/* The overlay's truth over gdbm's: a put of a key gdbm lacks adds
+	 * one, a tombstone of one it holds takes one away. */
+	count = st->st_dbcount;
+	for (i = 0; i < st->st_overlay.m_nb; i++)
+		for (e = st->st_overlay.m_b[i]; e != NULL; e = e->next) {
+			if ((in = gdbm_has(st, e->data, e->klen)) == -1)
+				return -1;
+			if (e->tomb && in)
+				count--;
+			else if (!e->tomb && !in)
+				count++;
+		}
+	*records = count;
+	*bytes = st->st_dbsize + st->st_jend;
+	return 0;
 }

@@ -341,8 +341,31 @@ render_counters(FILE *fp, const struct metrics_shm *s)
 	}
 }
 
+static void
+render_gauges(FILE *fp, const struct metrics_gauges *g)
+{
+	if (g->sealed >= 0)
+		fprintf(fp,
+		    "# HELP coffer_sealed Whether the store is sealed (1) or "
+		    "not (0).\n# TYPE coffer_sealed gauge\ncoffer_sealed %d\n",
+		    g->sealed ? 1 : 0);
+	if (!g->store)
+		return;
+	fprintf(fp,
+	    "# HELP coffer_store_records Records in the store: secrets, "
+	    "their versions, users, certificates and the store's own.\n"
+	    "# TYPE coffer_store_records gauge\n"
+	    "coffer_store_records %" PRIu64 "\n"
+	    "# HELP coffer_store_bytes Bytes that hold the store's records "
+	    "(gdbm: its file and the journal's records; PostgreSQL: its "
+	    "tables).\n"
+	    "# TYPE coffer_store_bytes gauge\n"
+	    "coffer_store_bytes %" PRIu64 "\n",
+	    g->records, g->bytes);
+}
+
 int
-metrics_render(FILE *fp, int sealed)
+metrics_render(FILE *fp, const struct metrics_gauges *g)
 {
 	struct metrics_shm s;
 
@@ -350,10 +373,7 @@ metrics_render(FILE *fp, int sealed)
 	render_requests(fp, &s);
 	render_durations(fp, &s);
 	render_counters(fp, &s);
-	if (sealed >= 0)
-		fprintf(fp,
-		    "# HELP coffer_sealed Whether the store is sealed (1) or "
-		    "not (0).\n# TYPE coffer_sealed gauge\ncoffer_sealed %d\n",
-		    sealed ? 1 : 0);
+	if (g != NULL)
+		render_gauges(fp, g);
 	return ferror(fp) ? -1 : 0;
 }

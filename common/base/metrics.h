@@ -51,8 +51,17 @@ void metrics_count(enum metrics_counter c);
  * it took, in nanoseconds. */
 void metrics_request(enum cf_dialect d, int status, uint64_t ns);
 
-/* The text exposition format 0.0.4 of every counter, and the seal state
- * (sealed: 1 or 0; -1 leaves it out).  0, or -1 on a write error. */
-int metrics_render(FILE *fp, int sealed);
+/* The gauges a program reads from its store at each scrape, not kept in
+ * the file: they are the store's own state. */
+struct metrics_gauges {
+	int sealed;       /* 1 or 0; -1 leaves it out */
+	int store;        /* 1: records and bytes are known, and told */
+	uint64_t records; /* the store's live records */
+	uint64_t bytes;   /* and the bytes that hold them (backend.h) */
+};
+
+/* The text exposition format 0.0.4 of every counter, and the gauges g
+ * (NULL: none).  0, or -1 on a write error. */
+int metrics_render(FILE *fp, const struct metrics_gauges *g);
 
 #endif

@@ -9,7 +9,8 @@
  * server instead).  It answers while sealed, since nothing in it needs the
  * key; but a sealed store cannot read grants, so then, as for the seal
  * (dcos_seal.h), a token this store's key verifies is enough, recorded as
- * decided by "sealed_store".  Every way in is an audited decision.  A
+ * decided by "sealed_store".  The store's records and bytes are told
+ * unsealed only (prometheus.c).  Every way in is an audited decision.  A
  * refusal answers in DC/OS's error shape, as the rest of auth does.
  */
 #ifndef COFFER_PROMETHEUS_H

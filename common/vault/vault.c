@@ -236,6 +236,20 @@ vault_store_failed(struct vault *v)
 	return CF_E_INTERNAL;
 }
 
+enum cf_status
+vault_store_stats(struct vault *v, struct backend_stats *out)
+{
+	vault_let_go(v);
+	if (v->be->ops->stats == NULL) {
+		lwarnx("store %s: the %s backend has no stats", v->id,
+		    v->be->ops->name);
+		return CF_E_INTERNAL;
+	}
+	if (v->be->ops->stats(v->be, out) != 0)
+		return vault_store_failed(v);
+	return CF_OK;
+}
+
 /* A store failure that the client must hear of as such (503), rather
  * than as "not initialized" or "sealed". */
 static int

@@ -79,6 +79,11 @@ void vault_close(struct vault *v);
 struct backend *vault_backend(struct vault *v);
 
 enum cf_status vault_status(struct vault *v, struct vault_status *out);
+/* The store's records and bytes (backend.h: stats), for GET /metrics:
+ * nothing the key guards, so it needs no vault_ready; the caller decides
+ * whether to tell it sealed.  Outside any section.  CF_OK, or the store's
+ * failure (vault_store_failed). */
+enum cf_status vault_store_stats(struct vault *v, struct backend_stats *out);
 enum cf_status vault_init(struct vault *v, unsigned shares, unsigned threshold,
     struct vault_init_result *out);
 /* A record init writes in its own commit (the first superuser, the CA's

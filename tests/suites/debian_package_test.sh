@@ -35,6 +35,7 @@ oneTimeTearDown() {
 	if [ -n "${COFFER_LOG_DIR:-}" ]; then
 		cat "$J/build.log" "$J"/apt*.log "$J/journal.log" \
 		    "$ROOT/var/log/apache2/error.log" \
+		    "$ROOT/var/log/lighttpd/error.log" \
 		    >"$COFFER_LOG_DIR/$COFFER_SUITE.$COFFER_SERVER.server.log" \
 		    2>/dev/null
 	fi
@@ -227,6 +228,57 @@ test_apache_with_a2enconf_coffer_serves_a_secret_through_the_units() {
 	assertEquals "the store, coffer's, 0600" "600 coffer" \
 	    "$(in_root stat -c '%a %U' /var/lib/coffer/coffer.db)"
 	cp "$ROOT/tmp/journal.log" "$J/journal.log" 2>/dev/null
+}
+
+# The packaged lighttpd file routes as coffer.conf does: the same URL
+# regex for each program (coffer.conf's hello aside, which the package
+# leaves out).
+test_the_lighttpd_file_routes_as_coffer_conf_does() {
+	local re='^\$HTTP\["url"\] =~ '
+	assertEquals "the URL regexes" \
+	    "$(grep "$re" "$COFFER_TOP/apache-conf/lighttpd/coffer.conf" |
+		grep -v '/hello')" \
+	    "$(grep "$re" "$COFFER_TOP/debian/lighttpd/50-coffer.conf")"
+}
+
+# In the same root, after Apache: lighttpd from Debian, the module enabled
+# with Debian's tool, serves the secret Apache wrote through the same units.
+test_lighttpd_with_lighty_enable_mod_coffer_serves_a_secret_through_the_units() {
+	local try
+	assertContains "50-coffer.conf is a conffile" \
+	    "$(in_root dpkg-query -W -f='${Conffiles}' coffer)" \
+	    /etc/lighttpd/conf-available/50-coffer.conf
+	in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    lighttpd >"$J/apt-lighttpd.log" 2>&1
+	assertEquals "apt-get install lighttpd (log: $(tail -n 5 \
+	    "$J/apt-lighttpd.log"))" 0 $?
+	in_root lighty-enable-mod coffer >"$J/lighty-enable-mod.log" 2>&1
+	assertEquals "lighty-enable-mod coffer" 0 $?
+	assertTrue "it enabled fastcgi with it" \
+	    "[ -e $ROOT/etc/lighttpd/conf-enabled/10-fastcgi.conf ]"
+	assertEquals "lighttpd -tt takes the config" "" \
+	    "$(in_root lighttpd -tt -f /etc/lighttpd/lighttpd.conf 2>&1)"
+	# Port 80 is Apache's until it is gone.
+	IN_NETNS=1 in_root apache2ctl stop 2>>"$J/apache.log"
+	for try in $(seq 50); do
+		REQ_NETNS=$NS REQ_SPEC=0 req GET "$ADDR/"
+		[ "$STATUS" = 000 ] && break
+		sleep 0.1
+	done
+	IN_NETNS=1 in_root lighttpd -f /etc/lighttpd/lighttpd.conf \
+	    2>>"$J/lighttpd.log"
+	assertEquals "lighttpd starts" 0 $?
+	for try in $(seq 50); do
+		REQ_NETNS=$NS auth_req GET "$ADDR$S/packaged"
+		[ "$STATUS" = 200 ] && break
+		sleep 0.1
+	done
+	assert_json_eq .value from-the-deb
+	REQ_NETNS=$NS auth_json PUT "$ADDR$S/lighttpd" '{"value":"by-lighty"}'
+	assert_status 201
+	REQ_NETNS=$NS auth_req GET "$ADDR$S/lighttpd"
+	assert_json_eq .value by-lighty
+	assert_header Server '^lighttpd'
 }
 
 test_a_reinstall_keeps_the_operators_edits_and_key() {

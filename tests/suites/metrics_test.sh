@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # GET /metrics for Prometheus (README.md#metrics, docs/security.md#metrics):
 # who may read it, counters that rise by exactly the requests made, the
-# seal gauge, the text format, and no secret, path or name in it.
+# seal gauge, the store's records and bytes (unsealed only), the text
+# format, and no secret, path or name in it.
 . "$(dirname "$0")/../lib.sh"
 
 A=/acs/api/v1
@@ -113,6 +114,40 @@ test_a_write_counts_a_store_commit() {
 	assert_status 201
 	scrape
 	assertEquals "$((before + 1))" "$(metric coffer_store_commits_total)"
+}
+
+# The store's gauges (backend.h: stats), counted exactly: a new DC/OS
+# secret is one record, so N of them raise the count by N (no other
+# request runs meanwhile); a new version of one adds the old version's
+# record (v:..., vault/secret.h); deleting a secret of one version takes
+# one away.  16 KiB values grow the bytes on either backend (PostgreSQL's
+# are its tables' pages: a few small rows may fit in one already there).
+test_new_secrets_raise_the_record_gauge_by_as_many_and_the_bytes_grow() {
+	local r0 b0 i v
+	scrape
+	r0=$(metric coffer_store_records)
+	b0=$(metric coffer_store_bytes)
+	assertTrue "records before ($r0)" "[ $r0 -gt 0 ]"
+	assertTrue "bytes before ($b0)" "[ $b0 -gt 0 ]"
+	v=$(head -c 12288 /dev/urandom | base64 -w0)
+	for i in 1 2 3 4 5; do
+		auth_json PUT $S/gauge-$i "{\"value\":\"$v\"}"
+		assert_status 201
+	done
+	scrape
+	assertEquals "five new secrets" "$((r0 + 5))" \
+	    "$(metric coffer_store_records)"
+	assertTrue "the bytes grew ($b0, $(metric coffer_store_bytes))" \
+	    "[ $(metric coffer_store_bytes) -gt $b0 ]"
+	auth_json PATCH $S/gauge-1 '{"value":"replaced"}'
+	assert_status 204
+	scrape
+	assertEquals "a new version" "$((r0 + 6))" \
+	    "$(metric coffer_store_records)"
+	auth_req DELETE $S/gauge-2
+	assert_status 204
+	scrape
+	assertEquals "a delete" "$((r0 + 5))" "$(metric coffer_store_records)"
 }
 
 test_writes_past_the_checkpoint_threshold_count_a_checkpoint() {
@@ -265,10 +300,14 @@ test_metrics_public_serves_without_a_token() {
 	grep -q '"resource":"coffer:metrics".*"allowed":true' \
 	    "$COFFER_STATE/audit.log"
 	assertEquals "the decision is audited" 0 $?
+	assertContains "unsealed, the store's gauges" "$BODY" \
+	    '# TYPE coffer_store_records gauge'
 	auth_req PUT /secrets/v1/seal/default
 	req GET /metrics
 	assert_status 200
 	assertContains "sealed, the gauge says so" "$BODY" 'coffer_sealed 1'
+	assert_body_lacks coffer_store_records
+	assert_body_lacks coffer_store_bytes
 	set -- $COFFER_SHARES
 	json_req PUT /secrets/v1/unseal/default "{\"key\":\"$1\"}"
 	assert_status 200

@@ -779,6 +779,76 @@ test_data_survives_close_and_reopen(const struct backend_case *c)
 	close_store(b);
 }
 
+/* stats() outside a section: -1 as records when it fails. */
+static int64_t
+records_now(struct backend *b, uint64_t *bytes)
+{
+	struct backend_stats st;
+
+	if (b->ops->stats == NULL || b->ops->stats(b, &st) != 0)
+		return -1;
+	if (bytes != NULL)
+		*bytes = st.bytes;
+	return (int64_t)st.records;
+}
+
+/* Every live key, as iterate sees them, in a read section: -1 on error. */
+static int64_t
+records_iterated(struct backend *b)
+{
+	int n;
+
+	if (b->ops->begin_read(b) != 0)
+		return -1;
+	n = count_prefix(b, "");
+	b->ops->end_read(b);
+	return n;
+}
+
+static void
+test_stats_count_the_live_records_and_bytes_hold_them(
+    const struct backend_case *c)
+{
+	struct backend *b, *other;
+	uint64_t empty = 0, bytes = 0;
+	char key[32];
+	int i, ok = 1;
+
+	CHECK((b = open_store(c, "stats", 1)) != NULL, "open");
+	if (b == NULL)
+		return;
+	CHECK(records_now(b, &empty) == 0, "a new store: no records");
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "s:%d", i);
+		ok &= put_str(b, key, "a value of some bytes") == 0;
+	}
+	CHECK(ok && records_now(b, &bytes) == 10, "ten puts: ten records");
+	CHECK(bytes > empty, "and more bytes than the empty store");
+	CHECK(put_str(b, "s:3", "another value") == 0 &&
+	          del_str(b, "s:4") == 0 && del_str(b, "s:none") == 0 &&
+	          records_now(b, NULL) == 9,
+	    "an overwrite adds none, a delete takes one, a missing one none");
+	CHECK(b->ops->begin_write(b, 0) == 0 &&
+	          b->ops->put(b, "s:x", 3, "v", 1) == 0 &&
+	          (b->ops->abort(b), records_now(b, NULL)) == 9,
+	    "an aborted put adds none");
+	CHECK(c->settle(b) == 0 && records_now(b, NULL) == 9,
+	    "the same once settled");
+	CHECK(del_str(b, "s:0") == 0 && put_str(b, "s:new", "v") == 0 &&
+	          put_str(b, "s:1", "again") == 0 && records_now(b, NULL) == 9,
+	    "writes over settled records count as well");
+	CHECK(records_now(b, NULL) == records_iterated(b),
+	    "as many as iterate visits");
+	CHECK((other = open_store(c, "stats", 0)) != NULL &&
+	          records_now(other, NULL) == 9,
+	    "another handle counts the same");
+	CHECK(other != NULL && put_str(other, "s:other", "v") == 0 &&
+	          records_now(b, NULL) == 10,
+	    "and its commit counts in this one");
+	close_store(other);
+	close_store(b);
+}
+
 static void
 test_the_serving_hooks_change_no_data(const struct backend_case *c)
 {
@@ -1243,6 +1313,38 @@ test_postgresql_reconnects_and_refuses_a_newer_schema(
 	    "and this one refuses the store, even to create");
 }
 
+/* A database of schema 2 (no record count) with records in it: the
+ * upgrade counts them, and the trigger goes on from there. */
+static void
+test_postgresql_an_upgrade_counts_the_records_there_are(
+    const struct backend_case *c)
+{
+	struct backend *b;
+
+	CHECK((b = open_store(c, "upgrade", 1)) != NULL, "open");
+	if (b == NULL)
+		return;
+	CHECK(
+	    put_str(b, "u:1", "1") == 0 && put_str(b, "u:2", "2") == 0, "seed");
+	close_store(b);
+	CHECK(pg_admin_in("ct_upgrade",
+	          "DROP TRIGGER coffer_records_note ON coffer_records;"
+	          "DROP TRIGGER coffer_records_apply ON coffer_records;"
+	          "DELETE FROM coffer_meta WHERE name = 'records';"
+	          "INSERT INTO coffer_records (k, v) VALUES ('u:3', '3');"
+	          "UPDATE coffer_meta SET value = 2"
+	          " WHERE name = 'schema_version'",
+	          NULL) == 0,
+	    "the database as schema 2 left it, a record more");
+	CHECK((b = open_store(c, "upgrade", 0)) != NULL &&
+	          records_now(b, NULL) == 3,
+	    "opened, upgraded: every record counted");
+	CHECK(b != NULL && put_str(b, "u:4", "4") == 0 &&
+	          del_str(b, "u:1") == 0 && records_now(b, NULL) == 3,
+	    "and counting goes on");
+	close_store(b);
+}
+
 /* A server out of reach: the handle opens all the same (a worker started
  * in an outage serves once it ends), each section fails fast and says
  * unavailable, not damaged. */
@@ -1316,6 +1418,7 @@ main(void)
 		test_the_change_counter_moves_on_commit_and_not_on_abort_or_read(
 		    c);
 		test_data_survives_close_and_reopen(c);
+		test_stats_count_the_live_records_and_bytes_hold_them(c);
 		test_the_serving_hooks_change_no_data(c);
 		test_a_backup_loads_into_an_empty_store_as_it_was(c);
 		test_a_backup_and_its_load_tell_their_progress_up_to_the_total(
@@ -1328,6 +1431,9 @@ main(void)
 			    c);
 		if (c->ops == &backend_postgresql)
 			test_postgresql_a_seal_epoch_reaches_every_handle(c);
+		if (c->ops == &backend_postgresql)
+			test_postgresql_an_upgrade_counts_the_records_there_are(
+			    c);
 #endif
 	}
 	test_the_store_setting_picks_the_backend_by_its_scheme();

@@ -22,11 +22,12 @@ static char state[256];
 static char *
 render(int sealed)
 {
+	struct metrics_gauges g = {.sealed = sealed};
 	char *text = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&text, &len);
 
-	if (fp == NULL || metrics_render(fp, sealed) != 0) {
+	if (fp == NULL || metrics_render(fp, &g) != 0) {
 		perror("render");
 		exit(EXIT_FAILURE);
 	}
@@ -153,6 +154,33 @@ test_the_seal_gauge_shows_what_it_is_given(void)
 }
 
 static void
+test_the_store_gauges_show_only_when_known(void)
+{
+	struct metrics_gauges g = {
+	    .sealed = 0, .store = 1, .records = 42, .bytes = 1 << 20};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	CHECK(fp != NULL && metrics_render(fp, &g) == 0, "render");
+	if (fp != NULL)
+		fclose(fp);
+	CHECK(text != NULL && strstr(text, "# TYPE coffer_store_records gauge\n"
+	                                   "coffer_store_records 42\n") != NULL,
+	    "the records");
+	CHECK(text != NULL &&
+	          strstr(text, "# TYPE coffer_store_bytes gauge\n"
+	                       "coffer_store_bytes 1048576\n") != NULL,
+	    "the bytes");
+	free(text);
+	text = render(0);
+	CHECK(strstr(text, "coffer_store_records") == NULL &&
+	          strstr(text, "coffer_store_bytes") == NULL,
+	    "unknown (or sealed), they are left out");
+	free(text);
+}
+
+static void
 test_a_file_of_another_layout_starts_over(void)
 {
 	char path[300];
@@ -197,6 +225,7 @@ main(void)
 	test_another_process_counts_into_the_same_file();
 	test_labelled_counters_share_one_family();
 	test_the_seal_gauge_shows_what_it_is_given();
+	test_the_store_gauges_show_only_when_known();
 	test_a_file_of_another_layout_starts_over();
 	test_without_a_file_nothing_counts_and_the_text_is_zeros();
 	metrics_close();
