@@ -307,14 +307,24 @@ test_gnutls_ocsptool_says_good_then_revoked() {
 
 test_a_sealed_store_answers_try_later_with_503() {
 	issue sealed
-	openssl ocsp -issuer "$W/ca.pem" -cert "$W/sealed.pem" \
+	# Without a nonce, so that the workers keep the answer: sealed, they
+	# must not give it.
+	openssl ocsp -issuer "$W/ca.pem" -cert "$W/sealed.pem" -no_nonce \
 	    -reqout "$W/sealed.req" >/dev/null 2>&1
+	req POST /ca/ocsp -H 'Content-Type: application/ocsp-request' \
+	    --data-binary "@$W/sealed.req"
+	assert_status 200 "before the seal"
+	req GET "/ca/ocsp/$(urlenc "$(base64 -w0 "$W/sealed.req")")"
+	assert_status 200 "before the seal, GET"
 	auth_req PUT /secrets/v1/seal/default
 	req POST /ca/ocsp -H 'Content-Type: application/ocsp-request' \
 	    --data-binary "@$W/sealed.req"
 	assert_status 503
 	OUT=$(openssl ocsp -respin "$BODY_FILE" -resp_text -noverify 2>&1)
 	assertContains "$OUT" "Responder Error: trylater (3)"
+	req GET "/ca/ocsp/$(urlenc "$(base64 -w0 "$W/sealed.req")")"
+	assert_status 503 "sealed, GET"
+	assert_header Cache-Control '^no-store$'
 	json_req PUT /secrets/v1/unseal/default "{\"key\":\"${COFFER_SHARES%% *}\"}"
 	assert_status 200 "unseal"
 	ask sealed

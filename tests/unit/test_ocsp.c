@@ -355,13 +355,13 @@ revoke_42(struct vault *v)
 	const struct ca_cache *cc;
 	struct json_object *req, *res = NULL;
 	const char *detail = NULL;
-	char aki[2 * 64 + 1], body[512];
+	char aki[2 * sizeof(cc->ski) + 1], body[512];
 	size_t i;
 	enum cf_status st;
 
 	if ((st = cakey_current(v, &cc)) != CF_OK)
 		return st;
-	for (i = 0; i < cc->skilen && i < 64; i++) {
+	for (i = 0; i < cc->skilen && i < sizeof(cc->ski); i++) {
 		aki[2 * i] = hex[cc->ski[i] >> 4];
 		aki[2 * i + 1] = hex[cc->ski[i] & 0xf];
 	}
