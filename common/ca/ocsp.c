@@ -433,15 +433,25 @@ etag_of(const uint8_t *der, size_t len, char *out)
 	return 0;
 }
 
+/* The two slots a request may be kept in: two ways, so that two
+ * requests asked in turn whose hashes meet do not throw each other out
+ * (and sign) every time. */
 static struct kept *
-slot(const uint8_t *req, size_t len)
+slots(const uint8_t *req, size_t len)
 {
 	uint32_t h = 2166136261u;
 	size_t i;
 
 	for (i = 0; i < len; i++)
 		h = (h ^ req[i]) * 16777619u;
-	return &kept[h % OCSP_CACHE];
+	return &kept[h % (OCSP_CACHE / 2) * 2];
+}
+
+static int
+holds(const struct kept *k, const uint8_t *req, size_t len)
+{
+	return k->buf != NULL && k->reqlen == len &&
+	       memcmp(k->buf + k->len, req, len) == 0;
 }
 
 /* The kept answer to exactly these request bytes, made in this epoch
@@ -449,13 +459,13 @@ slot(const uint8_t *req, size_t len)
 static struct kept *
 kept_get(struct vault *v, const uint8_t *req, size_t len, int64_t now)
 {
-	struct kept *k = slot(req, len);
+	struct kept *k = slots(req, len);
 
-	if (k->buf == NULL || k->reqlen != len ||
-	    memcmp(k->buf + k->len, req, len) != 0 ||
-	    k->epoch != vault_epoch(v) || now < k->made ||
-	    now - k->made >= OCSP_VALIDITY / 2 || signer.key == NULL ||
-	    !signer_fresh(signer.not_after, now))
+	if (!holds(k, req, len))
+		k++;
+	if (!holds(k, req, len) || k->epoch != vault_epoch(v) ||
+	    now < k->made || now - k->made >= OCSP_VALIDITY / 2 ||
+	    signer.key == NULL || !signer_fresh(signer.not_after, now))
 		return NULL;
 	return k;
 }
@@ -480,9 +490,14 @@ kept_put(struct vault *v, const uint8_t *req, size_t reqlen,
     enum cf_status found, const struct certdb_status *rec, uint64_t changes,
     int64_t now, const uint8_t *der, size_t len, const char *etag)
 {
-	struct kept *k = slot(req, reqlen);
+	struct kept *k = slots(req, reqlen);
 	uint8_t *buf;
 
+	/* Its own slot, else an empty one, else the older. */
+	if (!holds(k, req, reqlen) &&
+	    (holds(k + 1, req, reqlen) ||
+	        (k->buf != NULL && (k[1].buf == NULL || k[1].made < k->made))))
+		k++;
 	if ((buf = malloc(len + reqlen)) == NULL)
 		return;
 	memcpy(buf, der, len);

@@ -29,15 +29,16 @@
  *   - thisUpdate is the time of the answer, nextUpdate OCSP_VALIDITY
  *     later.  An answer to one question without a nonce is kept by the
  *     process that made it (by the request's exact bytes, in OCSP_CACHE
- *     slots) while at least half of its validity is left, with the
- *     store's change counter (backend.h) taken before its record was
- *     read.  The same bytes again get it back while the counter is the
- *     same (nothing was committed since: no parse, no record read); once
- *     the counter moved, while the record still says what it said (a
- *     read, no signature).  So a revocation (a commit, whichever API made
- *     it) is in every worker's next answer.  Sealed, nothing is given
- *     from it (vault_ready first), and it goes with the keys.  A nonce is
- *     echoed (RFC 8954), and such an answer is never kept.
+ *     slots, two to a hash) while at least half of its validity is
+ *     left, with the store's change counter (backend.h) taken before its
+ *     record was read.  The same bytes again get it back while the
+ *     counter is the same (nothing was committed since: no parse, no
+ *     record read); once the counter moved, while the record still says
+ *     what it said (a read, no signature).  So a revocation (a commit,
+ *     whichever API made it) is in every worker's next answer.  Sealed,
+ *     nothing is given from it (vault_ready first), and it goes with the
+ *     keys.  A nonce is echoed (RFC 8954), and such an answer is never
+ *     kept.
  *   - An answer HTTP caches may keep (RFC 5019 6.2) is a successful one
  *     without a nonce: struct ocsp_fresh says so, and when it is good.
  */
