@@ -245,6 +245,17 @@ route_key_at(const struct cf_route *routes, size_t n, const struct cf_req *req)
 	return 0;
 }
 
+/* A "%2F" in the path is a '/' inside a segment: only the arguments of a
+ * route that takes them (ROUTE_SLASH_ARGS: base64 in the path) may hold
+ * one; anywhere else it is refused as before the router (http.h). */
+static int
+slash_ok(const struct cf_route *r, const struct cf_req *req)
+{
+	return req->encoded_slash == 0 ||
+	       (r != NULL && (r->flags & ROUTE_SLASH_ARGS) &&
+	           req->encoded_slash > route_prefix_len(r));
+}
+
 static int
 app_is_loopback(const char *addr)
 {
@@ -282,6 +293,8 @@ app_dispatch(struct cf_ctx *ctx, const struct cf_route *routes, size_t n)
 	if (ctx->req->method == HTTP_HEAD)
 		ctx->req->method = HTTP_GET;
 	ctx->route = route_find(routes, n, ctx->req, &allow, &ctx->dialect);
+	if (!slash_ok(ctx->route, ctx->req))
+		return CF_E_BAD_PATH;
 	if (ctx->route == NULL) {
 		if (allow == 0)
 			return CF_E_NOT_FOUND;

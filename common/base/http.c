@@ -237,8 +237,12 @@ split_path(struct cf_req *req)
 	for (;;) {
 		q = strchr(p, '/');
 		if (http_pct_decode(p, q != NULL ? (size_t)(q - p) : strlen(p),
-		        0, 0, &req->seg[req->nseg]) != 0)
+		        0, 1, &req->seg[req->nseg]) != 0)
 			return CF_E_BAD_PATH;
+		/* The raw segment holds no '/': a decoded one came from %2F. */
+		if (req->encoded_slash == 0 &&
+		    strchr(req->seg[req->nseg], '/') != NULL)
+			req->encoded_slash = req->nseg + 1;
 		req->nseg++;
 		if (q == NULL)
 			break;
@@ -723,9 +727,11 @@ stream_write(FCGX_Stream *out, const char *p, size_t n)
 
 /*
  * The status line and headers.  Every answer may carry a secret, so none
- * may be cached or sniffed.  204 and 304 have no body, hence no
- * Content-Length (RFC 9110 8.6); a stream under way has none either (the
- * web server chunks it or closes the connection at its end).
+ * may be cached or sniffed, unless its handler said otherwise of public
+ * data (cache_own: the OCSP responder's answers).  204 and 304 have no
+ * body, hence no Content-Length (RFC 9110 8.6); a stream under way has
+ * none either (the web server chunks it or closes the connection at its
+ * end).
  */
 static int
 http_resp_head(struct cf_resp *resp, FCGX_Stream *out, int with_length)
@@ -747,8 +753,9 @@ http_resp_head(struct cf_resp *resp, FCGX_Stream *out, int with_length)
 		buf_adds(&h, resp->ctype);
 		buf_adds(&h, "\r\n");
 	}
-	buf_adds(&h, "X-Content-Type-Options: nosniff\r\n"
-	             "Cache-Control: no-store\r\n");
+	buf_adds(&h, "X-Content-Type-Options: nosniff\r\n");
+	if (!resp->cache_own)
+		buf_adds(&h, "Cache-Control: no-store\r\n");
 	if (resp->headers.len > 0)
 		buf_add(&h, resp->headers.data, resp->headers.len);
 	if (!nobody && with_length) {
@@ -878,6 +885,7 @@ http_resp_free(struct cf_resp *resp)
 	buf_free(&resp->body);
 	resp->ctype = NULL;
 	resp->status = 0;
+	resp->cache_own = 0;
 }
 
 /* "GET, PUT, PATCH, DELETE"; NULL (and "") if buf is too small. */

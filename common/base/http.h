@@ -3,8 +3,10 @@
  *
  * http_req_parse() takes the parameters the web server passed (method,
  * REQUEST_URI, headers) and splits the path into percent-decoded segments.
- * A decoded segment never contains '/' or NUL: a request that encodes them
- * is refused, so "%2F" cannot smuggle a separator past the router.  The
+ * A decoded segment never contains NUL: a request that encodes one is
+ * refused.  One that encoded '/' ("%2F") is marked (encoded_slash), and
+ * the router refuses it unless its route takes such arguments (context.h:
+ * ROUTE_SLASH_ARGS), so "%2F" cannot smuggle a separator past it.  The
  * body is read only by http_read_body(), which checks the Content-Type and
  * the announced length against a limit before reading, and never reads
  * more than limit + 1 bytes whatever the header says.
@@ -58,6 +60,7 @@ struct cf_req {
 	const char *method_name; /* borrowed */
 	char *path;              /* raw path, without the query */
 	int trailing_slash;      /* raw path ended in '/' */
+	size_t encoded_slash;    /* 1 + the first segment with "%2F", or 0 */
 	char **seg;              /* decoded segments */
 	size_t nseg;
 	struct cf_param *query; /* decoded query parameters */
@@ -80,6 +83,7 @@ struct cf_resp {
 	struct cf_buf headers; /* "Name: value\r\n" lines */
 	struct cf_buf body;    /* the body, or the stream's pending bytes */
 	const char *ctype;     /* static string, or NULL for none */
+	int cache_own;         /* headers hold its Cache-Control: public data */
 	struct FCGX_Request *stream; /* borrowed: streaming to it */
 	int stream_sent;             /* headers (and some body) went out */
 	int stream_failed;           /* a write failed or it was aborted */

@@ -25,9 +25,9 @@
 #include "vault/record.h"
 #include "vault/vault.h"
 
-#define SIGNER_KEY "m:ocspsigner"
-#define SIGNER_CN  "Coffer OCSP responder"
-#define CERTID_MAX 128 /* bytes of a CertID's DER: hashes up to SHA-512 */
+#define SIGNER_KEY   "m:ocspsigner"
+#define SIGNER_CN    "Coffer OCSP responder"
+#define KEPT_REQ_MAX 512 /* bytes of a request whose answer is kept */
 
 /* id-pkix-ocsp-nocheck (RFC 6960 4.2.2.2.1): its value is NULL. */
 static const char oid_nocheck[] = "1.3.6.1.5.5.7.48.1.5";
@@ -43,18 +43,25 @@ struct signer {
 	uint8_t ski[ID_LEN]; /* the CA's, as the records' AKIs say */
 	size_t skilen;
 	int64_t ca_not_after;
+	int64_t not_after; /* the responder certificate's */
 	int32_t epoch;
 };
 
-/* One answer kept: the CertID asked (DER), what the record said, and the
- * signed OCSPResponse. */
+/* One answer kept: the request that asked it (its DER, exactly: the same
+ * bytes ask the same one question without a nonce), what the store said
+ * (found, and the record), the change counter it was last found current
+ * at, under which epoch, and the signed OCSPResponse (buf: the answer's
+ * len bytes, then the request's reqlen) with its ETag. */
 struct kept {
-	uint8_t id[CERTID_MAX];
-	size_t idlen;
-	struct certdb_status rec;
-	int64_t made;
-	uint8_t *der;
+	uint8_t *buf;
 	size_t len;
+	size_t reqlen;
+	enum cf_status found;
+	struct certdb_status rec;
+	uint64_t changes;
+	int32_t epoch;
+	int64_t made;
+	char etag[OCSP_ETAG_LEN + 1];
 };
 
 static struct signer signer;
@@ -66,7 +73,7 @@ kept_drop(void)
 	size_t i;
 
 	for (i = 0; i < OCSP_CACHE; i++)
-		free(kept[i].der);
+		free(kept[i].buf);
 	memset(kept, 0, sizeof(kept));
 }
 
@@ -179,17 +186,31 @@ out:
 	return st;
 }
 
-/* Does the responder certificate last past the time it must be made
- * again: OCSP_SIGNER_RENEW seconds from now, or the CA's own end when
- * that comes first (a responder never outlasts its CA)? */
+/* Does the responder certificate (ending at not_after) last past the
+ * time it must be made again: OCSP_SIGNER_RENEW seconds from now, or the
+ * CA's own end when that comes first (a responder never outlasts its
+ * CA)? */
 static int
-signer_fresh(const X509 *cert, int64_t now)
+signer_fresh(int64_t not_after, int64_t now)
 {
-	time_t by = (time_t)(now + OCSP_SIGNER_RENEW);
+	int64_t by = now + OCSP_SIGNER_RENEW;
 
-	if (signer.ca_not_after - 1 < (int64_t)by)
-		by = (time_t)(signer.ca_not_after - 1);
-	return X509_cmp_time(X509_get0_notAfter(cert), &by) > 0;
+	if (signer.ca_not_after - 1 < by)
+		by = signer.ca_not_after - 1;
+	return not_after > by;
+}
+
+/* A certificate's notAfter as a time, or 0. */
+static int64_t
+not_after_of(const X509 *cert)
+{
+	struct tm tm;
+	time_t t;
+
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1 ||
+	    (t = timegm(&tm)) == (time_t)-1)
+		return 0;
+	return (int64_t)t;
 }
 
 /* Parse the record's PEM into signer.key and signer.cert: 0, or -1 when
@@ -209,7 +230,8 @@ signer_parse(const uint8_t *pem, size_t len, int64_t now)
 	ok = signer.key != NULL && signer.cert != NULL &&
 	     X509_check_private_key(signer.cert, signer.key) == 1 &&
 	     X509_verify(signer.cert, X509_get0_pubkey(signer.ca)) == 1 &&
-	     signer_fresh(signer.cert, now);
+	     (signer.not_after = not_after_of(signer.cert)) != 0 &&
+	     signer_fresh(signer.not_after, now);
 	if (!ok) {
 		EVP_PKEY_free(signer.key);
 		X509_free(signer.cert);
@@ -280,7 +302,7 @@ signer_current(struct vault *v, int64_t now)
 	if (signer.key != NULL && signer.epoch == vault_epoch(v) &&
 	    signer.capemlen == cc->pemlen &&
 	    !memcmp(signer.capem, cc->pem, cc->pemlen) &&
-	    signer_fresh(signer.cert, now))
+	    signer_fresh(signer.not_after, now))
 		return CF_OK;
 	signer_drop();
 	st = CF_E_INTERNAL;
@@ -393,103 +415,186 @@ respond(int status, OCSP_BASICRESP *bs, enum cf_status st, uint8_t **out,
 	return *out != NULL ? st : CF_E_INTERNAL;
 }
 
+/* The answer's ETag: the hex of the first half of its SHA-256. */
+static int
+etag_of(const uint8_t *der, size_t len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t h[32];
+	size_t i;
+
+	if (crypto_sha256(der, len, h) != 0)
+		return -1;
+	for (i = 0; i < OCSP_ETAG_LEN / 2; i++) {
+		out[2 * i] = hex[h[i] >> 4];
+		out[2 * i + 1] = hex[h[i] & 0xf];
+	}
+	out[OCSP_ETAG_LEN] = '\0';
+	return 0;
+}
+
+/* The two slots a request may be kept in: two ways, so that two
+ * requests asked in turn whose hashes meet do not throw each other out
+ * (and sign) every time. */
 static struct kept *
-slot(const uint8_t *id, size_t len)
+slots(const uint8_t *req, size_t len)
 {
 	uint32_t h = 2166136261u;
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		h = (h ^ id[i]) * 16777619u;
-	return &kept[h % OCSP_CACHE];
+		h = (h ^ req[i]) * 16777619u;
+	return &kept[h % (OCSP_CACHE / 2) * 2];
 }
 
-/* The kept answer for this one-question request, if it still holds. */
+static int
+holds(const struct kept *k, const uint8_t *req, size_t len)
+{
+	return k->buf != NULL && k->reqlen == len &&
+	       memcmp(k->buf + k->len, req, len) == 0;
+}
+
+/* The kept answer to exactly these request bytes, made in this epoch
+ * less than half its validity ago, or NULL. */
 static struct kept *
-kept_find(const uint8_t *id, size_t idlen, enum cf_status found,
+kept_get(struct vault *v, const uint8_t *req, size_t len, int64_t now)
+{
+	struct kept *k = slots(req, len);
+
+	if (!holds(k, req, len))
+		k++;
+	if (!holds(k, req, len) || k->epoch != vault_epoch(v) ||
+	    now < k->made || now - k->made >= OCSP_VALIDITY / 2 ||
+	    signer.key == NULL || !signer_fresh(signer.not_after, now))
+		return NULL;
+	return k;
+}
+
+/* The same, if the store still says what it said when it was made. */
+static struct kept *
+kept_find(struct vault *v, const uint8_t *req, size_t len, enum cf_status found,
     const struct certdb_status *rec, int64_t now)
 {
-	struct kept *k = slot(id, idlen);
+	struct kept *k = kept_get(v, req, len, now);
 
-	if (found != CF_OK || k->der == NULL || k->idlen != idlen ||
-	    memcmp(k->id, id, idlen) != 0 || k->rec.status != rec->status ||
-	    k->rec.reason != rec->reason ||
-	    k->rec.revoked_at != rec->revoked_at ||
-	    now - k->made >= OCSP_VALIDITY / 2 || now < k->made)
+	if (k == NULL || k->found != found ||
+	    (found == CF_OK &&
+	        (k->rec.status != rec->status || k->rec.reason != rec->reason ||
+	            k->rec.revoked_at != rec->revoked_at)))
 		return NULL;
 	return k;
 }
 
 static void
-kept_put(const uint8_t *id, size_t idlen, const struct certdb_status *rec,
-    int64_t now, const uint8_t *der, size_t len)
+kept_put(struct vault *v, const uint8_t *req, size_t reqlen,
+    enum cf_status found, const struct certdb_status *rec, uint64_t changes,
+    int64_t now, const uint8_t *der, size_t len, const char *etag)
 {
-	struct kept *k = slot(id, idlen);
-	uint8_t *copy;
+	struct kept *k = slots(req, reqlen);
+	uint8_t *buf;
 
-	if ((copy = malloc(len)) == NULL)
+	/* Its own slot, else an empty one, else the older. */
+	if (!holds(k, req, reqlen) &&
+	    (holds(k + 1, req, reqlen) ||
+	        (k->buf != NULL && (k[1].buf == NULL || k[1].made < k->made))))
+		k++;
+	if ((buf = malloc(len + reqlen)) == NULL)
 		return;
-	memcpy(copy, der, len);
-	free(k->der);
-	memcpy(k->id, id, idlen);
-	k->idlen = idlen;
-	k->rec = *rec;
-	k->made = now;
-	k->der = copy;
+	memcpy(buf, der, len);
+	memcpy(buf + len, req, reqlen);
+	free(k->buf);
+	k->buf = buf;
 	k->len = len;
+	k->reqlen = reqlen;
+	k->found = found;
+	k->rec = *rec;
+	k->changes = changes;
+	k->epoch = vault_epoch(v);
+	k->made = now;
+	memcpy(k->etag, etag, sizeof(k->etag));
 }
 
-/* The one question's CertID as DER into id, for the cache: 0, or -1 when
- * the request cannot be answered from it (several questions, a nonce). */
-static int
-cache_key(OCSP_REQUEST *req, uint8_t *id, size_t *idlen)
+/* A copy of k's answer, and what HTTP may say of it. */
+static enum cf_status
+kept_give(const struct kept *k, uint8_t **resp, size_t *resplen,
+    struct ocsp_fresh *fresh)
 {
-	OCSP_CERTID *cid;
-	unsigned char *p = id;
-	int n;
+	if ((*resp = malloc(k->len)) == NULL)
+		return CF_E_INTERNAL;
+	memcpy(*resp, k->buf, k->len);
+	*resplen = k->len;
+	fresh->this_update = k->made;
+	fresh->next_update = k->made + OCSP_VALIDITY;
+	memcpy(fresh->etag, k->etag, sizeof(fresh->etag));
+	return CF_OK;
+}
 
-	if (OCSP_request_onereq_count(req) != 1 ||
-	    OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1) >= 0)
-		return -1;
-	cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0));
-	if ((n = i2d_OCSP_CERTID(cid, NULL)) <= 0 || n > CERTID_MAX ||
-	    i2d_OCSP_CERTID(cid, &p) != n)
-		return -1;
-	*idlen = (size_t)n;
-	return 0;
+/* The store's change counter (backend.h), in a read section of its own:
+ * taken before the records an answer is made from are read, so that the
+ * same number later says nothing changed since. */
+static enum cf_status
+changes_now(struct vault *v, uint64_t *out)
+{
+	enum cf_status st;
+
+	if ((st = vault_read_begin(v)) != CF_OK)
+		return st;
+	*out = vault_changes(v);
+	vault_read_end(v);
+	return CF_OK;
+}
+
+/* The error answer for a store or responder that failed with st. */
+static enum cf_status
+respond_failed(enum cf_status st, uint8_t **resp, size_t *resplen)
+{
+	return respond(st == CF_E_INTERNAL ? OCSP_RESPONSE_STATUS_INTERNALERROR
+	                                   : OCSP_RESPONSE_STATUS_TRYLATER,
+	    NULL, st, resp, resplen);
 }
 
 enum cf_status
 pki_ocsp(struct vault *v, const uint8_t *der, size_t len, int64_t now,
-    uint8_t **resp, size_t *resplen)
+    uint8_t **resp, size_t *resplen, struct ocsp_fresh *fresh)
 {
 	OCSP_REQUEST *req = NULL;
 	OCSP_BASICRESP *bs = NULL;
 	OCSP_CERTID *cid;
 	struct certdb_status rec;
 	struct kept *k;
-	uint8_t id[CERTID_MAX];
-	size_t idlen = 0;
-	int i, n, cacheable;
+	uint64_t changes = 0;
+	int i, n, cacheable, keep;
 	enum cf_status st, found = CF_E_NOT_FOUND;
 
 	*resp = NULL;
+	memset(fresh, 0, sizeof(*fresh));
+	/* The very bytes of a kept answer's request, and nothing committed
+	 * since it was last found current (a revocation, a new CA, a new
+	 * responder all are commits): that answer, with neither a parse nor
+	 * a record read. */
+	if (vault_ready(v) == CF_OK &&
+	    (k = kept_get(v, der, len, now)) != NULL &&
+	    changes_now(v, &changes) == CF_OK && changes == k->changes)
+		return kept_give(k, resp, resplen, fresh);
 	if (ocsp_request_parse(der, len, &req) != 0)
 		return respond(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, NULL,
 		    CF_E_BAD_REQUEST, resp, resplen);
 	if ((st = vault_ready(v)) != CF_OK ||
 	    (st = signer_current(v, now)) != CF_OK) {
 		OCSP_REQUEST_free(req);
-		return respond(st == CF_E_INTERNAL
-		                   ? OCSP_RESPONSE_STATUS_INTERNALERROR
-		                   : OCSP_RESPONSE_STATUS_TRYLATER,
-		    NULL, st, resp, resplen);
+		return respond_failed(st, resp, resplen);
 	}
-	cacheable = cache_key(req, id, &idlen) == 0;
+	n = OCSP_request_onereq_count(req);
+	/* A nonce makes an answer the one client's (RFC 8954): never kept,
+	 * here or by HTTP caches. */
+	cacheable =
+	    OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1) < 0;
+	keep = cacheable && n == 1 && len <= KEPT_REQ_MAX;
+	if (keep && (st = changes_now(v, &changes)) != CF_OK)
+		goto out;
 	st = CF_E_INTERNAL;
 	if ((bs = OCSP_BASICRESP_new()) == NULL)
 		goto out;
-	n = OCSP_request_onereq_count(req);
 	for (i = 0; i < n; i++) {
 		cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i));
 		memset(&rec, 0, sizeof(rec));
@@ -498,13 +603,10 @@ pki_ocsp(struct vault *v, const uint8_t *der, size_t len, int64_t now,
 			st = found;
 			goto out;
 		}
-		if (cacheable &&
-		    (k = kept_find(id, idlen, found, &rec, now)) != NULL) {
-			if ((*resp = malloc(k->len)) == NULL)
-				goto out;
-			memcpy(*resp, k->der, k->len);
-			*resplen = k->len;
-			st = CF_OK;
+		if (keep &&
+		    (k = kept_find(v, der, len, found, &rec, now)) != NULL) {
+			k->changes = changes; /* current again */
+			st = kept_give(k, resp, resplen, fresh);
 			goto out;
 		}
 		if (add_status(bs, cid, found, &rec, now) != 0)
@@ -515,17 +617,20 @@ pki_ocsp(struct vault *v, const uint8_t *der, size_t len, int64_t now,
 	        OCSP_RESPID_KEY) != 1)
 		goto out;
 	st = respond(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs, CF_OK, resp, resplen);
-	if (st == CF_OK && cacheable && found == CF_OK)
-		kept_put(id, idlen, &rec, now, *resp, *resplen);
+	if (st == CF_OK && cacheable &&
+	    etag_of(*resp, *resplen, fresh->etag) == 0) {
+		fresh->this_update = now;
+		fresh->next_update = now + OCSP_VALIDITY;
+		if (keep)
+			kept_put(v, der, len, found, &rec, changes, now, *resp,
+			    *resplen, fresh->etag);
+	}
 out:
 	OCSP_BASICRESP_free(bs);
 	OCSP_REQUEST_free(req);
 	if (st != CF_OK && *resp == NULL) {
 		lwarnx("OCSP: no answer signed (%s)", errors_name(st));
-		return respond(st == CF_E_INTERNAL
-		                   ? OCSP_RESPONSE_STATUS_INTERNALERROR
-		                   : OCSP_RESPONSE_STATUS_TRYLATER,
-		    NULL, st, resp, resplen);
+		return respond_failed(st, resp, resplen);
 	}
 	return st;
 }

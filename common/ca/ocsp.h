@@ -27,12 +27,20 @@
  *     made from (cakey.h's rule for the CA key), and drops it with the
  *     store's keys (vault_hold).
  *   - thisUpdate is the time of the answer, nextUpdate OCSP_VALIDITY
- *     later.  An answer without a nonce is kept by the process that made
- *     it (one per CertID, in OCSP_CACHE slots) and given again, for the
- *     price of one record read, while the record still says what it said
- *     and at least half of its validity is left: a revocation, seen in
- *     the record by every worker, makes the next answer a fresh one.  A
- *     nonce is echoed (RFC 8954), and such an answer is never kept.
+ *     later.  An answer to one question without a nonce is kept by the
+ *     process that made it (by the request's exact bytes, in OCSP_CACHE
+ *     slots, two to a hash) while at least half of its validity is
+ *     left, with the store's change counter (backend.h) taken before its
+ *     record was read.  The same bytes again get it back while the
+ *     counter is the same (nothing was committed since: no parse, no
+ *     record read); once the counter moved, while the record still says
+ *     what it said (a read, no signature).  So a revocation (a commit,
+ *     whichever API made it) is in every worker's next answer.  Sealed,
+ *     nothing is given from it (vault_ready first), and it goes with the
+ *     keys.  A nonce is echoed (RFC 8954), and such an answer is never
+ *     kept.
+ *   - An answer HTTP caches may keep (RFC 5019 6.2) is a successful one
+ *     without a nonce: struct ocsp_fresh says so, and when it is good.
  */
 #ifndef COFFER_OCSP_H
 #define COFFER_OCSP_H
@@ -52,6 +60,17 @@ struct vault;
 #define OCSP_SIGNER_LIFE   2592000 /* 30 days: the responder certificate */
 #define OCSP_SIGNER_RENEW  604800  /* 7 days left: make a new one */
 #define OCSP_CACHE         256     /* answers kept per process */
+#define OCSP_ETAG_LEN      32      /* hex digits of an answer's ETag */
+
+/* What HTTP may say of an answer (RFC 5019 6.2): thisUpdate, nextUpdate
+ * and an ETag (hex of its SHA-256, cut) for a successful answer without a
+ * nonce, which any cache may keep until nextUpdate; all zero (next_update
+ * 0) for any other. */
+struct ocsp_fresh {
+	int64_t this_update;
+	int64_t next_update;
+	char etag[OCSP_ETAG_LEN + 1];
+};
 
 /* The request's bytes as an OCSP_REQUEST (*out, the caller frees it with
  * OCSP_REQUEST_free), or -1 (*out NULL) when they are not exactly one
@@ -64,8 +83,9 @@ int ocsp_request_parse(const uint8_t *der, size_t len, OCSP_REQUEST **out);
  * memory).  CF_OK: successful, signed.  CF_E_BAD_REQUEST: malformedRequest.
  * CF_E_SEALED (or the store's failure): tryLater, as RFC 6960 says for a
  * responder that cannot answer now.  CF_E_INTERNAL: internalError.
+ * *fresh is always set.
  */
 enum cf_status pki_ocsp(struct vault *v, const uint8_t *req, size_t len,
-    int64_t now, uint8_t **resp, size_t *resplen);
+    int64_t now, uint8_t **resp, size_t *resplen, struct ocsp_fresh *fresh);
 
 #endif

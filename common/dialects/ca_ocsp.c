@@ -2,6 +2,7 @@
  * ca_ocsp.c: the OCSP responder's two routes, carrying bytes to and from
  * pki_ocsp.  See ca_ocsp.h.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -53,21 +54,64 @@ http_status(enum cf_status st)
 	return errors_http_status(st);
 }
 
-/* Answer the request's bytes; der NULL answers malformedRequest, with
- * the HTTP status of why (bad, a 400, unless said). */
-static enum cf_status
-answer(struct cf_ctx *ctx, const uint8_t *der, size_t len, enum cf_status why)
+/* An HTTP-date (RFC 9110 5.6.7) into buf. */
+static void
+http_date(int64_t t, char *buf, size_t len)
 {
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+		buf[0] = '\0';
+}
+
+/* RFC 5019 6.2: a cache may keep the answer to a GET until nextUpdate,
+ * and no longer; Last-Modified is thisUpdate, Expires nextUpdate. */
+static void
+cache_headers(struct cf_resp *resp, const struct ocsp_fresh *f, int64_t now)
+{
+	char v[96];
+	int64_t age = f->next_update - now;
+
+	if (age < 0)
+		age = 0;
+	resp->cache_own = 1;
+	snprintf(v, sizeof(v),
+	    "max-age=%lld, public, no-transform, must-revalidate",
+	    (long long)age);
+	http_resp_header(resp, "Cache-Control", v);
+	http_date(f->this_update, v, sizeof(v));
+	http_resp_header(resp, "Last-Modified", v);
+	http_date(f->next_update, v, sizeof(v));
+	http_resp_header(resp, "Expires", v);
+	snprintf(v, sizeof(v), "\"%s\"", f->etag);
+	http_resp_header(resp, "ETag", v);
+}
+
+/* Answer the request's bytes; der NULL answers malformedRequest, with
+ * the HTTP status of why (bad, a 400, unless said).  A GET's answer says
+ * how long HTTP caches may keep it, when they may (struct ocsp_fresh); a
+ * POST's is kept by none (RFC 5019 6: caching is the GET form's), nor is
+ * any other: the default no-store. */
+static enum cf_status
+answer(struct cf_ctx *ctx, const uint8_t *der, size_t len, enum cf_status why,
+    int get)
+{
+	struct ocsp_fresh fresh;
 	uint8_t *resp = NULL;
 	size_t rlen = 0;
+	int64_t now = (int64_t)time(NULL);
 	enum cf_status st;
 
-	st = pki_ocsp(ctx->app->vault, der, der != NULL ? len : 0,
-	    (int64_t)time(NULL), &resp, &rlen);
+	st = pki_ocsp(ctx->app->vault, der, der != NULL ? len : 0, now, &resp,
+	    &rlen, &fresh);
 	if (resp == NULL)
 		return st;
 	http_resp_status(ctx->resp, http_status(der != NULL ? st : why));
 	http_resp_body(ctx->resp, "application/ocsp-response", resp, rlen);
+	if (get && st == CF_OK && fresh.next_update != 0)
+		cache_headers(ctx->resp, &fresh, now);
 	free(resp);
 	return CF_OK;
 }
@@ -81,7 +125,7 @@ ca_ocsp_post(struct cf_ctx *ctx)
 	st = http_read_body(ctx->req, ctx->fcgi, OCSP_MAX_REQUEST, ctypes, 0);
 	/* A body too large, or of another type, is not a request either. */
 	return answer(
-	    ctx, st == CF_OK ? ctx->req->body : NULL, ctx->req->bodylen, st);
+	    ctx, st == CF_OK ? ctx->req->body : NULL, ctx->req->bodylen, st, 0);
 }
 
 enum cf_status
@@ -94,7 +138,7 @@ ca_ocsp_get(struct cf_ctx *ctx)
 	if (ca_ocsp_get_request(
 	        ctx->arg, ctx->narg, ctx->req->trailing_slash, &der, &len) != 0)
 		der = NULL;
-	st = answer(ctx, der, len, CF_E_BAD_REQUEST);
+	st = answer(ctx, der, len, CF_E_BAD_REQUEST, 1);
 	free(der);
 	return st;
 }

@@ -16,11 +16,18 @@
  * bad input is a 4xx, docs/apis.md#ocsp); tryLater with 503 while sealed;
  * internalError with 500.
  *
+ * Caching (RFC 5019 6.2): a GET's successful answer to a request without
+ * a nonce carries Cache-Control (max-age: the seconds to nextUpdate,
+ * public, no-transform, must-revalidate), Last-Modified (thisUpdate),
+ * Expires (nextUpdate) and an ETag; every other answer (a nonce's, a
+ * POST's, an error) the default Cache-Control: no-store.
+ *
  * ca_ocsp_get_request is the GET form's decoder, pure, for the fuzz
- * target: the router splits the base64 at its '/' characters, so the
- * segments after the prefix are joined back with '/' (each
- * percent-decoded, so %2B and %3D work; %2F does not reach a handler,
- * base/http.h).
+ * target.  The base64 holds '/', '+' and '=', which clients send raw or
+ * as %2F, %2B and %3D (RFC 6960 A.1: URL-encoded): the router splits the
+ * path at its raw '/' characters and decodes each segment, "%2F" included
+ * for this route alone (ROUTE_SLASH_ARGS), so the segments after the
+ * prefix are joined back with '/'.
  */
 #ifndef COFFER_CA_OCSP_H
 #define COFFER_CA_OCSP_H
@@ -47,7 +54,7 @@ enum cf_status ca_ocsp_get(struct cf_ctx *ctx);
 	{{"ca", "ocsp", NULL}, 0, 0, HTTP_POST, CF_D_PLAIN, \
 	    ROUTE_PUBLIC | ROUTE_SEALED_OK, ca_ocsp_post}, \
 	{{"ca", "ocsp", NULL}, 1, CA_OCSP_MAX_SEGS, HTTP_GET, CF_D_PLAIN, \
-	    ROUTE_PUBLIC | ROUTE_SEALED_OK, ca_ocsp_get}
+	    ROUTE_PUBLIC | ROUTE_SEALED_OK | ROUTE_SLASH_ARGS, ca_ocsp_get}
 /* clang-format on */
 
 #endif

@@ -44,6 +44,7 @@ struct cf_app {
 #define ROUTE_PUBLIC     (1 << 0) /* no credential needed */
 #define ROUTE_SEALED_OK  (1 << 1) /* answers while sealed */
 #define ROUTE_KEY_ARG    (1 << 2) /* the path after the prefix is an API key */
+#define ROUTE_SLASH_ARGS (1 << 3) /* its arguments may encode '/' (%2F) */
 #define ROUTE_MAX_PREFIX 4
 
 struct cf_ctx;

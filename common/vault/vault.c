@@ -744,6 +744,12 @@ vault_read_end(struct vault *v)
 	v->be->ops->end_read(v->be);
 }
 
+uint64_t
+vault_changes(struct vault *v)
+{
+	return v->be->ops->changes(v->be);
+}
+
 static enum cf_status
 vault_begin_write(struct vault *v, unsigned flags)
 {

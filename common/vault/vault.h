@@ -161,6 +161,11 @@ enum cf_status vault_token_signing_key(
 
 enum cf_status vault_read_begin(struct vault *v);
 void vault_read_end(struct vault *v);
+/* In a read section: the store's change counter (backend.h).  Two read
+ * sections of this process that get the same number read the same
+ * committed state, so what was derived from the first holds in the
+ * second without reading again. */
+uint64_t vault_changes(struct vault *v);
 enum cf_status vault_write_begin(struct vault *v);
 enum cf_status vault_commit(struct vault *v);
 void vault_abort(struct vault *v);

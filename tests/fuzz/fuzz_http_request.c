@@ -6,8 +6,9 @@
  * (REQUEST_METHOD, REQUEST_URI, QUERY_STRING, CONTENT_TYPE,
  * CONTENT_LENGTH, HTTP_AUTHORIZATION...), as the web server would pass
  * them.  Of a request http_req_parse() accepts: the path starts with '/'
- * and is at most CF_MAX_URI bytes, no decoded segment holds a '/', there
- * are no more segments than separators, and when nothing was
+ * and is at most CF_MAX_URI bytes, a decoded segment holds a '/' (from
+ * "%2F") only at or after the first one encoded_slash marks, there are
+ * no more segments than separators, and when nothing was
  * percent-encoded the segments joined again are the path.  Segments that
  * secret_path_join() accepts are none empty, "." or "..", and its path
  * splits back into them.  The body checks (http_body_check, no I/O) never
@@ -60,8 +61,14 @@ check_segments(const struct cf_req *req)
 	    strlen(req->path) > CF_MAX_URI ||
 	    req->nseg > count_char(req->path, '/'))
 		abort();
+	if (req->encoded_slash > req->nseg ||
+	    (req->encoded_slash > 0 &&
+	        strchr(req->seg[req->encoded_slash - 1], '/') == NULL))
+		abort();
 	for (i = 0; i < req->nseg; i++) {
-		if (strchr(req->seg[i], '/') != NULL ||
+		if ((strchr(req->seg[i], '/') != NULL &&
+		        (req->encoded_slash == 0 ||
+		            i + 1 < req->encoded_slash)) ||
 		    strlen(req->seg[i]) > strlen(req->path))
 			abort();
 		len += strlen(req->seg[i]) + 1;

@@ -143,6 +143,124 @@ test_the_get_form_answers_the_same() {
 	assertContains "$OUT" "Response verify OK"
 }
 
+# slashed NAME: issue certificates NAME (NAME1, NAME2...) until the
+# base64 of one's request (no nonce) holds a '/', as base64 does about
+# one time in three here: B64 is that base64, CERT the certificate's name.
+slashed() {
+	local i
+	for ((i = 1; i <= 40; i++)); do
+		issue "$1$i"
+		openssl ocsp -issuer "$W/ca.pem" -cert "$W/$1$i.pem" -no_nonce \
+		    -reqout "$W/$1$i.req" >/dev/null 2>&1
+		B64=$(base64 -w0 "$W/$1$i.req")
+		CERT=$1$i
+		[[ $B64 != */* ]] || return 0
+	done
+	fail "no request's base64 held a '/'"
+	return 1
+}
+
+# urlenc B64: as RFC 6960 A.1 sends it, '/', '+' and '=' percent-encoded.
+urlenc() { sed -e 's|/|%2F|g' -e 's|+|%2B|g' -e 's|=|%3D|g' <<<"$1"; }
+
+# says CERT: OUT is what openssl makes of the last answer about CERT.
+says() {
+	OUT=$(openssl ocsp -respin "$BODY_FILE" -issuer "$W/ca.pem" \
+	    -cert "$W/$1.pem" -CAfile "$W/ca.pem" 2>&1)
+}
+
+test_a_get_whose_base64_holds_a_slash_is_answered_encoded_or_raw() {
+	slashed slash || return
+	req GET "/ca/ocsp/$(urlenc "$B64")"
+	assert_status 200 "GET, URL-encoded"
+	says "$CERT"
+	assertContains "$OUT" "$W/$CERT.pem: good"
+	assertContains "$OUT" "Response verify OK"
+	req GET "/ca/ocsp/$B64"
+	assert_status 200 "GET, raw"
+	says "$CERT"
+	assertContains "$OUT" "$W/$CERT.pem: good"
+	# "%2F" elsewhere is still refused, in the API's own shape.
+	req GET "/ca/dcos-ca%2Fcrt"
+	assert_status 400
+}
+
+# "//" in the base64 (a serial of all ones makes it): Apache passes it,
+# encoded or raw (standalone.conf lets such a GET through its refusal of
+# empty segments); lighttpd's url-path-dotseg-reject refuses it either way
+# before Coffer sees it (README: OCSP).
+test_a_get_whose_base64_holds_two_slashes() {
+	local b64 want=200
+	openssl ocsp -issuer "$W/ca.pem" -serial 0x7FFFFFFFFFFFFFFF -no_nonce \
+	    -reqout "$W/ones.req" >/dev/null 2>&1
+	b64=$(base64 -w0 "$W/ones.req")
+	assertTrue "the base64 holds //" "[[ $b64 == *//* ]]"
+	[ "${COFFER_SERVER:-lighttpd}" != lighttpd ] || want=400
+	req GET "/ca/ocsp/$(urlenc "$b64")"
+	assert_status $want "GET, URL-encoded"
+	req GET "/ca/ocsp/$b64"
+	assert_status $want "GET, raw"
+	[ $want = 200 ] || return 0
+	OUT=$(openssl ocsp -respin "$BODY_FILE" -issuer "$W/ca.pem" \
+	    -serial 0x7FFFFFFFFFFFFFFF -CAfile "$W/ca.pem" 2>&1)
+	assertContains "$OUT" "0x7FFFFFFFFFFFFFFF: unknown"
+}
+
+# epoch DATE: seconds since 1970 of an HTTP-date or openssl's date.
+epoch() { date -u -d "$1" +%s; }
+
+test_a_get_answer_says_how_long_caches_may_keep_it() {
+	local age etag tu nu
+	slashed cache || return
+	req GET "/ca/ocsp/$(urlenc "$B64")"
+	assert_status 200
+	assert_header Cache-Control \
+	    '^max-age=[0-9]+, public, no-transform, must-revalidate$'
+	age=$(header Cache-Control | sed 's/^max-age=\([0-9]*\),.*/\1/')
+	says "$CERT"
+	tu=$(sed -n 's/^[[:space:]]*This Update: //p' <<<"$OUT")
+	nu=$(sed -n 's/^[[:space:]]*Next Update: //p' <<<"$OUT")
+	assert_header Last-Modified ' GMT$'
+	assert_header Expires ' GMT$'
+	assertEquals "Last-Modified is thisUpdate" "$(epoch "$tu")" \
+	    "$(epoch "$(header Last-Modified)")"
+	assertEquals "Expires is nextUpdate" "$(epoch "$nu")" \
+	    "$(epoch "$(header Expires)")"
+	assertTrue "max-age $age: the seconds to nextUpdate" \
+	    "[ $age -gt 0 ] && [ $age -le $(($(epoch "$nu") - $(date +%s) + 1)) ]"
+	assert_header ETag '^"[0-9a-f]{32}"$'
+	etag=$(header ETag)
+	req GET "/ca/ocsp/$(urlenc "$B64")"
+	assert_header ETag "^$etag\$" "the kept answer's ETag"
+	# A revocation shows at once, in a new answer with a new ETag.
+	revoke "$CERT" superseded
+	req GET "/ca/ocsp/$B64"
+	says "$CERT"
+	assertContains "$OUT" "$W/$CERT.pem: revoked"
+	assertNotEquals "a new ETag" "$etag" "$(header ETag)"
+}
+
+test_an_answer_with_a_nonce_or_to_a_post_is_not_for_caches() {
+	issue nocache
+	openssl ocsp -issuer "$W/ca.pem" -cert "$W/nocache.pem" \
+	    -reqout "$W/nocache.req" >/dev/null 2>&1
+	req GET "/ca/ocsp/$(urlenc "$(base64 -w0 "$W/nocache.req")")"
+	assert_status 200 "GET with a nonce"
+	assert_header Cache-Control '^no-store$'
+	header ETag >/dev/null && fail "an ETag on a nonce's answer"
+	header Expires >/dev/null && fail "Expires on a nonce's answer"
+	openssl ocsp -issuer "$W/ca.pem" -cert "$W/nocache.pem" -no_nonce \
+	    -reqout "$W/nocache.req" >/dev/null 2>&1
+	req POST /ca/ocsp -H 'Content-Type: application/ocsp-request' \
+	    --data-binary "@$W/nocache.req"
+	assert_status 200 "POST"
+	assert_header Cache-Control '^no-store$'
+	header ETag >/dev/null && fail "an ETag on a POST's answer"
+	req GET /ca/ocsp/bm90IGEgcmVxdWVzdA==
+	assert_status 400
+	assert_header Cache-Control '^no-store$'
+}
+
 test_the_post_answer_is_application_ocsp_response_without_a_token() {
 	issue post
 	openssl ocsp -issuer "$W/ca.pem" -cert "$W/post.pem" \
@@ -189,14 +307,24 @@ test_gnutls_ocsptool_says_good_then_revoked() {
 
 test_a_sealed_store_answers_try_later_with_503() {
 	issue sealed
-	openssl ocsp -issuer "$W/ca.pem" -cert "$W/sealed.pem" \
+	# Without a nonce, so that the workers keep the answer: sealed, they
+	# must not give it.
+	openssl ocsp -issuer "$W/ca.pem" -cert "$W/sealed.pem" -no_nonce \
 	    -reqout "$W/sealed.req" >/dev/null 2>&1
+	req POST /ca/ocsp -H 'Content-Type: application/ocsp-request' \
+	    --data-binary "@$W/sealed.req"
+	assert_status 200 "before the seal"
+	req GET "/ca/ocsp/$(urlenc "$(base64 -w0 "$W/sealed.req")")"
+	assert_status 200 "before the seal, GET"
 	auth_req PUT /secrets/v1/seal/default
 	req POST /ca/ocsp -H 'Content-Type: application/ocsp-request' \
 	    --data-binary "@$W/sealed.req"
 	assert_status 503
 	OUT=$(openssl ocsp -respin "$BODY_FILE" -resp_text -noverify 2>&1)
 	assertContains "$OUT" "Responder Error: trylater (3)"
+	req GET "/ca/ocsp/$(urlenc "$(base64 -w0 "$W/sealed.req")")"
+	assert_status 503 "sealed, GET"
+	assert_header Cache-Control '^no-store$'
 	json_req PUT /secrets/v1/unseal/default "{\"key\":\"${COFFER_SHARES%% *}\"}"
 	assert_status 200 "unseal"
 	ask sealed

@@ -99,14 +99,16 @@ test_paths(void)
 	    {__LINE__, "/a?x/y", CF_OK, 1, {"a"}, 0},
 	    {__LINE__, "/v1/secret/default/p", CF_OK, 4,
 	        {"v1", "secret", "default", "p"}, 0},
-	    {__LINE__, "/a%2Fb", CF_E_BAD_PATH, 0, {NULL}, 0},
-	    {__LINE__, "/a%2fb", CF_E_BAD_PATH, 0, {NULL}, 0},
+	    /* The router refuses these, but for a route that takes
+	     * them (test_encoded_slash). */
+	    {__LINE__, "/a%2Fb", CF_OK, 1, {"a/b"}, 0},
+	    {__LINE__, "/a%2fb", CF_OK, 1, {"a/b"}, 0},
 	    {__LINE__, "/a%00", CF_E_BAD_PATH, 0, {NULL}, 0},
 	    {__LINE__, "/a%G1", CF_E_BAD_PATH, 0, {NULL}, 0},
 	    {__LINE__, "/a%1G", CF_E_BAD_PATH, 0, {NULL}, 0},
 	    {__LINE__, "/a%4", CF_E_BAD_PATH, 0, {NULL}, 0},
 	    {__LINE__, "/a%", CF_E_BAD_PATH, 0, {NULL}, 0},
-	    {__LINE__, "/ok/a%2Fb/", CF_E_BAD_PATH, 0, {NULL}, 0},
+	    {__LINE__, "/ok/a%2Fb/", CF_OK, 2, {"ok", "a/b"}, 1},
 	    {__LINE__, "/a%252Fb", CF_OK, 1, {"a%2Fb"}, 0},
 	    {__LINE__, "a/b", CF_E_BAD_REQUEST, 0, {NULL}, 0},
 	    {__LINE__, "", CF_E_BAD_REQUEST, 0, {NULL}, 0},
@@ -302,9 +304,33 @@ test_request_id(void)
 	CHECK(memcmp(first, f.req.id, sizeof(first)) != 0,
 	    "two requests get different ids");
 	http_req_free(&f.req);
-	CHECK(fake_parse(&f, "GET", "/a%2F", NULL) == CF_E_BAD_PATH, "parse");
+	CHECK(fake_parse(&f, "GET", "/a%00", NULL) == CF_E_BAD_PATH, "parse");
 	CHECK(strlen(f.req.id) == 16, "a refused request still has an id");
 	http_req_free(&f.req);
+}
+
+/* A segment that encoded '/' is marked, the first one by its place, for
+ * the router to refuse unless its route takes it (app.c). */
+static void
+test_encoded_slash(void)
+{
+	static const struct {
+		const char *uri;
+		size_t want;
+	} t[] = {
+	    {"/a/b", 0},
+	    {"/a%2Fb", 1},
+	    {"/ca/ocsp/MEow%2FME0=/x%2f", 3},
+	    {"/a%252Fb", 0},
+	};
+	struct fake f;
+	size_t i;
+
+	for (i = 0; i < NELEM(t); i++) {
+		CHECK(fake_parse(&f, "GET", t[i].uri, NULL) == CF_OK, t[i].uri);
+		CHECK(f.req.encoded_slash == t[i].want, t[i].uri);
+		http_req_free(&f.req);
+	}
 }
 
 /* Ids come a batch at a time: no two alike over several batches, and a
@@ -1531,6 +1557,7 @@ int
 main(void)
 {
 	test_paths();
+	test_encoded_slash();
 	test_uri_length();
 	test_raw_path_kept();
 	test_query();

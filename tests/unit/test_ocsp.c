@@ -4,8 +4,9 @@
  * (common/dialects/ca_ocsp.c), one table row per behaviour.  Both are
  * reached without a credential; tests/fuzz/fuzz_ocsp.c runs them under
  * libFuzzer.  In a store: when the responder certificate is made again
- * and how long an answer is kept, which need a clock the tests set.  What
- * the responder answers is tests/suites/ocsp_ca_test.sh.
+ * and how long an answer is kept, which need a clock the tests set, and
+ * that a kept answer never outlives a revocation or a seal.  What the
+ * responder answers is tests/suites/ocsp_ca_test.sh.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -244,6 +246,11 @@ out:
 	return *der != NULL ? (size_t)len : 0;
 }
 
+/* What ask() last heard of the answer: what HTTP may say of it, and the
+ * certificate status it gives (V_OCSP_CERTSTATUS_*, or -1). */
+static struct ocsp_fresh fresh;
+static int said;
+
 /* The answer to req at now: its bytes (malloc'd) and the serial of the
  * responder certificate it carries (*who, freed by the caller). */
 static uint8_t *
@@ -253,10 +260,12 @@ ask(struct vault *v, const uint8_t *req, size_t len, int64_t now,
 	const unsigned char *p;
 	OCSP_RESPONSE *r = NULL;
 	OCSP_BASICRESP *bs = NULL;
+	OCSP_SINGLERESP *one;
 	uint8_t *out = NULL;
 
 	*who = NULL;
-	if (pki_ocsp(v, req, len, now, &out, outlen) != CF_OK)
+	said = -1;
+	if (pki_ocsp(v, req, len, now, &out, outlen, &fresh) != CF_OK)
 		return out;
 	p = out;
 	if ((r = d2i_OCSP_RESPONSE(NULL, &p, (long)*outlen)) != NULL &&
@@ -264,6 +273,8 @@ ask(struct vault *v, const uint8_t *req, size_t len, int64_t now,
 	    sk_X509_num(OCSP_resp_get0_certs(bs)) == 1)
 		*who = ASN1_INTEGER_dup(X509_get0_serialNumber(
 		    sk_X509_value(OCSP_resp_get0_certs(bs), 0)));
+	if (bs != NULL && (one = OCSP_resp_get0(bs, 0)) != NULL)
+		said = OCSP_single_get0_status(one, NULL, NULL, NULL, NULL);
 	OCSP_BASICRESP_free(bs);
 	OCSP_RESPONSE_free(r);
 	return out;
@@ -336,6 +347,156 @@ test_an_answer_without_a_nonce_is_kept_for_half_its_validity(void)
 	store_done(v);
 }
 
+/* Revoke serial 0x42 of the store's CA, as CFSSL's revoke does. */
+static enum cf_status
+revoke_42(struct vault *v)
+{
+	static const char hex[] = "0123456789abcdef";
+	const struct ca_cache *cc;
+	struct json_object *req, *res = NULL;
+	const char *detail = NULL;
+	char aki[2 * sizeof(cc->ski) + 1], body[512];
+	size_t i;
+	enum cf_status st;
+
+	if ((st = cakey_current(v, &cc)) != CF_OK)
+		return st;
+	for (i = 0; i < cc->skilen && i < sizeof(cc->ski); i++) {
+		aki[2 * i] = hex[cc->ski[i] >> 4];
+		aki[2 * i + 1] = hex[cc->ski[i] & 0xf];
+	}
+	aki[2 * i] = '\0';
+	snprintf(body, sizeof(body),
+	    "{\"serial\":\"66\",\"authority_key_id\":\"%s\","
+	    "\"reason\":\"keyCompromise\"}",
+	    aki);
+	if ((req = json_tokener_parse(body)) == NULL)
+		return CF_E_INTERNAL;
+	st = pki_revoke(v, req, &res, &detail);
+	json_object_put(req);
+	json_object_put(res);
+	return st;
+}
+
+static void
+test_a_kept_answer_gives_way_to_a_revocation_at_once(void)
+{
+	struct vault *v = store("revoked");
+	ASN1_INTEGER *w1 = NULL, *w2 = NULL, *w3 = NULL;
+	uint8_t *req = NULL, *a, *b, *c;
+	size_t len, alen = 0, blen = 0, clen = 0;
+	int64_t now = (int64_t)time(NULL);
+
+	CHECK(v != NULL && (len = ca_request(v, &req)) > 0, "a store");
+	if (req == NULL) {
+		store_done(v);
+		return;
+	}
+	a = ask(v, req, len, now, &alen, &w1);
+	CHECK(said == V_OCSP_CERTSTATUS_GOOD, "good before the revocation");
+	b = ask(v, req, len, now, &blen, &w2);
+	CHECK(a != NULL && b != NULL && alen == blen && !memcmp(a, b, alen),
+	    "the kept answer, asked again");
+	CHECK(revoke_42(v) == CF_OK, "revoked through CFSSL's revoke");
+	c = ask(v, req, len, now, &clen, &w3);
+	CHECK(said == V_OCSP_CERTSTATUS_REVOKED,
+	    "revoked in the very next answer, the same second");
+	CHECK(fresh.next_update == now + OCSP_VALIDITY &&
+	          fresh.this_update == now,
+	    "a new answer, made now");
+	ASN1_INTEGER_free(w1);
+	ASN1_INTEGER_free(w2);
+	ASN1_INTEGER_free(w3);
+	free(a);
+	free(b);
+	free(c);
+	free(req);
+	store_done(v);
+}
+
+static void
+test_nothing_is_given_from_the_kept_answers_while_sealed(void)
+{
+	struct vault *v = store("sealed");
+	ASN1_INTEGER *w1 = NULL, *w2 = NULL;
+	uint8_t *req = NULL, *a, *b;
+	size_t len, alen = 0, blen = 0;
+	int64_t now = (int64_t)time(NULL);
+	const unsigned char *p;
+	OCSP_RESPONSE *r = NULL;
+
+	CHECK(v != NULL && (len = ca_request(v, &req)) > 0, "a store");
+	if (req == NULL) {
+		store_done(v);
+		return;
+	}
+	a = ask(v, req, len, now, &alen, &w1);
+	CHECK(said == V_OCSP_CERTSTATUS_GOOD, "good while unsealed");
+	vault_seal(v);
+	b = ask(v, req, len, now, &blen, &w2);
+	p = b;
+	CHECK(b != NULL && (r = d2i_OCSP_RESPONSE(NULL, &p, (long)blen)) &&
+	          OCSP_response_status(r) == OCSP_RESPONSE_STATUS_TRYLATER,
+	    "sealed: tryLater, not the kept answer");
+	CHECK(fresh.next_update == 0, "and no cache may keep that");
+	OCSP_RESPONSE_free(r);
+	ASN1_INTEGER_free(w1);
+	ASN1_INTEGER_free(w2);
+	free(a);
+	free(b);
+	free(req);
+	store_done(v);
+}
+
+static void
+test_only_an_answer_without_a_nonce_may_be_cached(void)
+{
+	struct vault *v = store("fresh");
+	ASN1_INTEGER *w1 = NULL, *w2 = NULL, *w3 = NULL;
+	uint8_t *req = NULL, *a, *b, *c;
+	size_t len, nlen = 0, alen = 0, blen = 0, clen = 0;
+	int64_t now = (int64_t)time(NULL);
+	struct ocsp_fresh first;
+	const unsigned char *p;
+	unsigned char *q = NULL;
+	OCSP_REQUEST *r;
+	int n;
+
+	CHECK(v != NULL && (len = ca_request(v, &req)) > 0, "a store");
+	if (req == NULL) {
+		store_done(v);
+		return;
+	}
+	a = ask(v, req, len, now, &alen, &w1);
+	first = fresh;
+	CHECK(fresh.this_update == now &&
+	          fresh.next_update == now + OCSP_VALIDITY &&
+	          strlen(fresh.etag) == OCSP_ETAG_LEN,
+	    "without a nonce: thisUpdate, nextUpdate and an ETag");
+	b = ask(v, req, len, now + 60, &blen, &w2);
+	CHECK(fresh.this_update == now && !strcmp(fresh.etag, first.etag),
+	    "the kept answer is the same answer: its times, its ETag");
+	p = req;
+	if ((r = d2i_OCSP_REQUEST(NULL, &p, (long)len)) != NULL &&
+	    OCSP_request_add1_nonce(r, NULL, 16) == 1 &&
+	    (n = i2d_OCSP_REQUEST(r, &q)) > 0)
+		nlen = (size_t)n;
+	OCSP_REQUEST_free(r);
+	c = ask(v, q, nlen, now + 60, &clen, &w3);
+	CHECK(said == V_OCSP_CERTSTATUS_GOOD && fresh.next_update == 0 &&
+	          fresh.etag[0] == '\0',
+	    "with a nonce: good, and nothing for caches");
+	OPENSSL_free(q);
+	ASN1_INTEGER_free(w1);
+	ASN1_INTEGER_free(w2);
+	ASN1_INTEGER_free(w3);
+	free(a);
+	free(b);
+	free(c);
+	free(req);
+	store_done(v);
+}
+
 int
 main(void)
 {
@@ -346,6 +507,9 @@ main(void)
 		return EXIT_FAILURE;
 	test_the_responder_is_made_again_when_its_renewal_time_comes();
 	test_an_answer_without_a_nonce_is_kept_for_half_its_validity();
+	test_a_kept_answer_gives_way_to_a_revocation_at_once();
+	test_nothing_is_given_from_the_kept_answers_while_sealed();
+	test_only_an_answer_without_a_nonce_may_be_cached();
 	unit_rmtree(dir);
 	return unit_done();
 }
