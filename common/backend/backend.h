@@ -211,6 +211,18 @@ struct backend_ops {
 	 */
 	uint64_t (*seal_epoch)(struct backend *b);
 	int (*seal_raise)(struct backend *b);
+
+	/*
+	 * A hint, in a read section, that get(key) will follow: a backend
+	 * whose reads cost round trips fetches the key with the section's
+	 * next statement (PostgreSQL: with its BEGIN and counters) and keeps
+	 * the answer, as stored, for the section's gets of that key; it
+	 * goes when the section ends, read or not.  A hint never changes
+	 * what a get answers (the section's snapshot rules) and may be
+	 * ignored (outside a read section, a bad length, no room).  NULL
+	 * for a backend where a get costs no round trip (gdbm).
+	 */
+	void (*prefetch)(struct backend *b, const void *key, size_t klen);
 };
 
 /* The backends there are (postgresql: when built with libpq). */
