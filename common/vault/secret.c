@@ -442,6 +442,18 @@ secret_kept(const struct secret *s, unsigned kept)
 	return s->max_versions != 0 ? s->max_versions : kept;
 }
 
+void
+secret_prefetch(struct vault *v, const char *store, const char *path)
+{
+	char *key;
+
+	if (!secret_store_valid(store) ||
+	    (key = key_of('s', store, path)) == NULL)
+		return;
+	vault_prefetch(v, key);
+	free(key);
+}
+
 enum cf_status
 secret_get(struct vault *v, const char *store, const char *path,
     uint64_t version, struct secret **out)

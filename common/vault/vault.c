@@ -135,6 +135,23 @@ vault_sealed_elsewhere(struct vault *v)
 	return 1;
 }
 
+static void
+vault_hint_drop(struct vault *v)
+{
+	free(v->hint);
+	v->hint = NULL;
+}
+
+/* The hint waiting for a read section, to the one begun. */
+static void
+vault_hint_pass(struct vault *v)
+{
+	if (v->hint == NULL)
+		return;
+	v->be->ops->prefetch(v->be, v->hint, strlen(v->hint));
+	vault_hint_drop(v);
+}
+
 /*
  * Let go of the read section a request kept (vault_read_end) before
  * anything else is asked of the store: a handle holds one section at a
@@ -160,6 +177,7 @@ static int
 be_write(struct vault *v, unsigned flags)
 {
 	vault_let_go(v);
+	vault_hint_drop(v); /* a write section reads its own writes */
 	return v->be->ops->begin_write(v->be, flags);
 }
 
@@ -356,6 +374,7 @@ vault_close(struct vault *v)
 		munmap(v->keys, sizeof(*v->keys));
 	}
 	reccache_free(v->opened);
+	free(v->hint);
 	crypto_rsa_free(v->pub);
 	keyholder_free(v->kh);
 	if (v->be != NULL)
@@ -638,9 +657,29 @@ vault_request_begin(struct vault *v)
 	v->checked = 0;
 }
 
+/*
+ * The hint waits in v until the request's next read section begins
+ * (vault_read_begin), or goes to the section the request keeps: either
+ * way it reaches the backend before the section's first fetch, when that
+ * is still to come.  A write section, or the request's end, drops it.
+ */
+void
+vault_prefetch(struct vault *v, const char *key)
+{
+	if (v->be->ops->prefetch == NULL || !v->in_request)
+		return;
+	if (v->held || v->reading) {
+		v->be->ops->prefetch(v->be, key, strlen(key));
+		return;
+	}
+	vault_hint_drop(v);
+	v->hint = strdup(key); /* none, without memory: only a hint */
+}
+
 void
 vault_request_end(struct vault *v)
 {
+	vault_hint_drop(v);
 	vault_let_go(v);
 	v->in_request = 0;
 	v->checked = 0;
@@ -706,6 +745,8 @@ vault_read_begin(struct vault *v)
 	}
 	if ((st = vault_section_begun(v)) != CF_OK)
 		v->be->ops->end_read(v->be);
+	else
+		vault_hint_pass(v);
 	v->reading = st == CF_OK;
 	return st;
 }
