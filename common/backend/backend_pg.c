@@ -66,8 +66,13 @@
  * previous read section's ROLLBACK with them (or at idle), a write
  * section's BEGIN, lock and counters together, its puts and deletes with
  * the counter's raise and COMMIT.  A read section costs one round trip a
- * get; a write section two, and one more a get.  The statements of every
- * request are prepared once per connection.
+ * get, but for a hinted key (prefetch): a read section keeps up to HINTS
+ * keys, whose gets go with the section's next batch (its BEGIN and
+ * counters, when it has not begun), after the counters, so in its
+ * snapshot; their answers are kept, as stored, until the section ends,
+ * and a get of such a key takes its answer with no round trip.  A write
+ * section two, and one more a get.  The statements of every request are
+ * prepared once per connection.
  *
  * The seal epoch (backend.h: seal_epoch) is read by the statement that
  * reads the counter.  A read section that begins less than
