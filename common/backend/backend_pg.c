@@ -66,13 +66,14 @@
  * previous read section's ROLLBACK with them (or at idle), a write
  * section's BEGIN, lock and counters together, its puts and deletes with
  * the counter's raise and COMMIT.  A read section costs one round trip a
- * get, but for a hinted key (prefetch): a read section keeps up to HINTS
- * keys, whose gets go with the section's next batch (its BEGIN and
- * counters, when it has not begun), after the counters, so in its
- * snapshot; their answers are kept, as stored, until the section ends,
- * and a get of such a key takes its answer with no round trip.  A write
- * section two, and one more a get.  The statements of every request are
- * prepared once per connection.
+ * get, but for a hinted key (prefetch): a section keeps up to HINTS
+ * keys, whose gets go with its next batch (its BEGIN and counters, and a
+ * write section's lock, when it has not begun), after them, so in the
+ * section's snapshot or under its lock; their answers are kept, as
+ * stored, until the section ends (a write section: until it writes the
+ * key), and a get of such a key takes its answer with no round trip.  A
+ * write section costs two, and one more a get.  The statements of every
+ * request are prepared once per connection.
  *
  * The seal epoch (backend.h: seal_epoch) is read by the statement that
  * reads the counter.  A read section that begins less than
@@ -160,19 +161,22 @@ pg_of(struct backend *b)
 	return (struct pg_backend *)b;
 }
 
+static void
+hint_free(struct pg_hint *h)
+{
+	PQclear(h->res);
+	free(h->key);
+	memset(h, 0, sizeof(*h));
+}
+
 /* The section's hints and what they kept, gone. */
 static void
 hint_clear(struct pg_backend *p)
 {
-	struct pg_hint *h;
 	size_t i;
 
-	for (i = 0; i < HINTS; i++) {
-		h = &p->hints[i];
-		PQclear(h->res);
-		free(h->key);
-		memset(h, 0, sizeof(*h));
-	}
+	for (i = 0; i < HINTS; i++)
+		hint_free(&p->hints[i]);
 }
 
 static void
@@ -1120,6 +1124,7 @@ pg_commit(struct backend *b)
 		pg_end(p);
 		return rc;
 	}
+	hint_clear(p);
 	ran = -1;
 	if (pg_pipe(p, STMT_RAISE, NULL, NULL, NULL, TAG_PLAIN) == 0 &&
 	    pg_pipe(p, 0, "COMMIT", NULL, NULL, TAG_PLAIN) == 0)
@@ -1250,8 +1255,7 @@ pg_get(struct backend *b, const void *key, size_t klen, uint8_t **val,
 		return -1;
 	if (p->section == PG_WRITE && p->failed)
 		return -1;
-	if (p->section == PG_READ && !p->lost &&
-	    (h = hint_find(p, key, klen)) != NULL &&
+	if (!p->lost && (h = hint_find(p, key, klen)) != NULL &&
 	    (rc = pg_get_hinted(p, h, val, vlen)) != 1)
 		return rc;
 	if ((rc = pg_query(p, STMT_GET, vals, lens, "get", &r)) != 0) {
@@ -1265,10 +1269,12 @@ pg_get(struct backend *b, const void *key, size_t klen, uint8_t **val,
 
 /*
  * A hint: the key goes with the section's next batch (pg_pipe_hints),
- * its BEGIN and counters when the section has not begun, so that its
- * get costs no round trip of its own.  The answer is kept as stored,
- * sealed, until the section ends; only a read section is hinted, since
- * a write section's get must read its own writes.
+ * its BEGIN, lock and counters when the section has not begun, so that
+ * its get costs no round trip of its own.  The answer is kept as stored,
+ * sealed, until the section ends.  In a write section it is what a get
+ * would read there and then (after the lock, over the section's writes
+ * sent before it), and a put or delete of the key drops it (pg_write),
+ * so that the section still reads its own writes.
  */
 static void
 pg_prefetch(struct backend *b, const void *key, size_t klen)
@@ -1277,7 +1283,7 @@ pg_prefetch(struct backend *b, const void *key, size_t klen)
 	struct pg_hint *h = NULL;
 	size_t i;
 
-	if (p->section != PG_READ || p->lost || !key_ok(klen) ||
+	if (p->section == PG_NONE || p->lost || p->failed || !key_ok(klen) ||
 	    hint_find(p, key, klen) != NULL)
 		return;
 	for (i = 0; i < HINTS && h == NULL; i++)
@@ -1301,6 +1307,11 @@ static int
 pg_write(struct pg_backend *p, enum pg_stmt s, const char *const *vals,
     const int *lens)
 {
+	struct pg_hint *h;
+
+	/* What a hint of the key kept is older than this write. */
+	if ((h = hint_find(p, vals[0], (size_t)lens[0])) != NULL)
+		hint_free(h);
 	if (p->failed)
 		return 0;
 	if (p->lost) {

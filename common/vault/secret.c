@@ -797,6 +797,8 @@ secret_write(struct vault *v, const char *store, const char *path,
 	uint64_t ver = 0;
 	enum cf_status st;
 
+	/* The current version comes with the write section's lock. */
+	secret_prefetch(v, store, path);
 	if ((st = vault_write_begin(v)) != CF_OK)
 		return st;
 	st = secret_write_in(v, store, path, mode, in, kept, &ver);

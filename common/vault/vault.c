@@ -177,8 +177,10 @@ static int
 be_write(struct vault *v, unsigned flags)
 {
 	vault_let_go(v);
-	vault_hint_drop(v); /* a write section reads its own writes */
-	return v->be->ops->begin_write(v->be, flags);
+	if (v->be->ops->begin_write(v->be, flags) != 0)
+		return -1;
+	vault_hint_pass(v); /* before the keyring's check, its first get */
+	return 0;
 }
 
 void
@@ -658,17 +660,18 @@ vault_request_begin(struct vault *v)
 }
 
 /*
- * The hint waits in v until the request's next read section begins
- * (vault_read_begin), or goes to the section the request keeps: either
- * way it reaches the backend before the section's first fetch, when that
- * is still to come.  A write section, or the request's end, drops it.
+ * The hint waits in v until the request's next section begins (a read
+ * section in vault_read_begin, the one the request kept included; a
+ * write section in be_write), so that it reaches the backend before the
+ * section's first fetch; inside a read section it goes at once.  The
+ * request's end drops it.
  */
 void
 vault_prefetch(struct vault *v, const char *key)
 {
 	if (v->be->ops->prefetch == NULL || !v->in_request)
 		return;
-	if (v->held || v->reading) {
+	if (v->reading) {
 		v->be->ops->prefetch(v->be, key, strlen(key));
 		return;
 	}

@@ -156,13 +156,13 @@ enum cf_status vault_token_signing_key(
 
 enum cf_status vault_read_begin(struct vault *v);
 void vault_read_end(struct vault *v);
-/* Within a request (vault_request_begin), outside a write section: a hint
- * that its next read section will get the record at key, which a backend
- * whose reads cost round trips (backend.h: prefetch) fetches, sealed,
- * with that section's first statement rather than on its own.  It opens
- * nothing and never changes what a get answers: only a vault_get of key,
- * by a caller allowed to read it, opens the bytes.  One hint waits at a
- * time; a write section or the request's end drops it. */
+/* Within a request (vault_request_begin): a hint that its next section
+ * (read or write; inside a read section, that one) will get the record at
+ * key, which a backend whose reads cost round trips (backend.h: prefetch)
+ * fetches, sealed, with that section's first statement rather than on
+ * its own.  It opens nothing and never changes what a get answers: only
+ * a vault_get of key, by a caller allowed to read it, opens the bytes.
+ * One hint waits at a time; the request's end drops it. */
 void vault_prefetch(struct vault *v, const char *key);
 enum cf_status vault_write_begin(struct vault *v);
 enum cf_status vault_commit(struct vault *v);

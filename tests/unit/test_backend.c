@@ -453,7 +453,7 @@ hint(struct backend *b, const char *key)
  * A hint changes no answer: a hinted key reads as an unhinted one, absent
  * or not, in the section's snapshot whenever another process wrote it,
  * and what a hint fetched dies with its section, read or not.  A write
- * section reads its own writes whatever it was hinted.
+ * section reads its own writes, whenever it was hinted.
  */
 static void
 test_a_hint_never_changes_what_a_get_answers(const struct backend_case *c)
@@ -510,14 +510,28 @@ test_a_hint_never_changes_what_a_get_answers(const struct backend_case *c)
 	CHECK(read_str(b, "h:a", "last") == 1,
 	    "what the hint fetched went with its section");
 
-	/* A write section is not hinted. */
-	CHECK(b->ops->begin_write(b, 0) == 0 &&
-	          b->ops->put(b, "h:a", 3, "mine", 4) == 0,
-	    "a write section");
+	/* A write section reads its own writes, hinted before or after. */
+	CHECK(b->ops->begin_write(b, 0) == 0, "a write section");
 	hint(b, "h:a");
-	CHECK(has_str(b, "h:a", "mine") == 1, "reads its own write");
+	hint(b, "h:b");
+	CHECK(has_str(b, "h:a", "last") == 1, "a hinted key, before a write");
+	CHECK(b->ops->put(b, "h:a", 3, "mine", 4) == 0 &&
+	          b->ops->del(b, "h:b", 3) == 0,
+	    "writes both hinted keys");
+	CHECK(has_str(b, "h:a", "mine") == 1 && has_str(b, "h:b", "") == -1,
+	    "and reads its put and its delete");
+	CHECK(b->ops->put(b, "h:c", 3, "new", 3) == 0, "a put");
+	hint(b, "h:c");
+	CHECK(has_str(b, "h:c", "new") == 1, "hinted after it, reads it");
 	b->ops->abort(b);
-	CHECK(read_str(b, "h:a", "last") == 1, "and aborts");
+	CHECK(read_str(b, "h:a", "last") == 1 && read_str(b, "h:b", "two") == 1,
+	    "and aborts");
+	CHECK(b->ops->begin_write(b, 0) == 0, "a write section");
+	hint(b, "h:a");
+	CHECK(
+	    b->ops->put(b, "h:a", 3, "kept", 4) == 0 && b->ops->commit(b) == 0,
+	    "hinted, written, committed, never read");
+	CHECK(read_str(b, "h:a", "kept") == 1, "the next section reads it");
 	close_store(b);
 }
 
