@@ -1327,6 +1327,15 @@ test_postgresql_reconnects_and_refuses_a_newer_schema(
 	    "and a new connection never repeats an earlier number");
 	CHECK(put_str(b, "k", "2") == 0 && read_str(b, "k", "2") == 1,
 	    "writes go on");
+	CHECK(pg_admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	               " WHERE datname = 'ct_reconnect'",
+	          NULL) == 0,
+	    "the server ends the session again");
+	CHECK(b->ops->begin_read(b) == 0, "a read section");
+	hint(b, "k");
+	CHECK(has_str(b, "k", "2") == 1,
+	    "a hint sent on the dead connection is asked again on the new");
+	b->ops->end_read(b);
 	close_store(b);
 	CHECK(pg_admin_in("ct_reconnect",
 	          "UPDATE coffer_meta SET value = 99"
