@@ -1,6 +1,6 @@
 /*
  * prefetch.c: which route hints what (prefetch.h).  A GET alone: a write
- * reads in its write section, which a hint does not reach.
+ * hints its own secret, for its write section (secret_write).
  */
 #include <stddef.h>
 

@@ -142,7 +142,7 @@ vault_hint_drop(struct vault *v)
 	v->hint = NULL;
 }
 
-/* The hint waiting for a read section, to the one begun. */
+/* The hint waiting for the request's next section, to the one begun. */
 static void
 vault_hint_pass(struct vault *v)
 {
