@@ -25,6 +25,7 @@
 #include "ca/pki.h"
 #include "crypto/crypto.h"
 #include "crypto/wipe.h"
+#include "dialects/prefetch.h"
 #include "identity/acl.h"
 #include "identity/audit.h"
 #include "identity/token.h"
@@ -309,6 +310,9 @@ app_dispatch(struct cf_ctx *ctx, const struct cf_route *routes, size_t n)
 	if (!(ctx->route->flags & ROUTE_SEALED_OK) &&
 	    (st = vault_ready(ctx->app->vault)) != CF_OK)
 		return st;
+	/* Before the subject is read: the secret the route will read goes
+	 * with it, in one round trip to the store (prefetch.h). */
+	dialect_prefetch(ctx);
 	if (!(ctx->route->flags & ROUTE_PUBLIC) &&
 	    (st = acl_authenticate(ctx)) != CF_OK)
 		return st;

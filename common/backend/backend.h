@@ -236,6 +236,20 @@ struct backend_ops {
 	 * enough for every scrape: never a read of every record.  0 or -1.
 	 */
 	int (*stats)(struct backend *b, struct backend_stats *out);
+
+	/*
+	 * A hint, in a section, that get(key) will follow: a backend whose
+	 * reads cost round trips fetches the key with the section's next
+	 * statement (PostgreSQL: with its BEGIN and counters, and a write
+	 * section's lock) and keeps the answer, as stored, for the section's
+	 * gets of that key; it goes when the section ends, read or not, and
+	 * in a write section when the section puts or deletes the key.  A
+	 * hint never changes what a get answers (a read section's snapshot
+	 * rules; a write section reads its own writes) and may be ignored
+	 * (outside a section, a bad length, no room).  NULL for a backend
+	 * where a get costs no round trip (gdbm).
+	 */
+	void (*prefetch)(struct backend *b, const void *key, size_t klen);
 };
 
 /* The backends there are (postgresql: when built with libpq). */

@@ -67,7 +67,13 @@
  * previous read section's ROLLBACK with them (or at idle), a write
  * section's BEGIN, lock and counters together, its puts and deletes with
  * the counter's raise and COMMIT.  A read section costs one round trip a
- * get; a write section two, and one more a get.  The statements of every
+ * get, but for a hinted key (prefetch): a section keeps up to HINTS
+ * keys, whose gets go with its next batch (its BEGIN and counters, and a
+ * write section's lock, when it has not begun), after them, so in the
+ * section's snapshot or under its lock; their answers are kept, as
+ * stored, until the section ends (a write section: until it writes the
+ * key), and a get of such a key takes its answer with no round trip.  A
+ * write section costs two, and one more a get.  The statements of every
  * request are prepared once per connection.
  *
  * The seal epoch (backend.h: seal_epoch) is read by the statement that
@@ -104,8 +110,24 @@
 #define ADVISORY_KEY   "728451" /* serialises schema creation */
 #define PIPE_MAX       64       /* statements sent before answers are read */
 #define PIPE_BYTES     4194304  /* 4 MiB: and bytes of writes, about */
+#define HINTS          2        /* keys a read section may be hinted */
 
 enum pg_section { PG_NONE, PG_READ, PG_WRITE };
+
+/* A key hinted in a read section (pg_prefetch), and its answer. */
+enum pg_hint_state {
+	HINT_FREE,  /* no key */
+	HINT_ASKED, /* hinted: goes with the section's next batch */
+	HINT_SENT,  /* in the batch on its way */
+	HINT_KEPT,  /* answered: res is the section's for that key */
+};
+
+struct pg_hint {
+	enum pg_hint_state state;
+	uint8_t *key; /* malloc'd while not HINT_FREE */
+	size_t klen;
+	PGresult *res; /* HINT_KEPT: coffer_get's answer, as stored */
+};
 
 struct pg_backend {
 	struct backend b; /* first: a struct backend * points here */
@@ -131,6 +153,7 @@ struct pg_backend {
 	int create;         /* make the schema when it is missing */
 	int schema_ok;      /* the schema was found or made once */
 	int unreachable;    /* the last failure: the server out of reach */
+	struct pg_hint hints[HINTS]; /* the read section's; none outside */
 };
 
 static struct pg_backend *
@@ -140,8 +163,33 @@ pg_of(struct backend *b)
 }
 
 static void
+hint_free(struct pg_hint *h)
+{
+	PQclear(h->res);
+	free(h->key);
+	memset(h, 0, sizeof(*h));
+}
+
+/* The section's hints and what they kept, gone. */
+static void
+hint_clear(struct pg_backend *p)
+{
+	size_t i;
+
+	for (i = 0; i < HINTS; i++)
+		hint_free(&p->hints[i]);
+}
+
+static void
 pg_drop(struct pg_backend *p)
 {
+	size_t i;
+
+	/* A hint whose answer the connection took with it is asked again
+	 * with the batch that begins the section anew (pg_query). */
+	for (i = 0; i < HINTS; i++)
+		if (p->hints[i].state == HINT_SENT)
+			p->hints[i].state = HINT_ASKED;
 	if (p->conn != NULL)
 		PQfinish(p->conn);
 	p->conn = NULL;
@@ -408,6 +456,7 @@ pg_prepare(struct pg_backend *p)
 enum pg_tag {
 	TAG_PLAIN,    /* its answer is read and dropped */
 	TAG_COUNTERS, /* coffer_counters: sets counter, epoch */
+	TAG_HINT,     /* coffer_get of hints[tag - TAG_HINT]: kept there */
 };
 
 /* Open a batch if none is: 0 or -1. */
@@ -506,6 +555,11 @@ pg_take(
 			*err = r;
 			return;
 		}
+	} else if (st == PGRES_TUPLES_OK && p->tags[i] >= TAG_HINT &&
+	           p->tags[i] < TAG_HINT + HINTS) {
+		p->hints[p->tags[i] - TAG_HINT].res = r;
+		p->hints[p->tags[i] - TAG_HINT].state = HINT_KEPT;
+		return;
 	} else if (last != NULL && i == p->piped - 1 && *last == NULL &&
 	           st != PGRES_PIPELINE_ABORTED) {
 		*last = r;
@@ -901,6 +955,7 @@ pg_close(struct backend *b)
 	if (p == NULL)
 		return;
 	pg_drop(p); /* the server rolls back an open section */
+	hint_clear(p);
 	if (p->conninfo != NULL) {
 		explicit_bzero(p->conninfo, strlen(p->conninfo));
 		free(p->conninfo);
@@ -958,6 +1013,29 @@ pg_pipe_begin(struct pg_backend *p)
 	return 0;
 }
 
+/* The section's hints not yet asked for, into the batch: 0 or -1. */
+static int
+pg_pipe_hints(struct pg_backend *p)
+{
+	struct pg_hint *h;
+	const char *vals[1];
+	int lens[1];
+	size_t i;
+
+	for (i = 0; i < HINTS; i++) {
+		h = &p->hints[i];
+		if (h->state != HINT_ASKED)
+			continue;
+		vals[0] = (const char *)h->key;
+		lens[0] = (int)h->klen;
+		if (pg_pipe(p, STMT_GET, NULL, vals, lens,
+		        (enum pg_tag)(TAG_HINT + i)) == -1)
+			return -1;
+		h->state = HINT_SENT;
+	}
+	return 0;
+}
+
 /*
  * Run statement s (STMT_COUNT: none) in the section, after what the batch
  * holds, and the section's beginning first if it is not sent yet: its
@@ -979,6 +1057,7 @@ pg_query(struct pg_backend *p, enum pg_stmt s, const char *const *vals,
 	for (;;) {
 		rc = -1;
 		if ((p->begun || pg_pipe_begin(p) == 0) &&
+		    pg_pipe_hints(p) == 0 &&
 		    (s == STMT_COUNT ||
 		        pg_pipe(p, s, NULL, vals, lens, TAG_PLAIN) == 0))
 			rc = pg_run(p, what, r);
@@ -1011,6 +1090,7 @@ pg_begin(struct pg_backend *p, enum pg_section s)
 		return -1;
 	p->section = s;
 	p->failed = p->full = p->lost = p->begun = 0;
+	hint_clear(p);
 	if (p->epoch_at != 0 && now_ms() - p->epoch_at < BACKEND_SEAL_LAG_MS)
 		return 0;
 	if (pg_query(p, STMT_COUNT, NULL, NULL, "beginning a section", NULL) ==
@@ -1036,6 +1116,7 @@ pg_end(struct pg_backend *p)
 	int read = p->section == PG_READ;
 
 	p->section = PG_NONE;
+	hint_clear(p); /* read or not, what a hint kept dies here */
 	/* Not begun: nothing of it reached the server (a ROLLBACK due
 	 * stays due). */
 	if (p->conn == NULL || (!p->begun && p->piped == 0))
@@ -1093,6 +1174,7 @@ pg_commit(struct backend *b)
 		pg_end(p);
 		return rc;
 	}
+	hint_clear(p);
 	ran = -1;
 	if (pg_pipe(p, STMT_RAISE, NULL, NULL, NULL, TAG_PLAIN) == 0 &&
 	    pg_pipe(p, 0, "COMMIT", NULL, NULL, TAG_PLAIN) == 0)
@@ -1154,6 +1236,60 @@ pg_flush_writes(struct pg_backend *p)
 	return -1;
 }
 
+/* coffer_get's answer r as get's: 0 and *val, *vlen, or BACKEND_NOTFOUND,
+ * or -1.  r stays the caller's. */
+static int
+pg_value(const PGresult *r, uint8_t **val, size_t *vlen)
+{
+	uint8_t *v;
+	size_t n;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQnfields(r) != 1) {
+		lwarnx("postgresql: get: an answer without a value");
+		return -1;
+	}
+	if (PQntuples(r) == 0)
+		return BACKEND_NOTFOUND;
+	n = (size_t)PQgetlength(r, 0, 0);
+	if ((v = malloc(n > 0 ? n : 1)) == NULL)
+		return -1;
+	memcpy(v, PQgetvalue(r, 0, 0), n);
+	*val = v;
+	*vlen = n;
+	return 0;
+}
+
+/* The read section's hint for key, or NULL. */
+static struct pg_hint *
+hint_find(struct pg_backend *p, const void *key, size_t klen)
+{
+	size_t i;
+
+	for (i = 0; i < HINTS; i++)
+		if (p->hints[i].state != HINT_FREE &&
+		    p->hints[i].klen == klen &&
+		    !memcmp(p->hints[i].key, key, klen))
+			return &p->hints[i];
+	return NULL;
+}
+
+/*
+ * A get of a hinted key: its kept answer, once the batch that asks for it
+ * (the section's first, perhaps this one) is run.  1 when there is none
+ * to take (the hint's statement failed): the get then asks on its own.
+ */
+static int
+pg_get_hinted(
+    struct pg_backend *p, struct pg_hint *h, uint8_t **val, size_t *vlen)
+{
+	if (h->state != HINT_KEPT &&
+	    pg_query(p, STMT_COUNT, NULL, NULL, "get", NULL) != 0)
+		return -1;
+	if (h->state != HINT_KEPT)
+		return 1;
+	return pg_value(h->res, val, vlen);
+}
+
 static int
 pg_get(struct backend *b, const void *key, size_t klen, uint8_t **val,
     size_t *vlen)
@@ -1161,38 +1297,53 @@ pg_get(struct backend *b, const void *key, size_t klen, uint8_t **val,
 	struct pg_backend *p = pg_of(b);
 	const char *vals[1] = {key};
 	int lens[1] = {(int)klen};
+	struct pg_hint *h;
 	PGresult *r;
-	uint8_t *v;
-	size_t n;
 	int rc;
 
 	if (p->section == PG_NONE || !key_ok(klen))
 		return -1;
 	if (p->section == PG_WRITE && p->failed)
 		return -1;
+	if (!p->lost && (h = hint_find(p, key, klen)) != NULL &&
+	    (rc = pg_get_hinted(p, h, val, vlen)) != 1)
+		return rc;
 	if ((rc = pg_query(p, STMT_GET, vals, lens, "get", &r)) != 0) {
 		pg_failed(p, rc);
 		return -1;
 	}
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQnfields(r) != 1) {
-		lwarnx("postgresql: get: an answer without a value");
-		PQclear(r);
-		return -1;
-	}
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return BACKEND_NOTFOUND;
-	}
-	n = (size_t)PQgetlength(r, 0, 0);
-	if ((v = malloc(n > 0 ? n : 1)) == NULL) {
-		PQclear(r);
-		return -1;
-	}
-	memcpy(v, PQgetvalue(r, 0, 0), n);
+	rc = pg_value(r, val, vlen);
 	PQclear(r);
-	*val = v;
-	*vlen = n;
-	return 0;
+	return rc;
+}
+
+/*
+ * A hint: the key goes with the section's next batch (pg_pipe_hints),
+ * its BEGIN, lock and counters when the section has not begun, so that
+ * its get costs no round trip of its own.  The answer is kept as stored,
+ * sealed, until the section ends.  In a write section it is what a get
+ * would read there and then (after the lock, over the section's writes
+ * sent before it), and a put or delete of the key drops it (pg_write),
+ * so that the section still reads its own writes.
+ */
+static void
+pg_prefetch(struct backend *b, const void *key, size_t klen)
+{
+	struct pg_backend *p = pg_of(b);
+	struct pg_hint *h = NULL;
+	size_t i;
+
+	if (p->section == PG_NONE || p->lost || p->failed || !key_ok(klen) ||
+	    hint_find(p, key, klen) != NULL)
+		return;
+	for (i = 0; i < HINTS && h == NULL; i++)
+		if (p->hints[i].state == HINT_FREE)
+			h = &p->hints[i];
+	if (h == NULL || (h->key = malloc(klen)) == NULL)
+		return;
+	memcpy(h->key, key, klen);
+	h->klen = klen;
+	h->state = HINT_ASKED;
 }
 
 /*
@@ -1206,6 +1357,11 @@ static int
 pg_write(struct pg_backend *p, enum pg_stmt s, const char *const *vals,
     const int *lens)
 {
+	struct pg_hint *h;
+
+	/* What a hint of the key kept is older than this write. */
+	if ((h = hint_find(p, vals[0], (size_t)lens[0])) != NULL)
+		hint_free(h);
 	if (p->failed)
 		return 0;
 	if (p->lost) {
@@ -1524,4 +1680,5 @@ const struct backend_ops backend_postgresql = {
     .seal_epoch = pg_seal_epoch,
     .seal_raise = pg_seal_raise,
     .stats = pg_stats,
+    .prefetch = pg_prefetch,
 };

@@ -291,6 +291,23 @@ out:
 	return st;
 }
 
+void
+dapr_secret_hint(struct cf_ctx *ctx)
+{
+	const char *store = ctx->arg[0];
+	char *path = NULL;
+
+	/* Another version than the current is read after it: no hint. */
+	if (!secret_store_valid(store) ||
+	    !secret_name_listed(ctx->app->cfg.secret_stores, store) ||
+	    (ctx->narg == 2 && !strcmp(ctx->arg[1], "bulk")) ||
+	    http_query(ctx->req, "metadata.version_id") != NULL ||
+	    secret_path_join(ctx->arg + 1, ctx->narg - 1, &path) != CF_OK)
+		return;
+	secret_prefetch(ctx->app->vault, store, path);
+	free(path);
+}
+
 enum cf_status
 dapr_secret(struct cf_ctx *ctx)
 {

@@ -31,6 +31,8 @@ enum cf_status dapr_healthz(struct cf_ctx *ctx);
 enum cf_status dapr_metadata(struct cf_ctx *ctx);
 /* /v1.0/secrets/{store}/{name...}, and {store}/bulk. */
 enum cf_status dapr_secret(struct cf_ctx *ctx);
+/* The secret dapr_secret will read, hinted (prefetch.h). */
+void dapr_secret_hint(struct cf_ctx *ctx);
 /* The bulk map of store (already checked). */
 enum cf_status dapr_bulk(struct cf_ctx *ctx, const char *store);
 

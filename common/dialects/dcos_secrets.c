@@ -286,6 +286,19 @@ out:
 	return st;
 }
 
+void
+dcos_secret_hint(struct cf_ctx *ctx)
+{
+	char *path = NULL;
+
+	if (ctx->narg < 2 || strcmp(ctx->arg[0], DCOS_STORE) != 0 ||
+	    http_query(ctx->req, "list") != NULL ||
+	    secret_path_join(ctx->arg + 1, ctx->narg - 1, &path) != CF_OK)
+		return;
+	secret_prefetch(ctx->app->vault, ctx->arg[0], path);
+	free(path);
+}
+
 static enum cf_status
 dcos_write(struct cf_ctx *ctx, enum secret_mode mode, enum acl_action action)
 {

@@ -61,6 +61,8 @@ const void *dcos_secret_bytes(const struct secret *s, size_t *len);
 struct json_object *dcos_secret_json(const struct secret *s);
 
 enum cf_status dcos_secret_get(struct cf_ctx *ctx);
+/* The secret dcos_secret_get will read, hinted (prefetch.h). */
+void dcos_secret_hint(struct cf_ctx *ctx);
 enum cf_status dcos_secret_put(struct cf_ctx *ctx);
 enum cf_status dcos_secret_patch(struct cf_ctx *ctx);
 enum cf_status dcos_secret_delete(struct cf_ctx *ctx);

@@ -105,6 +105,17 @@ path_reply(struct cf_ctx *ctx, const struct secret *s)
 	return CF_OK;
 }
 
+void
+path_secret_hint(struct cf_ctx *ctx)
+{
+	char *path = NULL;
+
+	if (secret_path_join(ctx->arg, ctx->narg, &path) != CF_OK)
+		return;
+	secret_prefetch(ctx->app->vault, PATH_STORE, path);
+	free(path);
+}
+
 enum cf_status
 path_secret_get(struct cf_ctx *ctx)
 {

@@ -39,6 +39,8 @@ enum cf_status path_body_parse(
 struct json_object *path_secret_json(const struct secret *s);
 
 enum cf_status path_secret_get(struct cf_ctx *ctx);
+/* The secret path_secret_get will read, hinted (prefetch.h). */
+void path_secret_hint(struct cf_ctx *ctx);
 enum cf_status path_secret_put(struct cf_ctx *ctx);
 
 /* clang-format off */

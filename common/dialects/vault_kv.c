@@ -861,6 +861,24 @@ kv_meta(struct cf_ctx *ctx, const struct kv_target *t)
 	}
 }
 
+void
+vault_kv_hint(struct cf_ctx *ctx)
+{
+	const char *kind = ctx->arg[1], *detail = ctx->detail;
+	struct kv_target t = {NULL, NULL};
+
+	/* data and metadata read the current record first; a listing reads
+	 * directories. */
+	if (ctx->narg < 3 ||
+	    (strcmp(kind, "data") != 0 && strcmp(kind, "metadata") != 0) ||
+	    kv_listing_asked(ctx))
+		return;
+	if (kv_target(ctx, 0, &t) == CF_OK)
+		secret_prefetch(ctx->app->vault, t.store, t.path);
+	ctx->detail = detail; /* kv_target's refusal is the handler's */
+	free(t.path);
+}
+
 enum cf_status
 vault_kv_dispatch(struct cf_ctx *ctx)
 {

@@ -102,6 +102,9 @@ struct json_object *vault_kv_envelope(
     const char *request_id, struct json_object *data);
 
 enum cf_status vault_kv_dispatch(struct cf_ctx *ctx);
+/* The secret a GET of vault_kv_dispatch will read first, hinted
+ * (prefetch.h). */
+void vault_kv_hint(struct cf_ctx *ctx);
 enum cf_status vault_kv_lookup_self(struct cf_ctx *ctx);
 enum cf_status vault_kv_health(struct cf_ctx *ctx);
 enum cf_status vault_kv_seal_status(struct cf_ctx *ctx);

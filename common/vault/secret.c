@@ -442,6 +442,18 @@ secret_kept(const struct secret *s, unsigned kept)
 	return s->max_versions != 0 ? s->max_versions : kept;
 }
 
+void
+secret_prefetch(struct vault *v, const char *store, const char *path)
+{
+	char *key;
+
+	if (!secret_store_valid(store) ||
+	    (key = key_of('s', store, path)) == NULL)
+		return;
+	vault_prefetch(v, key);
+	free(key);
+}
+
 enum cf_status
 secret_get(struct vault *v, const char *store, const char *path,
     uint64_t version, struct secret **out)
@@ -785,6 +797,8 @@ secret_write(struct vault *v, const char *store, const char *path,
 	uint64_t ver = 0;
 	enum cf_status st;
 
+	/* The current version comes with the write section's lock. */
+	secret_prefetch(v, store, path);
 	if ((st = vault_write_begin(v)) != CF_OK)
 		return st;
 	st = secret_write_in(v, store, path, mode, in, kept, &ver);

@@ -116,6 +116,13 @@ struct json_object *secret_map_json(const struct secret *s);
 #define SECRET_KEYS_DETAIL                                                     \
 	"a secret holds at most " CF_STRING(CF_MAX_MAP_KEYS) " keys"
 
+/* A hint that the request's next section will read the secret's
+ * current version (vault_prefetch): a route whose handler gets one secret
+ * gives it before the request is authenticated, so that the record comes
+ * with the request's first round trip to the store; secret_write gives
+ * it before its write section, whose lock it then comes with.  It reads
+ * and opens nothing: an unauthorized request never sees the record. */
+void secret_prefetch(struct vault *v, const char *store, const char *path);
 /* version 0 = current.  CF_E_NOT_FOUND when absent. */
 enum cf_status secret_get(struct vault *v, const char *store, const char *path,
     uint64_t version, struct secret **out);

@@ -135,6 +135,23 @@ vault_sealed_elsewhere(struct vault *v)
 	return 1;
 }
 
+static void
+vault_hint_drop(struct vault *v)
+{
+	free(v->hint);
+	v->hint = NULL;
+}
+
+/* The hint waiting for the request's next section, to the one begun. */
+static void
+vault_hint_pass(struct vault *v)
+{
+	if (v->hint == NULL)
+		return;
+	v->be->ops->prefetch(v->be, v->hint, strlen(v->hint));
+	vault_hint_drop(v);
+}
+
 /*
  * Let go of the read section a request kept (vault_read_end) before
  * anything else is asked of the store: a handle holds one section at a
@@ -160,7 +177,10 @@ static int
 be_write(struct vault *v, unsigned flags)
 {
 	vault_let_go(v);
-	return v->be->ops->begin_write(v->be, flags);
+	if (v->be->ops->begin_write(v->be, flags) != 0)
+		return -1;
+	vault_hint_pass(v); /* before the keyring's check, its first get */
+	return 0;
 }
 
 void
@@ -370,6 +390,7 @@ vault_close(struct vault *v)
 		munmap(v->keys, sizeof(*v->keys));
 	}
 	reccache_free(v->opened);
+	free(v->hint);
 	crypto_rsa_free(v->pub);
 	keyholder_free(v->kh);
 	if (v->be != NULL)
@@ -652,9 +673,30 @@ vault_request_begin(struct vault *v)
 	v->checked = 0;
 }
 
+/*
+ * The hint waits in v until the request's next section begins (a read
+ * section in vault_read_begin, the one the request kept included; a
+ * write section in be_write), so that it reaches the backend before the
+ * section's first fetch; inside a read section it goes at once.  The
+ * request's end drops it.
+ */
+void
+vault_prefetch(struct vault *v, const char *key)
+{
+	if (v->be->ops->prefetch == NULL || !v->in_request)
+		return;
+	if (v->reading) {
+		v->be->ops->prefetch(v->be, key, strlen(key));
+		return;
+	}
+	vault_hint_drop(v);
+	v->hint = strdup(key); /* none, without memory: only a hint */
+}
+
 void
 vault_request_end(struct vault *v)
 {
+	vault_hint_drop(v);
 	vault_let_go(v);
 	v->in_request = 0;
 	v->checked = 0;
@@ -720,6 +762,8 @@ vault_read_begin(struct vault *v)
 	}
 	if ((st = vault_section_begun(v)) != CF_OK)
 		v->be->ops->end_read(v->be);
+	else
+		vault_hint_pass(v);
 	v->reading = st == CF_OK;
 	return st;
 }

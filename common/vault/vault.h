@@ -166,6 +166,14 @@ void vault_read_end(struct vault *v);
  * committed state, so what was derived from the first holds in the
  * second without reading again. */
 uint64_t vault_changes(struct vault *v);
+/* Within a request (vault_request_begin): a hint that its next section
+ * (read or write; inside a read section, that one) will get the record at
+ * key, which a backend whose reads cost round trips (backend.h: prefetch)
+ * fetches, sealed, with that section's first statement rather than on
+ * its own.  It opens nothing and never changes what a get answers: only
+ * a vault_get of key, by a caller allowed to read it, opens the bytes.
+ * One hint waits at a time; the request's end drops it. */
+void vault_prefetch(struct vault *v, const char *key);
 enum cf_status vault_write_begin(struct vault *v);
 enum cf_status vault_commit(struct vault *v);
 void vault_abort(struct vault *v);

@@ -61,6 +61,7 @@ struct vault {
 	int reading;           /* in vault_read_begin's section */
 	int section_read;      /* ... which has fetched: changes() is free */
 	int held;              /* a request's read section, kept for its next */
+	char *hint;            /* vault_prefetch's key, for the next section */
 	int checked;           /* vault_ready has answered in this request */
 	enum cf_status status; /* and that answer */
 	void (*holders[VAULT_IMPL_HOLDERS])(void); /* vault_hold */

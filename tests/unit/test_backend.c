@@ -441,6 +441,100 @@ test_a_read_section_is_a_snapshot(const struct backend_case *c)
 	close_store(b);
 }
 
+/* A hint, where the backend takes them (prefetch may be NULL). */
+static void
+hint(struct backend *b, const char *key)
+{
+	if (b->ops->prefetch != NULL)
+		b->ops->prefetch(b, key, strlen(key));
+}
+
+/*
+ * A hint changes no answer: a hinted key reads as an unhinted one, absent
+ * or not, in the section's snapshot whenever another process wrote it,
+ * and what a hint fetched dies with its section, read or not.  A write
+ * section reads its own writes, whenever it was hinted.
+ */
+static void
+test_a_hint_never_changes_what_a_get_answers(const struct backend_case *c)
+{
+	struct backend *b;
+
+	CHECK((b = open_store(c, "hint", 1)) != NULL, "open");
+	if (b == NULL)
+		return;
+	CHECK(put_str(b, "h:a", "one") == 0 && put_str(b, "h:b", "two") == 0,
+	    "seed");
+	hint(b, "h:a"); /* outside a section: nothing */
+	CHECK(b->ops->begin_read(b) == 0, "a read section");
+	hint(b, "h:a");
+	hint(b, "h:a"); /* twice: one hint */
+	hint(b, "h:none");
+	hint(b, "h:b"); /* more than a backend keeps: ignored, or kept */
+	CHECK(has_str(b, "h:a", "one") == 1 && has_str(b, "h:a", "one") == 1,
+	    "a hinted key reads as it is, as often as it is read");
+	CHECK(has_str(b, "h:b", "two") == 1, "and so does an unhinted one");
+	CHECK(has_str(b, "h:none", "") == -1, "a hinted key that is absent");
+	b->ops->end_read(b);
+
+	/* Hinted after the snapshot, written after the hint. */
+	CHECK(b->ops->begin_read(b) == 0 && has_str(b, "h:b", "two") == 1,
+	    "a section that has read");
+	hint(b, "h:a");
+	CHECK(child_ok(spawn_committer(c, "hint", "h:a", "new")),
+	    "another process writes the hinted key");
+	CHECK(has_str(b, "h:a", "one") == 1, "the snapshot rules");
+	b->ops->end_read(b);
+
+	/* Hinted first, answered with the section's first get. */
+	CHECK(b->ops->begin_read(b) == 0, "a read section");
+	hint(b, "h:a");
+	CHECK(has_str(b, "h:b", "two") == 1, "its first get");
+	CHECK(child_ok(spawn_committer(c, "hint", "h:a", "newer")),
+	    "another process writes the hinted key");
+	CHECK(has_str(b, "h:a", "new") == 1,
+	    "the section reads the state of its first get");
+	b->ops->end_read(b);
+
+	/* A hint not followed by a get, and one answered but not read. */
+	CHECK(b->ops->begin_read(b) == 0, "a read section");
+	hint(b, "h:a");
+	b->ops->end_read(b);
+	CHECK(read_str(b, "h:a", "newer") == 1, "a hint with no get");
+	CHECK(b->ops->begin_read(b) == 0, "a read section");
+	hint(b, "h:a");
+	CHECK(has_str(b, "h:b", "two") == 1, "answers the hint, unread");
+	b->ops->end_read(b);
+	CHECK(child_ok(spawn_committer(c, "hint", "h:a", "last")),
+	    "another process writes the hinted key");
+	CHECK(read_str(b, "h:a", "last") == 1,
+	    "what the hint fetched went with its section");
+
+	/* A write section reads its own writes, hinted before or after. */
+	CHECK(b->ops->begin_write(b, 0) == 0, "a write section");
+	hint(b, "h:a");
+	hint(b, "h:b");
+	CHECK(has_str(b, "h:a", "last") == 1, "a hinted key, before a write");
+	CHECK(b->ops->put(b, "h:a", 3, "mine", 4) == 0 &&
+	          b->ops->del(b, "h:b", 3) == 0,
+	    "writes both hinted keys");
+	CHECK(has_str(b, "h:a", "mine") == 1 && has_str(b, "h:b", "") == -1,
+	    "and reads its put and its delete");
+	CHECK(b->ops->put(b, "h:c", 3, "new", 3) == 0, "a put");
+	hint(b, "h:c");
+	CHECK(has_str(b, "h:c", "new") == 1, "hinted after it, reads it");
+	b->ops->abort(b);
+	CHECK(read_str(b, "h:a", "last") == 1 && read_str(b, "h:b", "two") == 1,
+	    "and aborts");
+	CHECK(b->ops->begin_write(b, 0) == 0, "a write section");
+	hint(b, "h:a");
+	CHECK(
+	    b->ops->put(b, "h:a", 3, "kept", 4) == 0 && b->ops->commit(b) == 0,
+	    "hinted, written, committed, never read");
+	CHECK(read_str(b, "h:a", "kept") == 1, "the next section reads it");
+	close_store(b);
+}
+
 /* A child that opens its own handle on name and reads key=val in a read
  * section, then exits 0. */
 static pid_t
@@ -1303,6 +1397,15 @@ test_postgresql_reconnects_and_refuses_a_newer_schema(
 	    "and a new connection never repeats an earlier number");
 	CHECK(put_str(b, "k", "2") == 0 && read_str(b, "k", "2") == 1,
 	    "writes go on");
+	CHECK(pg_admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	               " WHERE datname = 'ct_reconnect'",
+	          NULL) == 0,
+	    "the server ends the session again");
+	CHECK(b->ops->begin_read(b) == 0, "a read section");
+	hint(b, "k");
+	CHECK(has_str(b, "k", "2") == 1,
+	    "a hint sent on the dead connection is asked again on the new");
+	b->ops->end_read(b);
 	close_store(b);
 	CHECK(pg_admin_in("ct_reconnect",
 	          "UPDATE coffer_meta SET value = 99"
@@ -1410,6 +1513,7 @@ main(void)
 		test_a_write_section_reads_its_own_writes(c);
 		test_abort_discards_the_transaction(c);
 		test_a_read_section_is_a_snapshot(c);
+		test_a_hint_never_changes_what_a_get_answers(c);
 		test_a_read_section_holds_up_neither_readers_nor_writers(c);
 		test_a_process_killed_in_a_write_section_leaves_nothing(c);
 		test_a_process_killed_at_any_moment_leaves_whole_transactions(
