@@ -27,6 +27,9 @@ static const char cas_detail[] =
 static const char cas_required_detail[] =
     "check-and-set parameter required for this call";
 
+/* Tries of a write without cas that other writers keep overtaking. */
+#define KV_WRITE_TRIES 32
+
 /* What sys/health and sys/seal-status name as the server's version:
  * clients only show it. */
 #define VAULT_KV_VERSION "coffer"
@@ -490,12 +493,13 @@ out:
  */
 static enum cf_status
 kv_write(struct cf_ctx *ctx, const struct kv_target *t,
-    const struct secret *cur, const struct secret *seen)
+    const struct secret *cur, const struct secret *seen, int *raced)
 {
 	struct secret *s = NULL;
 	uint64_t version = 0;
 	enum cf_status st;
 
+	*raced = 0;
 	if ((s = secret_new()) == NULL)
 		return CF_E_INTERNAL;
 	if ((st = vault_kv_body_parse(ctx->req->body, ctx->req->bodylen, cur, s,
@@ -514,6 +518,8 @@ kv_write(struct cf_ctx *ctx, const struct kv_target *t,
 	}
 	st = secret_write(ctx->app->vault, t->store, t->path, SECRET_UPSERT, s,
 	    ctx->app->cfg.versions_kept, &version);
+	/* Our own check-and-set, not the client's: a write came in between. */
+	*raced = st == CF_E_CONFLICT && s->cas_missing;
 	if (st == CF_OK) {
 		s->version = version;
 		s->updated = (int64_t)time(NULL);
@@ -531,13 +537,23 @@ out:
 	return st;
 }
 
+/* The body, once: a write that lost a race is made again from it. */
 static enum cf_status
-kv_put(struct cf_ctx *ctx, const struct kv_target *t)
+kv_body(struct cf_ctx *ctx, const char *const *ctypes, int allow_missing)
+{
+	if (ctx->req->body != NULL)
+		return CF_OK;
+	return ctx_read_body(ctx, ctypes, allow_missing);
+}
+
+static enum cf_status
+kv_put_once(struct cf_ctx *ctx, const struct kv_target *t, int *raced)
 {
 	struct secret *cur = NULL;
 	enum acl_action action = ACL_CREATE;
 	enum cf_status st;
 
+	*raced = 0;
 	/* A secret whose current version is deleted still exists: a write
 	 * over it is an update, numbered after it, as in Vault.  Metadata
 	 * alone (version 0) holds no data yet: the first write creates. */
@@ -547,27 +563,58 @@ kv_put(struct cf_ctx *ctx, const struct kv_target *t)
 	if (st == CF_OK && cur->version != 0)
 		action = ACL_UPDATE;
 	if ((st = kv_check(ctx, t, 0, action)) == CF_OK &&
-	    (st = ctx_read_body(ctx, ctypes_write, 1)) == CF_OK)
-		st = kv_write(ctx, t, NULL, cur);
+	    (st = kv_body(ctx, ctypes_write, 1)) == CF_OK)
+		st = kv_write(ctx, t, NULL, cur, raced);
 out:
 	secret_free(cur);
 	return st;
 }
 
 static enum cf_status
-kv_patch(struct cf_ctx *ctx, const struct kv_target *t)
+kv_patch_once(struct cf_ctx *ctx, const struct kv_target *t, int *raced)
 {
 	struct secret *cur = NULL;
 	enum cf_status st;
 
+	*raced = 0;
 	if ((st = kv_check(ctx, t, 0, ACL_UPDATE)) != CF_OK ||
-	    (st = ctx_read_body(ctx, ctypes_patch, 0)) != CF_OK ||
+	    (st = kv_body(ctx, ctypes_patch, 0)) != CF_OK ||
 	    (st = secret_get(ctx->app->vault, t->store, t->path, 0, &cur)) !=
 	        CF_OK)
 		goto out;
-	st = kv_write(ctx, t, cur, cur);
+	st = kv_write(ctx, t, cur, cur, raced);
 out:
 	secret_free(cur);
+	return st;
+}
+
+/*
+ * A write without the client's cas that lost the race to another writer
+ * (kv_write's own check-and-set failed) reads, authorizes and merges
+ * again: Vault lets the later writer win.  A few tries at most, each
+ * audited; the last one's answer stands.
+ */
+static enum cf_status
+kv_put(struct cf_ctx *ctx, const struct kv_target *t)
+{
+	enum cf_status st;
+	int raced = 0, tries = 0;
+
+	do
+		st = kv_put_once(ctx, t, &raced);
+	while (raced && ++tries < KV_WRITE_TRIES);
+	return st;
+}
+
+static enum cf_status
+kv_patch(struct cf_ctx *ctx, const struct kv_target *t)
+{
+	enum cf_status st;
+	int raced = 0, tries = 0;
+
+	do
+		st = kv_patch_once(ctx, t, &raced);
+	while (raced && ++tries < KV_WRITE_TRIES);
 	return st;
 }
 
